@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -21,6 +22,9 @@ public sealed partial class Tensor
     /// <summary>Wraps <paramref name="data"/> (not copied) as a tensor with dimensions <paramref name="dims"/>.</summary>
     internal Tensor(DType dtype, Array data, int[] dims, int size)
     {
+        CheckRank(dims.Length);
+        Debug.Assert(size >= 0 && data.Length >= size && data.GetType().GetElementType() == (dtype == DType.String ? typeof(byte[]) : dtype.ClrType()),
+            "tensor storage does not match its dtype and size");
         DType = dtype;
         _data = data;
         _dims = dims;
@@ -58,8 +62,22 @@ public sealed partial class Tensor
 
     /// <summary>Unchecked typed view for kernels, which know their dtype from the plan.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal Span<T> Span<T>() =>
-        MemoryMarshal.CreateSpan(ref MemoryMarshal.GetArrayDataReference(Unsafe.As<T[]>(_data)), _size);
+    internal Span<T> Span<T>()
+    {
+        // The plan guarantees the dtype (each node's outputs are checked against inference), so
+        // Release builds skip the type check; Debug builds (the tests) verify it on every access.
+        Debug.Assert(_data is T[] a && a.Length >= _size, $"tensor of dtype {DType} viewed as {typeof(T).Name}");
+        return MemoryMarshal.CreateSpan(ref MemoryMarshal.GetArrayDataReference(Unsafe.As<T[]>(_data)), _size);
+    }
+
+    /// <summary>TensorFlow's limit on the number of dimensions of a tensor (<c>TensorShape::MaxDimensions</c>).</summary>
+    public const int MaxRank = 254;
+
+    /// <summary>Refuses ranks above <see cref="MaxRank"/>: kernels keep per-dimension state on the stack.</summary>
+    internal static void CheckRank(int rank)
+    {
+        if (rank > MaxRank) throw new InvalidArgumentException($"Too many dimensions in tensor: {rank} (at most {MaxRank})");
+    }
 
     // ------------------------------------------------------------------ creation
 
@@ -379,6 +397,7 @@ public sealed partial class Tensor
     /// <summary>Changes the dims without touching the data (sizes must match).</summary>
     internal void SetDims(ReadOnlySpan<int> dims)
     {
+        CheckRank(dims.Length);
         if (_rank == dims.Length && dims.SequenceEqual(Dims)) return;
         if (_dims.Length < dims.Length) _dims = new int[Math.Max(dims.Length, 4)];
         dims.CopyTo(_dims);
@@ -389,6 +408,7 @@ public sealed partial class Tensor
     /// <summary>Makes this tensor a view of <paramref name="src"/>'s storage with new dims (sizes must match).</summary>
     internal void SetView(Tensor src, ReadOnlySpan<int> dims)
     {
+        Debug.Assert(ShapeSize(dims) == src._size, "a view must keep the element count");
         _data = src._data;
         DType = src.DType;
         _size = src._size;
