@@ -164,6 +164,18 @@ public class CliLimitsTests
             Assert.That(r.Err, Does.Contain($"OOM when allocating tensor with shape{shape}").And.Contain($"node '{fetch}'"));
         }
 
+        // Three constants of 800 MB each pass the per-tensor budget but not the heap: the
+        // runtime's OutOfMemoryException becomes ResourceExhausted naming the constant.
+        foreach (var c in new[] { "a", "b", "c" }) Const(c, Splat(DataType.DtFloat, 10000, 20000));
+        var sum = new NodeDef { Name = "sum", Op = "AddN", Input = { "a", "b", "c" } };
+        sum.Attr["N"] = new AttrValue { I = 3 };
+        sum.Attr["T"] = new AttrValue { Type = DataType.DtFloat };
+        gd.Node.Add(sum);
+        File.WriteAllBytes(pb, gd.ToByteArray());
+        var oom = RunChild("run", pb, "--fetch", "sum");
+        Assert.That(oom.Code, Is.Not.EqualTo(0).And.Not.EqualTo(3).And.Not.EqualTo(134), oom.Err);
+        Assert.That(oom.Err, Does.Contain("OOM when allocating tensor with shape[10000,20000] and type float").And.Contain("out of memory"));
+
         var ev = RunChild("events", GiantSummaryEvents());
         Assert.That(ev.Code, Is.EqualTo(0), ev.Err);
         Assert.That(ev.Out, Does.Contain("float32 (20000, 20000)"));

@@ -283,6 +283,25 @@ public class MemoryLimitsTests
     }
 
     [Test]
+    public void BroadcastToHugeShapeIsResourceExhaustedNamingTheNode()
+    {
+        var g = new Graph();
+        var sh = g.Placeholder(DType.Int32, [2], name: "sh");
+        var b = g.BroadcastTo(g.Constant(1f), sh, name: "bcast");
+        using var s = new Session(g);
+        Throws<ResourceExhaustedException>(() => s.Run(b, new FeedDict { [sh] = new[] { 65536, 65536 } }), "bcast");
+        Assert.That(s.Run(b, new FeedDict { [sh] = new[] { 2, 2 } }).ToArray<float>(), Is.EqualTo(new float[] { 1, 1, 1, 1 }));
+    }
+
+    [Test]
+    public void ConcatWhoseStaticDimensionOverflowsIsTypedAndNamed()
+    {
+        var g = new Graph();
+        var x = g.Placeholder(DType.Float32, [1 << 30], name: "x");
+        Throws<ResourceExhaustedException>(() => g.Concat([x, x, x], 0, name: "cat"), "cat");
+    }
+
+    [Test]
     public void ReshapeWhoseRequestedCountOverflowsIsInvalidArgument()
     {
         var g = new Graph();
