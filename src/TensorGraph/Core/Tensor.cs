@@ -86,12 +86,7 @@ public sealed partial class Tensor
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(dims);
-        long n = 1;
-        foreach (var d in dims)
-        {
-            if (d < 0) throw new InvalidArgumentException($"Tensor dimensions must be >= 0, got {Shape.Format(dims)}");
-            n *= d;
-        }
+        long n = TensorSize.Elements(dims);
         if (n != data.Length)
             throw new InvalidArgumentException($"{data.Length} values cannot fill a tensor of shape {Shape.Format(dims)} ({n} elements)");
         if (typeof(T) == typeof(string))
@@ -119,9 +114,24 @@ public sealed partial class Tensor
     public static Tensor Zeros(DType dtype, params int[] dims)
     {
         ArgumentNullException.ThrowIfNull(dims);
-        int n = checked((int)ShapeSize(dims));
-        Array data = dtype == DType.String ? FilledStrings(n) : Array.CreateInstance(dtype.ClrType(), n);
-        return new Tensor(dtype, data, (int[])dims.Clone(), n);
+        int n = TensorSize.ForAllocation(dtype, dims);
+        return new Tensor(dtype, NewStorage(dtype, n, dims), (int[])dims.Clone(), n);
+    }
+
+    /// <summary>
+    /// Storage for <paramref name="n"/> elements (already checked against the budget); an
+    /// OutOfMemoryException from the runtime becomes TF's ResourceExhausted OOM error.
+    /// </summary>
+    private static Array NewStorage(DType dtype, int n, ReadOnlySpan<int> dims)
+    {
+        try
+        {
+            return dtype == DType.String ? FilledStrings(n) : Array.CreateInstance(dtype.ClrType(), n);
+        }
+        catch (OutOfMemoryException e)
+        {
+            throw TensorSize.Oom(dtype, dims, "the process is out of memory", e);
+        }
     }
 
     private static byte[][] FilledStrings(int n)
@@ -131,16 +141,7 @@ public sealed partial class Tensor
         return a;
     }
 
-    internal static long ShapeSize(ReadOnlySpan<int> dims)
-    {
-        long n = 1;
-        foreach (var d in dims)
-        {
-            if (d < 0) throw new InvalidArgumentException($"Tensor dimensions must be >= 0, got {Shape.Format(dims)}");
-            n *= d;
-        }
-        return n;
-    }
+    internal static long ShapeSize(ReadOnlySpan<int> dims) => TensorSize.Elements(dims);
 
     /// <summary>
     /// Creates a tensor from any .NET array: rectangular (<c>float[,]</c>), jagged
@@ -330,9 +331,7 @@ public sealed partial class Tensor
         if (dims.Length != _size) throw new InternalException($"{what}: {dims.Length} dimensions requested from a tensor of {_size} elements");
         for (int i = 0; i < dims.Length; i++)
         {
-            long d = GetInt64(i);
-            if (d < 0 || d > int.MaxValue) throw new InvalidArgumentException($"{what}[{i}] must be non-negative, got {d}");
-            dims[i] = (int)d;
+            dims[i] = TensorSize.Dimension(GetInt64(i), $"{what}[{i}]");
         }
     }
 
@@ -381,11 +380,11 @@ public sealed partial class Tensor
     /// </summary>
     internal bool Reuse(DType dtype, ReadOnlySpan<int> dims)
     {
-        int n = checked((int)ShapeSize(dims));
+        int n = TensorSize.ForAllocation(dtype, dims);
         bool reused = true;
         if (dtype != DType || _data.Length < n)
         {
-            _data = dtype == DType.String ? FilledStrings(n) : Array.CreateInstance(dtype.ClrType(), n);
+            _data = NewStorage(dtype, n, dims);
             DType = dtype;
             reused = false;
         }
@@ -393,6 +392,9 @@ public sealed partial class Tensor
         _size = n;
         return reused;
     }
+
+    /// <summary>Whether <see cref="Reuse"/> to <paramref name="elements"/> of <paramref name="dtype"/> would keep the storage.</summary>
+    internal bool CanHold(DType dtype, int elements) => dtype == DType && _data.Length >= elements;
 
     /// <summary>Changes the dims without touching the data (sizes must match).</summary>
     internal void SetDims(ReadOnlySpan<int> dims)

@@ -37,10 +37,28 @@ internal sealed partial class ExecState
 
     private readonly bool[] _nodeDead;
 
+    /// <summary>Bytes of new output storage allocated in the current run (see <see cref="MemoryLimits.MaxRunBytes"/>).</summary>
+    public long RunBytes { get; private set; }
+
+    /// <summary>
+    /// Charges <paramref name="elements"/> new elements of <paramref name="dtype"/> to this run;
+    /// going over <see cref="MemoryLimits.MaxRunBytes"/> is TF's OOM error (the executor names the node).
+    /// </summary>
+    public void ChargeAllocation(DType dtype, int elements, ReadOnlySpan<int> dims)
+    {
+        long bytes = TensorSize.Bytes(dtype, elements);
+        long max = MemoryLimits.MaxRunBytes;
+        if (RunBytes + bytes > max)
+            throw TensorSize.Oom(dtype, dims, System.FormattableString.Invariant(
+                $"this run has allocated {RunBytes} bytes of tensors; {bytes} more exceed the per-run budget of {max} bytes (MemoryLimits.MaxRunBytes)"));
+        RunBytes += bytes;
+    }
+
     /// <summary>Runs every node with the given feeds (already validated) and fills <see cref="Results"/>.</summary>
     public void Execute(ReadOnlySpan<Tensor> feeds)
     {
         var plan = Plan;
+        RunBytes = 0;
         if (plan.HasLoops)
         {
             try
@@ -105,7 +123,20 @@ internal sealed partial class ExecState
         {
             throw Graph.NodeError(e, node.Op.Name, node.Op.Type, node.Op.Location);
         }
-        catch (Exception e) when (e is not TensorGraphException and not OutOfMemoryException)
+        catch (OutOfMemoryException e)
+        {
+            throw Graph.NodeError(new ResourceExhaustedException(
+                $"OOM while running the kernel: the process is out of memory (see MemoryLimits for the per-tensor and per-run budgets)", e),
+                node.Op.Name, node.Op.Type, node.Op.Location);
+        }
+        catch (OverflowException e)
+        {
+            // Sizes or values derived from the inputs went past the integer range.
+            throw Graph.NodeError(new InvalidArgumentException(
+                "Integer overflow: a size or value computed from the inputs does not fit its integer type", e),
+                node.Op.Name, node.Op.Type, node.Op.Location);
+        }
+        catch (Exception e) when (e is not TensorGraphException)
         {
             throw Graph.NodeError(new InternalException($"Kernel failed: {e.GetType().Name}: {e.Message}", e), node.Op.Name, node.Op.Type, node.Op.Location);
         }

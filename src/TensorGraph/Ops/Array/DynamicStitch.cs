@@ -67,7 +67,7 @@ internal sealed class DynamicStitchSpec : OpSpec
                 foreach (var v in indT.Span<int>()) max = Math.Max(max, v);
             }
             Span<int> od = stackalloc int[1 + suffix.Length];
-            od[0] = max + 1;
+            od[0] = TensorSize.Dimension((long)max + 1, "the largest index + 1");
             suffix.CopyTo(od[1..]);
             int slice = 1;
             for (int i = 1; i < od.Length; i++) slice = checked(slice * od[i]);

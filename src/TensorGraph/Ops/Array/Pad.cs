@@ -29,8 +29,8 @@ internal static class PadHelper
         {
             long a = p.GetInt64(2 * i), b = p.GetInt64(2 * i + 1);
             if (a < 0 || b < 0) throw new InvalidArgumentException($"Paddings must be non-negative: {a} {b}");
-            before[i] = checked((int)a);
-            after[i] = checked((int)b);
+            before[i] = TensorSize.Dimension(a, $"paddings[{i}, 0]");
+            after[i] = TensorSize.Dimension(b, $"paddings[{i}, 1]");
         }
     }
 
@@ -50,8 +50,9 @@ internal static class PadHelper
             int dim = input.IsRankKnown ? input[i] : -1;
             if (dim < 0) { d[i] = -1; continue; }
             if (sign > 0 && mirrorMode is not null) CheckMirror(mirrorMode, before[i], after[i], dim);
-            d[i] = dim + sign * (before[i] + after[i]);
-            if (d[i] < 0) throw c.Error($"Paddings {before[i]}, {after[i]} are larger than dimension {i} of size {dim}");
+            long padded = dim + sign * ((long)before[i] + after[i]);
+            if (padded >= 0) d[i] = TensorSize.Dimension(padded, $"padded dimension {i}");
+            if (padded < 0) throw c.Error($"Paddings {before[i]}, {after[i]} are larger than dimension {i} of size {dim}");
             if (sign < 0 && mirrorMode is not null) CheckMirror(mirrorMode, before[i], after[i], d[i]);
         }
         return Shape.Wrap(d);
@@ -111,7 +112,7 @@ internal abstract class PadSpecBase : OpSpec
             Span<int> after = stackalloc int[rank];
             PadHelper.Read(ctx.Input(1), rank, before, after);
             Span<int> od = stackalloc int[rank];
-            for (int i = 0; i < rank; i++) od[i] = checked(x.Dims[i] + before[i] + after[i]);
+            for (int i = 0; i < rank; i++) od[i] = TensorSize.Dimension((long)x.Dims[i] + before[i] + after[i], $"padded dimension {i}");
             var o = ctx.AllocateOutput(0, x.DType, od);
             var dst = o.Span<T>();
             if (ctx.NumInputs > 2)
@@ -191,8 +192,8 @@ internal sealed class MirrorPadSpec : OpSpec
             for (int i = 0; i < rank; i++)
             {
                 PadHelper.CheckMirror(reflect ? "REFLECT" : "SYMMETRIC", before[i], after[i], x.Dims[i]);
-                od[i] = x.Dims[i] + before[i] + after[i];
-                total += od[i];
+                od[i] = TensorSize.Dimension((long)x.Dims[i] + before[i] + after[i], $"padded dimension {i}");
+                total = TensorSize.Dimension((long)total + od[i], "the mirror index map");
             }
             var o = ctx.AllocateOutput(0, x.DType, od);
             if (o.Size == 0) return;
