@@ -22,13 +22,23 @@ public static class MemoryLimits
     private static long _maxTensorBytes;
     private static long _maxRunBytes;
 
-    /// <summary>The memory the process may use: the GC's total available memory (respects heap hard limits).</summary>
+    private static long _availableBytes;
+
+    /// <summary>
+    /// The memory the process may use: the GC's total available memory (respects heap hard limits),
+    /// read once (it is fixed when the process starts; asking the GC allocates, and budgets are
+    /// consulted on every allocation).
+    /// </summary>
     public static long AvailableBytes
     {
         get
         {
-            long a = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
-            return a > 0 ? a : 1L << 32;
+            long a = Volatile.Read(ref _availableBytes);
+            if (a > 0) return a;
+            a = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+            if (a <= 0) a = 1L << 32;
+            Volatile.Write(ref _availableBytes, a);
+            return a;
         }
     }
 
@@ -119,23 +129,29 @@ internal static class TensorSize
     /// <summary>
     /// A dimension computed from input values (a tiled or padded size, a shape entry): negative
     /// is an InvalidArgument error; beyond <see cref="int.MaxValue"/>, which no tensor here can
-    /// hold, a ResourceExhausted one. <paramref name="what"/> names it in the message.
+    /// hold, a ResourceExhausted one. <paramref name="what"/> names it in the message: a composite
+    /// format with <paramref name="index"/> as {0} and <paramref name="name"/> as {1}, formatted only
+    /// when the check fails (kernels call this on every run, which must not allocate).
     /// </summary>
-    internal static int Dimension(long d, string what)
+    internal static int Dimension(long d, string what, int index = 0, string? name = null)
     {
-        if (d < 0) throw new InvalidArgumentException(FormattableString.Invariant($"{what} must be non-negative, got {d}"));
-        if (d > int.MaxValue)
-            throw new ResourceExhaustedException(FormattableString.Invariant(
-                $"OOM: {what} is {d}, but a tensor dimension holds at most {int.MaxValue} elements"));
-        return (int)d;
+        if ((ulong)d <= int.MaxValue) return (int)d;
+        string w = string.Format(CultureInfo.InvariantCulture, what, index, name);
+        if (d < 0) throw new InvalidArgumentException(FormattableString.Invariant($"{w} must be non-negative, got {d}"));
+        throw new ResourceExhaustedException(FormattableString.Invariant(
+            $"OOM: {w} is {d}, but a tensor dimension holds at most {int.MaxValue} elements"));
     }
 
-    /// <summary><paramref name="a"/> × <paramref name="b"/> in 64 bits; an overflow is an InvalidArgument error naming <paramref name="what"/>.</summary>
-    internal static long Multiply(long a, long b, string what)
+    /// <summary>
+    /// <paramref name="a"/> × <paramref name="b"/> in 64 bits; an overflow is an InvalidArgument error
+    /// naming <paramref name="what"/> (formatted with <paramref name="index"/> as {0}, only on failure).
+    /// </summary>
+    internal static long Multiply(long a, long b, string what, int index = 0)
     {
         long hi = Math.BigMul(a, b, out long lo);
         if ((hi != 0 || lo < 0) && (hi != -1 || lo >= 0))
-            throw new InvalidArgumentException(FormattableString.Invariant($"Encountered overflow when multiplying {a} with {b} ({what})"));
+            throw new InvalidArgumentException(FormattableString.Invariant(
+                $"Encountered overflow when multiplying {a} with {b} ({string.Format(CultureInfo.InvariantCulture, what, index)})"));
         return lo;
     }
 

@@ -331,7 +331,7 @@ public sealed partial class Tensor
         if (dims.Length != _size) throw new InternalException($"{what}: {dims.Length} dimensions requested from a tensor of {_size} elements");
         for (int i = 0; i < dims.Length; i++)
         {
-            dims[i] = TensorSize.Dimension(GetInt64(i), $"{what}[{i}]");
+            dims[i] = TensorSize.Dimension(GetInt64(i), "{1}[{0}]", i, what);
         }
     }
 

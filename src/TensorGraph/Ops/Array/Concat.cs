@@ -56,7 +56,7 @@ internal sealed class ConcatV2Spec : OpSpec
             {
                 if (k == axis)
                 {
-                    sum = sum < 0 || s[k] < 0 ? -1 : TensorSize.Dimension((long)sum + s[k], $"concatenated dimension {axis}");
+                    sum = sum < 0 || s[k] < 0 ? -1 : TensorSize.Dimension((long)sum + s[k], "concatenated dimension {0}", axis);
                     continue;
                 }
                 if (s[k] < 0) continue;
@@ -100,7 +100,7 @@ internal sealed class ConcatV2Spec : OpSpec
                     if (k != axis && x.Dims[k] != first.Dims[k])
                         throw new InvalidArgumentException($"ConcatOp : Dimensions of inputs should match: shape[0] = {Shape.Format(first.Dims)} vs. shape[{i}] = {Shape.Format(x.Dims)}");
                 }
-                od[axis] = TensorSize.Dimension((long)od[axis] + x.Dims[axis], $"concatenated dimension {axis}");
+                od[axis] = TensorSize.Dimension((long)od[axis] + x.Dims[axis], "concatenated dimension {0}", axis);
             }
             var o = ctx.AllocateOutput(0, first.DType, od);
             int outer = ArrayCopy.Product(od[..axis]);

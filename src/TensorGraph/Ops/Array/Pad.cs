@@ -29,8 +29,8 @@ internal static class PadHelper
         {
             long a = p.GetInt64(2 * i), b = p.GetInt64(2 * i + 1);
             if (a < 0 || b < 0) throw new InvalidArgumentException($"Paddings must be non-negative: {a} {b}");
-            before[i] = TensorSize.Dimension(a, $"paddings[{i}, 0]");
-            after[i] = TensorSize.Dimension(b, $"paddings[{i}, 1]");
+            before[i] = TensorSize.Dimension(a, "paddings[{0}, 0]", i);
+            after[i] = TensorSize.Dimension(b, "paddings[{0}, 1]", i);
         }
     }
 
@@ -51,7 +51,7 @@ internal static class PadHelper
             if (dim < 0) { d[i] = -1; continue; }
             if (sign > 0 && mirrorMode is not null) CheckMirror(mirrorMode, before[i], after[i], dim);
             long padded = dim + sign * ((long)before[i] + after[i]);
-            if (padded >= 0) d[i] = TensorSize.Dimension(padded, $"padded dimension {i}");
+            if (padded >= 0) d[i] = TensorSize.Dimension(padded, "padded dimension {0}", i);
             if (padded < 0) throw c.Error($"Paddings {before[i]}, {after[i]} are larger than dimension {i} of size {dim}");
             if (sign < 0 && mirrorMode is not null) CheckMirror(mirrorMode, before[i], after[i], d[i]);
         }
@@ -112,7 +112,7 @@ internal abstract class PadSpecBase : OpSpec
             Span<int> after = stackalloc int[rank];
             PadHelper.Read(ctx.Input(1), rank, before, after);
             Span<int> od = stackalloc int[rank];
-            for (int i = 0; i < rank; i++) od[i] = TensorSize.Dimension((long)x.Dims[i] + before[i] + after[i], $"padded dimension {i}");
+            for (int i = 0; i < rank; i++) od[i] = TensorSize.Dimension((long)x.Dims[i] + before[i] + after[i], "padded dimension {0}", i);
             var o = ctx.AllocateOutput(0, x.DType, od);
             var dst = o.Span<T>();
             if (ctx.NumInputs > 2)
@@ -192,7 +192,7 @@ internal sealed class MirrorPadSpec : OpSpec
             for (int i = 0; i < rank; i++)
             {
                 PadHelper.CheckMirror(reflect ? "REFLECT" : "SYMMETRIC", before[i], after[i], x.Dims[i]);
-                od[i] = TensorSize.Dimension((long)x.Dims[i] + before[i] + after[i], $"padded dimension {i}");
+                od[i] = TensorSize.Dimension((long)x.Dims[i] + before[i] + after[i], "padded dimension {0}", i);
                 total = TensorSize.Dimension((long)total + od[i], "the mirror index map");
             }
             var o = ctx.AllocateOutput(0, x.DType, od);

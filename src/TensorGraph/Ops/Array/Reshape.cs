@@ -36,7 +36,7 @@ internal sealed class ReshapeSpec : OpSpec
                 dims[i] = -1;
             }
             else if (d < 0) throw c.Error($"Size {i} must be non-negative, not {d}");
-            else { dims[i] = TensorSize.Dimension(d, $"Size {i}"); known = TensorSize.Multiply(known, d, "the requested shape's element count"); }
+            else { dims[i] = TensorSize.Dimension(d, "Size {0}", i); known = TensorSize.Multiply(known, d, "the requested shape's element count"); }
         }
         long n = input.NumElements;
         if (n >= 0)
@@ -77,7 +77,7 @@ internal sealed class ReshapeSpec : OpSpec
                     unknown = i;
                 }
                 else if (d < 0) throw new InvalidArgumentException($"Size {i} must be non-negative, not {d}");
-                else { dims[i] = TensorSize.Dimension(d, $"Size {i}"); known = TensorSize.Multiply(known, d, "the requested shape's element count"); }
+                else { dims[i] = TensorSize.Dimension(d, "Size {0}", i); known = TensorSize.Multiply(known, d, "the requested shape's element count"); }
             }
             if (unknown >= 0)
             {

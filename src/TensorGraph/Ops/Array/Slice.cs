@@ -50,7 +50,7 @@ internal sealed class SliceOpSpec : OpSpec
                 if (s < 0 || b + s > dim) throw c.Error($"Expected size[{i}] in [0, {dim - b}], but got {s}");
             }
             else if (s < -1) throw c.Error($"Expected size[{i}] to be -1 or non-negative, but got {s}");
-            d[i] = s == -1 ? -1 : TensorSize.Dimension(s, $"size[{i}]");
+            d[i] = s == -1 ? -1 : TensorSize.Dimension(s, "size[{0}]", i);
         }
         c.AddOutput(c.InputType(0), Shape.Wrap(d));
     }

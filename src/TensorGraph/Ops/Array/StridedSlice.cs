@@ -270,7 +270,7 @@ internal sealed class StridedSliceGradSpec : OpSpec
             return;
         }
         var dims = new int[shape.Size];
-        for (int i = 0; i < dims.Length; i++) dims[i] = TensorSize.Dimension(shape.GetInt64(i), $"shape[{i}]");
+        for (int i = 0; i < dims.Length; i++) dims[i] = TensorSize.Dimension(shape.GetInt64(i), "shape[{0}]", i);
         if (c.ConstantInput(3) is { } strides)
         {
             var expected = StridedSliceSpec.InferShape(dims, c.ConstantInput(1), c.ConstantInput(2), strides, StridedSliceSpec.Masks(c.Attrs));

@@ -32,7 +32,7 @@ internal sealed class TileSpec : OpSpec
             if (m is null || input[i] < 0) { d[i] = -1; continue; }
             long k = m.GetInt64(i);
             if (k < 0) throw c.Error($"multiples[{i}] must be non-negative, got {k}");
-            d[i] = TensorSize.Dimension(TensorSize.Multiply(input[i], k, $"dimension {i} times multiples[{i}]"), $"output dimension {i}");
+            d[i] = TensorSize.Dimension(TensorSize.Multiply(input[i], k, "dimension {0} times multiples[{0}]", i), "output dimension {0}", i);
         }
         c.AddOutput(c.InputType(0), Shape.Wrap(d));
     }
@@ -52,7 +52,7 @@ internal sealed class TileSpec : OpSpec
             {
                 long k = m.GetInt64(i);
                 if (k < 0) throw new InvalidArgumentException($"multiples[{i}] must be non-negative, got {k}");
-                od[i] = TensorSize.Dimension(TensorSize.Multiply(x.Dims[i], k, $"dimension {i} times multiples[{i}]"), $"output dimension {i}");
+                od[i] = TensorSize.Dimension(TensorSize.Multiply(x.Dims[i], k, "dimension {0} times multiples[{0}]", i), "output dimension {0}", i);
             }
             var o = ctx.AllocateOutput(0, x.DType, od);
             if (o.Size == 0) return;
