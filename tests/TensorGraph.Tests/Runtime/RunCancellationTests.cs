@@ -1,3 +1,4 @@
+using TensorGraph.Runtime;
 using TensorGraph.Training;
 
 namespace TensorGraph.Tests.Runtime;
@@ -156,42 +157,121 @@ public class RunCancellationTests
         Assert.That(s.Run(m.Result, m.Feed(4)).Scalar<int>(), Is.EqualTo(4));
     }
 
-    [Test]
-    public void StraightPlanStopsBetweenNodesAndRunsCorrectlyAfterwards()
+    /// <summary>Runs a node's own kernel, then <paramref name="after"/> (to stop the run at a known point).</summary>
+    private sealed class AfterKernel(OpKernel inner, Action after) : OpKernel
     {
-        // No loop: the plain executor. 100 products of 256×256 matrices take far longer than
-        // 1 ms, so the deadline passes before the last node; the identity keeps the values exact.
+        public override OutputKind GetOutputKind(int output) => inner.GetOutputKind(output);
+
+        public override int ForwardedInput(int output) => inner.ForwardedInput(output);
+
+        public override void Compute(OpContext ctx)
+        {
+            inner.Compute(ctx);
+            after();
+        }
+    }
+
+    /// <summary>
+    /// A straight plan (no loop: the plain executor) <c>first → mark → second</c> by creation
+    /// order, with an execution state whose <c>mark</c> kernel runs <paramref name="after"/>.
+    /// </summary>
+    private static (Session S, Variable First, Variable Second, Output Fetch, ExecState State) StraightPlan(Action after)
+    {
         var g = new Graph();
-        var x = g.Placeholder(DType.Float32, [256, 256], name: "x");
-        var v = g.Variable(0f, name: "steps");
-        var inc = g.AssignAdd(v, g.Constant(1f));
-        var eye = new float[256, 256];
-        for (int i = 0; i < 256; i++) eye[i, i] = 1;
+        var first = g.Variable(0f, name: "first");
+        var second = g.Variable(0f, name: "second");
+        var incFirst = g.AssignAdd(first, g.Constant(1f));
+        var mark = g.Identity(incFirst * 2f, name: "mark");
+        Output fetch;
+        using (g.ControlDependencies(mark.Op))
+            fetch = g.AssignAdd(second, g.Constant(1f)) + mark;
+        var s = new Session(g);
+        s.Run(g.GlobalVariablesInitializer());
+        var plan = new ExecutionPlan(s, [], [fetch], []);
+        Assert.That(plan.HasLoops, Is.False);
+        var kernels = plan.Nodes.Select(n => n.Op == mark.Op ? new AfterKernel(s.CreateKernel(n.Op), after) : s.CreateKernel(n.Op)).ToArray();
+        return (s, first, second, fetch, new ExecState(plan, kernels));
+    }
+
+    [Test]
+    public void StraightPlanStopsBetweenNodesWhenCancelled()
+    {
+        var cts = new CancellationTokenSource();
+        var (s, first, second, fetch, state) = StraightPlan(() => cts.Cancel());
+        using (s)
+        {
+            Assert.Throws<CancelledException>(() => state.Execute([], 0, cts.Token));
+            Assert.That(s.Run(first.Value).Scalar<float>(), Is.EqualTo(1f), "the nodes before the cancellation ran and keep their effects");
+            Assert.That(s.Run(second.Value).Scalar<float>(), Is.EqualTo(0f), "the nodes after it did not run");
+            Assert.That(state.Values, Is.All.Null, "the value table was cleared");
+            // The same state again, with a token nobody cancels.
+            state.Execute([], 0, CancellationToken.None);
+            Assert.That(state.Results[0].Scalar<float>(), Is.EqualTo(1f + 2 * 2f));
+            Assert.That(s.Run(first.Value).Scalar<float>(), Is.EqualTo(2f));
+            Assert.That(s.Run(second.Value).Scalar<float>(), Is.EqualTo(1f));
+            // And the session's own plan for the same signature.
+            Assert.That(s.Run(fetch).Scalar<float>(), Is.EqualTo(2f + 2 * 3f));
+        }
+        cts.Dispose();
+    }
+
+    [Test]
+    public void StraightPlanStopsBetweenNodesAtItsDeadline()
+    {
+        // The marked node outlasts the timeout (a sleep of twice its length), so the next check fails.
+        var (s, first, second, fetch, state) = StraightPlan(() => Thread.Sleep(400));
+        using (s)
+        {
+            var e = Assert.Throws<DeadlineExceededException>(() => state.Execute([], 200))!;
+            Assert.That(e.Message, Does.StartWith("Timed out waiting for notification"));
+            Assert.That(s.Run(first.Value).Scalar<float>(), Is.EqualTo(1f));
+            Assert.That(s.Run(second.Value).Scalar<float>(), Is.EqualTo(0f));
+            state.Execute([]);
+            Assert.That(state.Results[0].Scalar<float>(), Is.EqualTo(1f + 2 * 2f));
+            Assert.That(s.Run(fetch).Scalar<float>(), Is.EqualTo(2f + 2 * 3f));
+        }
+    }
+
+    [Test]
+    public void StraightPlanSessionAndCallableTimeoutsLeaveThemUsable()
+    {
+        // Through the public API: a session-wide default of 1 ms that a long straight plan
+        // (64 dependent 128×128 products) may or may not outlast; either way the next runs are right.
+        var g = new Graph();
+        var x = g.Placeholder(DType.Float32, [128, 128], name: "x");
+        var eye = new float[128, 128];
+        for (int i = 0; i < 128; i++) eye[i, i] = 1;
         var id = g.Constant(eye);
         Output h = x;
-        for (int i = 0; i < 100; i++) h = g.MatMul(h, id);
+        for (int i = 0; i < 64; i++) h = g.MatMul(h, id);
         using var s = new Session(g);
-        s.Run(g.GlobalVariablesInitializer());
-        var data = new float[256, 256];
-        for (int i = 0; i < 256; i++)
-            for (int j = 0; j < 256; j++) data[i, j] = i - 2 * j;
+        var data = new float[128, 128];
+        for (int i = 0; i < 128; i++)
+            for (int j = 0; j < 128; j++) data[i, j] = i - 2 * j;
         var expected = Tensor.FromArray(data).ToArray<float>();
         var feeds = new FeedDict { [x] = Tensor.FromArray(data) };
-        Assert.Throws<DeadlineExceededException>(() => s.Run([h], feeds, [inc.Op], new RunOptions { TimeoutInMs = 1 }));
-        // The increment is the plan's first node: it ran unless the deadline had already passed.
-        float steps = s.Run(v.Value).Scalar<float>();
-        Assert.That(steps, Is.EqualTo(0f).Or.EqualTo(1f));
-        var r = s.Run([h], feeds, inc.Op);
-        Assert.That(r[0].ToArray<float>(), Is.EqualTo(expected));
-        Assert.That(s.Run(v.Value).Scalar<float>(), Is.EqualTo(steps + 1));
-        // The callable form of the same signature.
-        var call = s.MakeCallable([x], [h], inc.Op);
-        Assert.Throws<DeadlineExceededException>(() => call.Run([Tensor.FromArray(data)], new RunOptions { TimeoutInMs = 1 }));
+        var call = s.MakeCallable([x], [h]);
+        s.OperationTimeoutInMs = 1;
+        for (int k = 0; k < 3; k++)
+        {
+            try
+            {
+                Assert.That(s.Run(h, feeds).ToArray<float>(), Is.EqualTo(expected));
+            }
+            catch (DeadlineExceededException)
+            {
+            }
+            try
+            {
+                Assert.That(call.Run(Tensor.FromArray(data))[0].ToArray<float>(), Is.EqualTo(expected));
+            }
+            catch (DeadlineExceededException)
+            {
+            }
+        }
+        s.OperationTimeoutInMs = 0;
+        Assert.That(s.Run(h, feeds).ToArray<float>(), Is.EqualTo(expected));
         Assert.That(call.Run(Tensor.FromArray(data))[0].ToArray<float>(), Is.EqualTo(expected));
-        using var cts = new CancellationTokenSource();
-        cts.Cancel();
-        Assert.Throws<CancelledException>(() => call.Run([Tensor.FromArray(data)], cts.Token));
-        Assert.That(s.Run([h], feeds)[0].ToArray<float>(), Is.EqualTo(expected));
     }
 
     [Test]
