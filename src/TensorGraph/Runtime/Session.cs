@@ -6,7 +6,10 @@ namespace TensorGraph;
 
 /// <summary>
 /// Runs a <see cref="Graph"/> (TF's <c>tf.Session</c>): owns variable values and compiled plans,
-/// one per (feeds, fetches, targets) signature. <c>Run</c> may be called from many threads at once.
+/// one per (feeds, fetches, targets) signature. <c>Run</c> may be called from many threads at once;
+/// each call can be bounded by a timeout (<see cref="RunOptions"/>, <see cref="OperationTimeoutInMs"/>)
+/// or stopped by a <see cref="CancellationToken"/>. Once disposed, it refuses every call with
+/// <see cref="ObjectDisposedException"/>.
 /// </summary>
 public sealed class Session : IDisposable
 {
