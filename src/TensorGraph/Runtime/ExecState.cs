@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Runtime.CompilerServices;
-
 namespace TensorGraph.Runtime;
 
 /// <summary>
@@ -40,25 +37,17 @@ internal sealed partial class ExecState
 
     private readonly bool[] _nodeDead;
 
-    // What stops the current run before its next node: the caller's token, a deadline
-    // (a Stopwatch timestamp; 0 for none) and the session being disposed.
-    private CancellationToken _token;
-    private long _deadline;
-    private long _timeoutMs;
-
-    /// <summary>
-    /// Runs every node with the given feeds (already validated) and fills <see cref="Results"/>.
+    /// <summary>Runs every node with the given feeds (already validated) and fills <see cref="Results"/>.</summary>
+    /// <remarks>
     /// Before each node the run stops if <paramref name="cancellationToken"/> is cancelled or the
     /// session disposed (<see cref="CancelledException"/>), or <paramref name="timeoutMs"/> (when
     /// positive) has passed (<see cref="DeadlineExceededException"/>). A stopped run leaves the
     /// state clean for the next one; nodes that ran keep their effects.
-    /// </summary>
+    /// </remarks>
     public void Execute(ReadOnlySpan<Tensor> feeds, long timeoutMs = 0, CancellationToken cancellationToken = default)
     {
+        BeginStopChecks(timeoutMs, cancellationToken);
         var plan = Plan;
-        _token = cancellationToken;
-        _timeoutMs = timeoutMs;
-        _deadline = timeoutMs > 0 ? Deadline(timeoutMs) : 0;
         if (plan.HasLoops)
         {
             try
@@ -70,7 +59,7 @@ internal sealed partial class ExecState
             {
                 Array.Clear(Values);
                 Array.Clear(Dead);
-                _token = default;
+                EndStopChecks();
             }
             return;
         }
@@ -113,36 +102,9 @@ internal sealed partial class ExecState
                 Array.Clear(Dead);
                 Array.Clear(_nodeDead);
             }
-            _token = default;
+            EndStopChecks();
         }
     }
-
-    private static long Deadline(long timeoutMs)
-    {
-        double ticks = timeoutMs * (double)Stopwatch.Frequency / 1000;
-        long now = Stopwatch.GetTimestamp();
-        return ticks >= long.MaxValue - now ? long.MaxValue : now + (long)ticks;
-    }
-
-    /// <summary>Throws if the run must stop: checked before each node, allocation-free.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal void CheckStop()
-    {
-        if (Plan.Session.IsClosed || _token.IsCancellationRequested || (_deadline != 0 && Stopwatch.GetTimestamp() >= _deadline))
-            throw StopError();
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private TensorGraphException StopError()
-    {
-        if (Plan.Session.IsClosed) return new CancelledException("Run call was cancelled: the session was closed while the run was in flight");
-        if (_token.IsCancellationRequested) return CancelledError();
-        return new DeadlineExceededException(
-            $"Timed out waiting for notification: the run did not finish within its timeout of {_timeoutMs} ms");
-    }
-
-    /// <summary>TF's error for a run whose cancellation was requested.</summary>
-    public static CancelledException CancelledError() => new("Run call was cancelled");
 
     private void RunKernel(int n, PlanNode node)
     {
