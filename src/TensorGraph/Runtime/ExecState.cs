@@ -55,20 +55,29 @@ internal sealed partial class ExecState
     }
 
     /// <summary>Runs every node with the given feeds (already validated) and fills <see cref="Results"/>.</summary>
-    public void Execute(ReadOnlySpan<Tensor> feeds)
+    /// <remarks>
+    /// Before each node the run stops if <paramref name="cancellationToken"/> is cancelled or the
+    /// session disposed (<see cref="CancelledException"/>), or <paramref name="timeoutMs"/> (when
+    /// positive) has passed (<see cref="DeadlineExceededException"/>). A stopped run leaves the
+    /// state clean for the next one; nodes that ran keep their effects.
+    /// </remarks>
+    public void Execute(ReadOnlySpan<Tensor> feeds, long timeoutMs = 0, CancellationToken cancellationToken = default)
     {
+        BeginStopChecks(timeoutMs, cancellationToken);
         var plan = Plan;
         RunBytes = 0;
         if (plan.HasLoops)
         {
             try
             {
+                CheckStop();
                 ExecuteFrames(feeds);
             }
             finally
             {
                 Array.Clear(Values);
                 Array.Clear(Dead);
+                EndStopChecks();
             }
             return;
         }
@@ -77,8 +86,10 @@ internal sealed partial class ExecState
         bool controlFlow = plan.HasControlFlow;
         try
         {
+            CheckStop();
             for (int n = 0; n < nodes.Length; n++)
             {
+                if (n > 0) CheckStop();
                 var node = nodes[n];
                 var ids = node.InputIds;
                 if (controlFlow && IsDead(node))
@@ -109,6 +120,7 @@ internal sealed partial class ExecState
                 Array.Clear(Dead);
                 Array.Clear(_nodeDead);
             }
+            EndStopChecks();
         }
     }
 
