@@ -229,7 +229,7 @@ public sealed partial class Graph
     /// </summary>
     internal Operation AddOp(string type, Output[] inputs, string? name = null, string? defaultName = null,
         IEnumerable<KeyValuePair<string, AttrValue>>? attrs = null, IEnumerable<Operation>? controlInputs = null,
-        string device = "", bool exactName = false)
+        string device = "", bool exactName = false, SourceLocation? origin = null)
     {
         var spec = OpRegistry.Get(type);
         foreach (var i in inputs)
@@ -267,8 +267,7 @@ public sealed partial class Graph
             controls.AddRange(CurrentControlInputs());
         }
         if (controlInputs is not null) foreach (var c in controlInputs) if (!controls.Contains(c)) controls.Add(c);
-        if (_controlContext is not null) inputs = EnterControlContext(spec, inputs, final, controls);
-        var location = SourceLocation.Capture();
+        var location = origin ?? SourceLocation.Capture();
         var map = new SortedDictionary<string, AttrValue>(StringComparer.Ordinal);
         if (attrs is not null) foreach (var (k, v) in attrs) map[k] = v;
         foreach (var a in spec.Attrs)
@@ -282,9 +281,16 @@ public sealed partial class Graph
         }
         foreach (var k in map.Keys)
         {
-            if (!k.StartsWith('_') && !spec.Attrs.Any(a => a.Name == k))
+            if (!k.StartsWith('_') && !HasAttr(spec, k))
                 throw NodeError(new InvalidArgumentException($"Unknown attr '{k}' for op type {type}"), final, type, location);
         }
+        if (OpSpec.Arity(spec.Inputs, map) is not { } arity)
+            throw NodeError(new InvalidArgumentException($"Invalid list length attr for the inputs of {type}; {Signature(spec)}"), final, type, location);
+        if (arity != inputs.Length)
+            throw NodeError(new InvalidArgumentException(
+                $"NodeDef expected inputs '{string.Join(", ", spec.Inputs.SelectMany(a => a.TypeNames(map)))}' do not match {inputs.Length} inputs specified; {Signature(spec)}"),
+                final, type, location);
+        if (_controlContext is not null) inputs = EnterControlContext(spec, inputs, final, controls);
         var ctx = new InferContext(this, final, type, inputs, map);
         try
         {
@@ -311,6 +317,20 @@ public sealed partial class Graph
         }
         for (var cc = _controlContext; cc is not null; cc = cc.Outer) cc.Ops.Add(op);
         return op;
+    }
+
+    private static bool HasAttr(OpSpec spec, string name)
+    {
+        foreach (var a in spec.Attrs) if (a.Name == name) return true;
+        return false;
+    }
+
+    /// <summary>An op's signature as TF summarizes an OpDef: <c>Op&lt;name=Add; signature=x:T, y:T -&gt; z:T&gt;</c>.</summary>
+    private static string Signature(OpSpec spec)
+    {
+        static string Arg(ArgSpec a) =>
+            $"{a.Name}:{(a.IsRef ? "Ref(" : "")}{(a.NumberAttr is { } n ? n + "*" : "")}{(a.Type is { } t ? ArgSpec.TfName(t) : a.TypeAttr ?? a.TypeListAttr)}{(a.IsRef ? ")" : "")}";
+        return $"Op<name={spec.Type}; signature={string.Join(", ", spec.Inputs.Select(Arg))} -> {string.Join(", ", spec.Outputs.Select(Arg))}>";
     }
 
     internal static TensorGraphException NodeError(TensorGraphException e, string name, string type, SourceLocation? loc)

@@ -17,6 +17,10 @@ internal sealed class VarHandleOpSpec : OpSpec
 
     public override string Type => "VarHandleOp";
 
+    protected override string[] InputArgs => [];
+
+    protected override string[] OutputArgs => ["resource: resource"];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     public override bool IsStateful => true;
@@ -44,6 +48,10 @@ internal sealed class ReadVariableOpSpec : OpSpec
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("dtype", "type")];
 
     public override string Type => "ReadVariableOp";
+
+    protected override string[] InputArgs => ["resource: resource"];
+
+    protected override string[] OutputArgs => ["value: dtype"];
 
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
@@ -79,6 +87,10 @@ internal sealed class AssignVariableOpSpec : OpSpec
 
     public override string Type => "AssignVariableOp";
 
+    protected override string[] InputArgs => ["resource: resource", "value: dtype"];
+
+    protected override string[] OutputArgs => [];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     public override bool IsStateful => true;
@@ -109,6 +121,10 @@ internal sealed class AssignVariableOpSpec : OpSpec
 internal sealed class VarIsInitializedOpSpec : OpSpec
 {
     public override string Type => "VarIsInitializedOp";
+
+    protected override string[] InputArgs => ["resource: resource"];
+
+    protected override string[] OutputArgs => ["is_initialized: bool"];
 
     public override bool IsStateful => true;
 
