@@ -225,11 +225,13 @@ public sealed partial class Graph
     /// Adds a node. The name is <paramref name="name"/> (or <paramref name="defaultName"/>, or the
     /// op type) made unique under the current scope; missing attrs get their defaults; control
     /// dependencies in effect are added; outputs are inferred now, so shape/dtype errors point at
-    /// the caller's line.
+    /// the caller's line. The number of inputs must match the spec's declared input arguments.
+    /// An <paramref name="imported"/> node captures no stack: its location is
+    /// <paramref name="origin"/> (the graph file it came from, or null).
     /// </summary>
     internal Operation AddOp(string type, Output[] inputs, string? name = null, string? defaultName = null,
         IEnumerable<KeyValuePair<string, AttrValue>>? attrs = null, IEnumerable<Operation>? controlInputs = null,
-        string device = "", bool exactName = false, SourceLocation? origin = null)
+        string device = "", bool exactName = false, bool imported = false, SourceLocation? origin = null)
     {
         var spec = OpRegistry.Get(type);
         foreach (var i in inputs)
@@ -267,7 +269,7 @@ public sealed partial class Graph
             controls.AddRange(CurrentControlInputs());
         }
         if (controlInputs is not null) foreach (var c in controlInputs) if (!controls.Contains(c)) controls.Add(c);
-        var location = origin ?? SourceLocation.Capture();
+        var location = imported ? origin : SourceLocation.Capture();
         var map = new SortedDictionary<string, AttrValue>(StringComparer.Ordinal);
         if (attrs is not null) foreach (var (k, v) in attrs) map[k] = v;
         foreach (var a in spec.Attrs)
@@ -335,8 +337,7 @@ public sealed partial class Graph
 
     internal static TensorGraphException NodeError(TensorGraphException e, string name, string type, SourceLocation? loc)
     {
-        var where = loc is null ? "" : $", defined at {loc}";
-        return Errors.Make(e.Code, $"{e.Message} [node '{name}' ({type}){where}]", e, name);
+        return Errors.Make(e.Code, $"{e.Message} [node '{name}' ({type}){SourceLocation.Suffix(loc, name)}]", e, name);
     }
 
     /// <summary>The value of <paramref name="t"/> if it is a build-time constant (a Const, or the Shape of a fully known shape).</summary>

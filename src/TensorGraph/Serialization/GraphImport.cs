@@ -35,11 +35,14 @@ public sealed partial class Graph
     /// <c>"name:k"</c> of the GraphDef) with existing outputs of this graph. Attrs are validated
     /// against the op schemas and missing ones get their defaults. Returns, for each entry of
     /// <paramref name="returnElements"/>, an <see cref="Output"/> for a tensor name
-    /// (<c>"op:k"</c>) or an <see cref="Operation"/> for an op name.
+    /// (<c>"op:k"</c>) or an <see cref="Operation"/> for an op name. <paramref name="source"/> names
+    /// the graph file the GraphDef was read from: errors about imported nodes cite it
+    /// (<c>[node 'dense/MatMul' (MatMul), from model.pb]</c>) where nodes built by code cite a source line.
     /// </summary>
     /// <exception cref="UnimplementedException">The graph uses op types TensorGraph lacks (all are listed).</exception>
     /// <exception cref="InvalidArgumentException">The graph is malformed (bad names or inputs, cycles, invalid attrs).</exception>
-    public object[] Import(GraphDef graphDef, string prefix = "", IDictionary<string, Output>? inputMap = null, string[]? returnElements = null)
+    public object[] Import(GraphDef graphDef, string prefix = "", IDictionary<string, Output>? inputMap = null, string[]? returnElements = null,
+        string? source = null)
     {
         ArgumentNullException.ThrowIfNull(graphDef);
         prefix ??= "";
@@ -194,13 +197,13 @@ public sealed partial class Graph
                     throw new InvalidArgumentException($"Node '{n.Name}': input {k} refers to output {idx} of '{src}', which has {op.NumOutputs} outputs") { NodeName = n.Name };
                 inputs[k] = new Output(op, idx);
             }
-            var ctrl = controls[i].Select(c => created[c]).Distinct().ToArray();
+            var ctrl = controls[i].Length == 0 ? [] : controls[i].Select(c => created[c]).Distinct().ToArray();
             var attrs = new List<KeyValuePair<string, AttrValue>>(n.Attr.Count);
             foreach (var (key, value) in n.Attr) attrs.Add(new(key, ImportAttr(n, key, value, prefix, producer)));
             try
             {
                 created[n.Name] = AddOp(specs[i].Type, inputs, NewName(n.Name), attrs: attrs, controlInputs: ctrl,
-                    device: n.Device, exactName: true);
+                    device: n.Device, exactName: true, imported: true, origin: source is null ? null : SourceLocation.Imported(source, n.Name));
                 // A loop Merge's back edge is not known yet: like TF's shape refiner, treat it as
                 // unknown, so the Merge (and what reads it) does not take the Enter's shape as final.
                 if (backEdges.Exists(e => e.Node == i)) created[n.Name].SetOutputShape(0, Shape.Unknown);
@@ -295,11 +298,14 @@ public sealed partial class Graph
         return value;
     }
 
-    /// <summary>A new graph holding the nodes of <paramref name="graphDef"/> (see <see cref="Import"/>).</summary>
-    public static Graph FromGraphDef(GraphDef graphDef)
+    /// <summary>
+    /// A new graph holding the nodes of <paramref name="graphDef"/> (see <see cref="Import"/>);
+    /// <paramref name="source"/> is the graph file it was read from, if any.
+    /// </summary>
+    public static Graph FromGraphDef(GraphDef graphDef, string? source = null)
     {
         var g = new Graph();
-        g.Import(graphDef);
+        g.Import(graphDef, source: source);
         return g;
     }
 
@@ -310,7 +316,7 @@ public sealed partial class Graph
     /// <exception cref="NotFoundException">The file does not exist.</exception>
     /// <exception cref="DataLossException">A binary file is not a valid GraphDef.</exception>
     /// <exception cref="TextFormatException">A text file has a syntax error (position and file named).</exception>
-    public static Graph Load(string path) => FromGraphDef(GraphFiles.ReadGraphDef(path));
+    public static Graph Load(string path) => FromGraphDef(GraphFiles.ReadGraphDef(path), path);
 
     /// <summary>Writes <see cref="ToGraphDef"/> to <paramref name="path"/>: text format for text extensions (see <see cref="Load"/>), binary otherwise.</summary>
     public void Save(string path) => GraphFiles.WriteGraphDef(path, ToGraphDef());

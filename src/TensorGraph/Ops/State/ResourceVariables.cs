@@ -72,7 +72,7 @@ internal sealed class ReadVariableOpSpec : OpSpec
         {
             var slot = VarHandleOpSpec.Slot(ctx.Input(0));
             var v = slot.Value ?? throw new FailedPreconditionException(
-                $"Error while reading resource variable {slot.Op.Name}: it is uninitialized (defined at {slot.Op.Location?.ToString() ?? "?"})");
+                $"Error while reading resource variable {slot.Op.Name}: it is uninitialized ({slot.Op.Location?.Describe(slot.Op.Name) ?? "defined at ?"})");
             if (v.DType != dtype) throw new InvalidArgumentException($"Trying to read variable {slot.Op.Name} with dtype {dtype.Name()}, but it holds {v.DType.Name()}");
             var o = ctx.AllocateOutput(0, dtype, v.Dims);
             Array.Copy(v.Data, o.Data, v.Size);
