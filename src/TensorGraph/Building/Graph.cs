@@ -266,7 +266,7 @@ public sealed partial class Graph
         var controls = new List<Operation>();
         lock (_lock)
         {
-            controls.AddRange(CurrentControlInputs());
+            if (_controlStack.Count > 0) controls.AddRange(CurrentControlInputs());
         }
         if (controlInputs is not null) foreach (var c in controlInputs) if (!controls.Contains(c)) controls.Add(c);
         var location = imported ? origin : SourceLocation.Capture();
@@ -307,11 +307,14 @@ public sealed partial class Graph
             if (!ReferenceEquals(c.Graph, this)) throw new InvalidArgumentException($"Control input '{c.Name}' belongs to a different graph");
         }
         var outs = ctx.Outputs;
+        var outTypes = new DType[outs.Count];
+        var outShapes = new Shape[outs.Count];
+        for (int i = 0; i < outs.Count; i++) (outTypes[i], outShapes[i]) = outs[i];
         Operation op;
         lock (_lock)
         {
-            op = new Operation(this, _ops.Count, final, spec, inputs, [.. controls], map,
-                outs.Select(o => o.Type).ToArray(), outs.Select(o => o.Shape).ToArray(), device, location);
+            op = new Operation(this, _ops.Count, final, spec, inputs, controls.Count == 0 ? [] : [.. controls], map,
+                outTypes, outShapes, device, location);
             _ops.Add(op);
             _byName[final] = op;
             for (int i = 0; i < inputs.Length; i++) inputs[i].Op.Consumers.Add((op, i));

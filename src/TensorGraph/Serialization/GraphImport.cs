@@ -67,6 +67,7 @@ public sealed partial class Graph
         // Op types: resolve legacy spellings and report every missing type at once.
         var specs = new OpSpec[nodes.Count];
         var missing = new List<(string Type, string Node)>();
+        var missingTypes = new HashSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < nodes.Count; i++)
         {
             var type = nodes[i].Op;
@@ -75,7 +76,7 @@ public sealed partial class Graph
             {
                 specs[i] = spec;
             }
-            else if (!missing.Exists(m => m.Type == type))
+            else if (missingTypes.Add(type))
             {
                 missing.Add((type, nodes[i].Name));
             }
@@ -94,11 +95,13 @@ public sealed partial class Graph
         var consumers = new List<int>[nodes.Count];
         for (int i = 0; i < nodes.Count; i++) consumers[i] = [];
         var backEdges = new List<(int Node, int Slot, string Src, int Index)>();
+        var dataIn = new List<(string, int, Output?)>();
+        var ctrlIn = new List<string>();
         for (int i = 0; i < nodes.Count; i++)
         {
             var n = nodes[i];
-            var d = new List<(string, int, Output?)>();
-            var c = new List<string>();
+            dataIn.Clear();
+            ctrlIn.Clear();
             deps[i] = [];
             foreach (var raw in n.Input)
             {
@@ -107,11 +110,11 @@ public sealed partial class Graph
                     var src = raw[1..];
                     if (!index.TryGetValue(src, out int j))
                         throw new InvalidArgumentException($"Node '{n.Name}': control input '{raw}' names a node that is not in the GraphDef") { NodeName = n.Name };
-                    c.Add(src);
+                    ctrlIn.Add(src);
                     deps[i].Add(j);
                     continue;
                 }
-                if (c.Count > 0)
+                if (ctrlIn.Count > 0)
                     throw new InvalidArgumentException($"Node '{n.Name}': data input '{raw}' comes after a control input") { NodeName = n.Name };
                 var (srcName, k) = ParseInputName(raw, n.Name);
                 Output? mapped = null;
@@ -131,13 +134,13 @@ public sealed partial class Graph
                         throw new InvalidArgumentException($"Node '{n.Name}': input '{raw}' names a node that is not in the GraphDef") { NodeName = n.Name };
                     // A while loop's back edge (NextIteration → Merge) closes a cycle: the Merge is
                     // created first and rewired to the NextIteration afterwards, as TF's importer does.
-                    if (specs[i].Type == "Merge" && specs[j].Type is "NextIteration" or "RefNextIteration") backEdges.Add((i, d.Count, srcName, k));
+                    if (specs[i].Type == "Merge" && specs[j].Type is "NextIteration" or "RefNextIteration") backEdges.Add((i, dataIn.Count, srcName, k));
                     else deps[i].Add(j);
                 }
-                d.Add((srcName, k, mapped));
+                dataIn.Add((srcName, k, mapped));
             }
-            data[i] = [.. d];
-            controls[i] = [.. c];
+            data[i] = [.. dataIn];
+            controls[i] = ctrlIn.Count == 0 ? [] : [.. ctrlIn];
             foreach (var j in deps[i]) consumers[j].Add(i);
             indegree[i] = deps[i].Count;
         }
@@ -170,7 +173,8 @@ public sealed partial class Graph
 
         // Build.
         int producer = graphDef.Versions?.Producer ?? 0;
-        var created = new Dictionary<string, Operation>(StringComparer.Ordinal);
+        var created = new Dictionary<string, Operation>(nodes.Count, StringComparer.Ordinal);
+        var loopMerges = backEdges.Select(e => e.Node).ToHashSet();
         foreach (int i in order)
         {
             var n = nodes[i];
@@ -186,7 +190,7 @@ public sealed partial class Graph
                 if (!created.TryGetValue(src, out var op))
                 {
                     // A back edge not built yet: stand in with another input of this Merge until it exists.
-                    int other = Enumerable.Range(0, data[i].Length).FirstOrDefault(j => !backEdges.Contains((i, j, data[i][j].Node, data[i][j].Index)), -1);
+                    int other = FirstForwardInput(i, data[i], backEdges);
                     if (other < 0)
                         throw new InvalidArgumentException($"Node '{n.Name}': every input comes from a NextIteration back edge") { NodeName = n.Name };
                     var (os, oi, om) = data[i][other];
@@ -206,7 +210,7 @@ public sealed partial class Graph
                     device: n.Device, exactName: true, imported: true, origin: source is null ? null : SourceLocation.Imported(source, n.Name));
                 // A loop Merge's back edge is not known yet: like TF's shape refiner, treat it as
                 // unknown, so the Merge (and what reads it) does not take the Enter's shape as final.
-                if (backEdges.Exists(e => e.Node == i)) created[n.Name].SetOutputShape(0, Shape.Unknown);
+                if (loopMerges.Contains(i)) created[n.Name].SetOutputShape(0, Shape.Unknown);
             }
             catch (TensorGraphException)
             {
@@ -269,6 +273,16 @@ public sealed partial class Graph
             }
         }
         return result;
+    }
+
+    /// <summary>The first input of Merge node <paramref name="node"/> that is not a back edge, or -1.</summary>
+    private static int FirstForwardInput(int node, (string Node, int Index, Output? Mapped)[] inputs, List<(int Node, int Slot, string Src, int Index)> backEdges)
+    {
+        for (int j = 0; j < inputs.Length; j++)
+        {
+            if (!backEdges.Contains((node, j, inputs[j].Node, inputs[j].Index))) return j;
+        }
+        return -1;
     }
 
     private static (string Node, int Index) ParseInputName(string raw, string node)

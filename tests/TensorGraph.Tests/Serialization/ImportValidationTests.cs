@@ -160,4 +160,35 @@ public class ImportValidationTests
         _ = TensorGraph.Training.Saver.ImportMetaGraph(viaSaver, meta);
         Assert.That(viaSaver.GetOperation("sq").Describe(), Is.EqualTo($"'sq' (Square, from {meta})"));
     }
+
+    [Test]
+    public void CliErrorsNameTheGraphFile()
+    {
+        var x = N("x", "Placeholder");
+        x.Attr["dtype"] = Attr.Type(DType.Float32);
+        var path = Path.Combine(_dir, "model.pbtxt");
+        File.WriteAllText(path, TextFormat.Print(Def(x, WithT(N("y", "Square", "x")))));
+        var o = new StringWriter();
+        var err = new StringWriter();
+        int code = TensorGraph.Cli.CliApp.Run(["run", path, "--fetch", "y"], o, err);
+        Assert.That(code, Is.Not.EqualTo(0));
+        Assert.That(err.ToString(), Does.Contain($"[node 'x' (Placeholder), from {path}]"));
+        Assert.That(err.ToString(), Does.Not.Contain("Models.cs"));
+    }
+
+    [Test]
+    public void UnknownAttrIsRejectedNamingTheNode()
+    {
+        var g = new Graph();
+        var a = g.Constant(1f);
+        var e = Assert.Throws<InvalidArgumentException>(() =>
+            g.AddOp("Square", [a], "sq", attrs: [new("T", Attr.Type(DType.Float32)), new("bogus", Attr.Int(1))]))!;
+        Assert.That(e.NodeName, Is.EqualTo("sq"));
+        Assert.That(e.Message, Does.StartWith("Unknown attr 'bogus' for op type Square [node 'sq' (Square), defined at ImportValidationTests.cs:"));
+        var n = WithT(N("sq", "Square", "a"));
+        n.Attr["bogus"] = Attr.Int(1);
+        n.Attr["_internal"] = Attr.Int(1);
+        var imported = Assert.Throws<InvalidArgumentException>(() => new Graph().Import(Def(Const("a", 1), n), source: "m.pb"))!;
+        Assert.That(imported.Message, Does.StartWith("Unknown attr 'bogus' for op type Square [node 'sq' (Square), from m.pb]"));
+    }
 }
