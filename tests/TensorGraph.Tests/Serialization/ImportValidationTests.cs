@@ -191,4 +191,19 @@ public class ImportValidationTests
         var imported = Assert.Throws<InvalidArgumentException>(() => new Graph().Import(Def(Const("a", 1), n), source: "m.pb"))!;
         Assert.That(imported.Message, Does.StartWith("Unknown attr 'bogus' for op type Square [node 'sq' (Square), from m.pb]"));
     }
+
+    [Test]
+    public void AssertDataCountComesFromItsTypeList()
+    {
+        var cond = Const("c", 1);
+        cond.Attr["dtype"] = Attr.Type(DType.Bool);
+        cond.Attr["value"] = Attr.Tensor(Tensor.Scalar(true));
+        var assert = N("check", "Assert", "c", "c");
+        assert.Attr["T"] = new AttrValue();
+        var e = Assert.Throws<InvalidArgumentException>(() => Graph.FromGraphDef(Def(cond, assert)))!;
+        Assert.That(e.NodeName, Is.EqualTo("check"));
+        Assert.That(e.Message, Does.StartWith("NodeDef expected inputs 'bool' do not match 2 inputs specified; Op<name=Assert; signature=condition:bool, data:T -> >"));
+        assert.Attr["T"] = Attr.Types([DType.Bool]);
+        Assert.That(Graph.FromGraphDef(Def(cond, assert)).GetOperation("check").NumInputs, Is.EqualTo(2));
+    }
 }

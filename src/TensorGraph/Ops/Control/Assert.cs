@@ -28,7 +28,8 @@ internal sealed class AssertSpec : OpSpec
         c.RequireType(0, DType.Bool);
         var s = c.InputShape(0);
         if (s.IsRankKnown && s.Rank != 0) throw c.Error($"The condition of Assert must be a scalar, got shape {s}");
-        var types = c.Attr("T").List!.Type;
+        // The declared arguments made the data inputs as many as attr T lists (none when T is unset).
+        var types = c.Attr("T").List?.Type ?? [];
         for (int i = 1; i < c.NumInputs; i++)
         {
             if (DTypes.FromProto(types[i - 1]) != c.InputType(i))
