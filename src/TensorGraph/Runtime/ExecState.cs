@@ -172,7 +172,7 @@ internal sealed partial class ExecState
         var t = Plan.Fetches[fetch];
         return Errors.Make(ErrorCode.InvalidArgument,
             $"Fetched tensor '{t.Name}' was not computed in this run: it is on the untaken branch of a conditional (a Switch output or an op that depends on one)" +
-            $" [node '{t.Op.Name}' ({t.Op.Type}){(t.Op.Location is null ? "" : ", defined at " + t.Op.Location)}]", null, t.Op.Name);
+            $" [node '{t.Op.Name}' ({t.Op.Type}){SourceLocation.Suffix(t.Op.Location, t.Op.Name)}]", null, t.Op.Name);
     }
 
     private void CheckOutputs(PlanNode node)
@@ -202,8 +202,8 @@ internal sealed partial class ExecState
     {
         var src = node.Op.Inputs[input].Op;
         return Errors.Make(ErrorCode.FailedPrecondition,
-            $"Attempting to use uninitialized value {src.Name}{(src.Location is null ? "" : $" (defined at {src.Location})")} " +
-            $"[node '{node.Op.Name}' ({node.Op.Type}){(node.Op.Location is null ? "" : ", defined at " + node.Op.Location)}]", null, src.Name);
+            $"Attempting to use uninitialized value {src.Name}{(src.Location is null ? "" : $" ({src.Location.Describe(src.Name)})")} " +
+            $"[node '{node.Op.Name}' ({node.Op.Type}){SourceLocation.Suffix(node.Op.Location, node.Op.Name)}]", null, src.Name);
     }
 
     private TensorGraphException Uninitialized(int valueId)
@@ -213,7 +213,7 @@ internal sealed partial class ExecState
             int i = Array.IndexOf(n.OutputIds, valueId);
             if (i >= 0)
                 return Errors.Make(ErrorCode.FailedPrecondition,
-                    $"Attempting to use uninitialized value {n.Op.Name}{(n.Op.Location is null ? "" : $" (defined at {n.Op.Location})")}", null, n.Op.Name);
+                    $"Attempting to use uninitialized value {n.Op.Name}{(n.Op.Location is null ? "" : $" ({n.Op.Location.Describe(n.Op.Name)})")}", null, n.Op.Name);
         }
         return new InternalException("A fetched value was not produced");
     }

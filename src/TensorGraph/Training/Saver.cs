@@ -193,7 +193,7 @@ public sealed class Saver
     {
         ArgumentNullException.ThrowIfNull(graph);
         ArgumentNullException.ThrowIfNull(path);
-        graph.ImportMetaGraph(MetaGraphs.Read(path));
+        graph.ImportMetaGraph(MetaGraphs.Read(path), source: path);
         return graph.GlobalVariables.Count == 0 ? null : new Saver(graph);
     }
 

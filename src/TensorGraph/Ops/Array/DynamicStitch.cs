@@ -13,12 +13,16 @@ internal sealed class DynamicStitchSpec : OpSpec
 
     public override string Type => "DynamicStitch";
 
+    protected override string[] InputArgs => ["indices: N * int32", "data: N * T"];
+
+    protected override string[] OutputArgs => ["merged: T"];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     public override void Infer(InferContext c)
     {
         int n = (int)c.AttrInt("N");
-        if (c.NumInputs != 2 * n || n < 1) throw c.Error($"DynamicStitch with N = {n} needs {2 * n} inputs, got {c.NumInputs}");
+        if (n < 1) throw c.Error($"DynamicStitch needs N >= 1, got N = {n}");
         for (int i = 0; i < n; i++)
         {
             c.RequireType(i, DType.Int32);

@@ -137,6 +137,10 @@ internal sealed class PadSpec : PadSpecBase
 {
     public override string Type => "Pad";
 
+    protected override string[] InputArgs => ["input: T", "paddings: Tpaddings"];
+
+    protected override string[] OutputArgs => ["output: T"];
+
     protected override bool HasConstant => false;
 }
 
@@ -144,6 +148,10 @@ internal sealed class PadSpec : PadSpecBase
 internal sealed class PadV2Spec : PadSpecBase
 {
     public override string Type => "PadV2";
+
+    protected override string[] InputArgs => ["input: T", "paddings: Tpaddings", "constant_values: T"];
+
+    protected override string[] OutputArgs => ["output: T"];
 
     protected override bool HasConstant => true;
 }
@@ -155,6 +163,10 @@ internal sealed class MirrorPadSpec : OpSpec
         [new("T", "type"), new("Tpaddings", "type", Attr.Type(DType.Int32)), new("mode", "string")];
 
     public override string Type => "MirrorPad";
+
+    protected override string[] InputArgs => ["input: T", "paddings: Tpaddings"];
+
+    protected override string[] OutputArgs => ["output: T"];
 
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
@@ -212,6 +224,10 @@ internal sealed class MirrorPadSpec : OpSpec
 internal sealed class MirrorPadGradSpec : OpSpec
 {
     public override string Type => "MirrorPadGrad";
+
+    protected override string[] InputArgs => ["input: T", "paddings: Tpaddings"];
+
+    protected override string[] OutputArgs => ["output: T"];
 
     public override IReadOnlyList<AttrSpec> Attrs => MirrorPadSpec.AttrList;
 

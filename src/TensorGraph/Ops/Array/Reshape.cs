@@ -10,6 +10,10 @@ internal sealed class ReshapeSpec : OpSpec
 
     public override string Type => "Reshape";
 
+    protected override string[] InputArgs => ["tensor: T", "shape: Tshape"];
+
+    protected override string[] OutputArgs => ["output: T"];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     public override void Infer(InferContext c)

@@ -11,6 +11,10 @@ internal sealed class SliceOpSpec : OpSpec
 
     public override string Type => "Slice";
 
+    protected override string[] InputArgs => ["input: T", "begin: Index", "size: Index"];
+
+    protected override string[] OutputArgs => ["output: T"];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     public override void Infer(InferContext c)

@@ -187,6 +187,10 @@ internal sealed class StridedSliceSpec : OpSpec
 
     public override string Type => "StridedSlice";
 
+    protected override string[] InputArgs => ["input: T", "begin: Index", "end: Index", "strides: Index"];
+
+    protected override string[] OutputArgs => ["output: T"];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     internal static SliceMasks Masks(IDictionary<string, AttrValue> attrs) =>
@@ -255,6 +259,10 @@ internal sealed class StridedSliceSpec : OpSpec
 internal sealed class StridedSliceGradSpec : OpSpec
 {
     public override string Type => "StridedSliceGrad";
+
+    protected override string[] InputArgs => ["shape: Index", "begin: Index", "end: Index", "strides: Index", "dy: T"];
+
+    protected override string[] OutputArgs => ["output: T"];
 
     public override IReadOnlyList<AttrSpec> Attrs => StridedSliceSpec.AttrList;
 

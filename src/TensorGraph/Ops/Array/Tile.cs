@@ -10,6 +10,10 @@ internal sealed class TileSpec : OpSpec
 
     public override string Type => "Tile";
 
+    protected override string[] InputArgs => ["input: T", "multiples: Tmultiples"];
+
+    protected override string[] OutputArgs => ["output: T"];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     public override void Infer(InferContext c)

@@ -10,6 +10,10 @@ internal sealed class ConstSpec : OpSpec
 
     public override string Type => "Const";
 
+    protected override string[] InputArgs => [];
+
+    protected override string[] OutputArgs => ["output: dtype"];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     public override void Infer(InferContext c)
