@@ -22,8 +22,11 @@ public static class Idx
 
     private const int MaxRank = 16;
 
-    // First buffer size when reading data whose size the header claims but nothing confirms (gzip).
+    // Chunk size for data whose size the header claims but nothing confirms (a gzip stream of unknown length).
     private const int GrowChunk = 1 << 20;
+
+    /// <summary>Deflate's largest expansion, zlib's documented limit of 1032:1.</summary>
+    private const long MaxDeflateRatio = 1032;
 
     // ------------------------------------------------------------------ reading
 
@@ -124,16 +127,19 @@ public static class Idx
             throw new DataLossException($"{Cap(kind)} '{name}' is truncated: it has {got} byte(s), an IDX header needs at least 4");
         bool gz = head[0] == 0x1F && head[1] == 0x8B;
         Stream body = new PrefixedStream(head.ToArray(), raw);
+        long? inflatedAtMost = null;
         if (gz)
         {
             body = new GZipStream(body, CompressionMode.Decompress);
+            // Deflate expands at most 1032:1, so a compressed length bounds what can come out.
+            if (knownLength is long compressed) inflatedAtMost = compressed * MaxDeflateRatio;
             knownLength = null;
         }
         try
         {
             using (body)
             {
-                return ReadIdx(body, name, expectedMagic, kind, knownLength, gz);
+                return ReadIdx(body, name, expectedMagic, kind, knownLength, gz, inflatedAtMost);
             }
         }
         catch (InvalidDataException e)
@@ -146,7 +152,7 @@ public static class Idx
         }
     }
 
-    private static Tensor ReadIdx(Stream s, string name, int? expectedMagic, string kind, long? knownLength, bool gz)
+    private static Tensor ReadIdx(Stream s, string name, int? expectedMagic, string kind, long? knownLength, bool gz, long? inflatedAtMost)
     {
         string what = gz ? $"{kind} '{name}' (gzip)" : $"{kind} '{name}'";
         Span<byte> h = stackalloc byte[4];
@@ -205,31 +211,31 @@ public static class Idx
 
         Array data;
         long read;
-        if (knownLength is not null || dataBytes <= GrowChunk)
+        if (knownLength is not null || dataBytes <= GrowChunk || headerBytes + dataBytes <= inflatedAtMost)
         {
-            // The size was checked against the file length (or is small): allocate it at once.
+            // The size was checked against the file length, is small, or is no more than the
+            // compressed file can inflate to: allocate it at once and read straight into it.
+            TensorSize.CheckBudget(dtype, count, dims);
             data = Array.CreateInstance(dtype.ClrType(), (int)count);
-            Span<byte> bytes = dtype switch
-            {
-                DType.UInt8 => (byte[])data,
-                DType.Int8 => MemoryMarshal.AsBytes(((sbyte[])data).AsSpan()),
-                DType.Int16 => MemoryMarshal.AsBytes(((short[])data).AsSpan()),
-                DType.Int32 => MemoryMarshal.AsBytes(((int[])data).AsSpan()),
-                DType.Float32 => MemoryMarshal.AsBytes(((float[])data).AsSpan()),
-                _ => MemoryMarshal.AsBytes(((double[])data).AsSpan()),
-            };
-            read = s.ReadAtLeast(bytes, bytes.Length, throwOnEndOfStream: false);
+            read = s.ReadAtLeast(AsBytes(data, dtype), (int)dataBytes, throwOnEndOfStream: false);
         }
         else
         {
-            // Compressed or unknown length: the header's claim is unverified, so the buffer grows
-            // only as data actually arrives and a lying header costs no more than the real data.
-            var buf = ReadGrowing(s, (int)dataBytes, out read);
-            data = buf;
-            if (read == dataBytes && dtype != DType.UInt8)
+            // A stream of unknown length: the header's claim is unverified, so the data is read in
+            // chunks that follow what actually arrives (a lying header costs no more than the real
+            // data), then copied once into the tensor's storage.
+            var chunks = ReadChunks(s, dataBytes, out read);
+            data = Array.Empty<byte>();
+            if (read == dataBytes)
             {
+                TensorSize.CheckBudget(dtype, count, dims);
                 data = Array.CreateInstance(dtype.ClrType(), (int)count);
-                Buffer.BlockCopy(buf, 0, data, 0, (int)dataBytes);
+                var dst = AsBytes(data, dtype);
+                foreach (var c in chunks)
+                {
+                    c.AsSpan(0, Math.Min(c.Length, dst.Length)).CopyTo(dst);
+                    dst = dst[Math.Min(c.Length, dst.Length)..];
+                }
             }
         }
         if (read < dataBytes)
@@ -264,25 +270,36 @@ public static class Idx
         return new Tensor(dtype, data, dims, (int)count);
     }
 
-    // Reads up to total bytes into a buffer that starts at GrowChunk bytes and doubles (capped at
-    // total) only when full, so the allocation follows the data actually present.
-    private static byte[] ReadGrowing(Stream s, int total, out long read)
+    /// <summary>The bytes of <paramref name="data"/>, a tensor storage array of <paramref name="dtype"/>.</summary>
+    private static Span<byte> AsBytes(Array data, DType dtype) => dtype switch
     {
-        var buf = new byte[Math.Min(total, GrowChunk)];
-        int n = 0;
-        while (true)
+        DType.UInt8 => (byte[])data,
+        DType.Int8 => MemoryMarshal.AsBytes(((sbyte[])data).AsSpan()),
+        DType.Int16 => MemoryMarshal.AsBytes(((short[])data).AsSpan()),
+        DType.Int32 => MemoryMarshal.AsBytes(((int[])data).AsSpan()),
+        DType.Float32 => MemoryMarshal.AsBytes(((float[])data).AsSpan()),
+        _ => MemoryMarshal.AsBytes(((double[])data).AsSpan()),
+    };
+
+    // Reads up to total bytes into chunks of GrowChunk bytes (the last one shorter), so what is
+    // allocated follows the data actually present.
+    private static List<byte[]> ReadChunks(Stream s, long total, out long read)
+    {
+        var chunks = new List<byte[]>();
+        read = 0;
+        while (read < total)
         {
-            if (n == buf.Length)
+            var c = new byte[(int)Math.Min(GrowChunk, total - read)];
+            int n = s.ReadAtLeast(c, c.Length, throwOnEndOfStream: false);
+            read += n;
+            if (n < c.Length)
             {
-                if (n == total) break;
-                Array.Resize(ref buf, (int)Math.Min(total, 2L * buf.Length));
+                if (n > 0) chunks.Add(c);
+                break;
             }
-            int r = s.Read(buf, n, buf.Length - n);
-            if (r == 0) break;
-            n += r;
+            chunks.Add(c);
         }
-        read = n;
-        return buf;
+        return chunks;
     }
 
     private static string WrongKindHint(int magic, int expected) => (magic, expected) switch
