@@ -127,12 +127,16 @@ public static class Runner
         }
     }
 
+    /// <summary>The name staging folders inside an existing <c>--out</c> folder start with.</summary>
+    internal const string StagingName = ".tensorgraph-out";
+
     /// <summary>
     /// Writes each fetched tensor to <c>dir/&lt;name&gt;.npy</c>, all or nothing: the files go to a
-    /// staging folder next to <paramref name="dir"/> (named like a temporary file, with the
-    /// process id), which becomes <paramref name="dir"/> by a rename when it did not exist, or
-    /// whose files are moved into it when it did. A failure removes the staging folder, and a
-    /// later run removes the staging folders of runs that were killed.
+    /// staging folder (named like a temporary file, with the process id) that becomes
+    /// <paramref name="dir"/> by a rename when it does not exist yet (the staging folder is then
+    /// its sibling), or, when it does, is inside it (<c>.tensorgraph-out.tmp-…</c>) and whose
+    /// files are moved into it. A failure removes the staging folder, and a later run removes the
+    /// staging folders of runs that were killed.
     /// </summary>
     private static void WriteOutputs(string dir, IReadOnlyList<string> fetchNames, IReadOnlyList<Tensor> values)
     {
@@ -142,8 +146,11 @@ public static class Runner
             if (File.Exists(full)) throw new IOException($"--out {dir}: a file, not a folder");
             var parent = Path.GetDirectoryName(full);
             if (parent is not null) Directory.CreateDirectory(parent);
+            var inside = Path.Combine(full, StagingName);
             AtomicFile.CleanStaleTemps(full);
-            var staging = AtomicFile.TempPathFor(full);
+            AtomicFile.CleanStaleTemps(inside);
+            bool exists = Directory.Exists(full);
+            var staging = AtomicFile.TempPathFor(exists ? inside : full);
             try
             {
                 Directory.CreateDirectory(staging);
@@ -155,7 +162,7 @@ public static class Runner
                     names.Add(name);
                     File.WriteAllBytes(Path.Combine(staging, name), Npy.ToBytes(values[i]));
                 }
-                if (!Directory.Exists(full))
+                if (!exists)
                 {
                     Directory.Move(staging, full);
                     return 0;

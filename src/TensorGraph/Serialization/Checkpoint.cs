@@ -120,9 +120,10 @@ public sealed class CheckpointReader : IDisposable
 
     /// <summary>
     /// Opens the checkpoint with prefix <paramref name="prefix"/> (e.g. <c>/tmp/model.ckpt-1000</c>).
-    /// The data files are opened right after the index; when one is missing and the index has
-    /// meanwhile been replaced by a writer saving the same prefix, the new index is read instead,
-    /// so the reader sees one complete checkpoint.
+    /// The data files are opened right after the index, and the index is read again: when a
+    /// writer saving the same prefix replaced it in between, the data files opened may belong to
+    /// another checkpoint, so the new index is read instead. The reader thus holds one complete
+    /// checkpoint (writers never change a data file in place, and open files outlive their deletion).
     /// </summary>
     public CheckpointReader(string prefix)
     {
@@ -130,36 +131,45 @@ public sealed class CheckpointReader : IDisposable
         Prefix = prefix;
         for (int attempt = 0; ; attempt++)
         {
-            Header = Load(prefix);
-            if (OpenShards() || attempt == 3 || CheckpointFiles.ShardCount(prefix) == Header.NumShards) break;
+            var (header, index) = Load(prefix);
+            Header = header;
+            if (_shards.Length > EagerShards) break;
+            OpenShards();
+            if (attempt == 8 || IndexIs(index)) break;
             CloseShards();
         }
     }
 
-    /// <summary>Opens every data file (for up to <see cref="EagerShards"/> shards); false when one does not exist.</summary>
-    private bool OpenShards()
+    /// <summary>True when <c>prefix.index</c> still holds <paramref name="index"/> (or can no longer be read).</summary>
+    private bool IndexIs(byte[] index)
     {
-        if (_shards.Length > EagerShards) return true;
-        bool all = true;
+        try
+        {
+            return File.ReadAllBytes(CheckpointFiles.IndexFile(Prefix)).AsSpan().SequenceEqual(index);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return true;
+        }
+    }
+
+    /// <summary>Opens every data file that exists (up to <see cref="EagerShards"/> shards).</summary>
+    private void OpenShards()
+    {
         for (int i = 0; i < _shards.Length; i++)
         {
             try
             {
                 _shards[i] = new FileStream(CheckpointFiles.DataFile(Prefix, i, _shards.Length), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
             }
-            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-            {
-                all = false;
-            }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                // Reported when the tensor is read, as for shards opened lazily.
+                // A missing or unreadable data file is reported when a tensor in it is read, as for shards opened lazily.
             }
         }
-        return all;
     }
 
-    private BundleHeaderProto Load(string prefix)
+    private (BundleHeaderProto Header, byte[] Index) Load(string prefix)
     {
         _entries.Clear();
         _names.Clear();
@@ -167,7 +177,16 @@ public sealed class CheckpointReader : IDisposable
         if (!File.Exists(indexPath))
             throw new NotFoundException($"Unsuccessful TensorSliceReader constructor: failed to find any matching files for {prefix} ('{indexPath}' does not exist)",
                 new FileNotFoundException($"Could not find file '{indexPath}'.", indexPath));
-        var entries = TableReader.ReadAll(indexPath);
+        byte[] index;
+        try
+        {
+            index = File.ReadAllBytes(indexPath);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new NotFoundException($"Unsuccessful TensorSliceReader constructor: failed to find any matching files for {prefix} ('{indexPath}' does not exist)", e);
+        }
+        var entries = TableReader.ReadAll(index, indexPath);
         if (entries.Count == 0 || entries[0].Key.Length != 0)
             throw new DataLossException($"Checkpoint index '{indexPath}' has no header entry");
         var header = Parse(BundleHeaderProto.Parser, entries[0].Value, indexPath, "header");
@@ -189,7 +208,7 @@ public sealed class CheckpointReader : IDisposable
             _names.Add(name);
         }
         _shards = new FileStream?[header.NumShards];
-        return header;
+        return (header, index);
     }
 
     private static string DecodeKey(byte[] key, string file)
@@ -562,11 +581,17 @@ public sealed class CheckpointWriter : IDisposable
 /// <summary>TF's <c>MergeBundles</c>: combines several checkpoints into one multi-shard checkpoint.</summary>
 public static class CheckpointMerger
 {
+    private static void TryDelete(string f) => AtomicFile.TryDelete(f);
+
     /// <summary>
     /// Merges the checkpoints at <paramref name="sources"/> into <paramref name="destination"/>:
     /// data files are renamed to <c>destination.data-i-of-N</c>, one merged index is written and
     /// the source index files are deleted (and their directories, when empty and
-    /// <paramref name="deleteOldDirs"/> is set). Duplicate tensor names are an error.
+    /// <paramref name="deleteOldDirs"/> is set). Duplicate tensor names are an error. When
+    /// <paramref name="destination"/> already holds a checkpoint with N shards, the merged one
+    /// gets an extra empty shard (N + 1), so its data files never replace those the current index
+    /// names and the index rename switches from the whole old checkpoint to the whole new one,
+    /// as <see cref="CheckpointWriter"/> does; the old data files are deleted afterwards.
     /// </summary>
     public static void Merge(IReadOnlyList<string> sources, string destination, bool deleteOldDirs = true)
     {
@@ -591,24 +616,38 @@ public static class CheckpointMerger
         }
         var dir = Path.GetDirectoryName(Path.GetFullPath(destination));
         if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
+        var destFull = Path.GetFullPath(destination);
+        bool inPlace = sources.Any(src => string.Equals(Path.GetFullPath(src), destFull, StringComparison.Ordinal));
+        int numShards = !inPlace && CheckpointFiles.ShardCount(destination) == total ? total + 1 : total;
+        CheckpointFiles.CleanStaleTemps(destination);
         int shard = 0;
         for (int s = 0; s < sources.Count; s++)
         {
             for (int k = 0; k < shardCounts[s]; k++, shard++)
             {
                 var from = CheckpointFiles.DataFile(sources[s], k, shardCounts[s]);
-                var to = CheckpointFiles.DataFile(destination, shard, total);
+                var to = CheckpointFiles.DataFile(destination, shard, numShards);
                 if (!File.Exists(from)) throw new NotFoundException($"Checkpoint data file '{from}' does not exist");
                 if (!string.Equals(Path.GetFullPath(from), Path.GetFullPath(to), StringComparison.Ordinal)) File.Move(from, to, overwrite: true);
             }
         }
+        for (; shard < numShards; shard++) AtomicFile.WriteAllBytes(CheckpointFiles.DataFile(destination, shard, numShards), []);
         var indexTemp = AtomicFile.TempPathFor(CheckpointFiles.IndexFile(destination));
-        using (var fs = new FileStream(indexTemp, FileMode.CreateNew, FileAccess.Write))
+        try
         {
-            CheckpointWriter.WriteIndex(fs, merged.Select(kv => (kv.Key, kv.Value)), total);
-            fs.Flush(true);
+            using (var fs = new FileStream(indexTemp, FileMode.CreateNew, FileAccess.Write))
+            {
+                CheckpointWriter.WriteIndex(fs, merged.Select(kv => (kv.Key, kv.Value)), numShards);
+                fs.Flush(true);
+            }
+            File.Move(indexTemp, CheckpointFiles.IndexFile(destination), overwrite: true);
         }
-        File.Move(indexTemp, CheckpointFiles.IndexFile(destination), overwrite: true);
+        catch
+        {
+            TryDelete(indexTemp);
+            throw;
+        }
+        CheckpointFiles.DeleteDataFilesExcept(destination, numShards);
         var destIndex = Path.GetFullPath(CheckpointFiles.IndexFile(destination));
         foreach (var src in sources)
         {

@@ -402,6 +402,14 @@ public class CliTests
         Assert.That(Directory.Exists(stale), Is.False, "a dead run's staging folder is removed");
         Assert.That(Directory.Exists(live), Is.True, "a live run's staging folder is kept");
         Assert.That(Entries(outDir), Is.EqualTo(new[] { "y_0.npy" }));
+
+        // Into an existing folder the staging folder is inside it.
+        var staleInside = Path.Combine(outDir, $".tensorgraph-out.tmp-{dead}-00000000000000ab");
+        Directory.CreateDirectory(staleInside);
+        r = Run("run", Fx(HalfPlusTwo), "--feed", "x=[[3]]", "--fetch", "y", "--out", outDir);
+        Assert.That(r.Code, Is.EqualTo(0), r.Err);
+        Assert.That(Entries(outDir), Is.EqualTo(new[] { "y_0.npy" }));
+        Assert.That(Npy.Read(Path.Combine(outDir, "y_0.npy")).ToArray<float>(), Is.EqualTo(new[] { 3.5f }));
     }
 
     [Test]

@@ -121,6 +121,45 @@ public class CheckpointReplaceTests
         }
     }
 
+    private static void WritePart(string prefix, string name, float value)
+    {
+        using var w = new CheckpointWriter(prefix);
+        w.Add(name, Tensor.Create(new[] { value, value }, 2));
+        w.Finish();
+    }
+
+    [Test]
+    public void MergingOverAnExistingCheckpointAddsAShardInsteadOfReplacingItsData()
+    {
+        using var dir = CheckpointFixtures.Temp();
+        var dest = dir["merged"];
+        string[] Parts(int round)
+        {
+            var a = dir[$"tmp{round}/part-0"];
+            var b = dir[$"tmp{round}/part-1"];
+            WritePart(a, "a", round);
+            WritePart(b, "b", round + 0.5f);
+            return [a, b];
+        }
+        CheckpointMerger.Merge(Parts(1), dest);
+        Assert.That(CheckpointFiles.ShardCount(dest), Is.EqualTo(2));
+        Assert.That(Files(dir.Path), Is.EqualTo(new[] { "merged.data-00000-of-00002", "merged.data-00001-of-00002", "merged.index" }));
+
+        CheckpointMerger.Merge(Parts(2), dest);
+        Assert.That(CheckpointFiles.ShardCount(dest), Is.EqualTo(3));
+        Assert.That(Files(dir.Path), Is.EqualTo(new[] { "merged.data-00000-of-00003", "merged.data-00001-of-00003", "merged.data-00002-of-00003", "merged.index" }));
+        Assert.That(new FileInfo(CheckpointFiles.DataFile(dest, 2, 3)).Length, Is.Zero);
+        using (var r = new CheckpointReader(dest))
+        {
+            Assert.That(r.GetTensor("a").ToArray<float>(), Is.EqualTo(new[] { 2f, 2f }));
+            Assert.That(r.GetTensor("b").ToArray<float>(), Is.EqualTo(new[] { 2.5f, 2.5f }));
+        }
+
+        CheckpointMerger.Merge(Parts(3), dest);
+        Assert.That(Files(dir.Path), Is.EqualTo(new[] { "merged.data-00000-of-00002", "merged.data-00001-of-00002", "merged.index" }));
+        using (var r = new CheckpointReader(dest)) Assert.That(r.GetTensor("b").ToArray<float>(), Is.EqualTo(new[] { 3.5f, 3.5f }));
+    }
+
     [Test]
     public void ANewWriterRemovesTempsOfDeadWritersOnly()
     {
