@@ -21,8 +21,8 @@ public static partial class CheckpointFiles
     [GeneratedRegex(@"^\.data-(?<shard>[0-9]{5})-of-(?<n>[0-9]{5})$", RegexOptions.CultureInvariant)]
     private static partial Regex DataSuffix();
 
-    [GeneratedRegex(@"^\.(?:index|data-[0-9]{5}-of-[0-9]{5})(?=\.t)", RegexOptions.CultureInvariant)]
-    private static partial Regex TargetSuffix();
+    [GeneratedRegex(@"^.+?\.(?:index|data-[0-9]{5}-of-[0-9]{5})(?<temp>\.t[^.]*)$", RegexOptions.CultureInvariant)]
+    private static partial Regex CheckpointTemp();
 
     /// <summary><c>prefix.index</c>.</summary>
     public static string IndexFile(string prefix) => prefix + ".index";
@@ -69,22 +69,16 @@ public static partial class CheckpointFiles
     }
 
     /// <summary>
-    /// Removes the temporary index and data files of <paramref name="prefix"/> left by writers
-    /// that died before finishing (see <see cref="AtomicFile.CleanStaleTemps(string)"/>).
+    /// Removes the temporary checkpoint index and data files in the folder of
+    /// <paramref name="prefix"/> (of any prefix there: saves with a global step write a new prefix
+    /// each time) left by writers that died before finishing (see
+    /// <see cref="AtomicFile.CleanStaleTemps(string)"/>).
     /// </summary>
     internal static int CleanStaleTemps(string prefix)
     {
-        var full = Path.GetFullPath(prefix);
-        var dir = Path.GetDirectoryName(full);
-        var name = Path.GetFileName(full);
-        if (dir is null || name.Length == 0) return 0;
-        return AtomicFile.CleanStaleTemps(dir, name + ".*", n =>
-        {
-            if (!n.StartsWith(name, StringComparison.Ordinal)) return null;
-            var rest = n[name.Length..];
-            var m = TargetSuffix().Match(rest);
-            return m.Success ? rest[m.Length..] : null;
-        });
+        var dir = Path.GetDirectoryName(Path.GetFullPath(prefix));
+        if (dir is null) return 0;
+        return AtomicFile.CleanStaleTemps(dir, "*.t*", n => CheckpointTemp().Match(n) is { Success: true } m ? m.Groups["temp"].Value : null);
     }
 
     /// <summary>Deletes the data files of <paramref name="prefix"/> whose shard count is not <paramref name="numShards"/>.</summary>

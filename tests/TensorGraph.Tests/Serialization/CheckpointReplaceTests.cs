@@ -161,7 +161,7 @@ public class CheckpointReplaceTests
     }
 
     [Test]
-    public void ANewWriterRemovesTempsOfDeadWritersOnly()
+    public void ANewWriterRemovesCheckpointTempsOfDeadWritersOnly()
     {
         using var dir = CheckpointFixtures.Temp();
         using var m = new Model();
@@ -174,12 +174,15 @@ public class CheckpointReplaceTests
             $"model.data-00001-of-00002.tmp-{dead}-0000000000000003",
             $"checkpoint.tmp-{dead}-0000000000000004",
             "model.data-00000-of-00001.tempstate5a5a5a5a",
+            $"model-7.index.tmp-{dead}-0000000000000006",
+            $"model-7.data-00000-of-00001.tmp-{dead}-0000000000000007",
         ];
         string[] kept =
         [
             $"model.data-00000-of-00001.tmp-{Environment.ProcessId}-0000000000000005",
-            $"other.index.tmp-{dead}-0000000000000006",
+            $"graph.pb.tmp-{dead}-0000000000000008",
             "model.index.tempstate77",
+            $"model.index.tmp-{dead}-notatemp",
         ];
         foreach (var f in stale.Concat(kept)) File.WriteAllText(dir[f], "partial");
         File.SetLastWriteTimeUtc(dir["model.data-00000-of-00001.tempstate5a5a5a5a"], DateTime.UtcNow - AtomicFile.StaleAge - TimeSpan.FromMinutes(1));
