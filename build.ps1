@@ -8,7 +8,7 @@
     build     (default) build the whole solution
     test      run every test project (dotnet test Graph.sln)
     bench     run the benchmark harness in Release; extra arguments name the benchmarks
-    pack      pack src/TensorGraph and the tensorgraph tool (src/TensorGraph.Cli) into ./artifacts (Release unless -Configuration is given)
+    pack      pack src/TensorGraph, src/TensorGraph.Datasets and the tensorgraph tool (src/TensorGraph.Cli) into ./artifacts (Release unless -Configuration is given)
     examples  run every project under examples/
 
 .PARAMETER Configuration
@@ -76,7 +76,7 @@ try {
             $config = if ($PSBoundParameters.ContainsKey('Configuration')) { $Configuration } else { 'Release' }
             $output = Join-Path $root 'artifacts'
             $code = 0
-            foreach ($project in @((Join-Path $root 'src/TensorGraph/TensorGraph.csproj'), (Join-Path $root 'src/TensorGraph.Cli/TensorGraph.Cli.csproj'))) {
+            foreach ($project in @((Join-Path $root 'src/TensorGraph/TensorGraph.csproj'), (Join-Path $root 'src/TensorGraph.Datasets/TensorGraph.Datasets.csproj'), (Join-Path $root 'src/TensorGraph.Cli/TensorGraph.Cli.csproj'))) {
                 $code = Invoke-Dotnet (@('pack', $project, '-c', $config, '-o', $output) + $extra)
                 if ($code -ne 0) { break }
             }

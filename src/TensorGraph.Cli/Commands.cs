@@ -47,56 +47,93 @@ public static class Commands
             $"wrote {output}: {def.Node.Count} nodes, {def.Node.Count(n => n.Op == "Const")} constants"));
     }
 
-    /// <summary>Lists the scalar summaries of an event file, grouped by tag, by step.</summary>
+    /// <summary>
+    /// Lists the scalar summaries of an event file, grouped by tag, by step; tensor summaries
+    /// that are not scalars are listed by dtype and shape. Records are streamed one at a time and
+    /// summary tensors are never decoded beyond one value, so a small file cannot claim a huge
+    /// tensor's worth of memory.
+    /// </summary>
     public static void Events(string path, TextWriter stdout)
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(stdout);
         if (!File.Exists(path)) throw new CliException(ExitCode.Io, $"{path}: no such file");
-        var events = Models.Read(path, () => EventFileReader.ReadEvents(path).ToList());
         var scalars = new SortedDictionary<string, List<(long Step, double Value)>>(StringComparer.Ordinal);
+        var tensors = new SortedDictionary<string, List<(long Step, string What)>>(StringComparer.Ordinal);
         int graphs = 0, metas = 0, others = 0;
+        long count = 0;
         string version = "";
-        foreach (var e in events)
+        Models.Read(path, () =>
         {
-            switch (e.WhatCase)
+            foreach (var e in EventFileReader.ReadEvents(path))
             {
-                case Event.WhatOneofCase.FileVersion: version = e.FileVersion; break;
-                case Event.WhatOneofCase.GraphDef: graphs++; break;
-                case Event.WhatOneofCase.MetaGraphDef: metas++; break;
-                case Event.WhatOneofCase.Summary:
-                    foreach (var v in e.Summary.Value)
-                    {
-                        double? x = v.ValueCase switch
+                count++;
+                switch (e.WhatCase)
+                {
+                    case Event.WhatOneofCase.FileVersion: version = e.FileVersion; break;
+                    case Event.WhatOneofCase.GraphDef: graphs++; break;
+                    case Event.WhatOneofCase.MetaGraphDef: metas++; break;
+                    case Event.WhatOneofCase.Summary:
+                        foreach (var v in e.Summary.Value)
                         {
-                            Summary.Types.Value.ValueOneofCase.SimpleValue => v.SimpleValue,
-                            Summary.Types.Value.ValueOneofCase.Tensor => ScalarOf(v.Tensor),
-                            _ => null,
-                        };
-                        if (x is null) { others++; continue; }
-                        if (!scalars.TryGetValue(v.Tag, out var l)) scalars[v.Tag] = l = [];
-                        l.Add((e.Step, x.Value));
-                    }
-                    break;
-                default: others++; break;
+                            double? x = null;
+                            if (v.ValueCase == Summary.Types.Value.ValueOneofCase.SimpleValue) x = v.SimpleValue;
+                            else if (v.ValueCase == Summary.Types.Value.ValueOneofCase.Tensor)
+                            {
+                                x = ScalarOf(v.Tensor, out var described);
+                                if (x is null && described is not null)
+                                {
+                                    if (!tensors.TryGetValue(v.Tag, out var tl)) tensors[v.Tag] = tl = [];
+                                    tl.Add((e.Step, described));
+                                    continue;
+                                }
+                            }
+                            if (x is null) { others++; continue; }
+                            if (!scalars.TryGetValue(v.Tag, out var l)) scalars[v.Tag] = l = [];
+                            l.Add((e.Step, x.Value));
+                        }
+                        break;
+                    default: others++; break;
+                }
             }
-        }
+            return 0;
+        });
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{path}: {events.Count} events{(version.Length > 0 ? $", {version}" : "")}, {graphs} graph_def, {metas} meta_graph_def, {scalars.Sum(s => s.Value.Count)} scalars, {others} other"));
+            $"{path}: {count} events{(version.Length > 0 ? $", {version}" : "")}, {graphs} graph_def, {metas} meta_graph_def, {scalars.Sum(s => s.Value.Count)} scalars, {tensors.Sum(s => s.Value.Count)} tensors, {others} other"));
         foreach (var (tag, points) in scalars)
         {
             stdout.WriteLine(tag);
             foreach (var (step, value) in points)
                 stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  step {step,8}  {value:G7}"));
         }
+        foreach (var (tag, points) in tensors)
+        {
+            stdout.WriteLine(tag);
+            foreach (var (step, what) in points)
+                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  step {step,8}  {what}"));
+        }
     }
 
-    private static double? ScalarOf(TensorProto p)
+    /// <summary>
+    /// The value of a one-element numeric tensor summary. Anything else is not decoded: a valid
+    /// dtype and shape come back as a description (<c>float32 (20000, 20000)</c>), an invalid
+    /// proto as null.
+    /// </summary>
+    private static double? ScalarOf(TensorProto p, out string? described)
     {
+        described = null;
         try
         {
+            var dtype = (DType)(int)p.Dtype; // DType uses TF's DataType numbers
+            if (!Enum.IsDefined(dtype)) return null;
+            var shape = Shape.FromProto(p.TensorShape ?? new TensorShapeProto());
+            if (!shape.IsFullyDefined) return null;
+            if (shape.NumElements != 1)
+            {
+                described = $"{dtype.Name()} {shape}";
+                return null;
+            }
             var t = TensorProtos.FromProto(p);
-            if (t.Size != 1) return null;
             return t.DType switch
             {
                 DType.Float32 => t.ToArray<float>()[0],

@@ -106,7 +106,7 @@ public static class Models
                 var g = new Graph();
                 Read(path, () =>
                 {
-                    g.ImportMetaGraph(meta);
+                    g.ImportMetaGraph(meta, source: p);
                     return 0;
                 });
                 model = new LoadedModel(new Session(g), null);

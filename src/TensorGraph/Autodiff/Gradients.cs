@@ -110,7 +110,7 @@ public sealed partial class Graph
             if (any && !stopOps.Contains(op) && between.Contains(op))
             {
                 if (!GradientRegistry.TryGet(op.Type, out var fn))
-                    throw new UnimplementedException($"No gradient defined for operation '{op.Name}' (op type: {op.Type}){(op.Location is null ? "" : $", defined at {op.Location}")}") { NodeName = op.Name };
+                    throw new UnimplementedException($"No gradient defined for operation '{op.Name}' (op type: {op.Type}){SourceLocation.Suffix(op.Location, op.Name)}") { NodeName = op.Name };
                 if (fn is not null)
                 {
                     for (int k = 0; k < op.NumOutputs; k++)

@@ -225,11 +225,13 @@ public sealed partial class Graph
     /// Adds a node. The name is <paramref name="name"/> (or <paramref name="defaultName"/>, or the
     /// op type) made unique under the current scope; missing attrs get their defaults; control
     /// dependencies in effect are added; outputs are inferred now, so shape/dtype errors point at
-    /// the caller's line.
+    /// the caller's line. The number of inputs must match the spec's declared input arguments.
+    /// An <paramref name="imported"/> node captures no stack: its location is
+    /// <paramref name="origin"/> (the graph file it came from, or null).
     /// </summary>
     internal Operation AddOp(string type, Output[] inputs, string? name = null, string? defaultName = null,
         IEnumerable<KeyValuePair<string, AttrValue>>? attrs = null, IEnumerable<Operation>? controlInputs = null,
-        string device = "", bool exactName = false)
+        string device = "", bool exactName = false, bool imported = false, SourceLocation? origin = null)
     {
         var spec = OpRegistry.Get(type);
         foreach (var i in inputs)
@@ -264,11 +266,10 @@ public sealed partial class Graph
         var controls = new List<Operation>();
         lock (_lock)
         {
-            controls.AddRange(CurrentControlInputs());
+            if (_controlStack.Count > 0) controls.AddRange(CurrentControlInputs());
         }
         if (controlInputs is not null) foreach (var c in controlInputs) if (!controls.Contains(c)) controls.Add(c);
-        if (_controlContext is not null) inputs = EnterControlContext(spec, inputs, final, controls);
-        var location = SourceLocation.Capture();
+        var location = imported ? origin : SourceLocation.Capture();
         var map = new SortedDictionary<string, AttrValue>(StringComparer.Ordinal);
         if (attrs is not null) foreach (var (k, v) in attrs) map[k] = v;
         foreach (var a in spec.Attrs)
@@ -282,9 +283,16 @@ public sealed partial class Graph
         }
         foreach (var k in map.Keys)
         {
-            if (!k.StartsWith('_') && !spec.Attrs.Any(a => a.Name == k))
+            if (!k.StartsWith('_') && !HasAttr(spec, k))
                 throw NodeError(new InvalidArgumentException($"Unknown attr '{k}' for op type {type}"), final, type, location);
         }
+        if (OpSpec.Arity(spec.Inputs, map) is not { } arity)
+            throw NodeError(new InvalidArgumentException($"Invalid list length attr for the inputs of {type}; {Signature(spec)}"), final, type, location);
+        if (arity != inputs.Length)
+            throw NodeError(new InvalidArgumentException(
+                $"NodeDef expected inputs '{string.Join(", ", spec.Inputs.SelectMany(a => a.TypeNames(map)))}' do not match {inputs.Length} inputs specified; {Signature(spec)}"),
+                final, type, location);
+        if (_controlContext is not null) inputs = EnterControlContext(spec, inputs, final, controls);
         var ctx = new InferContext(this, final, type, inputs, map);
         try
         {
@@ -299,11 +307,14 @@ public sealed partial class Graph
             if (!ReferenceEquals(c.Graph, this)) throw new InvalidArgumentException($"Control input '{c.Name}' belongs to a different graph");
         }
         var outs = ctx.Outputs;
+        var outTypes = new DType[outs.Count];
+        var outShapes = new Shape[outs.Count];
+        for (int i = 0; i < outs.Count; i++) (outTypes[i], outShapes[i]) = outs[i];
         Operation op;
         lock (_lock)
         {
-            op = new Operation(this, _ops.Count, final, spec, inputs, [.. controls], map,
-                outs.Select(o => o.Type).ToArray(), outs.Select(o => o.Shape).ToArray(), device, location);
+            op = new Operation(this, _ops.Count, final, spec, inputs, controls.Count == 0 ? [] : [.. controls], map,
+                outTypes, outShapes, device, location);
             _ops.Add(op);
             _byName[final] = op;
             for (int i = 0; i < inputs.Length; i++) inputs[i].Op.Consumers.Add((op, i));
@@ -313,10 +324,23 @@ public sealed partial class Graph
         return op;
     }
 
+    private static bool HasAttr(OpSpec spec, string name)
+    {
+        foreach (var a in spec.Attrs) if (a.Name == name) return true;
+        return false;
+    }
+
+    /// <summary>An op's signature as TF summarizes an OpDef: <c>Op&lt;name=Add; signature=x:T, y:T -&gt; z:T&gt;</c>.</summary>
+    private static string Signature(OpSpec spec)
+    {
+        static string Arg(ArgSpec a) =>
+            $"{a.Name}:{(a.IsRef ? "Ref(" : "")}{(a.NumberAttr is { } n ? n + "*" : "")}{(a.Type is { } t ? ArgSpec.TfName(t) : a.TypeAttr ?? a.TypeListAttr)}{(a.IsRef ? ")" : "")}";
+        return $"Op<name={spec.Type}; signature={string.Join(", ", spec.Inputs.Select(Arg))} -> {string.Join(", ", spec.Outputs.Select(Arg))}>";
+    }
+
     internal static TensorGraphException NodeError(TensorGraphException e, string name, string type, SourceLocation? loc)
     {
-        var where = loc is null ? "" : $", defined at {loc}";
-        return Errors.Make(e.Code, $"{e.Message} [node '{name}' ({type}){where}]", e, name);
+        return Errors.Make(e.Code, $"{e.Message} [node '{name}' ({type}){SourceLocation.Suffix(loc, name)}]", e, name);
     }
 
     /// <summary>The value of <paramref name="t"/> if it is a build-time constant (a Const, or the Shape of a fully known shape).</summary>

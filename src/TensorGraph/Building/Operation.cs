@@ -123,7 +123,7 @@ public sealed class Operation
     }
 
     /// <summary>Text naming this node and its source location for error messages.</summary>
-    public string Describe() => Location is null ? $"'{Name}' ({Type})" : $"'{Name}' ({Type}, defined at {Location})";
+    public string Describe() => Location is null ? $"'{Name}' ({Type})" : $"'{Name}' ({Type}, {Location.Describe(Name)})";
 
     /// <summary>Reads an attr; throws <see cref="NotFoundException"/> when absent.</summary>
     public AttrValue GetAttr(string name) =>

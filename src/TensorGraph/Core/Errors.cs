@@ -3,10 +3,14 @@ namespace TensorGraph;
 /// <summary>TensorFlow's canonical error codes (same numbers as <c>tensorflow::error::Code</c>).</summary>
 public enum ErrorCode
 {
+    /// <summary>The operation was cancelled (a cancelled token, or the session was closed while it ran).</summary>
+    Cancelled = 1,
     /// <summary>Unknown error.</summary>
     Unknown = 2,
     /// <summary>The caller passed a bad value (wrong dtype, shape, index…).</summary>
     InvalidArgument = 3,
+    /// <summary>The deadline expired before the operation could complete (a run's timeout).</summary>
+    DeadlineExceeded = 4,
     /// <summary>Something named was not found.</summary>
     NotFound = 5,
     /// <summary>Something being created already exists.</summary>
@@ -50,6 +54,14 @@ public sealed class InvalidArgumentException(string message, Exception? inner = 
 public sealed class NotFoundException(string message, Exception? inner = null)
     : TensorGraphException(ErrorCode.NotFound, message, inner);
 
+/// <summary>The operation was cancelled: its token was cancelled, or its session was closed while it ran.</summary>
+public sealed class CancelledException(string message, Exception? inner = null)
+    : TensorGraphException(ErrorCode.Cancelled, message, inner);
+
+/// <summary>The operation ran past its deadline (a run's <c>TimeoutInMs</c>).</summary>
+public sealed class DeadlineExceededException(string message, Exception? inner = null)
+    : TensorGraphException(ErrorCode.DeadlineExceeded, message, inner);
+
 /// <summary>Something being created already exists.</summary>
 public sealed class AlreadyExistsException(string message, Exception? inner = null)
     : TensorGraphException(ErrorCode.AlreadyExists, message, inner);
@@ -83,7 +95,9 @@ internal static class Errors
 {
     public static TensorGraphException Make(ErrorCode code, string message, Exception? inner = null, string? node = null) => code switch
     {
+        ErrorCode.Cancelled => new CancelledException(message, inner) { NodeName = node },
         ErrorCode.InvalidArgument => new InvalidArgumentException(message, inner) { NodeName = node },
+        ErrorCode.DeadlineExceeded => new DeadlineExceededException(message, inner) { NodeName = node },
         ErrorCode.NotFound => new NotFoundException(message, inner) { NodeName = node },
         ErrorCode.AlreadyExists => new AlreadyExistsException(message, inner) { NodeName = node },
         ErrorCode.FailedPrecondition => new FailedPreconditionException(message, inner) { NodeName = node },

@@ -28,12 +28,34 @@ public sealed class Shape : IEquatable<Shape>, IEnumerable<int>
         {
             if (d < -1) throw new InvalidArgumentException($"Dimension {d} must be >= 0 or -1 (unknown) in shape [{string.Join(", ", dims)}]");
         }
+        CheckKnownElements(dims);
         _dims = (int[])dims.Clone();
     }
 
     private Shape(int[]? dims, bool _) => _dims = dims;
 
-    internal static Shape Wrap(int[] dims) => new(dims, true);
+    /// <summary>Wraps dimensions computed from values (e.g. a constant shape input), checking that their element count fits in 64 bits.</summary>
+    internal static Shape Wrap(int[] dims)
+    {
+        CheckKnownElements(dims);
+        return new(dims, true);
+    }
+
+    /// <summary>
+    /// TF's shape rule: the product of the known dimensions must fit in 64 bits, else the shape is
+    /// an InvalidArgument error.
+    /// </summary>
+    private static void CheckKnownElements(ReadOnlySpan<int> dims)
+    {
+        long n = 1;
+        foreach (var d in dims)
+        {
+            if (d <= 0) continue;
+            if (Math.BigMul(n, d, out long lo) != 0 || lo < 0)
+                throw new InvalidArgumentException($"Shape {Format(dims).Replace("-1", "?", StringComparison.Ordinal)} would have more than 2**63 - 1 elements");
+            n = lo;
+        }
+    }
 
     /// <summary>Creates a shape from dimensions (collection-expression support: <c>Shape s = [-1, 784];</c>).</summary>
     public static Shape Create(ReadOnlySpan<int> dims) => new(dims.ToArray());
@@ -82,14 +104,14 @@ public sealed class Shape : IEquatable<Shape>, IEnumerable<int>
         }
     }
 
-    /// <summary>Number of elements, or -1 when not fully defined.</summary>
+    /// <summary>Number of elements, or -1 when not fully defined (saturates at <see cref="long.MaxValue"/>).</summary>
     public long NumElements
     {
         get
         {
             if (!IsFullyDefined) return -1;
             long n = 1;
-            foreach (var d in _dims!) n *= d;
+            foreach (var d in _dims!) n = d == 0 ? 0 : n > long.MaxValue / d ? long.MaxValue : n * d;
             return n;
         }
     }
@@ -195,6 +217,7 @@ public sealed class Shape : IEquatable<Shape>, IEnumerable<int>
             if (s < -1 || s > int.MaxValue) throw new InvalidArgumentException($"Invalid dimension size {s} in TensorShapeProto");
             d[i] = (int)s;
         }
+        CheckKnownElements(d);
         return new Shape(d, true);
     }
 }

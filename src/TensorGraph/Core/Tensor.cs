@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -21,6 +22,9 @@ public sealed partial class Tensor
     /// <summary>Wraps <paramref name="data"/> (not copied) as a tensor with dimensions <paramref name="dims"/>.</summary>
     internal Tensor(DType dtype, Array data, int[] dims, int size)
     {
+        CheckRank(dims.Length);
+        Debug.Assert(size >= 0 && data.Length >= size && data.GetType().GetElementType() == (dtype == DType.String ? typeof(byte[]) : dtype.ClrType()),
+            "tensor storage does not match its dtype and size");
         DType = dtype;
         _data = data;
         _dims = dims;
@@ -58,8 +62,22 @@ public sealed partial class Tensor
 
     /// <summary>Unchecked typed view for kernels, which know their dtype from the plan.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal Span<T> Span<T>() =>
-        MemoryMarshal.CreateSpan(ref MemoryMarshal.GetArrayDataReference(Unsafe.As<T[]>(_data)), _size);
+    internal Span<T> Span<T>()
+    {
+        // The plan guarantees the dtype (each node's outputs are checked against inference), so
+        // Release builds skip the type check; Debug builds (the tests) verify it on every access.
+        Debug.Assert(_data is T[] a && a.Length >= _size, $"tensor of dtype {DType} viewed as {typeof(T).Name}");
+        return MemoryMarshal.CreateSpan(ref MemoryMarshal.GetArrayDataReference(Unsafe.As<T[]>(_data)), _size);
+    }
+
+    /// <summary>TensorFlow's limit on the number of dimensions of a tensor (<c>TensorShape::MaxDimensions</c>).</summary>
+    public const int MaxRank = 254;
+
+    /// <summary>Refuses ranks above <see cref="MaxRank"/>: kernels keep per-dimension state on the stack.</summary>
+    internal static void CheckRank(int rank)
+    {
+        if (rank > MaxRank) throw new InvalidArgumentException($"Too many dimensions in tensor: {rank} (at most {MaxRank})");
+    }
 
     // ------------------------------------------------------------------ creation
 
@@ -68,12 +86,7 @@ public sealed partial class Tensor
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(dims);
-        long n = 1;
-        foreach (var d in dims)
-        {
-            if (d < 0) throw new InvalidArgumentException($"Tensor dimensions must be >= 0, got {Shape.Format(dims)}");
-            n *= d;
-        }
+        long n = TensorSize.Elements(dims);
         if (n != data.Length)
             throw new InvalidArgumentException($"{data.Length} values cannot fill a tensor of shape {Shape.Format(dims)} ({n} elements)");
         if (typeof(T) == typeof(string))
@@ -101,9 +114,24 @@ public sealed partial class Tensor
     public static Tensor Zeros(DType dtype, params int[] dims)
     {
         ArgumentNullException.ThrowIfNull(dims);
-        int n = checked((int)ShapeSize(dims));
-        Array data = dtype == DType.String ? FilledStrings(n) : Array.CreateInstance(dtype.ClrType(), n);
-        return new Tensor(dtype, data, (int[])dims.Clone(), n);
+        int n = TensorSize.ForAllocation(dtype, dims);
+        return new Tensor(dtype, NewStorage(dtype, n, dims), (int[])dims.Clone(), n);
+    }
+
+    /// <summary>
+    /// Storage for <paramref name="n"/> elements (already checked against the budget); an
+    /// OutOfMemoryException from the runtime becomes TF's ResourceExhausted OOM error.
+    /// </summary>
+    private static Array NewStorage(DType dtype, int n, ReadOnlySpan<int> dims)
+    {
+        try
+        {
+            return dtype == DType.String ? FilledStrings(n) : Array.CreateInstance(dtype.ClrType(), n);
+        }
+        catch (OutOfMemoryException e)
+        {
+            throw TensorSize.Oom(dtype, dims, "the process is out of memory", e);
+        }
     }
 
     private static byte[][] FilledStrings(int n)
@@ -113,16 +141,7 @@ public sealed partial class Tensor
         return a;
     }
 
-    internal static long ShapeSize(ReadOnlySpan<int> dims)
-    {
-        long n = 1;
-        foreach (var d in dims)
-        {
-            if (d < 0) throw new InvalidArgumentException($"Tensor dimensions must be >= 0, got {Shape.Format(dims)}");
-            n *= d;
-        }
-        return n;
-    }
+    internal static long ShapeSize(ReadOnlySpan<int> dims) => TensorSize.Elements(dims);
 
     /// <summary>
     /// Creates a tensor from any .NET array: rectangular (<c>float[,]</c>), jagged
@@ -312,9 +331,7 @@ public sealed partial class Tensor
         if (dims.Length != _size) throw new InternalException($"{what}: {dims.Length} dimensions requested from a tensor of {_size} elements");
         for (int i = 0; i < dims.Length; i++)
         {
-            long d = GetInt64(i);
-            if (d < 0 || d > int.MaxValue) throw new InvalidArgumentException($"{what}[{i}] must be non-negative, got {d}");
-            dims[i] = (int)d;
+            dims[i] = TensorSize.Dimension(GetInt64(i), "{1}[{0}]", i, what);
         }
     }
 
@@ -363,11 +380,11 @@ public sealed partial class Tensor
     /// </summary>
     internal bool Reuse(DType dtype, ReadOnlySpan<int> dims)
     {
-        int n = checked((int)ShapeSize(dims));
+        int n = TensorSize.ForAllocation(dtype, dims);
         bool reused = true;
         if (dtype != DType || _data.Length < n)
         {
-            _data = dtype == DType.String ? FilledStrings(n) : Array.CreateInstance(dtype.ClrType(), n);
+            _data = NewStorage(dtype, n, dims);
             DType = dtype;
             reused = false;
         }
@@ -376,9 +393,13 @@ public sealed partial class Tensor
         return reused;
     }
 
+    /// <summary>Whether <see cref="Reuse"/> to <paramref name="elements"/> of <paramref name="dtype"/> would keep the storage.</summary>
+    internal bool CanHold(DType dtype, int elements) => dtype == DType && _data.Length >= elements;
+
     /// <summary>Changes the dims without touching the data (sizes must match).</summary>
     internal void SetDims(ReadOnlySpan<int> dims)
     {
+        CheckRank(dims.Length);
         if (_rank == dims.Length && dims.SequenceEqual(Dims)) return;
         if (_dims.Length < dims.Length) _dims = new int[Math.Max(dims.Length, 4)];
         dims.CopyTo(_dims);
@@ -389,6 +410,7 @@ public sealed partial class Tensor
     /// <summary>Makes this tensor a view of <paramref name="src"/>'s storage with new dims (sizes must match).</summary>
     internal void SetView(Tensor src, ReadOnlySpan<int> dims)
     {
+        Debug.Assert(ShapeSize(dims) == src._size, "a view must keep the element count");
         _data = src._data;
         DType = src.DType;
         _size = src._size;

@@ -58,7 +58,9 @@ public static class TensorProtos
 
     /// <summary>
     /// Decodes a <c>TensorProto</c>, applying TF's fill rule for short <c>*_val</c> lists (the
-    /// last value repeats; no values means zeros).
+    /// last value repeats; no values means zeros). The element count is checked before anything
+    /// is allocated: one that overflows 64 bits is an <see cref="InvalidArgumentException"/>, one
+    /// beyond <see cref="MemoryLimits.MaxTensorBytes"/> a <see cref="ResourceExhaustedException"/>.
     /// </summary>
     public static Tensor FromProto(TensorProto p)
     {
@@ -67,8 +69,16 @@ public static class TensorProtos
         var shape = Shape.FromProto(p.TensorShape ?? new TensorShapeProto());
         if (!shape.IsFullyDefined) throw new InvalidArgumentException($"TensorProto has a shape that is not fully defined: {shape}");
         var dims = shape.ToArray();
-        long n = Tensor.ShapeSize(dims);
-        if (n > int.MaxValue) throw new InvalidArgumentException($"TensorProto with shape {shape} is too large");
+        long n = TensorSize.Elements(dims);
+        if (dtype != DType.String && !p.TensorContent.IsEmpty)
+        {
+            // Checked before allocating: a few bytes of header cannot claim gigabytes of content.
+            long bytes = TensorSize.Bytes(dtype, n);
+            if (p.TensorContent.Length != bytes)
+                throw new InvalidArgumentException($"TensorProto tensor_content has {p.TensorContent.Length} bytes; shape {shape} of {dtype.Name()} needs {bytes}");
+        }
+        // Short *_val lists (TF's fill rule) may describe a huge tensor in a few bytes: the
+        // per-tensor budget decides before anything is allocated.
         var t = Tensor.Zeros(dtype, dims);
         if (dtype == DType.String)
         {
@@ -78,9 +88,6 @@ public static class TensorProtos
         }
         if (!p.TensorContent.IsEmpty)
         {
-            int bytes = checked((int)n * dtype.Size());
-            if (p.TensorContent.Length != bytes)
-                throw new InvalidArgumentException($"TensorProto tensor_content has {p.TensorContent.Length} bytes; shape {shape} of {dtype.Name()} needs {bytes}");
             var src = p.TensorContent.Span;
             switch (dtype)
             {

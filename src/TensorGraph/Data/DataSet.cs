@@ -256,7 +256,7 @@ public sealed class DataSet
     }
 }
 
-/// <summary>The train, validation and test splits returned by <see cref="Mnist.ReadDataSets"/>.</summary>
+/// <summary>The train, validation and test splits returned by <c>Mnist.ReadDataSets</c> (in TensorGraph.Datasets).</summary>
 public sealed class Datasets(DataSet train, DataSet validation, DataSet test)
 {
     /// <summary>The training split.</summary>

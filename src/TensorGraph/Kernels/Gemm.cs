@@ -204,8 +204,9 @@ internal static class Gemm
 
 /// <summary>
 /// Buffers a GEMM caller keeps between calls: 64-byte aligned, pinned packing panels per thread
-/// part, plus the reference path's transposed copy. Grown on demand, never shrunk; not thread-safe
-/// (one per kernel instance).
+/// part, plus the reference path's transposed copy. Grown on demand, never shrunk. One per kernel
+/// instance (one product at a time); the parts of that product may ask for their buffers from
+/// several threads.
 /// </summary>
 internal sealed class GemmScratch
 {
@@ -221,12 +222,25 @@ internal sealed class GemmScratch
     /// <summary>Aligned buffer of at least <paramref name="bytes"/> bytes for packed B of thread part <paramref name="part"/>.</summary>
     internal unsafe void* PackB(int part, nint bytes) => Get(ref _b, part, bytes);
 
-    private static unsafe void* Get(ref Pinned?[] set, int part, nint bytes)
+    private readonly object _lock = new();
+
+    /// <summary>
+    /// The buffer of <paramref name="part"/>, grown to at least <paramref name="bytes"/> first. Worker
+    /// threads ask for their part's buffer too (the caller has reserved it, so nothing is allocated
+    /// then), hence the lock: a part's buffer is replaced only by a request for that part, which one
+    /// thread makes per product, and the set is never resized under another thread.
+    /// </summary>
+    private unsafe void* Get(ref Pinned?[] set, int part, nint bytes)
     {
-        if (set.Length <= part) Array.Resize(ref set, Math.Max(part + 1, Environment.ProcessorCount));
-        var p = set[part];
-        if (p is null || p.Bytes < bytes) set[part] = p = new Pinned(bytes);
-        return (void*)p.Aligned;
+        ArgumentOutOfRangeException.ThrowIfNegative(part);
+        ArgumentOutOfRangeException.ThrowIfNegative(bytes);
+        lock (_lock)
+        {
+            if (set.Length <= part) Array.Resize(ref set, Math.Max(part + 1, Environment.ProcessorCount));
+            var p = set[part];
+            if (p is null || p.Bytes < bytes) set[part] = p = new Pinned(bytes);
+            return (void*)p.Aligned;
+        }
     }
 
     private sealed class Pinned

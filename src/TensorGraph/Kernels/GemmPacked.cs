@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -77,15 +78,6 @@ internal static class GemmPacked
             parts = Math.Clamp(splitN ? tilesN / 2 : tilesM / 2, 1, maxParts);
         }
 
-        // Size every part's buffers here, on the calling thread, so workers never allocate.
-        int partN = splitN ? (n + parts - 1) / parts : n;
-        int mc = MC(isa), nc = Math.Min(NC(isa, elem), RoundUp(partN, nr) + nr);
-        for (int p = 0; p < parts; p++)
-        {
-            scratch.PackA(p, (nint)mc * KC * elem);
-            scratch.PackB(p, (nint)RoundUp(nc, nr) * KC * elem);
-        }
-
         fixed (T* pa = a)
         fixed (T* pb = b)
         fixed (T* pc = c)
@@ -96,10 +88,65 @@ internal static class GemmPacked
                 TransA = transA, TransB = transB, IsDouble = typeof(T) == typeof(double), SplitN = splitN,
                 Isa = isa, Parts = parts, Scratch = scratch,
             };
-            if (parts > 1 && GemmPool.TryRun(in args)) return;
+            if (parts > 1)
+            {
+                // Size every part's buffers here, on the calling thread, so workers never allocate.
+                for (int p = 0; p < parts; p++) Reserve(in args, p);
+                if (GemmPool.TryRun(in args)) return;
+            }
+            // Single-threaded (small, or the pool is busy with another product): part 0 is then the
+            // whole of C, so its buffers are sized again for that block.
             args.Parts = 1;
+            Reserve(in args, 0);
             Execute(in args, 0);
         }
+    }
+
+    /// <summary>
+    /// The block of C that <paramref name="part"/> computes: rows [mBeg, mEnd) and columns [nBeg, nEnd).
+    /// The one place the split is defined; packing-buffer sizes and <see cref="Macro"/> both use it.
+    /// </summary>
+    private static void PartRange(in GemmArgs g, int part, int mr, int nr, out int mBeg, out int mEnd, out int nBeg, out int nEnd)
+    {
+        mBeg = 0; mEnd = g.M; nBeg = 0; nEnd = g.N;
+        if (g.Parts <= 1) return;
+        if (g.SplitN)
+        {
+            int chunk = RoundUp((g.N + g.Parts - 1) / g.Parts, nr);
+            nBeg = Math.Min(g.N, part * chunk);
+            nEnd = Math.Min(g.N, nBeg + chunk);
+        }
+        else
+        {
+            int chunk = RoundUp((g.M + g.Parts - 1) / g.Parts, mr);
+            mBeg = Math.Min(g.M, part * chunk);
+            mEnd = Math.Min(g.M, mBeg + chunk);
+        }
+    }
+
+    /// <summary>Depth of each packed k-slice: k cut into equal slices of at most <see cref="KC"/>.</summary>
+    private static int KcStep(int k) => (k + (k + KC - 1) / KC - 1) / ((k + KC - 1) / KC);
+
+    /// <summary>
+    /// Bytes the packed A and B panels of <paramref name="part"/> occupy: A at most MC rows (rounded up
+    /// to MR: the packs are zero-padded) by one k-slice, B at most NC columns (rounded up to NR) by one
+    /// k-slice, each bounded by the part's own block of C.
+    /// </summary>
+    private static void PackBytes(in GemmArgs g, int part, out nint aBytes, out nint bBytes)
+    {
+        int elem = g.IsDouble ? sizeof(double) : sizeof(float), mr = MR(g.Isa), nr = NR(g.Isa, elem);
+        PartRange(in g, part, mr, nr, out int mBeg, out int mEnd, out int nBeg, out int nEnd);
+        nint kc = KcStep(g.K);
+        aBytes = RoundUp(Math.Min(MC(g.Isa), mEnd - mBeg), mr) * kc * elem;
+        bBytes = RoundUp(Math.Min(NC(g.Isa, elem), nEnd - nBeg), nr) * kc * elem;
+    }
+
+    /// <summary>Grows <paramref name="part"/>'s packing buffers to what <see cref="PackBytes"/> says it needs.</summary>
+    private static unsafe void Reserve(in GemmArgs g, int part)
+    {
+        PackBytes(in g, part, out nint aBytes, out nint bBytes);
+        g.Scratch.PackA(part, aBytes);
+        g.Scratch.PackB(part, bBytes);
     }
 
     private static int RoundUp(int x, int to) => (x + to - 1) / to * to;
@@ -129,33 +176,23 @@ internal static class GemmPacked
         where TK : struct, IMicroKernel<T>
     {
         int mr = TK.MR, nr = TK.NR;
+        Debug.Assert(mr == MR(g.Isa) && nr == NR(g.Isa, sizeof(T)), "micro-kernel does not match the ISA the buffers were sized for");
         int m = g.M, n = g.N, k = g.K;
-        int mBeg = 0, mEnd = m, nBeg = 0, nEnd = n;
-        if (g.Parts > 1)
-        {
-            if (g.SplitN)
-            {
-                int chunk = RoundUp((n + g.Parts - 1) / g.Parts, nr);
-                nBeg = Math.Min(n, part * chunk);
-                nEnd = Math.Min(n, nBeg + chunk);
-            }
-            else
-            {
-                int chunk = RoundUp((m + g.Parts - 1) / g.Parts, mr);
-                mBeg = Math.Min(m, part * chunk);
-                mEnd = Math.Min(m, mBeg + chunk);
-            }
-        }
+        PartRange(in g, part, mr, nr, out int mBeg, out int mEnd, out int nBeg, out int nEnd);
         if (mBeg >= mEnd || nBeg >= nEnd) return;
 
-        int mcMax = MCBase / mr * mr;
-        int ncMax = NCBase / nr * nr;
-        var packA = (T*)g.Scratch.PackA(part, 0);
-        var packB = (T*)g.Scratch.PackB(part, 0);
+        int mcMax = MC(g.Isa);
+        int ncMax = NC(g.Isa, sizeof(T));
+        // Ask for exactly what this part writes: the caller reserved it (no allocation here), and
+        // a buffer that was not reserved grows instead of being overrun.
+        PackBytes(in g, part, out nint aBytes, out nint bBytes);
+        var packA = (T*)g.Scratch.PackA(part, aBytes);
+        var packB = (T*)g.Scratch.PackB(part, bBytes);
+        nint aCap = aBytes / sizeof(T), bCap = bBytes / sizeof(T);
         T* a = (T*)g.A, b = (T*)g.B, c = (T*)g.C;
         T* tile = stackalloc T[mr * nr];
 
-        int kcStep = (k + (k + KC - 1) / KC - 1) / ((k + KC - 1) / KC);
+        int kcStep = KcStep(k);
         for (int jc = nBeg; jc < nEnd; jc += ncMax)
         {
             int nc = Math.Min(ncMax, nEnd - jc);
@@ -163,11 +200,11 @@ internal static class GemmPacked
             {
                 int kc = Math.Min(kcStep, k - pc);
                 bool accumulate = pc > 0;
-                PackB(b, g.TransB, n, k, jc, nc, pc, kc, packB, nr);
+                PackB(b, g.TransB, n, k, jc, nc, pc, kc, packB, bCap, nr);
                 for (int ic = mBeg; ic < mEnd; ic += mcMax)
                 {
                     int mc = Math.Min(mcMax, mEnd - ic);
-                    PackA(a, g.TransA, m, k, ic, mc, pc, kc, packA, mr);
+                    PackA(a, g.TransA, m, k, ic, mc, pc, kc, packA, aCap, mr);
                     for (int jr = 0; jr < nc; jr += nr)
                     {
                         int cols = Math.Min(nr, nc - jr);
@@ -206,9 +243,11 @@ internal static class GemmPacked
     /// consecutive rows; rows past mc are zero.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void PackA<T>(T* a, bool transA, int m, int k, int i0, int mc, int p0, int kc, T* dst, int mr)
+    private static unsafe void PackA<T>(T* a, bool transA, int m, int k, int i0, int mc, int p0, int kc, T* dst, nint capacity, int mr)
         where T : unmanaged, INumber<T>
     {
+        Debug.Assert((nint)RoundUp(mc, mr) * kc <= capacity, "packed A block does not fit its buffer");
+        Debug.Assert(i0 >= 0 && i0 + mc <= m && p0 >= 0 && p0 + kc <= k, "packed A block outside op(A)");
         for (int ir = 0; ir < mc; ir += mr)
         {
             int rows = Math.Min(mr, mc - ir);
@@ -251,9 +290,11 @@ internal static class GemmPacked
     /// consecutive columns; columns past nc are zero.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void PackB<T>(T* b, bool transB, int n, int k, int j0, int nc, int p0, int kc, T* dst, int nr)
+    private static unsafe void PackB<T>(T* b, bool transB, int n, int k, int j0, int nc, int p0, int kc, T* dst, nint capacity, int nr)
         where T : unmanaged, INumber<T>
     {
+        Debug.Assert((nint)RoundUp(nc, nr) * kc <= capacity, "packed B block does not fit its buffer");
+        Debug.Assert(j0 >= 0 && j0 + nc <= n && p0 >= 0 && p0 + kc <= k, "packed B block outside op(B)");
         for (int jr = 0; jr < nc; jr += nr)
         {
             int cols = Math.Min(nr, nc - jr);

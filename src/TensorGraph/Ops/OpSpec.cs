@@ -11,26 +11,170 @@ namespace TensorGraph.Ops;
 internal sealed record AttrSpec(string Name, string Type, AttrValue? Default = null, bool Optional = false);
 
 /// <summary>
-/// One op: its schema (TF name, attrs with defaults), build-time shape/dtype inference and the
-/// CPU kernel factory. Subclasses live one per file under Ops/&lt;Family&gt;/ and are found by
-/// <see cref="OpRegistry"/>.
+/// An input or output argument of an op, in the shape of TF's <c>OpDef.ArgDef</c>: a name and
+/// either a fixed <paramref name="Type"/>, a <paramref name="TypeAttr"/> (one tensor, or
+/// <paramref name="NumberAttr"/> tensors, of the dtype that attr holds) or a
+/// <paramref name="TypeListAttr"/> (one tensor per dtype in that list attr).
+/// </summary>
+internal sealed record ArgSpec(string Name, DType? Type = null, string? TypeAttr = null, string? NumberAttr = null,
+    string? TypeListAttr = null, bool IsRef = false)
+{
+    /// <summary>True when the argument stands for a variable number of tensors.</summary>
+    public bool IsList => NumberAttr is not null || TypeListAttr is not null;
+
+    /// <summary>
+    /// Parses TF's <c>REGISTER_OP</c> syntax: <c>"x: T"</c>, <c>"shape: int32"</c>,
+    /// <c>"values: N * T"</c>, <c>"ref: Ref(T)"</c>, <c>"components: Tcomponents"</c>. A type name
+    /// that is not a dtype names an attr of <paramref name="attrs"/>: a <c>type</c> attr or a
+    /// <c>list(type)</c> attr.
+    /// </summary>
+    public static ArgSpec Parse(string decl, IReadOnlyList<AttrSpec> attrs, string opType)
+    {
+        int colon = decl.IndexOf(':');
+        if (colon <= 0) throw new InternalException($"Op {opType}: bad argument declaration '{decl}'");
+        var name = decl[..colon].Trim();
+        var rest = decl[(colon + 1)..].Trim();
+        bool isRef = false;
+        if (rest.StartsWith("Ref(", StringComparison.Ordinal) && rest.EndsWith(')'))
+        {
+            isRef = true;
+            rest = rest[4..^1].Trim();
+        }
+        string? number = null;
+        int star = rest.IndexOf('*');
+        if (star >= 0)
+        {
+            number = rest[..star].Trim();
+            rest = rest[(star + 1)..].Trim();
+            if (attrs.FirstOrDefault(a => a.Name == number) is not { Type: "int" })
+                throw new InternalException($"Op {opType}: argument '{name}' has length attr '{number}', which is not an int attr");
+        }
+        if (FixedType(rest) is { } fixedType) return new ArgSpec(name, Type: fixedType, NumberAttr: number, IsRef: isRef);
+        var attr = attrs.FirstOrDefault(a => a.Name == rest)
+            ?? throw new InternalException($"Op {opType}: argument '{name}' has type '{rest}', which is neither a dtype nor an attr");
+        return attr.Type switch
+        {
+            "type" => new ArgSpec(name, TypeAttr: rest, NumberAttr: number, IsRef: isRef),
+            "list(type)" when number is null => new ArgSpec(name, TypeListAttr: rest, IsRef: isRef),
+            _ => throw new InternalException($"Op {opType}: argument '{name}' has type attr '{rest}' of attr type {attr.Type}"),
+        };
+    }
+
+    private static DType? FixedType(string name) => name switch
+    {
+        "float" => DType.Float32,
+        "double" => DType.Float64,
+        "int32" => DType.Int32,
+        "int64" => DType.Int64,
+        "int16" => DType.Int16,
+        "int8" => DType.Int8,
+        "uint8" => DType.UInt8,
+        "uint16" => DType.UInt16,
+        "bool" => DType.Bool,
+        "string" => DType.String,
+        "resource" => DType.Resource,
+        _ => null,
+    };
+
+    /// <summary>TF's name for a dtype in OpDef and NodeDef messages (<c>float</c>, <c>int32</c>, <c>float_ref</c>).</summary>
+    public static string TfName(DType t, bool isRef = false) => (t switch
+    {
+        DType.Float32 => "float",
+        DType.Float64 => "double",
+        _ => t.Name(),
+    }) + (isRef ? "_ref" : "");
+
+    /// <summary>How many tensors this argument stands for on a node with <paramref name="attrs"/> (null when an attr it needs is missing or invalid).</summary>
+    public int? Count(IDictionary<string, AttrValue> attrs)
+    {
+        if (NumberAttr is not null)
+            return attrs.TryGetValue(NumberAttr, out var n) && n.ValueCase == AttrValue.ValueOneofCase.I && n.I >= 0 && n.I <= int.MaxValue ? (int)n.I : null;
+        if (TypeListAttr is not null)
+            return attrs.TryGetValue(TypeListAttr, out var l) ? l.List?.Type.Count ?? 0 : null;
+        return 1;
+    }
+
+    /// <summary>The dtype names this argument expects on a node with <paramref name="attrs"/>, TF-style (an attr's name when unknown).</summary>
+    public IEnumerable<string> TypeNames(IDictionary<string, AttrValue> attrs)
+    {
+        if (TypeListAttr is not null)
+        {
+            if (attrs.TryGetValue(TypeListAttr, out var l) && l.List is { } list)
+                foreach (var t in list.Type) yield return TfName((DType)(int)t, IsRef);
+            yield break;
+        }
+        string one = Type is { } fixedType ? TfName(fixedType, IsRef)
+            : attrs.TryGetValue(TypeAttr!, out var v) && v.ValueCase == AttrValue.ValueOneofCase.Type && Enum.IsDefined((DType)(int)v.Type)
+                ? TfName((DType)(int)v.Type, IsRef) : TypeAttr!;
+        for (int i = 0, n = Count(attrs) ?? 1; i < n; i++) yield return one;
+    }
+}
+
+/// <summary>
+/// One op: its schema (TF name, attrs with defaults, input and output arguments), build-time
+/// shape/dtype inference and the CPU kernel factory. Subclasses live one per file under
+/// Ops/&lt;Family&gt;/ and are found by <see cref="OpRegistry"/>.
 /// </summary>
 internal abstract class OpSpec
 {
+    private IReadOnlyList<ArgSpec>? _inputs, _outputs;
+
     /// <summary>TensorFlow op type name.</summary>
     public abstract string Type { get; }
 
     /// <summary>Attrs with TF names and defaults.</summary>
     public virtual IReadOnlyList<AttrSpec> Attrs => [];
 
+    /// <summary>
+    /// The input arguments in TF's <c>REGISTER_OP</c> syntax and order (<c>"x: T"</c>,
+    /// <c>"values: N * T"</c>, <c>"ref: Ref(T)"</c>); parsed once into <see cref="Inputs"/>.
+    /// The number of inputs a node must have follows from them.
+    /// </summary>
+    protected abstract string[] InputArgs { get; }
+
+    /// <summary>The output arguments, in the same syntax; parsed once into <see cref="Outputs"/>.</summary>
+    protected abstract string[] OutputArgs { get; }
+
+    /// <summary>The declared input arguments.</summary>
+    public IReadOnlyList<ArgSpec> Inputs => _inputs ??= [.. InputArgs.Select(d => ArgSpec.Parse(d, Attrs, Type))];
+
+    /// <summary>The declared output arguments.</summary>
+    public IReadOnlyList<ArgSpec> Outputs => _outputs ??= [.. OutputArgs.Select(d => ArgSpec.Parse(d, Attrs, Type))];
+
     /// <summary>Stateful ops (variables, random) are never deduplicated or constant-folded.</summary>
     public virtual bool IsStateful => false;
 
-    /// <summary>Input indices that take a reference (mutable variable) rather than a value.</summary>
-    public virtual bool IsRefInput(int input) => false;
+    /// <summary>Input indices that take a reference (mutable variable) rather than a value (declared <c>Ref(T)</c>).</summary>
+    public bool IsRefInput(int input) => IsRefArg(Inputs, input);
 
-    /// <summary>True for outputs that are references to a variable's buffer.</summary>
-    public virtual bool IsRefOutput(int output) => false;
+    /// <summary>True for outputs that are references to a variable's buffer (declared <c>Ref(T)</c>).</summary>
+    public bool IsRefOutput(int output) => IsRefArg(Outputs, output);
+
+    // Ref arguments come before any list argument in every op, so positions map one to one up to the first list.
+    private static bool IsRefArg(IReadOnlyList<ArgSpec> args, int index)
+    {
+        for (int k = 0; k < args.Count; k++)
+        {
+            if (args[k].IsList) return false;
+            if (k == index) return args[k].IsRef;
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// The number of tensors the arguments stand for on a node with <paramref name="attrs"/>, or
+    /// null when a list length attr is missing or invalid.
+    /// </summary>
+    public static int? Arity(IReadOnlyList<ArgSpec> args, IDictionary<string, AttrValue> attrs)
+    {
+        int total = 0;
+        foreach (var a in args)
+        {
+            if (a.Count(attrs) is not { } n) return null;
+            total += n;
+        }
+        return total;
+    }
 
     /// <summary>Sets output dtypes and shapes from inputs and attrs; throws on invalid inputs.</summary>
     public abstract void Infer(InferContext c);

@@ -18,6 +18,10 @@ internal abstract class BinaryOpSpec : OpSpec
 
     public override IReadOnlyList<AttrSpec> Attrs => TAttr;
 
+    protected override string[] InputArgs => ["x: T", "y: T"];
+
+    protected override string[] OutputArgs => ["z: T"];
+
     protected abstract DType[] Allowed { get; }
 
     /// <summary>The open generic functor struct, e.g. <c>typeof(AddOp&lt;&gt;)</c>.</summary>
@@ -42,6 +46,10 @@ internal abstract class UnaryOpSpec : OpSpec
     private static readonly IReadOnlyList<AttrSpec> TAttr = [new("T", "type")];
 
     public override IReadOnlyList<AttrSpec> Attrs => TAttr;
+
+    protected override string[] InputArgs => ["x: T"];
+
+    protected override string[] OutputArgs => ["y: T"];
 
     protected abstract DType[] Allowed { get; }
 

@@ -37,20 +37,47 @@ internal sealed partial class ExecState
 
     private readonly bool[] _nodeDead;
 
-    /// <summary>Runs every node with the given feeds (already validated) and fills <see cref="Results"/>.</summary>
-    public void Execute(ReadOnlySpan<Tensor> feeds)
+    /// <summary>Bytes of new output storage allocated in the current run (see <see cref="MemoryLimits.MaxRunBytes"/>).</summary>
+    public long RunBytes { get; private set; }
+
+    /// <summary>
+    /// Charges <paramref name="elements"/> new elements of <paramref name="dtype"/> to this run;
+    /// going over <see cref="MemoryLimits.MaxRunBytes"/> is TF's OOM error (the executor names the node).
+    /// </summary>
+    public void ChargeAllocation(DType dtype, int elements, ReadOnlySpan<int> dims)
     {
+        long bytes = TensorSize.Bytes(dtype, elements);
+        long max = MemoryLimits.MaxRunBytes;
+        if (RunBytes + bytes > max)
+            throw TensorSize.Oom(dtype, dims, System.FormattableString.Invariant(
+                $"this run has allocated {RunBytes} bytes of tensors; {bytes} more exceed the per-run budget of {max} bytes (MemoryLimits.MaxRunBytes)"));
+        RunBytes += bytes;
+    }
+
+    /// <summary>Runs every node with the given feeds (already validated) and fills <see cref="Results"/>.</summary>
+    /// <remarks>
+    /// Before each node the run stops if <paramref name="cancellationToken"/> is cancelled or the
+    /// session disposed (<see cref="CancelledException"/>), or <paramref name="timeoutMs"/> (when
+    /// positive) has passed (<see cref="DeadlineExceededException"/>). A stopped run leaves the
+    /// state clean for the next one; nodes that ran keep their effects.
+    /// </remarks>
+    public void Execute(ReadOnlySpan<Tensor> feeds, long timeoutMs = 0, CancellationToken cancellationToken = default)
+    {
+        BeginStopChecks(timeoutMs, cancellationToken);
         var plan = Plan;
+        RunBytes = 0;
         if (plan.HasLoops)
         {
             try
             {
+                CheckStop();
                 ExecuteFrames(feeds);
             }
             finally
             {
                 Array.Clear(Values);
                 Array.Clear(Dead);
+                EndStopChecks();
             }
             return;
         }
@@ -59,8 +86,10 @@ internal sealed partial class ExecState
         bool controlFlow = plan.HasControlFlow;
         try
         {
+            CheckStop();
             for (int n = 0; n < nodes.Length; n++)
             {
+                if (n > 0) CheckStop();
                 var node = nodes[n];
                 var ids = node.InputIds;
                 if (controlFlow && IsDead(node))
@@ -91,6 +120,7 @@ internal sealed partial class ExecState
                 Array.Clear(Dead);
                 Array.Clear(_nodeDead);
             }
+            EndStopChecks();
         }
     }
 
@@ -105,7 +135,20 @@ internal sealed partial class ExecState
         {
             throw Graph.NodeError(e, node.Op.Name, node.Op.Type, node.Op.Location);
         }
-        catch (Exception e) when (e is not TensorGraphException and not OutOfMemoryException)
+        catch (OutOfMemoryException e)
+        {
+            throw Graph.NodeError(new ResourceExhaustedException(
+                $"OOM while running the kernel: the process is out of memory (see MemoryLimits for the per-tensor and per-run budgets)", e),
+                node.Op.Name, node.Op.Type, node.Op.Location);
+        }
+        catch (OverflowException e)
+        {
+            // Sizes or values derived from the inputs went past the integer range.
+            throw Graph.NodeError(new InvalidArgumentException(
+                "Integer overflow: a size or value computed from the inputs does not fit its integer type", e),
+                node.Op.Name, node.Op.Type, node.Op.Location);
+        }
+        catch (Exception e) when (e is not TensorGraphException)
         {
             throw Graph.NodeError(new InternalException($"Kernel failed: {e.GetType().Name}: {e.Message}", e), node.Op.Name, node.Op.Type, node.Op.Location);
         }
@@ -129,7 +172,7 @@ internal sealed partial class ExecState
         var t = Plan.Fetches[fetch];
         return Errors.Make(ErrorCode.InvalidArgument,
             $"Fetched tensor '{t.Name}' was not computed in this run: it is on the untaken branch of a conditional (a Switch output or an op that depends on one)" +
-            $" [node '{t.Op.Name}' ({t.Op.Type}){(t.Op.Location is null ? "" : ", defined at " + t.Op.Location)}]", null, t.Op.Name);
+            $" [node '{t.Op.Name}' ({t.Op.Type}){SourceLocation.Suffix(t.Op.Location, t.Op.Name)}]", null, t.Op.Name);
     }
 
     private void CheckOutputs(PlanNode node)
@@ -159,8 +202,8 @@ internal sealed partial class ExecState
     {
         var src = node.Op.Inputs[input].Op;
         return Errors.Make(ErrorCode.FailedPrecondition,
-            $"Attempting to use uninitialized value {src.Name}{(src.Location is null ? "" : $" (defined at {src.Location})")} " +
-            $"[node '{node.Op.Name}' ({node.Op.Type}){(node.Op.Location is null ? "" : ", defined at " + node.Op.Location)}]", null, src.Name);
+            $"Attempting to use uninitialized value {src.Name}{(src.Location is null ? "" : $" ({src.Location.Describe(src.Name)})")} " +
+            $"[node '{node.Op.Name}' ({node.Op.Type}){SourceLocation.Suffix(node.Op.Location, node.Op.Name)}]", null, src.Name);
     }
 
     private TensorGraphException Uninitialized(int valueId)
@@ -170,7 +213,7 @@ internal sealed partial class ExecState
             int i = Array.IndexOf(n.OutputIds, valueId);
             if (i >= 0)
                 return Errors.Make(ErrorCode.FailedPrecondition,
-                    $"Attempting to use uninitialized value {n.Op.Name}{(n.Op.Location is null ? "" : $" (defined at {n.Op.Location})")}", null, n.Op.Name);
+                    $"Attempting to use uninitialized value {n.Op.Name}{(n.Op.Location is null ? "" : $" ({n.Op.Location.Describe(n.Op.Name)})")}", null, n.Op.Name);
         }
         return new InternalException("A fetched value was not produced");
     }

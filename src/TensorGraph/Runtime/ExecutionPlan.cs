@@ -66,7 +66,7 @@ internal sealed class ExecutionPlan
                 throw Errors.Make(ErrorCode.InvalidArgument,
                     $"You must feed a value for placeholder tensor '{op.Name}' with dtype {o.DType.Name()}" +
                     (o.Shape.IsRankKnown ? $" and shape {o.Shape}" : "") +
-                    $" [node '{op.Name}' (Placeholder){(op.Location is null ? "" : ", defined at " + op.Location)}]", null, op.Name);
+                    $" [node '{op.Name}' (Placeholder){SourceLocation.Suffix(op.Location, op.Name)}]", null, op.Name);
             }
         }
 

@@ -54,7 +54,7 @@ public sealed class FeedDict : IEnumerable<KeyValuePair<Output, Tensor>>
 }
 
 /// <summary>
-/// Something to fetch in <see cref="Session.Run(Fetch, Fetch, FeedDict?)"/>: a tensor (its value is
+/// Something to fetch in <see cref="Session.Run(Fetch, Fetch, FeedDict?, RunOptions?, CancellationToken)"/>: a tensor (its value is
 /// returned), an operation (run for its effect; its result is null, as in TF) or a name.
 /// </summary>
 public readonly struct Fetch

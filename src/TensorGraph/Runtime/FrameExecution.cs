@@ -418,7 +418,11 @@ internal sealed partial class ExecState
         }
         while (true)
         {
-            while (ready.TryDequeue(out var r)) Run(r.Node, r.Frame, r.Iter);
+            while (ready.TryDequeue(out var r))
+            {
+                CheckStop();
+                Run(r.Node, r.Frame, r.Iter);
+            }
             // Nothing can run: frames whose Exits never got a live value (a loop that was itself
             // dead, e.g. inside an untaken conditional branch) hand dead values to their parents.
             bool any = false;

@@ -20,18 +20,24 @@ internal sealed class OpContext
     /// <summary>
     /// The planned buffer of output <paramref name="i"/>, resized to <paramref name="dims"/>
     /// (storage reused when large enough). Contents are unspecified: kernels overwrite all of it.
+    /// A size beyond <see cref="MemoryLimits"/> is a <see cref="ResourceExhaustedException"/>.
     /// </summary>
     public Tensor AllocateOutput(int i, DType dtype, ReadOnlySpan<int> dims)
     {
+        // Checked before anything is allocated: the count fits, the tensor is within the
+        // per-tensor budget, and new storage is within the per-run budget (ResourceExhausted).
+        int n = TensorSize.ForAllocation(dtype, dims);
         int b = Node.OutputBuffers[i];
         Tensor t;
         if (b >= 0)
         {
             t = State.Buffers[b];
+            if (!t.CanHold(dtype, n)) State.ChargeAllocation(dtype, n, dims);
             t.Reuse(dtype, dims);
         }
         else
         {
+            State.ChargeAllocation(dtype, n, dims);
             t = Tensor.Zeros(dtype, dims.ToArray());
         }
         State.Values[Node.OutputIds[i]] = t;

@@ -6,7 +6,10 @@ namespace TensorGraph;
 
 /// <summary>
 /// Runs a <see cref="Graph"/> (TF's <c>tf.Session</c>): owns variable values and compiled plans,
-/// one per (feeds, fetches, targets) signature. <c>Run</c> may be called from many threads at once.
+/// one per (feeds, fetches, targets) signature. <c>Run</c> may be called from many threads at once;
+/// each call can be bounded by a timeout (<see cref="RunOptions"/>, <see cref="OperationTimeoutInMs"/>)
+/// or stopped by a <see cref="CancellationToken"/>. Once disposed, it refuses every call with
+/// <see cref="ObjectDisposedException"/>.
 /// </summary>
 public sealed class Session : IDisposable
 {
@@ -38,22 +41,34 @@ public sealed class Session : IDisposable
     /// <summary>Number of compiled plans in the cache (one per distinct run signature).</summary>
     public int CachedPlanCount => _plans.Count;
 
+    /// <summary>
+    /// The default timeout of every run of this session in milliseconds (TF's
+    /// <c>ConfigProto.operation_timeout_in_ms</c>), used when a call's <see cref="RunOptions"/>
+    /// sets none; 0 or less (the default) means no timeout.
+    /// </summary>
+    public long OperationTimeoutInMs { get; set; }
+
     // ------------------------------------------------------------------ Run overloads
+    //
+    // Every overload takes optional RunOptions (a timeout) and a CancellationToken. Both are
+    // checked before each node: a run past its deadline fails with DeadlineExceededException, a
+    // cancelled one (or one whose session is disposed while it runs) with CancelledException.
 
     /// <summary>Evaluates one tensor.</summary>
-    public Tensor Run(Output fetch, FeedDict? feeds = null) => RunCore([fetch], feeds, [])[0];
+    public Tensor Run(Output fetch, FeedDict? feeds = null, RunOptions? options = null, CancellationToken cancellationToken = default) =>
+        RunCore([fetch], feeds, [], options, cancellationToken)[0];
 
     /// <summary>Evaluates two tensors in one step.</summary>
-    public (Tensor, Tensor) Run(Output a, Output b, FeedDict? feeds = null)
+    public (Tensor, Tensor) Run(Output a, Output b, FeedDict? feeds = null, RunOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var r = RunCore([a, b], feeds, []);
+        var r = RunCore([a, b], feeds, [], options, cancellationToken);
         return (r[0], r[1]);
     }
 
     /// <summary>Evaluates three tensors in one step.</summary>
-    public (Tensor, Tensor, Tensor) Run(Output a, Output b, Output c, FeedDict? feeds = null)
+    public (Tensor, Tensor, Tensor) Run(Output a, Output b, Output c, FeedDict? feeds = null, RunOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var r = RunCore([a, b, c], feeds, []);
+        var r = RunCore([a, b, c], feeds, [], options, cancellationToken);
         return (r[0], r[1], r[2]);
     }
 
@@ -61,50 +76,59 @@ public sealed class Session : IDisposable
     public Tensor[] Run(Output[] fetches, FeedDict? feeds = null, params Operation[] targets)
     {
         ArgumentNullException.ThrowIfNull(fetches);
-        return RunCore(fetches, feeds, targets ?? []);
+        return RunCore(fetches, feeds, targets ?? [], null, default);
+    }
+
+    /// <summary>Evaluates <paramref name="fetches"/> after also running <paramref name="targets"/>, with a timeout or a token.</summary>
+    public Tensor[] Run(Output[] fetches, FeedDict? feeds, Operation[] targets, RunOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(fetches);
+        return RunCore(fetches, feeds, targets ?? [], options, cancellationToken);
     }
 
     /// <summary>Runs an operation for its effect; returns null like TF's <c>sess.run(op)</c>.</summary>
-    public Tensor? Run(Operation target, FeedDict? feeds = null)
+    public Tensor? Run(Operation target, FeedDict? feeds = null, RunOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(target);
-        RunCore([], feeds, [target]);
+        RunCore([], feeds, [target], options, cancellationToken);
         return null;
     }
 
     /// <summary>Runs operations for their effect.</summary>
-    public void Run(Operation[] targets, FeedDict? feeds = null)
+    public void Run(Operation[] targets, FeedDict? feeds = null, RunOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(targets);
-        RunCore([], feeds, targets);
+        RunCore([], feeds, targets, options, cancellationToken);
     }
 
     /// <summary>Fetches one item (tensor, operation or name); an operation yields null.</summary>
-    public Tensor? Run(Fetch fetch, FeedDict? feeds = null) => RunFetches([fetch], feeds)[0];
+    public Tensor? Run(Fetch fetch, FeedDict? feeds = null, RunOptions? options = null, CancellationToken cancellationToken = default) =>
+        RunFetches([fetch], feeds, options, cancellationToken)[0];
 
     /// <summary>Fetches two items in one step; operations yield null.</summary>
-    public (Tensor?, Tensor?) Run(Fetch a, Fetch b, FeedDict? feeds = null)
+    public (Tensor?, Tensor?) Run(Fetch a, Fetch b, FeedDict? feeds = null, RunOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var r = RunFetches([a, b], feeds);
+        var r = RunFetches([a, b], feeds, options, cancellationToken);
         return (r[0], r[1]);
     }
 
     /// <summary>Fetches three items in one step; operations yield null.</summary>
-    public (Tensor?, Tensor?, Tensor?) Run(Fetch a, Fetch b, Fetch c, FeedDict? feeds = null)
+    public (Tensor?, Tensor?, Tensor?) Run(Fetch a, Fetch b, Fetch c, FeedDict? feeds = null, RunOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var r = RunFetches([a, b, c], feeds);
+        var r = RunFetches([a, b, c], feeds, options, cancellationToken);
         return (r[0], r[1], r[2]);
     }
 
     /// <summary>Fetches any mix of tensors, operations and names; operations yield null.</summary>
-    public Tensor?[] Run(Fetch[] fetches, FeedDict? feeds = null)
+    public Tensor?[] Run(Fetch[] fetches, FeedDict? feeds = null, RunOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(fetches);
-        return RunFetches(fetches, feeds);
+        return RunFetches(fetches, feeds, options, cancellationToken);
     }
 
-    private Tensor?[] RunFetches(Fetch[] fetches, FeedDict? feeds)
+    private Tensor?[] RunFetches(Fetch[] fetches, FeedDict? feeds, RunOptions? options, CancellationToken cancellationToken)
     {
+        ThrowIfDisposed();
         var tensors = new List<Output>();
         var targets = new List<Operation>();
         var slot = new int[fetches.Length];
@@ -132,7 +156,7 @@ public sealed class Session : IDisposable
             }
             else throw new InvalidArgumentException("Fetch argument is empty");
         }
-        var r = RunCore([.. tensors], feeds, [.. targets]);
+        var r = RunCore([.. tensors], feeds, [.. targets], options, cancellationToken);
         var result = new Tensor?[fetches.Length];
         for (int i = 0; i < fetches.Length; i++) result[i] = slot[i] >= 0 ? r[slot[i]] : null;
         return result;
@@ -144,9 +168,10 @@ public sealed class Session : IDisposable
             throw new InvalidArgumentException($"Operation '{op.Name}' is not an element of this session's graph");
     }
 
-    private Tensor[] RunCore(Output[] fetches, FeedDict? feedDict, Operation[] targets)
+    private Tensor[] RunCore(Output[] fetches, FeedDict? feedDict, Operation[] targets, RunOptions? options, CancellationToken cancellationToken)
     {
-        ObjectDisposedException.ThrowIf(_closed, this);
+        ThrowIfDisposed();
+        if (cancellationToken.IsCancellationRequested) throw ExecState.CancelledError();
         foreach (var f in fetches)
         {
             if (f.Op is null) throw new InvalidArgumentException("Fetch argument is a default (unset) Output");
@@ -158,7 +183,7 @@ public sealed class Session : IDisposable
         var state = plan.Rent();
         try
         {
-            state.Execute(feedValues);
+            state.Execute(feedValues, TimeoutFor(options), cancellationToken);
             var results = new Tensor[fetches.Length];
             for (int i = 0; i < results.Length; i++)
             {
@@ -183,6 +208,16 @@ public sealed class Session : IDisposable
         {
             plan.Return(state);
         }
+    }
+
+    /// <summary>The timeout of one run: the call's own, else the session's default; 0 for none.</summary>
+    internal long TimeoutFor(RunOptions? options) =>
+        options is { TimeoutInMs: > 0 } o ? o.TimeoutInMs : Math.Max(OperationTimeoutInMs, 0);
+
+    /// <summary>Throws <see cref="ObjectDisposedException"/> once the session is disposed.</summary>
+    internal void ThrowIfDisposed()
+    {
+        if (_closed) throw new ObjectDisposedException(nameof(Session), "Attempted to use a closed Session.");
     }
 
     private (Output[] Keys, Tensor[] Values) CollectFeeds(FeedDict? feedDict)
@@ -248,7 +283,7 @@ public sealed class Session : IDisposable
     /// </summary>
     public Callable MakeCallable(Output[] feeds, Output[] fetches, params Operation[] targets)
     {
-        ObjectDisposedException.ThrowIf(_closed, this);
+        ThrowIfDisposed();
         ArgumentNullException.ThrowIfNull(feeds);
         ArgumentNullException.ThrowIfNull(fetches);
         foreach (var f in feeds) CheckGraph(f.Op);
@@ -292,12 +327,18 @@ public sealed class Session : IDisposable
     internal T OpState<T>(Operation op, Func<T> create) where T : class =>
         (T)_opState.GetOrAdd(op, _ => create());
 
-    /// <summary>Releases plans and variable values; later calls fail.</summary>
+    /// <summary>
+    /// Closes the session: releases plans, op state and variable values. Later calls (runs,
+    /// callables, savers) throw <see cref="ObjectDisposedException"/>; a run in flight stops
+    /// before its next node with <see cref="CancelledException"/>, as TF's <c>Session.close()</c>
+    /// cancels pending steps. Calling it again does nothing.
+    /// </summary>
     public void Dispose()
     {
         _closed = true;
         _plans.Clear();
         _opState.Clear();
+        Variables.Clear();
     }
 }
 
@@ -327,9 +368,20 @@ public sealed class Callable
     }
 
     /// <summary>Runs one step with <paramref name="feeds"/> in the order given at creation.</summary>
-    public Tensor[] Run(params ReadOnlySpan<Tensor> feeds)
+    public Tensor[] Run(params ReadOnlySpan<Tensor> feeds) => Run(feeds, null, default);
+
+    /// <summary>Runs one step that <paramref name="cancellationToken"/> can stop between nodes (<see cref="CancelledException"/>).</summary>
+    public Tensor[] Run(ReadOnlySpan<Tensor> feeds, CancellationToken cancellationToken) => Run(feeds, null, cancellationToken);
+
+    /// <summary>
+    /// Runs one step with a timeout (<see cref="RunOptions.TimeoutInMs"/>, else the session's
+    /// default) and a token, both checked before each node. A stopped step leaves the callable
+    /// usable; its result buffers then hold unspecified values until the next successful call.
+    /// </summary>
+    public Tensor[] Run(ReadOnlySpan<Tensor> feeds, RunOptions? options, CancellationToken cancellationToken = default)
     {
-        ObjectDisposedException.ThrowIf(_session.IsClosed, _session);
+        _session.ThrowIfDisposed();
+        if (cancellationToken.IsCancellationRequested) throw ExecState.CancelledError();
         if (feeds.Length != _feeds.Length)
             throw new InvalidArgumentException($"This callable takes {_feeds.Length} feeds, got {feeds.Length}");
         lock (_lock)
@@ -342,7 +394,7 @@ public sealed class Callable
             }
             try
             {
-                _state.Execute(_sortedFeeds);
+                _state.Execute(_sortedFeeds, _session.TimeoutFor(options), cancellationToken);
             }
             finally
             {

@@ -39,4 +39,11 @@ internal sealed class VariableStore
 
     /// <summary>The resource variable named <paramref name="key"/> (container/shared_name), created by its first VarHandleOp.</summary>
     public VariableSlot GetResource(string key, Operation handleOp) => _resources.GetOrAdd(key, _ => new VariableSlot(handleOp));
+
+    /// <summary>Drops every variable (the session is closing); kernels of a run still in flight keep their slots.</summary>
+    public void Clear()
+    {
+        _slots.Clear();
+        _resources.Clear();
+    }
 }

@@ -35,11 +35,14 @@ public sealed partial class Graph
     /// <c>"name:k"</c> of the GraphDef) with existing outputs of this graph. Attrs are validated
     /// against the op schemas and missing ones get their defaults. Returns, for each entry of
     /// <paramref name="returnElements"/>, an <see cref="Output"/> for a tensor name
-    /// (<c>"op:k"</c>) or an <see cref="Operation"/> for an op name.
+    /// (<c>"op:k"</c>) or an <see cref="Operation"/> for an op name. <paramref name="source"/> names
+    /// the graph file the GraphDef was read from: errors about imported nodes cite it
+    /// (<c>[node 'dense/MatMul' (MatMul), from model.pb]</c>) where nodes built by code cite a source line.
     /// </summary>
     /// <exception cref="UnimplementedException">The graph uses op types TensorGraph lacks (all are listed).</exception>
     /// <exception cref="InvalidArgumentException">The graph is malformed (bad names or inputs, cycles, invalid attrs).</exception>
-    public object[] Import(GraphDef graphDef, string prefix = "", IDictionary<string, Output>? inputMap = null, string[]? returnElements = null)
+    public object[] Import(GraphDef graphDef, string prefix = "", IDictionary<string, Output>? inputMap = null, string[]? returnElements = null,
+        string? source = null)
     {
         ArgumentNullException.ThrowIfNull(graphDef);
         prefix ??= "";
@@ -64,6 +67,7 @@ public sealed partial class Graph
         // Op types: resolve legacy spellings and report every missing type at once.
         var specs = new OpSpec[nodes.Count];
         var missing = new List<(string Type, string Node)>();
+        var missingTypes = new HashSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < nodes.Count; i++)
         {
             var type = nodes[i].Op;
@@ -72,7 +76,7 @@ public sealed partial class Graph
             {
                 specs[i] = spec;
             }
-            else if (!missing.Exists(m => m.Type == type))
+            else if (missingTypes.Add(type))
             {
                 missing.Add((type, nodes[i].Name));
             }
@@ -91,11 +95,13 @@ public sealed partial class Graph
         var consumers = new List<int>[nodes.Count];
         for (int i = 0; i < nodes.Count; i++) consumers[i] = [];
         var backEdges = new List<(int Node, int Slot, string Src, int Index)>();
+        var dataIn = new List<(string, int, Output?)>();
+        var ctrlIn = new List<string>();
         for (int i = 0; i < nodes.Count; i++)
         {
             var n = nodes[i];
-            var d = new List<(string, int, Output?)>();
-            var c = new List<string>();
+            dataIn.Clear();
+            ctrlIn.Clear();
             deps[i] = [];
             foreach (var raw in n.Input)
             {
@@ -104,11 +110,11 @@ public sealed partial class Graph
                     var src = raw[1..];
                     if (!index.TryGetValue(src, out int j))
                         throw new InvalidArgumentException($"Node '{n.Name}': control input '{raw}' names a node that is not in the GraphDef") { NodeName = n.Name };
-                    c.Add(src);
+                    ctrlIn.Add(src);
                     deps[i].Add(j);
                     continue;
                 }
-                if (c.Count > 0)
+                if (ctrlIn.Count > 0)
                     throw new InvalidArgumentException($"Node '{n.Name}': data input '{raw}' comes after a control input") { NodeName = n.Name };
                 var (srcName, k) = ParseInputName(raw, n.Name);
                 Output? mapped = null;
@@ -128,13 +134,13 @@ public sealed partial class Graph
                         throw new InvalidArgumentException($"Node '{n.Name}': input '{raw}' names a node that is not in the GraphDef") { NodeName = n.Name };
                     // A while loop's back edge (NextIteration → Merge) closes a cycle: the Merge is
                     // created first and rewired to the NextIteration afterwards, as TF's importer does.
-                    if (specs[i].Type == "Merge" && specs[j].Type is "NextIteration" or "RefNextIteration") backEdges.Add((i, d.Count, srcName, k));
+                    if (specs[i].Type == "Merge" && specs[j].Type is "NextIteration" or "RefNextIteration") backEdges.Add((i, dataIn.Count, srcName, k));
                     else deps[i].Add(j);
                 }
-                d.Add((srcName, k, mapped));
+                dataIn.Add((srcName, k, mapped));
             }
-            data[i] = [.. d];
-            controls[i] = [.. c];
+            data[i] = [.. dataIn];
+            controls[i] = ctrlIn.Count == 0 ? [] : [.. ctrlIn];
             foreach (var j in deps[i]) consumers[j].Add(i);
             indegree[i] = deps[i].Count;
         }
@@ -167,7 +173,8 @@ public sealed partial class Graph
 
         // Build.
         int producer = graphDef.Versions?.Producer ?? 0;
-        var created = new Dictionary<string, Operation>(StringComparer.Ordinal);
+        var created = new Dictionary<string, Operation>(nodes.Count, StringComparer.Ordinal);
+        var loopMerges = backEdges.Select(e => e.Node).ToHashSet();
         foreach (int i in order)
         {
             var n = nodes[i];
@@ -183,7 +190,7 @@ public sealed partial class Graph
                 if (!created.TryGetValue(src, out var op))
                 {
                     // A back edge not built yet: stand in with another input of this Merge until it exists.
-                    int other = Enumerable.Range(0, data[i].Length).FirstOrDefault(j => !backEdges.Contains((i, j, data[i][j].Node, data[i][j].Index)), -1);
+                    int other = FirstForwardInput(i, data[i], backEdges);
                     if (other < 0)
                         throw new InvalidArgumentException($"Node '{n.Name}': every input comes from a NextIteration back edge") { NodeName = n.Name };
                     var (os, oi, om) = data[i][other];
@@ -194,16 +201,16 @@ public sealed partial class Graph
                     throw new InvalidArgumentException($"Node '{n.Name}': input {k} refers to output {idx} of '{src}', which has {op.NumOutputs} outputs") { NodeName = n.Name };
                 inputs[k] = new Output(op, idx);
             }
-            var ctrl = controls[i].Select(c => created[c]).Distinct().ToArray();
+            var ctrl = controls[i].Length == 0 ? [] : controls[i].Select(c => created[c]).Distinct().ToArray();
             var attrs = new List<KeyValuePair<string, AttrValue>>(n.Attr.Count);
             foreach (var (key, value) in n.Attr) attrs.Add(new(key, ImportAttr(n, key, value, prefix, producer)));
             try
             {
                 created[n.Name] = AddOp(specs[i].Type, inputs, NewName(n.Name), attrs: attrs, controlInputs: ctrl,
-                    device: n.Device, exactName: true);
+                    device: n.Device, exactName: true, imported: true, origin: source is null ? null : SourceLocation.Imported(source, n.Name));
                 // A loop Merge's back edge is not known yet: like TF's shape refiner, treat it as
                 // unknown, so the Merge (and what reads it) does not take the Enter's shape as final.
-                if (backEdges.Exists(e => e.Node == i)) created[n.Name].SetOutputShape(0, Shape.Unknown);
+                if (loopMerges.Contains(i)) created[n.Name].SetOutputShape(0, Shape.Unknown);
             }
             catch (TensorGraphException)
             {
@@ -268,6 +275,16 @@ public sealed partial class Graph
         return result;
     }
 
+    /// <summary>The first input of Merge node <paramref name="node"/> that is not a back edge, or -1.</summary>
+    private static int FirstForwardInput(int node, (string Node, int Index, Output? Mapped)[] inputs, List<(int Node, int Slot, string Src, int Index)> backEdges)
+    {
+        for (int j = 0; j < inputs.Length; j++)
+        {
+            if (!backEdges.Contains((node, j, inputs[j].Node, inputs[j].Index))) return j;
+        }
+        return -1;
+    }
+
     private static (string Node, int Index) ParseInputName(string raw, string node)
     {
         int colon = raw.LastIndexOf(':');
@@ -295,11 +312,14 @@ public sealed partial class Graph
         return value;
     }
 
-    /// <summary>A new graph holding the nodes of <paramref name="graphDef"/> (see <see cref="Import"/>).</summary>
-    public static Graph FromGraphDef(GraphDef graphDef)
+    /// <summary>
+    /// A new graph holding the nodes of <paramref name="graphDef"/> (see <see cref="Import"/>);
+    /// <paramref name="source"/> is the graph file it was read from, if any.
+    /// </summary>
+    public static Graph FromGraphDef(GraphDef graphDef, string? source = null)
     {
         var g = new Graph();
-        g.Import(graphDef);
+        g.Import(graphDef, source: source);
         return g;
     }
 
@@ -310,7 +330,7 @@ public sealed partial class Graph
     /// <exception cref="NotFoundException">The file does not exist.</exception>
     /// <exception cref="DataLossException">A binary file is not a valid GraphDef.</exception>
     /// <exception cref="TextFormatException">A text file has a syntax error (position and file named).</exception>
-    public static Graph Load(string path) => FromGraphDef(GraphFiles.ReadGraphDef(path));
+    public static Graph Load(string path) => FromGraphDef(GraphFiles.ReadGraphDef(path), path);
 
     /// <summary>Writes <see cref="ToGraphDef"/> to <paramref name="path"/>: text format for text extensions (see <see cref="Load"/>), binary otherwise.</summary>
     public void Save(string path) => GraphFiles.WriteGraphDef(path, ToGraphDef());

@@ -38,20 +38,21 @@ public sealed partial class Graph
     /// graph_def (with <paramref name="prefix"/>, see <see cref="Import"/>) and its collections —
     /// <c>VariableDef</c> lists become <see cref="TensorGraph.Variable"/> objects, node lists become
     /// <see cref="Operation"/>s (<c>name</c>) or <see cref="Output"/>s (<c>name:k</c>), int64/float
-    /// lists their numbers. Other collections (opaque bytes, Any) are skipped.
+    /// lists their numbers. Other collections (opaque bytes, Any) are skipped. <paramref name="source"/>
+    /// is the file the MetaGraphDef was read from, cited by errors about its nodes.
     /// </summary>
-    public void ImportMetaGraph(MetaGraphDef metaGraph, string prefix = "")
+    public void ImportMetaGraph(MetaGraphDef metaGraph, string prefix = "", string? source = null)
     {
         ArgumentNullException.ThrowIfNull(metaGraph);
-        Import(metaGraph.GraphDef ?? new GraphDef(), prefix);
+        Import(metaGraph.GraphDef ?? new GraphDef(), prefix, source: source);
         MetaGraphs.RestoreCollections(this, metaGraph, prefix);
     }
 
-    /// <summary>A new graph holding an imported <c>MetaGraphDef</c> (see <see cref="ImportMetaGraph(MetaGraphDef, string)"/>).</summary>
-    public static Graph FromMetaGraphDef(MetaGraphDef metaGraph)
+    /// <summary>A new graph holding an imported <c>MetaGraphDef</c> (see <see cref="ImportMetaGraph(MetaGraphDef, string, string)"/>).</summary>
+    public static Graph FromMetaGraphDef(MetaGraphDef metaGraph, string? source = null)
     {
         var g = new Graph();
-        g.ImportMetaGraph(metaGraph);
+        g.ImportMetaGraph(metaGraph, source: source);
         return g;
     }
 

@@ -217,7 +217,8 @@ public sealed class SavedModelBundle : IDisposable
     {
         var graph = session.Graph;
         var (graphDef, skipped) = PruneUnimplemented(meta.GraphDef ?? new GraphDef());
-        graph.Import(graphDef);
+        var pb = Path.Combine(exportDir, "saved_model.pb");
+        graph.Import(graphDef, source: File.Exists(pb) ? pb : Path.Combine(exportDir, "saved_model.pbtxt"));
         var pruned = meta.Clone();
         pruned.GraphDef = graphDef;
         MetaGraphs.RestoreCollections(graph, pruned, "");

@@ -59,6 +59,7 @@ public sealed class Saver
     public string Save(Session session, string prefix, long? globalStep = null, bool writeState = true)
     {
         ArgumentNullException.ThrowIfNull(session);
+        session.ThrowIfDisposed();
         ArgumentNullException.ThrowIfNull(prefix);
         if (globalStep is { } step) prefix = string.Create(CultureInfo.InvariantCulture, $"{prefix}-{step}");
         var values = new Tensor[_vars.Length];
@@ -110,6 +111,7 @@ public sealed class Saver
     public void Restore(Session session, string prefix)
     {
         ArgumentNullException.ThrowIfNull(session);
+        session.ThrowIfDisposed();
         ArgumentNullException.ThrowIfNull(prefix);
         if (!CheckpointFiles.Exists(prefix))
             throw new NotFoundException($"The passed save_path is not a valid checkpoint: {prefix}");
@@ -144,6 +146,7 @@ public sealed class Saver
     public static int RestoreVariableNodes(Session session, string prefix)
     {
         ArgumentNullException.ThrowIfNull(session);
+        session.ThrowIfDisposed();
         ArgumentNullException.ThrowIfNull(prefix);
         if (!CheckpointFiles.Exists(prefix))
             throw new NotFoundException($"The passed save_path is not a valid checkpoint: {prefix}");
@@ -190,7 +193,7 @@ public sealed class Saver
     {
         ArgumentNullException.ThrowIfNull(graph);
         ArgumentNullException.ThrowIfNull(path);
-        graph.ImportMetaGraph(MetaGraphs.Read(path));
+        graph.ImportMetaGraph(MetaGraphs.Read(path), source: path);
         return graph.GlobalVariables.Count == 0 ? null : new Saver(graph);
     }
 

@@ -151,6 +151,58 @@ public class GemmTests
         Assert.That(c[0], Is.EqualTo(0.125f * k));
     }
 
+    /// <summary>
+    /// A product sized for the pool, run while another thread holds the pool: it runs on the calling
+    /// thread alone, with buffers sized for the whole product (they used to be sized for one part
+    /// of a split product and were overrun). Fresh and warm scratch, both split directions.
+    /// </summary>
+    [TestCase(64, 784, 512, false, false)]
+    [TestCase(64, 784, 512, true, true)]
+    [TestCase(784, 64, 300, true, false)]
+    [TestCase(600, 300, 40, false, true)]
+    public void ProductsRunAloneWhenThePoolIsBusy(int m, int k, int n, bool ta, bool tb)
+    {
+        Gemm.MaxThreads = 2;
+        var a = Random(m * k, 11);
+        var b = Random(k * n, 12);
+        var want = Naive(a, b, m, k, n, ta, tb);
+        var af = a.Select(v => (float)v).ToArray();
+        var bf = b.Select(v => (float)v).ToArray();
+        var warm = new GemmScratch();
+        var c = new float[m * n];
+        Gemm.Multiply<float>(af, ta, bf, tb, c, m, n, k, warm); // sizes the split buffers
+        AssertClose(c, want, 1e-3, "split");
+
+        var gate = typeof(GemmPool).GetField("Gate", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!.GetValue(null)!;
+        using var held = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var holder = new Thread(() =>
+        {
+            lock (gate)
+            {
+                held.Set();
+                release.Wait();
+            }
+        });
+        holder.Start();
+        held.Wait();
+        try
+        {
+            foreach (var scratch in new[] { warm, new GemmScratch() })
+            {
+                var alone = new float[m * n];
+                alone.AsSpan().Fill(float.NaN);
+                Gemm.Multiply<float>(af, ta, bf, tb, alone, m, n, k, scratch);
+                Assert.That(alone, Is.EqualTo(c), "the single-threaded product equals the split one bit for bit");
+            }
+        }
+        finally
+        {
+            release.Set();
+            holder.Join();
+        }
+    }
+
     [Test]
     public void SessionMatMulAllocatesNothingInSteadyState()
     {

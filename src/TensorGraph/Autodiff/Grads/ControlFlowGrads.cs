@@ -23,7 +23,7 @@ internal sealed class ControlFlowGrads : IGradientSource
     private static Output?[] WhileLoopGrad(GradContext c) =>
         throw new UnimplementedException(
             $"Gradients through while loops are not supported: '{c.Op.Name}' ({c.Op.Type}) is part of a while loop between ys and xs" +
-            (c.Op.Location is null ? "" : $", defined at {c.Op.Location}"))
+            SourceLocation.Suffix(c.Op.Location, c.Op.Name))
         { NodeName = c.Op.Name };
 
     private static Output?[] SwitchGrad(GradContext c)

@@ -85,7 +85,7 @@ internal sealed class NnGrads : IGradientSource
         r.Add("PreventGradient", c =>
         {
             var op = c.Op;
-            var where = op.Location is null ? "" : $", defined at {op.Location}";
+            var where = SourceLocation.Suffix(op.Location, op.Name);
             throw new UnimplementedException(
                 $"Gradient explicitly disabled. Reason: {op.GetAttrString("message")} (operation '{op.Name}', op type: PreventGradient{where})")
             { NodeName = op.Name };

@@ -13,6 +13,10 @@ internal sealed class BroadcastGradientArgsSpec : OpSpec
 
     public override string Type => "BroadcastGradientArgs";
 
+    protected override string[] InputArgs => ["s0: T", "s1: T"];
+
+    protected override string[] OutputArgs => ["r0: T", "r1: T"];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     public override void Infer(InferContext c)

@@ -12,13 +12,16 @@ internal sealed class ConcatV2Spec : OpSpec
 
     public override string Type => "ConcatV2";
 
+    protected override string[] InputArgs => ["values: N * T", "axis: Tidx"];
+
+    protected override string[] OutputArgs => ["output: T"];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     public override void Infer(InferContext c)
     {
         int n = (int)c.AttrInt("N");
         if (n < 2) throw c.Error($"ConcatV2 needs N >= 2 values, got N = {n}");
-        if (c.NumInputs != n + 1) throw c.Error($"ConcatV2 with N = {n} needs {n + 1} inputs, got {c.NumInputs}");
         for (int i = 1; i < n; i++) c.RequireSameType(0, i);
         c.RequireType(n, TypeSets.Int);
         var axisShape = c.InputShape(n);
@@ -56,7 +59,7 @@ internal sealed class ConcatV2Spec : OpSpec
             {
                 if (k == axis)
                 {
-                    sum = sum < 0 || s[k] < 0 ? -1 : sum + s[k];
+                    sum = sum < 0 || s[k] < 0 ? -1 : TensorSize.Dimension((long)sum + s[k], "concatenated dimension {0}", axis);
                     continue;
                 }
                 if (s[k] < 0) continue;
@@ -100,7 +103,7 @@ internal sealed class ConcatV2Spec : OpSpec
                     if (k != axis && x.Dims[k] != first.Dims[k])
                         throw new InvalidArgumentException($"ConcatOp : Dimensions of inputs should match: shape[0] = {Shape.Format(first.Dims)} vs. shape[{i}] = {Shape.Format(x.Dims)}");
                 }
-                od[axis] += x.Dims[axis];
+                od[axis] = TensorSize.Dimension((long)od[axis] + x.Dims[axis], "concatenated dimension {0}", axis);
             }
             var o = ctx.AllocateOutput(0, first.DType, od);
             int outer = ArrayCopy.Product(od[..axis]);
@@ -127,12 +130,16 @@ internal sealed class ConcatOffsetSpec : OpSpec
 
     public override string Type => "ConcatOffset";
 
+    protected override string[] InputArgs => ["concat_dim: int32", "shape: N * int32"];
+
+    protected override string[] OutputArgs => ["offset: N * int32"];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     public override void Infer(InferContext c)
     {
         int n = (int)c.AttrInt("N");
-        if (n < 2 || c.NumInputs != n + 1) throw c.Error($"ConcatOffset with N = {n} needs N >= 2 and {n + 1} inputs, got {c.NumInputs}");
+        if (n < 2) throw c.Error($"ConcatOffset needs N >= 2, got N = {n}");
         for (int i = 0; i <= n; i++) c.RequireType(i, DType.Int32);
         for (int i = 1; i <= n; i++) c.AddOutput(DType.Int32, c.InputShape(1).IsRankKnown ? c.InputShape(1) : new Shape(-1));
     }
@@ -174,12 +181,16 @@ internal sealed class ShapeNSpec : OpSpec
 
     public override string Type => "ShapeN";
 
+    protected override string[] InputArgs => ["input: N * T"];
+
+    protected override string[] OutputArgs => ["output: N * out_type"];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     public override void Infer(InferContext c)
     {
         int n = (int)c.AttrInt("N");
-        if (n < 1 || c.NumInputs != n) throw c.Error($"ShapeN with N = {n} needs N >= 1 and {n} inputs, got {c.NumInputs}");
+        if (n < 1) throw c.Error($"ShapeN needs N >= 1, got N = {n}");
         var t = c.AttrType("out_type");
         if (t is not (DType.Int32 or DType.Int64)) throw c.Error($"out_type must be int32 or int64, got {t.Name()}");
         for (int i = 0; i < n; i++)

@@ -13,12 +13,16 @@ internal sealed class DynamicStitchSpec : OpSpec
 
     public override string Type => "DynamicStitch";
 
+    protected override string[] InputArgs => ["indices: N * int32", "data: N * T"];
+
+    protected override string[] OutputArgs => ["merged: T"];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     public override void Infer(InferContext c)
     {
         int n = (int)c.AttrInt("N");
-        if (c.NumInputs != 2 * n || n < 1) throw c.Error($"DynamicStitch with N = {n} needs {2 * n} inputs, got {c.NumInputs}");
+        if (n < 1) throw c.Error($"DynamicStitch needs N >= 1, got N = {n}");
         for (int i = 0; i < n; i++)
         {
             c.RequireType(i, DType.Int32);
@@ -67,7 +71,7 @@ internal sealed class DynamicStitchSpec : OpSpec
                 foreach (var v in indT.Span<int>()) max = Math.Max(max, v);
             }
             Span<int> od = stackalloc int[1 + suffix.Length];
-            od[0] = max + 1;
+            od[0] = TensorSize.Dimension((long)max + 1, "the largest index + 1");
             suffix.CopyTo(od[1..]);
             int slice = 1;
             for (int i = 1; i < od.Length; i++) slice = checked(slice * od[i]);

@@ -10,6 +10,10 @@ internal sealed class ExpandDimsSpec : OpSpec
 
     public override string Type => "ExpandDims";
 
+    protected override string[] InputArgs => ["input: T", "dim: Tdim"];
+
+    protected override string[] OutputArgs => ["output: T"];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     public override void Infer(InferContext c)
@@ -68,6 +72,10 @@ internal sealed class SqueezeSpec : OpSpec
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "type"), new("squeeze_dims", "list(int)", Attr.Ints([]))];
 
     public override string Type => "Squeeze";
+
+    protected override string[] InputArgs => ["input: T"];
+
+    protected override string[] OutputArgs => ["output: T"];
 
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 

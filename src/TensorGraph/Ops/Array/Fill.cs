@@ -10,6 +10,10 @@ internal sealed class FillSpec : OpSpec
 
     public override string Type => "Fill";
 
+    protected override string[] InputArgs => ["dims: index_type", "value: T"];
+
+    protected override string[] OutputArgs => ["output: T"];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     public override void Infer(InferContext c)

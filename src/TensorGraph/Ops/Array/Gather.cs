@@ -18,6 +18,10 @@ internal sealed class GatherV2Spec : OpSpec
 
     public override string Type => "GatherV2";
 
+    protected override string[] InputArgs => ["params: Tparams", "indices: Tindices", "axis: Taxis"];
+
+    protected override string[] OutputArgs => ["output: Tparams"];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     public override void Infer(InferContext c)
@@ -138,6 +142,10 @@ internal sealed class UnsortedSegmentSumSpec : OpSpec
         [new("T", "type"), new("Tindices", "type"), new("Tnumsegments", "type", Attr.Type(DType.Int32))];
 
     public override string Type => "UnsortedSegmentSum";
+
+    protected override string[] InputArgs => ["data: T", "segment_ids: Tindices", "num_segments: Tnumsegments"];
+
+    protected override string[] OutputArgs => ["output: T"];
 
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 

@@ -16,6 +16,10 @@ internal sealed class OneHotSpec : OpSpec
 
     public override string Type => "OneHot";
 
+    protected override string[] InputArgs => ["indices: TI", "depth: int32", "on_value: T", "off_value: T"];
+
+    protected override string[] OutputArgs => ["output: T"];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     public override void Infer(InferContext c)

@@ -11,12 +11,16 @@ internal sealed class PackSpec : OpSpec
 
     public override string Type => "Pack";
 
+    protected override string[] InputArgs => ["values: N * T"];
+
+    protected override string[] OutputArgs => ["output: T"];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     public override void Infer(InferContext c)
     {
         int n = (int)c.AttrInt("N");
-        if (n < 1 || c.NumInputs != n) throw c.Error($"Pack with N = {n} needs N >= 1 and {n} inputs, got {c.NumInputs}");
+        if (n < 1) throw c.Error($"Pack needs N >= 1, got N = {n}");
         var shape = c.InputShape(0);
         for (int i = 1; i < n; i++)
         {
@@ -79,6 +83,10 @@ internal sealed class UnpackSpec : OpSpec
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("num", "int"), new("T", "type"), new("axis", "int", Attr.Int(0))];
 
     public override string Type => "Unpack";
+
+    protected override string[] InputArgs => ["value: T"];
+
+    protected override string[] OutputArgs => ["output: num * T"];
 
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 

@@ -29,8 +29,8 @@ internal static class PadHelper
         {
             long a = p.GetInt64(2 * i), b = p.GetInt64(2 * i + 1);
             if (a < 0 || b < 0) throw new InvalidArgumentException($"Paddings must be non-negative: {a} {b}");
-            before[i] = checked((int)a);
-            after[i] = checked((int)b);
+            before[i] = TensorSize.Dimension(a, "paddings[{0}, 0]", i);
+            after[i] = TensorSize.Dimension(b, "paddings[{0}, 1]", i);
         }
     }
 
@@ -50,8 +50,9 @@ internal static class PadHelper
             int dim = input.IsRankKnown ? input[i] : -1;
             if (dim < 0) { d[i] = -1; continue; }
             if (sign > 0 && mirrorMode is not null) CheckMirror(mirrorMode, before[i], after[i], dim);
-            d[i] = dim + sign * (before[i] + after[i]);
-            if (d[i] < 0) throw c.Error($"Paddings {before[i]}, {after[i]} are larger than dimension {i} of size {dim}");
+            long padded = dim + sign * ((long)before[i] + after[i]);
+            if (padded >= 0) d[i] = TensorSize.Dimension(padded, "padded dimension {0}", i);
+            if (padded < 0) throw c.Error($"Paddings {before[i]}, {after[i]} are larger than dimension {i} of size {dim}");
             if (sign < 0 && mirrorMode is not null) CheckMirror(mirrorMode, before[i], after[i], d[i]);
         }
         return Shape.Wrap(d);
@@ -111,7 +112,7 @@ internal abstract class PadSpecBase : OpSpec
             Span<int> after = stackalloc int[rank];
             PadHelper.Read(ctx.Input(1), rank, before, after);
             Span<int> od = stackalloc int[rank];
-            for (int i = 0; i < rank; i++) od[i] = checked(x.Dims[i] + before[i] + after[i]);
+            for (int i = 0; i < rank; i++) od[i] = TensorSize.Dimension((long)x.Dims[i] + before[i] + after[i], "padded dimension {0}", i);
             var o = ctx.AllocateOutput(0, x.DType, od);
             var dst = o.Span<T>();
             if (ctx.NumInputs > 2)
@@ -136,6 +137,10 @@ internal sealed class PadSpec : PadSpecBase
 {
     public override string Type => "Pad";
 
+    protected override string[] InputArgs => ["input: T", "paddings: Tpaddings"];
+
+    protected override string[] OutputArgs => ["output: T"];
+
     protected override bool HasConstant => false;
 }
 
@@ -143,6 +148,10 @@ internal sealed class PadSpec : PadSpecBase
 internal sealed class PadV2Spec : PadSpecBase
 {
     public override string Type => "PadV2";
+
+    protected override string[] InputArgs => ["input: T", "paddings: Tpaddings", "constant_values: T"];
+
+    protected override string[] OutputArgs => ["output: T"];
 
     protected override bool HasConstant => true;
 }
@@ -154,6 +163,10 @@ internal sealed class MirrorPadSpec : OpSpec
         [new("T", "type"), new("Tpaddings", "type", Attr.Type(DType.Int32)), new("mode", "string")];
 
     public override string Type => "MirrorPad";
+
+    protected override string[] InputArgs => ["input: T", "paddings: Tpaddings"];
+
+    protected override string[] OutputArgs => ["output: T"];
 
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
@@ -191,8 +204,8 @@ internal sealed class MirrorPadSpec : OpSpec
             for (int i = 0; i < rank; i++)
             {
                 PadHelper.CheckMirror(reflect ? "REFLECT" : "SYMMETRIC", before[i], after[i], x.Dims[i]);
-                od[i] = x.Dims[i] + before[i] + after[i];
-                total += od[i];
+                od[i] = TensorSize.Dimension((long)x.Dims[i] + before[i] + after[i], "padded dimension {0}", i);
+                total = TensorSize.Dimension((long)total + od[i], "the mirror index map");
             }
             var o = ctx.AllocateOutput(0, x.DType, od);
             if (o.Size == 0) return;
@@ -211,6 +224,10 @@ internal sealed class MirrorPadSpec : OpSpec
 internal sealed class MirrorPadGradSpec : OpSpec
 {
     public override string Type => "MirrorPadGrad";
+
+    protected override string[] InputArgs => ["input: T", "paddings: Tpaddings"];
+
+    protected override string[] OutputArgs => ["output: T"];
 
     public override IReadOnlyList<AttrSpec> Attrs => MirrorPadSpec.AttrList;
 

@@ -13,6 +13,10 @@ internal sealed class RangeSpec : OpSpec
 
     public override string Type => "Range";
 
+    protected override string[] InputArgs => ["start: Tidx", "limit: Tidx", "delta: Tidx"];
+
+    protected override string[] OutputArgs => ["output: Tidx"];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     public override void Infer(InferContext c)

@@ -10,6 +10,10 @@ internal sealed class ReshapeSpec : OpSpec
 
     public override string Type => "Reshape";
 
+    protected override string[] InputArgs => ["tensor: T", "shape: Tshape"];
+
+    protected override string[] OutputArgs => ["output: T"];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     public override void Infer(InferContext c)
@@ -36,7 +40,7 @@ internal sealed class ReshapeSpec : OpSpec
                 dims[i] = -1;
             }
             else if (d < 0) throw c.Error($"Size {i} must be non-negative, not {d}");
-            else { dims[i] = checked((int)d); known *= d; }
+            else { dims[i] = TensorSize.Dimension(d, "Size {0}", i); known = TensorSize.Multiply(known, d, "the requested shape's element count"); }
         }
         long n = input.NumElements;
         if (n >= 0)
@@ -76,8 +80,8 @@ internal sealed class ReshapeSpec : OpSpec
                     if (unknown >= 0) throw new InvalidArgumentException($"Only one input size may be -1, not both {unknown} and {i}");
                     unknown = i;
                 }
-                else if (d < 0 || d > int.MaxValue) throw new InvalidArgumentException($"Size {i} must be non-negative, not {d}");
-                else { dims[i] = (int)d; known *= d; }
+                else if (d < 0) throw new InvalidArgumentException($"Size {i} must be non-negative, not {d}");
+                else { dims[i] = TensorSize.Dimension(d, "Size {0}", i); known = TensorSize.Multiply(known, d, "the requested shape's element count"); }
             }
             if (unknown >= 0)
             {

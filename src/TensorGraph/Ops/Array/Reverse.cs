@@ -31,6 +31,10 @@ internal sealed class ReverseV2Spec : OpSpec
 
     public override string Type => "ReverseV2";
 
+    protected override string[] InputArgs => ["tensor: T", "axis: Tidx"];
+
+    protected override string[] OutputArgs => ["output: T"];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     public override void Infer(InferContext c)
@@ -83,6 +87,10 @@ internal sealed class ReverseSpec : OpSpec
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "type")];
 
     public override string Type => "Reverse";
+
+    protected override string[] InputArgs => ["tensor: T", "dims: bool"];
+
+    protected override string[] OutputArgs => ["output: T"];
 
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 

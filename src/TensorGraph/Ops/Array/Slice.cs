@@ -11,6 +11,10 @@ internal sealed class SliceOpSpec : OpSpec
 
     public override string Type => "Slice";
 
+    protected override string[] InputArgs => ["input: T", "begin: Index", "size: Index"];
+
+    protected override string[] OutputArgs => ["output: T"];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     public override void Infer(InferContext c)
@@ -50,7 +54,7 @@ internal sealed class SliceOpSpec : OpSpec
                 if (s < 0 || b + s > dim) throw c.Error($"Expected size[{i}] in [0, {dim - b}], but got {s}");
             }
             else if (s < -1) throw c.Error($"Expected size[{i}] to be -1 or non-negative, but got {s}");
-            d[i] = s == -1 ? -1 : checked((int)s);
+            d[i] = s == -1 ? -1 : TensorSize.Dimension(s, "size[{0}]", i);
         }
         c.AddOutput(c.InputType(0), Shape.Wrap(d));
     }

@@ -80,6 +80,10 @@ internal sealed class SplitSpec : OpSpec
 
     public override string Type => "Split";
 
+    protected override string[] InputArgs => ["split_dim: int32", "value: T"];
+
+    protected override string[] OutputArgs => ["output: num_split * T"];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     public override void Infer(InferContext c)
@@ -130,6 +134,10 @@ internal sealed class SplitVSpec : OpSpec
         [new("num_split", "int"), new("T", "type"), new("Tlen", "type", Attr.Type(DType.Int64))];
 
     public override string Type => "SplitV";
+
+    protected override string[] InputArgs => ["value: T", "size_splits: Tlen", "split_dim: int32"];
+
+    protected override string[] OutputArgs => ["output: num_split * T"];
 
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 

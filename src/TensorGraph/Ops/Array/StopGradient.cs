@@ -10,6 +10,10 @@ internal sealed class StopGradientSpec : OpSpec
 
     public override string Type => "StopGradient";
 
+    protected override string[] InputArgs => ["input: T"];
+
+    protected override string[] OutputArgs => ["output: T"];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     public override void Infer(InferContext c) => c.AddOutput(c.InputType(0), c.InputShape(0));
@@ -33,6 +37,10 @@ internal sealed class PreventGradientSpec : OpSpec
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "type"), new("message", "string", Attr.String(""))];
 
     public override string Type => "PreventGradient";
+
+    protected override string[] InputArgs => ["input: T"];
+
+    protected override string[] OutputArgs => ["output: T"];
 
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 

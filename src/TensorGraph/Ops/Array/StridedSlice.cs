@@ -187,6 +187,10 @@ internal sealed class StridedSliceSpec : OpSpec
 
     public override string Type => "StridedSlice";
 
+    protected override string[] InputArgs => ["input: T", "begin: Index", "end: Index", "strides: Index"];
+
+    protected override string[] OutputArgs => ["output: T"];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     internal static SliceMasks Masks(IDictionary<string, AttrValue> attrs) =>
@@ -256,6 +260,10 @@ internal sealed class StridedSliceGradSpec : OpSpec
 {
     public override string Type => "StridedSliceGrad";
 
+    protected override string[] InputArgs => ["shape: Index", "begin: Index", "end: Index", "strides: Index", "dy: T"];
+
+    protected override string[] OutputArgs => ["output: T"];
+
     public override IReadOnlyList<AttrSpec> Attrs => StridedSliceSpec.AttrList;
 
     public override void Infer(InferContext c)
@@ -270,7 +278,7 @@ internal sealed class StridedSliceGradSpec : OpSpec
             return;
         }
         var dims = new int[shape.Size];
-        for (int i = 0; i < dims.Length; i++) dims[i] = checked((int)shape.GetInt64(i));
+        for (int i = 0; i < dims.Length; i++) dims[i] = TensorSize.Dimension(shape.GetInt64(i), "shape[{0}]", i);
         if (c.ConstantInput(3) is { } strides)
         {
             var expected = StridedSliceSpec.InferShape(dims, c.ConstantInput(1), c.ConstantInput(2), strides, StridedSliceSpec.Masks(c.Attrs));

@@ -10,6 +10,10 @@ internal sealed class TileSpec : OpSpec
 
     public override string Type => "Tile";
 
+    protected override string[] InputArgs => ["input: T", "multiples: Tmultiples"];
+
+    protected override string[] OutputArgs => ["output: T"];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     public override void Infer(InferContext c)
@@ -32,7 +36,7 @@ internal sealed class TileSpec : OpSpec
             if (m is null || input[i] < 0) { d[i] = -1; continue; }
             long k = m.GetInt64(i);
             if (k < 0) throw c.Error($"multiples[{i}] must be non-negative, got {k}");
-            d[i] = checked((int)(input[i] * k));
+            d[i] = TensorSize.Dimension(TensorSize.Multiply(input[i], k, "dimension {0} times multiples[{0}]", i), "output dimension {0}", i);
         }
         c.AddOutput(c.InputType(0), Shape.Wrap(d));
     }
@@ -52,7 +56,7 @@ internal sealed class TileSpec : OpSpec
             {
                 long k = m.GetInt64(i);
                 if (k < 0) throw new InvalidArgumentException($"multiples[{i}] must be non-negative, got {k}");
-                od[i] = checked((int)(x.Dims[i] * k));
+                od[i] = TensorSize.Dimension(TensorSize.Multiply(x.Dims[i], k, "dimension {0} times multiples[{0}]", i), "output dimension {0}", i);
             }
             var o = ctx.AllocateOutput(0, x.DType, od);
             if (o.Size == 0) return;

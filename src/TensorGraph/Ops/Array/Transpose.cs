@@ -11,6 +11,10 @@ internal sealed class TransposeSpec : OpSpec
 
     public override string Type => "Transpose";
 
+    protected override string[] InputArgs => ["x: T", "perm: Tperm"];
+
+    protected override string[] OutputArgs => ["y: T"];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     public override void Infer(InferContext c)
@@ -89,6 +93,10 @@ internal sealed class InvertPermutationSpec : OpSpec
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "type", Attr.Type(DType.Int32))];
 
     public override string Type => "InvertPermutation";
+
+    protected override string[] InputArgs => ["x: T"];
+
+    protected override string[] OutputArgs => ["y: T"];
 
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 

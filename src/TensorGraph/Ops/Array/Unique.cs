@@ -13,6 +13,10 @@ internal sealed class UniqueSpec : OpSpec
 
     public override string Type => "Unique";
 
+    protected override string[] InputArgs => ["x: T"];
+
+    protected override string[] OutputArgs => ["y: T", "idx: out_idx"];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     public override void Infer(InferContext c)

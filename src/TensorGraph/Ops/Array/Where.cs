@@ -13,6 +13,10 @@ internal sealed class WhereSpec : OpSpec
 
     public override string Type => "Where";
 
+    protected override string[] InputArgs => ["input: T"];
+
+    protected override string[] OutputArgs => ["index: int64"];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     public override void Infer(InferContext c)
@@ -63,6 +67,10 @@ internal sealed class SelectV2Spec : OpSpec
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "type")];
 
     public override string Type => "SelectV2";
+
+    protected override string[] InputArgs => ["condition: bool", "t: T", "e: T"];
+
+    protected override string[] OutputArgs => ["output: T"];
 
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
@@ -138,6 +146,10 @@ internal sealed class BroadcastToSpec : OpSpec
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "type"), new("Tidx", "type", Attr.Type(DType.Int32))];
 
     public override string Type => "BroadcastTo";
+
+    protected override string[] InputArgs => ["input: T", "shape: Tidx"];
+
+    protected override string[] OutputArgs => ["output: T"];
 
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 

@@ -10,6 +10,10 @@ internal sealed class ZerosLikeSpec : OpSpec
 
     public override string Type => "ZerosLike";
 
+    protected override string[] InputArgs => ["x: T"];
+
+    protected override string[] OutputArgs => ["y: T"];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     public override void Infer(InferContext c) => c.AddOutput(c.InputType(0), c.InputShape(0));
@@ -29,6 +33,10 @@ internal sealed class OnesLikeSpec : OpSpec
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "type")];
 
     public override string Type => "OnesLike";
+
+    protected override string[] InputArgs => ["x: T"];
+
+    protected override string[] OutputArgs => ["y: T"];
 
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 

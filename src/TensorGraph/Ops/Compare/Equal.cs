@@ -11,6 +11,8 @@ internal sealed class EqualSpec : BinaryOpSpec
 
     public override string Type => "Equal";
 
+    protected override string[] OutputArgs => ["z: bool"];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     protected override DType[] Allowed => TypeSets.All;

@@ -10,6 +10,8 @@ internal sealed class GreaterSpec : BinaryOpSpec
 {
     public override string Type => "Greater";
 
+    protected override string[] OutputArgs => ["z: bool"];
+
     protected override DType[] Allowed => TypeSets.Real;
 
     protected override Type Functor => typeof(GreaterOp<>);

@@ -10,6 +10,8 @@ internal sealed class GreaterEqualSpec : BinaryOpSpec
 {
     public override string Type => "GreaterEqual";
 
+    protected override string[] OutputArgs => ["z: bool"];
+
     protected override DType[] Allowed => TypeSets.Real;
 
     protected override Type Functor => typeof(GreaterEqualOp<>);

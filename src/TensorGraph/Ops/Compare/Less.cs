@@ -10,6 +10,8 @@ internal sealed class LessSpec : BinaryOpSpec
 {
     public override string Type => "Less";
 
+    protected override string[] OutputArgs => ["z: bool"];
+
     protected override DType[] Allowed => TypeSets.Real;
 
     protected override Type Functor => typeof(LessOp<>);

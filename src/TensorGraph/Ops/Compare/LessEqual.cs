@@ -10,6 +10,8 @@ internal sealed class LessEqualSpec : BinaryOpSpec
 {
     public override string Type => "LessEqual";
 
+    protected override string[] OutputArgs => ["z: bool"];
+
     protected override DType[] Allowed => TypeSets.Real;
 
     protected override Type Functor => typeof(LessEqualOp<>);

@@ -8,6 +8,10 @@ internal sealed class LogicalAndSpec : OpSpec
 {
     public override string Type => "LogicalAnd";
 
+    protected override string[] InputArgs => ["x: bool", "y: bool"];
+
+    protected override string[] OutputArgs => ["z: bool"];
+
     public override void Infer(InferContext c)
     {
         c.RequireType(0, DType.Bool);
@@ -23,6 +27,10 @@ internal sealed class LogicalOrSpec : OpSpec
 {
     public override string Type => "LogicalOr";
 
+    protected override string[] InputArgs => ["x: bool", "y: bool"];
+
+    protected override string[] OutputArgs => ["z: bool"];
+
     public override void Infer(InferContext c)
     {
         c.RequireType(0, DType.Bool);
@@ -37,6 +45,10 @@ internal sealed class LogicalOrSpec : OpSpec
 internal sealed class LogicalNotSpec : OpSpec
 {
     public override string Type => "LogicalNot";
+
+    protected override string[] InputArgs => ["x: bool"];
+
+    protected override string[] OutputArgs => ["y: bool"];
 
     public override void Infer(InferContext c)
     {

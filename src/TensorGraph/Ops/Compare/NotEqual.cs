@@ -11,6 +11,8 @@ internal sealed class NotEqualSpec : BinaryOpSpec
 
     public override string Type => "NotEqual";
 
+    protected override string[] OutputArgs => ["z: bool"];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     protected override DType[] Allowed => TypeSets.All;

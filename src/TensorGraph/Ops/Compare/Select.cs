@@ -13,6 +13,10 @@ internal sealed class SelectSpec : OpSpec
 
     public override string Type => "Select";
 
+    protected override string[] InputArgs => ["condition: bool", "t: T", "e: T"];
+
+    protected override string[] OutputArgs => ["output: T"];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     public override void Infer(InferContext c)

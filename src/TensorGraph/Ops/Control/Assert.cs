@@ -15,19 +15,21 @@ internal sealed class AssertSpec : OpSpec
 
     public override string Type => "Assert";
 
+    protected override string[] InputArgs => ["condition: bool", "data: T"];
+
+    protected override string[] OutputArgs => [];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     public override bool IsStateful => true;
 
     public override void Infer(InferContext c)
     {
-        if (c.NumInputs < 1) throw c.Error("Assert needs a condition");
         c.RequireType(0, DType.Bool);
         var s = c.InputShape(0);
         if (s.IsRankKnown && s.Rank != 0) throw c.Error($"The condition of Assert must be a scalar, got shape {s}");
-        var types = c.Attr("T").List?.Type;
-        if (types is null || types.Count != c.NumInputs - 1)
-            throw c.Error($"Attr T lists {types?.Count ?? 0} types for {c.NumInputs - 1} data inputs");
+        // The declared arguments made the data inputs as many as attr T lists (none when T is unset).
+        var types = c.Attr("T").List?.Type ?? [];
         for (int i = 1; i < c.NumInputs; i++)
         {
             if (DTypes.FromProto(types[i - 1]) != c.InputType(i))

@@ -14,6 +14,10 @@ internal class SwitchSpec : OpSpec
 
     public override string Type => "Switch";
 
+    protected override string[] InputArgs => ["data: T", "pred: bool"];
+
+    protected override string[] OutputArgs => ["output_false: T", "output_true: T"];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     public override void Infer(InferContext c)
@@ -39,9 +43,9 @@ internal sealed class RefSwitchSpec : SwitchSpec
 {
     public override string Type => "RefSwitch";
 
-    public override bool IsRefInput(int input) => input == 0;
+    protected override string[] InputArgs => ["data: Ref(T)", "pred: bool"];
 
-    public override bool IsRefOutput(int output) => true;
+    protected override string[] OutputArgs => ["output_false: Ref(T)", "output_true: Ref(T)"];
 }
 
 internal sealed class SwitchKernel(OutputKind kind) : OpKernel
@@ -75,12 +79,15 @@ internal sealed class MergeSpec : OpSpec
 
     public override string Type => "Merge";
 
+    protected override string[] InputArgs => ["inputs: N * T"];
+
+    protected override string[] OutputArgs => ["output: T", "value_index: int32"];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     public override void Infer(InferContext c)
     {
-        if (c.NumInputs < 1) throw c.Error("Merge needs at least one input");
-        if (c.AttrInt("N") != c.NumInputs) throw c.Error($"Attr N = {c.AttrInt("N")} does not match the {c.NumInputs} inputs");
+        if (c.NumInputs < 1) throw c.Error("Merge needs N >= 1 inputs");
         var t = c.AttrType("T");
         for (int i = 0; i < c.NumInputs; i++)
         {

@@ -19,6 +19,10 @@ internal class EnterSpec : OpSpec
 
     public override string Type => "Enter";
 
+    protected override string[] InputArgs => ["data: T"];
+
+    protected override string[] OutputArgs => ["output: T"];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     public override void Infer(InferContext c)
@@ -35,9 +39,9 @@ internal sealed class RefEnterSpec : EnterSpec
 {
     public override string Type => "RefEnter";
 
-    public override bool IsRefInput(int input) => true;
+    protected override string[] InputArgs => ["data: Ref(T)"];
 
-    public override bool IsRefOutput(int output) => true;
+    protected override string[] OutputArgs => ["output: Ref(T)"];
 }
 
 /// <summary>Exit: hands a loop variable's final value from a while-loop frame to its parent frame.</summary>
@@ -46,6 +50,10 @@ internal class ExitSpec : OpSpec
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "type")];
 
     public override string Type => "Exit";
+
+    protected override string[] InputArgs => ["data: T"];
+
+    protected override string[] OutputArgs => ["output: T"];
 
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
@@ -61,6 +69,10 @@ internal class NextIterationSpec : OpSpec
 
     public override string Type => "NextIteration";
 
+    protected override string[] InputArgs => ["data: T"];
+
+    protected override string[] OutputArgs => ["output: T"];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     public override void Infer(InferContext c) => c.AddOutput(c.InputType(0), c.InputShape(0));
@@ -72,6 +84,10 @@ internal class NextIterationSpec : OpSpec
 internal sealed class LoopCondSpec : OpSpec
 {
     public override string Type => "LoopCond";
+
+    protected override string[] InputArgs => ["input: bool"];
+
+    protected override string[] OutputArgs => ["output: bool"];
 
     public override void Infer(InferContext c)
     {

@@ -12,6 +12,10 @@ internal sealed class CastSpec : OpSpec
 
     public override string Type => "Cast";
 
+    protected override string[] InputArgs => ["x: SrcT"];
+
+    protected override string[] OutputArgs => ["y: DstT"];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     public override void Infer(InferContext c)

@@ -10,6 +10,10 @@ internal sealed class ConstSpec : OpSpec
 
     public override string Type => "Const";
 
+    protected override string[] InputArgs => [];
+
+    protected override string[] OutputArgs => ["output: dtype"];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     public override void Infer(InferContext c)
@@ -20,7 +24,10 @@ internal sealed class ConstSpec : OpSpec
         c.AddOutput(dt, Shape.FromProto(v.TensorShape ?? new Proto.TensorShapeProto()));
     }
 
-    public override OpKernel CreateKernel(KernelBuilder b) => new ConstKernel(b.Op.GetAttrTensor("value"));
+    // The decoded value is the graph's constant cache entry (shared with shape inference and every
+    // execution state), so a large or splat value is expanded once, not once per state.
+    public override OpKernel CreateKernel(KernelBuilder b) =>
+        new ConstKernel(b.Op.Graph.TryConstantValue(b.Op[0]) ?? throw new InternalException("Const has no value"));
 
     private sealed class ConstKernel(Tensor value) : OpKernel
     {

@@ -10,6 +10,10 @@ internal sealed class IdentitySpec : OpSpec
 
     public override string Type => "Identity";
 
+    protected override string[] InputArgs => ["input: T"];
+
+    protected override string[] OutputArgs => ["output: T"];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     public override void Infer(InferContext c) => c.AddOutput(c.InputType(0), c.InputShape(0));

@@ -8,6 +8,10 @@ internal sealed class NoOpSpec : OpSpec
 {
     public override string Type => "NoOp";
 
+    protected override string[] InputArgs => [];
+
+    protected override string[] OutputArgs => [];
+
     public override void Infer(InferContext c)
     {
     }

@@ -11,6 +11,10 @@ internal sealed class PlaceholderSpec : OpSpec
 
     public override string Type => "Placeholder";
 
+    protected override string[] InputArgs => [];
+
+    protected override string[] OutputArgs => ["output: dtype"];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     public override void Infer(InferContext c) => c.AddOutput(c.AttrType("dtype"), c.AttrShape("shape"));
@@ -26,6 +30,10 @@ internal sealed class PlaceholderWithDefaultSpec : OpSpec
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("dtype", "type"), new("shape", "shape")];
 
     public override string Type => "PlaceholderWithDefault";
+
+    protected override string[] InputArgs => ["input: dtype"];
+
+    protected override string[] OutputArgs => ["output: dtype"];
 
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 

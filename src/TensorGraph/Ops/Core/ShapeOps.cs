@@ -10,6 +10,10 @@ internal sealed class ShapeSpec : OpSpec
 
     public override string Type => "Shape";
 
+    protected override string[] InputArgs => ["input: T"];
+
+    protected override string[] OutputArgs => ["output: out_type"];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     public override void Infer(InferContext c)
@@ -37,6 +41,10 @@ internal sealed class RankSpec : OpSpec
 
     public override string Type => "Rank";
 
+    protected override string[] InputArgs => ["input: T"];
+
+    protected override string[] OutputArgs => ["output: int32"];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     public override void Infer(InferContext c) => c.AddOutput(DType.Int32, Shape.Scalar);
@@ -51,6 +59,10 @@ internal sealed class SizeSpec : OpSpec
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "type"), new("out_type", "type", Attr.Type(DType.Int32))];
 
     public override string Type => "Size";
+
+    protected override string[] InputArgs => ["input: T"];
+
+    protected override string[] OutputArgs => ["output: out_type"];
 
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 

@@ -25,7 +25,6 @@ internal static class ExampleParsing
     public static void CheckDense(InferContext c, DType[] tdense, Shape[] shapes, int firstDefault)
     {
         if (shapes.Length != tdense.Length) throw c.Error($"len(dense_keys) != len(dense_shapes): Tdense has {tdense.Length} entries, dense_shapes {shapes.Length}");
-        if (c.NumInputs != firstDefault + tdense.Length) throw c.Error($"{c.Type} expects {firstDefault + tdense.Length} inputs, got {c.NumInputs}");
         for (int i = 0; i < tdense.Length; i++)
         {
             if (tdense[i] is not (DType.Float32 or DType.Int64 or DType.String)) throw c.Error($"Tdense[{i}] must be float, int64 or string, got {tdense[i].Name()}");
@@ -222,6 +221,10 @@ internal sealed class ParseExampleSpec : OpSpec
 
     public override string Type => "ParseExample";
 
+    protected override string[] InputArgs => ["serialized: string", "names: string", "sparse_keys: Nsparse * string", "dense_keys: Ndense * string", "dense_defaults: Tdense"];
+
+    protected override string[] OutputArgs => ["sparse_indices: Nsparse * int64", "sparse_values: sparse_types", "sparse_shapes: Nsparse * int64", "dense_values: Tdense"];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     public override void Infer(InferContext c)
@@ -280,6 +283,10 @@ internal sealed class ParseExampleV2Spec : OpSpec
     ];
 
     public override string Type => "ParseExampleV2";
+
+    protected override string[] InputArgs => ["serialized: string", "names: string", "sparse_keys: string", "dense_keys: string", "ragged_keys: string", "dense_defaults: Tdense"];
+
+    protected override string[] OutputArgs => ["sparse_indices: num_sparse * int64", "sparse_values: sparse_types", "sparse_shapes: num_sparse * int64", "dense_values: Tdense", "ragged_values: ragged_value_types", "ragged_row_splits: ragged_split_types"];
 
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 

@@ -194,11 +194,14 @@ internal sealed class StaticRegexFullMatchSpec : OpSpec
 
     public override string Type => "StaticRegexFullMatch";
 
+    protected override string[] InputArgs => ["input: string"];
+
+    protected override string[] OutputArgs => ["output: bool"];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     public override void Infer(InferContext c)
     {
-        if (c.NumInputs != 1) throw c.Error($"StaticRegexFullMatch needs 1 input, got {c.NumInputs}");
         c.RequireType(0, DType.String);
         Re2.FullMatch(c.Attr("pattern").S.ToStringUtf8());
         c.AddOutput(DType.Bool, c.InputShape(0));
@@ -220,9 +223,12 @@ internal sealed class RegexFullMatchSpec : OpSpec
 {
     public override string Type => "RegexFullMatch";
 
+    protected override string[] InputArgs => ["input: string", "pattern: string"];
+
+    protected override string[] OutputArgs => ["output: bool"];
+
     public override void Infer(InferContext c)
     {
-        if (c.NumInputs != 2) throw c.Error($"RegexFullMatch needs 2 inputs, got {c.NumInputs}");
         c.RequireType(0, DType.String);
         c.RequireType(1, DType.String);
         if (c.InputShape(1).Rank > 0) throw c.Error($"pattern must be a scalar, got shape {c.InputShape(1)}");

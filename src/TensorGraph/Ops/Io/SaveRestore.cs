@@ -41,6 +41,10 @@ internal sealed class SaveV2Spec : OpSpec
 
     public override string Type => "SaveV2";
 
+    protected override string[] InputArgs => ["prefix: string", "tensor_names: string", "shape_and_slices: string", "tensors: dtypes"];
+
+    protected override string[] OutputArgs => [];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     public override bool IsStateful => true;
@@ -48,7 +52,6 @@ internal sealed class SaveV2Spec : OpSpec
     public override void Infer(InferContext c)
     {
         var types = IoOpUtil.Types(c, "dtypes");
-        if (c.NumInputs != 3 + types.Length) throw c.Error($"SaveV2 with {types.Length} dtypes needs {3 + types.Length} inputs, got {c.NumInputs}");
         for (int i = 0; i < 3; i++) c.RequireType(i, DType.String);
         if (c.InputShape(0).Rank > 0) throw c.Error($"SaveV2 prefix must be a scalar, got shape {c.InputShape(0)}");
         for (int i = 0; i < types.Length; i++)
@@ -77,13 +80,16 @@ internal sealed class RestoreV2Spec : OpSpec
 
     public override string Type => "RestoreV2";
 
+    protected override string[] InputArgs => ["prefix: string", "tensor_names: string", "shape_and_slices: string"];
+
+    protected override string[] OutputArgs => ["tensors: dtypes"];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     public override bool IsStateful => true;
 
     public override void Infer(InferContext c)
     {
-        if (c.NumInputs != 3) throw c.Error($"RestoreV2 needs 3 inputs, got {c.NumInputs}");
         for (int i = 0; i < 3; i++) c.RequireType(i, DType.String);
         foreach (var t in IoOpUtil.Types(c, "dtypes")) c.AddOutput(t, Shape.Unknown);
     }
@@ -123,13 +129,16 @@ internal sealed class MergeV2CheckpointsSpec : OpSpec
 
     public override string Type => "MergeV2Checkpoints";
 
+    protected override string[] InputArgs => ["checkpoint_prefixes: string", "destination_prefix: string"];
+
+    protected override string[] OutputArgs => [];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     public override bool IsStateful => true;
 
     public override void Infer(InferContext c)
     {
-        if (c.NumInputs != 2) throw c.Error($"MergeV2Checkpoints needs 2 inputs, got {c.NumInputs}");
         c.RequireType(0, DType.String);
         c.RequireType(1, DType.String);
         if (c.InputShape(1).Rank > 0) throw c.Error($"destination_prefix must be a scalar, got shape {c.InputShape(1)}");
@@ -159,9 +168,12 @@ internal sealed class ShardedFilenameSpec : OpSpec
 {
     public override string Type => "ShardedFilename";
 
+    protected override string[] InputArgs => ["basename: string", "shard: int32", "num_shards: int32"];
+
+    protected override string[] OutputArgs => ["filename: string"];
+
     public override void Infer(InferContext c)
     {
-        if (c.NumInputs != 3) throw c.Error($"ShardedFilename needs 3 inputs, got {c.NumInputs}");
         c.RequireType(0, DType.String);
         c.RequireType(1, DType.Int32);
         c.RequireType(2, DType.Int32);
@@ -186,11 +198,15 @@ internal sealed class StringJoinSpec : OpSpec
 
     public override string Type => "StringJoin";
 
+    protected override string[] InputArgs => ["inputs: N * string"];
+
+    protected override string[] OutputArgs => ["output: string"];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     public override void Infer(InferContext c)
     {
-        if (c.NumInputs < 1 || c.AttrInt("N") != c.NumInputs) throw c.Error($"StringJoin attr N = {c.AttrInt("N")} but there are {c.NumInputs} inputs");
+        if (c.NumInputs < 1) throw c.Error("StringJoin needs N >= 1 inputs");
         Shape shape = Shape.Scalar;
         for (int i = 0; i < c.NumInputs; i++)
         {

@@ -13,6 +13,10 @@ internal abstract class ArgMinMaxSpec : OpSpec
 
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
+    protected override string[] InputArgs => ["input: T", "dimension: Tidx"];
+
+    protected override string[] OutputArgs => ["output: output_type"];
+
     protected abstract bool IsMax { get; }
 
     public override void Infer(InferContext c)

@@ -15,6 +15,10 @@ internal sealed class ClipByValueSpec : OpSpec
 
     public override string Type => "ClipByValue";
 
+    protected override string[] InputArgs => ["t: T", "clip_value_min: T", "clip_value_max: T"];
+
+    protected override string[] OutputArgs => ["output: T"];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     public override void Infer(InferContext c)

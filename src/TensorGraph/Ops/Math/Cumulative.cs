@@ -19,6 +19,10 @@ internal abstract class ScanSpec : OpSpec
 
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
+    protected override string[] InputArgs => ["x: T", "axis: Tidx"];
+
+    protected override string[] OutputArgs => ["out: T"];
+
     /// <summary>The open generic reducer struct that combines neighbours.</summary>
     protected abstract Type Reducer { get; }
 

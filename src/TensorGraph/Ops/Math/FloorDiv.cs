@@ -21,6 +21,7 @@ internal readonly struct FloorDivOp<T> : IBinaryOp<FloorDivOp<T>, T, T> where T 
     {
         if (DivChecks.IsFloat<T>()) return T.CreateTruncating(System.Math.Floor(double.CreateTruncating(x / y)));
         if (T.IsZero(y)) throw new InvalidArgumentException("Integer division by zero");
+        if (DivChecks.IsMinusOne(y)) return DivChecks.Negate(x);
         var q = x / y;
         if (!T.IsZero(x % y) && (T.IsNegative(x) != T.IsNegative(y))) q -= T.One;
         return q;

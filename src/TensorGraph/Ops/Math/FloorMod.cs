@@ -27,6 +27,8 @@ internal readonly struct FloorModOp<T> : IBinaryOp<FloorModOp<T>, T, T> where T 
             return T.CreateTruncating(m);
         }
         if (T.IsZero(y)) throw new InvalidArgumentException("Integer division by zero");
+        // x mod -1 is 0 for every x (the minimum included, whose C# remainder would trap).
+        if (DivChecks.IsMinusOne(y)) return T.Zero;
         var r = x % y;
         if (!T.IsZero(r) && (T.IsNegative(r) != T.IsNegative(y))) r += y;
         return r;

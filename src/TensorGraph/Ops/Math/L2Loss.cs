@@ -11,6 +11,10 @@ internal sealed class L2LossSpec : OpSpec
 
     public override string Type => "L2Loss";
 
+    protected override string[] InputArgs => ["t: T"];
+
+    protected override string[] OutputArgs => ["output: T"];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     public override void Infer(InferContext c)

@@ -9,6 +9,10 @@ internal sealed class SqrtGradSpec : SameShapeBinaryOpSpec
 {
     public override string Type => "SqrtGrad";
 
+    protected override string[] InputArgs => ["y: T", "dy: T"];
+
+    protected override string[] OutputArgs => ["z: T"];
+
     protected override DType[] Allowed => TypeSets.Float;
 
     protected override Type Functor => typeof(SqrtGradOp<>);
@@ -19,6 +23,10 @@ internal sealed class RsqrtGradSpec : SameShapeBinaryOpSpec
 {
     public override string Type => "RsqrtGrad";
 
+    protected override string[] InputArgs => ["y: T", "dy: T"];
+
+    protected override string[] OutputArgs => ["z: T"];
+
     protected override DType[] Allowed => TypeSets.Float;
 
     protected override Type Functor => typeof(RsqrtGradOp<>);
@@ -28,6 +36,10 @@ internal sealed class RsqrtGradSpec : SameShapeBinaryOpSpec
 internal sealed class ReciprocalGradSpec : SameShapeBinaryOpSpec
 {
     public override string Type => "ReciprocalGrad";
+
+    protected override string[] InputArgs => ["y: T", "dy: T"];
+
+    protected override string[] OutputArgs => ["z: T"];
 
     protected override DType[] Allowed => TypeSets.Float;
 

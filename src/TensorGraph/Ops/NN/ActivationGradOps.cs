@@ -81,6 +81,10 @@ internal sealed class SigmoidGradSpec : SameShapeBinaryOpSpec
 {
     public override string Type => "SigmoidGrad";
 
+    protected override string[] InputArgs => ["y: T", "dy: T"];
+
+    protected override string[] OutputArgs => ["z: T"];
+
     protected override DType[] Allowed => TypeSets.Float;
 
     protected override Type Functor => typeof(SigmoidGradOp<>);
@@ -90,6 +94,10 @@ internal sealed class SigmoidGradSpec : SameShapeBinaryOpSpec
 internal sealed class TanhGradSpec : SameShapeBinaryOpSpec
 {
     public override string Type => "TanhGrad";
+
+    protected override string[] InputArgs => ["y: T", "dy: T"];
+
+    protected override string[] OutputArgs => ["z: T"];
 
     protected override DType[] Allowed => TypeSets.Float;
 
@@ -101,6 +109,10 @@ internal sealed class ReluGradSpec : SameShapeBinaryOpSpec
 {
     public override string Type => "ReluGrad";
 
+    protected override string[] InputArgs => ["gradients: T", "features: T"];
+
+    protected override string[] OutputArgs => ["backprops: T"];
+
     protected override DType[] Allowed => TypeSets.Real;
 
     protected override Type Functor => typeof(ReluGradOp<>);
@@ -110,6 +122,10 @@ internal sealed class ReluGradSpec : SameShapeBinaryOpSpec
 internal sealed class Relu6GradSpec : SameShapeBinaryOpSpec
 {
     public override string Type => "Relu6Grad";
+
+    protected override string[] InputArgs => ["gradients: T", "features: T"];
+
+    protected override string[] OutputArgs => ["backprops: T"];
 
     protected override DType[] Allowed => TypeSets.Real;
 
@@ -121,6 +137,10 @@ internal sealed class EluGradSpec : SameShapeBinaryOpSpec
 {
     public override string Type => "EluGrad";
 
+    protected override string[] InputArgs => ["gradients: T", "outputs: T"];
+
+    protected override string[] OutputArgs => ["backprops: T"];
+
     protected override DType[] Allowed => TypeSets.Float;
 
     protected override Type Functor => typeof(EluGradOp<>);
@@ -131,6 +151,10 @@ internal sealed class SeluGradSpec : SameShapeBinaryOpSpec
 {
     public override string Type => "SeluGrad";
 
+    protected override string[] InputArgs => ["gradients: T", "outputs: T"];
+
+    protected override string[] OutputArgs => ["backprops: T"];
+
     protected override DType[] Allowed => TypeSets.Float;
 
     protected override Type Functor => typeof(SeluGradOp<>);
@@ -140,6 +164,10 @@ internal sealed class SeluGradSpec : SameShapeBinaryOpSpec
 internal sealed class SoftplusGradSpec : SameShapeBinaryOpSpec
 {
     public override string Type => "SoftplusGrad";
+
+    protected override string[] InputArgs => ["gradients: T", "features: T"];
+
+    protected override string[] OutputArgs => ["backprops: T"];
 
     protected override DType[] Allowed => TypeSets.Float;
 

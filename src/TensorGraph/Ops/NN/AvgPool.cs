@@ -22,6 +22,10 @@ internal sealed class AvgPoolSpec : OpSpec
 
     public override string Type => "AvgPool";
 
+    protected override string[] InputArgs => ["value: T"];
+
+    protected override string[] OutputArgs => ["output: T"];
+
     public override IReadOnlyList<AttrSpec> Attrs => PoolAttrs;
 
     public override void Infer(InferContext c)
@@ -79,6 +83,10 @@ internal sealed class AvgPoolSpec : OpSpec
 internal sealed class AvgPoolGradSpec : OpSpec
 {
     public override string Type => "AvgPoolGrad";
+
+    protected override string[] InputArgs => ["orig_input_shape: int32", "grad: T"];
+
+    protected override string[] OutputArgs => ["output: T"];
 
     public override IReadOnlyList<AttrSpec> Attrs => AvgPoolSpec.PoolAttrs;
 

@@ -17,6 +17,10 @@ internal abstract class BatchMatMulBaseSpec : OpSpec
 
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
+    protected override string[] InputArgs => ["x: T", "y: T"];
+
+    protected override string[] OutputArgs => ["output: T"];
+
     protected abstract bool Broadcasts { get; }
 
     public override void Infer(InferContext c)

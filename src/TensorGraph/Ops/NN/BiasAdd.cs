@@ -12,6 +12,10 @@ internal sealed class BiasAddSpec : OpSpec
 
     public override string Type => "BiasAdd";
 
+    protected override string[] InputArgs => ["value: T", "bias: T"];
+
+    protected override string[] OutputArgs => ["output: T"];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     public override void Infer(InferContext c)
@@ -69,6 +73,10 @@ internal sealed class BiasAddGradSpec : OpSpec
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "type"), new("data_format", "string", Attr.String("NHWC"))];
 
     public override string Type => "BiasAddGrad";
+
+    protected override string[] InputArgs => ["out_backprop: T"];
+
+    protected override string[] OutputArgs => ["output: T"];
 
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 

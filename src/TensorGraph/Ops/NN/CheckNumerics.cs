@@ -10,6 +10,10 @@ internal sealed class CheckNumericsSpec : OpSpec
 
     public override string Type => "CheckNumerics";
 
+    protected override string[] InputArgs => ["tensor: T"];
+
+    protected override string[] OutputArgs => ["output: T"];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     public override bool IsStateful => true;

@@ -29,6 +29,10 @@ internal sealed class Conv2DSpec : OpSpec
 
     public override string Type => "Conv2D";
 
+    protected override string[] InputArgs => ["input: T", "filter: T"];
+
+    protected override string[] OutputArgs => ["output: T"];
+
     public override IReadOnlyList<AttrSpec> Attrs => ConvAttrList;
 
     public override void Infer(InferContext c)

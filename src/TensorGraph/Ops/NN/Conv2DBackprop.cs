@@ -36,6 +36,10 @@ internal sealed class Conv2DBackpropInputSpec : OpSpec
 {
     public override string Type => "Conv2DBackpropInput";
 
+    protected override string[] InputArgs => ["input_sizes: int32", "filter: T", "out_backprop: T"];
+
+    protected override string[] OutputArgs => ["output: T"];
+
     public override IReadOnlyList<AttrSpec> Attrs => Conv2DSpec.ConvAttrList;
 
     public override void Infer(InferContext c)
@@ -84,6 +88,10 @@ internal sealed class Conv2DBackpropInputSpec : OpSpec
 internal sealed class Conv2DBackpropFilterSpec : OpSpec
 {
     public override string Type => "Conv2DBackpropFilter";
+
+    protected override string[] InputArgs => ["input: T", "filter_sizes: int32", "out_backprop: T"];
+
+    protected override string[] OutputArgs => ["output: T"];
 
     public override IReadOnlyList<AttrSpec> Attrs => Conv2DSpec.ConvAttrList;
 

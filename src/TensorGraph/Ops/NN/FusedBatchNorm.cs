@@ -26,9 +26,19 @@ internal abstract class FusedBatchNormSpecBase : OpSpec
 
     public override IReadOnlyList<AttrSpec> Attrs => Version == 1 ? ForwardV1 : ForwardV2;
 
+    protected override string[] InputArgs => Version == 1
+        ? ["x: T", "scale: T", "offset: T", "mean: T", "variance: T"]
+        : ["x: T", "scale: U", "offset: U", "mean: U", "variance: U"];
+
+    protected override string[] OutputArgs => Version switch
+    {
+        1 => ["y: T", "batch_mean: T", "batch_variance: T", "reserve_space_1: T", "reserve_space_2: T"],
+        2 => ["y: T", "batch_mean: U", "batch_variance: U", "reserve_space_1: U", "reserve_space_2: U"],
+        _ => ["y: T", "batch_mean: U", "batch_variance: U", "reserve_space_1: U", "reserve_space_2: U", "reserve_space_3: U"],
+    };
+
     public override void Infer(InferContext c)
     {
-        if (c.NumInputs != 5) throw c.Error($"{Type} needs 5 inputs, got {c.NumInputs}");
         var t = BatchNormCommon.CheckTypes(c, [0], [1, 2, 3, 4]);
         bool nchw = ConvCommon.IsNchw(c.Attr("data_format").S.ToStringUtf8(), Type);
         bool training = c.AttrBool("is_training");

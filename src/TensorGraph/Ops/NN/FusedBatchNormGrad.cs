@@ -22,10 +22,22 @@ internal abstract class FusedBatchNormGradSpecBase : OpSpec
 
     public override IReadOnlyList<AttrSpec> Attrs => Version == 1 ? BatchNormCommon.AttrsV1 : BatchNormCommon.AttrsV2;
 
+    protected override string[] InputArgs => Version switch
+    {
+        1 => ["y_backprop: T", "x: T", "scale: T", "reserve_space_1: T", "reserve_space_2: T"],
+        2 => ["y_backprop: T", "x: T", "scale: float", "reserve_space_1: U", "reserve_space_2: U"],
+        _ => ["y_backprop: T", "x: T", "scale: float", "reserve_space_1: U", "reserve_space_2: U", "reserve_space_3: U"],
+    };
+
+    protected override string[] OutputArgs => Version switch
+    {
+        1 => ["x_backprop: T", "scale_backprop: T", "offset_backprop: T", "reserve_space_3: T", "reserve_space_4: T"],
+        2 => ["x_backprop: T", "scale_backprop: U", "offset_backprop: U", "reserve_space_3: U", "reserve_space_4: U"],
+        _ => ["x_backprop: T", "scale_backprop: U", "offset_backprop: U", "reserve_space_4: U", "reserve_space_5: U"],
+    };
+
     public override void Infer(InferContext c)
     {
-        int n = Version == 3 ? 6 : 5;
-        if (c.NumInputs != n) throw c.Error($"{Type} needs {n} inputs, got {c.NumInputs}");
         int[] uInputs = Version == 3 ? [2, 3, 4, 5] : [2, 3, 4];
         var t = BatchNormCommon.CheckTypes(c, [0, 1], uInputs);
         bool nchw = ConvCommon.IsNchw(c.Attr("data_format").S.ToStringUtf8(), Type);

@@ -14,6 +14,10 @@ internal sealed class InTopKV2Spec : OpSpec
 
     public override string Type => "InTopKV2";
 
+    protected override string[] InputArgs => ["predictions: float", "targets: T", "k: T"];
+
+    protected override string[] OutputArgs => ["precision: bool"];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     public override void Infer(InferContext c) => InTopK.Infer(c, true);
@@ -27,6 +31,10 @@ internal sealed class InTopKSpec : OpSpec
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("k", "int"), new("T", "type", Attr.Type(DType.Int32))];
 
     public override string Type => "InTopK";
+
+    protected override string[] InputArgs => ["predictions: float", "targets: T"];
+
+    protected override string[] OutputArgs => ["precision: bool"];
 
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 

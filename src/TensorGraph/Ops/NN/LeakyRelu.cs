@@ -12,6 +12,10 @@ internal sealed class LeakyReluSpec : OpSpec
 
     public override string Type => "LeakyRelu";
 
+    protected override string[] InputArgs => ["features: T"];
+
+    protected override string[] OutputArgs => ["activations: T"];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     public override void Infer(InferContext c)
@@ -53,6 +57,10 @@ internal sealed class LeakyReluGradSpec : OpSpec
         [new("alpha", "float", Attr.Float(0.2f)), new("T", "type", Attr.Type(DType.Float32))];
 
     public override string Type => "LeakyReluGrad";
+
+    protected override string[] InputArgs => ["gradients: T", "features: T"];
+
+    protected override string[] OutputArgs => ["backprops: T"];
 
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 

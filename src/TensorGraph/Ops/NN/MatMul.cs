@@ -13,6 +13,10 @@ internal sealed class MatMulSpec : OpSpec
 
     public override string Type => "MatMul";
 
+    protected override string[] InputArgs => ["a: T", "b: T"];
+
+    protected override string[] OutputArgs => ["product: T"];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     public override void Infer(InferContext c)

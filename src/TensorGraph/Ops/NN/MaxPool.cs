@@ -70,6 +70,10 @@ internal sealed class MaxPoolSpec : OpSpec
 
     public override string Type => "MaxPool";
 
+    protected override string[] InputArgs => ["input: T"];
+
+    protected override string[] OutputArgs => ["output: T"];
+
     public override IReadOnlyList<AttrSpec> Attrs => PoolAttrs;
 
     public override void Infer(InferContext c)
@@ -148,6 +152,10 @@ internal sealed class MaxPoolSpec : OpSpec
 internal sealed class MaxPoolGradSpec : OpSpec
 {
     public override string Type => "MaxPoolGrad";
+
+    protected override string[] InputArgs => ["orig_input: T", "orig_output: T", "grad: T"];
+
+    protected override string[] OutputArgs => ["output: T"];
 
     public override IReadOnlyList<AttrSpec> Attrs => MaxPoolSpec.PoolAttrs;
 
@@ -233,6 +241,10 @@ internal sealed class MaxPoolGradSpec : OpSpec
 internal sealed class MaxPoolGradGradSpec : OpSpec
 {
     public override string Type => "MaxPoolGradGrad";
+
+    protected override string[] InputArgs => ["orig_input: T", "orig_output: T", "grad: T"];
+
+    protected override string[] OutputArgs => ["output: T"];
 
     public override IReadOnlyList<AttrSpec> Attrs => MaxPoolSpec.PoolAttrs;
 

@@ -10,6 +10,10 @@ internal sealed class ReluSpec : UnaryOpSpec
 {
     public override string Type => "Relu";
 
+    protected override string[] InputArgs => ["features: T"];
+
+    protected override string[] OutputArgs => ["activations: T"];
+
     protected override DType[] Allowed => TypeSets.Real;
 
     protected override Type Functor => typeof(ReluOp<>);

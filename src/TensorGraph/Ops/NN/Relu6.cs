@@ -9,6 +9,10 @@ internal sealed class Relu6Spec : UnaryOpSpec
 {
     public override string Type => "Relu6";
 
+    protected override string[] InputArgs => ["features: T"];
+
+    protected override string[] OutputArgs => ["activations: T"];
+
     protected override DType[] Allowed => TypeSets.Real;
 
     protected override Type Functor => typeof(Relu6Op<>);

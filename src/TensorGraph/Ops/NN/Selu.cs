@@ -9,6 +9,10 @@ internal sealed class SeluSpec : UnaryOpSpec
 {
     public override string Type => "Selu";
 
+    protected override string[] InputArgs => ["features: T"];
+
+    protected override string[] OutputArgs => ["activations: T"];
+
     protected override DType[] Allowed => TypeSets.Float;
 
     protected override Type Functor => typeof(SeluOp<>);

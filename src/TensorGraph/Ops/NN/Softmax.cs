@@ -12,6 +12,8 @@ internal abstract class SoftmaxLikeSpec : OpSpec
 
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
+    protected override string[] InputArgs => ["logits: T"];
+
     protected abstract bool Log { get; }
 
     public override void Infer(InferContext c)
@@ -50,6 +52,8 @@ internal sealed class SoftmaxSpec : SoftmaxLikeSpec
 {
     public override string Type => "Softmax";
 
+    protected override string[] OutputArgs => ["softmax: T"];
+
     protected override bool Log => false;
 }
 
@@ -57,6 +61,8 @@ internal sealed class SoftmaxSpec : SoftmaxLikeSpec
 internal sealed class LogSoftmaxSpec : SoftmaxLikeSpec
 {
     public override string Type => "LogSoftmax";
+
+    protected override string[] OutputArgs => ["logsoftmax: T"];
 
     protected override bool Log => true;
 }

@@ -16,6 +16,10 @@ internal sealed class SoftmaxCrossEntropyWithLogitsSpec : OpSpec
 
     public override string Type => "SoftmaxCrossEntropyWithLogits";
 
+    protected override string[] InputArgs => ["features: T", "labels: T"];
+
+    protected override string[] OutputArgs => ["loss: T", "backprop: T"];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     public override void Infer(InferContext c)
@@ -77,6 +81,10 @@ internal sealed class SparseSoftmaxCrossEntropyWithLogitsSpec : OpSpec
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "type"), new("Tlabels", "type", Attr.Type(DType.Int64))];
 
     public override string Type => "SparseSoftmaxCrossEntropyWithLogits";
+
+    protected override string[] InputArgs => ["features: T", "labels: Tlabels"];
+
+    protected override string[] OutputArgs => ["loss: T", "backprop: T"];
 
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 

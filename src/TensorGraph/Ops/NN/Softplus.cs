@@ -9,6 +9,10 @@ internal sealed class SoftplusSpec : UnaryOpSpec
 {
     public override string Type => "Softplus";
 
+    protected override string[] InputArgs => ["features: T"];
+
+    protected override string[] OutputArgs => ["activations: T"];
+
     protected override DType[] Allowed => TypeSets.Float;
 
     protected override Type Functor => typeof(SoftplusOp<>);

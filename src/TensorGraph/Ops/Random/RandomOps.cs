@@ -12,6 +12,10 @@ internal abstract class RandomFloatSpec : OpSpec
 
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
+    protected override string[] InputArgs => ["shape: T"];
+
+    protected override string[] OutputArgs => ["output: dtype"];
+
     public override bool IsStateful => true;
 
     protected abstract double Sample(RandomStream r);
@@ -99,6 +103,10 @@ internal sealed class RandomUniformIntSpec : OpSpec
         [new("seed", "int", Attr.Int(0)), new("seed2", "int", Attr.Int(0)), new("Tout", "type"), new("T", "type")];
 
     public override string Type => "RandomUniformInt";
+
+    protected override string[] InputArgs => ["shape: T", "minval: Tout", "maxval: Tout"];
+
+    protected override string[] OutputArgs => ["output: Tout"];
 
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 

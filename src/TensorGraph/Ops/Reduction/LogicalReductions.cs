@@ -11,6 +11,10 @@ internal abstract class LogicalReductionSpec : OpSpec
 
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
+    protected override string[] InputArgs => ["input: bool", "reduction_indices: Tidx"];
+
+    protected override string[] OutputArgs => ["output: bool"];
+
     /// <summary>True for All (the identity is true and any false decides), false for Any.</summary>
     protected abstract bool IsAll { get; }
 

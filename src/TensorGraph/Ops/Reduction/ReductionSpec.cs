@@ -12,6 +12,10 @@ internal abstract class ReductionSpec : OpSpec
 
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
+    protected override string[] InputArgs => ["input: T", "reduction_indices: Tidx"];
+
+    protected override string[] OutputArgs => ["output: T"];
+
     /// <summary>The open generic reducer struct.</summary>
     protected abstract Type Reducer { get; }
 

@@ -11,13 +11,13 @@ internal sealed class AssignSpec : OpSpec
 
     public override string Type => "Assign";
 
+    protected override string[] InputArgs => ["ref: Ref(T)", "value: T"];
+
+    protected override string[] OutputArgs => ["output_ref: Ref(T)"];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     public override bool IsStateful => true;
-
-    public override bool IsRefInput(int input) => input == 0;
-
-    public override bool IsRefOutput(int output) => true;
 
     public override void Infer(InferContext c)
     {

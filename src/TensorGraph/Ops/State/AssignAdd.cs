@@ -12,11 +12,11 @@ internal abstract class AssignUpdateSpec : OpSpec
 
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
+    protected override string[] InputArgs => ["ref: Ref(T)", "value: T"];
+
+    protected override string[] OutputArgs => ["output_ref: Ref(T)"];
+
     public override bool IsStateful => true;
-
-    public override bool IsRefInput(int input) => input == 0;
-
-    public override bool IsRefOutput(int output) => true;
 
     protected abstract bool Subtract { get; }
 

@@ -17,6 +17,10 @@ internal sealed class VarHandleOpSpec : OpSpec
 
     public override string Type => "VarHandleOp";
 
+    protected override string[] InputArgs => [];
+
+    protected override string[] OutputArgs => ["resource: resource"];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     public override bool IsStateful => true;
@@ -45,6 +49,10 @@ internal sealed class ReadVariableOpSpec : OpSpec
 
     public override string Type => "ReadVariableOp";
 
+    protected override string[] InputArgs => ["resource: resource"];
+
+    protected override string[] OutputArgs => ["value: dtype"];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     public override bool IsStateful => true;
@@ -64,7 +72,7 @@ internal sealed class ReadVariableOpSpec : OpSpec
         {
             var slot = VarHandleOpSpec.Slot(ctx.Input(0));
             var v = slot.Value ?? throw new FailedPreconditionException(
-                $"Error while reading resource variable {slot.Op.Name}: it is uninitialized (defined at {slot.Op.Location?.ToString() ?? "?"})");
+                $"Error while reading resource variable {slot.Op.Name}: it is uninitialized ({slot.Op.Location?.Describe(slot.Op.Name) ?? "defined at ?"})");
             if (v.DType != dtype) throw new InvalidArgumentException($"Trying to read variable {slot.Op.Name} with dtype {dtype.Name()}, but it holds {v.DType.Name()}");
             var o = ctx.AllocateOutput(0, dtype, v.Dims);
             Array.Copy(v.Data, o.Data, v.Size);
@@ -78,6 +86,10 @@ internal sealed class AssignVariableOpSpec : OpSpec
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("dtype", "type")];
 
     public override string Type => "AssignVariableOp";
+
+    protected override string[] InputArgs => ["resource: resource", "value: dtype"];
+
+    protected override string[] OutputArgs => [];
 
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
@@ -109,6 +121,10 @@ internal sealed class AssignVariableOpSpec : OpSpec
 internal sealed class VarIsInitializedOpSpec : OpSpec
 {
     public override string Type => "VarIsInitializedOp";
+
+    protected override string[] InputArgs => ["resource: resource"];
+
+    protected override string[] OutputArgs => ["is_initialized: bool"];
 
     public override bool IsStateful => true;
 

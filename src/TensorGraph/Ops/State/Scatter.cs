@@ -19,11 +19,11 @@ internal abstract class ScatterSpec : OpSpec
 
     public override IReadOnlyList<AttrSpec> Attrs => Mode == ScatterMode.Update ? AttrList : AttrListNoLock;
 
+    protected override string[] InputArgs => ["ref: Ref(T)", "indices: Tindices", "updates: T"];
+
+    protected override string[] OutputArgs => ["output_ref: Ref(T)"];
+
     public override bool IsStateful => true;
-
-    public override bool IsRefInput(int input) => input == 0;
-
-    public override bool IsRefOutput(int output) => true;
 
     protected abstract ScatterMode Mode { get; }
 

@@ -14,11 +14,13 @@ internal sealed class VariableV2Spec : OpSpec
 
     public override string Type => "VariableV2";
 
+    protected override string[] InputArgs => [];
+
+    protected override string[] OutputArgs => ["ref: Ref(dtype)"];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     public override bool IsStateful => true;
-
-    public override bool IsRefOutput(int output) => true;
 
     public override void Infer(InferContext c) => c.AddOutput(c.AttrType("dtype"), c.AttrShape("shape"));
 
@@ -36,11 +38,13 @@ internal sealed class VariableSpec : OpSpec
 
     public override string Type => "Variable";
 
+    protected override string[] InputArgs => [];
+
+    protected override string[] OutputArgs => ["ref: Ref(dtype)"];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     public override bool IsStateful => true;
-
-    public override bool IsRefOutput(int output) => true;
 
     public override void Infer(InferContext c)
     {

@@ -22,11 +22,14 @@ internal sealed class ScalarSummarySpec : OpSpec
 
     public override string Type => "ScalarSummary";
 
+    protected override string[] InputArgs => ["tags: string", "values: T"];
+
+    protected override string[] OutputArgs => ["summary: string"];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     public override void Infer(InferContext c)
     {
-        if (c.NumInputs != 2) throw c.Error($"ScalarSummary needs 2 inputs, got {c.NumInputs}");
         c.RequireType(0, DType.String);
         c.RequireType(1, SummaryOpUtil.RealTypes);
         if (!c.InputShape(0).IsCompatibleWith(c.InputShape(1)))
@@ -55,11 +58,14 @@ internal sealed class HistogramSummarySpec : OpSpec
 
     public override string Type => "HistogramSummary";
 
+    protected override string[] InputArgs => ["tag: string", "values: T"];
+
+    protected override string[] OutputArgs => ["summary: string"];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     public override void Infer(InferContext c)
     {
-        if (c.NumInputs != 2) throw c.Error($"HistogramSummary needs 2 inputs, got {c.NumInputs}");
         c.RequireType(0, DType.String);
         c.RequireType(1, SummaryOpUtil.RealTypes);
         if (c.InputShape(0).Rank > 0) throw c.Error($"HistogramSummary tag must be a scalar, got shape {c.InputShape(0)}");
@@ -92,11 +98,15 @@ internal sealed class MergeSummarySpec : OpSpec
 
     public override string Type => "MergeSummary";
 
+    protected override string[] InputArgs => ["inputs: N * string"];
+
+    protected override string[] OutputArgs => ["summary: string"];
+
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     public override void Infer(InferContext c)
     {
-        if (c.NumInputs < 1 || c.AttrInt("N") != c.NumInputs) throw c.Error($"MergeSummary attr N = {c.AttrInt("N")} but there are {c.NumInputs} inputs");
+        if (c.NumInputs < 1) throw c.Error("MergeSummary needs N >= 1 inputs");
         for (int i = 0; i < c.NumInputs; i++) c.RequireType(i, DType.String);
         c.AddOutput(DType.String, Shape.Scalar);
     }

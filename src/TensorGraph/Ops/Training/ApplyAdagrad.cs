@@ -9,6 +9,10 @@ internal sealed class ApplyAdagradSpec : ApplySpec
 {
     public override string Type => "ApplyAdagrad";
 
+    protected override string[] InputArgs => ["var: Ref(T)", "accum: Ref(T)", "lr: T", "grad: T"];
+
+    protected override string[] OutputArgs => ["out: Ref(T)"];
+
     protected override int RefCount => 2;
 
     protected override int GradIndex => 3;

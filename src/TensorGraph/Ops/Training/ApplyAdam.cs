@@ -12,6 +12,10 @@ internal sealed class ApplyAdamSpec : ApplySpec
 {
     public override string Type => "ApplyAdam";
 
+    protected override string[] InputArgs => ["var: Ref(T)", "m: Ref(T)", "v: Ref(T)", "beta1_power: T", "beta2_power: T", "lr: T", "beta1: T", "beta2: T", "epsilon: T", "grad: T"];
+
+    protected override string[] OutputArgs => ["out: Ref(T)"];
+
     protected override int RefCount => 3;
 
     protected override int GradIndex => 9;

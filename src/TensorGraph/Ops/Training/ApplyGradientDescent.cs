@@ -8,6 +8,10 @@ internal sealed class ApplyGradientDescentSpec : ApplySpec
 {
     public override string Type => "ApplyGradientDescent";
 
+    protected override string[] InputArgs => ["var: Ref(T)", "alpha: T", "delta: T"];
+
+    protected override string[] OutputArgs => ["out: Ref(T)"];
+
     protected override int RefCount => 1;
 
     protected override int GradIndex => 2;

@@ -9,6 +9,10 @@ internal sealed class ApplyMomentumSpec : ApplySpec
 {
     public override string Type => "ApplyMomentum";
 
+    protected override string[] InputArgs => ["var: Ref(T)", "accum: Ref(T)", "lr: T", "grad: T", "momentum: T"];
+
+    protected override string[] OutputArgs => ["out: Ref(T)"];
+
     protected override int RefCount => 2;
 
     protected override int GradIndex => 3;

@@ -8,6 +8,10 @@ internal sealed class ApplyRMSPropSpec : ApplySpec
 {
     public override string Type => "ApplyRMSProp";
 
+    protected override string[] InputArgs => ["var: Ref(T)", "ms: Ref(T)", "mom: Ref(T)", "lr: T", "rho: T", "momentum: T", "epsilon: T", "grad: T"];
+
+    protected override string[] OutputArgs => ["out: Ref(T)"];
+
     protected override int RefCount => 3;
 
     protected override int GradIndex => 7;
@@ -52,6 +56,10 @@ internal sealed class ApplyRMSPropSpec : ApplySpec
 internal sealed class ApplyCenteredRMSPropSpec : ApplySpec
 {
     public override string Type => "ApplyCenteredRMSProp";
+
+    protected override string[] InputArgs => ["var: Ref(T)", "mg: Ref(T)", "ms: Ref(T)", "mom: Ref(T)", "lr: T", "rho: T", "momentum: T", "epsilon: T", "grad: T"];
+
+    protected override string[] OutputArgs => ["out: Ref(T)"];
 
     protected override int RefCount => 4;
 

@@ -25,10 +25,6 @@ internal abstract class ApplySpec : OpSpec
 
     public override bool IsStateful => true;
 
-    public override bool IsRefInput(int input) => input < RefCount;
-
-    public override bool IsRefOutput(int output) => true;
-
     public override void Infer(InferContext c)
     {
         c.RequireType(0, TypeSets.Float);

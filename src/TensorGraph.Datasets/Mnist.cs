@@ -187,6 +187,6 @@ public static class Mnist
             if (l[i] > 9)
                 throw new DataLossException($"Label file '{labelsPath}' has label {l[i]} at index {i}; MNIST labels are 0..9");
         }
-        return ((byte[])images.Data, l, size);
+        return (images.AsSpan<byte>().ToArray(), l, size);
     }
 }
