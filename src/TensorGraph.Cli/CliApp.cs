@@ -1,10 +1,44 @@
 using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Invocation;
 using System.Globalization;
 
 namespace TensorGraph.Cli;
 
+/// <summary>The exit codes of <c>tensorgraph</c>, one per kind of failure.</summary>
+public enum ExitCode
+{
+    /// <summary>Success.</summary>
+    Ok = 0,
+    /// <summary>The command line is wrong: unknown command or option, missing or bad argument, conflicting options.</summary>
+    Usage = 1,
+    /// <summary>The input is invalid: a malformed, corrupt or unsupported model, checkpoint or feed, or a TensorGraph error while running the model.</summary>
+    InvalidInput = 2,
+    /// <summary>A file or folder is missing, cannot be read or cannot be written.</summary>
+    Io = 3,
+    /// <summary>Memory or another resource ran out.</summary>
+    ResourceExhausted = 4,
+    /// <summary>A bug in TensorGraph (BSD's EX_SOFTWARE).</summary>
+    Internal = 70,
+}
+
 /// <summary>An error the CLI reports as one line (the file concerned and the problem).</summary>
-public sealed class CliException(string message, Exception? inner = null) : Exception(message, inner);
+public sealed class CliException : Exception
+{
+    /// <summary>An error of the kind <paramref name="kind"/>.</summary>
+    public CliException(ExitCode kind, string message, Exception? inner = null)
+        : base(message, inner) => Kind = kind;
+
+    /// <summary>
+    /// An error about the input: its kind is that of <paramref name="inner"/> when it is a typed
+    /// TensorGraph or file-system error (see <see cref="CliApp.Classify"/>), else <see cref="ExitCode.InvalidInput"/>.
+    /// </summary>
+    public CliException(string message, Exception? inner = null)
+        : base(message, inner) => Kind = inner is null || CliApp.Classify(inner) is ExitCode.Internal ? ExitCode.InvalidInput : CliApp.Classify(inner);
+
+    /// <summary>The kind of failure, which is also the exit code.</summary>
+    public ExitCode Kind { get; }
+}
 
 /// <summary>
 /// The <c>tensorgraph</c> command line: <c>inspect</c>, <c>run</c>, <c>convert</c>, <c>freeze</c>,
@@ -12,6 +46,21 @@ public sealed class CliException(string message, Exception? inner = null) : Exce
 /// </summary>
 public static class CliApp
 {
+    /// <summary>The exit-code table, as the help text shows it.</summary>
+    public const string ExitCodesHelp =
+        """
+        Exit codes:
+          0   success
+          1   usage error: unknown command or option, missing or bad argument
+          2   invalid input: malformed or unsupported model, checkpoint or feed, or an error raised
+              while running the model
+          3   I/O error: a file or folder is missing, unreadable or unwritable
+          4   resource exhausted: out of memory or another resource
+          70  internal error (a bug in TensorGraph)
+        Errors are one line on stderr: 'tensorgraph: error: <category>: <message>'
+        (--verbose adds details).
+        """;
+
     /// <summary>Runs the command line <paramref name="args"/>, writing to the given writers; returns the exit code.</summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
@@ -82,38 +131,116 @@ public static class CliApp
         ckpt.SetAction(p => Guard(p.GetValue(verbose), stderr, () => Commands.Ckpt(p.GetValue(ckPrefix)!, stdout)));
         root.Subcommands.Add(ckpt);
 
+        foreach (var help in root.Options.OfType<HelpOption>())
+        {
+            if (help.Action is HelpAction inner) help.Action = new HelpWithExitCodes(inner);
+        }
+
         var parse = root.Parse(args);
+        if (parse.Action is ParseErrorAction)
+        {
+            var what = string.Join("; ", parse.Errors.Select(Describe));
+            var command = string.Join(' ', Ancestry(parse.CommandResult).Reverse());
+            stderr.WriteLine(Format(ExitCode.Usage, $"{what} (see '{command} --help')"));
+            return (int)ExitCode.Usage;
+        }
         return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
     }
 
+    /// <summary>A parse error's message, naming the missing arguments when the parser does not.</summary>
+    private static string Describe(System.CommandLine.Parsing.ParseError error)
+    {
+        var msg = error.Message.ReplaceLineEndings(" ").Trim();
+        if (msg.StartsWith("Required argument missing for command", StringComparison.Ordinal))
+        {
+            var missing = error.SymbolResult switch
+            {
+                System.CommandLine.Parsing.ArgumentResult ar => [ar.Argument.Name],
+                System.CommandLine.Parsing.CommandResult cr => cr.Command.Arguments.Where(a => cr.GetResult(a) is not { Tokens.Count: > 0 }).Select(a => a.Name).ToArray(),
+                _ => Array.Empty<string>(),
+            };
+            if (missing.Length > 0) msg += " Missing: " + string.Join(", ", missing) + ".";
+        }
+        return msg;
+    }
+
+    private static IEnumerable<string> Ancestry(System.CommandLine.Parsing.CommandResult? result)
+    {
+        for (var r = result; r is not null; r = r.Parent as System.CommandLine.Parsing.CommandResult)
+            yield return r.Parent is null ? "tensorgraph" : r.Command.Name;
+    }
+
+    /// <summary>The standard help, followed by the exit-code table.</summary>
+    private sealed class HelpWithExitCodes(HelpAction inner) : SynchronousCommandLineAction
+    {
+        public override bool ClearsParseErrors => true;
+
+        public override int Invoke(ParseResult parseResult)
+        {
+            int code = inner.Invoke(parseResult);
+            var output = parseResult.InvocationConfiguration.Output;
+            output.WriteLine(ExitCodesHelp);
+            return code;
+        }
+    }
+
+    /// <summary>The category word of an exit code, as it appears in error lines.</summary>
+    public static string Category(ExitCode code) => code switch
+    {
+        ExitCode.Usage => "usage",
+        ExitCode.InvalidInput => "invalid input",
+        ExitCode.Io => "I/O",
+        ExitCode.ResourceExhausted => "resource exhausted",
+        _ => "internal error",
+    };
+
+    private static string Format(ExitCode code, string message) =>
+        string.Create(CultureInfo.InvariantCulture, $"tensorgraph: error: {Category(code)}: {message}");
+
     /// <summary>
-    /// Runs a command. Errors about the user's input become one line on stderr: the CLI's own
-    /// <see cref="CliException"/> (usage, feed parsing; exit code 2), TensorGraph's typed errors and
-    /// file-system errors (missing or unreadable files; exit code 1). Anything else is a bug and is
-    /// reported as <c>internal error: &lt;type&gt;: &lt;message&gt;</c> (exit code 3). <c>--verbose</c> adds
-    /// the stack trace.
+    /// The kind of failure an exception stands for: the CLI's own <see cref="CliException"/>
+    /// carries its kind; out-of-memory and <see cref="ResourceExhaustedException"/> are resource
+    /// exhaustion; <see cref="InternalException"/> is a bug; a <see cref="NotFoundException"/>
+    /// caused by a missing file, and file-system errors, are I/O; other typed TensorGraph errors
+    /// are invalid input; anything else is a bug.
+    /// </summary>
+    public static ExitCode Classify(Exception e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        return e switch
+        {
+            CliException c => c.Kind,
+            OutOfMemoryException or ResourceExhaustedException => ExitCode.ResourceExhausted,
+            InternalException => ExitCode.Internal,
+            NotFoundException { InnerException: IOException } => ExitCode.Io,
+            TensorGraphException => ExitCode.InvalidInput,
+            IOException or UnauthorizedAccessException => ExitCode.Io,
+            _ => ExitCode.Internal,
+        };
+    }
+
+    /// <summary>
+    /// Runs a command. A failure becomes one line on stderr,
+    /// <c>tensorgraph: error: &lt;category&gt;: &lt;message&gt;</c>, and the exit code of its kind
+    /// (<see cref="Classify"/>, <see cref="ExitCodesHelp"/>), the same whether it happens while
+    /// loading or while running. A bug's message starts with its exception type.
+    /// <c>--verbose</c> adds the stack trace.
     /// </summary>
     internal static int Guard(bool verbose, TextWriter stderr, Action action)
     {
         try
         {
             action();
-            return 0;
+            return (int)ExitCode.Ok;
         }
-        catch (Exception e) when (e is not OutOfMemoryException)
+        catch (Exception e)
         {
+            var code = Classify(e);
             var msg = e.Message.ReplaceLineEndings(" ").Trim();
-            int code = e switch
-            {
-                CliException => 2,
-                InternalException => 3,
-                TensorGraphException or IOException or UnauthorizedAccessException => 1,
-                _ => 3,
-            };
-            if (code == 3) msg = $"internal error: {e.GetType().FullName}: {msg}";
-            stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"tensorgraph: error: {msg}"));
+            if (code == ExitCode.Internal) msg = $"{e.GetType().FullName}: {msg}";
+            stderr.WriteLine(Format(code, msg));
             if (verbose) stderr.WriteLine(e.ToString());
-            return code;
+            return (int)code;
         }
     }
 }

@@ -13,7 +13,7 @@ public static class Commands
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(stdout);
-        if (!File.Exists(input)) throw new CliException($"{input}: no such file");
+        if (!File.Exists(input)) throw new CliException(ExitCode.Io, $"{input}: no such file");
         bool meta = IsMeta(input) || IsMeta(output);
         Google.Protobuf.IMessage message = meta
             ? Models.Read(input, () => ProtoFiles.Read<MetaGraphDef>(input))
@@ -57,7 +57,7 @@ public static class Commands
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(stdout);
-        if (!File.Exists(path)) throw new CliException($"{path}: no such file");
+        if (!File.Exists(path)) throw new CliException(ExitCode.Io, $"{path}: no such file");
         var scalars = new SortedDictionary<string, List<(long Step, double Value)>>(StringComparer.Ordinal);
         var tensors = new SortedDictionary<string, List<(long Step, string What)>>(StringComparer.Ordinal);
         int graphs = 0, metas = 0, others = 0;

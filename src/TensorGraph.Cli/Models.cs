@@ -53,7 +53,7 @@ public static class Models
             if (SavedModelBundle.IsSavedModelDirectory(path)) return ModelKind.SavedModel;
             throw new CliException($"{path}: a directory, but not a SavedModel (no saved_model.pb or saved_model.pbtxt)");
         }
-        if (!File.Exists(path)) throw new CliException($"{path}: no such file or directory");
+        if (!File.Exists(path)) throw new CliException(ExitCode.Io, $"{path}: no such file or directory");
         var name = Path.GetFileName(path);
         if (name is "saved_model.pb" or "saved_model.pbtxt")
         {
@@ -151,9 +151,9 @@ public static class Models
             if (CheckpointFiles.Exists(sm)) return sm;
             var latest = Read(input, () => Saver.LatestCheckpoint(input));
             if (latest is not null) return latest;
-            throw new CliException($"{input}: directory holds no checkpoint (no 'checkpoint' file naming an existing one)");
+            throw new CliException(ExitCode.Io, $"{input}: directory holds no checkpoint (no 'checkpoint' file naming an existing one)");
         }
-        throw new CliException($"{input}: not a checkpoint (no {input}.index)");
+        throw new CliException(ExitCode.Io, $"{input}: not a checkpoint (no {input}.index)");
     }
 
     /// <summary>Reads the GraphDef of any model kind, without importing it, plus (for meta graphs) the MetaGraphDefs.</summary>

@@ -39,7 +39,7 @@ public static class Runner
         Signature? sig = null;
         if (options.Signature is { } key)
         {
-            if (model.SavedModel is null) throw new CliException($"{options.Model}: --signature needs a SavedModel");
+            if (model.SavedModel is null) throw new CliException(ExitCode.Usage, $"{options.Model}: --signature needs a SavedModel");
             sig = Models.Read(options.Model, () => model.SavedModel.GetSignature(key));
         }
 
@@ -47,7 +47,7 @@ public static class Runner
         foreach (var f in options.Feeds)
         {
             int eq = f.IndexOf('=', StringComparison.Ordinal);
-            if (eq <= 0) throw new CliException($"--feed '{f}': expected NAME=VALUE");
+            if (eq <= 0) throw new CliException(ExitCode.Usage, $"--feed '{f}': expected NAME=VALUE");
             var name = f[..eq];
             var text = f[(eq + 1)..];
             Output target;
@@ -64,12 +64,13 @@ public static class Runner
         }
 
         var fetchNames = new List<string>();
+        var typedNames = new List<string>();
         var fetches = new List<Output>();
         var targets = new List<Operation>();
         IEnumerable<string> requested = options.Fetches;
         if (!options.Fetches.Any())
         {
-            if (sig is null) throw new CliException("run: give at least one --fetch (or a --signature to fetch all its outputs)");
+            if (sig is null) throw new CliException(ExitCode.Usage, "run: give at least one --fetch (or a --signature to fetch all its outputs)");
             requested = sig.Outputs.Keys.Order(StringComparer.Ordinal);
         }
         foreach (var name in requested)
@@ -79,6 +80,7 @@ public static class Runner
                 if (!sig.Outputs.TryGetValue(name, out var o))
                     throw new CliException($"--fetch {name}: signature '{sig.Key}' has no output '{name}'; outputs: {string.Join(", ", sig.Outputs.Keys.Order(StringComparer.Ordinal))}");
                 fetchNames.Add(name);
+                typedNames.Add(name);
                 fetches.Add(o);
                 continue;
             }
@@ -89,23 +91,13 @@ public static class Runner
             }
             var t = ResolveTensor(graph, name, "--fetch");
             fetchNames.Add(t.Name);
+            typedNames.Add(name);
             fetches.Add(t);
         }
+        if (options.OutDir is not null) CheckFileNames(fetchNames, typedNames);
 
         var values = model.Session.Run(fetches.ToArray(), feeds, targets.ToArray());
-        if (options.OutDir is { } dir)
-        {
-            Models.Read(dir, () => Directory.CreateDirectory(dir));
-            for (int i = 0; i < values.Length; i++)
-            {
-                var file = Path.Combine(dir, FileNameFor(fetchNames[i]) + ".npy");
-                Models.Read(file, () =>
-                {
-                    Npy.Write(file, values[i]);
-                    return 0;
-                });
-            }
-        }
+        if (options.OutDir is { } dir) WriteOutputs(dir, fetchNames, values);
         if (options.Json)
         {
             output.WriteLine(ToJson(fetchNames, values));
@@ -114,6 +106,129 @@ public static class Runner
         {
             for (int i = 0; i < values.Length; i++) output.WriteLine($"{fetchNames[i]} = {values[i]}");
             if (targets.Count > 0 && values.Length == 0) output.WriteLine("ran " + string.Join(", ", targets.Select(t => t.Name)));
+        }
+    }
+
+    /// <summary>
+    /// Rejects fetches whose <c>.npy</c> files would have the same name (<c>a/b:0</c> and
+    /// <c>a_b:0</c>), naming both as typed. The same tensor fetched twice is one file.
+    /// </summary>
+    private static void CheckFileNames(IReadOnlyList<string> fetchNames, IReadOnlyList<string> typedNames)
+    {
+        // Case-insensitive file systems would merge names differing only by case.
+        var comparer = OperatingSystem.IsLinux() ? StringComparer.Ordinal : StringComparer.OrdinalIgnoreCase;
+        var seen = new Dictionary<string, int>(comparer);
+        for (int i = 0; i < fetchNames.Count; i++)
+        {
+            var file = FileNameFor(fetchNames[i]) + ".npy";
+            if (!seen.TryAdd(file, i) && !string.Equals(fetchNames[seen[file]], fetchNames[i], StringComparison.Ordinal))
+                throw new CliException(ExitCode.Usage,
+                    $"--fetch {typedNames[seen[file]]} and --fetch {typedNames[i]} would both be written to {file} in --out; fetch one of them");
+        }
+    }
+
+    /// <summary>The name staging folders inside an existing <c>--out</c> folder start with.</summary>
+    internal const string StagingName = ".tensorgraph-out";
+
+    /// <summary>
+    /// Writes each fetched tensor to <c>dir/&lt;name&gt;.npy</c>, all or nothing: the files go to a
+    /// staging folder (named like a temporary file, with the process id) that becomes
+    /// <paramref name="dir"/> by a rename when it does not exist yet (the staging folder is then
+    /// its sibling), or, when it does, is inside it (<c>.tensorgraph-out.tmp-…</c>) and whose
+    /// files are moved into it. A failure removes the staging folder, and a later run removes the
+    /// staging folders of runs that were killed.
+    /// </summary>
+    private static void WriteOutputs(string dir, IReadOnlyList<string> fetchNames, IReadOnlyList<Tensor> values)
+    {
+        var full = Path.GetFullPath(dir).TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
+        Models.Read(dir, () =>
+        {
+            if (File.Exists(full)) throw new IOException($"--out {dir}: a file, not a folder");
+            var parent = Path.GetDirectoryName(full);
+            if (parent is not null) Directory.CreateDirectory(parent);
+            var inside = Path.Combine(full, StagingName);
+            AtomicFile.CleanStaleTemps(full);
+            AtomicFile.CleanStaleTemps(inside);
+            bool exists = Directory.Exists(full);
+            var staging = AtomicFile.TempPathFor(exists ? inside : full);
+            try
+            {
+                Directory.CreateDirectory(staging);
+                var names = new List<string>();
+                for (int i = 0; i < values.Count; i++)
+                {
+                    var name = FileNameFor(fetchNames[i]) + ".npy";
+                    if (names.Contains(name, StringComparer.Ordinal)) continue;
+                    names.Add(name);
+                    File.WriteAllBytes(Path.Combine(staging, name), Npy.ToBytes(values[i]));
+                }
+                if (!exists)
+                {
+                    Directory.Move(staging, full);
+                    return 0;
+                }
+                MoveInto(staging, full, names);
+            }
+            finally
+            {
+                DeleteQuietly(staging);
+            }
+            return 0;
+        });
+    }
+
+    /// <summary>
+    /// Moves the staged files into the existing folder <paramref name="dir"/>; the files they
+    /// replace are kept in the staging folder until all are in, and put back if a move fails.
+    /// </summary>
+    private static void MoveInto(string staging, string dir, IReadOnlyList<string> names)
+    {
+        var backups = Path.Combine(staging, "replaced");
+        Directory.CreateDirectory(backups);
+        var done = new List<(string Target, string? Backup)>();
+        try
+        {
+            foreach (var name in names)
+            {
+                var target = Path.Combine(dir, name);
+                string? backup = null;
+                if (File.Exists(target))
+                {
+                    backup = Path.Combine(backups, name);
+                    File.Move(target, backup);
+                }
+                done.Add((target, backup));
+                File.Move(Path.Combine(staging, name), target);
+            }
+        }
+        catch
+        {
+            for (int i = done.Count - 1; i >= 0; i--)
+            {
+                var (target, backup) = done[i];
+                try
+                {
+                    if (File.Exists(target) && (backup is null || File.Exists(backup))) File.Delete(target);
+                    if (backup is not null && File.Exists(backup)) File.Move(backup, target);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // Best effort: the original error is the one reported.
+                }
+            }
+            throw;
+        }
+    }
+
+    private static void DeleteQuietly(string folder)
+    {
+        try
+        {
+            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Left for the next run's stale-folder cleanup.
         }
     }
 

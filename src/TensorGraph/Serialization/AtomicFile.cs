@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace TensorGraph.Serialization;
 
@@ -8,8 +10,24 @@ namespace TensorGraph.Serialization;
 /// which is then renamed over the destination. A failure while writing leaves the previous file
 /// untouched and deletes the temporary file.
 /// </summary>
-internal static class AtomicFile
+/// <remarks>
+/// Temporary names are <c>&lt;target&gt;.tmp-&lt;pid&gt;-&lt;16 hex digits&gt;</c>, so a writer that was
+/// killed before it could clean up is recognizable: every write first removes the temporary
+/// files of the same target whose process is gone (or that are older than
+/// <see cref="StaleAge"/>), never those of a live writer.
+/// </remarks>
+internal static partial class AtomicFile
 {
+    /// <summary>
+    /// A temporary file older than this is stale even when a process with its writer's id is
+    /// alive (the id may have been reused). Temporary names of earlier versions, which carry no
+    /// process id (<c>.tmp&lt;hex&gt;</c>, <c>.tempstate&lt;hex&gt;</c>), are removed only past this age.
+    /// </summary>
+    internal static readonly TimeSpan StaleAge = TimeSpan.FromHours(24);
+
+    [GeneratedRegex(@"^\.(?:tmp-(?<pid>[0-9]{1,10})-[0-9a-f]{16}|tmp[0-9a-f]{1,16}|tempstate[0-9a-f]{1,16})$", RegexOptions.CultureInvariant)]
+    private static partial Regex TempSuffix();
+
     private static readonly AsyncLocal<Action<string>?> Fault = new();
 
     /// <summary>
@@ -22,9 +40,104 @@ internal static class AtomicFile
         set => Fault.Value = value;
     }
 
-    /// <summary>A fresh temporary file name next to <paramref name="path"/> (same folder, so the rename stays on one volume).</summary>
+    /// <summary>
+    /// A fresh temporary name next to <paramref name="path"/> (same folder, so the rename stays on
+    /// one volume): <c>path.tmp-&lt;pid&gt;-&lt;16 hex digits&gt;</c>.
+    /// </summary>
     public static string TempPathFor(string path) =>
-        path + ".tmp" + Random.Shared.NextInt64().ToString("x", CultureInfo.InvariantCulture);
+        string.Create(CultureInfo.InvariantCulture, $"{path}.tmp-{Environment.ProcessId}-{Random.Shared.NextInt64():x16}");
+
+    /// <summary>
+    /// Removes the stale temporary files (or folders) of <paramref name="path"/> left in its folder
+    /// by writers that died before cleaning up. Returns how many were removed.
+    /// </summary>
+    public static int CleanStaleTemps(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var full = Path.GetFullPath(path).TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
+        var name = Path.GetFileName(full);
+        var dir = Path.GetDirectoryName(full);
+        if (dir is null || name.Length == 0) return 0;
+        return CleanStaleTemps(dir, name + ".t*", n => n.StartsWith(name, StringComparison.Ordinal) ? n[name.Length..] : null);
+    }
+
+    /// <summary>
+    /// Removes the stale temporary entries of <paramref name="directory"/> among those matching
+    /// <paramref name="searchPattern"/>: <paramref name="suffixOf"/> maps an entry name to the part
+    /// after its target's name (null when the entry belongs to no target of interest), and entries
+    /// whose suffix is a temporary suffix of a dead (or <see cref="StaleAge"/>-old) writer go.
+    /// Failures to list or delete are ignored: a stray temporary file is harmless.
+    /// </summary>
+    internal static int CleanStaleTemps(string directory, string searchPattern, Func<string, string?> suffixOf)
+    {
+        int removed = 0;
+        try
+        {
+            if (!Directory.Exists(directory)) return 0;
+            foreach (var entry in Directory.EnumerateFileSystemEntries(directory, searchPattern))
+            {
+                var suffix = suffixOf(Path.GetFileName(entry));
+                if (suffix is null) continue;
+                var m = TempSuffix().Match(suffix);
+                if (!m.Success || !IsStale(entry, m.Groups["pid"])) continue;
+                if (TryDeleteEntry(entry)) removed++;
+            }
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+        return removed;
+    }
+
+    private static bool IsStale(string entry, Group pid)
+    {
+        var written = Directory.Exists(entry) ? Directory.GetLastWriteTimeUtc(entry) : File.GetLastWriteTimeUtc(entry);
+        var age = DateTime.UtcNow - written;
+        if (age > StaleAge) return true;
+        if (!pid.Success || !int.TryParse(pid.Value, NumberStyles.None, CultureInfo.InvariantCulture, out int id)) return false;
+        return !IsProcessAlive(id);
+    }
+
+    /// <summary>True when a process with id <paramref name="pid"/> exists on this machine (the current one always does).</summary>
+    internal static bool IsProcessAlive(int pid)
+    {
+        if (pid == Environment.ProcessId) return true;
+        if (pid <= 0) return false;
+        try
+        {
+            using var p = Process.GetProcessById(pid);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    private static bool TryDeleteEntry(string entry)
+    {
+        try
+        {
+            if (Directory.Exists(entry)) Directory.Delete(entry, recursive: true);
+            else File.Delete(entry);
+            return true;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>Writes <paramref name="path"/> through <paramref name="write"/>, atomically.</summary>
     public static void Write(string path, Action<Stream> write)
@@ -35,6 +148,7 @@ internal static class AtomicFile
         var dir = Path.GetDirectoryName(Path.GetFullPath(path));
         if (dir is not null && !Directory.Exists(dir))
             throw new DirectoryNotFoundException($"Cannot write '{path}': the folder '{dir}' does not exist");
+        CleanStaleTemps(path);
         try
         {
             using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))

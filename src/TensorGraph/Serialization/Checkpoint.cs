@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
+using System.Text.RegularExpressions;
 using Google.Protobuf;
 using TensorGraph.Proto;
 
@@ -15,8 +16,14 @@ namespace TensorGraph.Serialization;
 public sealed record CheckpointTensorInfo(string Name, DType DType, Shape Shape, DataType ProtoDType);
 
 /// <summary>File naming of V2 checkpoints (TF's tensor_bundle naming.cc).</summary>
-public static class CheckpointFiles
+public static partial class CheckpointFiles
 {
+    [GeneratedRegex(@"^\.data-(?<shard>[0-9]{5})-of-(?<n>[0-9]{5})$", RegexOptions.CultureInvariant)]
+    private static partial Regex DataSuffix();
+
+    [GeneratedRegex(@"^.+?\.(?:index|data-[0-9]{5}-of-[0-9]{5})(?<temp>\.t[^.]*)$", RegexOptions.CultureInvariant)]
+    private static partial Regex CheckpointTemp();
+
     /// <summary><c>prefix.index</c>.</summary>
     public static string IndexFile(string prefix) => prefix + ".index";
 
@@ -40,6 +47,55 @@ public static class CheckpointFiles
     }
 
     private static void TryDelete(string f) => AtomicFile.TryDelete(f);
+
+    /// <summary>
+    /// The shard count declared by the index of the checkpoint at <paramref name="prefix"/>, or 0
+    /// when there is no readable index.
+    /// </summary>
+    internal static int ShardCount(string prefix)
+    {
+        var index = IndexFile(prefix);
+        if (!File.Exists(index)) return 0;
+        try
+        {
+            var entries = TableReader.ReadAll(index);
+            if (entries.Count == 0 || entries[0].Key.Length != 0) return 0;
+            return BundleHeaderProto.Parser.ParseFrom(entries[0].Value).NumShards;
+        }
+        catch (Exception e) when (e is TensorGraphException or IOException or UnauthorizedAccessException or InvalidProtocolBufferException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>
+    /// Removes the temporary checkpoint index and data files in the folder of
+    /// <paramref name="prefix"/> (of any prefix there: saves with a global step write a new prefix
+    /// each time) left by writers that died before finishing (see
+    /// <see cref="AtomicFile.CleanStaleTemps(string)"/>).
+    /// </summary>
+    internal static int CleanStaleTemps(string prefix)
+    {
+        var dir = Path.GetDirectoryName(Path.GetFullPath(prefix));
+        if (dir is null) return 0;
+        return AtomicFile.CleanStaleTemps(dir, "*.t*", n => CheckpointTemp().Match(n) is { Success: true } m ? m.Groups["temp"].Value : null);
+    }
+
+    /// <summary>Deletes the data files of <paramref name="prefix"/> whose shard count is not <paramref name="numShards"/>.</summary>
+    internal static void DeleteDataFilesExcept(string prefix, int numShards)
+    {
+        var full = Path.GetFullPath(prefix);
+        var dir = Path.GetDirectoryName(full)!;
+        var name = Path.GetFileName(full);
+        if (!Directory.Exists(dir)) return;
+        foreach (var f in Directory.EnumerateFiles(dir, name + ".data-*-of-*"))
+        {
+            var fileName = Path.GetFileName(f);
+            if (!fileName.StartsWith(name, StringComparison.Ordinal)) continue;
+            var m = DataSuffix().Match(fileName[name.Length..]);
+            if (m.Success && int.Parse(m.Groups["n"].Value, CultureInfo.InvariantCulture) != numShards) TryDelete(f);
+        }
+    }
 }
 
 /// <summary>
@@ -51,30 +107,93 @@ public sealed class CheckpointReader : IDisposable
 {
     private readonly Dictionary<string, BundleEntryProto> _entries = new(StringComparer.Ordinal);
     private readonly List<string> _names = [];
-    private readonly FileStream?[] _shards;
+    private FileStream?[] _shards = [];
 
-    /// <summary>Opens the checkpoint with prefix <paramref name="prefix"/> (e.g. <c>/tmp/model.ckpt-1000</c>).</summary>
+    /// <summary>Checkpoints with at most this many shards have their data files opened with the index.</summary>
+    private const int EagerShards = 64;
+
+    /// <summary>
+    /// Opens the checkpoint with prefix <paramref name="prefix"/> (e.g. <c>/tmp/model.ckpt-1000</c>).
+    /// The data files are opened right after the index, and the index is read again: when a
+    /// writer saving the same prefix replaced it in between, the data files opened may belong to
+    /// another checkpoint, so the new index is read instead. The reader thus holds one complete
+    /// checkpoint (writers never change a data file in place, and open files outlive their deletion).
+    /// </summary>
     public CheckpointReader(string prefix)
     {
         ArgumentNullException.ThrowIfNull(prefix);
         Prefix = prefix;
+        for (int attempt = 0; ; attempt++)
+        {
+            var (header, index) = Load(prefix);
+            Header = header;
+            if (_shards.Length > EagerShards) break;
+            OpenShards();
+            if (attempt == 8 || IndexIs(index)) break;
+            CloseShards();
+        }
+    }
+
+    /// <summary>True when <c>prefix.index</c> still holds <paramref name="index"/> (or can no longer be read).</summary>
+    private bool IndexIs(byte[] index)
+    {
+        try
+        {
+            return File.ReadAllBytes(CheckpointFiles.IndexFile(Prefix)).AsSpan().SequenceEqual(index);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return true;
+        }
+    }
+
+    /// <summary>Opens every data file that exists (up to <see cref="EagerShards"/> shards).</summary>
+    private void OpenShards()
+    {
+        for (int i = 0; i < _shards.Length; i++)
+        {
+            try
+            {
+                _shards[i] = new FileStream(CheckpointFiles.DataFile(Prefix, i, _shards.Length), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // A missing or unreadable data file is reported when a tensor in it is read, as for shards opened lazily.
+            }
+        }
+    }
+
+    private (BundleHeaderProto Header, byte[] Index) Load(string prefix)
+    {
+        _entries.Clear();
+        _names.Clear();
         var indexPath = CheckpointFiles.IndexFile(prefix);
         if (!File.Exists(indexPath))
-            throw new NotFoundException($"Unsuccessful TensorSliceReader constructor: failed to find any matching files for {prefix} ('{indexPath}' does not exist)");
-        var entries = TableReader.ReadAll(indexPath);
+            throw new NotFoundException($"Unsuccessful TensorSliceReader constructor: failed to find any matching files for {prefix} ('{indexPath}' does not exist)",
+                new FileNotFoundException($"Could not find file '{indexPath}'.", indexPath));
+        byte[] index;
+        try
+        {
+            index = File.ReadAllBytes(indexPath);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new NotFoundException($"Unsuccessful TensorSliceReader constructor: failed to find any matching files for {prefix} ('{indexPath}' does not exist)", e);
+        }
+        var entries = TableReader.ReadAll(index, indexPath);
         if (entries.Count == 0 || entries[0].Key.Length != 0)
             throw new DataLossException($"Checkpoint index '{indexPath}' has no header entry");
-        Header = Parse(BundleHeaderProto.Parser, entries[0].Value, indexPath, "header");
-        if (Header.Version is { } v)
+        var header = Parse(BundleHeaderProto.Parser, entries[0].Value, indexPath, "header");
+        if (header.Version is { } v)
         {
             if (v.MinConsumer > 1 || v.BadConsumers.Contains(1))
                 throw new InvalidArgumentException($"Checkpoint '{prefix}' needs a newer reader (min_consumer {v.MinConsumer})");
             if (v.Producer < 0) throw new DataLossException($"Checkpoint '{prefix}' has an invalid producer version {v.Producer}");
         }
-        if (Header.Endianness != BundleHeaderProto.Types.Endianness.Little)
+        if (header.Endianness != BundleHeaderProto.Types.Endianness.Little)
             throw new UnimplementedException($"Checkpoint '{prefix}' is big-endian; only little-endian bundles are supported");
-        if (Header.NumShards < 1 || Header.NumShards > 100000)
-            throw new DataLossException($"Checkpoint index '{indexPath}' declares {Header.NumShards} shards");
+        if (header.NumShards < 1 || header.NumShards > 100000)
+            throw new DataLossException($"Checkpoint index '{indexPath}' declares {header.NumShards} shards");
         for (int i = 1; i < entries.Count; i++)
         {
             var name = DecodeKey(entries[i].Key, indexPath);
@@ -82,7 +201,8 @@ public sealed class CheckpointReader : IDisposable
             _entries[name] = e;
             _names.Add(name);
         }
-        _shards = new FileStream?[Header.NumShards];
+        _shards = new FileStream?[header.NumShards];
+        return (header, index);
     }
 
     private static string DecodeKey(byte[] key, string file)
@@ -113,7 +233,7 @@ public sealed class CheckpointReader : IDisposable
     public string Prefix { get; }
 
     /// <summary>The bundle header (shard count, endianness, version).</summary>
-    public BundleHeaderProto Header { get; }
+    public BundleHeaderProto Header { get; private set; } = new();
 
     /// <summary>Stored tensor names in key order.</summary>
     public IReadOnlyList<string> TensorNames => _names;
@@ -270,7 +390,9 @@ public sealed class CheckpointReader : IDisposable
     }
 
     /// <summary>Closes the data files.</summary>
-    public void Dispose()
+    public void Dispose() => CloseShards();
+
+    private void CloseShards()
     {
         for (int i = 0; i < _shards.Length; i++)
         {
@@ -281,9 +403,15 @@ public sealed class CheckpointReader : IDisposable
 }
 
 /// <summary>
-/// Writes a TensorFlow V2 checkpoint (one shard, uncompressed index) readable by TensorFlow.
-/// Files are written under temporary names and renamed into place by <see cref="Finish"/>, so a
-/// failure before then leaves any previous checkpoint at the same prefix intact.
+/// Writes a TensorFlow V2 checkpoint (uncompressed index, all tensors in shard 0) readable by
+/// TensorFlow. Replacing a checkpoint is atomic: readers open <c>prefix.index</c> and then the data
+/// files its header's shard count names, so the new data goes to files the current index does not
+/// name — one shard (<c>prefix.data-00000-of-00001</c>), or two (the second empty) when the
+/// current checkpoint has one — and the index is renamed over the old one last. At every instant
+/// the index and the data it names are the complete old checkpoint or the complete new one; the
+/// old data files are deleted after the switch. Temporary files are named after their target
+/// with the writer's process id (<see cref="AtomicFile.TempPathFor"/>), and a new writer first
+/// removes those of dead writers.
 /// </summary>
 public sealed class CheckpointWriter : IDisposable
 {
@@ -295,7 +423,11 @@ public sealed class CheckpointWriter : IDisposable
     [ThreadStatic]
     private static Action<string>? _faultInjection;
 
-    /// <summary>Test hook (per thread): called with a stage name ("data", "index", "rename") before each step of <see cref="Finish"/>.</summary>
+    /// <summary>
+    /// Test hook (per thread): called with a stage name before each step of <see cref="Finish"/>:
+    /// "data" (flush the data), "index" (write the temporary index), "rename" (move the data files
+    /// into place), "commit" (rename the index over the old one), "cleanup" (delete the old data).
+    /// </summary>
     internal static Action<string>? FaultInjection
     {
         get => _faultInjection;
@@ -309,7 +441,8 @@ public sealed class CheckpointWriter : IDisposable
         Prefix = prefix;
         var dir = Path.GetDirectoryName(Path.GetFullPath(prefix));
         if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
-        _dataTemp = CheckpointFiles.DataFile(prefix, 0, 1) + ".tempstate" + Random.Shared.NextInt64().ToString("x", CultureInfo.InvariantCulture);
+        CheckpointFiles.CleanStaleTemps(prefix);
+        _dataTemp = AtomicFile.TempPathFor(CheckpointFiles.DataFile(prefix, 0, 1));
         _data = new FileStream(_dataTemp, FileMode.CreateNew, FileAccess.Write);
     }
 
@@ -364,12 +497,18 @@ public sealed class CheckpointWriter : IDisposable
         _entries[key] = (name, entry);
     }
 
-    /// <summary>Writes the index and moves both files into place.</summary>
+    /// <summary>
+    /// Writes the index and switches the prefix to the new checkpoint (see the class remarks).
+    /// A failure before the index is renamed leaves the previous checkpoint in force.
+    /// </summary>
     public void Finish()
     {
         if (_done) throw new FailedPreconditionException("The checkpoint writer has already finished");
         _done = true;
-        string indexTemp = CheckpointFiles.IndexFile(Prefix) + ".tempstate" + Random.Shared.NextInt64().ToString("x", CultureInfo.InvariantCulture);
+        int numShards = CheckpointFiles.ShardCount(Prefix) == 1 ? 2 : 1;
+        var indexPath = CheckpointFiles.IndexFile(Prefix);
+        string indexTemp = AtomicFile.TempPathFor(indexPath);
+        string? emptyTemp = null;
         try
         {
             FaultInjection?.Invoke("data");
@@ -378,17 +517,28 @@ public sealed class CheckpointWriter : IDisposable
             FaultInjection?.Invoke("index");
             using (var fs = new FileStream(indexTemp, FileMode.CreateNew, FileAccess.Write))
             {
-                WriteIndex(fs, _entries.Select(kv => (kv.Key, kv.Value.Entry)), 1);
+                WriteIndex(fs, _entries.Select(kv => (kv.Key, kv.Value.Entry)), numShards);
                 fs.Flush(true);
             }
             FaultInjection?.Invoke("rename");
-            File.Move(_dataTemp, CheckpointFiles.DataFile(Prefix, 0, 1), overwrite: true);
-            File.Move(indexTemp, CheckpointFiles.IndexFile(Prefix), overwrite: true);
+            File.Move(_dataTemp, CheckpointFiles.DataFile(Prefix, 0, numShards), overwrite: true);
+            for (int shard = 1; shard < numShards; shard++)
+            {
+                var target = CheckpointFiles.DataFile(Prefix, shard, numShards);
+                emptyTemp = AtomicFile.TempPathFor(target);
+                using (var fs = new FileStream(emptyTemp, FileMode.CreateNew, FileAccess.Write)) fs.Flush(true);
+                File.Move(emptyTemp, target, overwrite: true);
+            }
+            FaultInjection?.Invoke("commit");
+            File.Move(indexTemp, indexPath, overwrite: true);
+            FaultInjection?.Invoke("cleanup");
+            CheckpointFiles.DeleteDataFilesExcept(Prefix, numShards);
         }
         catch
         {
             TryDelete(_dataTemp);
             TryDelete(indexTemp);
+            if (emptyTemp is not null) TryDelete(emptyTemp);
             throw;
         }
     }
@@ -425,11 +575,17 @@ public sealed class CheckpointWriter : IDisposable
 /// <summary>TF's <c>MergeBundles</c>: combines several checkpoints into one multi-shard checkpoint.</summary>
 public static class CheckpointMerger
 {
+    private static void TryDelete(string f) => AtomicFile.TryDelete(f);
+
     /// <summary>
     /// Merges the checkpoints at <paramref name="sources"/> into <paramref name="destination"/>:
     /// data files are renamed to <c>destination.data-i-of-N</c>, one merged index is written and
     /// the source index files are deleted (and their directories, when empty and
-    /// <paramref name="deleteOldDirs"/> is set). Duplicate tensor names are an error.
+    /// <paramref name="deleteOldDirs"/> is set). Duplicate tensor names are an error. When
+    /// <paramref name="destination"/> already holds a checkpoint with N shards, the merged one
+    /// gets an extra empty shard (N + 1), so its data files never replace those the current index
+    /// names and the index rename switches from the whole old checkpoint to the whole new one,
+    /// as <see cref="CheckpointWriter"/> does; the old data files are deleted afterwards.
     /// </summary>
     public static void Merge(IReadOnlyList<string> sources, string destination, bool deleteOldDirs = true)
     {
@@ -454,24 +610,38 @@ public static class CheckpointMerger
         }
         var dir = Path.GetDirectoryName(Path.GetFullPath(destination));
         if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
+        var destFull = Path.GetFullPath(destination);
+        bool inPlace = sources.Any(src => string.Equals(Path.GetFullPath(src), destFull, StringComparison.Ordinal));
+        int numShards = !inPlace && CheckpointFiles.ShardCount(destination) == total ? total + 1 : total;
+        CheckpointFiles.CleanStaleTemps(destination);
         int shard = 0;
         for (int s = 0; s < sources.Count; s++)
         {
             for (int k = 0; k < shardCounts[s]; k++, shard++)
             {
                 var from = CheckpointFiles.DataFile(sources[s], k, shardCounts[s]);
-                var to = CheckpointFiles.DataFile(destination, shard, total);
+                var to = CheckpointFiles.DataFile(destination, shard, numShards);
                 if (!File.Exists(from)) throw new NotFoundException($"Checkpoint data file '{from}' does not exist");
                 if (!string.Equals(Path.GetFullPath(from), Path.GetFullPath(to), StringComparison.Ordinal)) File.Move(from, to, overwrite: true);
             }
         }
-        var indexTemp = CheckpointFiles.IndexFile(destination) + ".tempstate" + Random.Shared.NextInt64().ToString("x", CultureInfo.InvariantCulture);
-        using (var fs = new FileStream(indexTemp, FileMode.CreateNew, FileAccess.Write))
+        for (; shard < numShards; shard++) AtomicFile.WriteAllBytes(CheckpointFiles.DataFile(destination, shard, numShards), []);
+        var indexTemp = AtomicFile.TempPathFor(CheckpointFiles.IndexFile(destination));
+        try
         {
-            CheckpointWriter.WriteIndex(fs, merged.Select(kv => (kv.Key, kv.Value)), total);
-            fs.Flush(true);
+            using (var fs = new FileStream(indexTemp, FileMode.CreateNew, FileAccess.Write))
+            {
+                CheckpointWriter.WriteIndex(fs, merged.Select(kv => (kv.Key, kv.Value)), numShards);
+                fs.Flush(true);
+            }
+            File.Move(indexTemp, CheckpointFiles.IndexFile(destination), overwrite: true);
         }
-        File.Move(indexTemp, CheckpointFiles.IndexFile(destination), overwrite: true);
+        catch
+        {
+            TryDelete(indexTemp);
+            throw;
+        }
+        CheckpointFiles.DeleteDataFilesExcept(destination, numShards);
         var destIndex = Path.GetFullPath(CheckpointFiles.IndexFile(destination));
         foreach (var src in sources)
         {

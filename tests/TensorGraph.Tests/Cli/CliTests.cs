@@ -236,7 +236,7 @@ public class CliTests
     public void UsageErrorsFailWithoutRunning()
     {
         var r = Run("freeze", Fx("tensorflow.cr_examples/graph.pb"), Path.Combine(_tmp, "f.pb"));
-        Assert.That(r.Code, Is.Not.EqualTo(0));
+        Assert.That(r.Code, Is.EqualTo(1));
         Assert.That(r.Err, Does.Contain("--outputs"));
         Assert.That(File.Exists(Path.Combine(_tmp, "f.pb")), Is.False);
         AssertOneLineError(Run("run", Fx("tensorflow.cr_examples/graph.pb")), "--fetch");
@@ -305,14 +305,203 @@ public class CliTests
 
     // ------------------------------------------------------------------ error categories
 
+    private string CollidingGraph()
+    {
+        var g = new Graph();
+        g.Constant(Tensor.Create(new[] { 1f, 2f }, 2), name: "a/b");
+        g.Constant(Tensor.Create(new[] { 3f }, 1), name: "a_b");
+        g.Constant(Tensor.Create(new[] { 4, 5 }, 2), name: "a");
+        g.Constant(Tensor.Create(new[] { 6 }, 1), name: "a_0");
+        var path = Path.Combine(_tmp, "colliding.pb");
+        g.Save(path);
+        return path;
+    }
+
+    private string[] Entries(string dir) =>
+        Directory.GetFileSystemEntries(dir).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray()!;
+
     [Test]
-    public void TypedErrorsAreOneLineWithExitCode1()
+    public void RunOutRejectsFetchesWhoseFileNamesCollide()
+    {
+        var graph = CollidingGraph();
+        var outDir = Path.Combine(_tmp, "out");
+        var r = Run("run", graph, "--fetch", "a/b:0", "--fetch", "a_b:0", "--out", outDir);
+        AssertOneLineError(r, "--fetch a/b:0 and --fetch a_b:0");
+        Assert.That(r.Code, Is.EqualTo(1));
+        Assert.That(r.Err, Does.Contain("a_b_0.npy"));
+        Assert.That(r.Out, Is.Empty, "nothing ran");
+        Assert.That(Directory.Exists(outDir), Is.False);
+
+        // The names are reported as typed: 'a_b' (a_b:0) and 'a/b' (a/b:0) both make a_b_0.npy.
+        r = Run("run", graph, "--fetch", "a", "--fetch", "a_b", "--fetch", "a/b", "--out", outDir);
+        AssertOneLineError(r, "--fetch a_b and --fetch a/b");
+        Assert.That(Directory.Exists(outDir), Is.False);
+
+        // Without --out nothing is written, so nothing collides; the same tensor twice is one file.
+        Assert.That(Run("run", graph, "--fetch", "a/b:0", "--fetch", "a_b:0").Code, Is.EqualTo(0));
+        r = Run("run", graph, "--fetch", "a", "--fetch", "a:0", "--fetch", "a_0", "--out", outDir);
+        Assert.That(r.Code, Is.EqualTo(0), r.Err);
+        Assert.That(Entries(outDir), Is.EqualTo(new[] { "a_0.npy", "a_0_0.npy" }));
+        Assert.That(Npy.Read(Path.Combine(outDir, "a_0.npy")).ToArray<int>(), Is.EqualTo(new[] { 4, 5 }));
+        Assert.That(Npy.Read(Path.Combine(outDir, "a_0_0.npy")).ToArray<int>(), Is.EqualTo(new[] { 6 }));
+    }
+
+    [Test]
+    public void RunOutWritesAllOrNothing()
+    {
+        var parent = Path.Combine(_tmp, "results");
+        Directory.CreateDirectory(parent);
+        var outDir = Path.Combine(parent, "out");
+
+        // A run that fails creates no folder and leaves nothing behind.
+        var r = Run("run", Fx(HalfPlusTwo), "--feed", "x=[1,2]", "--fetch", "y", "--fetch", "x", "--out", outDir);
+        Assert.That(r.Code, Is.EqualTo(2), r.Err);
+        Assert.That(Entries(parent), Is.Empty);
+
+        // A new folder appears whole.
+        r = Run("run", Fx(HalfPlusTwo), "--feed", "x=[[1],[2]]", "--fetch", "y", "--fetch", "x", "--out", outDir);
+        Assert.That(r.Code, Is.EqualTo(0), r.Err);
+        Assert.That(Entries(parent), Is.EqualTo(new[] { "out" }));
+        Assert.That(Entries(outDir), Is.EqualTo(new[] { "x_0.npy", "y_0.npy" }));
+        var oldY = File.ReadAllBytes(Path.Combine(outDir, "y_0.npy"));
+
+        // Into an existing folder: the second file cannot be written (a folder has its name), so
+        // the first one, already moved in, is put back as it was.
+        File.Delete(Path.Combine(outDir, "x_0.npy"));
+        Directory.CreateDirectory(Path.Combine(outDir, "x_0.npy"));
+        File.WriteAllText(Path.Combine(outDir, "keep.txt"), "mine");
+        r = Run("run", Fx(HalfPlusTwo), "--feed", "x=[[7]]", "--fetch", "y", "--fetch", "x", "--out", outDir);
+        AssertOneLineError(r, "x_0.npy");
+        Assert.That(r.Code, Is.EqualTo(3));
+        Assert.That(File.ReadAllBytes(Path.Combine(outDir, "y_0.npy")), Is.EqualTo(oldY), "the replaced file is restored");
+        Assert.That(Entries(outDir), Is.EqualTo(new[] { "keep.txt", "x_0.npy", "y_0.npy" }));
+        Assert.That(Entries(parent), Is.EqualTo(new[] { "out" }), "no staging folder is left");
+
+        // Once the obstacle is gone the same run replaces both files and keeps the others.
+        Directory.Delete(Path.Combine(outDir, "x_0.npy"));
+        r = Run("run", Fx(HalfPlusTwo), "--feed", "x=[[7]]", "--fetch", "y", "--fetch", "x", "--out", outDir);
+        Assert.That(r.Code, Is.EqualTo(0), r.Err);
+        Assert.That(Npy.Read(Path.Combine(outDir, "y_0.npy")).ToArray<float>(), Is.EqualTo(new[] { 5.5f }));
+        Assert.That(Npy.Read(Path.Combine(outDir, "x_0.npy")).ToArray<float>(), Is.EqualTo(new[] { 7f }));
+        Assert.That(Entries(outDir), Is.EqualTo(new[] { "keep.txt", "x_0.npy", "y_0.npy" }));
+        Assert.That(Entries(parent), Is.EqualTo(new[] { "out" }));
+    }
+
+    [Test]
+    public void RunOutRemovesStagingFoldersOfKilledRuns()
+    {
+        int dead = Serialization.AtomicWriteTests.DeadProcessId();
+        var outDir = Path.Combine(_tmp, "out");
+        var stale = $"{outDir}.tmp-{dead}-0123456789abcdef";
+        var live = $"{outDir}.tmp-{Environment.ProcessId}-fedcba9876543210";
+        Directory.CreateDirectory(stale);
+        File.WriteAllText(Path.Combine(stale, "y_0.npy"), "partial");
+        Directory.CreateDirectory(live);
+        var r = Run("run", Fx(HalfPlusTwo), "--feed", "x=[[1]]", "--fetch", "y", "--out", outDir);
+        Assert.That(r.Code, Is.EqualTo(0), r.Err);
+        Assert.That(Directory.Exists(stale), Is.False, "a dead run's staging folder is removed");
+        Assert.That(Directory.Exists(live), Is.True, "a live run's staging folder is kept");
+        Assert.That(Entries(outDir), Is.EqualTo(new[] { "y_0.npy" }));
+
+        // Into an existing folder the staging folder is inside it.
+        var staleInside = Path.Combine(outDir, $".tensorgraph-out.tmp-{dead}-00000000000000ab");
+        Directory.CreateDirectory(staleInside);
+        r = Run("run", Fx(HalfPlusTwo), "--feed", "x=[[3]]", "--fetch", "y", "--out", outDir);
+        Assert.That(r.Code, Is.EqualTo(0), r.Err);
+        Assert.That(Entries(outDir), Is.EqualTo(new[] { "y_0.npy" }));
+        Assert.That(Npy.Read(Path.Combine(outDir, "y_0.npy")).ToArray<float>(), Is.EqualTo(new[] { 3.5f }));
+    }
+
+    [Test]
+    public void TypedErrorsAreOneLineWithExitCode2()
     {
         // A feed of the wrong shape fails in the session with an InvalidArgumentException.
         var r = Run("run", Fx(HalfPlusTwo), "--feed", "x=[1,2]", "--fetch", "y");
         AssertOneLineError(r, "x");
+        Assert.That(r.Code, Is.EqualTo(2));
+        Assert.That(r.Err, Does.StartWith("tensorgraph: error: invalid input: "));
+    }
+
+    [Test]
+    public void TheSameKindOfErrorHasTheSameCodeAtLoadAndAtRun()
+    {
+        // Invalid input: a junk graph (load), a feed the model rejects (run).
+        var load = Run("run", Fx("tensorflow.cr_examples/graph2.pb"), "--fetch", "c");
+        var run = Run("run", Fx(HalfPlusTwo), "--feed", "x=[1,2]", "--fetch", "y");
+        Assert.That((load.Code, run.Code), Is.EqualTo((2, 2)), load.Err + run.Err);
+        Assert.That(load.Err, Does.StartWith("tensorgraph: error: invalid input: "));
+        // I/O: a missing model (load), a missing @file feed, an unwritable --out (after the run).
+        var missingModel = Run("run", Path.Combine(_tmp, "missing.pb"), "--fetch", "c");
+        var missingFeed = Run("run", Fx(HalfPlusTwo), "--feed", "x=@" + Path.Combine(_tmp, "missing.npy"), "--fetch", "y");
+        var file = Path.Combine(_tmp, "a-file");
+        File.WriteAllText(file, "x");
+        var badOut = Run("run", Fx(HalfPlusTwo), "--feed", "x=[[1]]", "--fetch", "y", "--out", file);
+        var missingCkpt = Run("run", Fx(HalfPlusTwo), "--checkpoint", Path.Combine(_tmp, "nockpt"), "--feed", "x=[[1]]", "--fetch", "y");
+        foreach (var r in new[] { missingModel, missingFeed, badOut, missingCkpt })
+        {
+            Assert.That(r.Code, Is.EqualTo(3), r.Err);
+            Assert.That(r.Err, Does.StartWith("tensorgraph: error: I/O: "));
+            Assert.That(r.Err.TrimEnd().Split('\n'), Has.Length.EqualTo(1));
+        }
+        // A corrupt checkpoint index is invalid input, whether listed or restored.
+        var truncIndex = Path.Combine(_tmp, "ck.index");
+        File.WriteAllBytes(truncIndex, File.ReadAllBytes(Fx(HalfPlusTwo + "/variables/variables.index"))[..20]);
+        Assert.That(Run("ckpt", Path.Combine(_tmp, "ck")).Code, Is.EqualTo(2));
+        Assert.That(Run("run", Fx(HalfPlusTwo), "--checkpoint", Path.Combine(_tmp, "ck"), "--feed", "x=[[1]]", "--fetch", "y").Code, Is.EqualTo(2));
+    }
+
+    [TestCase(new[] { "run" }, "MODEL")]
+    [TestCase(new[] { "run", "m.pb", "--bogus" }, "--bogus")]
+    [TestCase(new[] { "frobnicate" }, "frobnicate")]
+    [TestCase(new string[0], "command")]
+    [TestCase(new[] { "run", "m.pb", "--fetch" }, "--fetch")]
+    [TestCase(new[] { "freeze", "m.pb", "out.pb" }, "--outputs")]
+    [TestCase(new[] { "inspect", "a.pb", "b.pb" }, "b.pb")]
+    public void ParserUsageErrorsAreOneLineWithExitCode1(string[] args, string mentions)
+    {
+        var r = Run(args);
+        AssertOneLineError(r, mentions);
         Assert.That(r.Code, Is.EqualTo(1));
-        Assert.That(r.Err, Does.Not.Contain("internal error"));
+        Assert.That(r.Err, Does.StartWith("tensorgraph: error: usage: ").And.Contain("--help"));
+        Assert.That(r.Out, Is.Empty, "no help text is printed on stdout for a usage error");
+    }
+
+    [Test]
+    public void CliUsageErrorsHaveExitCode1()
+    {
+        var graph = Fx("tensorflow.cr_examples/graph.pb");
+        foreach (var args in new[] { new[] { "run", graph }, ["run", graph, "--feed", "novalue", "--fetch", "c"], ["run", graph, "--signature", "s", "--fetch", "c"] })
+        {
+            var r = Run(args);
+            Assert.That(r.Code, Is.EqualTo(1), r.Err);
+            Assert.That(r.Err, Does.StartWith("tensorgraph: error: usage: "));
+        }
+    }
+
+    [Test]
+    public void HelpDocumentsTheExitCodes()
+    {
+        foreach (var args in new[] { new[] { "--help" }, ["run", "--help"] })
+        {
+            var r = Run(args);
+            Assert.That(r.Code, Is.EqualTo(0), r.Err);
+            Assert.That(r.Out, Does.Contain("Exit codes:").And.Contain("70  internal error").And.Contain("3   I/O error"));
+            Assert.That(r.Out, Does.Contain("tensorgraph: error: <category>: <message>"));
+        }
+        Assert.That(Run("run", "--help").Out, Does.Contain("--fetch"));
+    }
+
+    [Test]
+    public void ResourceExhaustionHasExitCode4()
+    {
+        var e = new StringWriter();
+        Assert.That(CliApp.Guard(false, e, () => throw new ResourceExhaustedException("OOM when allocating tensor with shape [1000000000]")), Is.EqualTo(4));
+        Assert.That(e.ToString().TrimEnd(), Is.EqualTo("tensorgraph: error: resource exhausted: OOM when allocating tensor with shape [1000000000]"));
+        e = new StringWriter();
+        Assert.That(CliApp.Guard(false, e, () => throw new OutOfMemoryException("Array dimensions exceeded supported range.")), Is.EqualTo(4));
+        Assert.That(e.ToString(), Does.StartWith("tensorgraph: error: resource exhausted: "));
+        // Wrapped while loading a file, it keeps its kind.
+        Assert.That(CliApp.Guard(false, new StringWriter(), () => Models.Read<int>("big.pb", () => throw new ResourceExhaustedException("too big"))), Is.EqualTo(4));
     }
 
     [Test]
@@ -332,12 +521,12 @@ public class CliTests
         // A missing @file feed.
         var npy = Path.Combine(_tmp, "missing.npy");
         AssertOneLineError(Run("run", Fx(HalfPlusTwo), "--feed", "x=@" + npy, "--fetch", "y"), npy);
-        // IO errors that reach the top level unwrapped are still one line, exit code 1.
+        // IO errors that reach the top level unwrapped are still one line, exit code 3.
         var e = new StringWriter();
-        Assert.That(CliApp.Guard(false, e, () => throw new FileNotFoundException($"Could not find file '{npy}'.", npy)), Is.EqualTo(1));
-        Assert.That(e.ToString().TrimEnd(), Is.EqualTo($"tensorgraph: error: Could not find file '{npy}'."));
+        Assert.That(CliApp.Guard(false, e, () => throw new FileNotFoundException($"Could not find file '{npy}'.", npy)), Is.EqualTo(3));
+        Assert.That(e.ToString().TrimEnd(), Is.EqualTo($"tensorgraph: error: I/O: Could not find file '{npy}'."));
         e = new StringWriter();
-        Assert.That(CliApp.Guard(false, e, () => throw new UnauthorizedAccessException($"Access to the path '{npy}' is denied.")), Is.EqualTo(1));
+        Assert.That(CliApp.Guard(false, e, () => throw new UnauthorizedAccessException($"Access to the path '{npy}' is denied.")), Is.EqualTo(3));
         Assert.That(e.ToString(), Does.Contain(npy).And.Not.Contain("internal error"));
     }
 
@@ -374,7 +563,7 @@ public class CliTests
     {
         var e = new StringWriter();
         int code = CliApp.Guard(false, e, () => throw bug);
-        Assert.That(code, Is.Not.EqualTo(0).And.Not.EqualTo(1).And.Not.EqualTo(2));
+        Assert.That(code, Is.EqualTo(70));
         Assert.That(e.ToString().TrimEnd(), Is.EqualTo($"tensorgraph: error: internal error: {bug.GetType().FullName}: {bug.Message}"));
 
         e = new StringWriter();

@@ -120,6 +120,54 @@ public class AtomicWriteTests
         Assert.That(Files(), Is.Empty);
     }
 
+    /// <summary>The id of a process that has exited (started and waited for here).</summary>
+    internal static int DeadProcessId()
+    {
+        var psi = OperatingSystem.IsWindows()
+            ? new System.Diagnostics.ProcessStartInfo("cmd.exe", "/c exit 0")
+            : new System.Diagnostics.ProcessStartInfo("true");
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        p.WaitForExit();
+        int id = p.Id;
+        Assert.That(AtomicFile.IsProcessAlive(id), Is.False, "the process has exited");
+        return id;
+    }
+
+    [Test]
+    public void TempNamesCarryTheWriterProcessId()
+    {
+        var path = Path.Combine(_dir, "g.pb");
+        Assert.That(Path.GetFileName(AtomicFile.TempPathFor(path)), Does.Match($@"^g\.pb\.tmp-{Environment.ProcessId}-[0-9a-f]{{16}}$"));
+        string? seen = null;
+        AtomicFile.FaultInjection = t => seen = t;
+        ProtoFiles.Write(path, SmallGraph("a"));
+        Assert.That(Path.GetFileName(seen), Does.StartWith($"g.pb.tmp-{Environment.ProcessId}-"));
+    }
+
+    [Test]
+    public void WriteRemovesStaleTempsOfDeadWritersOnly()
+    {
+        var path = Path.Combine(_dir, "model.pb");
+        int dead = DeadProcessId();
+        var deadTemp = $"{path}.tmp-{dead}-00000000000000aa";
+        var liveTemp = $"{path}.tmp-{Environment.ProcessId}-00000000000000bb";
+        var oldLegacy = $"{path}.tmp1f2e3d";
+        var freshLegacy = $"{path}.tmp4c5b6a";
+        var oldLive = $"{path}.tmp-{Environment.ProcessId}-00000000000000cc";
+        var otherTarget = Path.Combine(_dir, "other.pb") + $".tmp-{dead}-00000000000000dd";
+        var lookalike = $"{path}.tmp-{dead}-notatemp";
+        foreach (var f in new[] { deadTemp, liveTemp, oldLegacy, freshLegacy, oldLive, otherTarget, lookalike }) File.WriteAllText(f, "partial");
+        var old = DateTime.UtcNow - AtomicFile.StaleAge - TimeSpan.FromHours(1);
+        File.SetLastWriteTimeUtc(oldLegacy, old);
+        File.SetLastWriteTimeUtc(oldLive, old);
+
+        ProtoFiles.Write(path, SmallGraph("a"));
+        Assert.That(Files(), Is.EqualTo(new[]
+        {
+            "model.pb", Path.GetFileName(freshLegacy), Path.GetFileName(lookalike), Path.GetFileName(liveTemp), "other.pb" + $".tmp-{dead}-00000000000000dd",
+        }.Order(StringComparer.Ordinal).ToArray()));
+    }
+
     /// <summary>A message that writes part of its encoding (flushed to the file) and then fails.</summary>
     private sealed class FailingMessage : IMessage
     {

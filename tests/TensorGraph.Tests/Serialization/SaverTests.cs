@@ -77,7 +77,7 @@ public class SaverTests
             Assert.That(saver.LastCheckpoints, Is.EqualTo(new[] { dir["model-3"], dir["model-4"] }));
             Assert.That(File.ReadAllText(dir["checkpoint"]), Is.EqualTo(
                 "model_checkpoint_path: \"model-4\"\nall_model_checkpoint_paths: \"model-3\"\nall_model_checkpoint_paths: \"model-4\"\n"));
-            Assert.That(Directory.GetFiles(dir.Path, "*tempstate*"), Is.Empty);
+            Assert.That(Directory.GetFiles(dir.Path, "*.tmp-*"), Is.Empty);
         });
     }
 
@@ -178,7 +178,7 @@ public class SaverTests
         {
             CheckpointWriter.FaultInjection = null;
         }
-        Assert.That(Directory.GetFiles(dir.Path, "*tempstate*"), Is.Empty, "temporary files are removed");
+        Assert.That(Directory.GetFiles(dir.Path, "*.tmp-*"), Is.Empty, "temporary files are removed");
         var m2 = new Model();
         m2.Session.Run(m2.G.Assign(m2.W, m2.G.Constant(new float[,] { { 0, 0, 0 }, { 0, 0, 0 } })).Op);
         new Saver(m2.G).Restore(m2.Session, path);
