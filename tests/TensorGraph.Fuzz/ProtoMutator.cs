@@ -28,6 +28,7 @@ internal static class ProtoMutator
         {
             var graph = FindGraphDef(message, rng);
             if (graph is not null && graph.Node.Count > 0 && rng.OneIn(3)) MutateGraph(graph, rng, pool);
+            else if (graph is not null && graph.Node.Count > 0 && rng.OneIn(2)) MutateValues(graph, rng);
             else MutateField(message, rng, pool);
         }
     }
@@ -92,6 +93,81 @@ internal static class ProtoMutator
                 }
         }
         _ = pool;
+    }
+
+    // Targeted: the values build-time inference reads — integer constants (shapes, axes,
+    // multiples, paddings), shape attrs (placeholders), dtype attrs and list attrs (ksize, strides).
+    private static void MutateValues(GraphDef g, Rng rng)
+    {
+        var node = rng.Pick(g.Node);
+        if (node.Attr.Count == 0) return;
+        var kv = node.Attr.ElementAt(rng.Next(node.Attr.Count));
+        var v = kv.Value;
+        long Dim() => rng.Next(4) switch
+        {
+            0 => ByteMutator.Interesting(rng),
+            1 => rng.Range(-3, 3),
+            _ => rng.Range(-1, 8),
+        };
+        switch (v.ValueCase)
+        {
+            case AttrValue.ValueOneofCase.Tensor:
+                {
+                    var t = v.Tensor;
+                    if (rng.OneIn(4) && t.TensorShape is { } ts)
+                    {
+                        if (ts.Dim.Count > 0 && rng.OneIn(2)) ts.Dim[rng.Next(ts.Dim.Count)].Size = Dim();
+                        else ts.Dim.Add(new TensorShapeProto.Types.Dim { Size = Dim() });
+                        break;
+                    }
+                    // Decode int32/int64 contents into the *_val lists, change one value, keep the rest.
+                    if (t.Dtype == DataType.DtInt32)
+                    {
+                        if (t.TensorContent.Length > 0)
+                        {
+                            var ints = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(t.TensorContent.Span).ToArray();
+                            t.TensorContent = ByteString.Empty;
+                            t.IntVal.AddRange(ints);
+                        }
+                        if (t.IntVal.Count == 0) t.IntVal.Add(0);
+                        t.IntVal[rng.Next(t.IntVal.Count)] = unchecked((int)Dim());
+                    }
+                    else if (t.Dtype == DataType.DtInt64)
+                    {
+                        if (t.TensorContent.Length > 0)
+                        {
+                            var longs = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, long>(t.TensorContent.Span).ToArray();
+                            t.TensorContent = ByteString.Empty;
+                            t.Int64Val.AddRange(longs);
+                        }
+                        if (t.Int64Val.Count == 0) t.Int64Val.Add(0);
+                        t.Int64Val[rng.Next(t.Int64Val.Count)] = Dim();
+                    }
+                    else
+                    {
+                        t.Dtype = rng.Pick([DataType.DtInt32, DataType.DtInt64, DataType.DtFloat, DataType.DtString, DataType.DtBool, (DataType)rng.Range(0, 30)]);
+                    }
+                    break;
+                }
+            case AttrValue.ValueOneofCase.Shape:
+                {
+                    var sh = v.Shape;
+                    if (rng.OneIn(6)) sh.UnknownRank = !sh.UnknownRank;
+                    else if (sh.Dim.Count > 0 && !rng.OneIn(3)) sh.Dim[rng.Next(sh.Dim.Count)].Size = Dim();
+                    else sh.Dim.Add(new TensorShapeProto.Types.Dim { Size = Dim() });
+                    break;
+                }
+            case AttrValue.ValueOneofCase.Type:
+                v.Type = rng.Pick([DataType.DtInt32, DataType.DtInt64, DataType.DtFloat, DataType.DtDouble, DataType.DtString, DataType.DtBool, DataType.DtUint8, DataType.DtResource, (DataType)rng.Range(0, 30), (DataType)(rng.Range(1, 30) + 100)]);
+                break;
+            case AttrValue.ValueOneofCase.I:
+                v.I = Dim();
+                break;
+            case AttrValue.ValueOneofCase.List:
+                if (v.List.I.Count > 0) v.List.I[rng.Next(v.List.I.Count)] = Dim();
+                else if (rng.OneIn(2)) v.List.I.Add(Dim());
+                break;
+        }
     }
 
     private static void CollectStrings(IMessage m, List<string> pool, int depth)

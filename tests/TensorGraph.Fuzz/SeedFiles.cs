@@ -33,7 +33,34 @@ internal static class SeedFiles
         misc.Concat([m, m], 0, name: "concat");
         misc.Constant(new double[] { 1.5, double.NaN, -0.0 }, name: "d");
         misc.Constant(new bool[] { true, false }, name: "bools");
-        return [dense, cond, loop, misc];
+        // Ops whose build-time inference reads constant inputs (shapes, axes, multiples, paddings):
+        // the targeted mutations give those constants interesting values.
+        var shapes = new Graph();
+        var a = shapes.Placeholder(DType.Float32, new Shape(2, 3, 4), name: "a");
+        var u = shapes.Placeholder(DType.Float32, Shape.Unknown, name: "u");
+        shapes.Fill(shapes.Constant(new[] { 2, 3 }), shapes.Constant(1f), name: "fill");
+        shapes.Reshape(a, shapes.Constant(new[] { 6, -1 }), name: "reshape");
+        shapes.Tile(a, shapes.Constant(new[] { 1, 2, 1 }), name: "tile");
+        shapes.Tile(u, shapes.Constant(new[] { 1, 2 }), name: "tile_u");
+        shapes.Transpose(a, shapes.Constant(new[] { 2, 0, 1 }), name: "transpose");
+        shapes.Slice(a, shapes.Constant(new[] { 0, 1, 0 }), shapes.Constant(new[] { 1, -1, 2 }), name: "slice");
+        shapes.Pad(a, shapes.Constant(new int[,] { { 0, 1 }, { 1, 0 }, { 0, 0 } }), name: "pad");
+        shapes.Concat([a, a], shapes.Constant(1), name: "concat");
+        shapes.ExpandDims(a, shapes.Constant(-1), name: "expand");
+        shapes.Gather(a, shapes.Constant(new[] { 0, 1 }), shapes.Constant(1), name: "gather");
+        shapes.Split(a, shapes.Constant(2), 2, name: "split");
+        shapes.OneHot(shapes.Constant(new[] { 0, 2 }), shapes.Constant(3), shapes.Constant(1f), shapes.Constant(0f), name: "onehot");
+        shapes.Range(shapes.Constant(0), shapes.Constant(10), shapes.Constant(3), name: "range");
+        shapes.BroadcastTo(shapes.Constant(1f), shapes.Constant(new[] { 2, 2 }), name: "broadcast");
+        shapes.Zeros(shapes.Constant(new[] { 3, 1 }), name: "zeros");
+        shapes.Reverse(a, shapes.Constant(new[] { 0 }), name: "reverse");
+        shapes.StridedSlice(a, shapes.Constant(new[] { 0, 0 }), shapes.Constant(new[] { 2, -1 }), shapes.Constant(new[] { 1, 2 }), name: "strided");
+        shapes.ReduceSum(a, [1], keepDims: true, name: "sum");
+        shapes.Cumsum(a, shapes.Constant(2), name: "cumsum");
+        shapes.ArgMax(a, shapes.Constant(1), name: "argmax");
+        shapes.MaxPool(shapes.Placeholder(DType.Float32, new Shape(1, 4, 4, 1), name: "img"), [1, 2, 2, 1], [1, 2, 2, 1], "VALID", name: "pool");
+        shapes.Squeeze(shapes.Placeholder(DType.Float32, new Shape(1, 3, 1), name: "sq"), [0], name: "squeeze");
+        return [dense, cond, loop, misc, shapes];
     }
 
     public static IReadOnlyList<GraphDef> GraphDefs() => Graphs().Select(g => g.ToGraphDef()).ToArray();
