@@ -32,6 +32,12 @@ internal static class KnownIssues
     {
         ["events/summary-tensor-giant-string-shape.tfevents"] =
             "Core/TensorProtos.cs: a summary tensor of dtype string with shape [~1e9] allocates its element array (7.6 GB) before the values are checked",
+        ["events/summary-tensor-shape-beyond-array-limit.tfevents"] =
+            "Core/TensorProtos.cs: a summary tensor whose element count exceeds .NET's array limit (OutOfMemoryException from Tensor.Zeros)",
+        ["events/summary-tensor-element-count-overflow.tfevents"] =
+            "Core/TensorProtos.cs: a summary tensor whose element count overflows (OverflowException from Tensor.Zeros)",
+        ["graphdef/const-value-of-giant-shape.pb"] =
+            "Core/TensorProtos.cs: a Const whose value claims a giant shape is allocated at import (OutOfMemoryException)",
     };
 
     /// <summary>The reason a regression file is known, or null.</summary>

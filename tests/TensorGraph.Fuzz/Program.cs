@@ -7,7 +7,7 @@ namespace TensorGraph.Fuzz;
 /// Options: <c>--reader NAME|all</c>, <c>--cases N</c>, <c>--seconds S</c> (time bound instead of or
 /// besides the count), <c>--seed N</c>, <c>--out DIR</c> (new findings, minimized; default
 /// <c>fuzz-findings</c>), <c>--no-minimize</c>, <c>--fixtures DIR</c>, <c>--replay DIR</c> (replay a
-/// regression folder), <c>--minimize FILE</c> (shrink one stored case of <c>--reader</c> into <c>--out</c>; with <c>--match TEXT</c>, keeping an outcome that mentions TEXT), <c>--list</c>. Exit code 0 without new findings, 1 with, 2 on bad arguments.
+/// regression folder), <c>--minimize FILE</c> (shrink one stored case of <c>--reader</c> into <c>--out</c>; with <c>--match TEXT</c>, keeping an outcome that mentions TEXT), <c>--case N</c> (regenerate, run and store only case N of <c>--seed</c>), <c>--list</c>. Exit code 0 without new findings, 1 with, 2 on bad arguments.
 /// </summary>
 internal static class Program
 {
@@ -28,6 +28,7 @@ internal static class Program
     {
         string reader = "all", outDir = "fuzz-findings";
         string? fixtures = null, replay = null, shrink = null, match = null;
+        long? single = null;
         long cases = 10000;
         double? seconds = null;
         ulong seed = 1;
@@ -46,6 +47,7 @@ internal static class Program
                 case "--replay": replay = Value(); break;
                 case "--minimize": shrink = Value(); break;
                 case "--match": match = Value(); break;
+                case "--case": single = long.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--no-minimize": minimize = false; break;
                 case "--list":
                     foreach (var t in Targets.All) Console.WriteLine(t.Name);
@@ -58,6 +60,7 @@ internal static class Program
         var targets = reader == "all" ? Targets.All : [Targets.Get(reader)];
         try
         {
+            if (single is not null) return One(Targets.Get(reader), seed, single.Value, fixtures, outDir, minimize, scratch);
             if (shrink is not null) return Shrink(Targets.Get(reader), shrink, match, outDir, scratch);
             return replay is not null ? Replay(replay, scratch) : Fuzz(targets, seed, cases, seconds, fixtures, outDir, minimize, scratch);
         }
@@ -71,6 +74,21 @@ internal static class Program
             {
             }
         }
+    }
+
+    // Regenerates case `index` of a run with `seed` (no need to run the cases before it), runs it and
+    // stores it (minimized) when it is a finding or a known issue.
+    private static int One(FuzzTarget t, ulong seed, long index, string? fixtures, string outDir, bool minimize, string scratch)
+    {
+        var corpus = t.Seeds(fixtures, Path.Combine(scratch, "seeds"));
+        var input = t.Mutate(corpus, Rng.ForCase(seed, index));
+        var r = Oracle.Run(t, input, Path.Combine(scratch, "case"), new Limits());
+        Console.WriteLine($"{r.Verdict}: {r.Describe()}");
+        if (r.Verdict is not (Verdict.Finding or Verdict.Known)) return 0;
+        var f = new Finding(r.Signature, input, r, index);
+        if (minimize) f.Input = Minimizer.Minimize(t, input, r.Signature, Path.Combine(scratch, "min"), new Limits());
+        Console.WriteLine($"minimized {input.TotalLength} -> {f.Input.TotalLength} bytes: {Regressions.Save(outDir, t, f, seed)}");
+        return 1;
     }
 
     // Minimizes one stored case of one reader into outDir (same name).
