@@ -68,9 +68,15 @@ public sealed class Shape : IEquatable<Shape>, IEnumerable<int>
     /// <summary>Creates a shape from a span of dimensions.</summary>
     public static Shape FromSpan(ReadOnlySpan<int> dims) => new(dims.ToArray(), true);
 
+    /// <summary>TensorFlow's limit on the number of dimensions of a shape (TensorShape's kMaxDims).</summary>
+    internal const int MaxRank = 254;
+
     /// <summary>A shape with <paramref name="rank"/> unknown dimensions.</summary>
+    /// <exception cref="InvalidArgumentException"><paramref name="rank"/> is negative or above TF's 254.</exception>
     public static Shape UnknownOfRank(int rank)
     {
+        if (rank < 0 || rank > MaxRank)
+            throw new InvalidArgumentException($"A shape of rank {rank} is not possible: a shape has 0 to {MaxRank} dimensions");
         var d = new int[rank];
         Array.Fill(d, -1);
         return new Shape(d, true);

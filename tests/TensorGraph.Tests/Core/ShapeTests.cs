@@ -35,6 +35,21 @@ public class ShapeTests
     }
 
     [Test]
+    public void UnknownOfRank_refuses_ranks_tensorflow_cannot_have()
+    {
+        Assert.That(Shape.UnknownOfRank(254).Rank, Is.EqualTo(254));
+        Assert.Throws<InvalidArgumentException>(() => Shape.UnknownOfRank(255));
+        Assert.Throws<InvalidArgumentException>(() => Shape.UnknownOfRank(-1));
+        // Tile of an input of unknown rank takes its output rank from the static length of
+        // multiples: a lying placeholder shape is a typed error, not an attempt to allocate 8 GB.
+        var g = new Graph();
+        var x = g.Placeholder(DType.Float32, Shape.Unknown, name: "x");
+        var m = g.Placeholder(DType.Int32, new Shape(int.MaxValue), name: "m");
+        var e = Assert.Throws<InvalidArgumentException>(() => g.Tile(x, m));
+        Assert.That(e!.Message, Does.Contain("rank 2147483647"));
+    }
+
+    [Test]
     public void ProtoRoundTrip()
     {
         foreach (var s in new[] { Shape.Unknown, Shape.Scalar, new Shape(-1, 3), new Shape(0) })
