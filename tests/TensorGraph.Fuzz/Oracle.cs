@@ -41,6 +41,12 @@ internal static class Oracle
     {
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(limits);
+        // The readers run under tensor budgets below the case's memory limit, as a user would set
+        // MemoryLimits for untrusted files: a file claiming a giant tensor must then fail with
+        // ResourceExhausted instead of allocating up to the machine's default budget.
+        long tensorBudget = MemoryLimits.MaxTensorBytes, runBudget = MemoryLimits.MaxRunBytes;
+        MemoryLimits.MaxTensorBytes = Math.Min(tensorBudget, limits.MaxAllocatedBytes / 2);
+        MemoryLimits.MaxRunBytes = Math.Min(runBudget, limits.MaxAllocatedBytes / 2);
         long before = GC.GetAllocatedBytesForCurrentThread();
         var sw = Stopwatch.StartNew();
         Exception? error = null;
@@ -51,6 +57,11 @@ internal static class Oracle
         catch (Exception e)
         {
             error = e;
+        }
+        finally
+        {
+            MemoryLimits.MaxTensorBytes = tensorBudget;
+            MemoryLimits.MaxRunBytes = runBudget;
         }
         sw.Stop();
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;

@@ -290,7 +290,7 @@ public sealed partial class Graph
             throw NodeError(new InvalidArgumentException($"Invalid list length attr for the inputs of {type}; {Signature(spec)}"), final, type, location);
         if (arity != inputs.Length)
             throw NodeError(new InvalidArgumentException(
-                $"NodeDef expected inputs '{string.Join(", ", spec.Inputs.SelectMany(a => a.TypeNames(map)))}' do not match {inputs.Length} inputs specified; {Signature(spec)}"),
+                $"NodeDef expected inputs '{ExpectedInputs(spec, map, arity)}' do not match {inputs.Length} inputs specified; {Signature(spec)}"),
                 final, type, location);
         if (_controlContext is not null) inputs = EnterControlContext(spec, inputs, final, controls);
         var ctx = new InferContext(this, final, type, inputs, map);
@@ -329,6 +329,18 @@ public sealed partial class Graph
         foreach (var a in spec.Attrs) if (a.Name == name) return true;
         return false;
     }
+    /// <summary>
+    /// TF's list of expected input types (<c>float, float</c>), at most 16 of them: a list length
+    /// comes from an attr, which a file may set to billions.
+    /// </summary>
+    private static string ExpectedInputs(OpSpec spec, IDictionary<string, AttrValue> map, long arity)
+    {
+        const int Shown = 16;
+        var names = spec.Inputs.SelectMany(a => a.TypeNames(map)).Take(Shown + 1).ToList();
+        return names.Count <= Shown ? string.Join(", ", names)
+            : string.Join(", ", names.Take(Shown)) + FormattableString.Invariant($", ... ({arity} in all)");
+    }
+
 
     /// <summary>An op's signature as TF summarizes an OpDef: <c>Op&lt;name=Add; signature=x:T, y:T -&gt; z:T&gt;</c>.</summary>
     private static string Signature(OpSpec spec)
