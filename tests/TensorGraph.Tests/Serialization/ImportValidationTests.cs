@@ -85,6 +85,17 @@ public class ImportValidationTests
     }
 
     [Test]
+    public void AHugeListLengthAttrGivesAShortMessage()
+    {
+        var addn = WithT(N("sum", "AddN", "a", "b"));
+        addn.Attr["N"] = Attr.Int(int.MaxValue);
+        var e = Assert.Throws<InvalidArgumentException>(() => Graph.FromGraphDef(Def(Const("a", 1), Const("b", 2), addn)))!;
+        Assert.That(e.NodeName, Is.EqualTo("sum"));
+        Assert.That(e.Message, Does.StartWith("NodeDef expected inputs 'float, float, float, float, float, float, float, float, float, float, float, float, float, float, float, float, ... (2147483647 in all)' do not match 2 inputs specified"));
+        Assert.That(e.Message.Length, Is.LessThan(400));
+    }
+
+    [Test]
     public void ErrorsAboutNodesOfAGraphFileNameTheFile()
     {
         var path = Path.Combine(_dir, "model.pb");
