@@ -1,8 +1,8 @@
 namespace TensorGraph.Fuzz;
 
 /// <summary>
-/// Findings whose fix belongs to code outside the fuzzed readers' own files and is not in yet:
-/// they are still counted and reported as "known", but do not fail a run or a replay. An entry
+/// Findings whose fix is not in yet: they are still counted and reported as "known", but do not
+/// fail a run or a replay. An entry
 /// matches a non-typed exception by the library frames on its stack. Remove an entry once its fix
 /// lands, so the bounded runs and the regression replay guard it from then on.
 /// </summary>
