@@ -17,7 +17,8 @@ namespace TensorGraph.Tests.Runtime;
 [NonParallelizable]
 public class ConcurrencyTests
 {
-    private const int RunsPerThread = 16;
+    /// <summary>Runs per thread: enough for every thread to overlap the others many times.</summary>
+    private static int RunsPerThread(int threads) => Math.Max(6, 32 / threads);
     private const int Inputs = 5;
 
     /// <summary>A graph, its feed and its fetches, with a distinct input per index.</summary>
@@ -129,7 +130,7 @@ public class ConcurrencyTests
                 var session = mode == "separate" ? own = new Session(w.Graph) : shared;
                 var callable = mode == "callable" ? session.MakeCallable([w.Feed], w.Fetches) : null;
                 start.SignalAndWait();
-                for (int i = 0; i < RunsPerThread || DateTime.UtcNow < deadline; i++)
+                for (int i = 0; i < RunsPerThread(threads) || DateTime.UtcNow < deadline; i++)
                 {
                     int which = (t * 7 + i) % Inputs;
                     var got = callable is not null
@@ -157,7 +158,7 @@ public class ConcurrencyTests
         workers.ForEach(x => x.Start());
         workers.ForEach(x => x.Join());
         Assert.That(failures, Is.Empty, string.Join("\n", failures.Take(5)));
-        Assert.That(Interlocked.Read(ref runs), Is.GreaterThanOrEqualTo((long)threads * RunsPerThread));
+        Assert.That(Interlocked.Read(ref runs), Is.GreaterThanOrEqualTo((long)threads * RunsPerThread(threads)));
     }
 
     /// <summary>The program that used to kill the process: two threads, one session, a split MatMul.</summary>
@@ -172,7 +173,7 @@ public class ConcurrencyTests
         int done = 0;
         var threads = Enumerable.Range(0, 2).Select(_ => new Thread(() =>
         {
-            for (int i = 0; i < 300; i++)
+            for (int i = 0; i < 200; i++)
             {
                 var r = s.Run(y, new FeedDict { [x] = input });
                 if (r.Dims[0] == 64 && r.Dims[1] == 512 && r.AsSpan<float>().IndexOfAnyExcept(0f) < 0) Interlocked.Increment(ref done);
@@ -180,6 +181,6 @@ public class ConcurrencyTests
         })).ToList();
         threads.ForEach(t => t.Start());
         threads.ForEach(t => t.Join());
-        Assert.That(done, Is.EqualTo(600));
+        Assert.That(done, Is.EqualTo(400));
     }
 }
