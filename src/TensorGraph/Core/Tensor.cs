@@ -376,11 +376,13 @@ public sealed partial class Tensor
 
     /// <summary>
     /// Makes this tensor hold <paramref name="dims"/> elements of <paramref name="dtype"/>, reusing
-    /// the storage when it is large enough. Returns true when no allocation was needed.
+    /// the storage when it is large enough. <paramref name="n"/> is the element count of
+    /// <paramref name="dims"/> as <see cref="TensorSize.ForAllocation"/> checked it (the caller
+    /// checks once, before deciding what to charge). Returns true when no allocation was needed.
     /// </summary>
-    internal bool Reuse(DType dtype, ReadOnlySpan<int> dims)
+    internal bool Reuse(DType dtype, ReadOnlySpan<int> dims, int n)
     {
-        int n = TensorSize.ForAllocation(dtype, dims);
+        Debug.Assert(n == ShapeSize(dims), "the element count must be the checked count of dims");
         bool reused = true;
         if (dtype != DType || _data.Length < n)
         {

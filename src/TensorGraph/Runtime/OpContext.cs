@@ -33,7 +33,7 @@ internal sealed class OpContext
         {
             t = State.Buffers[b];
             if (!t.CanHold(dtype, n)) State.ChargeAllocation(dtype, n, dims);
-            t.Reuse(dtype, dims);
+            t.Reuse(dtype, dims, n);
         }
         else
         {

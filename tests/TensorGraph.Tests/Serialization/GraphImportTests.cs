@@ -9,14 +9,14 @@ public class GraphImportTests
 {
     private static Graph LoadFixture(string rel) => Graph.Load(Fixtures.File_(rel));
 
-    private static NodeDef N(string name, string op, params string[] inputs)
+    internal static NodeDef N(string name, string op, params string[] inputs)
     {
         var n = new NodeDef { Name = name, Op = op };
         n.Input.AddRange(inputs);
         return n;
     }
 
-    private static NodeDef Const(string name, float v)
+    internal static NodeDef Const(string name, float v)
     {
         var n = N(name, "Const");
         n.Attr["dtype"] = Attr.Type(DType.Float32);

@@ -18,20 +18,9 @@ public class ImportValidationTests
     [TearDown]
     public void DeleteDir() => Directory.Delete(_dir, recursive: true);
 
-    private static NodeDef N(string name, string op, params string[] inputs)
-    {
-        var n = new NodeDef { Name = name, Op = op };
-        n.Input.AddRange(inputs);
-        return n;
-    }
+    private static NodeDef N(string name, string op, params string[] inputs) => GraphImportTests.N(name, op, inputs);
 
-    private static NodeDef Const(string name, float v)
-    {
-        var n = N(name, "Const");
-        n.Attr["dtype"] = Attr.Type(DType.Float32);
-        n.Attr["value"] = Attr.Tensor(Tensor.Scalar(v));
-        return n;
-    }
+    private static NodeDef Const(string name, float v) => GraphImportTests.Const(name, v);
 
     private static NodeDef WithT(NodeDef n)
     {
