@@ -15,7 +15,11 @@ internal interface IGradientSource
     void Register(GradientRegistry r);
 }
 
-/// <summary>Gradient functions by op type, plus ops explicitly marked not differentiable.</summary>
+/// <summary>
+/// Gradient functions by op type, plus ops explicitly marked not differentiable: each op's
+/// <see cref="Ops.OpSpec.Gradient"/> / <see cref="Ops.OpSpec.NotDifferentiable"/>, and the
+/// <see cref="IGradientSource"/> families not yet beside their ops.
+/// </summary>
 internal sealed class GradientRegistry
 {
     private readonly Dictionary<string, GradientFunction?> _fns = new(StringComparer.Ordinal);
@@ -38,6 +42,15 @@ internal sealed class GradientRegistry
     private static FrozenDictionary<string, GradientFunction?> Discover()
     {
         var r = new GradientRegistry();
+        foreach (var spec in Ops.OpRegistry.All)
+        {
+            if (spec.HasGradient)
+            {
+                if (spec.NotDifferentiable) throw new InternalException($"Op {spec.Type} declares a gradient and is marked not differentiable");
+                r.Add(spec.Type, spec.Gradient);
+            }
+            else if (spec.NotDifferentiable) r.NotDifferentiable(spec.Type);
+        }
         foreach (var t in typeof(GradientRegistry).Assembly.GetTypes())
         {
             if (t.IsAbstract || !typeof(IGradientSource).IsAssignableFrom(t)) continue;
@@ -61,7 +74,8 @@ internal sealed class GradientRegistry
 /// <summary>What a gradient function sees: the op, its output gradients, and graph helpers.</summary>
 internal sealed class GradContext(Graph graph, Operation op, Output?[] grads)
 {
-    public Graph G { get; } = graph;
+    /// <summary>The graph the gradient is built in.</summary>
+    public Graph Graph { get; } = graph;
 
     public Operation Op { get; } = op;
 
@@ -88,13 +102,13 @@ internal sealed class GradContext(Graph graph, Operation op, Output?[] grads)
     {
         var x = X;
         var y = Y;
-        var sx = G.ShapeOf(x);
-        var sy = G.ShapeOf(y);
-        var args = G.BroadcastGradientArgs(sx, sy);
-        var rx = G.Reshape(G.Reduce("Sum", gx(), args.R0), sx);
-        Output sumY = G.Reduce("Sum", gy(), args.R1);
-        if (negateY) sumY = G.Negative(sumY);
-        var ry = G.Reshape(sumY, sy);
+        var sx = Graph.ShapeOf(x);
+        var sy = Graph.ShapeOf(y);
+        var args = Graph.BroadcastGradientArgs(sx, sy);
+        var rx = Graph.Reshape(Graph.Reduce("Sum", gx(), args.R0), sx);
+        Output sumY = Graph.Reduce("Sum", gy(), args.R1);
+        if (negateY) sumY = Graph.Negative(sumY);
+        var ry = Graph.Reshape(sumY, sy);
         return [rx, ry];
     }
 

@@ -14,7 +14,7 @@ public sealed partial class Graph
     internal Output Unary(string type, Output x, string? name, string? defaultName = null) =>
         AddOp(type, [x], name, defaultName, [new("T", Attr.Type(x.DType))])[0];
 
-    internal static KeyValuePair<string, AttrValue> A(string name, AttrValue v) => new(name, v);
+    internal static KeyValuePair<string, AttrValue> NamedAttr(string name, AttrValue v) => new(name, v);
 
     /// <summary>
     /// Converts a literal to <paramref name="dtype"/> the way TF converts Python numbers: exact

@@ -12,20 +12,20 @@ internal sealed class ArrayOpGrads : IGradientSource
     {
         r.Add("ExpandDims", c => [ReshapeToInput(c), null]);
         r.Add("Squeeze", c => [ReshapeToInput(c)]);
-        r.Add("Transpose", c => [c.G.Transpose(c.Grad, c.G.InvertPermutation(c.Input(1))), null]);
+        r.Add("Transpose", c => [c.Graph.Transpose(c.Grad, c.Graph.InvertPermutation(c.Input(1))), null]);
         r.Add("ConcatV2", ConcatGrad);
         r.Add("Pack", c =>
         {
             var n = (int)c.Op.GetAttrInt("N");
-            return [.. c.G.Unstack(c.Grad, n, (int)c.Op.GetAttrInt("axis")).Select(o => (Output?)o)];
+            return [.. c.Graph.Unstack(c.Grad, n, (int)c.Op.GetAttrInt("axis")).Select(o => (Output?)o)];
         });
-        r.Add("Unpack", c => [c.G.Stack(Dense(c), (int)c.Op.GetAttrInt("axis"))]);
-        r.Add("Split", c => [null, ConcatOrIdentity(c.G, Dense(c), c.Input(0))]);
-        r.Add("SplitV", c => [ConcatOrIdentity(c.G, Dense(c), c.Input(2)), null, null]);
+        r.Add("Unpack", c => [c.Graph.Stack(Dense(c), (int)c.Op.GetAttrInt("axis"))]);
+        r.Add("Split", c => [null, ConcatOrIdentity(c.Graph, Dense(c), c.Input(0))]);
+        r.Add("SplitV", c => [ConcatOrIdentity(c.Graph, Dense(c), c.Input(2)), null, null]);
         r.Add("Slice", SliceGrad);
         r.Add("StridedSlice", c =>
         {
-            var g = c.G;
+            var g = c.Graph;
             var begin = c.Input(1);
             var x = g.ShapeOf(c.X, begin.DType);
             var m = Masks(c.Op);
@@ -35,21 +35,21 @@ internal sealed class ArrayOpGrads : IGradientSource
         {
             var m = Masks(c.Op);
             return [null, null, null, null,
-                c.G.StridedSlice(c.Grad, c.Input(1), c.Input(2), c.Input(3), m.Begin, m.End, m.Ellipsis, m.NewAxis, m.Shrink)];
+                c.Graph.StridedSlice(c.Grad, c.Input(1), c.Input(2), c.Input(3), m.Begin, m.End, m.Ellipsis, m.NewAxis, m.Shrink)];
         });
         r.Add("Tile", TileGrad);
         r.Add("Pad", PadGrad);
         r.Add("PadV2", PadGrad);
-        r.Add("MirrorPad", c => [c.G.MirrorPadGrad(c.Grad, c.Input(1), c.Op.GetAttrString("mode")), null]);
-        r.Add("MirrorPadGrad", c => [c.G.MirrorPad(c.Grad, c.Input(1), c.Op.GetAttrString("mode")), null]);
+        r.Add("MirrorPad", c => [c.Graph.MirrorPadGrad(c.Grad, c.Input(1), c.Op.GetAttrString("mode")), null]);
+        r.Add("MirrorPadGrad", c => [c.Graph.MirrorPad(c.Grad, c.Input(1), c.Op.GetAttrString("mode")), null]);
         r.Add("GatherV2", GatherV2Grad);
-        r.Add("UnsortedSegmentSum", c => [GatherDropNegatives(c.G, c.Grad, c.Input(1)), null, null]);
-        r.Add("ReverseV2", c => [c.G.Reverse(c.Grad, c.Input(1)), null]);
-        r.Add("Reverse", c => [c.G.ReverseDims(c.Grad, c.Input(1)), null]);
+        r.Add("UnsortedSegmentSum", c => [GatherDropNegatives(c.Graph, c.Grad, c.Input(1)), null, null]);
+        r.Add("ReverseV2", c => [c.Graph.Reverse(c.Grad, c.Input(1)), null]);
+        r.Add("Reverse", c => [c.Graph.ReverseDims(c.Grad, c.Input(1)), null]);
         r.Add("SelectV2", SelectV2Grad);
         r.Add("BroadcastTo", c =>
         {
-            var g = c.G;
+            var g = c.Graph;
             var broadcastShape = c.Input(1);
             var inputShape = g.ShapeOf(c.X, broadcastShape.DType);
             var args = g.BroadcastGradientArgs(broadcastShape, inputShape);
@@ -60,7 +60,7 @@ internal sealed class ArrayOpGrads : IGradientSource
             "All", "Any", "Assert", "ScatterUpdate", "ScatterAdd", "ScatterSub");
     }
 
-    private static Output ReshapeToInput(GradContext c) => c.G.Reshape(c.Grad, c.G.ShapeOf(c.X));
+    private static Output ReshapeToInput(GradContext c) => c.Graph.Reshape(c.Grad, c.Graph.ShapeOf(c.X));
 
     private static SliceMasks Masks(Operation op) => SliceMasks.FromAttrs(op.GetAttrInt);
 
@@ -74,7 +74,7 @@ internal sealed class ArrayOpGrads : IGradientSource
     /// <summary>TF's _ConcatGradHelper for ConcatV2: Slice(grad, ConcatOffset(axis mod rank, shapes)), or SplitV beyond 16 inputs.</summary>
     private static Output?[] ConcatGrad(GradContext c)
     {
-        var g = c.G;
+        var g = c.Graph;
         int n = c.Op.NumInputs - 1;
         var values = new Output[n];
         for (int i = 0; i < n; i++) values[i] = c.Input(i);
@@ -102,7 +102,7 @@ internal sealed class ArrayOpGrads : IGradientSource
     /// <summary>TF's _SliceGrad: Pad(grad, [begin, shape(x) - shape(out) - begin]).</summary>
     private static Output?[] SliceGrad(GradContext c)
     {
-        var g = c.G;
+        var g = c.Graph;
         var x = c.X;
         var begin = c.Input(1);
         var inputRank = g.Rank(x);
@@ -117,7 +117,7 @@ internal sealed class ArrayOpGrads : IGradientSource
     /// <summary>TF's _TileGrad: reshape grad to the interleaved [multiples_i, shape_i] and sum the even axes.</summary>
     private static Output?[] TileGrad(GradContext c)
     {
-        var g = c.G;
+        var g = c.Graph;
         var multiples = c.Input(1);
         var inputShape = g.ShapeOf(c.X, multiples.DType);
         var splitShape = g.Reshape(g.Transpose(g.Stack([multiples, inputShape])), [-1]);
@@ -128,7 +128,7 @@ internal sealed class ArrayOpGrads : IGradientSource
     /// <summary>TF's _PadGrad: Slice(grad, paddings[:, 0], shape(x)).</summary>
     private static Output?[] PadGrad(GradContext c)
     {
-        var g = c.G;
+        var g = c.Graph;
         var x = c.X;
         var a = c.Input(1);
         var padBefore = g.Slice(a, g.Constant(new[] { 0, 0 }), g.Stack([g.Rank(x), g.Constant(1)]));
@@ -141,7 +141,7 @@ internal sealed class ArrayOpGrads : IGradientSource
     /// <summary>TF's _SelectGradV2: SelectV2 with zeros, summed over the broadcast axes of each operand.</summary>
     private static Output?[] SelectV2Grad(GradContext c)
     {
-        var g = c.G;
+        var g = c.Graph;
         var cond = c.Input(0);
         var grad = c.Grad;
         var zeros = g.Constant(Graph.ScalarOf(grad.DType, 0));
@@ -164,7 +164,7 @@ internal sealed class ArrayOpGrads : IGradientSource
     /// </summary>
     private static Output?[] GatherV2Grad(GradContext c)
     {
-        var g = c.G;
+        var g = c.Graph;
         var @params = c.X;
         var paramsShape = g.Cast(g.ShapeOf(@params, DType.Int64), DType.Int32);
         var indices = c.Input(1);

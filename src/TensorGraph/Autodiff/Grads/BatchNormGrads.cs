@@ -25,7 +25,7 @@ internal sealed class BatchNormGrads : IGradientSource
     /// </summary>
     private static Output?[] ForwardGrad(GradContext c, string gradType)
     {
-        var g = c.G;
+        var g = c.Graph;
         var op = c.Op;
         var x = c.X;
         var gradY = c.Grad;
@@ -62,7 +62,7 @@ internal sealed class BatchNormGrads : IGradientSource
     /// </summary>
     private static Output?[] GradGrad(GradContext c)
     {
-        var g = c.G;
+        var g = c.Graph;
         var op = c.Op;
         var gradY = c.Input(0);
         var x = c.Input(1);

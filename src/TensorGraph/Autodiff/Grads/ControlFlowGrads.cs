@@ -29,7 +29,7 @@ internal sealed class ControlFlowGrads : IGradientSource
     private static Output?[] SwitchGrad(GradContext c)
     {
         if (c.Grads[0] is not { } gFalse || c.Grads[1] is not { } gTrue) return [null, null];
-        return [c.G.Merge([gFalse, gTrue], "cond_grad").Output, null];
+        return [c.Graph.Merge([gFalse, gTrue], "cond_grad").Output, null];
     }
 
     private static Output?[] MergeGrad(GradContext c)
@@ -38,10 +38,10 @@ internal sealed class ControlFlowGrads : IGradientSource
         foreach (var input in op.Inputs)
             if (input.Op.Type == "NextIteration") return WhileLoopGrad(c);
         var result = new Output?[op.NumInputs];
-        if (c.G.CondPredicateOf(op) is { } registered)
+        if (c.Graph.CondPredicateOf(op) is { } registered)
         {
             // Built by Graph.Cond: inputs are (false branch, true branch).
-            var (f, t) = c.G.Switch(c.Grad, registered, "cond_grad");
+            var (f, t) = c.Graph.Switch(c.Grad, registered, "cond_grad");
             return [f, t];
         }
         Output? pred = null;
@@ -54,7 +54,7 @@ internal sealed class ControlFlowGrads : IGradientSource
             if (pred is null)
             {
                 pred = p;
-                routed = c.G.Switch(c.Grad, p, "cond_grad");
+                routed = c.Graph.Switch(c.Grad, p, "cond_grad");
             }
             else if (Underlying(pred.Value) != Underlying(p))
             {

@@ -12,7 +12,7 @@ internal sealed class ConvGrads : IGradientSource
         // _Conv2DGrad: ShapeN([input, filter]) feeds the two backprop ops, which copy every attr.
         r.Add("Conv2D", c =>
         {
-            var g = c.G;
+            var g = c.Graph;
             var t = c.X.DType;
             var shapes = g.ShapeN([c.X, c.Y]);
             return
@@ -25,7 +25,7 @@ internal sealed class ConvGrads : IGradientSource
         // _Conv2DBackpropInputGrad: [None, Conv2DBackpropFilter(grad, Shape(filter), out_backprop), Conv2D(grad, filter)].
         r.Add("Conv2DBackpropInput", c =>
         {
-            var g = c.G;
+            var g = c.Graph;
             var t = c.Input(1).DType;
             var filter = c.Input(1);
             return
@@ -39,7 +39,7 @@ internal sealed class ConvGrads : IGradientSource
         // _Conv2DBackpropFilterGrad: [Conv2DBackpropInput(Shape(input), grad, out_backprop), None, Conv2D(input, grad)].
         r.Add("Conv2DBackpropFilter", c =>
         {
-            var g = c.G;
+            var g = c.Graph;
             var t = c.X.DType;
             return
             [
@@ -69,7 +69,7 @@ internal sealed class ConvGrads : IGradientSource
         ]);
 
         // _AvgPoolGrad: AvgPoolGrad(Shape(x), grad).
-        r.Add("AvgPool", c => [PoolLike(c, "AvgPoolGrad", [c.G.ShapeOf(c.X), c.Grad], c.X.DType)]);
+        r.Add("AvgPool", c => [PoolLike(c, "AvgPoolGrad", [c.Graph.ShapeOf(c.X), c.Grad], c.X.DType)]);
 
         // _AvgPoolGradGrad: the gradient with respect to grad is AvgPool(grad); the shape input gets none.
         r.Add("AvgPoolGrad", c => [null, PoolLike(c, "AvgPool", [c.Grad], c.Grad.DType)]);
@@ -78,12 +78,12 @@ internal sealed class ConvGrads : IGradientSource
     }
 
     /// <summary>TF's <c>array_ops.zeros(shape=array_ops.shape(x), dtype=x.dtype)</c>.</summary>
-    private static Output Zeros(GradContext c, Output x) => c.G.Zeros(c.G.ShapeOf(x), x.DType);
+    private static Output Zeros(GradContext c, Output x) => c.Graph.Zeros(c.Graph.ShapeOf(x), x.DType);
 
     private static Output PoolLike(GradContext c, string type, Output[] inputs, DType t)
     {
         var attrs = new List<KeyValuePair<string, AttrValue>> { new("T", Attr.Type(t)) };
         foreach (var n in PoolAttrNames) attrs.Add(new(n, c.Op.GetAttr(n).Clone()));
-        return c.G.AddOp(type, inputs, null, type, attrs)[0];
+        return c.Graph.AddOp(type, inputs, null, type, attrs)[0];
     }
 }

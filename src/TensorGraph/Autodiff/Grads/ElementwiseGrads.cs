@@ -7,28 +7,23 @@ internal sealed class ElementwiseGrads : IGradientSource
     {
         r.Add("Log1p", c =>
         {
-            var g = c.G;
+            var g = c.Graph;
             using (g.ControlDependencies(c.Grad.Op))
                 return [c.Grad * g.Reciprocal(Graph.ScalarOf(c.X.DType, 1) + c.X)];
         });
         r.Add("Expm1", c =>
         {
-            var g = c.G;
+            var g = c.Graph;
             using (g.ControlDependencies(c.Grad.Op)) return [c.Grad * g.Exp(c.X)];
-        });
-        r.Add("Sin", c =>
-        {
-            var g = c.G;
-            using (g.ControlDependencies(c.Grad.Op)) return [c.Grad * g.Cos(c.X)];
         });
         r.Add("Cos", c =>
         {
-            var g = c.G;
+            var g = c.Graph;
             using (g.ControlDependencies(c.Grad.Op)) return [-c.Grad * g.Sin(c.X)];
         });
         r.Add("SquaredDifference", c =>
         {
-            var g = c.G;
+            var g = c.Graph;
             Output xGrad;
             using (g.ControlDependencies(c.Grad.Op))
                 xGrad = g.Multiply(g.Constant(Graph.ScalarOf(c.Grad.DType, 2), name: "scalar"), c.Grad) * (c.X - c.Y);
@@ -46,7 +41,7 @@ internal sealed class ElementwiseGrads : IGradientSource
     /// </summary>
     private static Output?[] ClipByValueGrad(GradContext c)
     {
-        var g = c.G;
+        var g = c.Graph;
         var x = c.Input(0);
         var y = c.Input(1);
         var z = c.Input(2);

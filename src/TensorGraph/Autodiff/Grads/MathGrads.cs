@@ -8,26 +8,26 @@ internal sealed class MathGrads : IGradientSource
         r.Add("Add", AddGrad);
         r.Add("AddV2", AddGrad);
         r.Add("Sub", c => c.ShapesFullySpecifiedAndEqual()
-            ? [c.Grad, c.G.Negative(c.Grad)]
+            ? [c.Grad, c.Graph.Negative(c.Grad)]
             : c.Unbroadcast(() => c.Grad, () => c.Grad, negateY: true));
         r.Add("Mul", c =>
         {
             if (c.ShapesFullySpecifiedAndEqual() && c.Grad.DType is DType.Float32)
-                return [c.G.Multiply(c.Grad, c.Y), c.G.Multiply(c.Grad, c.X)];
-            return c.Unbroadcast(() => c.G.Multiply(c.Grad, c.Y), () => c.G.Multiply(c.X, c.Grad));
+                return [c.Graph.Multiply(c.Grad, c.Y), c.Graph.Multiply(c.Grad, c.X)];
+            return c.Unbroadcast(() => c.Graph.Multiply(c.Grad, c.Y), () => c.Graph.Multiply(c.X, c.Grad));
         });
         r.Add("RealDiv", DivGrad);
         r.Add("Div", DivGrad);
         r.NotDifferentiable("FloorDiv");
         r.Add("FloorMod", c =>
         {
-            var g = c.G;
+            var g = c.Graph;
             var floorXy = g.FloorDiv(c.X, c.Y);
             return c.Unbroadcast(() => c.Grad, () => g.Multiply(c.Grad, g.Negative(floorXy)));
         });
         r.Add("Pow", c =>
         {
-            var g = c.G;
+            var g = c.Graph;
             var x = c.X;
             var y = c.Y;
             var z = c.Out();
@@ -47,34 +47,34 @@ internal sealed class MathGrads : IGradientSource
         r.Add("Minimum", c => MaxMinGrad(c, greaterEqual: false));
         r.Add("AddN", c => Enumerable.Repeat<Output?>(c.Grad, c.Op.NumInputs).ToArray());
 
-        r.Add("Neg", c => [c.G.Negative(c.Grad)]);
+        r.Add("Neg", c => [c.Graph.Negative(c.Grad)]);
         r.Add("Square", c =>
         {
-            var g = c.G;
+            var g = c.Graph;
             using (g.ControlDependencies(c.Grad.Op))
             {
                 var two = g.Constant(Graph.ScalarOf(c.X.DType, 2));
                 return [g.Multiply(c.Grad, g.Multiply(c.X, two))];
             }
         });
-        r.Add("Sqrt", c => [c.G.SqrtGrad(c.Out(), c.Grad)]);
-        r.Add("Rsqrt", c => [c.G.RsqrtGrad(c.Out(), c.Grad)]);
-        r.Add("Reciprocal", c => [c.G.ReciprocalGrad(c.Out(), c.Grad)]);
+        r.Add("Sqrt", c => [c.Graph.SqrtGrad(c.Out(), c.Grad)]);
+        r.Add("Rsqrt", c => [c.Graph.RsqrtGrad(c.Out(), c.Grad)]);
+        r.Add("Reciprocal", c => [c.Graph.ReciprocalGrad(c.Out(), c.Grad)]);
         r.Add("Exp", c =>
         {
-            using (c.G.ControlDependencies(c.Grad.Op)) return [c.G.Multiply(c.Grad, c.Out())];
+            using (c.Graph.ControlDependencies(c.Grad.Op)) return [c.Graph.Multiply(c.Grad, c.Out())];
         });
         r.Add("Log", c =>
         {
-            using (c.G.ControlDependencies(c.Grad.Op)) return [c.G.Multiply(c.Grad, c.G.Reciprocal(c.X))];
+            using (c.Graph.ControlDependencies(c.Grad.Op)) return [c.Graph.Multiply(c.Grad, c.Graph.Reciprocal(c.X))];
         });
-        r.Add("Abs", c => [c.G.Multiply(c.Grad, c.G.Sign(c.X))]);
-        r.Add("Sign", c => [c.G.Zeros(c.G.ShapeOf(c.X), c.X.DType)]);
+        r.Add("Abs", c => [c.Graph.Multiply(c.Grad, c.Graph.Sign(c.X))]);
+        r.Add("Sign", c => [c.Graph.Zeros(c.Graph.ShapeOf(c.X), c.X.DType)]);
 
         // Gradients of the gradient helpers, so second derivatives work (TF's math_grad.py).
         r.Add("SqrtGrad", c =>
         {
-            var g = c.G;
+            var g = c.Graph;
             using (g.ControlDependencies(c.Grad.Op))
             {
                 var ga = g.RealDiv(c.Grad, c.X);
@@ -83,7 +83,7 @@ internal sealed class MathGrads : IGradientSource
         });
         r.Add("RsqrtGrad", c =>
         {
-            var g = c.G;
+            var g = c.Graph;
             var a = c.X;
             var b = c.Input(1);
             var ca = g.Multiply(g.Constant(Graph.ScalarOf(a.DType, -1.5)), g.Square(a));
@@ -93,7 +93,7 @@ internal sealed class MathGrads : IGradientSource
         });
         r.Add("ReciprocalGrad", c =>
         {
-            var g = c.G;
+            var g = c.Graph;
             var a = c.X;
             var b = c.Input(1);
             var ca = g.Multiply(g.Constant(Graph.ScalarOf(a.DType, -2)), a);
@@ -106,7 +106,7 @@ internal sealed class MathGrads : IGradientSource
 
     private static Output?[] DivGrad(GradContext c)
     {
-        var g = c.G;
+        var g = c.Graph;
         return c.Unbroadcast(
             () => g.RealDiv(c.Grad, c.Y),
             () => g.Multiply(c.Grad, g.RealDiv(g.RealDiv(g.Negative(c.X), c.Y), c.Y)));
@@ -114,7 +114,7 @@ internal sealed class MathGrads : IGradientSource
 
     private static Output?[] MaxMinGrad(GradContext c, bool greaterEqual)
     {
-        var g = c.G;
+        var g = c.Graph;
         var x = c.X;
         var y = c.Y;
         var grad = c.Grad;
@@ -139,6 +139,6 @@ internal sealed class MiscMathGrads : IGradientSource
     public void Register(GradientRegistry r)
     {
         r.NotDifferentiable("Floor");
-        r.Add("L2Loss", c => [c.G.Multiply(c.X, c.Grad)]);
+        r.Add("L2Loss", c => [c.Graph.Multiply(c.X, c.Grad)]);
     }
 }

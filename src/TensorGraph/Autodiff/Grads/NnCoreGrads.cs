@@ -7,7 +7,7 @@ internal sealed class MatMulGrads : IGradientSource
     {
         r.Add("MatMul", c =>
         {
-            var g = c.G;
+            var g = c.Graph;
             bool ta = c.Op.GetAttrBool("transpose_a"), tb = c.Op.GetAttrBool("transpose_b");
             var a = c.X;
             var b = c.Y;
@@ -28,23 +28,23 @@ internal sealed class NnDenseGrads : IGradientSource
 {
     public void Register(GradientRegistry r)
     {
-        r.Add("BiasAdd", c => [c.Grad, c.G.BiasAddGrad(c.Grad)]);
+        r.Add("BiasAdd", c => [c.Grad, c.Graph.BiasAddGrad(c.Grad)]);
         r.Add("Softmax", c =>
         {
-            var g = c.G;
+            var g = c.Graph;
             var softmax = c.Out();
             var sumChannels = g.ReduceSum(g.Multiply(c.Grad, softmax), [-1], keepDims: true);
             return [g.Multiply(g.Subtract(c.Grad, sumChannels), softmax)];
         });
         r.Add("LogSoftmax", c =>
         {
-            var g = c.G;
+            var g = c.Graph;
             var softmax = g.Exp(c.Out());
             return [g.Subtract(c.Grad, g.Multiply(g.ReduceSum(c.Grad, [-1], keepDims: true), softmax))];
         });
         r.Add("SoftmaxCrossEntropyWithLogits", c =>
         {
-            var g = c.G;
+            var g = c.Graph;
             var gradLoss = c.Grads[0]!.Value;
             var gradGrad = c.Grads[1];
             var logits = c.X;
@@ -58,9 +58,9 @@ internal sealed class NnDenseGrads : IGradientSource
             }
             return [grad, BroadcastMul(g, gradLoss, g.Negative(g.LogSoftmax(logits)))];
         });
-        r.Add("SparseSoftmaxCrossEntropyWithLogits", c => [BroadcastMul(c.G, c.Grads[0]!.Value, c.Out(1)), null]);
+        r.Add("SparseSoftmaxCrossEntropyWithLogits", c => [BroadcastMul(c.Graph, c.Grads[0]!.Value, c.Out(1)), null]);
         r.Add("CheckNumerics", c =>
-            [c.G.CheckNumerics(c.Grad, "Not a number (NaN) or infinity (Inf) values detected in gradient. " + c.Op.GetAttrString("message"))]);
+            [c.Graph.CheckNumerics(c.Grad, "Not a number (NaN) or infinity (Inf) values detected in gradient. " + c.Op.GetAttrString("message"))]);
         r.Add("BatchMatMulV2", BatchMatMulGrad);
         r.Add("BatchMatMul", BatchMatMulGrad);
         r.NotDifferentiable("InTopK", "InTopKV2");
@@ -74,7 +74,7 @@ internal sealed class NnDenseGrads : IGradientSource
 
     private static Output?[] BatchMatMulGrad(GradContext c)
     {
-        var g = c.G;
+        var g = c.Graph;
         bool ax = c.Op.GetAttrBool("adj_x"), ay = c.Op.GetAttrBool("adj_y");
         var x = c.X;
         var y = c.Y;
@@ -118,7 +118,7 @@ internal sealed class MiscGrads : IGradientSource
         // TF's _BiasAddGradGrad: tile the bias gradient back over the leading dims.
         r.Add("BiasAddGrad", c =>
         {
-            var g = c.G;
+            var g = c.Graph;
             var shape = g.ShapeOf(c.X);
             var biasShape = g.ShapeOf(c.Grad);
             var leading = shape[..^1];
@@ -129,7 +129,7 @@ internal sealed class MiscGrads : IGradientSource
         // TF's _DynamicStitchGrads: indices get none, each data input gathers its rows.
         r.Add("DynamicStitch", c =>
         {
-            var g = c.G;
+            var g = c.Graph;
             int n = c.Op.NumInputs / 2;
             var result = new Output?[2 * n];
             for (int i = 0; i < n; i++) result[n + i] = g.Gather(c.Grad, c.Input(i));

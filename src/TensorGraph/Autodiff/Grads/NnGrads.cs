@@ -10,12 +10,12 @@ internal sealed class NnGrads : IGradientSource
     {
         r.Add("Sigmoid", c =>
         {
-            using (c.G.ControlDependencies(c.Grad.Op)) return [c.G.SigmoidGrad(c.Out(), c.Grad)];
+            using (c.Graph.ControlDependencies(c.Grad.Op)) return [c.Graph.SigmoidGrad(c.Out(), c.Grad)];
         });
         r.Add("SigmoidGrad", c =>
         {
             // d/da [b·a·(1 − a)] = b·(1 − 2a); d/db = a·(1 − a).
-            var g = c.G;
+            var g = c.Graph;
             using (g.ControlDependencies(c.Grad.Op))
             {
                 var a = c.Input(0);
@@ -26,12 +26,12 @@ internal sealed class NnGrads : IGradientSource
         });
         r.Add("Tanh", c =>
         {
-            using (c.G.ControlDependencies(c.Grad.Op)) return [c.G.TanhGrad(c.Out(), c.Grad)];
+            using (c.Graph.ControlDependencies(c.Grad.Op)) return [c.Graph.TanhGrad(c.Out(), c.Grad)];
         });
         r.Add("TanhGrad", c =>
         {
             // d/da [b·(1 − a²)] = −2ab; d/db = 1 − a².
-            var g = c.G;
+            var g = c.Graph;
             using (g.ControlDependencies(c.Grad.Op))
             {
                 var a = c.Input(0);
@@ -40,37 +40,37 @@ internal sealed class NnGrads : IGradientSource
             }
         });
 
-        r.Add("Relu", c => [c.G.ReluGrad(c.Grad, c.Out())]);
-        r.Add("ReluGrad", c => [c.G.ReluGrad(c.Grad, c.Input(1)), ZerosOfShape(c, c.Input(1))]);
-        r.Add("Relu6", c => [c.G.Relu6Grad(c.Grad, c.Out())]);
-        r.Add("Relu6Grad", c => [c.G.Relu6Grad(c.Grad, c.Input(1)), ZerosOfShape(c, c.Input(1))]);
-        r.Add("LeakyRelu", c => [c.G.LeakyReluGrad(c.Grad, c.X, c.Op.GetAttrFloat("alpha"))]);
+        r.Add("Relu", c => [c.Graph.ReluGrad(c.Grad, c.Out())]);
+        r.Add("ReluGrad", c => [c.Graph.ReluGrad(c.Grad, c.Input(1)), ZerosOfShape(c, c.Input(1))]);
+        r.Add("Relu6", c => [c.Graph.Relu6Grad(c.Grad, c.Out())]);
+        r.Add("Relu6Grad", c => [c.Graph.Relu6Grad(c.Grad, c.Input(1)), ZerosOfShape(c, c.Input(1))]);
+        r.Add("LeakyRelu", c => [c.Graph.LeakyReluGrad(c.Grad, c.X, c.Op.GetAttrFloat("alpha"))]);
         r.Add("LeakyReluGrad", c =>
-            [c.G.LeakyReluGrad(c.Grad, c.Input(1), c.Op.GetAttrFloat("alpha")), ZerosOfShape(c, c.Input(1))]);
+            [c.Graph.LeakyReluGrad(c.Grad, c.Input(1), c.Op.GetAttrFloat("alpha")), ZerosOfShape(c, c.Input(1))]);
 
-        r.Add("Elu", c => [c.G.EluGrad(c.Grad, c.Out())]);
+        r.Add("Elu", c => [c.Graph.EluGrad(c.Grad, c.Out())]);
         r.Add("EluGrad", c =>
         {
             // EluGrad(g, y) = g·(y + 1) where y < 0: d/dg is EluGrad itself, d/dy is g where y < 0.
-            var g = c.G;
+            var g = c.Graph;
             var y = c.Input(1);
             return [g.EluGrad(c.Grad, y), NegativeSideGrad(c, y)];
         });
-        r.Add("Selu", c => [c.G.SeluGrad(c.Grad, c.Out())]);
+        r.Add("Selu", c => [c.Graph.SeluGrad(c.Grad, c.Out())]);
         r.Add("SeluGrad", c =>
         {
-            var g = c.G;
+            var g = c.Graph;
             var y = c.Input(1);
             return [g.SeluGrad(c.Grad, y), NegativeSideGrad(c, y)];
         });
 
         // TF 1.15 emits grad·Sigmoid(x) here (older 1.x releases used SoftplusGrad(grad, x), which
         // stays registered below with its own gradient).
-        r.Add("Softplus", c => [c.Grad * c.G.Sigmoid(c.X)]);
+        r.Add("Softplus", c => [c.Grad * c.Graph.Sigmoid(c.X)]);
         r.Add("SoftplusGrad", c =>
         {
             // SoftplusGrad(dy, x) = dy / (1 + e^-x); d/dx = dy / (e^-x + 2 + e^x).
-            var g = c.G;
+            var g = c.Graph;
             var dy = c.Input(0);
             var x = c.Input(1);
             using (g.ControlDependencies(c.Grad.Op))
@@ -93,12 +93,12 @@ internal sealed class NnGrads : IGradientSource
     }
 
     /// <summary>TF's <c>array_ops.zeros(shape=array_ops.shape(x), dtype=x.dtype)</c>.</summary>
-    private static Output ZerosOfShape(GradContext c, Output x) => c.G.Zeros(c.G.ShapeOf(x), x.DType);
+    private static Output ZerosOfShape(GradContext c, Output x) => c.Graph.Zeros(c.Graph.ShapeOf(x), x.DType);
 
     /// <summary><c>where(y &lt; 0, grad · op.inputs[0], zeros_like(y))</c>, the second-order term of EluGrad/SeluGrad.</summary>
     private static Output NegativeSideGrad(GradContext c, Output y)
     {
-        var g = c.G;
+        var g = c.Graph;
         var negative = g.Less(y, g.Constant(Graph.ScalarOf(y.DType, 0)));
         return g.Select(negative, c.Grad * c.Input(0), g.ZerosLike(y));
     }

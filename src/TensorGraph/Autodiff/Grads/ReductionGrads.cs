@@ -8,7 +8,7 @@ internal sealed class ReductionGrads : IGradientSource
         r.Add("Sum", c => [SumGrad(c), null]);
         r.Add("Mean", c =>
         {
-            var g = c.G;
+            var g = c.Graph;
             var sumGrad = SumGrad(c);
             var inShape = c.X.Shape;
             var outShape = c.Out().Shape;
@@ -31,11 +31,11 @@ internal sealed class ReductionGrads : IGradientSource
     }
 
     /// <summary>The input shape with the reduced axes set to 1 (TF's reduced_shape), as a tensor.</summary>
-    internal static Output KeptDims(GradContext c) => c.G.ReducedShape(c.G.ShapeOf(c.X), c.Input(1));
+    internal static Output KeptDims(GradContext c) => c.Graph.ReducedShape(c.Graph.ShapeOf(c.X), c.Input(1));
 
     private static Output SumGrad(GradContext c)
     {
-        var g = c.G;
+        var g = c.Graph;
         var x = c.X;
         var input = x.Shape;
         var axes = g.TryConstantValue(c.Input(1));
@@ -59,7 +59,7 @@ internal sealed class ReductionGrads : IGradientSource
 
     private static Output?[] MinOrMaxGrad(GradContext c)
     {
-        var g = c.G;
+        var g = c.Graph;
         var kept = KeptDims(c);
         var y = g.Reshape(c.Out(), kept);
         var grad = g.Reshape(c.Grad, kept);

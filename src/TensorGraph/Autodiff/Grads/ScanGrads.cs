@@ -8,12 +8,12 @@ internal sealed class ScanGrads : IGradientSource
         r.Add("Cumsum", c =>
         {
             bool exclusive = c.Op.GetAttrBool("exclusive"), reverse = c.Op.GetAttrBool("reverse");
-            return [c.G.Cumsum(c.Grad, c.Input(1), exclusive, !reverse), null];
+            return [c.Graph.Cumsum(c.Grad, c.Input(1), exclusive, !reverse), null];
         });
         r.Add("Cumprod", c =>
         {
             // As in TF, this divides by x, so it is not defined where x contains zeros.
-            var g = c.G;
+            var g = c.Graph;
             var x = c.X;
             var axis = c.Input(1);
             bool exclusive = c.Op.GetAttrBool("exclusive"), reverse = c.Op.GetAttrBool("reverse");
@@ -38,7 +38,7 @@ internal sealed class ScanGrads : IGradientSource
     /// </summary>
     private static Output?[] ProdGrad(GradContext c)
     {
-        var g = c.G;
+        var g = c.Graph;
         var x = c.X;
         var axesValue = g.TryConstantValue(c.Input(1))
             ?? throw new UnimplementedException($"The gradient of Prod '{c.Op.Name}' needs constant reduction axes; run-time axes are not supported yet");

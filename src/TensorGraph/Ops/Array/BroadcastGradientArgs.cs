@@ -69,7 +69,7 @@ public sealed partial class Graph
     /// <summary>A <c>BroadcastGradientArgs</c> node: the reduction axes for each of two broadcast operands.</summary>
     public BroadcastAxes BroadcastGradientArgs(Output s0, Output s1, string? name = null)
     {
-        var op = AddOp("BroadcastGradientArgs", [s0, s1], name, "BroadcastGradientArgs", [A("T", Attr.Type(s0.DType))]);
+        var op = AddOp("BroadcastGradientArgs", [s0, s1], name, "BroadcastGradientArgs", [NamedAttr("T", Attr.Type(s0.DType))]);
         return new BroadcastAxes(op[0], op[1]);
     }
 }

@@ -243,14 +243,14 @@ public sealed partial class Graph
         ArgumentNullException.ThrowIfNull(values);
         if (values.Length < 2) throw new InvalidArgumentException($"ConcatV2 needs at least two values, got {values.Length}");
         return AddOp("ConcatV2", [.. values, axis], name, "concat",
-            [A("N", Attr.Int(values.Length)), A("T", Attr.Type(values[0].DType)), A("Tidx", Attr.Type(axis.DType))])[0];
+            [NamedAttr("N", Attr.Int(values.Length)), NamedAttr("T", Attr.Type(values[0].DType)), NamedAttr("Tidx", Attr.Type(axis.DType))])[0];
     }
 
     /// <summary>TF's <c>ConcatOffset</c> (used by the concat gradient): where each input starts along <paramref name="concatDim"/>.</summary>
     public Output[] ConcatOffset(Output concatDim, Output[] shapes, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(shapes);
-        return AddOp("ConcatOffset", [concatDim, .. shapes], name, "ConcatOffset", [A("N", Attr.Int(shapes.Length))]).Outputs;
+        return AddOp("ConcatOffset", [concatDim, .. shapes], name, "ConcatOffset", [NamedAttr("N", Attr.Int(shapes.Length))]).Outputs;
     }
 
     /// <summary>TF's <c>tf.shape_n</c>: the shapes of several tensors at once.</summary>
@@ -259,6 +259,6 @@ public sealed partial class Graph
         ArgumentNullException.ThrowIfNull(inputs);
         if (inputs.Length == 0) throw new InvalidArgumentException("ShapeN needs at least one input");
         return AddOp("ShapeN", inputs, name, "ShapeN",
-            [A("N", Attr.Int(inputs.Length)), A("T", Attr.Type(inputs[0].DType)), A("out_type", Attr.Type(outType))]).Outputs;
+            [NamedAttr("N", Attr.Int(inputs.Length)), NamedAttr("T", Attr.Type(inputs[0].DType)), NamedAttr("out_type", Attr.Type(outType))]).Outputs;
     }
 }

@@ -105,7 +105,7 @@ public sealed partial class Graph
         if (indices.Length != data.Length || indices.Length == 0)
             throw new InvalidArgumentException($"DynamicStitch needs as many data as indices tensors, got {indices.Length} and {data.Length}");
         return AddOp("DynamicStitch", [.. indices, .. data], name, "DynamicStitch",
-            [A("N", Attr.Int(indices.Length)), A("T", Attr.Type(data[0].DType))])[0];
+            [NamedAttr("N", Attr.Int(indices.Length)), NamedAttr("T", Attr.Type(data[0].DType))])[0];
     }
 
     /// <summary>TF's <c>math_ops.reduced_shape</c>: <paramref name="inputShape"/> with the <paramref name="axes"/> set to 1.</summary>

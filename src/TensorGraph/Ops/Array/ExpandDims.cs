@@ -166,7 +166,7 @@ public sealed partial class Graph
 
     /// <summary>TF's <c>tf.expand_dims</c> with a run-time axis (an int32/int64 scalar).</summary>
     public Output ExpandDims(Output input, Output axis, string? name = null) =>
-        AddOp("ExpandDims", [input, axis], name, "ExpandDims", [A("T", Attr.Type(input.DType)), A("Tdim", Attr.Type(axis.DType))])[0];
+        AddOp("ExpandDims", [input, axis], name, "ExpandDims", [NamedAttr("T", Attr.Type(input.DType)), NamedAttr("Tdim", Attr.Type(axis.DType))])[0];
 
     /// <summary>
     /// TF's <c>tf.squeeze(input, axis)</c>: removes the size-1 dimensions listed in
@@ -174,5 +174,5 @@ public sealed partial class Graph
     /// </summary>
     public Output Squeeze(Output input, int[]? axis = null, string? name = null) =>
         AddOp("Squeeze", [input], name, "Squeeze",
-            [A("T", Attr.Type(input.DType)), A("squeeze_dims", Attr.Ints((axis ?? []).Select(a => (long)a)))])[0];
+            [NamedAttr("T", Attr.Type(input.DType)), NamedAttr("squeeze_dims", Attr.Ints((axis ?? []).Select(a => (long)a)))])[0];
 }

@@ -67,7 +67,7 @@ public sealed partial class Graph
 {
     /// <summary>TF's <c>tf.fill</c>: a tensor of shape <paramref name="dims"/> filled with <paramref name="value"/>.</summary>
     public Output Fill(Output dims, Output value, string? name = null) =>
-        AddOp("Fill", [dims, value], name, "Fill", [A("T", Attr.Type(value.DType)), A("index_type", Attr.Type(dims.DType))])[0];
+        AddOp("Fill", [dims, value], name, "Fill", [NamedAttr("T", Attr.Type(value.DType)), NamedAttr("index_type", Attr.Type(dims.DType))])[0];
 
     /// <summary>
     /// TF's <c>tf.zeros</c>: a Const when it has fewer than 1000 elements, else Fill (so GraphDefs

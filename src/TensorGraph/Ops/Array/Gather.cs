@@ -229,14 +229,14 @@ public sealed partial class Graph
     public Output Gather(Output @params, Output indices, Output axis, int batchDims = 0, string? name = null) =>
         AddOp("GatherV2", [@params, indices, axis], name, "GatherV2",
         [
-            A("batch_dims", Attr.Int(batchDims)), A("Tparams", Attr.Type(@params.DType)),
-            A("Tindices", Attr.Type(indices.DType)), A("Taxis", Attr.Type(axis.DType)),
+            NamedAttr("batch_dims", Attr.Int(batchDims)), NamedAttr("Tparams", Attr.Type(@params.DType)),
+            NamedAttr("Tindices", Attr.Type(indices.DType)), NamedAttr("Taxis", Attr.Type(axis.DType)),
         ])[0];
 
     /// <summary>TF's <c>tf.math.unsorted_segment_sum(data, segment_ids, num_segments)</c>.</summary>
     public Output UnsortedSegmentSum(Output data, Output segmentIds, Output numSegments, string? name = null) =>
         AddOp("UnsortedSegmentSum", [data, segmentIds, numSegments], name, "UnsortedSegmentSum",
-            [A("T", Attr.Type(data.DType)), A("Tindices", Attr.Type(segmentIds.DType)), A("Tnumsegments", Attr.Type(numSegments.DType))])[0];
+            [NamedAttr("T", Attr.Type(data.DType)), NamedAttr("Tindices", Attr.Type(segmentIds.DType)), NamedAttr("Tnumsegments", Attr.Type(numSegments.DType))])[0];
 
     /// <summary>UnsortedSegmentSum with a constant number of segments.</summary>
     public Output UnsortedSegmentSum(Output data, Output segmentIds, int numSegments, string? name = null)

@@ -109,5 +109,5 @@ public sealed partial class Graph
     /// <summary>TF's <c>OneHot</c> op with tensor arguments (depth int32, on/off scalars of the output dtype).</summary>
     public Output OneHot(Output indices, Output depth, Output onValue, Output offValue, int axis = -1, string? name = null) =>
         AddOp("OneHot", [indices, depth, onValue, offValue], name, "one_hot",
-            [A("axis", Attr.Int(axis)), A("T", Attr.Type(onValue.DType)), A("TI", Attr.Type(indices.DType))])[0];
+            [NamedAttr("axis", Attr.Int(axis)), NamedAttr("T", Attr.Type(onValue.DType)), NamedAttr("TI", Attr.Type(indices.DType))])[0];
 }

@@ -148,7 +148,7 @@ public sealed partial class Graph
         ArgumentNullException.ThrowIfNull(values);
         if (values.Length == 0) throw new InvalidArgumentException("Stack needs at least one value");
         return AddOp("Pack", values, name, "stack",
-            [A("N", Attr.Int(values.Length)), A("T", Attr.Type(values[0].DType)), A("axis", Attr.Int(axis))])[0];
+            [NamedAttr("N", Attr.Int(values.Length)), NamedAttr("T", Attr.Type(values[0].DType)), NamedAttr("axis", Attr.Int(axis))])[0];
     }
 
     /// <summary>
@@ -166,6 +166,6 @@ public sealed partial class Graph
             num = s[a];
         }
         return AddOp("Unpack", [value], name, "unstack",
-            [A("num", Attr.Int(num.Value)), A("T", Attr.Type(value.DType)), A("axis", Attr.Int(axis))]).Outputs;
+            [NamedAttr("num", Attr.Int(num.Value)), NamedAttr("T", Attr.Type(value.DType)), NamedAttr("axis", Attr.Int(axis))]).Outputs;
     }
 }

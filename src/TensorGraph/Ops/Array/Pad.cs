@@ -356,19 +356,19 @@ public sealed partial class Graph
 
     /// <summary>TF's <c>Pad</c> op with run-time paddings (zeros; empty strings for string tensors).</summary>
     public Output Pad(Output tensor, Output paddings, string? name = null) =>
-        AddOp("Pad", [tensor, paddings], name, "Pad", [A("T", Attr.Type(tensor.DType)), A("Tpaddings", Attr.Type(paddings.DType))])[0];
+        AddOp("Pad", [tensor, paddings], name, "Pad", [NamedAttr("T", Attr.Type(tensor.DType)), NamedAttr("Tpaddings", Attr.Type(paddings.DType))])[0];
 
     /// <summary>TF's <c>PadV2</c> op: padding with the scalar <paramref name="constantValues"/>.</summary>
     public Output PadV2(Output tensor, Output paddings, Output constantValues, string? name = null) =>
-        AddOp("PadV2", [tensor, paddings, constantValues], name, "PadV2", [A("T", Attr.Type(tensor.DType)), A("Tpaddings", Attr.Type(paddings.DType))])[0];
+        AddOp("PadV2", [tensor, paddings, constantValues], name, "PadV2", [NamedAttr("T", Attr.Type(tensor.DType)), NamedAttr("Tpaddings", Attr.Type(paddings.DType))])[0];
 
     /// <summary>TF's <c>MirrorPad</c> op; <paramref name="mode"/> is REFLECT or SYMMETRIC.</summary>
     public Output MirrorPad(Output tensor, Output paddings, string mode, string? name = null) =>
         AddOp("MirrorPad", [tensor, paddings], name, "MirrorPad",
-            [A("T", Attr.Type(tensor.DType)), A("Tpaddings", Attr.Type(paddings.DType)), A("mode", Attr.String(mode))])[0];
+            [NamedAttr("T", Attr.Type(tensor.DType)), NamedAttr("Tpaddings", Attr.Type(paddings.DType)), NamedAttr("mode", Attr.String(mode))])[0];
 
     /// <summary>TF's <c>MirrorPadGrad</c> op (the MirrorPad gradient): sums a padded gradient back onto the input.</summary>
     public Output MirrorPadGrad(Output grad, Output paddings, string mode, string? name = null) =>
         AddOp("MirrorPadGrad", [grad, paddings], name, "MirrorPadGrad",
-            [A("T", Attr.Type(grad.DType)), A("Tpaddings", Attr.Type(paddings.DType)), A("mode", Attr.String(mode))])[0];
+            [NamedAttr("T", Attr.Type(grad.DType)), NamedAttr("Tpaddings", Attr.Type(paddings.DType)), NamedAttr("mode", Attr.String(mode))])[0];
 }

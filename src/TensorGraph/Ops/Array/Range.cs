@@ -71,7 +71,7 @@ public sealed partial class Graph
 {
     /// <summary>TF's <c>tf.range(start, limit, delta)</c> on scalar tensors.</summary>
     public Output Range(Output start, Output limit, Output delta, string? name = null) =>
-        AddOp("Range", [start, limit, delta], name, "Range", [A("Tidx", Attr.Type(start.DType))])[0];
+        AddOp("Range", [start, limit, delta], name, "Range", [NamedAttr("Tidx", Attr.Type(start.DType))])[0];
 
     /// <summary>TF's <c>tf.range(start, limit, delta)</c> for int32 constants.</summary>
     public Output Range(int start, int limit, int delta = 1, string? name = null)

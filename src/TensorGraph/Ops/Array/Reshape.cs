@@ -101,7 +101,7 @@ public sealed partial class Graph
 {
     /// <summary>TF's <c>tf.reshape</c>; <paramref name="shape"/> may contain one -1.</summary>
     public Output Reshape(Output tensor, Output shape, string? name = null) =>
-        AddOp("Reshape", [tensor, shape], name, "Reshape", [A("T", Attr.Type(tensor.DType)), A("Tshape", Attr.Type(shape.DType))])[0];
+        AddOp("Reshape", [tensor, shape], name, "Reshape", [NamedAttr("T", Attr.Type(tensor.DType)), NamedAttr("Tshape", Attr.Type(shape.DType))])[0];
 
     /// <summary>TF's <c>tf.reshape</c> with a constant shape (a Const named <c>Reshape/shape</c>).</summary>
     public Output Reshape(Output tensor, int[] shape, string? name = null)

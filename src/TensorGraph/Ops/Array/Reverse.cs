@@ -133,9 +133,9 @@ public sealed partial class Graph
 
     /// <summary>TF's <c>tf.reverse</c> with run-time axes: a ReverseV2 node.</summary>
     public Output Reverse(Output tensor, Output axis, string? name = null) =>
-        AddOp("ReverseV2", [tensor, axis], name, "ReverseV2", [A("Tidx", Attr.Type(axis.DType)), A("T", Attr.Type(tensor.DType))])[0];
+        AddOp("ReverseV2", [tensor, axis], name, "ReverseV2", [NamedAttr("Tidx", Attr.Type(axis.DType)), NamedAttr("T", Attr.Type(tensor.DType))])[0];
 
     /// <summary>The legacy <c>Reverse</c> op: reverses the axes where the bool vector <paramref name="dims"/> is true.</summary>
     public Output ReverseDims(Output tensor, Output dims, string? name = null) =>
-        AddOp("Reverse", [tensor, dims], name, "Reverse", [A("T", Attr.Type(tensor.DType))])[0];
+        AddOp("Reverse", [tensor, dims], name, "Reverse", [NamedAttr("T", Attr.Type(tensor.DType))])[0];
 }

@@ -97,7 +97,7 @@ public sealed partial class Graph
 {
     /// <summary>TF's <c>tf.slice(input, begin, size)</c>: a Slice node; a size of -1 takes the rest of the dimension.</summary>
     public Output Slice(Output input, Output begin, Output size, string? name = null) =>
-        AddOp("Slice", [input, begin, size], name, "Slice", [A("T", Attr.Type(input.DType)), A("Index", Attr.Type(begin.DType))])[0];
+        AddOp("Slice", [input, begin, size], name, "Slice", [NamedAttr("T", Attr.Type(input.DType)), NamedAttr("Index", Attr.Type(begin.DType))])[0];
 
     /// <summary>TF's <c>tf.slice</c> with constant <paramref name="begin"/> and <paramref name="size"/> (Consts <c>Slice/begin</c>, <c>Slice/size</c>).</summary>
     public Output Slice(Output input, int[] begin, int[] size, string? name = null)

@@ -204,7 +204,7 @@ public sealed partial class Graph
 
     /// <summary>TF's <c>Split</c> op with a run-time axis (an int32 scalar).</summary>
     public Output[] Split(Output value, Output axis, int numSplit, string? name = null) =>
-        AddOp("Split", [axis, value], name, "split", [A("num_split", Attr.Int(numSplit)), A("T", Attr.Type(value.DType))]).Outputs;
+        AddOp("Split", [axis, value], name, "split", [NamedAttr("num_split", Attr.Int(numSplit)), NamedAttr("T", Attr.Type(value.DType))]).Outputs;
 
     /// <summary>
     /// TF's <c>tf.split(value, size_splits, axis)</c>: a SplitV node; one size may be -1 (the rest
@@ -222,5 +222,5 @@ public sealed partial class Graph
     /// <summary>TF's <c>SplitV</c> op: pieces of the sizes in <paramref name="sizeSplits"/> along <paramref name="axis"/>.</summary>
     public Output[] SplitV(Output value, Output sizeSplits, Output axis, int numSplit, string? name = null) =>
         AddOp("SplitV", [value, sizeSplits, axis], name, "split",
-            [A("num_split", Attr.Int(numSplit)), A("T", Attr.Type(value.DType)), A("Tlen", Attr.Type(sizeSplits.DType))]).Outputs;
+            [NamedAttr("num_split", Attr.Int(numSplit)), NamedAttr("T", Attr.Type(value.DType)), NamedAttr("Tlen", Attr.Type(sizeSplits.DType))]).Outputs;
 }

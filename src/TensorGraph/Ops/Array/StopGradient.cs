@@ -61,6 +61,6 @@ public sealed partial class Graph
     public Output PreventGradient(Output input, string message = "", string? name = null)
     {
         ArgumentNullException.ThrowIfNull(message);
-        return AddOp("PreventGradient", [input], name, "PreventGradient", [A("T", Attr.Type(input.DType)), A("message", Attr.String(message))])[0];
+        return AddOp("PreventGradient", [input], name, "PreventGradient", [NamedAttr("T", Attr.Type(input.DType)), NamedAttr("message", Attr.String(message))])[0];
     }
 }

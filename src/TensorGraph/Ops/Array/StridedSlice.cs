@@ -330,9 +330,9 @@ public sealed partial class Graph
         int ellipsisMask = 0, int newAxisMask = 0, int shrinkAxisMask = 0, string? name = null) =>
         AddOp("StridedSlice", [input, begin, end, strides], name, "StridedSlice",
         [
-            A("T", Attr.Type(input.DType)), A("Index", Attr.Type(begin.DType)),
-            A("begin_mask", Attr.Int(beginMask)), A("end_mask", Attr.Int(endMask)), A("ellipsis_mask", Attr.Int(ellipsisMask)),
-            A("new_axis_mask", Attr.Int(newAxisMask)), A("shrink_axis_mask", Attr.Int(shrinkAxisMask)),
+            NamedAttr("T", Attr.Type(input.DType)), NamedAttr("Index", Attr.Type(begin.DType)),
+            NamedAttr("begin_mask", Attr.Int(beginMask)), NamedAttr("end_mask", Attr.Int(endMask)), NamedAttr("ellipsis_mask", Attr.Int(ellipsisMask)),
+            NamedAttr("new_axis_mask", Attr.Int(newAxisMask)), NamedAttr("shrink_axis_mask", Attr.Int(shrinkAxisMask)),
         ])[0];
 
     /// <summary>
@@ -357,8 +357,8 @@ public sealed partial class Graph
         int ellipsisMask = 0, int newAxisMask = 0, int shrinkAxisMask = 0, string? name = null) =>
         AddOp("StridedSliceGrad", [shape, begin, end, strides, dy], name, "StridedSliceGrad",
         [
-            A("T", Attr.Type(dy.DType)), A("Index", Attr.Type(shape.DType)),
-            A("begin_mask", Attr.Int(beginMask)), A("end_mask", Attr.Int(endMask)), A("ellipsis_mask", Attr.Int(ellipsisMask)),
-            A("new_axis_mask", Attr.Int(newAxisMask)), A("shrink_axis_mask", Attr.Int(shrinkAxisMask)),
+            NamedAttr("T", Attr.Type(dy.DType)), NamedAttr("Index", Attr.Type(shape.DType)),
+            NamedAttr("begin_mask", Attr.Int(beginMask)), NamedAttr("end_mask", Attr.Int(endMask)), NamedAttr("ellipsis_mask", Attr.Int(ellipsisMask)),
+            NamedAttr("new_axis_mask", Attr.Int(newAxisMask)), NamedAttr("shrink_axis_mask", Attr.Int(shrinkAxisMask)),
         ])[0];
 }

@@ -125,5 +125,5 @@ public sealed partial class Graph
 {
     /// <summary>TF's <c>tf.tile</c>.</summary>
     public Output Tile(Output input, Output multiples, string? name = null) =>
-        AddOp("Tile", [input, multiples], name, "Tile", [A("T", Attr.Type(input.DType)), A("Tmultiples", Attr.Type(multiples.DType))])[0];
+        AddOp("Tile", [input, multiples], name, "Tile", [NamedAttr("T", Attr.Type(input.DType)), NamedAttr("Tmultiples", Attr.Type(multiples.DType))])[0];
 }

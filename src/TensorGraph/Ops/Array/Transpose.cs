@@ -156,9 +156,9 @@ public sealed partial class Graph
 
     /// <summary>TF's <c>tf.transpose</c> with a run-time permutation.</summary>
     public Output Transpose(Output x, Output perm, string? name = null) =>
-        AddOp("Transpose", [x, perm], name, "transpose", [A("T", Attr.Type(x.DType)), A("Tperm", Attr.Type(perm.DType))])[0];
+        AddOp("Transpose", [x, perm], name, "transpose", [NamedAttr("T", Attr.Type(x.DType)), NamedAttr("Tperm", Attr.Type(perm.DType))])[0];
 
     /// <summary>TF's <c>tf.invert_permutation</c>.</summary>
     public Output InvertPermutation(Output x, string? name = null) =>
-        AddOp("InvertPermutation", [x], name, "InvertPermutation", [A("T", Attr.Type(x.DType))])[0];
+        AddOp("InvertPermutation", [x], name, "InvertPermutation", [NamedAttr("T", Attr.Type(x.DType))])[0];
 }

@@ -107,7 +107,7 @@ public sealed partial class Graph
     /// <summary>TF's <c>tf.unique</c>: (distinct values in order of first occurrence, index of each input element's value).</summary>
     public (Output Y, Output Idx) Unique(Output x, DType outIdx = DType.Int32, string? name = null)
     {
-        var op = AddOp("Unique", [x], name, "Unique", [A("T", Attr.Type(x.DType)), A("out_idx", Attr.Type(outIdx))]);
+        var op = AddOp("Unique", [x], name, "Unique", [NamedAttr("T", Attr.Type(x.DType)), NamedAttr("out_idx", Attr.Type(outIdx))]);
         return (op[0], op[1]);
     }
 }

@@ -213,7 +213,7 @@ public sealed partial class Graph
 {
     /// <summary>TF's <c>tf.where(condition)</c>: a Where node giving the int64 coordinates of the true elements.</summary>
     public Output Where(Output condition, string? name = null) =>
-        AddOp("Where", [condition], name, "Where", [A("T", Attr.Type(condition.DType))])[0];
+        AddOp("Where", [condition], name, "Where", [NamedAttr("T", Attr.Type(condition.DType))])[0];
 
     /// <summary>TF1's <c>tf.where(condition, x, y)</c>: a Select node (no broadcasting; see <see cref="WhereV2"/>).</summary>
     public Output Where(Output condition, Output x, Output y, string? name = null) => Select(condition, x, y, name);
@@ -223,7 +223,7 @@ public sealed partial class Graph
 
     /// <summary>TF's <c>SelectV2</c> op: elements of <paramref name="t"/> where <paramref name="condition"/> is true, else of <paramref name="e"/>, with broadcasting.</summary>
     public Output SelectV2(Output condition, Output t, Output e, string? name = null) =>
-        AddOp("SelectV2", [condition, t, e], name, "SelectV2", [A("T", Attr.Type(t.DType))])[0];
+        AddOp("SelectV2", [condition, t, e], name, "SelectV2", [NamedAttr("T", Attr.Type(t.DType))])[0];
 
     /// <summary>TF's <c>tf.broadcast_to(input, shape)</c>: a BroadcastTo node (Const <c>BroadcastTo/shape</c>).</summary>
     public Output BroadcastTo(Output input, int[] shape, string? name = null)
@@ -235,5 +235,5 @@ public sealed partial class Graph
 
     /// <summary>TF's <c>tf.broadcast_to</c> with a run-time shape.</summary>
     public Output BroadcastTo(Output input, Output shape, string? name = null) =>
-        AddOp("BroadcastTo", [input, shape], name, "BroadcastTo", [A("T", Attr.Type(input.DType)), A("Tidx", Attr.Type(shape.DType))])[0];
+        AddOp("BroadcastTo", [input, shape], name, "BroadcastTo", [NamedAttr("T", Attr.Type(input.DType)), NamedAttr("Tidx", Attr.Type(shape.DType))])[0];
 }

@@ -100,5 +100,5 @@ public sealed partial class Graph
 {
     /// <summary>TF1's <c>tf.where(condition, x, y)</c>: a <c>Select</c> node.</summary>
     public Output Select(Output condition, Output x, Output y, string? name = null) =>
-        AddOp("Select", [condition, x, y], name, "Select", [A("T", Attr.Type(x.DType))])[0];
+        AddOp("Select", [condition, x, y], name, "Select", [NamedAttr("T", Attr.Type(x.DType))])[0];
 }

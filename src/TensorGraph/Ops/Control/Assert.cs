@@ -168,6 +168,6 @@ public sealed partial class Graph
     {
         ArgumentNullException.ThrowIfNull(data);
         return AddOp("Assert", [condition, .. data], name, "Assert",
-            [A("T", Attr.Types(data.Select(d => d.DType))), A("summarize", Attr.Int(summarize))]);
+            [NamedAttr("T", Attr.Types(data.Select(d => d.DType))), NamedAttr("summarize", Attr.Int(summarize))]);
     }
 }

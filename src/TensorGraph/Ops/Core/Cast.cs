@@ -86,6 +86,6 @@ public sealed partial class Graph
     public Output Cast(Output x, DType dtype, string? name = null)
     {
         if (x.DType == dtype) return x;
-        return AddOp("Cast", [x], name, "Cast", [A("SrcT", Attr.Type(x.DType)), A("DstT", Attr.Type(dtype)), A("Truncate", Attr.Bool(false))])[0];
+        return AddOp("Cast", [x], name, "Cast", [NamedAttr("SrcT", Attr.Type(x.DType)), NamedAttr("DstT", Attr.Type(dtype)), NamedAttr("Truncate", Attr.Bool(false))])[0];
     }
 }

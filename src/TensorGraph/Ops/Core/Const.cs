@@ -47,7 +47,7 @@ public sealed partial class Graph
     {
         ArgumentNullException.ThrowIfNull(value);
         if (dtype is { } d && d != value.DType) value = ConvertLiteral(value, d);
-        return AddOp("Const", [], name, "Const", [A("value", Attr.Tensor(value)), A("dtype", Attr.Type(value.DType))])[0];
+        return AddOp("Const", [], name, "Const", [NamedAttr("value", Attr.Tensor(value)), NamedAttr("dtype", Attr.Type(value.DType))])[0];
     }
 
     /// <summary>A Const of <paramref name="value"/> reshaped to <paramref name="shape"/> (a scalar value is repeated).</summary>

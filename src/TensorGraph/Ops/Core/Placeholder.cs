@@ -53,10 +53,10 @@ public sealed partial class Graph
 {
     /// <summary>A <c>Placeholder</c> to feed at run time; <paramref name="shape"/> may hold -1 for unknown dims (null = unknown rank).</summary>
     public Output Placeholder(DType dtype, Shape? shape = null, string? name = null) =>
-        AddOp("Placeholder", [], name, "Placeholder", [A("dtype", Attr.Type(dtype)), A("shape", Attr.Shape(shape ?? Shape.Unknown))])[0];
+        AddOp("Placeholder", [], name, "Placeholder", [NamedAttr("dtype", Attr.Type(dtype)), NamedAttr("shape", Attr.Shape(shape ?? Shape.Unknown))])[0];
 
     /// <summary>A <c>PlaceholderWithDefault</c>: <paramref name="input"/> unless fed; <paramref name="shape"/> defaults to the input's.</summary>
     public Output PlaceholderWithDefault(Output input, Shape? shape = null, string? name = null) =>
         AddOp("PlaceholderWithDefault", [input], name, "PlaceholderWithDefault",
-            [A("dtype", Attr.Type(input.DType)), A("shape", Attr.Shape(shape ?? input.Shape))])[0];
+            [NamedAttr("dtype", Attr.Type(input.DType)), NamedAttr("shape", Attr.Shape(shape ?? input.Shape))])[0];
 }

@@ -86,12 +86,12 @@ public sealed partial class Graph
 {
     /// <summary>TF's <c>tf.shape</c>: a <c>Shape</c> node giving the run-time dimensions of <paramref name="x"/>.</summary>
     public Output ShapeOf(Output x, DType outType = DType.Int32, string? name = null) =>
-        AddOp("Shape", [x], name, "Shape", [A("T", Attr.Type(x.DType)), A("out_type", Attr.Type(outType))])[0];
+        AddOp("Shape", [x], name, "Shape", [NamedAttr("T", Attr.Type(x.DType)), NamedAttr("out_type", Attr.Type(outType))])[0];
 
     /// <summary>TF's <c>tf.rank</c>: a <c>Rank</c> node.</summary>
     public Output Rank(Output x, string? name = null) => Unary("Rank", x, name);
 
     /// <summary>TF's <c>tf.size</c>: a <c>Size</c> node.</summary>
     public Output Size(Output x, DType outType = DType.Int32, string? name = null) =>
-        AddOp("Size", [x], name, "Size", [A("T", Attr.Type(x.DType)), A("out_type", Attr.Type(outType))])[0];
+        AddOp("Size", [x], name, "Size", [NamedAttr("T", Attr.Type(x.DType)), NamedAttr("out_type", Attr.Type(outType))])[0];
 }

@@ -362,8 +362,8 @@ public sealed partial class Graph
         var keyConsts = keys.Select((k, i) => Constant(k, name: $"dense_keys_{i}")).ToArray();
         var op = AddOp("ParseExample", [serialized, names, .. keyConsts, .. defaults], "ParseExample", attrs:
         [
-            A("Nsparse", Attr.Int(0)), A("Ndense", Attr.Int(keys.Length)), A("sparse_types", Attr.Types([])),
-            A("Tdense", Attr.Types(defaults.Select(d => d.DType))), A("dense_shapes", ShapeList(shapes)),
+            NamedAttr("Nsparse", Attr.Int(0)), NamedAttr("Ndense", Attr.Int(keys.Length)), NamedAttr("sparse_types", Attr.Types([])),
+            NamedAttr("Tdense", Attr.Types(defaults.Select(d => d.DType))), NamedAttr("dense_shapes", ShapeList(shapes)),
         ]);
         return op.Outputs;
     }
@@ -382,8 +382,8 @@ public sealed partial class Graph
             [serialized, Constant(empty, name: "names"), Constant(empty, name: "sparse_keys"), Constant(Tensor.Create(keys, keys.Length), name: "dense_keys"),
                 Constant(empty, name: "ragged_keys"), .. defaults], "ParseExampleV2", attrs:
         [
-            A("Tdense", Attr.Types(defaults.Select(d => d.DType))), A("num_sparse", Attr.Int(0)), A("sparse_types", Attr.Types([])),
-            A("ragged_value_types", Attr.Types([])), A("ragged_split_types", Attr.Types([])), A("dense_shapes", ShapeList(shapes)),
+            NamedAttr("Tdense", Attr.Types(defaults.Select(d => d.DType))), NamedAttr("num_sparse", Attr.Int(0)), NamedAttr("sparse_types", Attr.Types([])),
+            NamedAttr("ragged_value_types", Attr.Types([])), NamedAttr("ragged_split_types", Attr.Types([])), NamedAttr("dense_shapes", ShapeList(shapes)),
         ]);
         return op.Outputs;
     }

@@ -250,7 +250,7 @@ public sealed partial class Graph
     /// true where the whole string matches the RE2 <paramref name="pattern"/>.
     /// </summary>
     public Output StaticRegexFullMatch(Output input, string pattern, string? name = null) =>
-        AddOp("StaticRegexFullMatch", [input], name, "StaticRegexFullMatch", [A("pattern", Attr.String(pattern))])[0];
+        AddOp("StaticRegexFullMatch", [input], name, "StaticRegexFullMatch", [NamedAttr("pattern", Attr.String(pattern))])[0];
 
     /// <summary>TF's <c>RegexFullMatch</c>: as <see cref="StaticRegexFullMatch"/> with the pattern a scalar string tensor.</summary>
     public Output RegexFullMatch(Output input, Output pattern, string? name = null) =>

@@ -260,19 +260,19 @@ public sealed partial class Graph
     public Operation SaveV2(Output prefix, Output tensorNames, Output shapeAndSlices, Output[] tensors, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(tensors);
-        return AddOp("SaveV2", [prefix, tensorNames, shapeAndSlices, .. tensors], name, "SaveV2", [A("dtypes", Attr.Types(tensors.Select(t => t.DType)))]);
+        return AddOp("SaveV2", [prefix, tensorNames, shapeAndSlices, .. tensors], name, "SaveV2", [NamedAttr("dtypes", Attr.Types(tensors.Select(t => t.DType)))]);
     }
 
     /// <summary>TF's <c>RestoreV2</c>: reads the named tensors with the given dtypes from a checkpoint.</summary>
     public Output[] RestoreV2(Output prefix, Output tensorNames, Output shapeAndSlices, DType[] dtypes, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(dtypes);
-        return AddOp("RestoreV2", [prefix, tensorNames, shapeAndSlices], name, "RestoreV2", [A("dtypes", Attr.Types(dtypes))]).Outputs;
+        return AddOp("RestoreV2", [prefix, tensorNames, shapeAndSlices], name, "RestoreV2", [NamedAttr("dtypes", Attr.Types(dtypes))]).Outputs;
     }
 
     /// <summary>TF's <c>MergeV2Checkpoints</c>.</summary>
     public Operation MergeV2Checkpoints(Output checkpointPrefixes, Output destinationPrefix, bool deleteOldDirs = true, string? name = null) =>
-        AddOp("MergeV2Checkpoints", [checkpointPrefixes, destinationPrefix], name, "MergeV2Checkpoints", [A("delete_old_dirs", Attr.Bool(deleteOldDirs))]);
+        AddOp("MergeV2Checkpoints", [checkpointPrefixes, destinationPrefix], name, "MergeV2Checkpoints", [NamedAttr("delete_old_dirs", Attr.Bool(deleteOldDirs))]);
 
     /// <summary>TF's <c>ShardedFilename</c>: <c>basename-%05d-of-%05d</c>.</summary>
     public Output ShardedFilename(Output basename, Output shard, Output numShards, string? name = null) =>
@@ -282,6 +282,6 @@ public sealed partial class Graph
     public Output StringJoin(Output[] inputs, string separator = "", string? name = null)
     {
         ArgumentNullException.ThrowIfNull(inputs);
-        return AddOp("StringJoin", inputs, name, "StringJoin", [A("N", Attr.Int(inputs.Length)), A("separator", Attr.String(separator))])[0];
+        return AddOp("StringJoin", inputs, name, "StringJoin", [NamedAttr("N", Attr.Int(inputs.Length)), NamedAttr("separator", Attr.String(separator))])[0];
     }
 }

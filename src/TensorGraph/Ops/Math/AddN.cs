@@ -72,6 +72,6 @@ public sealed partial class Graph
     {
         ArgumentNullException.ThrowIfNull(inputs);
         if (inputs.Length == 0) throw new InvalidArgumentException("AddN needs at least one input");
-        return AddOp("AddN", inputs, name, "AddN", [A("N", Attr.Int(inputs.Length)), A("T", Attr.Type(inputs[0].DType))])[0];
+        return AddOp("AddN", inputs, name, "AddN", [NamedAttr("N", Attr.Int(inputs.Length)), NamedAttr("T", Attr.Type(inputs[0].DType))])[0];
     }
 }

@@ -122,12 +122,12 @@ public sealed partial class Graph
     /// <summary>ArgMax with a run-time axis.</summary>
     public Output ArgMax(Output input, Output axis, DType outputType = DType.Int64, string? name = null) =>
         AddOp("ArgMax", [input, axis], name, "ArgMax",
-            [A("T", Attr.Type(input.DType)), A("Tidx", Attr.Type(axis.DType)), A("output_type", Attr.Type(outputType))])[0];
+            [NamedAttr("T", Attr.Type(input.DType)), NamedAttr("Tidx", Attr.Type(axis.DType)), NamedAttr("output_type", Attr.Type(outputType))])[0];
 
     /// <summary>ArgMin with a run-time axis.</summary>
     public Output ArgMin(Output input, Output axis, DType outputType = DType.Int64, string? name = null) =>
         AddOp("ArgMin", [input, axis], name, "ArgMin",
-            [A("T", Attr.Type(input.DType)), A("Tidx", Attr.Type(axis.DType)), A("output_type", Attr.Type(outputType))])[0];
+            [NamedAttr("T", Attr.Type(input.DType)), NamedAttr("Tidx", Attr.Type(axis.DType)), NamedAttr("output_type", Attr.Type(outputType))])[0];
 
     private Output ArgMinMax(string type, Output input, int axis, DType outputType, string? name)
     {

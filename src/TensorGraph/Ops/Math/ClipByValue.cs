@@ -125,5 +125,5 @@ public sealed partial class Graph
 
     /// <summary>A single <c>ClipByValue</c> node (TF's <c>tf.raw_ops.ClipByValue</c>).</summary>
     public Output ClipByValueOp(Output t, Output clipValueMin, Output clipValueMax, string? name = null) =>
-        AddOp("ClipByValue", [t, clipValueMin, clipValueMax], name, "ClipByValue", [A("T", Attr.Type(t.DType))])[0];
+        AddOp("ClipByValue", [t, clipValueMin, clipValueMax], name, "ClipByValue", [NamedAttr("T", Attr.Type(t.DType))])[0];
 }

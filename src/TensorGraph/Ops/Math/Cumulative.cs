@@ -150,5 +150,5 @@ public sealed partial class Graph
 
     private Output Scan(string type, Output x, Output axis, bool exclusive, bool reverse, string? name) =>
         AddOp(type, [x, axis], name, type,
-            [A("exclusive", Attr.Bool(exclusive)), A("reverse", Attr.Bool(reverse)), A("T", Attr.Type(x.DType)), A("Tidx", Attr.Type(axis.DType))])[0];
+            [NamedAttr("exclusive", Attr.Bool(exclusive)), NamedAttr("reverse", Attr.Bool(reverse)), NamedAttr("T", Attr.Type(x.DType)), NamedAttr("Tidx", Attr.Type(axis.DType))])[0];
 }

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 
@@ -8,11 +9,20 @@ namespace TensorGraph;
 /// <summary>Sin: sine (<c>tf.sin</c>).</summary>
 internal sealed class SinSpec : UnaryOpSpec
 {
-    public override string Type => "Sin";
+    public const string OpType = "Sin";
+
+    public override string Type => OpType;
 
     protected override DType[] Allowed => TypeSets.Float;
 
     protected override Type Functor => typeof(SinOp<>);
+
+    /// <summary>d sin(x) = cos(x) dx (TF 1.15's <c>_SinGrad</c>).</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        var g = c.Graph;
+        using (g.ControlDependencies(c.Grad.Op)) return [c.Grad * g.Cos(c.X)];
+    }
 }
 
 internal readonly struct SinOp<T> : IUnaryOp<SinOp<T>, T, T> where T : IFloatingPointIeee754<T>
@@ -25,5 +35,5 @@ internal readonly struct SinOp<T> : IUnaryOp<SinOp<T>, T, T> where T : IFloating
 public sealed partial class Graph
 {
     /// <summary>Sin: sine (<c>tf.sin</c>).</summary>
-    public Output Sin(Output x, string? name = null) => Unary("Sin", x, name);
+    public Output Sin(Output x, string? name = null) => Unary(SinSpec.OpType, x, name);
 }

@@ -128,5 +128,5 @@ public sealed partial class Graph
 {
     /// <summary>A <c>BatchMatMulV2</c> node: batched matrix product with broadcasting batch dims.</summary>
     public Output BatchMatMul(Output x, Output y, bool adjX = false, bool adjY = false, string? name = null) =>
-        AddOp("BatchMatMulV2", [x, y], name, "BatchMatMulV2", [A("T", Attr.Type(x.DType)), A("adj_x", Attr.Bool(adjX)), A("adj_y", Attr.Bool(adjY))])[0];
+        AddOp("BatchMatMulV2", [x, y], name, "BatchMatMulV2", [NamedAttr("T", Attr.Type(x.DType)), NamedAttr("adj_x", Attr.Bool(adjX)), NamedAttr("adj_y", Attr.Bool(adjY))])[0];
 }

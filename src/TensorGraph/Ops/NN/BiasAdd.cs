@@ -119,9 +119,9 @@ public sealed partial class Graph
 {
     /// <summary>TF's <c>tf.nn.bias_add</c>: adds a 1-D bias to the last dimension.</summary>
     public Output BiasAdd(Output value, Output bias, string? name = null) =>
-        AddOp("BiasAdd", [value, bias], name, "BiasAdd", [A("T", Attr.Type(value.DType)), A("data_format", Attr.String("NHWC"))])[0];
+        AddOp("BiasAdd", [value, bias], name, "BiasAdd", [NamedAttr("T", Attr.Type(value.DType)), NamedAttr("data_format", Attr.String("NHWC"))])[0];
 
     /// <summary>A <c>BiasAddGrad</c> node: the bias gradient of BiasAdd.</summary>
     public Output BiasAddGrad(Output outBackprop, string? name = null) =>
-        AddOp("BiasAddGrad", [outBackprop], name, "BiasAddGrad", [A("T", Attr.Type(outBackprop.DType)), A("data_format", Attr.String("NHWC"))])[0];
+        AddOp("BiasAddGrad", [outBackprop], name, "BiasAddGrad", [NamedAttr("T", Attr.Type(outBackprop.DType)), NamedAttr("data_format", Attr.String("NHWC"))])[0];
 }

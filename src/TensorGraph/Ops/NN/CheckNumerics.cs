@@ -53,5 +53,5 @@ public sealed partial class Graph
 {
     /// <summary>TF's <c>tf.check_numerics</c>: fails the run (naming this node) if <paramref name="tensor"/> has NaN or Inf.</summary>
     public Output CheckNumerics(Output tensor, string message, string? name = null) =>
-        AddOp("CheckNumerics", [tensor], name, "CheckNumerics", [A("T", Attr.Type(tensor.DType)), A("message", Attr.String(message))])[0];
+        AddOp("CheckNumerics", [tensor], name, "CheckNumerics", [NamedAttr("T", Attr.Type(tensor.DType)), NamedAttr("message", Attr.String(message))])[0];
 }

@@ -121,20 +121,20 @@ public sealed partial class Graph
         ArgumentNullException.ThrowIfNull(padding);
         return
         [
-            A("T", Attr.Type(t)),
-            A("strides", ConvCommon.Ints(strides)),
-            A("padding", Attr.String(padding)),
-            A("explicit_paddings", ConvCommon.Ints(explicitPaddings ?? [])),
-            A("data_format", Attr.String(dataFormat)),
-            A("dilations", ConvCommon.Ints(dilations ?? [1, 1, 1, 1])),
+            NamedAttr("T", Attr.Type(t)),
+            NamedAttr("strides", ConvCommon.Ints(strides)),
+            NamedAttr("padding", Attr.String(padding)),
+            NamedAttr("explicit_paddings", ConvCommon.Ints(explicitPaddings ?? [])),
+            NamedAttr("data_format", Attr.String(dataFormat)),
+            NamedAttr("dilations", ConvCommon.Ints(dilations ?? [1, 1, 1, 1])),
         ];
     }
 
     /// <summary>Adds a convolution op whose attrs (other than T) are copied from <paramref name="like"/> (used by gradients).</summary>
     internal Output ConvLike(string type, Output[] inputs, Operation like, DType t)
     {
-        var attrs = new List<KeyValuePair<string, AttrValue>> { A("T", Attr.Type(t)) };
-        foreach (var n in Conv2DSpec.CopiedAttrs) attrs.Add(A(n, like.GetAttr(n).Clone()));
+        var attrs = new List<KeyValuePair<string, AttrValue>> { NamedAttr("T", Attr.Type(t)) };
+        foreach (var n in Conv2DSpec.CopiedAttrs) attrs.Add(NamedAttr(n, like.GetAttr(n).Clone()));
         return AddOp(type, inputs, null, type, attrs)[0];
     }
 }

@@ -169,11 +169,11 @@ public sealed partial class Graph
     internal Operation AddFusedBatchNorm(string type, Output x, Output scale, Output offset, Output mean, Output variance,
         float epsilon = 0.0001f, string dataFormat = "NHWC", bool isTraining = true, string? name = null)
     {
-        var attrs = new List<KeyValuePair<string, Proto.AttrValue>> { A("T", Attr.Type(x.DType)) };
-        if (type != "FusedBatchNorm") attrs.Add(A("U", Attr.Type(scale.DType)));
-        attrs.Add(A("epsilon", Attr.Float(epsilon)));
-        attrs.Add(A("data_format", Attr.String(dataFormat)));
-        attrs.Add(A("is_training", Attr.Bool(isTraining)));
+        var attrs = new List<KeyValuePair<string, Proto.AttrValue>> { NamedAttr("T", Attr.Type(x.DType)) };
+        if (type != "FusedBatchNorm") attrs.Add(NamedAttr("U", Attr.Type(scale.DType)));
+        attrs.Add(NamedAttr("epsilon", Attr.Float(epsilon)));
+        attrs.Add(NamedAttr("data_format", Attr.String(dataFormat)));
+        attrs.Add(NamedAttr("is_training", Attr.Bool(isTraining)));
         return AddOp(type, [x, scale, offset, mean, variance], name, type, attrs);
     }
 }

@@ -133,11 +133,11 @@ public sealed partial class Graph
     internal Operation AddFusedBatchNormGrad(string type, Output[] inputs, float epsilon = 0.0001f, string dataFormat = "NHWC",
         bool isTraining = true, string? name = null)
     {
-        var attrs = new List<KeyValuePair<string, Proto.AttrValue>> { A("T", Attr.Type(inputs[0].DType)) };
-        if (type != "FusedBatchNormGrad") attrs.Add(A("U", Attr.Type(inputs[3].DType)));
-        attrs.Add(A("epsilon", Attr.Float(epsilon)));
-        attrs.Add(A("data_format", Attr.String(dataFormat)));
-        attrs.Add(A("is_training", Attr.Bool(isTraining)));
+        var attrs = new List<KeyValuePair<string, Proto.AttrValue>> { NamedAttr("T", Attr.Type(inputs[0].DType)) };
+        if (type != "FusedBatchNormGrad") attrs.Add(NamedAttr("U", Attr.Type(inputs[3].DType)));
+        attrs.Add(NamedAttr("epsilon", Attr.Float(epsilon)));
+        attrs.Add(NamedAttr("data_format", Attr.String(dataFormat)));
+        attrs.Add(NamedAttr("is_training", Attr.Bool(isTraining)));
         return AddOp(type, inputs, name, type, attrs);
     }
 }

@@ -105,6 +105,6 @@ public sealed partial class Graph
         using var scope = NameScope(name ?? "in_top_k");
         var exact = CurrentNameScope + "/";
         var kt = Constant(ConvertLiteral(k, targets.DType), name: "k");
-        return AddOp("InTopKV2", [predictions, targets, kt], exact, attrs: [A("T", Attr.Type(targets.DType))])[0];
+        return AddOp("InTopKV2", [predictions, targets, kt], exact, attrs: [NamedAttr("T", Attr.Type(targets.DType))])[0];
     }
 }

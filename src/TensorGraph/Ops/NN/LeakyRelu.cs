@@ -108,14 +108,14 @@ public sealed partial class Graph
     public Output LeakyRelu(Output features, float alpha = 0.2f, string? name = null)
     {
         if (!features.DType.IsInteger())
-            return AddOp("LeakyRelu", [features], name, "LeakyRelu", [A("alpha", Attr.Float(alpha)), A("T", Attr.Type(features.DType))])[0];
+            return AddOp("LeakyRelu", [features], name, "LeakyRelu", [NamedAttr("alpha", Attr.Float(alpha)), NamedAttr("T", Attr.Type(features.DType))])[0];
         using var scope = NameScope(name ?? "LeakyRelu");
         var exact = CurrentNameScope + "/";
         var cast = Cast(features, DType.Float32);
-        return AddOp("LeakyRelu", [cast], exact, null, [A("alpha", Attr.Float(alpha)), A("T", Attr.Type(DType.Float32))])[0];
+        return AddOp("LeakyRelu", [cast], exact, null, [NamedAttr("alpha", Attr.Float(alpha)), NamedAttr("T", Attr.Type(DType.Float32))])[0];
     }
 
     /// <summary>A <c>LeakyReluGrad</c> node (gradient helper of LeakyRelu).</summary>
     public Output LeakyReluGrad(Output gradients, Output features, float alpha = 0.2f, string? name = null) =>
-        AddOp("LeakyReluGrad", [gradients, features], name, "LeakyReluGrad", [A("alpha", Attr.Float(alpha)), A("T", Attr.Type(gradients.DType))])[0];
+        AddOp("LeakyReluGrad", [gradients, features], name, "LeakyReluGrad", [NamedAttr("alpha", Attr.Float(alpha)), NamedAttr("T", Attr.Type(gradients.DType))])[0];
 }

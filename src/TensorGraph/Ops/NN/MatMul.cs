@@ -74,7 +74,7 @@ public sealed partial class Graph
     /// <summary>TF's <c>tf.matmul</c> for rank-2 tensors: a MatMul node.</summary>
     public Output MatMul(Output a, Output b, bool transposeA = false, bool transposeB = false, string? name = null) =>
         AddOp("MatMul", [a, b], name, "MatMul",
-            [A("transpose_a", Attr.Bool(transposeA)), A("transpose_b", Attr.Bool(transposeB)), A("T", Attr.Type(a.DType))])[0];
+            [NamedAttr("transpose_a", Attr.Bool(transposeA)), NamedAttr("transpose_b", Attr.Bool(transposeB)), NamedAttr("T", Attr.Type(a.DType))])[0];
 
     /// <summary>PyTorch-style alias of <see cref="MatMul"/>.</summary>
     public Output Mm(Output a, Output b, string? name = null) => MatMul(a, b, name: name);

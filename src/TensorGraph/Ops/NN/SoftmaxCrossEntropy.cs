@@ -145,7 +145,7 @@ public sealed partial class Graph
     /// <summary>The raw <c>SoftmaxCrossEntropyWithLogits</c> op (loss and backprop outputs).</summary>
     public CrossEntropy SoftmaxCrossEntropyWithLogitsOp(Output features, Output labels, string? name = null)
     {
-        var op = AddOp("SoftmaxCrossEntropyWithLogits", [features, labels], name, "SoftmaxCrossEntropyWithLogits", [A("T", Attr.Type(features.DType))]);
+        var op = AddOp("SoftmaxCrossEntropyWithLogits", [features, labels], name, "SoftmaxCrossEntropyWithLogits", [NamedAttr("T", Attr.Type(features.DType))]);
         return new CrossEntropy(op[0], op[1]);
     }
 
@@ -153,7 +153,7 @@ public sealed partial class Graph
     public CrossEntropy SparseSoftmaxCrossEntropyWithLogitsOp(Output features, Output labels, string? name = null)
     {
         var op = AddOp("SparseSoftmaxCrossEntropyWithLogits", [features, labels], name, "SparseSoftmaxCrossEntropyWithLogits",
-            [A("T", Attr.Type(features.DType)), A("Tlabels", Attr.Type(labels.DType))]);
+            [NamedAttr("T", Attr.Type(features.DType)), NamedAttr("Tlabels", Attr.Type(labels.DType))]);
         return new CrossEntropy(op[0], op[1]);
     }
 

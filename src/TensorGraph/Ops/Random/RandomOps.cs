@@ -188,10 +188,10 @@ public sealed partial class Graph
         if (dtype.IsInteger())
         {
             return AddOp("RandomUniformInt", [shapeT, min, max], exact, attrs:
-                [A("seed", Attr.Int(s1)), A("seed2", Attr.Int(s2)), A("Tout", Attr.Type(dtype)), A("T", Attr.Type(DType.Int32))])[0];
+                [NamedAttr("seed", Attr.Int(s1)), NamedAttr("seed2", Attr.Int(s2)), NamedAttr("Tout", Attr.Type(dtype)), NamedAttr("T", Attr.Type(DType.Int32))])[0];
         }
         var rnd = AddOp("RandomUniform", [shapeT], "RandomUniform", attrs:
-            [A("seed", Attr.Int(s1)), A("seed2", Attr.Int(s2)), A("dtype", Attr.Type(dtype)), A("T", Attr.Type(DType.Int32))])[0];
+            [NamedAttr("seed", Attr.Int(s1)), NamedAttr("seed2", Attr.Int(s2)), NamedAttr("dtype", Attr.Type(dtype)), NamedAttr("T", Attr.Type(DType.Int32))])[0];
         var range = Subtract(max, min, "sub");
         var scaled = Multiply(rnd, range, "mul");
         return Binary("Add", scaled, min, exact);
@@ -207,7 +207,7 @@ public sealed partial class Graph
         var min = Constant(ScalarOf(dtype, minval), name: "min");
         var max = Constant(ScalarOf(dtype, maxval), name: "max");
         var rnd = AddOp("RandomUniform", [shape], "RandomUniform", attrs:
-            [A("seed", Attr.Int(s1)), A("seed2", Attr.Int(s2)), A("dtype", Attr.Type(dtype)), A("T", Attr.Type(shape.DType))])[0];
+            [NamedAttr("seed", Attr.Int(s1)), NamedAttr("seed2", Attr.Int(s2)), NamedAttr("dtype", Attr.Type(dtype)), NamedAttr("T", Attr.Type(shape.DType))])[0];
         var range = Subtract(max, min, "sub");
         var scaled = Multiply(rnd, range, "mul");
         return Binary("Add", scaled, min, exact);
@@ -232,7 +232,7 @@ public sealed partial class Graph
         var stdT = Constant(ScalarOf(dtype, stddev), name: "stddev");
         var (s1, s2) = GetSeed(seed);
         var rnd = AddOp(op, [shapeT], op, attrs:
-            [A("seed", Attr.Int(s1)), A("seed2", Attr.Int(s2)), A("dtype", Attr.Type(dtype)), A("T", Attr.Type(DType.Int32))])[0];
+            [NamedAttr("seed", Attr.Int(s1)), NamedAttr("seed2", Attr.Int(s2)), NamedAttr("dtype", Attr.Type(dtype)), NamedAttr("T", Attr.Type(DType.Int32))])[0];
         var mul = Multiply(rnd, stdT, "mul");
         return Binary("Add", mul, meanT, exact);
     }

@@ -113,6 +113,6 @@ public sealed partial class Graph
         using var scope = NameScope(name ?? type);
         var exact = CurrentNameScope + "/";
         var idx = Constant(axes, name: axis is null ? "Const" : "reduction_indices");
-        return AddOp(type, [x, idx], exact, type, [A("keep_dims", Attr.Bool(keepDims)), A("Tidx", Attr.Type(DType.Int32))])[0];
+        return AddOp(type, [x, idx], exact, type, [NamedAttr("keep_dims", Attr.Bool(keepDims)), NamedAttr("Tidx", Attr.Type(DType.Int32))])[0];
     }
 }

@@ -134,7 +134,7 @@ public sealed partial class Graph
         if (opType is not ("Sum" or "Mean" or "Prod" or "Max" or "Min"))
             throw new InvalidArgumentException($"'{opType}' is not a reduction (Sum, Mean, Prod, Max, Min)");
         return AddOp(opType, [x, axes], name, opType,
-            [A("keep_dims", Attr.Bool(keepDims)), A("T", Attr.Type(x.DType)), A("Tidx", Attr.Type(axes.DType))])[0];
+            [NamedAttr("keep_dims", Attr.Bool(keepDims)), NamedAttr("T", Attr.Type(x.DType)), NamedAttr("Tidx", Attr.Type(axes.DType))])[0];
     }
 
     private Output Reduction(string type, Output x, int[]? axis, bool keepDims, string? name)

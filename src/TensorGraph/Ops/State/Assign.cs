@@ -67,5 +67,5 @@ public sealed partial class Graph
     /// <summary>Assign to a variable reference (a VariableV2 output).</summary>
     public Output Assign(Output variableRef, Output value, bool validateShape = true, bool useLocking = true, string? name = null) =>
         AddOp("Assign", [variableRef, value], name, "Assign",
-            [A("T", Attr.Type(variableRef.DType)), A("validate_shape", Attr.Bool(validateShape)), A("use_locking", Attr.Bool(useLocking))])[0];
+            [NamedAttr("T", Attr.Type(variableRef.DType)), NamedAttr("validate_shape", Attr.Bool(validateShape)), NamedAttr("use_locking", Attr.Bool(useLocking))])[0];
 }

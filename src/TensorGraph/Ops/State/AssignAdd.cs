@@ -89,13 +89,13 @@ public sealed partial class Graph
     public Output AssignAdd(Variable variable, Output value, bool useLocking = false, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(variable);
-        return AddOp("AssignAdd", [variable.Ref, value], name, "AssignAdd", [A("T", Attr.Type(variable.DType)), A("use_locking", Attr.Bool(useLocking))])[0];
+        return AddOp("AssignAdd", [variable.Ref, value], name, "AssignAdd", [NamedAttr("T", Attr.Type(variable.DType)), NamedAttr("use_locking", Attr.Bool(useLocking))])[0];
     }
 
     /// <summary>TF's <c>tf.assign_sub</c>: variable -= value; the result reads the new value.</summary>
     public Output AssignSub(Variable variable, Output value, bool useLocking = false, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(variable);
-        return AddOp("AssignSub", [variable.Ref, value], name, "AssignSub", [A("T", Attr.Type(variable.DType)), A("use_locking", Attr.Bool(useLocking))])[0];
+        return AddOp("AssignSub", [variable.Ref, value], name, "AssignSub", [NamedAttr("T", Attr.Type(variable.DType)), NamedAttr("use_locking", Attr.Bool(useLocking))])[0];
     }
 }

@@ -143,15 +143,15 @@ public sealed partial class Graph
     /// <summary>A <c>VarHandleOp</c>: the handle of a resource variable.</summary>
     public Output VarHandleOp(DType dtype, Shape shape, string sharedName = "", string? name = null) =>
         AddOp("VarHandleOp", [], name, "VarHandleOp",
-            [A("dtype", Attr.Type(dtype)), A("shape", Attr.Shape(shape)), A("shared_name", Attr.String(sharedName)), A("container", Attr.String(""))])[0];
+            [NamedAttr("dtype", Attr.Type(dtype)), NamedAttr("shape", Attr.Shape(shape)), NamedAttr("shared_name", Attr.String(sharedName)), NamedAttr("container", Attr.String(""))])[0];
 
     /// <summary>A <c>ReadVariableOp</c>: reads a resource variable.</summary>
     public Output ReadVariableOp(Output resource, DType dtype, string? name = null) =>
-        AddOp("ReadVariableOp", [resource], name, "ReadVariableOp", [A("dtype", Attr.Type(dtype))])[0];
+        AddOp("ReadVariableOp", [resource], name, "ReadVariableOp", [NamedAttr("dtype", Attr.Type(dtype))])[0];
 
     /// <summary>An <c>AssignVariableOp</c>: assigns a resource variable.</summary>
     public Operation AssignVariableOp(Output resource, Output value, string? name = null) =>
-        AddOp("AssignVariableOp", [resource, value], name, "AssignVariableOp", [A("dtype", Attr.Type(value.DType))]);
+        AddOp("AssignVariableOp", [resource, value], name, "AssignVariableOp", [NamedAttr("dtype", Attr.Type(value.DType))]);
 
     /// <summary>A <c>VarIsInitializedOp</c>: whether a resource variable is initialized.</summary>
     public Output VarIsInitializedOp(Output resource, string? name = null) =>

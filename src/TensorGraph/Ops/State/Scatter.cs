@@ -175,6 +175,6 @@ public sealed partial class Graph
     {
         ArgumentNullException.ThrowIfNull(variable);
         return AddOp(type, [variable.Ref, indices, updates], name, type,
-            [A("T", Attr.Type(variable.DType)), A("Tindices", Attr.Type(indices.DType)), A("use_locking", Attr.Bool(useLocking))])[0];
+            [NamedAttr("T", Attr.Type(variable.DType)), NamedAttr("Tindices", Attr.Type(indices.DType)), NamedAttr("use_locking", Attr.Bool(useLocking))])[0];
     }
 }

@@ -151,7 +151,7 @@ public sealed partial class Graph
         using var scope = NameScope(name ?? tag);
         var fullTag = SummaryTag(tag, name);
         var tags = Constant(Tensor.Scalar(fullTag), name: "tags");
-        var op = AddOp("ScalarSummary", [tags, value], CurrentNameScope + "/", attrs: [A("T", Attr.Type(value.DType))])[0];
+        var op = AddOp("ScalarSummary", [tags, value], CurrentNameScope + "/", attrs: [NamedAttr("T", Attr.Type(value.DType))])[0];
         AddToCollection(GraphKeys.Summaries, op);
         return op;
     }
@@ -159,7 +159,7 @@ public sealed partial class Graph
     /// <summary>A <c>ScalarSummary</c> over a tensor of tags and a same-shaped tensor of values.</summary>
     public Output ScalarSummary(Output tags, Output values, string? name = null)
     {
-        var op = AddOp("ScalarSummary", [tags, values], name, "ScalarSummary", [A("T", Attr.Type(values.DType))])[0];
+        var op = AddOp("ScalarSummary", [tags, values], name, "ScalarSummary", [NamedAttr("T", Attr.Type(values.DType))])[0];
         AddToCollection(GraphKeys.Summaries, op);
         return op;
     }
@@ -171,7 +171,7 @@ public sealed partial class Graph
         using var scope = NameScope(name ?? tag);
         var fullTag = SummaryTag(tag, name);
         var t = Constant(Tensor.Scalar(fullTag), name: "tag");
-        var op = AddOp("HistogramSummary", [t, values], CurrentNameScope + "/", attrs: [A("T", Attr.Type(values.DType))])[0];
+        var op = AddOp("HistogramSummary", [t, values], CurrentNameScope + "/", attrs: [NamedAttr("T", Attr.Type(values.DType))])[0];
         AddToCollection(GraphKeys.Summaries, op);
         return op;
     }
@@ -190,7 +190,7 @@ public sealed partial class Graph
     {
         ArgumentNullException.ThrowIfNull(inputs);
         if (inputs.Length == 0) throw new InvalidArgumentException("MergeSummary needs at least one input");
-        return AddOp("MergeSummary", inputs, name, "Merge/MergeSummary", [A("N", Attr.Int(inputs.Length))])[0];
+        return AddOp("MergeSummary", inputs, name, "Merge/MergeSummary", [NamedAttr("N", Attr.Int(inputs.Length))])[0];
     }
 
     /// <summary>TF's <c>tf.summary.merge_all()</c>: merges the <see cref="GraphKeys.Summaries"/> collection; null when it is empty.</summary>

@@ -55,5 +55,5 @@ public sealed partial class Graph
     /// <summary>An <c>ApplyAdagrad</c> node.</summary>
     public Output ApplyAdagrad(Output var, Output accum, Output lr, Output grad, bool updateSlots = true, bool useLocking = false, string? name = null) =>
         AddOp("ApplyAdagrad", [var, accum, lr, grad], name, "ApplyAdagrad",
-            [A("T", Attr.Type(var.DType)), A("use_locking", Attr.Bool(useLocking)), A("update_slots", Attr.Bool(updateSlots))])[0];
+            [NamedAttr("T", Attr.Type(var.DType)), NamedAttr("use_locking", Attr.Bool(useLocking)), NamedAttr("update_slots", Attr.Bool(updateSlots))])[0];
 }

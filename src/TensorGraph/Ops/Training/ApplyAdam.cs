@@ -68,5 +68,5 @@ public sealed partial class Graph
     public Output ApplyAdam(Output var, Output m, Output v, Output beta1Power, Output beta2Power, Output lr, Output beta1, Output beta2, Output epsilon, Output grad,
         bool useNesterov = false, bool useLocking = false, string? name = null) =>
         AddOp("ApplyAdam", [var, m, v, beta1Power, beta2Power, lr, beta1, beta2, epsilon, grad], name, "ApplyAdam",
-            [A("T", Attr.Type(var.DType)), A("use_locking", Attr.Bool(useLocking)), A("use_nesterov", Attr.Bool(useNesterov))])[0];
+            [NamedAttr("T", Attr.Type(var.DType)), NamedAttr("use_locking", Attr.Bool(useLocking)), NamedAttr("use_nesterov", Attr.Bool(useNesterov))])[0];
 }

@@ -28,5 +28,5 @@ public sealed partial class Graph
     /// <summary>An <c>ApplyGradientDescent</c> node: var -= alpha * delta; returns the updated variable.</summary>
     public Output ApplyGradientDescent(Output var, Output alpha, Output delta, bool useLocking = false, string? name = null) =>
         AddOp("ApplyGradientDescent", [var, alpha, delta], name, "ApplyGradientDescent",
-            [A("T", Attr.Type(var.DType)), A("use_locking", Attr.Bool(useLocking))])[0];
+            [NamedAttr("T", Attr.Type(var.DType)), NamedAttr("use_locking", Attr.Bool(useLocking))])[0];
 }

@@ -55,5 +55,5 @@ public sealed partial class Graph
     /// <summary>An <c>ApplyMomentum</c> node.</summary>
     public Output ApplyMomentum(Output var, Output accum, Output lr, Output grad, Output momentum, bool useNesterov = false, bool useLocking = false, string? name = null) =>
         AddOp("ApplyMomentum", [var, accum, lr, grad, momentum], name, "ApplyMomentum",
-            [A("T", Attr.Type(var.DType)), A("use_locking", Attr.Bool(useLocking)), A("use_nesterov", Attr.Bool(useNesterov))])[0];
+            [NamedAttr("T", Attr.Type(var.DType)), NamedAttr("use_locking", Attr.Bool(useLocking)), NamedAttr("use_nesterov", Attr.Bool(useNesterov))])[0];
 }

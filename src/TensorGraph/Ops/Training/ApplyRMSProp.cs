@@ -87,10 +87,10 @@ public sealed partial class Graph
     /// <summary>An <c>ApplyRMSProp</c> node.</summary>
     public Output ApplyRMSProp(Output var, Output ms, Output mom, Output lr, Output rho, Output momentum, Output epsilon, Output grad, bool useLocking = false, string? name = null) =>
         AddOp("ApplyRMSProp", [var, ms, mom, lr, rho, momentum, epsilon, grad], name, "ApplyRMSProp",
-            [A("T", Attr.Type(var.DType)), A("use_locking", Attr.Bool(useLocking))])[0];
+            [NamedAttr("T", Attr.Type(var.DType)), NamedAttr("use_locking", Attr.Bool(useLocking))])[0];
 
     /// <summary>An <c>ApplyCenteredRMSProp</c> node.</summary>
     public Output ApplyCenteredRMSProp(Output var, Output mg, Output ms, Output mom, Output lr, Output rho, Output momentum, Output epsilon, Output grad, bool useLocking = false, string? name = null) =>
         AddOp("ApplyCenteredRMSProp", [var, mg, ms, mom, lr, rho, momentum, epsilon, grad], name, "ApplyCenteredRMSProp",
-            [A("T", Attr.Type(var.DType)), A("use_locking", Attr.Bool(useLocking))])[0];
+            [NamedAttr("T", Attr.Type(var.DType)), NamedAttr("use_locking", Attr.Bool(useLocking))])[0];
 }

@@ -141,8 +141,38 @@ internal abstract class OpSpec
     /// <summary>The declared output arguments.</summary>
     public IReadOnlyList<ArgSpec> Outputs => _outputs ??= [.. OutputArgs.Select(d => ArgSpec.Parse(d, Attrs, Type))];
 
-    /// <summary>Stateful ops (variables, random) are never deduplicated or constant-folded.</summary>
+    /// <summary>
+    /// Stateful ops (variables, random, I/O): exported as <c>is_stateful</c> in the op's OpDef; a
+    /// pass that merges or precomputes nodes must leave them alone.
+    /// </summary>
     public virtual bool IsStateful => false;
+
+    /// <summary>
+    /// The gradient of the op, declared beside it (TF's <c>@ops.RegisterGradient</c>): one entry
+    /// per data input, null where that input gets no gradient. Runs inside the
+    /// <c>gradients/&lt;op&gt;_grad</c> name scope. An op that neither overrides this nor sets
+    /// <see cref="NotDifferentiable"/> has no gradient, which a test flags.
+    /// </summary>
+    public virtual Output?[] Gradient(Autodiff.GradContext c) =>
+        throw new InternalException($"Op {Type} declares no gradient");
+
+    /// <summary>TF's <c>ops.NotDifferentiable</c>: the op's inputs get no gradient (and no error).</summary>
+    public virtual bool NotDifferentiable => false;
+
+    /// <summary>True when the op type overrides <see cref="Gradient"/>.</summary>
+    public bool HasGradient => _hasGradient ??=
+        GetType().GetMethod(nameof(Gradient), [typeof(Autodiff.GradContext)])!.DeclaringType != typeof(OpSpec);
+
+    private bool? _hasGradient;
+
+    /// <summary>Role: a value the caller feeds (Placeholder); a plan records where it is fed from.</summary>
+    public virtual bool IsPlaceholder => false;
+
+    /// <summary>Role: a ref variable whose buffer lives in the session's variable store (VariableV2).</summary>
+    public virtual bool IsVariable => false;
+
+    /// <summary>Role in TF's dataflow control flow (tf.cond and tf.while_loop frames), or None.</summary>
+    public virtual ControlFlowRole ControlFlow => ControlFlowRole.None;
 
     /// <summary>Input indices that take a reference (mutable variable) rather than a value (declared <c>Ref(T)</c>).</summary>
     public bool IsRefInput(int input) => IsRefArg(Inputs, input);
@@ -181,6 +211,25 @@ internal abstract class OpSpec
 
     /// <summary>Creates the CPU kernel for one node (called once per execution state).</summary>
     public abstract OpKernel CreateKernel(KernelBuilder b);
+}
+
+/// <summary>The part an op plays in TF's dataflow control flow; the executor asks this, never op names.</summary>
+internal enum ControlFlowRole
+{
+    /// <summary>An ordinary op.</summary>
+    None,
+    /// <summary>Switch/RefSwitch: forwards its data to the output its predicate selects; the other is dead.</summary>
+    Switch,
+    /// <summary>Merge/RefMerge: forwards the first live input.</summary>
+    Merge,
+    /// <summary>Enter/RefEnter: moves a value into a while-loop frame.</summary>
+    Enter,
+    /// <summary>Exit/RefExit: moves a value out of a while-loop frame.</summary>
+    Exit,
+    /// <summary>NextIteration/RefNextIteration: carries a value to the next iteration.</summary>
+    NextIteration,
+    /// <summary>LoopCond: the loop predicate.</summary>
+    LoopCond,
 }
 
 /// <summary>What build-time inference sees: inputs, attrs, and where it records outputs.</summary>
