@@ -13,6 +13,17 @@ public sealed partial class Graph
     public Output?[] Gradients(Output[] ys, Output[] xs, Output[]? gradYs = null, Output[]? stopGradients = null,
         bool gateGradients = false, string name = "gradients")
     {
+        ValidateGradientArguments(ys, xs, gradYs, stopGradients);
+        using var scope = NameScope(name);
+        var seeds = GradientSeeds(ys, gradYs);
+        var pass = new BackwardPass(this, ys, xs, stopGradients ?? [], gateGradients);
+        for (int i = 0; i < ys.Length; i++) pass.AddGradient(ys[i], seeds[i]);
+        pass.Run(ys);
+        return [.. xs.Select(pass.GradientOf)];
+    }
+
+    private void ValidateGradientArguments(Output[] ys, Output[] xs, Output[]? gradYs, Output[]? stopGradients)
+    {
         ArgumentNullException.ThrowIfNull(ys);
         ArgumentNullException.ThrowIfNull(xs);
         if (gradYs is not null && gradYs.Length != ys.Length)
@@ -22,9 +33,11 @@ public sealed partial class Graph
             if (t.Op is null) throw new InvalidArgumentException("Gradients got a default (unset) Output");
             if (!ReferenceEquals(t.Graph, this)) throw new InvalidArgumentException($"Tensor '{t.Name}' belongs to a different graph");
         }
-        using var scope = NameScope(name);
+    }
 
-        // grad_ys: ones of y's shape by default.
+    /// <summary>grad_ys: the given ones (as <c>grad_ys_i</c> Identities), by default ones of y's shape.</summary>
+    private Output[] GradientSeeds(Output[] ys, Output[]? gradYs)
+    {
         var seeds = new Output[ys.Length];
         for (int i = 0; i < ys.Length; i++)
         {
@@ -43,88 +56,112 @@ public sealed partial class Graph
                 seeds[i] = Fill(shape, Constant(ScalarOf(y.DType, 1), name: $"grad_ys_{i}"));
             }
         }
+        return seeds;
+    }
 
-        // Ops reachable forward from xs along float edges, and between xs and ys.
-        var reached = new HashSet<Operation>();
-        var queue = new Queue<Operation>();
-        foreach (var x in xs) if (reached.Add(x.Op)) queue.Enqueue(x.Op);
-        while (queue.Count > 0)
+    /// <summary>
+    /// One reverse sweep of <see cref="Gradients(Output[], Output[], Output[], Output[], bool, string)"/>:
+    /// the ops between xs and ys, a pending count per op (its consumers not yet visited), the
+    /// gradients collected per output, and the visit that calls each op's gradient once all its
+    /// consumers have contributed.
+    /// </summary>
+    private sealed class BackwardPass
+    {
+        private readonly Graph _graph;
+        private readonly bool _gate;
+        private readonly HashSet<Operation> _between;
+        private readonly Dictionary<Operation, int> _pending;
+        private readonly HashSet<Operation> _stopOps;
+        private readonly Dictionary<Operation, List<Output>[]> _grads = [];
+        private readonly Queue<Operation> _ready = new();
+        private readonly HashSet<Operation> _queued = [];
+
+        public BackwardPass(Graph graph, Output[] ys, Output[] xs, Output[] stopGradients, bool gateGradients)
         {
-            var op = queue.Dequeue();
-            foreach (var (consumer, input) in op.Consumers.ToArray())
+            _graph = graph;
+            _gate = gateGradients;
+            _between = OpsBetween(ys, xs);
+            _pending = PendingCounts(_between);
+            _stopOps = StopOps(xs, stopGradients, _pending);
+        }
+
+        /// <summary>Ops reachable forward from xs along float edges that also lead to a y.</summary>
+        private static HashSet<Operation> OpsBetween(Output[] ys, Output[] xs)
+        {
+            var reached = new HashSet<Operation>();
+            var queue = new Queue<Operation>();
+            foreach (var x in xs) if (reached.Add(x.Op)) queue.Enqueue(x.Op);
+            while (queue.Count > 0)
             {
-                if (!IsBackpropagatable(consumer.Inputs[input])) continue;
-                if (reached.Add(consumer)) queue.Enqueue(consumer);
+                var op = queue.Dequeue();
+                foreach (var (consumer, input) in op.Consumers.ToArray())
+                {
+                    if (!IsBackpropagatable(consumer.Inputs[input])) continue;
+                    if (reached.Add(consumer)) queue.Enqueue(consumer);
+                }
             }
+            var between = new HashSet<Operation>();
+            foreach (var y in ys) if (reached.Contains(y.Op) && between.Add(y.Op)) queue.Enqueue(y.Op);
+            while (queue.Count > 0)
+            {
+                var op = queue.Dequeue();
+                foreach (var i in op.Inputs)
+                    if (reached.Contains(i.Op) && between.Add(i.Op)) queue.Enqueue(i.Op);
+            }
+            return between;
         }
-        var between = new HashSet<Operation>();
-        foreach (var y in ys) if (reached.Contains(y.Op) && between.Add(y.Op)) queue.Enqueue(y.Op);
-        while (queue.Count > 0)
-        {
-            var op = queue.Dequeue();
-            foreach (var i in op.Inputs)
-                if (reached.Contains(i.Op) && between.Add(i.Op)) queue.Enqueue(i.Op);
-        }
-        var pending = new Dictionary<Operation, int>();
-        foreach (var op in between)
-            foreach (var i in op.Inputs)
-                if (between.Contains(i.Op)) pending[i.Op] = pending.GetValueOrDefault(i.Op) + 1;
 
-        // Stop ops: xs ops with no gradient-carrying predecessor, and the explicit stop list.
-        var stopOps = new HashSet<Operation>();
-        foreach (var x in xs)
+        private static Dictionary<Operation, int> PendingCounts(HashSet<Operation> between)
         {
-            if (x.Op.Inputs.ToArray().All(i => pending.GetValueOrDefault(i.Op) == 0)) stopOps.Add(x.Op);
+            var pending = new Dictionary<Operation, int>();
+            foreach (var op in between)
+                foreach (var i in op.Inputs)
+                    if (between.Contains(i.Op)) pending[i.Op] = pending.GetValueOrDefault(i.Op) + 1;
+            return pending;
         }
-        foreach (var s in stopGradients ?? []) stopOps.Add(s.Op);
 
-        var grads = new Dictionary<Operation, List<Output>[]>();
-        void AddGrad(Output t, Output g)
+        /// <summary>xs ops with no gradient-carrying predecessor, and the explicit stop list.</summary>
+        private static HashSet<Operation> StopOps(Output[] xs, Output[] stopGradients, Dictionary<Operation, int> pending)
         {
-            if (!grads.TryGetValue(t.Op, out var lists))
+            var stopOps = new HashSet<Operation>();
+            foreach (var x in xs)
+                if (x.Op.Inputs.ToArray().All(i => pending.GetValueOrDefault(i.Op) == 0)) stopOps.Add(x.Op);
+            foreach (var s in stopGradients) stopOps.Add(s.Op);
+            return stopOps;
+        }
+
+        public void AddGradient(Output t, Output g)
+        {
+            if (!_grads.TryGetValue(t.Op, out var lists))
             {
                 lists = new List<Output>[t.Op.NumOutputs];
                 for (int k = 0; k < lists.Length; k++) lists[k] = [];
-                grads[t.Op] = lists;
+                _grads[t.Op] = lists;
             }
             lists[t.Index].Add(g);
         }
-        for (int i = 0; i < ys.Length; i++) AddGrad(ys[i], seeds[i]);
 
-        var ready = new Queue<Operation>();
-        var queued = new HashSet<Operation>();
-        foreach (var y in ys)
-            if (pending.GetValueOrDefault(y.Op) == 0 && queued.Add(y.Op)) ready.Enqueue(y.Op);
+        /// <summary>The summed gradient of <paramref name="x"/>, or null when none reached it.</summary>
+        public Output? GradientOf(Output x) => _grads.TryGetValue(x.Op, out var l) ? Aggregate(l[x.Index]) : null;
 
-        while (ready.Count > 0)
+        /// <summary>Visits ops from ys toward xs, each once all its consumers between xs and ys have contributed.</summary>
+        public void Run(Output[] ys)
         {
-            var op = ready.Dequeue();
+            foreach (var y in ys)
+                if (_pending.GetValueOrDefault(y.Op) == 0 && _queued.Add(y.Op)) _ready.Enqueue(y.Op);
+            while (_ready.Count > 0) Visit(_ready.Dequeue());
+        }
+
+        private void Visit(Operation op)
+        {
             var outGrads = new Output?[op.NumOutputs];
             bool any = false;
             for (int k = 0; k < op.NumOutputs; k++)
             {
-                outGrads[k] = Aggregate(grads.TryGetValue(op, out var l) ? l[k] : null);
+                outGrads[k] = Aggregate(_grads.TryGetValue(op, out var l) ? l[k] : null);
                 any |= outGrads[k] is not null;
             }
-            var inGrads = new Output?[op.NumInputs];
-            if (any && !stopOps.Contains(op) && between.Contains(op))
-            {
-                if (!GradientRegistry.TryGet(op.Type, out var fn))
-                    throw new UnimplementedException($"No gradient defined for operation '{op.Name}' (op type: {op.Type}){SourceLocation.Suffix(op.Location, op.Name)}") { NodeName = op.Name };
-                if (fn is not null)
-                {
-                    for (int k = 0; k < op.NumOutputs; k++)
-                        if (outGrads[k] is null && IsBackpropagatable(op[k])) outGrads[k] = ZerosLike(op[k]);
-                    using (NameScope(op.Name + "_grad"))
-                    {
-                        var r = fn(new GradContext(this, op, outGrads));
-                        if (r.Length != op.NumInputs)
-                            throw new InternalException($"Gradient of {op.Type} returned {r.Length} values for {op.NumInputs} inputs");
-                        if (gateGradients && r.Count(g => g is not null) > 1) r = Tuple(r);
-                        inGrads = r;
-                    }
-                }
-            }
+            var inGrads = any && !_stopOps.Contains(op) && _between.Contains(op) ? InputGradients(op, outGrads) : new Output?[op.NumInputs];
             for (int i = 0; i < op.NumInputs; i++)
             {
                 var input = op.Inputs[i];
@@ -132,27 +169,41 @@ public sealed partial class Graph
                 {
                     if (g.DType != input.DType)
                         throw new InternalException($"Gradient of {op.Type} input {i} has dtype {g.DType.Name()}, expected {input.DType.Name()}");
-                    AddGrad(input, g);
+                    AddGradient(input, g);
                 }
-                if (between.Contains(input.Op))
+                if (_between.Contains(input.Op))
                 {
-                    int c = pending[input.Op] - 1;
-                    pending[input.Op] = c;
-                    if (c == 0 && queued.Add(input.Op)) ready.Enqueue(input.Op);
+                    int c = _pending[input.Op] - 1;
+                    _pending[input.Op] = c;
+                    if (c == 0 && _queued.Add(input.Op)) _ready.Enqueue(input.Op);
                 }
             }
         }
 
-        var result = new Output?[xs.Length];
-        for (int i = 0; i < xs.Length; i++)
-            result[i] = grads.TryGetValue(xs[i].Op, out var l) ? Aggregate(l[xs[i].Index]) : null;
-        return result;
+        /// <summary>Calls the op's declared gradient in the <c>&lt;op&gt;_grad</c> scope (zeros for outputs without a gradient).</summary>
+        private Output?[] InputGradients(Operation op, Output?[] outGrads)
+        {
+            if (!GradientRegistry.TryGet(op.Type, out var fn))
+                throw new UnimplementedException($"No gradient defined for operation '{op.Name}' (op type: {op.Type}){SourceLocation.Suffix(op.Location, op.Name)}") { NodeName = op.Name };
+            if (fn is null) return new Output?[op.NumInputs];
+            for (int k = 0; k < op.NumOutputs; k++)
+                if (outGrads[k] is null && IsBackpropagatable(op[k])) outGrads[k] = _graph.ZerosLike(op[k]);
+            using (_graph.NameScope(op.Name + "_grad"))
+            {
+                var r = fn(new GradContext(_graph, op, outGrads));
+                if (r.Length != op.NumInputs)
+                    throw new InternalException($"Gradient of {op.Type} returned {r.Length} values for {op.NumInputs} inputs");
+                if (_gate && r.Count(g => g is not null) > 1) r = _graph.Tuple(r);
+                return r;
+            }
+        }
 
-        Output? Aggregate(List<Output>? list)
+        /// <summary>Sums a gradient list with AddN once (and keeps the sum, so later reads reuse it).</summary>
+        private Output? Aggregate(List<Output>? list)
         {
             if (list is null || list.Count == 0) return null;
             if (list.Count == 1) return list[0];
-            var sum = AddN([.. list]);
+            var sum = _graph.AddN([.. list]);
             list.Clear();
             list.Add(sum);
             return sum;
