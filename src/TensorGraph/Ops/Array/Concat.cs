@@ -10,7 +10,9 @@ internal sealed class ConcatV2Spec : OpSpec
     private static readonly IReadOnlyList<AttrSpec> AttrList =
         [new("N", "int"), new("T", "type"), new("Tidx", "type", Attr.Type(DType.Int32))];
 
-    public override string Type => "ConcatV2";
+    public const string OpType = "ConcatV2";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["values: N * T", "axis: Tidx"];
 
@@ -128,7 +130,9 @@ internal sealed class ConcatOffsetSpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("N", "int")];
 
-    public override string Type => "ConcatOffset";
+    public const string OpType = "ConcatOffset";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["concat_dim: int32", "shape: N * int32"];
 
@@ -179,7 +183,9 @@ internal sealed class ShapeNSpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("N", "int"), new("T", "type"), new("out_type", "type", Attr.Type(DType.Int32))];
 
-    public override string Type => "ShapeN";
+    public const string OpType = "ShapeN";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["input: N * T"];
 
@@ -242,7 +248,7 @@ public sealed partial class Graph
     {
         ArgumentNullException.ThrowIfNull(values);
         if (values.Length < 2) throw new InvalidArgumentException($"ConcatV2 needs at least two values, got {values.Length}");
-        return AddOp("ConcatV2", [.. values, axis], name, "concat",
+        return AddOp(ConcatV2Spec.OpType, [.. values, axis], name, "concat",
             [NamedAttr("N", Attr.Int(values.Length)), NamedAttr("T", Attr.Type(values[0].DType)), NamedAttr("Tidx", Attr.Type(axis.DType))])[0];
     }
 
@@ -250,7 +256,7 @@ public sealed partial class Graph
     public Output[] ConcatOffset(Output concatDim, Output[] shapes, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(shapes);
-        return AddOp("ConcatOffset", [concatDim, .. shapes], name, "ConcatOffset", [NamedAttr("N", Attr.Int(shapes.Length))]).Outputs;
+        return AddOp(ConcatOffsetSpec.OpType, [concatDim, .. shapes], name, attrs: [NamedAttr("N", Attr.Int(shapes.Length))]).Outputs;
     }
 
     /// <summary>TF's <c>tf.shape_n</c>: the shapes of several tensors at once.</summary>
@@ -258,7 +264,7 @@ public sealed partial class Graph
     {
         ArgumentNullException.ThrowIfNull(inputs);
         if (inputs.Length == 0) throw new InvalidArgumentException("ShapeN needs at least one input");
-        return AddOp("ShapeN", inputs, name, "ShapeN",
+        return AddOp(ShapeNSpec.OpType, inputs, name, attrs:
             [NamedAttr("N", Attr.Int(inputs.Length)), NamedAttr("T", Attr.Type(inputs[0].DType)), NamedAttr("out_type", Attr.Type(outType))]).Outputs;
     }
 }

@@ -11,7 +11,9 @@ internal sealed class DynamicStitchSpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("N", "int"), new("T", "type")];
 
-    public override string Type => "DynamicStitch";
+    public const string OpType = "DynamicStitch";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["indices: N * int32", "data: N * T"];
 
@@ -104,7 +106,7 @@ public sealed partial class Graph
         ArgumentNullException.ThrowIfNull(data);
         if (indices.Length != data.Length || indices.Length == 0)
             throw new InvalidArgumentException($"DynamicStitch needs as many data as indices tensors, got {indices.Length} and {data.Length}");
-        return AddOp("DynamicStitch", [.. indices, .. data], name, "DynamicStitch",
+        return AddOp(DynamicStitchSpec.OpType, [.. indices, .. data], name, attrs:
             [NamedAttr("N", Attr.Int(indices.Length)), NamedAttr("T", Attr.Type(data[0].DType))])[0];
     }
 

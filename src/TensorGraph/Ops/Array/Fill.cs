@@ -8,7 +8,9 @@ internal sealed class FillSpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "type"), new("index_type", "type", Attr.Type(DType.Int32))];
 
-    public override string Type => "Fill";
+    public const string OpType = "Fill";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["dims: index_type", "value: T"];
 
@@ -67,7 +69,7 @@ public sealed partial class Graph
 {
     /// <summary>TF's <c>tf.fill</c>: a tensor of shape <paramref name="dims"/> filled with <paramref name="value"/>.</summary>
     public Output Fill(Output dims, Output value, string? name = null) =>
-        AddOp("Fill", [dims, value], name, "Fill", [NamedAttr("T", Attr.Type(value.DType)), NamedAttr("index_type", Attr.Type(dims.DType))])[0];
+        AddOp(FillSpec.OpType, [dims, value], name, attrs: [NamedAttr("T", Attr.Type(value.DType)), NamedAttr("index_type", Attr.Type(dims.DType))])[0];
 
     /// <summary>
     /// TF's <c>tf.zeros</c>: a Const when it has fewer than 1000 elements, else Fill (so GraphDefs

@@ -16,7 +16,9 @@ internal sealed class GatherV2Spec : OpSpec
     private static readonly IReadOnlyList<AttrSpec> AttrList =
         [new("batch_dims", "int", Attr.Int(0)), new("Tparams", "type"), new("Tindices", "type"), new("Taxis", "type")];
 
-    public override string Type => "GatherV2";
+    public const string OpType = "GatherV2";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["params: Tparams", "indices: Tindices", "axis: Taxis"];
 
@@ -141,7 +143,9 @@ internal sealed class UnsortedSegmentSumSpec : OpSpec
     private static readonly IReadOnlyList<AttrSpec> AttrList =
         [new("T", "type"), new("Tindices", "type"), new("Tnumsegments", "type", Attr.Type(DType.Int32))];
 
-    public override string Type => "UnsortedSegmentSum";
+    public const string OpType = "UnsortedSegmentSum";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["data: T", "segment_ids: Tindices", "num_segments: Tnumsegments"];
 
@@ -227,7 +231,7 @@ public sealed partial class Graph
 
     /// <summary>TF's <c>GatherV2</c> with a run-time axis (an int32/int64 scalar).</summary>
     public Output Gather(Output @params, Output indices, Output axis, int batchDims = 0, string? name = null) =>
-        AddOp("GatherV2", [@params, indices, axis], name, "GatherV2",
+        AddOp(GatherV2Spec.OpType, [@params, indices, axis], name, attrs:
         [
             NamedAttr("batch_dims", Attr.Int(batchDims)), NamedAttr("Tparams", Attr.Type(@params.DType)),
             NamedAttr("Tindices", Attr.Type(indices.DType)), NamedAttr("Taxis", Attr.Type(axis.DType)),
@@ -235,7 +239,7 @@ public sealed partial class Graph
 
     /// <summary>TF's <c>tf.math.unsorted_segment_sum(data, segment_ids, num_segments)</c>.</summary>
     public Output UnsortedSegmentSum(Output data, Output segmentIds, Output numSegments, string? name = null) =>
-        AddOp("UnsortedSegmentSum", [data, segmentIds, numSegments], name, "UnsortedSegmentSum",
+        AddOp(UnsortedSegmentSumSpec.OpType, [data, segmentIds, numSegments], name, attrs:
             [NamedAttr("T", Attr.Type(data.DType)), NamedAttr("Tindices", Attr.Type(segmentIds.DType)), NamedAttr("Tnumsegments", Attr.Type(numSegments.DType))])[0];
 
     /// <summary>UnsortedSegmentSum with a constant number of segments.</summary>

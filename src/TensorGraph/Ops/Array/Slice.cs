@@ -9,7 +9,9 @@ internal sealed class SliceOpSpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "type"), new("Index", "type")];
 
-    public override string Type => "Slice";
+    public const string OpType = "Slice";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["input: T", "begin: Index", "size: Index"];
 
@@ -97,7 +99,7 @@ public sealed partial class Graph
 {
     /// <summary>TF's <c>tf.slice(input, begin, size)</c>: a Slice node; a size of -1 takes the rest of the dimension.</summary>
     public Output Slice(Output input, Output begin, Output size, string? name = null) =>
-        AddOp("Slice", [input, begin, size], name, "Slice", [NamedAttr("T", Attr.Type(input.DType)), NamedAttr("Index", Attr.Type(begin.DType))])[0];
+        AddOp(SliceOpSpec.OpType, [input, begin, size], name, attrs: [NamedAttr("T", Attr.Type(input.DType)), NamedAttr("Index", Attr.Type(begin.DType))])[0];
 
     /// <summary>TF's <c>tf.slice</c> with constant <paramref name="begin"/> and <paramref name="size"/> (Consts <c>Slice/begin</c>, <c>Slice/size</c>).</summary>
     public Output Slice(Output input, int[] begin, int[] size, string? name = null)

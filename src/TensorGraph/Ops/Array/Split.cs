@@ -47,7 +47,7 @@ internal static class SplitHelper
         {
             var d = input.ToArray();
             d[axis] = sizes[i];
-            c.AddOutput(c.InputType(c.Type == "Split" ? 1 : 0), Shape.Wrap(d));
+            c.AddOutput(c.InputType(c.Type == SplitSpec.OpType ? 1 : 0), Shape.Wrap(d));
         }
     }
 
@@ -78,7 +78,9 @@ internal sealed class SplitSpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("num_split", "int"), new("T", "type")];
 
-    public override string Type => "Split";
+    public const string OpType = "Split";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["split_dim: int32", "value: T"];
 
@@ -133,7 +135,9 @@ internal sealed class SplitVSpec : OpSpec
     private static readonly IReadOnlyList<AttrSpec> AttrList =
         [new("num_split", "int"), new("T", "type"), new("Tlen", "type", Attr.Type(DType.Int64))];
 
-    public override string Type => "SplitV";
+    public const string OpType = "SplitV";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["value: T", "size_splits: Tlen", "split_dim: int32"];
 
@@ -204,7 +208,7 @@ public sealed partial class Graph
 
     /// <summary>TF's <c>Split</c> op with a run-time axis (an int32 scalar).</summary>
     public Output[] Split(Output value, Output axis, int numSplit, string? name = null) =>
-        AddOp("Split", [axis, value], name, "split", [NamedAttr("num_split", Attr.Int(numSplit)), NamedAttr("T", Attr.Type(value.DType))]).Outputs;
+        AddOp(SplitSpec.OpType, [axis, value], name, "split", [NamedAttr("num_split", Attr.Int(numSplit)), NamedAttr("T", Attr.Type(value.DType))]).Outputs;
 
     /// <summary>
     /// TF's <c>tf.split(value, size_splits, axis)</c>: a SplitV node; one size may be -1 (the rest
@@ -221,6 +225,6 @@ public sealed partial class Graph
 
     /// <summary>TF's <c>SplitV</c> op: pieces of the sizes in <paramref name="sizeSplits"/> along <paramref name="axis"/>.</summary>
     public Output[] SplitV(Output value, Output sizeSplits, Output axis, int numSplit, string? name = null) =>
-        AddOp("SplitV", [value, sizeSplits, axis], name, "split",
+        AddOp(SplitVSpec.OpType, [value, sizeSplits, axis], name, "split",
             [NamedAttr("num_split", Attr.Int(numSplit)), NamedAttr("T", Attr.Type(value.DType)), NamedAttr("Tlen", Attr.Type(sizeSplits.DType))]).Outputs;
 }

@@ -8,7 +8,9 @@ internal sealed class StopGradientSpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "type")];
 
-    public override string Type => "StopGradient";
+    public const string OpType = "StopGradient";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["input: T"];
 
@@ -36,7 +38,9 @@ internal sealed class PreventGradientSpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "type"), new("message", "string", Attr.String(""))];
 
-    public override string Type => "PreventGradient";
+    public const string OpType = "PreventGradient";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["input: T"];
 
@@ -52,7 +56,7 @@ internal sealed class PreventGradientSpec : OpSpec
 public sealed partial class Graph
 {
     /// <summary>TF's <c>tf.stop_gradient</c>: the value of <paramref name="input"/>, treated as a constant by <see cref="Gradients(Output[], Output[], Output[], Output[], bool, string)"/>.</summary>
-    public Output StopGradient(Output input, string? name = null) => Unary("StopGradient", input, name);
+    public Output StopGradient(Output input, string? name = null) => Unary(StopGradientSpec.OpType, input, name);
 
     /// <summary>
     /// TF's <c>array_ops.prevent_gradient</c>: the value of <paramref name="input"/>; building a
@@ -61,6 +65,6 @@ public sealed partial class Graph
     public Output PreventGradient(Output input, string message = "", string? name = null)
     {
         ArgumentNullException.ThrowIfNull(message);
-        return AddOp("PreventGradient", [input], name, "PreventGradient", [NamedAttr("T", Attr.Type(input.DType)), NamedAttr("message", Attr.String(message))])[0];
+        return AddOp(PreventGradientSpec.OpType, [input], name, attrs: [NamedAttr("T", Attr.Type(input.DType)), NamedAttr("message", Attr.String(message))])[0];
     }
 }

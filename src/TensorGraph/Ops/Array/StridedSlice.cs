@@ -185,7 +185,9 @@ internal sealed class StridedSliceSpec : OpSpec
         new("ellipsis_mask", "int", Attr.Int(0)), new("new_axis_mask", "int", Attr.Int(0)), new("shrink_axis_mask", "int", Attr.Int(0)),
     ];
 
-    public override string Type => "StridedSlice";
+    public const string OpType = "StridedSlice";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["input: T", "begin: Index", "end: Index", "strides: Index"];
 
@@ -258,7 +260,9 @@ internal sealed class StridedSliceSpec : OpSpec
 /// <summary>StridedSliceGrad: scatters dy into zeros of shape <c>shape</c> at the positions a StridedSlice with the same arguments reads.</summary>
 internal sealed class StridedSliceGradSpec : OpSpec
 {
-    public override string Type => "StridedSliceGrad";
+    public const string OpType = "StridedSliceGrad";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["shape: Index", "begin: Index", "end: Index", "strides: Index", "dy: T"];
 
@@ -328,7 +332,7 @@ public sealed partial class Graph
     /// <summary>TF's <c>tf.strided_slice</c> with run-time begin/end/strides (vectors of one int dtype) and the five masks.</summary>
     public Output StridedSlice(Output input, Output begin, Output end, Output strides, int beginMask = 0, int endMask = 0,
         int ellipsisMask = 0, int newAxisMask = 0, int shrinkAxisMask = 0, string? name = null) =>
-        AddOp("StridedSlice", [input, begin, end, strides], name, "StridedSlice",
+        AddOp(StridedSliceSpec.OpType, [input, begin, end, strides], name, attrs:
         [
             NamedAttr("T", Attr.Type(input.DType)), NamedAttr("Index", Attr.Type(begin.DType)),
             NamedAttr("begin_mask", Attr.Int(beginMask)), NamedAttr("end_mask", Attr.Int(endMask)), NamedAttr("ellipsis_mask", Attr.Int(ellipsisMask)),
@@ -355,7 +359,7 @@ public sealed partial class Graph
     /// <summary>TF's <c>StridedSliceGrad</c>: dy scattered into zeros of <paramref name="shape"/> (the StridedSlice gradient).</summary>
     public Output StridedSliceGrad(Output shape, Output begin, Output end, Output strides, Output dy, int beginMask = 0, int endMask = 0,
         int ellipsisMask = 0, int newAxisMask = 0, int shrinkAxisMask = 0, string? name = null) =>
-        AddOp("StridedSliceGrad", [shape, begin, end, strides, dy], name, "StridedSliceGrad",
+        AddOp(StridedSliceGradSpec.OpType, [shape, begin, end, strides, dy], name, attrs:
         [
             NamedAttr("T", Attr.Type(dy.DType)), NamedAttr("Index", Attr.Type(shape.DType)),
             NamedAttr("begin_mask", Attr.Int(beginMask)), NamedAttr("end_mask", Attr.Int(endMask)), NamedAttr("ellipsis_mask", Attr.Int(ellipsisMask)),

@@ -8,7 +8,9 @@ internal sealed class TileSpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "type"), new("Tmultiples", "type", Attr.Type(DType.Int32))];
 
-    public override string Type => "Tile";
+    public const string OpType = "Tile";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["input: T", "multiples: Tmultiples"];
 
@@ -125,5 +127,5 @@ public sealed partial class Graph
 {
     /// <summary>TF's <c>tf.tile</c>.</summary>
     public Output Tile(Output input, Output multiples, string? name = null) =>
-        AddOp("Tile", [input, multiples], name, "Tile", [NamedAttr("T", Attr.Type(input.DType)), NamedAttr("Tmultiples", Attr.Type(multiples.DType))])[0];
+        AddOp(TileSpec.OpType, [input, multiples], name, attrs: [NamedAttr("T", Attr.Type(input.DType)), NamedAttr("Tmultiples", Attr.Type(multiples.DType))])[0];
 }

@@ -12,7 +12,9 @@ internal sealed class VariableV2Spec : OpSpec
         new("container", "string", Attr.String("")), new("shared_name", "string", Attr.String("")),
     ];
 
-    public override string Type => "VariableV2";
+    public const string OpType = "VariableV2";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => [];
 
@@ -36,7 +38,9 @@ internal sealed class VariableSpec : OpSpec
         new("container", "string", Attr.String("")), new("shared_name", "string", Attr.String("")),
     ];
 
-    public override string Type => "Variable";
+    public const string OpType = "Variable";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => [];
 
