@@ -15,6 +15,8 @@ internal sealed class BroadcastGradientArgsSpec : OpSpec
 
     public override string Type => OpType;
 
+    public override bool NotDifferentiable => true;
+
     protected override string[] InputArgs => ["s0: T", "s1: T"];
 
     protected override string[] OutputArgs => ["r0: T", "r1: T"];

@@ -1,3 +1,4 @@
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 using TensorGraph.Runtime;
@@ -13,6 +14,34 @@ internal sealed class ConcatV2Spec : OpSpec
     public const string OpType = "ConcatV2";
 
     public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_ConcatGradHelper</c> for ConcatV2: Slice(grad, ConcatOffset(axis mod rank, shapes)), or SplitV beyond 16 inputs.</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        var g = c.Graph;
+        int n = c.Op.NumInputs - 1;
+        var values = new Output[n];
+        for (int i = 0; i < n; i++) values[i] = c.Input(i);
+        var axis = c.Input(n);
+        if (axis.DType != DType.Int32) axis = g.Cast(axis, DType.Int32);
+        var nonNeg = g.FloorMod(axis, g.Rank(values[0]), "mod");
+        Output[] sizes;
+        if (values.All(v => v.Shape.IsFullyDefined))
+            sizes = [.. values.Select(v => g.Constant(v.Shape.ToArray(), name: "Shape"))];
+        else sizes = g.ShapeN(values);
+        var result = new Output?[n + 1];
+        if (n > 16)
+        {
+            var begin = g.Stack([nonNeg, g.Constant(0)]);
+            var row = g.Slice(g.Stack(sizes, axis: 1), begin, g.Constant(new[] { 1, -1 }));
+            var split = g.SplitV(c.Grad, g.Squeeze(row), nonNeg, n);
+            for (int i = 0; i < n; i++) result[i] = split[i];
+            return result;
+        }
+        var offsets = g.ConcatOffset(nonNeg, sizes);
+        for (int i = 0; i < n; i++) result[i] = g.Slice(c.Grad, offsets[i], sizes[i]);
+        return result;
+    }
 
     protected override string[] InputArgs => ["values: N * T", "axis: Tidx"];
 
@@ -134,6 +163,8 @@ internal sealed class ConcatOffsetSpec : OpSpec
 
     public override string Type => OpType;
 
+    public override bool NotDifferentiable => true;
+
     protected override string[] InputArgs => ["concat_dim: int32", "shape: N * int32"];
 
     protected override string[] OutputArgs => ["offset: N * int32"];
@@ -186,6 +217,8 @@ internal sealed class ShapeNSpec : OpSpec
     public const string OpType = "ShapeN";
 
     public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override string[] InputArgs => ["input: N * T"];
 

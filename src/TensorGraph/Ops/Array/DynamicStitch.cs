@@ -1,3 +1,4 @@
+using TensorGraph.Autodiff;
 using TensorGraph.Ops;
 using TensorGraph.Runtime;
 
@@ -14,6 +15,16 @@ internal sealed class DynamicStitchSpec : OpSpec
     public const string OpType = "DynamicStitch";
 
     public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_DynamicStitchGrads</c>: indices get none, each data input gathers its rows.</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        var g = c.Graph;
+        int n = c.Op.NumInputs / 2;
+        var result = new Output?[2 * n];
+        for (int i = 0; i < n; i++) result[n + i] = g.Gather(c.Grad, c.Input(i));
+        return result;
+    }
 
     protected override string[] InputArgs => ["indices: N * int32", "data: N * T"];
 

@@ -1,3 +1,4 @@
+using TensorGraph.Autodiff;
 using TensorGraph.Ops;
 using TensorGraph.Runtime;
 
@@ -11,6 +12,9 @@ internal sealed class ExpandDimsSpec : OpSpec
     public const string OpType = "ExpandDims";
 
     public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_ExpandDimsGrad</c>: the gradient reshaped back to the input's shape.</summary>
+    public override Output?[] Gradient(GradContext c) => [c.Graph.Reshape(c.Grad, c.Graph.ShapeOf(c.X)), null];
 
     protected override string[] InputArgs => ["input: T", "dim: Tdim"];
 
@@ -76,6 +80,9 @@ internal sealed class SqueezeSpec : OpSpec
     public const string OpType = "Squeeze";
 
     public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_SqueezeGrad</c>: the gradient reshaped back to the input's shape.</summary>
+    public override Output?[] Gradient(GradContext c) => [c.Graph.Reshape(c.Grad, c.Graph.ShapeOf(c.X))];
 
     protected override string[] InputArgs => ["input: T"];
 

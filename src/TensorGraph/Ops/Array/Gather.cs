@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Numerics.Tensors;
 using System.Text;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 using TensorGraph.Runtime;
@@ -19,6 +20,97 @@ internal sealed class GatherV2Spec : OpSpec
     public const string OpType = "GatherV2";
 
     public override string Type => OpType;
+
+    /// <summary>
+    /// TF 1.15's <c>_GatherV2Grad</c> with the IndexedSlices made dense, as TF's
+    /// IndexedSlices-to-dense conversion does: axis 0 gives
+    /// UnsortedSegmentSum(Reshape(grad, [size(indices)] + params_shape[1:]), indices, params_shape[0]);
+    /// other axes transpose the gathered axis to the front first.
+    /// </summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        var g = c.Graph;
+        var @params = c.X;
+        var paramsShape = g.Cast(g.ShapeOf(@params, DType.Int64), DType.Int32);
+        var indices = c.Input(1);
+        var indicesSize = g.ExpandDims(g.Size(indices), 0);
+        var axis = c.Input(2);
+        var axisStatic = g.TryConstantValue(axis);
+        int batchDims = (int)c.Op.GetAttrInt("batch_dims");
+        if (batchDims < 0)
+        {
+            if (!indices.Shape.IsRankKnown) throw new UnimplementedException("The GatherV2 gradient with negative batch_dims needs indices of known rank");
+            batchDims += indices.Shape.Rank;
+        }
+
+        if (axisStatic is not null && axisStatic.ScalarInt64("axis") == 0)
+        {
+            var tail = paramsShape.Slice(SliceSpec.Range(1, null));
+            var valuesShape = g.Concat([indicesSize, tail], 0);
+            var values = g.Reshape(c.Grad, valuesShape);
+            var flatIndices = g.Reshape(indices, indicesSize);
+            return [g.UnsortedSegmentSum(values, flatIndices, paramsShape.Slice(0)), null, null];
+        }
+
+        var outerShape = paramsShape.Slice(SliceSpec.RangeOf(null, axis));
+        var innerShape = paramsShape.Slice(SliceSpec.RangeOf(axis, null)).Slice(SliceSpec.Range(1, null));
+        var valuesShape2 = g.Concat([outerShape, g.Constant(new[] { -1 }), innerShape], 0);
+        var valuesDims = g.Size(valuesShape2);
+        var axisDims = g.Size(outerShape);
+        var outerBatchesIndices = g.Range(0, batchDims);
+        var batchAxisIndices = g.Range(g.Constant(batchDims), axisDims, g.Constant(1));
+        var innerAxesIndices = g.Range(g.AddV2(axisDims, g.Constant(1)), valuesDims, g.Constant(1));
+        var values2 = g.Reshape(c.Grad, valuesShape2);
+        var transposeDims = g.Concat([outerBatchesIndices, g.Stack([axisDims]), batchAxisIndices, innerAxesIndices], 0);
+        var valuesTranspose = g.Transpose(values2, transposeDims);
+        var paramsGrad = BatchGatherGrad(g, paramsShape, valuesTranspose, indices, batchDims, paramsShape.Slice(SliceSpec.At(axis)));
+        var invertTransposeDims = g.Concat(
+            [outerBatchesIndices, g.AddV2(batchAxisIndices, g.Constant(1)), g.Constant(new[] { batchDims }), innerAxesIndices], 0);
+        return [g.Transpose(paramsGrad, invertTransposeDims), null, null];
+    }
+
+    /// <summary>TF 1.15's <c>_BatchGatherGrad</c>.</summary>
+    private static Output BatchGatherGrad(Graph g, Output paramsShape, Output values, Output indices, int batchDims, Output gatherDimSize)
+    {
+        var indicesSize = g.ExpandDims(g.Size(indices), 0);
+        Output outerShape = default, flatValuesShape = default;
+        if (batchDims > 0)
+        {
+            var valuesShape = g.ShapeOf(values);
+            outerShape = valuesShape.Slice(SliceSpec.Range(null, batchDims));
+            var innerShape = valuesShape.Slice(SliceSpec.Range(batchDims, null)).Slice(SliceSpec.Range(1, null));
+            var batchSize = g.Reduce("Prod", outerShape, g.Constant(new[] { 0 }));
+            flatValuesShape = g.Concat([g.Constant(new[] { -1 }), innerShape], 0);
+            gatherDimSize = g.Multiply(gatherDimSize, batchSize);
+            indices = GetBatchIndices(g, paramsShape, indices, batchDims);
+            values = g.Reshape(values, flatValuesShape);
+        }
+        indices = g.Reshape(indices, indicesSize);
+        var paramsGrad = g.UnsortedSegmentSum(values, indices, gatherDimSize);
+        if (batchDims > 0) paramsGrad = g.Reshape(paramsGrad, g.Concat([outerShape, flatValuesShape], 0));
+        return paramsGrad;
+    }
+
+    /// <summary>TF's _GetBatchIndices: adds each batch's offset into the flattened gather dimension.</summary>
+    private static Output GetBatchIndices(Graph g, Output paramsShape, Output indices, int batchDims)
+    {
+        if (!indices.Shape.IsRankKnown) throw new UnimplementedException("The GatherV2 gradient with batch_dims needs indices of known rank");
+        int ndims = indices.Shape.Rank;
+        var dt = indices.DType;
+        var batchIndices = indices;
+        var casted = g.Cast(paramsShape, dt);
+        Output accum = g.Constant(Graph.ScalarOf(dt, 1));
+        for (int dim = batchDims; dim > 0; dim--)
+        {
+            var dimValue = casted.Slice(dim - 1);
+            accum = g.Multiply(accum, casted.Slice(dim));
+            var dimIndices = g.Multiply(g.Range(g.Constant(Graph.ScalarOf(dt, 0)), dimValue, g.Constant(Graph.ScalarOf(dt, 1))), accum);
+            var parts = new Output[ndims];
+            for (int k = 0; k < ndims; k++) parts[k] = k == dim - 1 ? dimValue : g.Constant(Graph.ScalarOf(dt, 1));
+            batchIndices = g.AddV2(batchIndices, g.Reshape(dimIndices, g.Stack(parts)));
+        }
+        return batchIndices;
+    }
 
     protected override string[] InputArgs => ["params: Tparams", "indices: Tindices", "axis: Taxis"];
 
@@ -146,6 +238,23 @@ internal sealed class UnsortedSegmentSumSpec : OpSpec
     public const string OpType = "UnsortedSegmentSum";
 
     public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_UnsortedSegmentSumGrad</c>: the gradient gathered by segment id, zero for negative ids.</summary>
+    public override Output?[] Gradient(GradContext c) => [GatherDropNegatives(c.Graph, c.Grad, c.Input(1)), null, null];
+
+    /// <summary>TF's _GatherDropNegatives: Gather(params, max(ids, 0)) with the rows of negative ids zeroed.</summary>
+    private static Output GatherDropNegatives(Graph g, Output @params, Output ids)
+    {
+        var zeroClipped = g.Maximum(ids, g.ZerosLike(ids));
+        var gathered = g.Gather(@params, zeroClipped);
+        var isPositive = g.GreaterEqual(ids, g.Constant(Graph.ScalarOf(ids.DType, 0)));
+        var isPositiveShape = g.ShapeOf(isPositive);
+        var ones = g.Fill(g.Stack([g.Subtract(g.Rank(gathered), g.Rank(isPositive))]), g.Constant(1));
+        var broadcastable = g.Concat([isPositiveShape, ones], 0);
+        isPositive = g.Reshape(isPositive, broadcastable);
+        isPositive = g.LogicalAnd(isPositive, g.Fill(g.ShapeOf(gathered), g.Constant(true)));
+        return g.Select(isPositive, gathered, g.ZerosLike(gathered));
+    }
 
     protected override string[] InputArgs => ["data: T", "segment_ids: Tindices", "num_segments: Tnumsegments"];
 

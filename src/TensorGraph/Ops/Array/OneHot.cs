@@ -18,6 +18,8 @@ internal sealed class OneHotSpec : OpSpec
 
     public override string Type => OpType;
 
+    public override bool NotDifferentiable => true;
+
     protected override string[] InputArgs => ["indices: TI", "depth: int32", "on_value: T", "off_value: T"];
 
     protected override string[] OutputArgs => ["output: T"];

@@ -1,3 +1,4 @@
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 using TensorGraph.Runtime;
@@ -12,6 +13,13 @@ internal sealed class PackSpec : OpSpec
     public const string OpType = "Pack";
 
     public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_PackGrad</c>: the gradient unstacked along <c>axis</c>.</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        var n = (int)c.Op.GetAttrInt("N");
+        return [.. c.Graph.Unstack(c.Grad, n, (int)c.Op.GetAttrInt("axis")).Select(o => (Output?)o)];
+    }
 
     protected override string[] InputArgs => ["values: N * T"];
 
@@ -87,6 +95,9 @@ internal sealed class UnpackSpec : OpSpec
     public const string OpType = "Unpack";
 
     public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_UnpackGrad</c>: the output gradients stacked along <c>axis</c>.</summary>
+    public override Output?[] Gradient(GradContext c) => [c.Graph.Stack(ArrayGradients.DenseOutputGrads(c), (int)c.Op.GetAttrInt("axis"))];
 
     protected override string[] InputArgs => ["value: T"];
 

@@ -1,4 +1,5 @@
 using System.Numerics;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 using TensorGraph.Runtime;
@@ -80,6 +81,19 @@ internal static class PadHelper
 /// <summary>Pad / PadV2: pads with zeros (Pad) or <c>constant_values</c> (PadV2).</summary>
 internal abstract class PadSpecBase : OpSpec
 {
+    /// <summary>TF 1.15's <c>_PadGrad</c> (Pad and PadV2): Slice(grad, paddings[:, 0], shape(x)).</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        var g = c.Graph;
+        var x = c.X;
+        var a = c.Input(1);
+        var padBefore = g.Slice(a, g.Constant(new[] { 0, 0 }), g.Stack([g.Rank(x), g.Constant(1)]));
+        var begin = g.Reshape(padBefore, [-1]);
+        var sizes = g.ShapeOf(x, a.DType);
+        var xGrad = g.Slice(c.Grad, begin, sizes);
+        return c.Op.NumInputs == 3 ? [xGrad, null, null] : [xGrad, null];
+    }
+
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "type"), new("Tpaddings", "type", Attr.Type(DType.Int32))];
 
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
@@ -170,6 +184,9 @@ internal sealed class MirrorPadSpec : OpSpec
 
     public override string Type => OpType;
 
+    /// <summary>TF 1.15's <c>_MirrorPadGrad</c>: MirrorPadGrad of the gradient.</summary>
+    public override Output?[] Gradient(GradContext c) => [c.Graph.MirrorPadGrad(c.Grad, c.Input(1), c.Op.GetAttrString("mode")), null];
+
     protected override string[] InputArgs => ["input: T", "paddings: Tpaddings"];
 
     protected override string[] OutputArgs => ["output: T"];
@@ -232,6 +249,9 @@ internal sealed class MirrorPadGradSpec : OpSpec
     public const string OpType = "MirrorPadGrad";
 
     public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_MirrorPadGradGrad</c>: MirrorPad of the gradient.</summary>
+    public override Output?[] Gradient(GradContext c) => [c.Graph.MirrorPad(c.Grad, c.Input(1), c.Op.GetAttrString("mode")), null];
 
     protected override string[] InputArgs => ["input: T", "paddings: Tpaddings"];
 

@@ -15,6 +15,8 @@ internal sealed class RangeSpec : OpSpec
 
     public override string Type => OpType;
 
+    public override bool NotDifferentiable => true;
+
     protected override string[] InputArgs => ["start: Tidx", "limit: Tidx", "delta: Tidx"];
 
     protected override string[] OutputArgs => ["output: Tidx"];

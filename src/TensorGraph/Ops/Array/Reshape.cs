@@ -1,3 +1,4 @@
+using TensorGraph.Autodiff;
 using TensorGraph.Ops;
 using TensorGraph.Runtime;
 
@@ -11,6 +12,9 @@ internal sealed class ReshapeSpec : OpSpec
     public const string OpType = "Reshape";
 
     public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_ReshapeGrad</c>: the gradient reshaped back to the input's shape.</summary>
+    public override Output?[] Gradient(GradContext c) => [c.Graph.Reshape(c.Grad, c.Graph.ShapeOf(c.X)), null];
 
     protected override string[] InputArgs => ["tensor: T", "shape: Tshape"];
 

@@ -1,3 +1,4 @@
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 using TensorGraph.Runtime;
@@ -32,6 +33,9 @@ internal sealed class ReverseV2Spec : OpSpec
     public const string OpType = "ReverseV2";
 
     public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_ReverseV2Grad</c>: the gradient reversed along the same axes.</summary>
+    public override Output?[] Gradient(GradContext c) => [c.Graph.Reverse(c.Grad, c.Input(1)), null];
 
     protected override string[] InputArgs => ["tensor: T", "axis: Tidx"];
 
@@ -91,6 +95,9 @@ internal sealed class ReverseSpec : OpSpec
     public const string OpType = "Reverse";
 
     public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_ReverseGrad</c>: the gradient reversed along the same dims.</summary>
+    public override Output?[] Gradient(GradContext c) => [c.Graph.ReverseDims(c.Grad, c.Input(1)), null];
 
     protected override string[] InputArgs => ["tensor: T", "dims: bool"];
 

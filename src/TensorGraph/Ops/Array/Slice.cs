@@ -1,3 +1,4 @@
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 using TensorGraph.Runtime;
@@ -12,6 +13,21 @@ internal sealed class SliceOpSpec : OpSpec
     public const string OpType = "Slice";
 
     public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_SliceGrad</c>: Pad(grad, [begin, shape(x) - shape(out) - begin]).</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        var g = c.Graph;
+        var x = c.X;
+        var begin = c.Input(1);
+        var inputRank = g.Rank(x);
+        var sliceSize = g.ShapeOf(c.Out(), begin.DType);
+        var shape = g.Stack([inputRank, g.Constant(1)]);
+        var beforePad = g.Reshape(begin, shape);
+        var afterPad = g.Reshape(g.Subtract(g.Subtract(g.ShapeOf(x, begin.DType), sliceSize), begin), shape);
+        var paddings = g.Concat([beforePad, afterPad], 1);
+        return [g.Pad(c.Grad, paddings), null, null];
+    }
 
     protected override string[] InputArgs => ["input: T", "begin: Index", "size: Index"];
 

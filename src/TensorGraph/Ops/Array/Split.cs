@@ -1,3 +1,4 @@
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 using TensorGraph.Runtime;
@@ -82,6 +83,13 @@ internal sealed class SplitSpec : OpSpec
 
     public override string Type => OpType;
 
+    /// <summary>TF 1.15's <c>_SplitGrad</c>: the output gradients concatenated along the split axis.</summary>
+    public override Output?[] Gradient(GradContext c) => [null, ConcatOrIdentity(c.Graph, ArrayGradients.DenseOutputGrads(c), c.Input(0))];
+
+    /// <summary>Concat of the pieces, or Identity of a single one.</summary>
+    internal static Output ConcatOrIdentity(Graph g, Output[] values, Output axis) =>
+        values.Length == 1 ? g.Identity(values[0]) : g.Concat(values, axis);
+
     protected override string[] InputArgs => ["split_dim: int32", "value: T"];
 
     protected override string[] OutputArgs => ["output: num_split * T"];
@@ -138,6 +146,10 @@ internal sealed class SplitVSpec : OpSpec
     public const string OpType = "SplitV";
 
     public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_SplitVGrad</c>: the output gradients concatenated along the split axis.</summary>
+    public override Output?[] Gradient(GradContext c) =>
+        [SplitSpec.ConcatOrIdentity(c.Graph, ArrayGradients.DenseOutputGrads(c), c.Input(2)), null, null];
 
     protected override string[] InputArgs => ["value: T", "size_splits: Tlen", "split_dim: int32"];
 

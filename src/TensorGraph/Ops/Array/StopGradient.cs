@@ -1,3 +1,4 @@
+using TensorGraph.Autodiff;
 using TensorGraph.Ops;
 using TensorGraph.Runtime;
 
@@ -11,6 +12,8 @@ internal sealed class StopGradientSpec : OpSpec
     public const string OpType = "StopGradient";
 
     public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override string[] InputArgs => ["input: T"];
 
@@ -41,6 +44,16 @@ internal sealed class PreventGradientSpec : OpSpec
     public const string OpType = "PreventGradient";
 
     public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_PreventGradientGrad</c>: building the gradient throws, quoting <c>message</c>.</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        var op = c.Op;
+        var where = SourceLocation.Suffix(op.Location, op.Name);
+        throw new UnimplementedException(
+            $"Gradient explicitly disabled. Reason: {op.GetAttrString("message")} (operation '{op.Name}', op type: PreventGradient{where})")
+        { NodeName = op.Name };
+    }
 
     protected override string[] InputArgs => ["input: T"];
 

@@ -1,3 +1,4 @@
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 using TensorGraph.Proto;
@@ -189,6 +190,19 @@ internal sealed class StridedSliceSpec : OpSpec
 
     public override string Type => OpType;
 
+    /// <summary>The masks of a built StridedSlice or StridedSliceGrad node.</summary>
+    internal static SliceMasks Masks(Operation op) => SliceMasks.FromAttrs(op.GetAttrInt);
+
+    /// <summary>TF 1.15's <c>_StridedSliceGrad</c>: StridedSliceGrad of the input's shape.</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        var g = c.Graph;
+        var begin = c.Input(1);
+        var x = g.ShapeOf(c.X, begin.DType);
+        var m = Masks(c.Op);
+        return [g.StridedSliceGrad(x, begin, c.Input(2), c.Input(3), c.Grad, m.Begin, m.End, m.Ellipsis, m.NewAxis, m.Shrink), null, null, null];
+    }
+
     protected override string[] InputArgs => ["input: T", "begin: Index", "end: Index", "strides: Index"];
 
     protected override string[] OutputArgs => ["output: T"];
@@ -263,6 +277,14 @@ internal sealed class StridedSliceGradSpec : OpSpec
     public const string OpType = "StridedSliceGrad";
 
     public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_StridedSliceGradGrad</c>: only <c>dy</c> gets a gradient, the StridedSlice of the gradient.</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        var m = StridedSliceSpec.Masks(c.Op);
+        return [null, null, null, null,
+            c.Graph.StridedSlice(c.Grad, c.Input(1), c.Input(2), c.Input(3), m.Begin, m.End, m.Ellipsis, m.NewAxis, m.Shrink)];
+    }
 
     protected override string[] InputArgs => ["shape: Index", "begin: Index", "end: Index", "strides: Index", "dy: T"];
 

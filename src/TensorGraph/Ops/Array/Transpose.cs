@@ -1,3 +1,4 @@
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 using TensorGraph.Runtime;
@@ -12,6 +13,9 @@ internal sealed class TransposeSpec : OpSpec
     public const string OpType = "Transpose";
 
     public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_TransposeGrad</c>: the gradient transposed by the inverse permutation.</summary>
+    public override Output?[] Gradient(GradContext c) => [c.Graph.Transpose(c.Grad, c.Graph.InvertPermutation(c.Input(1))), null];
 
     protected override string[] InputArgs => ["x: T", "perm: Tperm"];
 
@@ -97,6 +101,8 @@ internal sealed class InvertPermutationSpec : OpSpec
     public const string OpType = "InvertPermutation";
 
     public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override string[] InputArgs => ["x: T"];
 

@@ -15,6 +15,8 @@ internal sealed class UniqueSpec : OpSpec
 
     public override string Type => OpType;
 
+    public override bool NotDifferentiable => true;
+
     protected override string[] InputArgs => ["x: T"];
 
     protected override string[] OutputArgs => ["y: T", "idx: out_idx"];

@@ -1,3 +1,4 @@
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 using TensorGraph.Runtime;
@@ -14,6 +15,8 @@ internal sealed class WhereSpec : OpSpec
     public const string OpType = "Where";
 
     public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override string[] InputArgs => ["input: T"];
 
@@ -71,6 +74,25 @@ internal sealed class SelectV2Spec : OpSpec
     public const string OpType = "SelectV2";
 
     public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_SelectGradV2</c>: SelectV2 with zeros, summed over the broadcast axes of each operand.</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        var g = c.Graph;
+        var cond = c.Input(0);
+        var grad = c.Grad;
+        var zeros = g.Constant(Graph.ScalarOf(grad.DType, 0));
+        var outputShape = g.ShapeOf(c.Out());
+        Output Reduce(Output operand, Output selected)
+        {
+            var shape = g.ShapeOf(operand);
+            var args = g.BroadcastGradientArgs(shape, outputShape);
+            return g.Reshape(g.Reduce("Sum", selected, args.R0, keepDims: true), shape);
+        }
+        var gx = Reduce(c.Input(1), g.SelectV2(cond, grad, zeros));
+        var gy = Reduce(c.Input(2), g.SelectV2(cond, zeros, grad));
+        return [null, gx, gy];
+    }
 
     protected override string[] InputArgs => ["condition: bool", "t: T", "e: T"];
 
@@ -152,6 +174,17 @@ internal sealed class BroadcastToSpec : OpSpec
     public const string OpType = "BroadcastTo";
 
     public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_BroadcastToGrad</c>: the gradient summed over the broadcast axes.</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        var g = c.Graph;
+        var broadcastShape = c.Input(1);
+        var inputShape = g.ShapeOf(c.X, broadcastShape.DType);
+        var args = g.BroadcastGradientArgs(broadcastShape, inputShape);
+        var summed = g.Reduce("Sum", c.Grad, args.R1, keepDims: true);
+        return [g.Reshape(summed, inputShape), null];
+    }
 
     protected override string[] InputArgs => ["input: T", "shape: Tidx"];
 

@@ -12,6 +12,8 @@ internal sealed class ZerosLikeSpec : OpSpec
 
     public override string Type => OpType;
 
+    public override bool NotDifferentiable => true;
+
     protected override string[] InputArgs => ["x: T"];
 
     protected override string[] OutputArgs => ["y: T"];
@@ -38,6 +40,8 @@ internal sealed class OnesLikeSpec : OpSpec
 
     public override string Type => OpType;
 
+    public override bool NotDifferentiable => true;
+
     protected override string[] InputArgs => ["x: T"];
 
     protected override string[] OutputArgs => ["y: T"];
@@ -56,7 +60,7 @@ internal sealed class OnesLikeSpec : OpSpec
         return new LambdaKernel(ctx =>
         {
             var x = ctx.Input(0);
-            FillSpec.FillWith(ctx.AllocateOutput(0, x.DType, x.Dims), one);
+            TensorFill.FillWith(ctx.AllocateOutput(0, x.DType, x.Dims), one);
         });
     }
 }

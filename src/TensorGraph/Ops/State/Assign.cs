@@ -13,6 +13,8 @@ internal sealed class AssignSpec : OpSpec
 
     public override string Type => OpType;
 
+    public override bool NotDifferentiable => true;
+
     protected override string[] InputArgs => ["ref: Ref(T)", "value: T"];
 
     protected override string[] OutputArgs => ["output_ref: Ref(T)"];

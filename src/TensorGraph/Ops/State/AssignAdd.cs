@@ -8,6 +8,9 @@ namespace TensorGraph;
 /// <summary>AssignAdd / AssignSub: in-place ref += value / ref -= value (same shapes, no broadcasting).</summary>
 internal abstract class AssignUpdateSpec : OpSpec
 {
+    /// <summary>AssignAdd and AssignSub carry no gradient.</summary>
+    public override bool NotDifferentiable => true;
+
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "type"), new("use_locking", "bool", Attr.Bool(false))];
 
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;

@@ -19,6 +19,8 @@ internal sealed class VarHandleOpSpec : OpSpec
 
     public override string Type => OpType;
 
+    public override bool NotDifferentiable => true;
+
     protected override string[] InputArgs => [];
 
     protected override string[] OutputArgs => ["resource: resource"];
@@ -52,6 +54,8 @@ internal sealed class ReadVariableOpSpec : OpSpec
     public const string OpType = "ReadVariableOp";
 
     public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override string[] InputArgs => ["resource: resource"];
 
@@ -93,6 +97,8 @@ internal sealed class AssignVariableOpSpec : OpSpec
 
     public override string Type => OpType;
 
+    public override bool NotDifferentiable => true;
+
     protected override string[] InputArgs => ["resource: resource", "value: dtype"];
 
     protected override string[] OutputArgs => [];
@@ -129,6 +135,8 @@ internal sealed class VarIsInitializedOpSpec : OpSpec
     public const string OpType = "VarIsInitializedOp";
 
     public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override string[] InputArgs => ["resource: resource"];
 

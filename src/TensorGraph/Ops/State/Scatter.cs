@@ -11,6 +11,9 @@ namespace TensorGraph;
 /// </summary>
 internal abstract class ScatterSpec : OpSpec
 {
+    /// <summary>The scatter updates carry no gradient.</summary>
+    public override bool NotDifferentiable => true;
+
     private static readonly IReadOnlyList<AttrSpec> AttrList =
         [new("T", "type"), new("Tindices", "type"), new("use_locking", "bool", Attr.Bool(true))];
 

@@ -16,6 +16,8 @@ internal sealed class VariableV2Spec : OpSpec
 
     public override string Type => OpType;
 
+    public override bool NotDifferentiable => true;
+
     protected override string[] InputArgs => [];
 
     protected override string[] OutputArgs => ["ref: Ref(dtype)"];
@@ -41,6 +43,8 @@ internal sealed class VariableSpec : OpSpec
     public const string OpType = "Variable";
 
     public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override string[] InputArgs => [];
 
