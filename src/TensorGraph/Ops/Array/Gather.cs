@@ -45,15 +45,15 @@ internal sealed class GatherV2Spec : OpSpec
 
         if (axisStatic is not null && axisStatic.ScalarInt64("axis") == 0)
         {
-            var tail = paramsShape.Slice(SliceSpec.Range(1, null));
+            var tail = paramsShape.Slice(SliceItem.Range(1, null));
             var valuesShape = g.Concat([indicesSize, tail], 0);
             var values = g.Reshape(c.Grad, valuesShape);
             var flatIndices = g.Reshape(indices, indicesSize);
             return [g.UnsortedSegmentSum(values, flatIndices, paramsShape.Slice(0)), null, null];
         }
 
-        var outerShape = paramsShape.Slice(SliceSpec.RangeOf(null, axis));
-        var innerShape = paramsShape.Slice(SliceSpec.RangeOf(axis, null)).Slice(SliceSpec.Range(1, null));
+        var outerShape = paramsShape.Slice(SliceItem.RangeOf(null, axis));
+        var innerShape = paramsShape.Slice(SliceItem.RangeOf(axis, null)).Slice(SliceItem.Range(1, null));
         var valuesShape2 = g.Concat([outerShape, g.Constant(new[] { -1 }), innerShape], 0);
         var valuesDims = g.Size(valuesShape2);
         var axisDims = g.Size(outerShape);
@@ -63,7 +63,7 @@ internal sealed class GatherV2Spec : OpSpec
         var values2 = g.Reshape(c.Grad, valuesShape2);
         var transposeDims = g.Concat([outerBatchesIndices, g.Stack([axisDims]), batchAxisIndices, innerAxesIndices], 0);
         var valuesTranspose = g.Transpose(values2, transposeDims);
-        var paramsGrad = BatchGatherGrad(g, paramsShape, valuesTranspose, indices, batchDims, paramsShape.Slice(SliceSpec.At(axis)));
+        var paramsGrad = BatchGatherGrad(g, paramsShape, valuesTranspose, indices, batchDims, paramsShape.Slice(SliceItem.At(axis)));
         var invertTransposeDims = g.Concat(
             [outerBatchesIndices, g.AddV2(batchAxisIndices, g.Constant(1)), g.Constant(new[] { batchDims }), innerAxesIndices], 0);
         return [g.Transpose(paramsGrad, invertTransposeDims), null, null];
@@ -77,8 +77,8 @@ internal sealed class GatherV2Spec : OpSpec
         if (batchDims > 0)
         {
             var valuesShape = g.ShapeOf(values);
-            outerShape = valuesShape.Slice(SliceSpec.Range(null, batchDims));
-            var innerShape = valuesShape.Slice(SliceSpec.Range(batchDims, null)).Slice(SliceSpec.Range(1, null));
+            outerShape = valuesShape.Slice(SliceItem.Range(null, batchDims));
+            var innerShape = valuesShape.Slice(SliceItem.Range(batchDims, null)).Slice(SliceItem.Range(1, null));
             var batchSize = g.Reduce("Prod", outerShape, g.Constant(new[] { 0 }));
             flatValuesShape = g.Concat([g.Constant(new[] { -1 }), innerShape], 0);
             gatherDimSize = g.Multiply(gatherDimSize, batchSize);

@@ -6,7 +6,7 @@ using TensorGraph.Runtime;
 namespace TensorGraph;
 
 /// <summary>Slice: the block of <c>size</c> elements starting at <c>begin</c> (size -1 = to the end).</summary>
-internal sealed class SliceOpSpec : OpSpec
+internal sealed class SliceSpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "type"), new("Index", "type")];
 
@@ -115,7 +115,7 @@ public sealed partial class Graph
 {
     /// <summary>TF's <c>tf.slice(input, begin, size)</c>: a Slice node; a size of -1 takes the rest of the dimension.</summary>
     public Output Slice(Output input, Output begin, Output size, string? name = null) =>
-        AddOp(SliceOpSpec.OpType, [input, begin, size], name, attrs: [NamedAttr("T", Attr.Type(input.DType)), NamedAttr("Index", Attr.Type(begin.DType))])[0];
+        AddOp(SliceSpec.OpType, [input, begin, size], name, attrs: [NamedAttr("T", Attr.Type(input.DType)), NamedAttr("Index", Attr.Type(begin.DType))])[0];
 
     /// <summary>TF's <c>tf.slice</c> with constant <paramref name="begin"/> and <paramref name="size"/> (Consts <c>Slice/begin</c>, <c>Slice/size</c>).</summary>
     public Output Slice(Output input, int[] begin, int[] size, string? name = null)
