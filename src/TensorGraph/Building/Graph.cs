@@ -374,7 +374,7 @@ public sealed partial class Graph
             var dims = op.Inputs[0].Shape.ToArray();
             return op.OutputType(0) == DType.Int64 ? Tensor.FromArray(dims.Select(d => (long)d).ToArray()) : Tensor.FromArray(dims);
         }
-        if (op.Type is "Identity" or "StopGradient") return TryConstantValue(op.Inputs[0]);
+        if (op.Type is "Identity" or StopGradientSpec.OpType) return TryConstantValue(op.Inputs[0]);
         return null;
     }
 

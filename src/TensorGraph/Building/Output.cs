@@ -102,9 +102,9 @@ public readonly struct Output : IEquatable<Output>
 
     /// <summary>
     /// numpy-style slicing through StridedSlice: <c>x[1.., ..^1]</c>, <c>x[0]</c>, <c>x[.., 2]</c>,
-    /// <c>x[SliceSpec.NewAxis]</c>, <c>x[SliceSpec.Ellipsis, 0]</c>.
+    /// <c>x[SliceItem.NewAxis]</c>, <c>x[SliceItem.Ellipsis, 0]</c>.
     /// </summary>
-    public Output this[params SliceSpec[] specs] => G(this).Slice(this, specs);
+    public Output this[params SliceItem[] items] => G(this).Slice(this, items);
 
     /// <summary><c>-x</c> → Neg.</summary>
     public static Output operator -(Output x) => G(x).Negative(x);

@@ -144,13 +144,13 @@ public sealed partial class Graph
         var varName = CurrentNameScope + "/";
         if (!init.Shape.IsFullyDefined)
             throw new InvalidArgumentException($"initial_value must have a fully defined shape, got {init.Shape} for variable '{CurrentNameScope}'");
-        var v = AddOp("VariableV2", [], varName, attrs: [NamedAttr("shape", Attr.Shape(init.Shape)), NamedAttr("dtype", Attr.Type(init.DType))],
+        var v = AddOp(VariableV2Spec.OpType, [], varName, attrs: [NamedAttr("shape", Attr.Shape(init.Shape)), NamedAttr("dtype", Attr.Type(init.DType))],
             controlInputs: null);
         Operation assign;
         Output read;
         using (ControlDependencies((Operation[]?)null))
         {
-            assign = AddOp("Assign", [v[0], init], "Assign", attrs:
+            assign = AddOp(AssignSpec.OpType, [v[0], init], "Assign", attrs:
                 [NamedAttr("T", Attr.Type(init.DType)), NamedAttr("validate_shape", Attr.Bool(true)), NamedAttr("use_locking", Attr.Bool(true)),
                  NamedAttr("_class", Attr.Strings(["loc:@" + v.Name]))]);
             read = AddOp("Identity", [v[0]], "read", attrs: [NamedAttr("T", Attr.Type(init.DType)), NamedAttr("_class", Attr.Strings(["loc:@" + v.Name]))])[0];

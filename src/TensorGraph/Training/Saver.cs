@@ -155,7 +155,7 @@ public sealed class Saver
         {
             foreach (var op in session.Graph.Operations)
             {
-                if (op.Type is not ("VariableV2" or "Variable") || !r.HasTensor(op.Name)) continue;
+                if (op.Type is not (VariableV2Spec.OpType or VariableSpec.OpType) || !r.HasTensor(op.Name)) continue;
                 var info = r.GetInfo(op.Name);
                 var dtype = op.GetAttrType("dtype");
                 if (info.DType != dtype)

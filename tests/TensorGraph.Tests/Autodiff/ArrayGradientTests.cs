@@ -109,19 +109,19 @@ public class ArrayGradientTests
     public void StridedSlice()
     {
         Check((g, x) => x.Slice(1.., ..^1), [3, 4]);
-        Check((g, x) => g.Square(x.Slice(SliceSpec.Range(null, null, -2), 1)), [3, 4]);
-        Check((g, x) => x.Slice(SliceSpec.NewAxis, SliceSpec.Ellipsis, 0), [3, 4]);
-        Check((g, x) => x.Slice(-1, SliceSpec.Range(3, 0, -1)), [3, 4]);
+        Check((g, x) => g.Square(x.Slice(SliceItem.Range(null, null, -2), 1)), [3, 4]);
+        Check((g, x) => x.Slice(SliceItem.NewAxis, SliceItem.Ellipsis, 0), [3, 4]);
+        Check((g, x) => x.Slice(-1, SliceItem.Range(3, 0, -1)), [3, 4]);
         Check((g, x) => g.StridedSlice(x, [0, 2], [0, 3], [1, 1], ellipsisMask: 1, shrinkAxisMask: 2), [2, 2, 4]);
         Check((g, x) => g.StridedSlice(x, [1, 5], [2, 0], [1, -1], beginMask: 2, endMask: 2), [3, 3]);
-        Check((g, x) => x.Slice(.., SliceSpec.Range(1, null, 2)), [2, 5], unknownShape: true);
+        Check((g, x) => x.Slice(.., SliceItem.Range(1, null, 2)), [2, 5], unknownShape: true);
     }
 
     [Test]
     public void StridedSliceGradSecondOrder()
     {
         // d/dx Σ slice(x)² = StridedSliceGrad(2·slice(x)); its own gradient is a StridedSlice.
-        Check((g, x) => g.Gradients(g.ReduceSum(g.Square(x.Slice(SliceSpec.Range(null, null, -1), 1..3))), x)[0]!.Value * x, [3, 4]);
+        Check((g, x) => g.Gradients(g.ReduceSum(g.Square(x.Slice(SliceItem.Range(null, null, -1), 1..3))), x)[0]!.Value * x, [3, 4]);
     }
 
     [Test]

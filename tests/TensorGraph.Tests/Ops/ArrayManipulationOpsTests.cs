@@ -303,11 +303,11 @@ public class ArrayManipulationOpsTests
         Assert.That(first.Op.Inputs[3].Op.Name, Is.EqualTo("strided_slice/stack_2"));
         Expect(Run(first), [3, 4], Enumerable.Range(12, 12).Select(i => (float)i).ToArray());
         Expect(Run(x.Slice(.., 2)), [2, 4], F(8, 9, 10, 11, 20, 21, 22, 23));
-        Expect(Run(x.Slice(SliceSpec.Ellipsis, 1)), [2, 3], F(1, 5, 9, 13, 17, 21));
+        Expect(Run(x.Slice(SliceItem.Ellipsis, 1)), [2, 3], F(1, 5, 9, 13, 17, 21));
         Expect(Run(x.Slice(1.., ..^1)), [1, 2, 4], F(12, 13, 14, 15, 16, 17, 18, 19));
         Expect(Run(x.Slice(^1, ^1)), [4], F(20, 21, 22, 23));
         Expect(Run(x.Slice(.., -1, -1)), [2], F(11, 23));
-        Expect(Run(x.Slice(0, SliceSpec.Ellipsis, 0)), [3], F(0, 4, 8));
+        Expect(Run(x.Slice(0, SliceItem.Ellipsis, 0)), [3], F(0, 4, 8));
         Expect(Run(g.Slice(x, 0, 1..3, ..2)), [2, 2], F(4, 5, 8, 9));
     }
 
@@ -316,19 +316,19 @@ public class ArrayManipulationOpsTests
     {
         var (g, x) = Cube();
         // x[0, ::-1, 1::2] → b = 2, 1, 0; c = 1, 3.
-        Expect(Run(x.Slice(0, SliceSpec.Range(null, null, -1), SliceSpec.Range(1, null, 2))), [3, 2], F(9, 11, 5, 7, 1, 3));
+        Expect(Run(x.Slice(0, SliceItem.Range(null, null, -1), SliceItem.Range(1, null, 2))), [3, 2], F(9, 11, 5, 7, 1, 3));
         // x[-1:0:-1] on axis 0 → only a = 1.
-        var y = x.Slice(SliceSpec.Range(-1, 0, -1));
+        var y = x.Slice(SliceItem.Range(-1, 0, -1));
         Assert.That(y.Shape, Is.EqualTo(new Shape(1, 3, 4)));
         Assert.That(Run(y).ToArray<float>()[0], Is.EqualTo(12f));
         // x[1, 2, ::-2] → c = 3, 1.
-        Expect(Run(x.Slice(1, 2, SliceSpec.Range(null, null, -2))), [2], F(23, 21));
+        Expect(Run(x.Slice(1, 2, SliceItem.Range(null, null, -2))), [2], F(23, 21));
         // x[1, 2:0:-1, -1] → b = 2, 1.
-        Expect(Run(x.Slice(1, SliceSpec.Range(2, 0, -1), -1)), [2], F(23, 19));
+        Expect(Run(x.Slice(1, SliceItem.Range(2, 0, -1), -1)), [2], F(23, 19));
         // Out-of-range bounds clamp; empty ranges give zero-size dims.
-        Assert.That(x.Slice(SliceSpec.Range(0, 10)).Shape, Is.EqualTo(new Shape(2, 3, 4)));
-        Expect(Run(x.Slice(SliceSpec.Range(2, 0))), [0, 3, 4], Array.Empty<float>());
-        Expect(Run(x.Slice(.., SliceSpec.Range(-100, null, 2), 0)), [2, 2], F(0, 8, 12, 20));
+        Assert.That(x.Slice(SliceItem.Range(0, 10)).Shape, Is.EqualTo(new Shape(2, 3, 4)));
+        Expect(Run(x.Slice(SliceItem.Range(2, 0))), [0, 3, 4], Array.Empty<float>());
+        Expect(Run(x.Slice(.., SliceItem.Range(-100, null, 2), 0)), [2, 2], F(0, 8, 12, 20));
     }
 
     [Test]
@@ -342,14 +342,14 @@ public class ArrayManipulationOpsTests
         // ellipsis_mask (bit 0) then shrink on the last axis: x[..., 2]
         Expect(Run(g.StridedSlice(x, [0, 2], [0, 3], [1, 1], ellipsisMask: 1, shrinkAxisMask: 2)), [2, 3], F(2, 6, 10, 14, 18, 22));
         // new_axis_mask: x[newaxis, 1, ..., newaxis] → [1, 3, 4, 1]
-        var n = x.Slice(SliceSpec.NewAxis, 1, SliceSpec.Ellipsis, SliceSpec.NewAxis);
+        var n = x.Slice(SliceItem.NewAxis, 1, SliceItem.Ellipsis, SliceItem.NewAxis);
         Assert.That(n.Shape, Is.EqualTo(new Shape(1, 3, 4, 1)));
         Assert.That(n.Op.GetAttrInt("new_axis_mask"), Is.EqualTo(9));
         Assert.That(n.Op.GetAttrInt("ellipsis_mask"), Is.EqualTo(4));
         Assert.That(n.Op.GetAttrInt("shrink_axis_mask"), Is.EqualTo(2));
         Expect(Run(n), [1, 3, 4, 1], Enumerable.Range(12, 12).Select(i => (float)i).ToArray());
-        Assert.That(x.Slice(SliceSpec.Ellipsis, SliceSpec.NewAxis).Shape, Is.EqualTo(new Shape(2, 3, 4, 1)));
-        Assert.That(x.Slice(SliceSpec.NewAxis).Shape, Is.EqualTo(new Shape(1, 2, 3, 4)));
+        Assert.That(x.Slice(SliceItem.Ellipsis, SliceItem.NewAxis).Shape, Is.EqualTo(new Shape(2, 3, 4, 1)));
+        Assert.That(x.Slice(SliceItem.NewAxis).Shape, Is.EqualTo(new Shape(1, 2, 3, 4)));
         // end_mask with a negative stride runs to the front: x[1, 2::-1, 0] → b = 2, 1, 0
         Expect(Run(g.StridedSlice(x, [1, 2, 0], [0, 0, 0], [1, -1, 1], endMask: 2, shrinkAxisMask: 5)), [3], F(20, 16, 12));
     }
@@ -360,7 +360,7 @@ public class ArrayManipulationOpsTests
         var g = new Graph();
         var p = g.Placeholder(DType.Float32, name: "p");
         var i = g.Placeholder(DType.Int32, [], name: "i");
-        var y = p.Slice(SliceSpec.At(i), SliceSpec.Range(null, null, -1));
+        var y = p.Slice(SliceItem.At(i), SliceItem.Range(null, null, -1));
         Assert.That(y.Shape.IsRankKnown, Is.False);
         var feeds = new FeedDict { [p] = Iota(2, 3), [i] = 1 };
         Expect(Run(y, feeds), [3], F(5, 4, 3));
@@ -373,9 +373,9 @@ public class ArrayManipulationOpsTests
 
         // With a known input shape the static shape follows from the constant strides and masks.
         var k = g.Placeholder(DType.Float32, [2, 3], name: "k");
-        var row = k.Slice(SliceSpec.At(i), SliceSpec.RangeOf(null, i));
+        var row = k.Slice(SliceItem.At(i), SliceItem.RangeOf(null, i));
         Assert.That(row.Shape, Is.EqualTo(new Shape(-1)));
-        Assert.That(k.Slice(SliceSpec.At(i)).Shape, Is.EqualTo(new Shape(3)));
+        Assert.That(k.Slice(SliceItem.At(i)).Shape, Is.EqualTo(new Shape(3)));
         Assert.That(row.Op.Inputs[1].Op.Type, Is.EqualTo("Pack"));
         Assert.That(row.Op.Inputs[3].Op.Type, Is.EqualTo("Const"));
         Expect(Run(row, new FeedDict { [k] = Iota(2, 3), [i] = 1 }), [1], F(3));
@@ -391,8 +391,8 @@ public class ArrayManipulationOpsTests
         BuildError(() => g.StridedSlice(x, [0, 0], [1, 1], [1, 1], ellipsisMask: 3, name: "ell"), "ell");
         BuildError(() => g.StridedSlice(x, [0, 0, 0, 0], [1, 1, 1, 1], [1, 1, 1, 1], name: "many"), "many");
         BuildError(() => g.StridedSlice(x, [0], [1], [-1], shrinkAxisMask: 1, name: "neg"), "neg");
-        Assert.Throws<InvalidArgumentException>(() => x.Slice(SliceSpec.Ellipsis, 0, SliceSpec.Ellipsis));
-        Assert.Throws<InvalidArgumentException>(() => x.Slice(SliceSpec.Range(0, 1, 0)));
+        Assert.Throws<InvalidArgumentException>(() => x.Slice(SliceItem.Ellipsis, 0, SliceItem.Ellipsis));
+        Assert.Throws<InvalidArgumentException>(() => x.Slice(SliceItem.Range(0, 1, 0)));
         Assert.Throws<InvalidArgumentException>(() => x.Slice(^0));
     }
 
@@ -634,7 +634,7 @@ public class ArrayManipulationOpsTests
         var terms = new List<Output>
         {
             g.AddN(g.Unstack(st, axis: 1)), g.Split(c, 2, axis: 1)[1], g.Split(c, [1, -1], axis: 1)[1],
-            g.Slice(c, [0, 1], [2, 2]), c.Slice(.., SliceSpec.Range(null, null, -2)),
+            g.Slice(c, [0, 1], [2, 2]), c.Slice(.., SliceItem.Range(null, null, -2)),
             g.Pad(b, new[,] { { 1, 1 }, { 0, 1 } }), g.Pad(b, new[,] { { 0, 1 }, { 1, 0 } }, constantValue: 2),
             g.Pad(b, new[,] { { 1, 1 }, { 2, 2 } }, mode: "REFLECT"), g.Gather(b, g.Constant(new[] { 2, 0 }), axis: 1),
             g.Gather(b, g.Constant(new[] { 1, 1, 0 })), g.Reverse(b, [1]), g.SelectV2(g.Greater(b, g.Constant(0f)), b, g.Constant(0f)),

@@ -7,7 +7,6 @@ internal sealed class ArrayGrads : IGradientSource
     {
         r.Add("Identity", c => [c.Grad]);
         r.Add("PlaceholderWithDefault", c => [c.Grad]);
-        r.Add("Reshape", c => [c.Graph.Reshape(c.Grad, c.Graph.ShapeOf(c.X)), null]);
         r.Add("Cast", c =>
         {
             var src = c.X.DType;
@@ -20,9 +19,8 @@ internal sealed class ArrayGrads : IGradientSource
             var zeros = g.ZerosLike(c.Input(1));
             return [null, g.Select(c.Input(0), c.Grad, zeros), g.Select(c.Input(0), zeros, c.Grad)];
         });
-        r.Add("Fill", c => [null, c.Graph.ReduceSum(c.Grad)]);
-        r.NotDifferentiable("Const", "Placeholder", "VariableV2", "Variable", "Assign", "AssignAdd", "AssignSub",
-            "Shape", "Rank", "Size", "ZerosLike", "OnesLike", "BroadcastGradientArgs", "NoOp",
+        r.NotDifferentiable("Const", "Placeholder",
+            "Shape", "Rank", "Size", "NoOp",
             "RandomUniform", "RandomStandardNormal", "TruncatedNormal", "RandomUniformInt",
             "Equal", "NotEqual", "Less", "LessEqual", "Greater", "GreaterEqual", "LogicalAnd", "LogicalOr", "LogicalNot");
     }

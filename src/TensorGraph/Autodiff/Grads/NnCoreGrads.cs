@@ -70,7 +70,7 @@ internal sealed class NnDenseGrads : IGradientSource
     private static Output BroadcastMul(Graph g, Output vec, Output mat) => g.Multiply(g.Reshape(vec, [-1, 1]), mat);
 
     private static bool IsZerosFor(Output t, Operation op, int index) =>
-        t.Op.Type == "ZerosLike" && t.Op.Inputs[0].Op == op && t.Op.Inputs[0].Index == index;
+        t.Op.Type == ZerosLikeSpec.OpType && t.Op.Inputs[0].Op == op && t.Op.Inputs[0].Index == index;
 
     private static Output?[] BatchMatMulGrad(GradContext c)
     {
@@ -110,7 +110,7 @@ internal sealed class NnDenseGrads : IGradientSource
     }
 }
 
-/// <summary>Gradients of BiasAddGrad and DynamicStitch; training and Range ops are not differentiable.</summary>
+/// <summary>Gradient of BiasAddGrad.</summary>
 internal sealed class MiscGrads : IGradientSource
 {
     public void Register(GradientRegistry r)
@@ -126,24 +126,7 @@ internal sealed class MiscGrads : IGradientSource
             var tileMults = g.Concat([leading, g.Constant(new[] { 1 })], 0);
             return [g.Tile(g.Reshape(c.Grad, expandedShape), tileMults)];
         });
-        // TF's _DynamicStitchGrads: indices get none, each data input gathers its rows.
-        r.Add("DynamicStitch", c =>
-        {
-            var g = c.Graph;
-            int n = c.Op.NumInputs / 2;
-            var result = new Output?[2 * n];
-            for (int i = 0; i < n; i++) result[n + i] = g.Gather(c.Grad, c.Input(i));
-            return result;
-        });
-        r.NotDifferentiable("Range", "ApplyGradientDescent", "ApplyMomentum", "ApplyRMSProp", "ApplyCenteredRMSProp", "ApplyAdam", "ApplyAdagrad");
     }
-}
-
-/// <summary>Resource-variable ops. Training resource variables (ResourceApply*) is not supported yet.</summary>
-internal sealed class ResourceVariableGrads : IGradientSource
-{
-    public void Register(GradientRegistry r) =>
-        r.NotDifferentiable("VarHandleOp", "ReadVariableOp", "AssignVariableOp", "VarIsInitializedOp");
 }
 
 /// <summary>Parsing and string-matching ops carry no gradient.</summary>

@@ -80,16 +80,6 @@ internal sealed class NnGrads : IGradientSource
                 return [ddy, d2x];
             }
         });
-
-        r.NotDifferentiable("StopGradient");
-        r.Add("PreventGradient", c =>
-        {
-            var op = c.Op;
-            var where = SourceLocation.Suffix(op.Location, op.Name);
-            throw new UnimplementedException(
-                $"Gradient explicitly disabled. Reason: {op.GetAttrString("message")} (operation '{op.Name}', op type: PreventGradient{where})")
-            { NodeName = op.Name };
-        });
     }
 
     /// <summary>TF's <c>array_ops.zeros(shape=array_ops.shape(x), dtype=x.dtype)</c>.</summary>

@@ -11,7 +11,11 @@ internal sealed class BroadcastGradientArgsSpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "type", Attr.Type(DType.Int32))];
 
-    public override string Type => "BroadcastGradientArgs";
+    public const string OpType = "BroadcastGradientArgs";
+
+    public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override string[] InputArgs => ["s0: T", "s1: T"];
 
@@ -69,7 +73,7 @@ public sealed partial class Graph
     /// <summary>A <c>BroadcastGradientArgs</c> node: the reduction axes for each of two broadcast operands.</summary>
     public BroadcastAxes BroadcastGradientArgs(Output s0, Output s1, string? name = null)
     {
-        var op = AddOp("BroadcastGradientArgs", [s0, s1], name, "BroadcastGradientArgs", [NamedAttr("T", Attr.Type(s0.DType))]);
+        var op = AddOp(BroadcastGradientArgsSpec.OpType, [s0, s1], name, attrs: [NamedAttr("T", Attr.Type(s0.DType))]);
         return new BroadcastAxes(op[0], op[1]);
     }
 }

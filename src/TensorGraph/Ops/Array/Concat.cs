@@ -1,3 +1,4 @@
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 using TensorGraph.Runtime;
@@ -10,7 +11,37 @@ internal sealed class ConcatV2Spec : OpSpec
     private static readonly IReadOnlyList<AttrSpec> AttrList =
         [new("N", "int"), new("T", "type"), new("Tidx", "type", Attr.Type(DType.Int32))];
 
-    public override string Type => "ConcatV2";
+    public const string OpType = "ConcatV2";
+
+    public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_ConcatGradHelper</c> for ConcatV2: Slice(grad, ConcatOffset(axis mod rank, shapes)), or SplitV beyond 16 inputs.</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        var g = c.Graph;
+        int n = c.Op.NumInputs - 1;
+        var values = new Output[n];
+        for (int i = 0; i < n; i++) values[i] = c.Input(i);
+        var axis = c.Input(n);
+        if (axis.DType != DType.Int32) axis = g.Cast(axis, DType.Int32);
+        var nonNeg = g.FloorMod(axis, g.Rank(values[0]), "mod");
+        Output[] sizes;
+        if (values.All(v => v.Shape.IsFullyDefined))
+            sizes = [.. values.Select(v => g.Constant(v.Shape.ToArray(), name: "Shape"))];
+        else sizes = g.ShapeN(values);
+        var result = new Output?[n + 1];
+        if (n > 16)
+        {
+            var begin = g.Stack([nonNeg, g.Constant(0)]);
+            var row = g.Slice(g.Stack(sizes, axis: 1), begin, g.Constant(new[] { 1, -1 }));
+            var split = g.SplitV(c.Grad, g.Squeeze(row), nonNeg, n);
+            for (int i = 0; i < n; i++) result[i] = split[i];
+            return result;
+        }
+        var offsets = g.ConcatOffset(nonNeg, sizes);
+        for (int i = 0; i < n; i++) result[i] = g.Slice(c.Grad, offsets[i], sizes[i]);
+        return result;
+    }
 
     protected override string[] InputArgs => ["values: N * T", "axis: Tidx"];
 
@@ -128,7 +159,11 @@ internal sealed class ConcatOffsetSpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("N", "int")];
 
-    public override string Type => "ConcatOffset";
+    public const string OpType = "ConcatOffset";
+
+    public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override string[] InputArgs => ["concat_dim: int32", "shape: N * int32"];
 
@@ -179,7 +214,11 @@ internal sealed class ShapeNSpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("N", "int"), new("T", "type"), new("out_type", "type", Attr.Type(DType.Int32))];
 
-    public override string Type => "ShapeN";
+    public const string OpType = "ShapeN";
+
+    public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override string[] InputArgs => ["input: N * T"];
 
@@ -242,7 +281,7 @@ public sealed partial class Graph
     {
         ArgumentNullException.ThrowIfNull(values);
         if (values.Length < 2) throw new InvalidArgumentException($"ConcatV2 needs at least two values, got {values.Length}");
-        return AddOp("ConcatV2", [.. values, axis], name, "concat",
+        return AddOp(ConcatV2Spec.OpType, [.. values, axis], name, "concat",
             [NamedAttr("N", Attr.Int(values.Length)), NamedAttr("T", Attr.Type(values[0].DType)), NamedAttr("Tidx", Attr.Type(axis.DType))])[0];
     }
 
@@ -250,7 +289,7 @@ public sealed partial class Graph
     public Output[] ConcatOffset(Output concatDim, Output[] shapes, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(shapes);
-        return AddOp("ConcatOffset", [concatDim, .. shapes], name, "ConcatOffset", [NamedAttr("N", Attr.Int(shapes.Length))]).Outputs;
+        return AddOp(ConcatOffsetSpec.OpType, [concatDim, .. shapes], name, attrs: [NamedAttr("N", Attr.Int(shapes.Length))]).Outputs;
     }
 
     /// <summary>TF's <c>tf.shape_n</c>: the shapes of several tensors at once.</summary>
@@ -258,7 +297,7 @@ public sealed partial class Graph
     {
         ArgumentNullException.ThrowIfNull(inputs);
         if (inputs.Length == 0) throw new InvalidArgumentException("ShapeN needs at least one input");
-        return AddOp("ShapeN", inputs, name, "ShapeN",
+        return AddOp(ShapeNSpec.OpType, inputs, name, attrs:
             [NamedAttr("N", Attr.Int(inputs.Length)), NamedAttr("T", Attr.Type(inputs[0].DType)), NamedAttr("out_type", Attr.Type(outType))]).Outputs;
     }
 }

@@ -1,3 +1,4 @@
+using TensorGraph.Autodiff;
 using TensorGraph.Ops;
 using TensorGraph.Runtime;
 
@@ -11,7 +12,19 @@ internal sealed class DynamicStitchSpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("N", "int"), new("T", "type")];
 
-    public override string Type => "DynamicStitch";
+    public const string OpType = "DynamicStitch";
+
+    public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_DynamicStitchGrads</c>: indices get none, each data input gathers its rows.</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        var g = c.Graph;
+        int n = c.Op.NumInputs / 2;
+        var result = new Output?[2 * n];
+        for (int i = 0; i < n; i++) result[n + i] = g.Gather(c.Grad, c.Input(i));
+        return result;
+    }
 
     protected override string[] InputArgs => ["indices: N * int32", "data: N * T"];
 
@@ -104,7 +117,7 @@ public sealed partial class Graph
         ArgumentNullException.ThrowIfNull(data);
         if (indices.Length != data.Length || indices.Length == 0)
             throw new InvalidArgumentException($"DynamicStitch needs as many data as indices tensors, got {indices.Length} and {data.Length}");
-        return AddOp("DynamicStitch", [.. indices, .. data], name, "DynamicStitch",
+        return AddOp(DynamicStitchSpec.OpType, [.. indices, .. data], name, attrs:
             [NamedAttr("N", Attr.Int(indices.Length)), NamedAttr("T", Attr.Type(data[0].DType))])[0];
     }
 

@@ -1,3 +1,4 @@
+using TensorGraph.Autodiff;
 using TensorGraph.Ops;
 using TensorGraph.Runtime;
 
@@ -8,7 +9,12 @@ internal sealed class ExpandDimsSpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "type"), new("Tdim", "type", Attr.Type(DType.Int32))];
 
-    public override string Type => "ExpandDims";
+    public const string OpType = "ExpandDims";
+
+    public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_ExpandDimsGrad</c>: the gradient reshaped back to the input's shape.</summary>
+    public override Output?[] Gradient(GradContext c) => [c.Graph.Reshape(c.Grad, c.Graph.ShapeOf(c.X)), null];
 
     protected override string[] InputArgs => ["input: T", "dim: Tdim"];
 
@@ -71,7 +77,12 @@ internal sealed class SqueezeSpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "type"), new("squeeze_dims", "list(int)", Attr.Ints([]))];
 
-    public override string Type => "Squeeze";
+    public const string OpType = "Squeeze";
+
+    public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_SqueezeGrad</c>: the gradient reshaped back to the input's shape.</summary>
+    public override Output?[] Gradient(GradContext c) => [c.Graph.Reshape(c.Grad, c.Graph.ShapeOf(c.X))];
 
     protected override string[] InputArgs => ["input: T"];
 
@@ -166,13 +177,13 @@ public sealed partial class Graph
 
     /// <summary>TF's <c>tf.expand_dims</c> with a run-time axis (an int32/int64 scalar).</summary>
     public Output ExpandDims(Output input, Output axis, string? name = null) =>
-        AddOp("ExpandDims", [input, axis], name, "ExpandDims", [NamedAttr("T", Attr.Type(input.DType)), NamedAttr("Tdim", Attr.Type(axis.DType))])[0];
+        AddOp(ExpandDimsSpec.OpType, [input, axis], name, attrs: [NamedAttr("T", Attr.Type(input.DType)), NamedAttr("Tdim", Attr.Type(axis.DType))])[0];
 
     /// <summary>
     /// TF's <c>tf.squeeze(input, axis)</c>: removes the size-1 dimensions listed in
     /// <paramref name="axis"/>, or every size-1 dimension when it is null or empty.
     /// </summary>
     public Output Squeeze(Output input, int[]? axis = null, string? name = null) =>
-        AddOp("Squeeze", [input], name, "Squeeze",
+        AddOp(SqueezeSpec.OpType, [input], name, attrs:
             [NamedAttr("T", Attr.Type(input.DType)), NamedAttr("squeeze_dims", Attr.Ints((axis ?? []).Select(a => (long)a)))])[0];
 }

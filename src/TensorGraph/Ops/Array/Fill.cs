@@ -1,3 +1,4 @@
+using TensorGraph.Autodiff;
 using TensorGraph.Ops;
 using TensorGraph.Runtime;
 
@@ -8,7 +9,12 @@ internal sealed class FillSpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "type"), new("index_type", "type", Attr.Type(DType.Int32))];
 
-    public override string Type => "Fill";
+    public const string OpType = "Fill";
+
+    public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_FillGrad</c>: the value gets the sum of the gradient.</summary>
+    public override Output?[] Gradient(GradContext c) => [null, c.Graph.ReduceSum(c.Grad)];
 
     protected override string[] InputArgs => ["dims: index_type", "value: T"];
 
@@ -41,24 +47,7 @@ internal sealed class FillSpec : OpSpec
             Span<int> dims = stackalloc int[dimsT.ShapeVectorLength("dims")];
             dimsT.ReadDimensions(dims, "dims");
             var o = ctx.AllocateOutput(0, v.DType, dims);
-            FillWith(o, v);
-        }
-    }
-
-    internal static void FillWith(Tensor o, Tensor scalar)
-    {
-        switch (o.DType)
-        {
-            case DType.Float32: o.Span<float>().Fill(scalar.Span<float>()[0]); break;
-            case DType.Float64: o.Span<double>().Fill(scalar.Span<double>()[0]); break;
-            case DType.Int32: o.Span<int>().Fill(scalar.Span<int>()[0]); break;
-            case DType.Int64: o.Span<long>().Fill(scalar.Span<long>()[0]); break;
-            case DType.Int16: o.Span<short>().Fill(scalar.Span<short>()[0]); break;
-            case DType.Int8: o.Span<sbyte>().Fill(scalar.Span<sbyte>()[0]); break;
-            case DType.UInt8: o.Span<byte>().Fill(scalar.Span<byte>()[0]); break;
-            case DType.UInt16: o.Span<ushort>().Fill(scalar.Span<ushort>()[0]); break;
-            case DType.Bool: o.Span<bool>().Fill(scalar.Span<bool>()[0]); break;
-            default: o.Span<byte[]>().Fill(scalar.Span<byte[]>()[0]); break;
+            TensorFill.FillWith(o, v);
         }
     }
 }
@@ -67,7 +56,7 @@ public sealed partial class Graph
 {
     /// <summary>TF's <c>tf.fill</c>: a tensor of shape <paramref name="dims"/> filled with <paramref name="value"/>.</summary>
     public Output Fill(Output dims, Output value, string? name = null) =>
-        AddOp("Fill", [dims, value], name, "Fill", [NamedAttr("T", Attr.Type(value.DType)), NamedAttr("index_type", Attr.Type(dims.DType))])[0];
+        AddOp(FillSpec.OpType, [dims, value], name, attrs: [NamedAttr("T", Attr.Type(value.DType)), NamedAttr("index_type", Attr.Type(dims.DType))])[0];
 
     /// <summary>
     /// TF's <c>tf.zeros</c>: a Const when it has fewer than 1000 elements, else Fill (so GraphDefs

@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Numerics.Tensors;
 using System.Text;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 using TensorGraph.Runtime;
@@ -16,7 +17,100 @@ internal sealed class GatherV2Spec : OpSpec
     private static readonly IReadOnlyList<AttrSpec> AttrList =
         [new("batch_dims", "int", Attr.Int(0)), new("Tparams", "type"), new("Tindices", "type"), new("Taxis", "type")];
 
-    public override string Type => "GatherV2";
+    public const string OpType = "GatherV2";
+
+    public override string Type => OpType;
+
+    /// <summary>
+    /// TF 1.15's <c>_GatherV2Grad</c> with the IndexedSlices made dense, as TF's
+    /// IndexedSlices-to-dense conversion does: axis 0 gives
+    /// UnsortedSegmentSum(Reshape(grad, [size(indices)] + params_shape[1:]), indices, params_shape[0]);
+    /// other axes transpose the gathered axis to the front first.
+    /// </summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        var g = c.Graph;
+        var @params = c.X;
+        var paramsShape = g.Cast(g.ShapeOf(@params, DType.Int64), DType.Int32);
+        var indices = c.Input(1);
+        var indicesSize = g.ExpandDims(g.Size(indices), 0);
+        var axis = c.Input(2);
+        var axisStatic = g.TryConstantValue(axis);
+        int batchDims = (int)c.Op.GetAttrInt("batch_dims");
+        if (batchDims < 0)
+        {
+            if (!indices.Shape.IsRankKnown) throw new UnimplementedException("The GatherV2 gradient with negative batch_dims needs indices of known rank");
+            batchDims += indices.Shape.Rank;
+        }
+
+        if (axisStatic is not null && axisStatic.ScalarInt64("axis") == 0)
+        {
+            var tail = paramsShape.Slice(SliceItem.Range(1, null));
+            var valuesShape = g.Concat([indicesSize, tail], 0);
+            var values = g.Reshape(c.Grad, valuesShape);
+            var flatIndices = g.Reshape(indices, indicesSize);
+            return [g.UnsortedSegmentSum(values, flatIndices, paramsShape.Slice(0)), null, null];
+        }
+
+        var outerShape = paramsShape.Slice(SliceItem.RangeOf(null, axis));
+        var innerShape = paramsShape.Slice(SliceItem.RangeOf(axis, null)).Slice(SliceItem.Range(1, null));
+        var valuesShape2 = g.Concat([outerShape, g.Constant(new[] { -1 }), innerShape], 0);
+        var valuesDims = g.Size(valuesShape2);
+        var axisDims = g.Size(outerShape);
+        var outerBatchesIndices = g.Range(0, batchDims);
+        var batchAxisIndices = g.Range(g.Constant(batchDims), axisDims, g.Constant(1));
+        var innerAxesIndices = g.Range(g.AddV2(axisDims, g.Constant(1)), valuesDims, g.Constant(1));
+        var values2 = g.Reshape(c.Grad, valuesShape2);
+        var transposeDims = g.Concat([outerBatchesIndices, g.Stack([axisDims]), batchAxisIndices, innerAxesIndices], 0);
+        var valuesTranspose = g.Transpose(values2, transposeDims);
+        var paramsGrad = BatchGatherGrad(g, paramsShape, valuesTranspose, indices, batchDims, paramsShape.Slice(SliceItem.At(axis)));
+        var invertTransposeDims = g.Concat(
+            [outerBatchesIndices, g.AddV2(batchAxisIndices, g.Constant(1)), g.Constant(new[] { batchDims }), innerAxesIndices], 0);
+        return [g.Transpose(paramsGrad, invertTransposeDims), null, null];
+    }
+
+    /// <summary>TF 1.15's <c>_BatchGatherGrad</c>.</summary>
+    private static Output BatchGatherGrad(Graph g, Output paramsShape, Output values, Output indices, int batchDims, Output gatherDimSize)
+    {
+        var indicesSize = g.ExpandDims(g.Size(indices), 0);
+        Output outerShape = default, flatValuesShape = default;
+        if (batchDims > 0)
+        {
+            var valuesShape = g.ShapeOf(values);
+            outerShape = valuesShape.Slice(SliceItem.Range(null, batchDims));
+            var innerShape = valuesShape.Slice(SliceItem.Range(batchDims, null)).Slice(SliceItem.Range(1, null));
+            var batchSize = g.Reduce("Prod", outerShape, g.Constant(new[] { 0 }));
+            flatValuesShape = g.Concat([g.Constant(new[] { -1 }), innerShape], 0);
+            gatherDimSize = g.Multiply(gatherDimSize, batchSize);
+            indices = GetBatchIndices(g, paramsShape, indices, batchDims);
+            values = g.Reshape(values, flatValuesShape);
+        }
+        indices = g.Reshape(indices, indicesSize);
+        var paramsGrad = g.UnsortedSegmentSum(values, indices, gatherDimSize);
+        if (batchDims > 0) paramsGrad = g.Reshape(paramsGrad, g.Concat([outerShape, flatValuesShape], 0));
+        return paramsGrad;
+    }
+
+    /// <summary>TF's _GetBatchIndices: adds each batch's offset into the flattened gather dimension.</summary>
+    private static Output GetBatchIndices(Graph g, Output paramsShape, Output indices, int batchDims)
+    {
+        if (!indices.Shape.IsRankKnown) throw new UnimplementedException("The GatherV2 gradient with batch_dims needs indices of known rank");
+        int ndims = indices.Shape.Rank;
+        var dt = indices.DType;
+        var batchIndices = indices;
+        var casted = g.Cast(paramsShape, dt);
+        Output accum = g.Constant(Graph.ScalarOf(dt, 1));
+        for (int dim = batchDims; dim > 0; dim--)
+        {
+            var dimValue = casted.Slice(dim - 1);
+            accum = g.Multiply(accum, casted.Slice(dim));
+            var dimIndices = g.Multiply(g.Range(g.Constant(Graph.ScalarOf(dt, 0)), dimValue, g.Constant(Graph.ScalarOf(dt, 1))), accum);
+            var parts = new Output[ndims];
+            for (int k = 0; k < ndims; k++) parts[k] = k == dim - 1 ? dimValue : g.Constant(Graph.ScalarOf(dt, 1));
+            batchIndices = g.AddV2(batchIndices, g.Reshape(dimIndices, g.Stack(parts)));
+        }
+        return batchIndices;
+    }
 
     protected override string[] InputArgs => ["params: Tparams", "indices: Tindices", "axis: Taxis"];
 
@@ -141,7 +235,26 @@ internal sealed class UnsortedSegmentSumSpec : OpSpec
     private static readonly IReadOnlyList<AttrSpec> AttrList =
         [new("T", "type"), new("Tindices", "type"), new("Tnumsegments", "type", Attr.Type(DType.Int32))];
 
-    public override string Type => "UnsortedSegmentSum";
+    public const string OpType = "UnsortedSegmentSum";
+
+    public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_UnsortedSegmentSumGrad</c>: the gradient gathered by segment id, zero for negative ids.</summary>
+    public override Output?[] Gradient(GradContext c) => [GatherDropNegatives(c.Graph, c.Grad, c.Input(1)), null, null];
+
+    /// <summary>TF's _GatherDropNegatives: Gather(params, max(ids, 0)) with the rows of negative ids zeroed.</summary>
+    private static Output GatherDropNegatives(Graph g, Output @params, Output ids)
+    {
+        var zeroClipped = g.Maximum(ids, g.ZerosLike(ids));
+        var gathered = g.Gather(@params, zeroClipped);
+        var isPositive = g.GreaterEqual(ids, g.Constant(Graph.ScalarOf(ids.DType, 0)));
+        var isPositiveShape = g.ShapeOf(isPositive);
+        var ones = g.Fill(g.Stack([g.Subtract(g.Rank(gathered), g.Rank(isPositive))]), g.Constant(1));
+        var broadcastable = g.Concat([isPositiveShape, ones], 0);
+        isPositive = g.Reshape(isPositive, broadcastable);
+        isPositive = g.LogicalAnd(isPositive, g.Fill(g.ShapeOf(gathered), g.Constant(true)));
+        return g.Select(isPositive, gathered, g.ZerosLike(gathered));
+    }
 
     protected override string[] InputArgs => ["data: T", "segment_ids: Tindices", "num_segments: Tnumsegments"];
 
@@ -227,7 +340,7 @@ public sealed partial class Graph
 
     /// <summary>TF's <c>GatherV2</c> with a run-time axis (an int32/int64 scalar).</summary>
     public Output Gather(Output @params, Output indices, Output axis, int batchDims = 0, string? name = null) =>
-        AddOp("GatherV2", [@params, indices, axis], name, "GatherV2",
+        AddOp(GatherV2Spec.OpType, [@params, indices, axis], name, attrs:
         [
             NamedAttr("batch_dims", Attr.Int(batchDims)), NamedAttr("Tparams", Attr.Type(@params.DType)),
             NamedAttr("Tindices", Attr.Type(indices.DType)), NamedAttr("Taxis", Attr.Type(axis.DType)),
@@ -235,7 +348,7 @@ public sealed partial class Graph
 
     /// <summary>TF's <c>tf.math.unsorted_segment_sum(data, segment_ids, num_segments)</c>.</summary>
     public Output UnsortedSegmentSum(Output data, Output segmentIds, Output numSegments, string? name = null) =>
-        AddOp("UnsortedSegmentSum", [data, segmentIds, numSegments], name, "UnsortedSegmentSum",
+        AddOp(UnsortedSegmentSumSpec.OpType, [data, segmentIds, numSegments], name, attrs:
             [NamedAttr("T", Attr.Type(data.DType)), NamedAttr("Tindices", Attr.Type(segmentIds.DType)), NamedAttr("Tnumsegments", Attr.Type(numSegments.DType))])[0];
 
     /// <summary>UnsortedSegmentSum with a constant number of segments.</summary>

@@ -14,7 +14,11 @@ internal sealed class OneHotSpec : OpSpec
     private static readonly IReadOnlyList<AttrSpec> AttrList =
         [new("axis", "int", Attr.Int(-1)), new("T", "type"), new("TI", "type", Attr.Type(DType.Int64))];
 
-    public override string Type => "OneHot";
+    public const string OpType = "OneHot";
+
+    public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override string[] InputArgs => ["indices: TI", "depth: int32", "on_value: T", "off_value: T"];
 
@@ -108,6 +112,6 @@ public sealed partial class Graph
 
     /// <summary>TF's <c>OneHot</c> op with tensor arguments (depth int32, on/off scalars of the output dtype).</summary>
     public Output OneHot(Output indices, Output depth, Output onValue, Output offValue, int axis = -1, string? name = null) =>
-        AddOp("OneHot", [indices, depth, onValue, offValue], name, "one_hot",
+        AddOp(OneHotSpec.OpType, [indices, depth, onValue, offValue], name, "one_hot",
             [NamedAttr("axis", Attr.Int(axis)), NamedAttr("T", Attr.Type(onValue.DType)), NamedAttr("TI", Attr.Type(indices.DType))])[0];
 }

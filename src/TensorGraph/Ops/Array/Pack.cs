@@ -1,3 +1,4 @@
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 using TensorGraph.Runtime;
@@ -9,7 +10,16 @@ internal sealed class PackSpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("N", "int"), new("T", "type"), new("axis", "int", Attr.Int(0))];
 
-    public override string Type => "Pack";
+    public const string OpType = "Pack";
+
+    public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_PackGrad</c>: the gradient unstacked along <c>axis</c>.</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        var n = (int)c.Op.GetAttrInt("N");
+        return [.. c.Graph.Unstack(c.Grad, n, (int)c.Op.GetAttrInt("axis")).Select(o => (Output?)o)];
+    }
 
     protected override string[] InputArgs => ["values: N * T"];
 
@@ -82,7 +92,12 @@ internal sealed class UnpackSpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("num", "int"), new("T", "type"), new("axis", "int", Attr.Int(0))];
 
-    public override string Type => "Unpack";
+    public const string OpType = "Unpack";
+
+    public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_UnpackGrad</c>: the output gradients stacked along <c>axis</c>.</summary>
+    public override Output?[] Gradient(GradContext c) => [c.Graph.Stack(ArrayGradients.DenseOutputGrads(c), (int)c.Op.GetAttrInt("axis"))];
 
     protected override string[] InputArgs => ["value: T"];
 
@@ -147,7 +162,7 @@ public sealed partial class Graph
     {
         ArgumentNullException.ThrowIfNull(values);
         if (values.Length == 0) throw new InvalidArgumentException("Stack needs at least one value");
-        return AddOp("Pack", values, name, "stack",
+        return AddOp(PackSpec.OpType, values, name, "stack",
             [NamedAttr("N", Attr.Int(values.Length)), NamedAttr("T", Attr.Type(values[0].DType)), NamedAttr("axis", Attr.Int(axis))])[0];
     }
 
@@ -165,7 +180,7 @@ public sealed partial class Graph
             if (s[a] < 0) throw new InvalidArgumentException($"Cannot infer num from shape {s}");
             num = s[a];
         }
-        return AddOp("Unpack", [value], name, "unstack",
+        return AddOp(UnpackSpec.OpType, [value], name, "unstack",
             [NamedAttr("num", Attr.Int(num.Value)), NamedAttr("T", Attr.Type(value.DType)), NamedAttr("axis", Attr.Int(axis))]).Outputs;
     }
 }

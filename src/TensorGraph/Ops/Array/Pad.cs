@@ -1,4 +1,5 @@
 using System.Numerics;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 using TensorGraph.Runtime;
@@ -80,6 +81,19 @@ internal static class PadHelper
 /// <summary>Pad / PadV2: pads with zeros (Pad) or <c>constant_values</c> (PadV2).</summary>
 internal abstract class PadSpecBase : OpSpec
 {
+    /// <summary>TF 1.15's <c>_PadGrad</c> (Pad and PadV2): Slice(grad, paddings[:, 0], shape(x)).</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        var g = c.Graph;
+        var x = c.X;
+        var a = c.Input(1);
+        var padBefore = g.Slice(a, g.Constant(new[] { 0, 0 }), g.Stack([g.Rank(x), g.Constant(1)]));
+        var begin = g.Reshape(padBefore, [-1]);
+        var sizes = g.ShapeOf(x, a.DType);
+        var xGrad = g.Slice(c.Grad, begin, sizes);
+        return c.Op.NumInputs == 3 ? [xGrad, null, null] : [xGrad, null];
+    }
+
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "type"), new("Tpaddings", "type", Attr.Type(DType.Int32))];
 
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
@@ -135,7 +149,9 @@ internal abstract class PadSpecBase : OpSpec
 /// <summary>Pad: zero padding (<c>tf.pad</c> with mode CONSTANT and value 0).</summary>
 internal sealed class PadSpec : PadSpecBase
 {
-    public override string Type => "Pad";
+    public const string OpType = "Pad";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["input: T", "paddings: Tpaddings"];
 
@@ -147,7 +163,9 @@ internal sealed class PadSpec : PadSpecBase
 /// <summary>PadV2: padding with a scalar <c>constant_values</c>.</summary>
 internal sealed class PadV2Spec : PadSpecBase
 {
-    public override string Type => "PadV2";
+    public const string OpType = "PadV2";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["input: T", "paddings: Tpaddings", "constant_values: T"];
 
@@ -162,7 +180,12 @@ internal sealed class MirrorPadSpec : OpSpec
     internal static readonly IReadOnlyList<AttrSpec> AttrList =
         [new("T", "type"), new("Tpaddings", "type", Attr.Type(DType.Int32)), new("mode", "string")];
 
-    public override string Type => "MirrorPad";
+    public const string OpType = "MirrorPad";
+
+    public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_MirrorPadGrad</c>: MirrorPadGrad of the gradient.</summary>
+    public override Output?[] Gradient(GradContext c) => [c.Graph.MirrorPadGrad(c.Grad, c.Input(1), c.Op.GetAttrString("mode")), null];
 
     protected override string[] InputArgs => ["input: T", "paddings: Tpaddings"];
 
@@ -223,7 +246,12 @@ internal sealed class MirrorPadSpec : OpSpec
 /// <summary>MirrorPadGrad: folds a padded gradient back onto the unpadded input (sums mirrored positions).</summary>
 internal sealed class MirrorPadGradSpec : OpSpec
 {
-    public override string Type => "MirrorPadGrad";
+    public const string OpType = "MirrorPadGrad";
+
+    public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_MirrorPadGradGrad</c>: MirrorPad of the gradient.</summary>
+    public override Output?[] Gradient(GradContext c) => [c.Graph.MirrorPad(c.Grad, c.Input(1), c.Op.GetAttrString("mode")), null];
 
     protected override string[] InputArgs => ["input: T", "paddings: Tpaddings"];
 
@@ -356,19 +384,19 @@ public sealed partial class Graph
 
     /// <summary>TF's <c>Pad</c> op with run-time paddings (zeros; empty strings for string tensors).</summary>
     public Output Pad(Output tensor, Output paddings, string? name = null) =>
-        AddOp("Pad", [tensor, paddings], name, "Pad", [NamedAttr("T", Attr.Type(tensor.DType)), NamedAttr("Tpaddings", Attr.Type(paddings.DType))])[0];
+        AddOp(PadSpec.OpType, [tensor, paddings], name, attrs: [NamedAttr("T", Attr.Type(tensor.DType)), NamedAttr("Tpaddings", Attr.Type(paddings.DType))])[0];
 
     /// <summary>TF's <c>PadV2</c> op: padding with the scalar <paramref name="constantValues"/>.</summary>
     public Output PadV2(Output tensor, Output paddings, Output constantValues, string? name = null) =>
-        AddOp("PadV2", [tensor, paddings, constantValues], name, "PadV2", [NamedAttr("T", Attr.Type(tensor.DType)), NamedAttr("Tpaddings", Attr.Type(paddings.DType))])[0];
+        AddOp(PadV2Spec.OpType, [tensor, paddings, constantValues], name, attrs: [NamedAttr("T", Attr.Type(tensor.DType)), NamedAttr("Tpaddings", Attr.Type(paddings.DType))])[0];
 
     /// <summary>TF's <c>MirrorPad</c> op; <paramref name="mode"/> is REFLECT or SYMMETRIC.</summary>
     public Output MirrorPad(Output tensor, Output paddings, string mode, string? name = null) =>
-        AddOp("MirrorPad", [tensor, paddings], name, "MirrorPad",
+        AddOp(MirrorPadSpec.OpType, [tensor, paddings], name, attrs:
             [NamedAttr("T", Attr.Type(tensor.DType)), NamedAttr("Tpaddings", Attr.Type(paddings.DType)), NamedAttr("mode", Attr.String(mode))])[0];
 
     /// <summary>TF's <c>MirrorPadGrad</c> op (the MirrorPad gradient): sums a padded gradient back onto the input.</summary>
     public Output MirrorPadGrad(Output grad, Output paddings, string mode, string? name = null) =>
-        AddOp("MirrorPadGrad", [grad, paddings], name, "MirrorPadGrad",
+        AddOp(MirrorPadGradSpec.OpType, [grad, paddings], name, attrs:
             [NamedAttr("T", Attr.Type(grad.DType)), NamedAttr("Tpaddings", Attr.Type(paddings.DType)), NamedAttr("mode", Attr.String(mode))])[0];
 }

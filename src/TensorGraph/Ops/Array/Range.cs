@@ -11,7 +11,11 @@ internal sealed class RangeSpec : OpSpec
 
     private static readonly string[] ArgNames = ["start", "limit", "delta"];
 
-    public override string Type => "Range";
+    public const string OpType = "Range";
+
+    public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override string[] InputArgs => ["start: Tidx", "limit: Tidx", "delta: Tidx"];
 
@@ -71,7 +75,7 @@ public sealed partial class Graph
 {
     /// <summary>TF's <c>tf.range(start, limit, delta)</c> on scalar tensors.</summary>
     public Output Range(Output start, Output limit, Output delta, string? name = null) =>
-        AddOp("Range", [start, limit, delta], name, "Range", [NamedAttr("Tidx", Attr.Type(start.DType))])[0];
+        AddOp(RangeSpec.OpType, [start, limit, delta], name, attrs: [NamedAttr("Tidx", Attr.Type(start.DType))])[0];
 
     /// <summary>TF's <c>tf.range(start, limit, delta)</c> for int32 constants.</summary>
     public Output Range(int start, int limit, int delta = 1, string? name = null)

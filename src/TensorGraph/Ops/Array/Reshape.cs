@@ -1,3 +1,4 @@
+using TensorGraph.Autodiff;
 using TensorGraph.Ops;
 using TensorGraph.Runtime;
 
@@ -8,7 +9,12 @@ internal sealed class ReshapeSpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "type"), new("Tshape", "type", Attr.Type(DType.Int32))];
 
-    public override string Type => "Reshape";
+    public const string OpType = "Reshape";
+
+    public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_ReshapeGrad</c>: the gradient reshaped back to the input's shape.</summary>
+    public override Output?[] Gradient(GradContext c) => [c.Graph.Reshape(c.Grad, c.Graph.ShapeOf(c.X)), null];
 
     protected override string[] InputArgs => ["tensor: T", "shape: Tshape"];
 
@@ -101,7 +107,7 @@ public sealed partial class Graph
 {
     /// <summary>TF's <c>tf.reshape</c>; <paramref name="shape"/> may contain one -1.</summary>
     public Output Reshape(Output tensor, Output shape, string? name = null) =>
-        AddOp("Reshape", [tensor, shape], name, "Reshape", [NamedAttr("T", Attr.Type(tensor.DType)), NamedAttr("Tshape", Attr.Type(shape.DType))])[0];
+        AddOp(ReshapeSpec.OpType, [tensor, shape], name, attrs: [NamedAttr("T", Attr.Type(tensor.DType)), NamedAttr("Tshape", Attr.Type(shape.DType))])[0];
 
     /// <summary>TF's <c>tf.reshape</c> with a constant shape (a Const named <c>Reshape/shape</c>).</summary>
     public Output Reshape(Output tensor, int[] shape, string? name = null)

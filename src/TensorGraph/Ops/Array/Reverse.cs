@@ -1,3 +1,4 @@
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 using TensorGraph.Runtime;
@@ -29,7 +30,12 @@ internal sealed class ReverseV2Spec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("Tidx", "type", Attr.Type(DType.Int32)), new("T", "type")];
 
-    public override string Type => "ReverseV2";
+    public const string OpType = "ReverseV2";
+
+    public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_ReverseV2Grad</c>: the gradient reversed along the same axes.</summary>
+    public override Output?[] Gradient(GradContext c) => [c.Graph.Reverse(c.Grad, c.Input(1)), null];
 
     protected override string[] InputArgs => ["tensor: T", "axis: Tidx"];
 
@@ -86,7 +92,12 @@ internal sealed class ReverseSpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "type")];
 
-    public override string Type => "Reverse";
+    public const string OpType = "Reverse";
+
+    public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_ReverseGrad</c>: the gradient reversed along the same dims.</summary>
+    public override Output?[] Gradient(GradContext c) => [c.Graph.ReverseDims(c.Grad, c.Input(1)), null];
 
     protected override string[] InputArgs => ["tensor: T", "dims: bool"];
 
@@ -133,9 +144,9 @@ public sealed partial class Graph
 
     /// <summary>TF's <c>tf.reverse</c> with run-time axes: a ReverseV2 node.</summary>
     public Output Reverse(Output tensor, Output axis, string? name = null) =>
-        AddOp("ReverseV2", [tensor, axis], name, "ReverseV2", [NamedAttr("Tidx", Attr.Type(axis.DType)), NamedAttr("T", Attr.Type(tensor.DType))])[0];
+        AddOp(ReverseV2Spec.OpType, [tensor, axis], name, attrs: [NamedAttr("Tidx", Attr.Type(axis.DType)), NamedAttr("T", Attr.Type(tensor.DType))])[0];
 
     /// <summary>The legacy <c>Reverse</c> op: reverses the axes where the bool vector <paramref name="dims"/> is true.</summary>
     public Output ReverseDims(Output tensor, Output dims, string? name = null) =>
-        AddOp("Reverse", [tensor, dims], name, "Reverse", [NamedAttr("T", Attr.Type(tensor.DType))])[0];
+        AddOp(ReverseSpec.OpType, [tensor, dims], name, attrs: [NamedAttr("T", Attr.Type(tensor.DType))])[0];
 }

@@ -1,3 +1,4 @@
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 using TensorGraph.Runtime;
@@ -5,11 +6,28 @@ using TensorGraph.Runtime;
 namespace TensorGraph;
 
 /// <summary>Slice: the block of <c>size</c> elements starting at <c>begin</c> (size -1 = to the end).</summary>
-internal sealed class SliceOpSpec : OpSpec
+internal sealed class SliceSpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "type"), new("Index", "type")];
 
-    public override string Type => "Slice";
+    public const string OpType = "Slice";
+
+    public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_SliceGrad</c>: Pad(grad, [begin, shape(x) - shape(out) - begin]).</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        var g = c.Graph;
+        var x = c.X;
+        var begin = c.Input(1);
+        var inputRank = g.Rank(x);
+        var sliceSize = g.ShapeOf(c.Out(), begin.DType);
+        var shape = g.Stack([inputRank, g.Constant(1)]);
+        var beforePad = g.Reshape(begin, shape);
+        var afterPad = g.Reshape(g.Subtract(g.Subtract(g.ShapeOf(x, begin.DType), sliceSize), begin), shape);
+        var paddings = g.Concat([beforePad, afterPad], 1);
+        return [g.Pad(c.Grad, paddings), null, null];
+    }
 
     protected override string[] InputArgs => ["input: T", "begin: Index", "size: Index"];
 
@@ -97,7 +115,7 @@ public sealed partial class Graph
 {
     /// <summary>TF's <c>tf.slice(input, begin, size)</c>: a Slice node; a size of -1 takes the rest of the dimension.</summary>
     public Output Slice(Output input, Output begin, Output size, string? name = null) =>
-        AddOp("Slice", [input, begin, size], name, "Slice", [NamedAttr("T", Attr.Type(input.DType)), NamedAttr("Index", Attr.Type(begin.DType))])[0];
+        AddOp(SliceSpec.OpType, [input, begin, size], name, attrs: [NamedAttr("T", Attr.Type(input.DType)), NamedAttr("Index", Attr.Type(begin.DType))])[0];
 
     /// <summary>TF's <c>tf.slice</c> with constant <paramref name="begin"/> and <paramref name="size"/> (Consts <c>Slice/begin</c>, <c>Slice/size</c>).</summary>
     public Output Slice(Output input, int[] begin, int[] size, string? name = null)

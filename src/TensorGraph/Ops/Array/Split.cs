@@ -1,3 +1,4 @@
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 using TensorGraph.Runtime;
@@ -47,7 +48,7 @@ internal static class SplitHelper
         {
             var d = input.ToArray();
             d[axis] = sizes[i];
-            c.AddOutput(c.InputType(c.Type == "Split" ? 1 : 0), Shape.Wrap(d));
+            c.AddOutput(c.InputType(c.Type == SplitSpec.OpType ? 1 : 0), Shape.Wrap(d));
         }
     }
 
@@ -78,7 +79,16 @@ internal sealed class SplitSpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("num_split", "int"), new("T", "type")];
 
-    public override string Type => "Split";
+    public const string OpType = "Split";
+
+    public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_SplitGrad</c>: the output gradients concatenated along the split axis.</summary>
+    public override Output?[] Gradient(GradContext c) => [null, ConcatOrIdentity(c.Graph, ArrayGradients.DenseOutputGrads(c), c.Input(0))];
+
+    /// <summary>Concat of the pieces, or Identity of a single one.</summary>
+    internal static Output ConcatOrIdentity(Graph g, Output[] values, Output axis) =>
+        values.Length == 1 ? g.Identity(values[0]) : g.Concat(values, axis);
 
     protected override string[] InputArgs => ["split_dim: int32", "value: T"];
 
@@ -133,7 +143,13 @@ internal sealed class SplitVSpec : OpSpec
     private static readonly IReadOnlyList<AttrSpec> AttrList =
         [new("num_split", "int"), new("T", "type"), new("Tlen", "type", Attr.Type(DType.Int64))];
 
-    public override string Type => "SplitV";
+    public const string OpType = "SplitV";
+
+    public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_SplitVGrad</c>: the output gradients concatenated along the split axis.</summary>
+    public override Output?[] Gradient(GradContext c) =>
+        [SplitSpec.ConcatOrIdentity(c.Graph, ArrayGradients.DenseOutputGrads(c), c.Input(2)), null, null];
 
     protected override string[] InputArgs => ["value: T", "size_splits: Tlen", "split_dim: int32"];
 
@@ -204,7 +220,7 @@ public sealed partial class Graph
 
     /// <summary>TF's <c>Split</c> op with a run-time axis (an int32 scalar).</summary>
     public Output[] Split(Output value, Output axis, int numSplit, string? name = null) =>
-        AddOp("Split", [axis, value], name, "split", [NamedAttr("num_split", Attr.Int(numSplit)), NamedAttr("T", Attr.Type(value.DType))]).Outputs;
+        AddOp(SplitSpec.OpType, [axis, value], name, "split", [NamedAttr("num_split", Attr.Int(numSplit)), NamedAttr("T", Attr.Type(value.DType))]).Outputs;
 
     /// <summary>
     /// TF's <c>tf.split(value, size_splits, axis)</c>: a SplitV node; one size may be -1 (the rest
@@ -221,6 +237,6 @@ public sealed partial class Graph
 
     /// <summary>TF's <c>SplitV</c> op: pieces of the sizes in <paramref name="sizeSplits"/> along <paramref name="axis"/>.</summary>
     public Output[] SplitV(Output value, Output sizeSplits, Output axis, int numSplit, string? name = null) =>
-        AddOp("SplitV", [value, sizeSplits, axis], name, "split",
+        AddOp(SplitVSpec.OpType, [value, sizeSplits, axis], name, "split",
             [NamedAttr("num_split", Attr.Int(numSplit)), NamedAttr("T", Attr.Type(value.DType)), NamedAttr("Tlen", Attr.Type(sizeSplits.DType))]).Outputs;
 }

@@ -1,3 +1,4 @@
+using TensorGraph.Autodiff;
 using TensorGraph.Ops;
 using TensorGraph.Runtime;
 
@@ -8,7 +9,11 @@ internal sealed class StopGradientSpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "type")];
 
-    public override string Type => "StopGradient";
+    public const string OpType = "StopGradient";
+
+    public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override string[] InputArgs => ["input: T"];
 
@@ -36,7 +41,19 @@ internal sealed class PreventGradientSpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "type"), new("message", "string", Attr.String(""))];
 
-    public override string Type => "PreventGradient";
+    public const string OpType = "PreventGradient";
+
+    public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_PreventGradientGrad</c>: building the gradient throws, quoting <c>message</c>.</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        var op = c.Op;
+        var where = SourceLocation.Suffix(op.Location, op.Name);
+        throw new UnimplementedException(
+            $"Gradient explicitly disabled. Reason: {op.GetAttrString("message")} (operation '{op.Name}', op type: PreventGradient{where})")
+        { NodeName = op.Name };
+    }
 
     protected override string[] InputArgs => ["input: T"];
 
@@ -52,7 +69,7 @@ internal sealed class PreventGradientSpec : OpSpec
 public sealed partial class Graph
 {
     /// <summary>TF's <c>tf.stop_gradient</c>: the value of <paramref name="input"/>, treated as a constant by <see cref="Gradients(Output[], Output[], Output[], Output[], bool, string)"/>.</summary>
-    public Output StopGradient(Output input, string? name = null) => Unary("StopGradient", input, name);
+    public Output StopGradient(Output input, string? name = null) => Unary(StopGradientSpec.OpType, input, name);
 
     /// <summary>
     /// TF's <c>array_ops.prevent_gradient</c>: the value of <paramref name="input"/>; building a
@@ -61,6 +78,6 @@ public sealed partial class Graph
     public Output PreventGradient(Output input, string message = "", string? name = null)
     {
         ArgumentNullException.ThrowIfNull(message);
-        return AddOp("PreventGradient", [input], name, "PreventGradient", [NamedAttr("T", Attr.Type(input.DType)), NamedAttr("message", Attr.String(message))])[0];
+        return AddOp(PreventGradientSpec.OpType, [input], name, attrs: [NamedAttr("T", Attr.Type(input.DType)), NamedAttr("message", Attr.String(message))])[0];
     }
 }

@@ -1,3 +1,4 @@
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 using TensorGraph.Proto;
@@ -185,7 +186,22 @@ internal sealed class StridedSliceSpec : OpSpec
         new("ellipsis_mask", "int", Attr.Int(0)), new("new_axis_mask", "int", Attr.Int(0)), new("shrink_axis_mask", "int", Attr.Int(0)),
     ];
 
-    public override string Type => "StridedSlice";
+    public const string OpType = "StridedSlice";
+
+    public override string Type => OpType;
+
+    /// <summary>The masks of a built StridedSlice or StridedSliceGrad node.</summary>
+    internal static SliceMasks Masks(Operation op) => SliceMasks.FromAttrs(op.GetAttrInt);
+
+    /// <summary>TF 1.15's <c>_StridedSliceGrad</c>: StridedSliceGrad of the input's shape.</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        var g = c.Graph;
+        var begin = c.Input(1);
+        var x = g.ShapeOf(c.X, begin.DType);
+        var m = Masks(c.Op);
+        return [g.StridedSliceGrad(x, begin, c.Input(2), c.Input(3), c.Grad, m.Begin, m.End, m.Ellipsis, m.NewAxis, m.Shrink), null, null, null];
+    }
 
     protected override string[] InputArgs => ["input: T", "begin: Index", "end: Index", "strides: Index"];
 
@@ -258,7 +274,17 @@ internal sealed class StridedSliceSpec : OpSpec
 /// <summary>StridedSliceGrad: scatters dy into zeros of shape <c>shape</c> at the positions a StridedSlice with the same arguments reads.</summary>
 internal sealed class StridedSliceGradSpec : OpSpec
 {
-    public override string Type => "StridedSliceGrad";
+    public const string OpType = "StridedSliceGrad";
+
+    public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_StridedSliceGradGrad</c>: only <c>dy</c> gets a gradient, the StridedSlice of the gradient.</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        var m = StridedSliceSpec.Masks(c.Op);
+        return [null, null, null, null,
+            c.Graph.StridedSlice(c.Grad, c.Input(1), c.Input(2), c.Input(3), m.Begin, m.End, m.Ellipsis, m.NewAxis, m.Shrink)];
+    }
 
     protected override string[] InputArgs => ["shape: Index", "begin: Index", "end: Index", "strides: Index", "dy: T"];
 
@@ -328,7 +354,7 @@ public sealed partial class Graph
     /// <summary>TF's <c>tf.strided_slice</c> with run-time begin/end/strides (vectors of one int dtype) and the five masks.</summary>
     public Output StridedSlice(Output input, Output begin, Output end, Output strides, int beginMask = 0, int endMask = 0,
         int ellipsisMask = 0, int newAxisMask = 0, int shrinkAxisMask = 0, string? name = null) =>
-        AddOp("StridedSlice", [input, begin, end, strides], name, "StridedSlice",
+        AddOp(StridedSliceSpec.OpType, [input, begin, end, strides], name, attrs:
         [
             NamedAttr("T", Attr.Type(input.DType)), NamedAttr("Index", Attr.Type(begin.DType)),
             NamedAttr("begin_mask", Attr.Int(beginMask)), NamedAttr("end_mask", Attr.Int(endMask)), NamedAttr("ellipsis_mask", Attr.Int(ellipsisMask)),
@@ -355,7 +381,7 @@ public sealed partial class Graph
     /// <summary>TF's <c>StridedSliceGrad</c>: dy scattered into zeros of <paramref name="shape"/> (the StridedSlice gradient).</summary>
     public Output StridedSliceGrad(Output shape, Output begin, Output end, Output strides, Output dy, int beginMask = 0, int endMask = 0,
         int ellipsisMask = 0, int newAxisMask = 0, int shrinkAxisMask = 0, string? name = null) =>
-        AddOp("StridedSliceGrad", [shape, begin, end, strides, dy], name, "StridedSliceGrad",
+        AddOp(StridedSliceGradSpec.OpType, [shape, begin, end, strides, dy], name, attrs:
         [
             NamedAttr("T", Attr.Type(dy.DType)), NamedAttr("Index", Attr.Type(shape.DType)),
             NamedAttr("begin_mask", Attr.Int(beginMask)), NamedAttr("end_mask", Attr.Int(endMask)), NamedAttr("ellipsis_mask", Attr.Int(ellipsisMask)),

@@ -1,3 +1,4 @@
+using TensorGraph.Autodiff;
 using TensorGraph.Ops;
 using TensorGraph.Runtime;
 
@@ -8,7 +9,20 @@ internal sealed class TileSpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "type"), new("Tmultiples", "type", Attr.Type(DType.Int32))];
 
-    public override string Type => "Tile";
+    public const string OpType = "Tile";
+
+    public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_TileGrad</c>: reshape grad to the interleaved [multiples_i, shape_i] and sum the even axes.</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        var g = c.Graph;
+        var multiples = c.Input(1);
+        var inputShape = g.ShapeOf(c.X, multiples.DType);
+        var splitShape = g.Reshape(g.Transpose(g.Stack([multiples, inputShape])), [-1]);
+        var axes = g.Range(g.Constant(0), g.Size(splitShape), g.Constant(2));
+        return [g.Reduce("Sum", g.Reshape(c.Grad, splitShape), axes), null];
+    }
 
     protected override string[] InputArgs => ["input: T", "multiples: Tmultiples"];
 
@@ -125,5 +139,5 @@ public sealed partial class Graph
 {
     /// <summary>TF's <c>tf.tile</c>.</summary>
     public Output Tile(Output input, Output multiples, string? name = null) =>
-        AddOp("Tile", [input, multiples], name, "Tile", [NamedAttr("T", Attr.Type(input.DType)), NamedAttr("Tmultiples", Attr.Type(multiples.DType))])[0];
+        AddOp(TileSpec.OpType, [input, multiples], name, attrs: [NamedAttr("T", Attr.Type(input.DType)), NamedAttr("Tmultiples", Attr.Type(multiples.DType))])[0];
 }

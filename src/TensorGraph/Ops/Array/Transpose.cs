@@ -1,3 +1,4 @@
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 using TensorGraph.Runtime;
@@ -9,7 +10,12 @@ internal sealed class TransposeSpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "type"), new("Tperm", "type", Attr.Type(DType.Int32))];
 
-    public override string Type => "Transpose";
+    public const string OpType = "Transpose";
+
+    public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_TransposeGrad</c>: the gradient transposed by the inverse permutation.</summary>
+    public override Output?[] Gradient(GradContext c) => [c.Graph.Transpose(c.Grad, c.Graph.InvertPermutation(c.Input(1))), null];
 
     protected override string[] InputArgs => ["x: T", "perm: Tperm"];
 
@@ -92,7 +98,11 @@ internal sealed class InvertPermutationSpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "type", Attr.Type(DType.Int32))];
 
-    public override string Type => "InvertPermutation";
+    public const string OpType = "InvertPermutation";
+
+    public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override string[] InputArgs => ["x: T"];
 
@@ -156,9 +166,9 @@ public sealed partial class Graph
 
     /// <summary>TF's <c>tf.transpose</c> with a run-time permutation.</summary>
     public Output Transpose(Output x, Output perm, string? name = null) =>
-        AddOp("Transpose", [x, perm], name, "transpose", [NamedAttr("T", Attr.Type(x.DType)), NamedAttr("Tperm", Attr.Type(perm.DType))])[0];
+        AddOp(TransposeSpec.OpType, [x, perm], name, "transpose", [NamedAttr("T", Attr.Type(x.DType)), NamedAttr("Tperm", Attr.Type(perm.DType))])[0];
 
     /// <summary>TF's <c>tf.invert_permutation</c>.</summary>
     public Output InvertPermutation(Output x, string? name = null) =>
-        AddOp("InvertPermutation", [x], name, "InvertPermutation", [NamedAttr("T", Attr.Type(x.DType))])[0];
+        AddOp(InvertPermutationSpec.OpType, [x], name, attrs: [NamedAttr("T", Attr.Type(x.DType))])[0];
 }

@@ -11,7 +11,11 @@ internal sealed class UniqueSpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "type"), new("out_idx", "type", Attr.Type(DType.Int32))];
 
-    public override string Type => "Unique";
+    public const string OpType = "Unique";
+
+    public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override string[] InputArgs => ["x: T"];
 
@@ -107,7 +111,7 @@ public sealed partial class Graph
     /// <summary>TF's <c>tf.unique</c>: (distinct values in order of first occurrence, index of each input element's value).</summary>
     public (Output Y, Output Idx) Unique(Output x, DType outIdx = DType.Int32, string? name = null)
     {
-        var op = AddOp("Unique", [x], name, "Unique", [NamedAttr("T", Attr.Type(x.DType)), NamedAttr("out_idx", Attr.Type(outIdx))]);
+        var op = AddOp(UniqueSpec.OpType, [x], name, attrs: [NamedAttr("T", Attr.Type(x.DType)), NamedAttr("out_idx", Attr.Type(outIdx))]);
         return (op[0], op[1]);
     }
 }

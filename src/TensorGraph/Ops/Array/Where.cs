@@ -1,3 +1,4 @@
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 using TensorGraph.Runtime;
@@ -11,7 +12,11 @@ internal sealed class WhereSpec : OpSpec
 
     private static readonly DType[] Allowed = [DType.Bool, .. TypeSets.Real];
 
-    public override string Type => "Where";
+    public const string OpType = "Where";
+
+    public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override string[] InputArgs => ["input: T"];
 
@@ -66,7 +71,28 @@ internal sealed class SelectV2Spec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "type")];
 
-    public override string Type => "SelectV2";
+    public const string OpType = "SelectV2";
+
+    public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_SelectGradV2</c>: SelectV2 with zeros, summed over the broadcast axes of each operand.</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        var g = c.Graph;
+        var cond = c.Input(0);
+        var grad = c.Grad;
+        var zeros = g.Constant(Graph.ScalarOf(grad.DType, 0));
+        var outputShape = g.ShapeOf(c.Out());
+        Output Reduce(Output operand, Output selected)
+        {
+            var shape = g.ShapeOf(operand);
+            var args = g.BroadcastGradientArgs(shape, outputShape);
+            return g.Reshape(g.Reduce("Sum", selected, args.R0, keepDims: true), shape);
+        }
+        var gx = Reduce(c.Input(1), g.SelectV2(cond, grad, zeros));
+        var gy = Reduce(c.Input(2), g.SelectV2(cond, zeros, grad));
+        return [null, gx, gy];
+    }
 
     protected override string[] InputArgs => ["condition: bool", "t: T", "e: T"];
 
@@ -145,7 +171,20 @@ internal sealed class BroadcastToSpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "type"), new("Tidx", "type", Attr.Type(DType.Int32))];
 
-    public override string Type => "BroadcastTo";
+    public const string OpType = "BroadcastTo";
+
+    public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_BroadcastToGrad</c>: the gradient summed over the broadcast axes.</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        var g = c.Graph;
+        var broadcastShape = c.Input(1);
+        var inputShape = g.ShapeOf(c.X, broadcastShape.DType);
+        var args = g.BroadcastGradientArgs(broadcastShape, inputShape);
+        var summed = g.Reduce("Sum", c.Grad, args.R1, keepDims: true);
+        return [g.Reshape(summed, inputShape), null];
+    }
 
     protected override string[] InputArgs => ["input: T", "shape: Tidx"];
 
@@ -213,7 +252,7 @@ public sealed partial class Graph
 {
     /// <summary>TF's <c>tf.where(condition)</c>: a Where node giving the int64 coordinates of the true elements.</summary>
     public Output Where(Output condition, string? name = null) =>
-        AddOp("Where", [condition], name, "Where", [NamedAttr("T", Attr.Type(condition.DType))])[0];
+        AddOp(WhereSpec.OpType, [condition], name, attrs: [NamedAttr("T", Attr.Type(condition.DType))])[0];
 
     /// <summary>TF1's <c>tf.where(condition, x, y)</c>: a Select node (no broadcasting; see <see cref="WhereV2"/>).</summary>
     public Output Where(Output condition, Output x, Output y, string? name = null) => Select(condition, x, y, name);
@@ -223,7 +262,7 @@ public sealed partial class Graph
 
     /// <summary>TF's <c>SelectV2</c> op: elements of <paramref name="t"/> where <paramref name="condition"/> is true, else of <paramref name="e"/>, with broadcasting.</summary>
     public Output SelectV2(Output condition, Output t, Output e, string? name = null) =>
-        AddOp("SelectV2", [condition, t, e], name, "SelectV2", [NamedAttr("T", Attr.Type(t.DType))])[0];
+        AddOp(SelectV2Spec.OpType, [condition, t, e], name, attrs: [NamedAttr("T", Attr.Type(t.DType))])[0];
 
     /// <summary>TF's <c>tf.broadcast_to(input, shape)</c>: a BroadcastTo node (Const <c>BroadcastTo/shape</c>).</summary>
     public Output BroadcastTo(Output input, int[] shape, string? name = null)
@@ -235,5 +274,5 @@ public sealed partial class Graph
 
     /// <summary>TF's <c>tf.broadcast_to</c> with a run-time shape.</summary>
     public Output BroadcastTo(Output input, Output shape, string? name = null) =>
-        AddOp("BroadcastTo", [input, shape], name, "BroadcastTo", [NamedAttr("T", Attr.Type(input.DType)), NamedAttr("Tidx", Attr.Type(shape.DType))])[0];
+        AddOp(BroadcastToSpec.OpType, [input, shape], name, attrs: [NamedAttr("T", Attr.Type(input.DType)), NamedAttr("Tidx", Attr.Type(shape.DType))])[0];
 }

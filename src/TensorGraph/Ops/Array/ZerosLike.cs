@@ -8,7 +8,11 @@ internal sealed class ZerosLikeSpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "type")];
 
-    public override string Type => "ZerosLike";
+    public const string OpType = "ZerosLike";
+
+    public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override string[] InputArgs => ["x: T"];
 
@@ -32,7 +36,11 @@ internal sealed class OnesLikeSpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "type")];
 
-    public override string Type => "OnesLike";
+    public const string OpType = "OnesLike";
+
+    public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override string[] InputArgs => ["x: T"];
 
@@ -52,7 +60,7 @@ internal sealed class OnesLikeSpec : OpSpec
         return new LambdaKernel(ctx =>
         {
             var x = ctx.Input(0);
-            FillSpec.FillWith(ctx.AllocateOutput(0, x.DType, x.Dims), one);
+            TensorFill.FillWith(ctx.AllocateOutput(0, x.DType, x.Dims), one);
         });
     }
 }
@@ -60,8 +68,8 @@ internal sealed class OnesLikeSpec : OpSpec
 public sealed partial class Graph
 {
     /// <summary>TF's <c>tf.zeros_like</c>: a <c>ZerosLike</c> node.</summary>
-    public Output ZerosLike(Output x, string? name = null) => Unary("ZerosLike", x, name);
+    public Output ZerosLike(Output x, string? name = null) => Unary(ZerosLikeSpec.OpType, x, name);
 
     /// <summary>TF's <c>tf.ones_like</c>: a <c>OnesLike</c> node.</summary>
-    public Output OnesLike(Output x, string? name = null) => Unary("OnesLike", x, name);
+    public Output OnesLike(Output x, string? name = null) => Unary(OnesLikeSpec.OpType, x, name);
 }

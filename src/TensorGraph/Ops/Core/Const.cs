@@ -64,7 +64,7 @@ public sealed partial class Graph
         else if (value.Size == 1)
         {
             t = Tensor.Zeros(value.DType, dims);
-            FillSpec.FillWith(t, value);
+            TensorFill.FillWith(t, value);
         }
         else throw new InvalidArgumentException($"{value.Size} values cannot fill a constant of shape {shape}");
         return Constant(t, name: name);

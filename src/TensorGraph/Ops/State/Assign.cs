@@ -9,7 +9,11 @@ internal sealed class AssignSpec : OpSpec
     private static readonly IReadOnlyList<AttrSpec> AttrList =
         [new("T", "type"), new("validate_shape", "bool", Attr.Bool(true)), new("use_locking", "bool", Attr.Bool(true))];
 
-    public override string Type => "Assign";
+    public const string OpType = "Assign";
+
+    public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override string[] InputArgs => ["ref: Ref(T)", "value: T"];
 
@@ -66,6 +70,6 @@ public sealed partial class Graph
 
     /// <summary>Assign to a variable reference (a VariableV2 output).</summary>
     public Output Assign(Output variableRef, Output value, bool validateShape = true, bool useLocking = true, string? name = null) =>
-        AddOp("Assign", [variableRef, value], name, "Assign",
+        AddOp(AssignSpec.OpType, [variableRef, value], name, attrs:
             [NamedAttr("T", Attr.Type(variableRef.DType)), NamedAttr("validate_shape", Attr.Bool(validateShape)), NamedAttr("use_locking", Attr.Bool(useLocking))])[0];
 }

@@ -8,6 +8,9 @@ namespace TensorGraph;
 /// <summary>AssignAdd / AssignSub: in-place ref += value / ref -= value (same shapes, no broadcasting).</summary>
 internal abstract class AssignUpdateSpec : OpSpec
 {
+    /// <summary>AssignAdd and AssignSub carry no gradient.</summary>
+    public override bool NotDifferentiable => true;
+
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "type"), new("use_locking", "bool", Attr.Bool(false))];
 
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
@@ -70,7 +73,9 @@ internal abstract class AssignUpdateSpec : OpSpec
 /// <summary>AssignAdd: ref += value.</summary>
 internal sealed class AssignAddSpec : AssignUpdateSpec
 {
-    public override string Type => "AssignAdd";
+    public const string OpType = "AssignAdd";
+
+    public override string Type => OpType;
 
     protected override bool Subtract => false;
 }
@@ -78,7 +83,9 @@ internal sealed class AssignAddSpec : AssignUpdateSpec
 /// <summary>AssignSub: ref -= value.</summary>
 internal sealed class AssignSubSpec : AssignUpdateSpec
 {
-    public override string Type => "AssignSub";
+    public const string OpType = "AssignSub";
+
+    public override string Type => OpType;
 
     protected override bool Subtract => true;
 }
@@ -89,13 +96,13 @@ public sealed partial class Graph
     public Output AssignAdd(Variable variable, Output value, bool useLocking = false, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(variable);
-        return AddOp("AssignAdd", [variable.Ref, value], name, "AssignAdd", [NamedAttr("T", Attr.Type(variable.DType)), NamedAttr("use_locking", Attr.Bool(useLocking))])[0];
+        return AddOp(AssignAddSpec.OpType, [variable.Ref, value], name, attrs: [NamedAttr("T", Attr.Type(variable.DType)), NamedAttr("use_locking", Attr.Bool(useLocking))])[0];
     }
 
     /// <summary>TF's <c>tf.assign_sub</c>: variable -= value; the result reads the new value.</summary>
     public Output AssignSub(Variable variable, Output value, bool useLocking = false, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(variable);
-        return AddOp("AssignSub", [variable.Ref, value], name, "AssignSub", [NamedAttr("T", Attr.Type(variable.DType)), NamedAttr("use_locking", Attr.Bool(useLocking))])[0];
+        return AddOp(AssignSubSpec.OpType, [variable.Ref, value], name, attrs: [NamedAttr("T", Attr.Type(variable.DType)), NamedAttr("use_locking", Attr.Bool(useLocking))])[0];
     }
 }

@@ -15,7 +15,11 @@ internal sealed class VarHandleOpSpec : OpSpec
         new("dtype", "type"), new("shape", "shape"), new("allowed_devices", "list(string)", Optional: true),
     ];
 
-    public override string Type => "VarHandleOp";
+    public const string OpType = "VarHandleOp";
+
+    public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override string[] InputArgs => [];
 
@@ -47,7 +51,11 @@ internal sealed class ReadVariableOpSpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("dtype", "type")];
 
-    public override string Type => "ReadVariableOp";
+    public const string OpType = "ReadVariableOp";
+
+    public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override string[] InputArgs => ["resource: resource"];
 
@@ -61,7 +69,7 @@ internal sealed class ReadVariableOpSpec : OpSpec
     {
         c.RequireType(0, DType.Resource);
         var h = c.Inputs[0].Op;
-        var shape = h.Type == "VarHandleOp" ? h.GetAttrShape("shape") : Shape.Unknown;
+        var shape = h.Type == VarHandleOpSpec.OpType ? h.GetAttrShape("shape") : Shape.Unknown;
         c.AddOutput(c.AttrType("dtype"), shape);
     }
 
@@ -85,7 +93,11 @@ internal sealed class AssignVariableOpSpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("dtype", "type")];
 
-    public override string Type => "AssignVariableOp";
+    public const string OpType = "AssignVariableOp";
+
+    public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override string[] InputArgs => ["resource: resource", "value: dtype"];
 
@@ -99,7 +111,7 @@ internal sealed class AssignVariableOpSpec : OpSpec
     {
         c.RequireType(0, DType.Resource);
         var h = c.Inputs[0].Op;
-        var varType = h.Type == "VarHandleOp" ? h.GetAttrType("dtype") : c.AttrType("dtype");
+        var varType = h.Type == VarHandleOpSpec.OpType ? h.GetAttrType("dtype") : c.AttrType("dtype");
         if (c.InputType(1) != c.AttrType("dtype") || c.InputType(1) != varType)
             throw c.Error($"The value has dtype {c.InputType(1).Name()} but the variable's dtype is {varType.Name()}");
     }
@@ -120,7 +132,11 @@ internal sealed class AssignVariableOpSpec : OpSpec
 /// <summary>VarIsInitializedOp: whether a resource variable holds a value.</summary>
 internal sealed class VarIsInitializedOpSpec : OpSpec
 {
-    public override string Type => "VarIsInitializedOp";
+    public const string OpType = "VarIsInitializedOp";
+
+    public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override string[] InputArgs => ["resource: resource"];
 
@@ -142,18 +158,18 @@ public sealed partial class Graph
 {
     /// <summary>A <c>VarHandleOp</c>: the handle of a resource variable.</summary>
     public Output VarHandleOp(DType dtype, Shape shape, string sharedName = "", string? name = null) =>
-        AddOp("VarHandleOp", [], name, "VarHandleOp",
+        AddOp(VarHandleOpSpec.OpType, [], name, attrs:
             [NamedAttr("dtype", Attr.Type(dtype)), NamedAttr("shape", Attr.Shape(shape)), NamedAttr("shared_name", Attr.String(sharedName)), NamedAttr("container", Attr.String(""))])[0];
 
     /// <summary>A <c>ReadVariableOp</c>: reads a resource variable.</summary>
     public Output ReadVariableOp(Output resource, DType dtype, string? name = null) =>
-        AddOp("ReadVariableOp", [resource], name, "ReadVariableOp", [NamedAttr("dtype", Attr.Type(dtype))])[0];
+        AddOp(ReadVariableOpSpec.OpType, [resource], name, attrs: [NamedAttr("dtype", Attr.Type(dtype))])[0];
 
     /// <summary>An <c>AssignVariableOp</c>: assigns a resource variable.</summary>
     public Operation AssignVariableOp(Output resource, Output value, string? name = null) =>
-        AddOp("AssignVariableOp", [resource, value], name, "AssignVariableOp", [NamedAttr("dtype", Attr.Type(value.DType))]);
+        AddOp(AssignVariableOpSpec.OpType, [resource, value], name, attrs: [NamedAttr("dtype", Attr.Type(value.DType))]);
 
     /// <summary>A <c>VarIsInitializedOp</c>: whether a resource variable is initialized.</summary>
     public Output VarIsInitializedOp(Output resource, string? name = null) =>
-        AddOp("VarIsInitializedOp", [resource], name, "VarIsInitializedOp")[0];
+        AddOp(VarIsInitializedOpSpec.OpType, [resource], name)[0];
 }

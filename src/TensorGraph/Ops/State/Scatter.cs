@@ -11,6 +11,9 @@ namespace TensorGraph;
 /// </summary>
 internal abstract class ScatterSpec : OpSpec
 {
+    /// <summary>The scatter updates carry no gradient.</summary>
+    public override bool NotDifferentiable => true;
+
     private static readonly IReadOnlyList<AttrSpec> AttrList =
         [new("T", "type"), new("Tindices", "type"), new("use_locking", "bool", Attr.Bool(true))];
 
@@ -136,7 +139,9 @@ internal enum ScatterMode
 /// <summary>ScatterUpdate: <c>ref[indices] = updates</c>.</summary>
 internal sealed class ScatterUpdateSpec : ScatterSpec
 {
-    public override string Type => "ScatterUpdate";
+    public const string OpType = "ScatterUpdate";
+
+    public override string Type => OpType;
 
     protected override ScatterMode Mode => ScatterMode.Update;
 }
@@ -144,7 +149,9 @@ internal sealed class ScatterUpdateSpec : ScatterSpec
 /// <summary>ScatterAdd: <c>ref[indices] += updates</c>.</summary>
 internal sealed class ScatterAddSpec : ScatterSpec
 {
-    public override string Type => "ScatterAdd";
+    public const string OpType = "ScatterAdd";
+
+    public override string Type => OpType;
 
     protected override ScatterMode Mode => ScatterMode.Add;
 }
@@ -152,7 +159,9 @@ internal sealed class ScatterAddSpec : ScatterSpec
 /// <summary>ScatterSub: <c>ref[indices] -= updates</c>.</summary>
 internal sealed class ScatterSubSpec : ScatterSpec
 {
-    public override string Type => "ScatterSub";
+    public const string OpType = "ScatterSub";
+
+    public override string Type => OpType;
 
     protected override ScatterMode Mode => ScatterMode.Sub;
 }
@@ -161,20 +170,20 @@ public sealed partial class Graph
 {
     /// <summary>TF's <c>tf.scatter_update</c>: sets rows <paramref name="indices"/> of the variable; the result reads the variable.</summary>
     public Output ScatterUpdate(Variable variable, Output indices, Output updates, bool useLocking = true, string? name = null) =>
-        Scatter("ScatterUpdate", variable, indices, updates, useLocking, name);
+        Scatter(ScatterUpdateSpec.OpType, variable, indices, updates, useLocking, name);
 
     /// <summary>TF's <c>tf.scatter_add</c>: adds <paramref name="updates"/> to rows <paramref name="indices"/> (duplicates accumulate).</summary>
     public Output ScatterAdd(Variable variable, Output indices, Output updates, bool useLocking = false, string? name = null) =>
-        Scatter("ScatterAdd", variable, indices, updates, useLocking, name);
+        Scatter(ScatterAddSpec.OpType, variable, indices, updates, useLocking, name);
 
     /// <summary>TF's <c>tf.scatter_sub</c>: subtracts <paramref name="updates"/> from rows <paramref name="indices"/>.</summary>
     public Output ScatterSub(Variable variable, Output indices, Output updates, bool useLocking = false, string? name = null) =>
-        Scatter("ScatterSub", variable, indices, updates, useLocking, name);
+        Scatter(ScatterSubSpec.OpType, variable, indices, updates, useLocking, name);
 
     private Output Scatter(string type, Variable variable, Output indices, Output updates, bool useLocking, string? name)
     {
         ArgumentNullException.ThrowIfNull(variable);
-        return AddOp(type, [variable.Ref, indices, updates], name, type,
+        return AddOp(type, [variable.Ref, indices, updates], name, attrs:
             [NamedAttr("T", Attr.Type(variable.DType)), NamedAttr("Tindices", Attr.Type(indices.DType)), NamedAttr("use_locking", Attr.Bool(useLocking))])[0];
     }
 }

@@ -12,7 +12,11 @@ internal sealed class VariableV2Spec : OpSpec
         new("container", "string", Attr.String("")), new("shared_name", "string", Attr.String("")),
     ];
 
-    public override string Type => "VariableV2";
+    public const string OpType = "VariableV2";
+
+    public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override string[] InputArgs => [];
 
@@ -36,7 +40,11 @@ internal sealed class VariableSpec : OpSpec
         new("container", "string", Attr.String("")), new("shared_name", "string", Attr.String("")),
     ];
 
-    public override string Type => "Variable";
+    public const string OpType = "Variable";
+
+    public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override string[] InputArgs => [];
 

@@ -7,7 +7,9 @@ namespace TensorGraph;
 /// <summary>ApplyAdagrad: accum += g² (if update_slots); var −= lr·g/√accum.</summary>
 internal sealed class ApplyAdagradSpec : ApplySpec
 {
-    public override string Type => "ApplyAdagrad";
+    public const string OpType = "ApplyAdagrad";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["var: Ref(T)", "accum: Ref(T)", "lr: T", "grad: T"];
 
@@ -54,6 +56,6 @@ public sealed partial class Graph
 {
     /// <summary>An <c>ApplyAdagrad</c> node.</summary>
     public Output ApplyAdagrad(Output var, Output accum, Output lr, Output grad, bool updateSlots = true, bool useLocking = false, string? name = null) =>
-        AddOp("ApplyAdagrad", [var, accum, lr, grad], name, "ApplyAdagrad",
+        AddOp(ApplyAdagradSpec.OpType, [var, accum, lr, grad], name, attrs:
             [NamedAttr("T", Attr.Type(var.DType)), NamedAttr("use_locking", Attr.Bool(useLocking)), NamedAttr("update_slots", Attr.Bool(updateSlots))])[0];
 }

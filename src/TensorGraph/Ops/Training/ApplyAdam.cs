@@ -10,7 +10,9 @@ namespace TensorGraph;
 /// </summary>
 internal sealed class ApplyAdamSpec : ApplySpec
 {
-    public override string Type => "ApplyAdam";
+    public const string OpType = "ApplyAdam";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["var: Ref(T)", "m: Ref(T)", "v: Ref(T)", "beta1_power: T", "beta2_power: T", "lr: T", "beta1: T", "beta2: T", "epsilon: T", "grad: T"];
 
@@ -67,6 +69,6 @@ public sealed partial class Graph
     /// <summary>An <c>ApplyAdam</c> node.</summary>
     public Output ApplyAdam(Output var, Output m, Output v, Output beta1Power, Output beta2Power, Output lr, Output beta1, Output beta2, Output epsilon, Output grad,
         bool useNesterov = false, bool useLocking = false, string? name = null) =>
-        AddOp("ApplyAdam", [var, m, v, beta1Power, beta2Power, lr, beta1, beta2, epsilon, grad], name, "ApplyAdam",
+        AddOp(ApplyAdamSpec.OpType, [var, m, v, beta1Power, beta2Power, lr, beta1, beta2, epsilon, grad], name, attrs:
             [NamedAttr("T", Attr.Type(var.DType)), NamedAttr("use_locking", Attr.Bool(useLocking)), NamedAttr("use_nesterov", Attr.Bool(useNesterov))])[0];
 }

@@ -6,7 +6,9 @@ namespace TensorGraph;
 /// <summary>ApplyGradientDescent: var -= alpha * delta.</summary>
 internal sealed class ApplyGradientDescentSpec : ApplySpec
 {
-    public override string Type => "ApplyGradientDescent";
+    public const string OpType = "ApplyGradientDescent";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["var: Ref(T)", "alpha: T", "delta: T"];
 
@@ -27,6 +29,6 @@ public sealed partial class Graph
 {
     /// <summary>An <c>ApplyGradientDescent</c> node: var -= alpha * delta; returns the updated variable.</summary>
     public Output ApplyGradientDescent(Output var, Output alpha, Output delta, bool useLocking = false, string? name = null) =>
-        AddOp("ApplyGradientDescent", [var, alpha, delta], name, "ApplyGradientDescent",
+        AddOp(ApplyGradientDescentSpec.OpType, [var, alpha, delta], name, attrs:
             [NamedAttr("T", Attr.Type(var.DType)), NamedAttr("use_locking", Attr.Bool(useLocking))])[0];
 }

@@ -7,7 +7,9 @@ namespace TensorGraph;
 /// <summary>ApplyMomentum: accum = accum * momentum + g; var -= lr * accum (Nesterov: var -= g * lr + accum * momentum * lr).</summary>
 internal sealed class ApplyMomentumSpec : ApplySpec
 {
-    public override string Type => "ApplyMomentum";
+    public const string OpType = "ApplyMomentum";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["var: Ref(T)", "accum: Ref(T)", "lr: T", "grad: T", "momentum: T"];
 
@@ -54,6 +56,6 @@ public sealed partial class Graph
 {
     /// <summary>An <c>ApplyMomentum</c> node.</summary>
     public Output ApplyMomentum(Output var, Output accum, Output lr, Output grad, Output momentum, bool useNesterov = false, bool useLocking = false, string? name = null) =>
-        AddOp("ApplyMomentum", [var, accum, lr, grad, momentum], name, "ApplyMomentum",
+        AddOp(ApplyMomentumSpec.OpType, [var, accum, lr, grad, momentum], name, attrs:
             [NamedAttr("T", Attr.Type(var.DType)), NamedAttr("use_locking", Attr.Bool(useLocking)), NamedAttr("use_nesterov", Attr.Bool(useNesterov))])[0];
 }

@@ -6,7 +6,9 @@ namespace TensorGraph;
 /// <summary>ApplyRMSProp: ms += (g² − ms)(1−rho); mom = mom·momentum + lr·g/√(ms + ε); var −= mom.</summary>
 internal sealed class ApplyRMSPropSpec : ApplySpec
 {
-    public override string Type => "ApplyRMSProp";
+    public const string OpType = "ApplyRMSProp";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["var: Ref(T)", "ms: Ref(T)", "mom: Ref(T)", "lr: T", "rho: T", "momentum: T", "epsilon: T", "grad: T"];
 
@@ -55,7 +57,9 @@ internal sealed class ApplyRMSPropSpec : ApplySpec
 /// <summary>ApplyCenteredRMSProp: like RMSProp with the mean gradient mg subtracted: √(ms − mg² + ε).</summary>
 internal sealed class ApplyCenteredRMSPropSpec : ApplySpec
 {
-    public override string Type => "ApplyCenteredRMSProp";
+    public const string OpType = "ApplyCenteredRMSProp";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["var: Ref(T)", "mg: Ref(T)", "ms: Ref(T)", "mom: Ref(T)", "lr: T", "rho: T", "momentum: T", "epsilon: T", "grad: T"];
 
@@ -86,11 +90,11 @@ public sealed partial class Graph
 {
     /// <summary>An <c>ApplyRMSProp</c> node.</summary>
     public Output ApplyRMSProp(Output var, Output ms, Output mom, Output lr, Output rho, Output momentum, Output epsilon, Output grad, bool useLocking = false, string? name = null) =>
-        AddOp("ApplyRMSProp", [var, ms, mom, lr, rho, momentum, epsilon, grad], name, "ApplyRMSProp",
+        AddOp(ApplyRMSPropSpec.OpType, [var, ms, mom, lr, rho, momentum, epsilon, grad], name, attrs:
             [NamedAttr("T", Attr.Type(var.DType)), NamedAttr("use_locking", Attr.Bool(useLocking))])[0];
 
     /// <summary>An <c>ApplyCenteredRMSProp</c> node.</summary>
     public Output ApplyCenteredRMSProp(Output var, Output mg, Output ms, Output mom, Output lr, Output rho, Output momentum, Output epsilon, Output grad, bool useLocking = false, string? name = null) =>
-        AddOp("ApplyCenteredRMSProp", [var, mg, ms, mom, lr, rho, momentum, epsilon, grad], name, "ApplyCenteredRMSProp",
+        AddOp(ApplyCenteredRMSPropSpec.OpType, [var, mg, ms, mom, lr, rho, momentum, epsilon, grad], name, attrs:
             [NamedAttr("T", Attr.Type(var.DType)), NamedAttr("use_locking", Attr.Bool(useLocking))])[0];
 }

@@ -12,6 +12,9 @@ namespace TensorGraph;
 /// </summary>
 internal abstract class ApplySpec : OpSpec
 {
+    /// <summary>Training updates carry no gradient.</summary>
+    public override bool NotDifferentiable => true;
+
     /// <summary>Number of leading ref inputs (var and its slots).</summary>
     protected abstract int RefCount { get; }
 
