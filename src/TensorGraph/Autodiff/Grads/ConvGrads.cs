@@ -2,53 +2,13 @@ using TensorGraph.Proto;
 
 namespace TensorGraph.Autodiff.Grads;
 
-/// <summary>Gradients of convolution and pooling ops (TF's nn_grad.py).</summary>
+/// <summary>Gradients of pooling ops (TF's nn_grad.py).</summary>
 internal sealed class ConvGrads : IGradientSource
 {
     private static readonly string[] PoolAttrNames = ["ksize", "strides", "padding", "data_format"];
 
     public void Register(GradientRegistry r)
     {
-        // _Conv2DGrad: ShapeN([input, filter]) feeds the two backprop ops, which copy every attr.
-        r.Add("Conv2D", c =>
-        {
-            var g = c.Graph;
-            var t = c.X.DType;
-            var shapes = g.ShapeN([c.X, c.Y]);
-            return
-            [
-                g.ConvLike("Conv2DBackpropInput", [shapes[0], c.Y, c.Grad], c.Op, t),
-                g.ConvLike("Conv2DBackpropFilter", [c.X, shapes[1], c.Grad], c.Op, t),
-            ];
-        });
-
-        // _Conv2DBackpropInputGrad: [None, Conv2DBackpropFilter(grad, Shape(filter), out_backprop), Conv2D(grad, filter)].
-        r.Add("Conv2DBackpropInput", c =>
-        {
-            var g = c.Graph;
-            var t = c.Input(1).DType;
-            var filter = c.Input(1);
-            return
-            [
-                null,
-                g.ConvLike("Conv2DBackpropFilter", [c.Grad, g.ShapeOf(filter), c.Input(2)], c.Op, t),
-                g.ConvLike("Conv2D", [c.Grad, filter], c.Op, t),
-            ];
-        });
-
-        // _Conv2DBackpropFilterGrad: [Conv2DBackpropInput(Shape(input), grad, out_backprop), None, Conv2D(input, grad)].
-        r.Add("Conv2DBackpropFilter", c =>
-        {
-            var g = c.Graph;
-            var t = c.X.DType;
-            return
-            [
-                g.ConvLike("Conv2DBackpropInput", [g.ShapeOf(c.X), c.Grad, c.Input(2)], c.Op, t),
-                null,
-                g.ConvLike("Conv2D", [c.X, c.Grad], c.Op, t),
-            ];
-        });
-
         // _MaxPoolGrad: MaxPoolGrad(x, y, grad).
         r.Add("MaxPool", c => [PoolLike(c, "MaxPoolGrad", [c.X, c.Out(), c.Grad], c.X.DType)]);
 

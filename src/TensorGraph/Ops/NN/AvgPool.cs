@@ -20,7 +20,9 @@ internal sealed class AvgPoolSpec : OpSpec
         new("data_format", "string", Attr.String("NHWC")),
     ];
 
-    public override string Type => "AvgPool";
+    public const string OpType = "AvgPool";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["value: T"];
 
@@ -82,7 +84,9 @@ internal sealed class AvgPoolSpec : OpSpec
 /// <summary>AvgPoolGrad: spreads each output gradient evenly over the in-bounds elements of its window.</summary>
 internal sealed class AvgPoolGradSpec : OpSpec
 {
-    public override string Type => "AvgPoolGrad";
+    public const string OpType = "AvgPoolGrad";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["orig_input_shape: int32", "grad: T"];
 

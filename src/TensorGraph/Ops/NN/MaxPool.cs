@@ -68,7 +68,9 @@ internal sealed class MaxPoolSpec : OpSpec
         new("data_format", "string", Attr.String("NHWC")),
     ];
 
-    public override string Type => "MaxPool";
+    public const string OpType = "MaxPool";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["input: T"];
 
@@ -151,7 +153,9 @@ internal sealed class MaxPoolSpec : OpSpec
 /// </summary>
 internal sealed class MaxPoolGradSpec : OpSpec
 {
-    public override string Type => "MaxPoolGrad";
+    public const string OpType = "MaxPoolGrad";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["orig_input: T", "orig_output: T", "grad: T"];
 
@@ -240,7 +244,9 @@ internal sealed class MaxPoolGradSpec : OpSpec
 /// </summary>
 internal sealed class MaxPoolGradGradSpec : OpSpec
 {
-    public override string Type => "MaxPoolGradGrad";
+    public const string OpType = "MaxPoolGradGrad";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["orig_input: T", "orig_output: T", "grad: T"];
 
