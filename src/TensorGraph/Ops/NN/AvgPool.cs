@@ -10,7 +10,7 @@ namespace TensorGraph;
 /// AvgPool: the mean over each window of an NHWC input. With SAME padding the divisor counts only
 /// the in-bounds elements of the window (padding is excluded, as in TF).
 /// </summary>
-internal sealed class AvgPoolSpec : PoolSpec
+internal sealed class AvgPoolSpec : ForwardPoolSpec
 {
     public const string OpType = "AvgPool";
 
@@ -18,17 +18,9 @@ internal sealed class AvgPoolSpec : PoolSpec
 
     protected override string[] InputArgs => ["value: T"];
 
-    protected override string[] OutputArgs => ["output: T"];
-
     public override IReadOnlyList<AttrSpec> Attrs => AvgPoolAttrs;
 
     protected override DType[] KernelTypes => TypeSets.Float;
-
-    public override void Infer(InferContext c)
-    {
-        c.RequireType(0, TypeSets.Float);
-        c.AddOutput(c.InputType(0), PooledShape(c, c.InputShape(0)));
-    }
 
     /// <summary>TF 1.15's <c>_AvgPoolGrad</c>: AvgPoolGrad(Shape(x), grad).</summary>
     public override Output?[] Gradient(GradContext c) => [PoolLike(c, AvgPoolGradSpec.OpType, [c.Graph.ShapeOf(c.X), c.Grad], c.X.DType)];

@@ -214,11 +214,7 @@ public sealed partial class Graph
     internal Operation AddFusedBatchNorm(string type, Output x, Output scale, Output offset, Output mean, Output variance,
         float epsilon = 0.0001f, string dataFormat = "NHWC", bool isTraining = true, string? name = null)
     {
-        var attrs = new List<KeyValuePair<string, Proto.AttrValue>> { NamedAttr("T", Attr.Type(x.DType)) };
-        if (type != FusedBatchNormSpec.OpType) attrs.Add(NamedAttr("U", Attr.Type(scale.DType)));
-        attrs.Add(NamedAttr("epsilon", Attr.Float(epsilon)));
-        attrs.Add(NamedAttr("data_format", Attr.String(dataFormat)));
-        attrs.Add(NamedAttr("is_training", Attr.Bool(isTraining)));
+        var attrs = BatchNormCommon.NodeAttrs(x.DType, type != FusedBatchNormSpec.OpType ? scale.DType : null, epsilon, dataFormat, isTraining);
         return AddOp(type, [x, scale, offset, mean, variance], name, type, attrs);
     }
 }

@@ -206,11 +206,7 @@ public sealed partial class Graph
     internal Operation AddFusedBatchNormGrad(string type, Output[] inputs, float epsilon = 0.0001f, string dataFormat = "NHWC",
         bool isTraining = true, string? name = null)
     {
-        var attrs = new List<KeyValuePair<string, Proto.AttrValue>> { NamedAttr("T", Attr.Type(inputs[0].DType)) };
-        if (type != FusedBatchNormGradSpec.OpType) attrs.Add(NamedAttr("U", Attr.Type(inputs[3].DType)));
-        attrs.Add(NamedAttr("epsilon", Attr.Float(epsilon)));
-        attrs.Add(NamedAttr("data_format", Attr.String(dataFormat)));
-        attrs.Add(NamedAttr("is_training", Attr.Bool(isTraining)));
+        var attrs = BatchNormCommon.NodeAttrs(inputs[0].DType, type != FusedBatchNormGradSpec.OpType ? inputs[3].DType : null, epsilon, dataFormat, isTraining);
         return AddOp(type, inputs, name, type, attrs);
     }
 

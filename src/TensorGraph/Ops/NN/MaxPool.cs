@@ -7,7 +7,7 @@ using TensorGraph.Runtime;
 namespace TensorGraph;
 
 /// <summary>MaxPool: the maximum over each window of an NHWC input (padding never wins).</summary>
-internal sealed class MaxPoolSpec : PoolSpec
+internal sealed class MaxPoolSpec : ForwardPoolSpec
 {
     public const string OpType = "MaxPool";
 
@@ -15,17 +15,9 @@ internal sealed class MaxPoolSpec : PoolSpec
 
     protected override string[] InputArgs => ["input: T"];
 
-    protected override string[] OutputArgs => ["output: T"];
-
     public override IReadOnlyList<AttrSpec> Attrs => MaxPoolAttrs;
 
     protected override DType[] KernelTypes => TypeSets.Real;
-
-    public override void Infer(InferContext c)
-    {
-        c.RequireType(0, TypeSets.Real);
-        c.AddOutput(c.InputType(0), PooledShape(c, c.InputShape(0)));
-    }
 
     /// <summary>TF 1.15's <c>_MaxPoolGrad</c>: MaxPoolGrad(x, y, grad).</summary>
     public override Output?[] Gradient(GradContext c) => [PoolLike(c, MaxPoolGradSpec.OpType, [c.X, c.Out(), c.Grad], c.X.DType)];

@@ -131,3 +131,15 @@ internal abstract class PoolSpec : OpSpec
         return c.Graph.AddOp(type, inputs, null, type, attrs)[0];
     }
 }
+
+/// <summary>A forward pooling op (MaxPool, AvgPool): one NHWC input of a dtype with a kernel, pooled.</summary>
+internal abstract class ForwardPoolSpec : PoolSpec
+{
+    protected override string[] OutputArgs => ["output: T"];
+
+    public sealed override void Infer(InferContext c)
+    {
+        c.RequireType(0, KernelTypes);
+        c.AddOutput(c.InputType(0), PooledShape(c, c.InputShape(0)));
+    }
+}
