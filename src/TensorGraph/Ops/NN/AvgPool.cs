@@ -32,7 +32,7 @@ internal sealed class AvgPoolSpec : ForwardPoolSpec
         public override void Compute(OpContext ctx)
         {
             var x = ctx.Input(0);
-            var g = ConvCommon.PoolGeometry(x.Dims, ksize, strides, padding, "AvgPool");
+            var g = ConvCommon.PoolGeometry(x.Dims, ksize, strides, padding, OpType);
             Span<int> od = [g.N, g.OH, g.OW, g.C];
             var o = ctx.AllocateOutput(0, x.DType, od);
             ReadOnlySpan<T> src = x.Span<T>();
@@ -102,7 +102,7 @@ internal sealed class AvgPoolGradSpec : PoolSpec
             Span<int> inDims = stackalloc int[4];
             ConvCommon.ReadShape(ctx.Input(0), inDims, "AvgPoolGrad: orig_input_shape");
             var grad = ctx.Input(1);
-            var g = ConvCommon.PoolGeometry(inDims, ksize, strides, padding, "AvgPoolGrad");
+            var g = ConvCommon.PoolGeometry(inDims, ksize, strides, padding, OpType);
             Span<int> od = [g.N, g.OH, g.OW, g.C];
             if (!grad.Dims.SequenceEqual(od))
                 throw new InvalidArgumentException($"AvgPoolGrad: grad has shape {Shape.Format(grad.Dims)} but the pooled output of {Shape.Format(inDims)} has shape {Shape.Format(od)}");

@@ -80,7 +80,7 @@ internal sealed class Conv2DSpec : OpSpec
         {
             var input = ctx.Input(0);
             var filter = ctx.Input(1);
-            var g = ConvCommon.Geometry(a, input.Dims, filter.Dims, "Conv2D");
+            var g = ConvCommon.Geometry(a, input.Dims, filter.Dims, OpType);
             Span<int> od = [g.N, g.OH, g.OW, g.OC];
             var o = ctx.AllocateOutput(0, input.DType, od);
             Im2Col.Forward(input.Span<T>(), filter.Span<T>(), o.Span<T>(), g, ref _col, _gemm);

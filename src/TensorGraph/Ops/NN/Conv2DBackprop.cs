@@ -96,8 +96,8 @@ internal sealed class Conv2DBackpropInputSpec : OpSpec
             ConvCommon.ReadShape(ctx.Input(0), inDims, "Conv2DBackpropInput: input_sizes");
             var filter = ctx.Input(1);
             var dOut = ctx.Input(2);
-            var g = ConvCommon.Geometry(a, inDims, filter.Dims, "Conv2DBackpropInput");
-            ConvBackprop.CheckOutBackprop(g, dOut, "Conv2DBackpropInput");
+            var g = ConvCommon.Geometry(a, inDims, filter.Dims, OpType);
+            ConvBackprop.CheckOutBackprop(g, dOut, OpType);
             var o = ctx.AllocateOutput(0, filter.DType, inDims);
             Im2Col.BackpropInput(filter.Span<T>(), dOut.Span<T>(), o.Span<T>(), g, ref _col, _gemm);
         }
@@ -168,8 +168,8 @@ internal sealed class Conv2DBackpropFilterSpec : OpSpec
             Span<int> fDims = stackalloc int[4];
             ConvCommon.ReadShape(ctx.Input(1), fDims, "Conv2DBackpropFilter: filter_sizes");
             var dOut = ctx.Input(2);
-            var g = ConvCommon.Geometry(a, input.Dims, fDims, "Conv2DBackpropFilter");
-            ConvBackprop.CheckOutBackprop(g, dOut, "Conv2DBackpropFilter");
+            var g = ConvCommon.Geometry(a, input.Dims, fDims, OpType);
+            ConvBackprop.CheckOutBackprop(g, dOut, OpType);
             var o = ctx.AllocateOutput(0, input.DType, fDims);
             Im2Col.BackpropFilter(input.Span<T>(), dOut.Span<T>(), o.Span<T>(), g, ref _col, ref _partial, _gemm);
         }

@@ -29,7 +29,7 @@ internal sealed class MaxPoolSpec : ForwardPoolSpec
         public override void Compute(OpContext ctx)
         {
             var x = ctx.Input(0);
-            var g = ConvCommon.PoolGeometry(x.Dims, ksize, strides, padding, "MaxPool");
+            var g = ConvCommon.PoolGeometry(x.Dims, ksize, strides, padding, OpType);
             Span<int> od = [g.N, g.OH, g.OW, g.C];
             var o = ctx.AllocateOutput(0, x.DType, od);
             ReadOnlySpan<T> src = x.Span<T>();
@@ -186,7 +186,7 @@ internal sealed class MaxPoolGradSpec : MaxPoolBackpropSpec
             var x = ctx.Input(0);
             var y = ctx.Input(1);
             var grad = ctx.Input(2);
-            var g = Geometry(x, "MaxPoolGrad");
+            var g = Geometry(x, OpType);
             Span<int> od = [g.N, g.OH, g.OW, g.C];
             if (!grad.Dims.SequenceEqual(od) || !y.Dims.SequenceEqual(od))
                 throw new InvalidArgumentException($"MaxPoolGrad: orig_output {Shape.Format(y.Dims)} and grad {Shape.Format(grad.Dims)} must have the pooled shape {Shape.Format(od)}");
@@ -237,7 +237,7 @@ internal sealed class MaxPoolGradGradSpec : MaxPoolBackpropSpec
             var x = ctx.Input(0);
             var y = ctx.Input(1);
             var grad = ctx.Input(2);
-            var g = Geometry(x, "MaxPoolGradGrad");
+            var g = Geometry(x, OpType);
             Span<int> od = [g.N, g.OH, g.OW, g.C];
             if (!y.Dims.SequenceEqual(od) || !grad.Dims.SequenceEqual(x.Dims))
                 throw new InvalidArgumentException($"MaxPoolGradGrad: orig_output {Shape.Format(y.Dims)} must have the pooled shape {Shape.Format(od)} and grad {Shape.Format(grad.Dims)} the shape of orig_input {Shape.Format(x.Dims)}");
