@@ -1,5 +1,5 @@
-using TensorGraph.Autodiff;
 using System.Numerics;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 using TensorGraph.Runtime;
