@@ -1,85 +1,18 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 using TensorGraph.Runtime;
 
 namespace TensorGraph;
 
-/// <summary>Shape helpers for the element-wise gradient helper ops, whose two inputs must have equal shapes.</summary>
-internal static class NnShapes
-{
-    /// <summary>The merged static shape of inputs <paramref name="a"/> and <paramref name="b"/> (TF's MergeBothInputsShapeFn).</summary>
-    public static Shape MergeSame(InferContext c, int a, int b)
-    {
-        var sa = c.InputShape(a);
-        var sb = c.InputShape(b);
-        if (!sa.IsCompatibleWith(sb))
-            throw c.Error($"{c.Type} needs inputs of the same shape, got {sa} and {sb}");
-        return sa.MergeWith(sb);
-    }
-
-    /// <summary>Run-time check that two inputs have identical dimensions.</summary>
-    public static void RequireSameDims(Tensor a, Tensor b, string op)
-    {
-        if (!a.Dims.SequenceEqual(b.Dims))
-            throw new InvalidArgumentException($"{op}: inputs must have the same shape, got {Shape.Format(a.Dims)} and {Shape.Format(b.Dims)}");
-    }
-}
-
-/// <summary>An element-wise op of two same-shaped inputs (no broadcasting), attr T.</summary>
-internal abstract class SameShapeBinaryOpSpec : OpSpec
-{
-    private static readonly IReadOnlyList<AttrSpec> TAttr = [new("T", "type")];
-
-    public override IReadOnlyList<AttrSpec> Attrs => TAttr;
-
-    protected abstract DType[] Allowed { get; }
-
-    /// <summary>The open generic functor struct.</summary>
-    protected abstract Type Functor { get; }
-
-    public override void Infer(InferContext c)
-    {
-        c.RequireSameType(0, 1);
-        c.RequireType(0, Allowed);
-        c.AddOutput(c.InputType(0), NnShapes.MergeSame(c, 0, 1));
-    }
-
-    public override OpKernel CreateKernel(KernelBuilder b)
-    {
-        var t = b.InputType(0).ClrType();
-        Type op;
-        try
-        {
-            op = Functor.MakeGenericType(t);
-        }
-        catch (ArgumentException)
-        {
-            throw new UnimplementedException($"{Type} has no kernel for {b.InputType(0).Name()}");
-        }
-        var k = typeof(SameShapeBinaryKernel<,>).MakeGenericType(t, op);
-        return (OpKernel)Activator.CreateInstance(k, Type)!;
-    }
-}
-
-/// <summary>Kernel of <see cref="SameShapeBinaryOpSpec"/>: checks the shapes, then applies the functor.</summary>
-internal sealed class SameShapeBinaryKernel<T, TOp>(string opType) : OpKernel where TOp : struct, IBinaryOp<TOp, T, T>
-{
-    public override void Compute(OpContext ctx)
-    {
-        var a = ctx.Input(0);
-        var b = ctx.Input(1);
-        NnShapes.RequireSameDims(a, b, opType);
-        var o = ctx.AllocateOutput(0, a.DType, a.Dims);
-        TOp.Span(a.Span<T>(), b.Span<T>(), o.Span<T>());
-    }
-}
-
 /// <summary>SigmoidGrad(y, dy) = dy·y·(1 − y), where y = sigmoid(x).</summary>
 internal sealed class SigmoidGradSpec : SameShapeBinaryOpSpec
 {
-    public override string Type => "SigmoidGrad";
+    public const string OpType = "SigmoidGrad";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["y: T", "dy: T"];
 
@@ -88,12 +21,28 @@ internal sealed class SigmoidGradSpec : SameShapeBinaryOpSpec
     protected override DType[] Allowed => TypeSets.Float;
 
     protected override Type Functor => typeof(SigmoidGradOp<>);
+
+    /// <summary>TF 1.15's <c>_SigmoidGradGrad</c>.</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        // d/da [b·a·(1 − a)] = b·(1 − 2a); d/db = a·(1 − a).
+        var g = c.Graph;
+        using (g.ControlDependencies(c.Grad.Op))
+        {
+            var a = c.Input(0);
+            var b = c.Input(1);
+            var gb = c.Grad * b;
+            return [gb - Graph.ScalarOf(gb.DType, 2) * gb * a, g.SigmoidGrad(a, c.Grad)];
+        }
+    }
 }
 
 /// <summary>TanhGrad(y, dy) = dy·(1 − y²), where y = tanh(x).</summary>
 internal sealed class TanhGradSpec : SameShapeBinaryOpSpec
 {
-    public override string Type => "TanhGrad";
+    public const string OpType = "TanhGrad";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["y: T", "dy: T"];
 
@@ -102,12 +51,27 @@ internal sealed class TanhGradSpec : SameShapeBinaryOpSpec
     protected override DType[] Allowed => TypeSets.Float;
 
     protected override Type Functor => typeof(TanhGradOp<>);
+
+    /// <summary>TF 1.15's <c>_TanhGradGrad</c>.</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        // d/da [b·(1 − a²)] = −2ab; d/db = 1 − a².
+        var g = c.Graph;
+        using (g.ControlDependencies(c.Grad.Op))
+        {
+            var a = c.Input(0);
+            var b = c.Input(1);
+            return [c.Grad * Graph.ScalarOf(a.DType, -2) * b * a, g.TanhGrad(a, c.Grad)];
+        }
+    }
 }
 
 /// <summary>ReluGrad(gradients, features) = gradients·(features &gt; 0).</summary>
 internal sealed class ReluGradSpec : SameShapeBinaryOpSpec
 {
-    public override string Type => "ReluGrad";
+    public const string OpType = "ReluGrad";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["gradients: T", "features: T"];
 
@@ -116,12 +80,18 @@ internal sealed class ReluGradSpec : SameShapeBinaryOpSpec
     protected override DType[] Allowed => TypeSets.Real;
 
     protected override Type Functor => typeof(ReluGradOp<>);
+
+    /// <summary>TF 1.15's <c>_ReluGradGrad</c>: ReluGrad again for the gradients, zeros for the features.</summary>
+    public override Output?[] Gradient(GradContext c) =>
+        [c.Graph.ReluGrad(c.Grad, c.Input(1)), NnGradientHelpers.ZerosOfShape(c, c.Input(1))];
 }
 
 /// <summary>Relu6Grad(gradients, features) = gradients·(0 &lt; features &lt; 6).</summary>
 internal sealed class Relu6GradSpec : SameShapeBinaryOpSpec
 {
-    public override string Type => "Relu6Grad";
+    public const string OpType = "Relu6Grad";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["gradients: T", "features: T"];
 
@@ -130,12 +100,18 @@ internal sealed class Relu6GradSpec : SameShapeBinaryOpSpec
     protected override DType[] Allowed => TypeSets.Real;
 
     protected override Type Functor => typeof(Relu6GradOp<>);
+
+    /// <summary>TF 1.15's <c>_Relu6GradGrad</c>: Relu6Grad again for the gradients, zeros for the features.</summary>
+    public override Output?[] Gradient(GradContext c) =>
+        [c.Graph.Relu6Grad(c.Grad, c.Input(1)), NnGradientHelpers.ZerosOfShape(c, c.Input(1))];
 }
 
 /// <summary>EluGrad(gradients, outputs) = gradients·(outputs + 1) where outputs &lt; 0, else gradients.</summary>
 internal sealed class EluGradSpec : SameShapeBinaryOpSpec
 {
-    public override string Type => "EluGrad";
+    public const string OpType = "EluGrad";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["gradients: T", "outputs: T"];
 
@@ -144,12 +120,23 @@ internal sealed class EluGradSpec : SameShapeBinaryOpSpec
     protected override DType[] Allowed => TypeSets.Float;
 
     protected override Type Functor => typeof(EluGradOp<>);
+
+    /// <summary>TF 1.15's <c>_EluGradGrad</c>.</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        // EluGrad(g, y) = g·(y + 1) where y < 0: d/dg is EluGrad itself, d/dy is g where y < 0.
+        var g = c.Graph;
+        var y = c.Input(1);
+        return [g.EluGrad(c.Grad, y), ActivationSecondOrder.NegativeSideGrad(c, y)];
+    }
 }
 
 /// <summary>SeluGrad(gradients, outputs) = gradients·(outputs + scale·alpha) where outputs &lt; 0, else gradients·scale.</summary>
 internal sealed class SeluGradSpec : SameShapeBinaryOpSpec
 {
-    public override string Type => "SeluGrad";
+    public const string OpType = "SeluGrad";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["gradients: T", "outputs: T"];
 
@@ -158,12 +145,22 @@ internal sealed class SeluGradSpec : SameShapeBinaryOpSpec
     protected override DType[] Allowed => TypeSets.Float;
 
     protected override Type Functor => typeof(SeluGradOp<>);
+
+    /// <summary>TF 1.15's <c>_SeluGradGrad</c>.</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        var g = c.Graph;
+        var y = c.Input(1);
+        return [g.SeluGrad(c.Grad, y), ActivationSecondOrder.NegativeSideGrad(c, y)];
+    }
 }
 
 /// <summary>SoftplusGrad(gradients, features) = gradients / (1 + e^-features).</summary>
 internal sealed class SoftplusGradSpec : SameShapeBinaryOpSpec
 {
-    public override string Type => "SoftplusGrad";
+    public const string OpType = "SoftplusGrad";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["gradients: T", "features: T"];
 
@@ -172,6 +169,33 @@ internal sealed class SoftplusGradSpec : SameShapeBinaryOpSpec
     protected override DType[] Allowed => TypeSets.Float;
 
     protected override Type Functor => typeof(SoftplusGradOp<>);
+
+    /// <summary>TF 1.15's <c>_SoftplusGradGrad</c>.</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        // SoftplusGrad(dy, x) = dy / (1 + e^-x); d/dx = dy / (e^-x + 2 + e^x).
+        var g = c.Graph;
+        var dy = c.Input(0);
+        var x = c.Input(1);
+        using (g.ControlDependencies(c.Grad.Op))
+        {
+            var ddy = g.SoftplusGrad(c.Grad, x);
+            var d2x = c.Grad * dy / (g.Exp(-x) + Graph.ScalarOf(x.DType, 2) + g.Exp(x));
+            return [ddy, d2x];
+        }
+    }
+}
+
+/// <summary>The second-order term shared by the EluGrad and SeluGrad gradients.</summary>
+file static class ActivationSecondOrder
+{
+    /// <summary><c>where(y &lt; 0, grad · op.inputs[0], zeros_like(y))</c>, the second-order term of EluGrad/SeluGrad.</summary>
+    public static Output NegativeSideGrad(GradContext c, Output y)
+    {
+        var g = c.Graph;
+        var negative = g.Less(y, g.Constant(Graph.ScalarOf(y.DType, 0)));
+        return g.Select(negative, c.Grad * c.Input(0), g.ZerosLike(y));
+    }
 }
 
 internal readonly struct SigmoidGradOp<T> : IBinaryOp<SigmoidGradOp<T>, T, T> where T : IFloatingPointIeee754<T>
@@ -233,23 +257,23 @@ internal readonly struct SoftplusGradOp<T> : IBinaryOp<SoftplusGradOp<T>, T, T> 
 public sealed partial class Graph
 {
     /// <summary>A <c>SigmoidGrad</c> node (gradient helper of Sigmoid): dy·y·(1 − y).</summary>
-    public Output SigmoidGrad(Output y, Output dy, string? name = null) => Binary("SigmoidGrad", y, dy, name);
+    public Output SigmoidGrad(Output y, Output dy, string? name = null) => Binary(SigmoidGradSpec.OpType, y, dy, name);
 
     /// <summary>A <c>TanhGrad</c> node (gradient helper of Tanh): dy·(1 − y²).</summary>
-    public Output TanhGrad(Output y, Output dy, string? name = null) => Binary("TanhGrad", y, dy, name);
+    public Output TanhGrad(Output y, Output dy, string? name = null) => Binary(TanhGradSpec.OpType, y, dy, name);
 
     /// <summary>A <c>ReluGrad</c> node (gradient helper of Relu); TF's input order is (gradients, features).</summary>
-    public Output ReluGrad(Output gradients, Output features, string? name = null) => Binary("ReluGrad", gradients, features, name);
+    public Output ReluGrad(Output gradients, Output features, string? name = null) => Binary(ReluGradSpec.OpType, gradients, features, name);
 
     /// <summary>A <c>Relu6Grad</c> node (gradient helper of Relu6).</summary>
-    public Output Relu6Grad(Output gradients, Output features, string? name = null) => Binary("Relu6Grad", gradients, features, name);
+    public Output Relu6Grad(Output gradients, Output features, string? name = null) => Binary(Relu6GradSpec.OpType, gradients, features, name);
 
     /// <summary>An <c>EluGrad</c> node (gradient helper of Elu); takes the Elu's outputs.</summary>
-    public Output EluGrad(Output gradients, Output outputs, string? name = null) => Binary("EluGrad", gradients, outputs, name);
+    public Output EluGrad(Output gradients, Output outputs, string? name = null) => Binary(EluGradSpec.OpType, gradients, outputs, name);
 
     /// <summary>A <c>SeluGrad</c> node (gradient helper of Selu); takes the Selu's outputs.</summary>
-    public Output SeluGrad(Output gradients, Output outputs, string? name = null) => Binary("SeluGrad", gradients, outputs, name);
+    public Output SeluGrad(Output gradients, Output outputs, string? name = null) => Binary(SeluGradSpec.OpType, gradients, outputs, name);
 
     /// <summary>A <c>SoftplusGrad</c> node (gradient helper of Softplus): gradients / (1 + e^-features).</summary>
-    public Output SoftplusGrad(Output gradients, Output features, string? name = null) => Binary("SoftplusGrad", gradients, features, name);
+    public Output SoftplusGrad(Output gradients, Output features, string? name = null) => Binary(SoftplusGradSpec.OpType, gradients, features, name);
 }

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using TensorGraph.Autodiff;
 using TensorGraph.Ops;
 using TensorGraph.Runtime;
 
@@ -9,50 +10,29 @@ namespace TensorGraph;
 /// AvgPool: the mean over each window of an NHWC input. With SAME padding the divisor counts only
 /// the in-bounds elements of the window (padding is excluded, as in TF).
 /// </summary>
-internal sealed class AvgPoolSpec : OpSpec
+internal sealed class AvgPoolSpec : ForwardPoolSpec
 {
-    internal static readonly IReadOnlyList<AttrSpec> PoolAttrs =
-    [
-        new("T", "type"),
-        new("ksize", "list(int)"),
-        new("strides", "list(int)"),
-        new("padding", "string"),
-        new("data_format", "string", Attr.String("NHWC")),
-    ];
+    public const string OpType = "AvgPool";
 
-    public override string Type => "AvgPool";
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["value: T"];
 
-    protected override string[] OutputArgs => ["output: T"];
+    public override IReadOnlyList<AttrSpec> Attrs => AvgPoolAttrs;
 
-    public override IReadOnlyList<AttrSpec> Attrs => PoolAttrs;
+    protected override DType[] KernelTypes => TypeSets.Float;
 
-    public override void Infer(InferContext c)
-    {
-        c.RequireType(0, TypeSets.Float);
-        var (k, s, p, nchw) = ConvCommon.PoolAttrs(c.Attrs, Type);
-        c.AddOutput(c.InputType(0), ConvCommon.PoolShape(c, c.InputShape(0), k, s, p, nchw));
-    }
+    /// <summary>TF 1.15's <c>_AvgPoolGrad</c>: AvgPoolGrad(Shape(x), grad).</summary>
+    public override Output?[] Gradient(GradContext c) => [PoolLike(c, AvgPoolGradSpec.OpType, [c.Graph.ShapeOf(c.X), c.Grad], c.X.DType)];
 
-    public override OpKernel CreateKernel(KernelBuilder b)
-    {
-        var (k, s, p, nchw) = ConvCommon.PoolAttrs(b.Op.AttrMap, Type);
-        ConvCommon.RequireNhwc(nchw, Type);
-        return b.InputType(0) switch
-        {
-            DType.Float32 => new Kernel<float>(k, s, p),
-            DType.Float64 => new Kernel<double>(k, s, p),
-            var t => throw new UnimplementedException($"AvgPool has no kernel for {t.Name()}"),
-        };
-    }
+    protected override OpKernel NewKernel<T>(int[] ksize, int[] strides, PaddingKind padding) => new Kernel<T>(ksize, strides, padding);
 
     private sealed class Kernel<T>(int[] ksize, int[] strides, PaddingKind padding) : OpKernel where T : unmanaged, INumber<T>
     {
         public override void Compute(OpContext ctx)
         {
             var x = ctx.Input(0);
-            var g = ConvCommon.PoolGeometry(x.Dims, ksize, strides, padding, "AvgPool");
+            var g = ConvCommon.PoolGeometry(x.Dims, ksize, strides, padding, OpType);
             Span<int> od = [g.N, g.OH, g.OW, g.C];
             var o = ctx.AllocateOutput(0, x.DType, od);
             ReadOnlySpan<T> src = x.Span<T>();
@@ -80,15 +60,21 @@ internal sealed class AvgPoolSpec : OpSpec
 }
 
 /// <summary>AvgPoolGrad: spreads each output gradient evenly over the in-bounds elements of its window.</summary>
-internal sealed class AvgPoolGradSpec : OpSpec
+internal sealed class AvgPoolGradSpec : PoolSpec
 {
-    public override string Type => "AvgPoolGrad";
+    public const string OpType = "AvgPoolGrad";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["orig_input_shape: int32", "grad: T"];
 
     protected override string[] OutputArgs => ["output: T"];
 
-    public override IReadOnlyList<AttrSpec> Attrs => AvgPoolSpec.PoolAttrs;
+    public override IReadOnlyList<AttrSpec> Attrs => AvgPoolAttrs;
+
+    protected override DType[] KernelTypes => TypeSets.Float;
+
+    protected override int KernelTypeInput => 1;
 
     public override void Infer(InferContext c)
     {
@@ -104,17 +90,10 @@ internal sealed class AvgPoolGradSpec : OpSpec
         c.AddOutput(c.InputType(1), input);
     }
 
-    public override OpKernel CreateKernel(KernelBuilder b)
-    {
-        var (k, s, p, nchw) = ConvCommon.PoolAttrs(b.Op.AttrMap, Type);
-        ConvCommon.RequireNhwc(nchw, Type);
-        return b.InputType(1) switch
-        {
-            DType.Float32 => new Kernel<float>(k, s, p),
-            DType.Float64 => new Kernel<double>(k, s, p),
-            var t => throw new UnimplementedException($"AvgPoolGrad has no kernel for {t.Name()}"),
-        };
-    }
+    /// <summary>TF 1.15's <c>_AvgPoolGradGrad</c>: AvgPool(grad) for grad; the shape input gets none.</summary>
+    public override Output?[] Gradient(GradContext c) => [null, PoolLike(c, AvgPoolSpec.OpType, [c.Grad], c.Grad.DType)];
+
+    protected override OpKernel NewKernel<T>(int[] ksize, int[] strides, PaddingKind padding) => new Kernel<T>(ksize, strides, padding);
 
     private sealed class Kernel<T>(int[] ksize, int[] strides, PaddingKind padding) : OpKernel where T : unmanaged, INumber<T>
     {
@@ -123,7 +102,7 @@ internal sealed class AvgPoolGradSpec : OpSpec
             Span<int> inDims = stackalloc int[4];
             ConvCommon.ReadShape(ctx.Input(0), inDims, "AvgPoolGrad: orig_input_shape");
             var grad = ctx.Input(1);
-            var g = ConvCommon.PoolGeometry(inDims, ksize, strides, padding, "AvgPoolGrad");
+            var g = ConvCommon.PoolGeometry(inDims, ksize, strides, padding, OpType);
             Span<int> od = [g.N, g.OH, g.OW, g.C];
             if (!grad.Dims.SequenceEqual(od))
                 throw new InvalidArgumentException($"AvgPoolGrad: grad has shape {Shape.Format(grad.Dims)} but the pooled output of {Shape.Format(inDims)} has shape {Shape.Format(od)}");
@@ -165,11 +144,11 @@ public sealed partial class Graph
     /// <paramref name="ksize"/> and <paramref name="strides"/> have 4 entries, <paramref name="padding"/> is "SAME" or "VALID".
     /// </summary>
     public Output AvgPool(Output value, int[] ksize, int[] strides, string padding, string dataFormat = "NHWC", string? name = null) =>
-        AddOp("AvgPool", [value], name, "AvgPool", ConvCommon.PoolAttrList(value.DType, ksize, strides, padding, dataFormat))[0];
+        AddOp(AvgPoolSpec.OpType, [value], name, AvgPoolSpec.OpType, ConvCommon.PoolAttrList(value.DType, ksize, strides, padding, dataFormat))[0];
 
     /// <summary>TF's <c>gen_nn_ops.avg_pool_grad</c>: the gradient of AvgPool, given the int32 shape of its input.</summary>
     public Output AvgPoolGrad(Output origInputShape, Output grad, int[] ksize, int[] strides, string padding,
         string dataFormat = "NHWC", string? name = null) =>
-        AddOp("AvgPoolGrad", [origInputShape, grad], name, "AvgPoolGrad",
+        AddOp(AvgPoolGradSpec.OpType, [origInputShape, grad], name, AvgPoolGradSpec.OpType,
             ConvCommon.PoolAttrList(grad.DType, ksize, strides, padding, dataFormat))[0];
 }

@@ -1,4 +1,5 @@
 using System.Numerics;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 using TensorGraph.Runtime;
@@ -44,6 +45,47 @@ internal abstract class BatchMatMulBaseSpec : OpSpec
             batch = bx.MergeWith(by);
         }
         c.AddOutput(c.InputType(0), Shape.Wrap([.. batch.ToArray(), m, n]));
+    }
+
+    /// <summary>
+    /// TF 1.15's <c>_BatchMatMul</c> / <c>_BatchMatMulV2</c> gradients: one pair of BatchMatMuls per
+    /// combination of adj_x and adj_y, then the broadcast batch dims summed away.
+    /// </summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        var g = c.Graph;
+        bool ax = c.Op.GetAttrBool("adj_x"), ay = c.Op.GetAttrBool("adj_y");
+        var x = c.X;
+        var y = c.Y;
+        var grad = c.Grad;
+        (Output gx, Output gy) = (ax, ay) switch
+        {
+            (false, false) => (g.BatchMatMul(grad, y, adjY: true), g.BatchMatMul(x, grad, adjX: true)),
+            (false, true) => (g.BatchMatMul(grad, y), g.BatchMatMul(grad, x, adjX: true)),
+            (true, false) => (g.BatchMatMul(y, grad, adjY: true), g.BatchMatMul(x, grad)),
+            _ => (g.BatchMatMul(y, grad, adjX: true, adjY: true), g.BatchMatMul(grad, x, adjX: true, adjY: true)),
+        };
+        var sx = x.Shape;
+        var sy = y.Shape;
+        if (!(sx.IsFullyDefined && sy.IsFullyDefined && sx.Rank == sy.Rank && sx.Dims[..^2].SequenceEqual(sy.Dims[..^2])))
+        {
+            // Sum over broadcast batch dims: reduce the extra leading axes and the size-1 axes.
+            if (!sx.IsFullyDefined || !sy.IsFullyDefined)
+                throw new UnimplementedException("The gradient of a broadcasting BatchMatMulV2 needs fully defined input shapes");
+            gx = ReduceToShape(g, gx, sx);
+            gy = ReduceToShape(g, gy, sy);
+        }
+        return [gx, gy];
+    }
+
+    private static Output ReduceToShape(Graph g, Output t, Shape target)
+    {
+        var ts = t.Shape;
+        int lead = ts.Rank - target.Rank;
+        var axes = new List<int>();
+        for (int i = 0; i < ts.Rank - 2; i++)
+            if (i < lead || target[i - lead] == 1 && ts[i] != 1) axes.Add(i);
+        return axes.Count == 0 ? t : g.Reshape(g.ReduceSum(t, [.. axes]), target.ToArray());
     }
 
     public override OpKernel CreateKernel(KernelBuilder b)
@@ -111,7 +153,9 @@ internal abstract class BatchMatMulBaseSpec : OpSpec
 /// <summary>BatchMatMulV2 (broadcasting batch dims).</summary>
 internal sealed class BatchMatMulV2Spec : BatchMatMulBaseSpec
 {
-    public override string Type => "BatchMatMulV2";
+    public const string OpType = "BatchMatMulV2";
+
+    public override string Type => OpType;
 
     protected override bool Broadcasts => true;
 }
@@ -119,7 +163,9 @@ internal sealed class BatchMatMulV2Spec : BatchMatMulBaseSpec
 /// <summary>BatchMatMul (v1: batch dims must match).</summary>
 internal sealed class BatchMatMulSpec : BatchMatMulBaseSpec
 {
-    public override string Type => "BatchMatMul";
+    public const string OpType = "BatchMatMul";
+
+    public override string Type => OpType;
 
     protected override bool Broadcasts => false;
 }
@@ -128,5 +174,5 @@ public sealed partial class Graph
 {
     /// <summary>A <c>BatchMatMulV2</c> node: batched matrix product with broadcasting batch dims.</summary>
     public Output BatchMatMul(Output x, Output y, bool adjX = false, bool adjY = false, string? name = null) =>
-        AddOp("BatchMatMulV2", [x, y], name, "BatchMatMulV2", [NamedAttr("T", Attr.Type(x.DType)), NamedAttr("adj_x", Attr.Bool(adjX)), NamedAttr("adj_y", Attr.Bool(adjY))])[0];
+        AddOp(BatchMatMulV2Spec.OpType, [x, y], name, BatchMatMulV2Spec.OpType, [NamedAttr("T", Attr.Type(x.DType)), NamedAttr("adj_x", Attr.Bool(adjX)), NamedAttr("adj_y", Attr.Bool(adjY))])[0];
 }

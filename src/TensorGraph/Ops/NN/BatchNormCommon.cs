@@ -32,6 +32,20 @@ internal static class BatchNormCommon
     ];
 
     /// <summary>
+    /// The attrs of a built FusedBatchNorm* or FusedBatchNormGrad* node: T, U (only for the V2 and
+    /// V3 ops: <paramref name="u"/> not null), epsilon, data_format and is_training.
+    /// </summary>
+    public static List<KeyValuePair<string, Proto.AttrValue>> NodeAttrs(DType t, DType? u, float epsilon, string dataFormat, bool isTraining)
+    {
+        var attrs = new List<KeyValuePair<string, Proto.AttrValue>> { new("T", Attr.Type(t)) };
+        if (u is { } uType) attrs.Add(new("U", Attr.Type(uType)));
+        attrs.Add(new("epsilon", Attr.Float(epsilon)));
+        attrs.Add(new("data_format", Attr.String(dataFormat)));
+        attrs.Add(new("is_training", Attr.Bool(isTraining)));
+        return attrs;
+    }
+
+    /// <summary>
     /// Checks T (float32, or float64 as an extension) and that every input in
     /// <paramref name="uInputs"/> has the statistics type U, which must equal T (TF's U is float32;
     /// there is no half type here). Returns T.

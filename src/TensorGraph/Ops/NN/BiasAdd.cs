@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using TensorGraph.Autodiff;
 using TensorGraph.Ops;
 using TensorGraph.Runtime;
 
@@ -10,7 +11,9 @@ internal sealed class BiasAddSpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "type"), new("data_format", "string", Attr.String("NHWC"))];
 
-    public override string Type => "BiasAdd";
+    public const string OpType = "BiasAdd";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["value: T", "bias: T"];
 
@@ -38,6 +41,9 @@ internal sealed class BiasAddSpec : OpSpec
         }
         c.AddOutput(c.InputType(0), shape);
     }
+
+    /// <summary>TF 1.15's <c>_BiasAddGrad</c>: the gradient passes to value; bias gets BiasAddGrad(grad).</summary>
+    public override Output?[] Gradient(GradContext c) => [c.Grad, c.Graph.BiasAddGrad(c.Grad)];
 
     public override OpKernel CreateKernel(KernelBuilder b) => b.InputType(0) switch
     {
@@ -72,7 +78,9 @@ internal sealed class BiasAddGradSpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "type"), new("data_format", "string", Attr.String("NHWC"))];
 
-    public override string Type => "BiasAddGrad";
+    public const string OpType = "BiasAddGrad";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["out_backprop: T"];
 
@@ -86,6 +94,18 @@ internal sealed class BiasAddGradSpec : OpSpec
         var s = c.InputShape(0);
         if (s.IsRankKnown && s.Rank < 2) throw c.Error($"Shape must be at least rank 2 but is rank {s.Rank}");
         c.AddOutput(c.InputType(0), new Shape(s.IsRankKnown ? s[-1] : -1));
+    }
+
+    /// <summary>TF 1.15's <c>_BiasAddGradGrad</c>: tile the bias gradient back over the leading dims.</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        var g = c.Graph;
+        var shape = g.ShapeOf(c.X);
+        var biasShape = g.ShapeOf(c.Grad);
+        var leading = shape[..^1];
+        var expandedShape = g.Concat([g.OnesLike(leading), biasShape], 0);
+        var tileMults = g.Concat([leading, g.Constant(new[] { 1 })], 0);
+        return [g.Tile(g.Reshape(c.Grad, expandedShape), tileMults)];
     }
 
     public override OpKernel CreateKernel(KernelBuilder b) => b.InputType(0) switch
@@ -119,9 +139,9 @@ public sealed partial class Graph
 {
     /// <summary>TF's <c>tf.nn.bias_add</c>: adds a 1-D bias to the last dimension.</summary>
     public Output BiasAdd(Output value, Output bias, string? name = null) =>
-        AddOp("BiasAdd", [value, bias], name, "BiasAdd", [NamedAttr("T", Attr.Type(value.DType)), NamedAttr("data_format", Attr.String("NHWC"))])[0];
+        AddOp(BiasAddSpec.OpType, [value, bias], name, BiasAddSpec.OpType, [NamedAttr("T", Attr.Type(value.DType)), NamedAttr("data_format", Attr.String("NHWC"))])[0];
 
     /// <summary>A <c>BiasAddGrad</c> node: the bias gradient of BiasAdd.</summary>
     public Output BiasAddGrad(Output outBackprop, string? name = null) =>
-        AddOp("BiasAddGrad", [outBackprop], name, "BiasAddGrad", [NamedAttr("T", Attr.Type(outBackprop.DType)), NamedAttr("data_format", Attr.String("NHWC"))])[0];
+        AddOp(BiasAddGradSpec.OpType, [outBackprop], name, BiasAddGradSpec.OpType, [NamedAttr("T", Attr.Type(outBackprop.DType)), NamedAttr("data_format", Attr.String("NHWC"))])[0];
 }

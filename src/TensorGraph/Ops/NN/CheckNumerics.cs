@@ -1,3 +1,4 @@
+using TensorGraph.Autodiff;
 using TensorGraph.Ops;
 using TensorGraph.Runtime;
 
@@ -8,7 +9,9 @@ internal sealed class CheckNumericsSpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "type"), new("message", "string")];
 
-    public override string Type => "CheckNumerics";
+    public const string OpType = "CheckNumerics";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["tensor: T"];
 
@@ -23,6 +26,10 @@ internal sealed class CheckNumericsSpec : OpSpec
         c.RequireType(0, TypeSets.Float);
         c.AddOutput(c.InputType(0), c.InputShape(0));
     }
+
+    /// <summary>TF 1.15's <c>_CheckNumericsGrad</c>: the gradient is checked too.</summary>
+    public override Output?[] Gradient(GradContext c) =>
+        [c.Graph.CheckNumerics(c.Grad, "Not a number (NaN) or infinity (Inf) values detected in gradient. " + c.Op.GetAttrString("message"))];
 
     public override OpKernel CreateKernel(KernelBuilder b) => new CheckKernel(b.Op.GetAttrString("message"));
 
@@ -53,5 +60,5 @@ public sealed partial class Graph
 {
     /// <summary>TF's <c>tf.check_numerics</c>: fails the run (naming this node) if <paramref name="tensor"/> has NaN or Inf.</summary>
     public Output CheckNumerics(Output tensor, string message, string? name = null) =>
-        AddOp("CheckNumerics", [tensor], name, "CheckNumerics", [NamedAttr("T", Attr.Type(tensor.DType)), NamedAttr("message", Attr.String(message))])[0];
+        AddOp(CheckNumericsSpec.OpType, [tensor], name, CheckNumericsSpec.OpType, [NamedAttr("T", Attr.Type(tensor.DType)), NamedAttr("message", Attr.String(message))])[0];
 }

@@ -1,4 +1,5 @@
 using System.Numerics;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 using TensorGraph.Proto;
@@ -12,28 +13,15 @@ namespace TensorGraph;
 /// </summary>
 internal sealed class Conv2DSpec : OpSpec
 {
-    /// <summary>Attrs shared by Conv2D, Conv2DBackpropInput and Conv2DBackpropFilter (TF 1.15 defaults).</summary>
-    internal static readonly IReadOnlyList<AttrSpec> ConvAttrList =
-    [
-        new("T", "type"),
-        new("strides", "list(int)"),
-        new("use_cudnn_on_gpu", "bool", Attr.Bool(true)),
-        new("padding", "string"),
-        new("explicit_paddings", "list(int)", Attr.Ints([])),
-        new("data_format", "string", Attr.String("NHWC")),
-        new("dilations", "list(int)", Attr.Ints([1, 1, 1, 1])),
-    ];
+    public const string OpType = "Conv2D";
 
-    /// <summary>The attrs (other than T) a convolution gradient copies from the forward op.</summary>
-    internal static readonly string[] CopiedAttrs = ["strides", "use_cudnn_on_gpu", "padding", "explicit_paddings", "data_format", "dilations"];
-
-    public override string Type => "Conv2D";
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["input: T", "filter: T"];
 
     protected override string[] OutputArgs => ["output: T"];
 
-    public override IReadOnlyList<AttrSpec> Attrs => ConvAttrList;
+    public override IReadOnlyList<AttrSpec> Attrs => ConvCommon.ConvAttrList;
 
     public override void Infer(InferContext c)
     {
@@ -53,6 +41,22 @@ internal sealed class Conv2DSpec : OpSpec
         var h = ConvCommon.Window(ConvCommon.Dim(input, 1, a.Nchw), kh, a.DilationH, a.StrideH, a.Padding, ConvCommon.Pad(a, 2), ConvCommon.Pad(a, 3));
         var w = ConvCommon.Window(ConvCommon.Dim(input, 2, a.Nchw), kw, a.DilationW, a.StrideW, a.Padding, ConvCommon.Pad(a, 4), ConvCommon.Pad(a, 5));
         c.AddOutput(c.InputType(0), ConvCommon.FromNhwc(ConvCommon.Dim(input, 0, a.Nchw), h.Output, w.Output, oc, a.Nchw));
+    }
+
+    /// <summary>
+    /// TF 1.15's <c>_Conv2DGrad</c>: ShapeN([input, filter]) feeds the two backprop ops, which copy
+    /// every attr.
+    /// </summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        var g = c.Graph;
+        var t = c.X.DType;
+        var shapes = g.ShapeN([c.X, c.Y]);
+        return
+        [
+            g.Conv2DBackpropInputLike(shapes[0], c.Y, c.Grad, c.Op, t),
+            g.Conv2DBackpropFilterLike(c.X, shapes[1], c.Grad, c.Op, t),
+        ];
     }
 
     public override OpKernel CreateKernel(KernelBuilder b)
@@ -76,7 +80,7 @@ internal sealed class Conv2DSpec : OpSpec
         {
             var input = ctx.Input(0);
             var filter = ctx.Input(1);
-            var g = ConvCommon.Geometry(a, input.Dims, filter.Dims, "Conv2D");
+            var g = ConvCommon.Geometry(a, input.Dims, filter.Dims, OpType);
             Span<int> od = [g.N, g.OH, g.OW, g.OC];
             var o = ctx.AllocateOutput(0, input.DType, od);
             Im2Col.Forward(input.Span<T>(), filter.Span<T>(), o.Span<T>(), g, ref _col, _gemm);
@@ -95,46 +99,8 @@ public sealed partial class Graph
     /// </summary>
     public Output Conv2D(Output input, Output filter, int[] strides, string padding, int[]? dilations = null, string? name = null,
         string dataFormat = "NHWC", int[]? explicitPaddings = null) =>
-        AddOp("Conv2D", [input, filter], name, "Conv2D", ConvAttrs(input.DType, strides, padding, dilations, dataFormat, explicitPaddings))[0];
+        AddOp(Conv2DSpec.OpType, [input, filter], name, Conv2DSpec.OpType, ConvAttrs(input.DType, strides, padding, dilations, dataFormat, explicitPaddings))[0];
 
-    /// <summary>
-    /// TF's <c>tf.nn.conv2d_backprop_input</c>: the gradient of Conv2D with respect to its input,
-    /// whose shape is the int32 vector <paramref name="inputSizes"/>.
-    /// </summary>
-    public Output Conv2DBackpropInput(Output inputSizes, Output filter, Output outBackprop, int[] strides, string padding,
-        int[]? dilations = null, string? name = null, string dataFormat = "NHWC", int[]? explicitPaddings = null) =>
-        AddOp("Conv2DBackpropInput", [inputSizes, filter, outBackprop], name, "Conv2DBackpropInput",
-            ConvAttrs(filter.DType, strides, padding, dilations, dataFormat, explicitPaddings))[0];
-
-    /// <summary>
-    /// TF's <c>tf.nn.conv2d_backprop_filter</c>: the gradient of Conv2D with respect to its filter,
-    /// whose shape is the int32 vector <paramref name="filterSizes"/>.
-    /// </summary>
-    public Output Conv2DBackpropFilter(Output input, Output filterSizes, Output outBackprop, int[] strides, string padding,
-        int[]? dilations = null, string? name = null, string dataFormat = "NHWC", int[]? explicitPaddings = null) =>
-        AddOp("Conv2DBackpropFilter", [input, filterSizes, outBackprop], name, "Conv2DBackpropFilter",
-            ConvAttrs(input.DType, strides, padding, dilations, dataFormat, explicitPaddings))[0];
-
-    private static KeyValuePair<string, AttrValue>[] ConvAttrs(DType t, int[] strides, string padding, int[]? dilations, string dataFormat, int[]? explicitPaddings)
-    {
-        ArgumentNullException.ThrowIfNull(strides);
-        ArgumentNullException.ThrowIfNull(padding);
-        return
-        [
-            NamedAttr("T", Attr.Type(t)),
-            NamedAttr("strides", ConvCommon.Ints(strides)),
-            NamedAttr("padding", Attr.String(padding)),
-            NamedAttr("explicit_paddings", ConvCommon.Ints(explicitPaddings ?? [])),
-            NamedAttr("data_format", Attr.String(dataFormat)),
-            NamedAttr("dilations", ConvCommon.Ints(dilations ?? [1, 1, 1, 1])),
-        ];
-    }
-
-    /// <summary>Adds a convolution op whose attrs (other than T) are copied from <paramref name="like"/> (used by gradients).</summary>
-    internal Output ConvLike(string type, Output[] inputs, Operation like, DType t)
-    {
-        var attrs = new List<KeyValuePair<string, AttrValue>> { NamedAttr("T", Attr.Type(t)) };
-        foreach (var n in Conv2DSpec.CopiedAttrs) attrs.Add(NamedAttr(n, like.GetAttr(n).Clone()));
-        return AddOp(type, inputs, null, type, attrs)[0];
-    }
+    /// <summary>A Conv2D node whose attrs (other than T) are copied from <paramref name="like"/> (used by gradients).</summary>
+    internal Output Conv2DLike(Output input, Output filter, Operation like, DType t) => ConvLike(Conv2DSpec.OpType, [input, filter], like, t);
 }

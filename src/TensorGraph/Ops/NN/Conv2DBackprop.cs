@@ -1,4 +1,5 @@
 using System.Numerics;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 using TensorGraph.Runtime;
@@ -34,13 +35,15 @@ internal static class ConvBackprop
 /// <summary>Conv2DBackpropInput: dL/dinput of Conv2D, computed as GEMM (out_backprop · filterᵀ) then col2im.</summary>
 internal sealed class Conv2DBackpropInputSpec : OpSpec
 {
-    public override string Type => "Conv2DBackpropInput";
+    public const string OpType = "Conv2DBackpropInput";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["input_sizes: int32", "filter: T", "out_backprop: T"];
 
     protected override string[] OutputArgs => ["output: T"];
 
-    public override IReadOnlyList<AttrSpec> Attrs => Conv2DSpec.ConvAttrList;
+    public override IReadOnlyList<AttrSpec> Attrs => ConvCommon.ConvAttrList;
 
     public override void Infer(InferContext c)
     {
@@ -51,6 +54,23 @@ internal sealed class Conv2DBackpropInputSpec : OpSpec
         var input = ConvCommon.ShapeFromShapeTensor(c, 0, 4);
         ConvBackprop.CheckShapes(c, a, input, c.InputShape(1), c.InputShape(2));
         c.AddOutput(c.InputType(1), input);
+    }
+
+    /// <summary>
+    /// TF 1.15's <c>_Conv2DBackpropInputGrad</c>: [None, Conv2DBackpropFilter(grad, Shape(filter),
+    /// out_backprop), Conv2D(grad, filter)].
+    /// </summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        var g = c.Graph;
+        var t = c.Input(1).DType;
+        var filter = c.Input(1);
+        return
+        [
+            null,
+            g.Conv2DBackpropFilterLike(c.Grad, g.ShapeOf(filter), c.Input(2), c.Op, t),
+            g.Conv2DLike(c.Grad, filter, c.Op, t),
+        ];
     }
 
     public override OpKernel CreateKernel(KernelBuilder b)
@@ -76,8 +96,8 @@ internal sealed class Conv2DBackpropInputSpec : OpSpec
             ConvCommon.ReadShape(ctx.Input(0), inDims, "Conv2DBackpropInput: input_sizes");
             var filter = ctx.Input(1);
             var dOut = ctx.Input(2);
-            var g = ConvCommon.Geometry(a, inDims, filter.Dims, "Conv2DBackpropInput");
-            ConvBackprop.CheckOutBackprop(g, dOut, "Conv2DBackpropInput");
+            var g = ConvCommon.Geometry(a, inDims, filter.Dims, OpType);
+            ConvBackprop.CheckOutBackprop(g, dOut, OpType);
             var o = ctx.AllocateOutput(0, filter.DType, inDims);
             Im2Col.BackpropInput(filter.Span<T>(), dOut.Span<T>(), o.Span<T>(), g, ref _col, _gemm);
         }
@@ -87,13 +107,15 @@ internal sealed class Conv2DBackpropInputSpec : OpSpec
 /// <summary>Conv2DBackpropFilter: dL/dfilter of Conv2D, computed as im2col(input)ᵀ · out_backprop.</summary>
 internal sealed class Conv2DBackpropFilterSpec : OpSpec
 {
-    public override string Type => "Conv2DBackpropFilter";
+    public const string OpType = "Conv2DBackpropFilter";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["input: T", "filter_sizes: int32", "out_backprop: T"];
 
     protected override string[] OutputArgs => ["output: T"];
 
-    public override IReadOnlyList<AttrSpec> Attrs => Conv2DSpec.ConvAttrList;
+    public override IReadOnlyList<AttrSpec> Attrs => ConvCommon.ConvAttrList;
 
     public override void Infer(InferContext c)
     {
@@ -104,6 +126,22 @@ internal sealed class Conv2DBackpropFilterSpec : OpSpec
         var filter = ConvCommon.ShapeFromShapeTensor(c, 1, 4);
         ConvBackprop.CheckShapes(c, a, c.InputShape(0), filter, c.InputShape(2));
         c.AddOutput(c.InputType(0), filter);
+    }
+
+    /// <summary>
+    /// TF 1.15's <c>_Conv2DBackpropFilterGrad</c>: [Conv2DBackpropInput(Shape(input), grad,
+    /// out_backprop), None, Conv2D(input, grad)].
+    /// </summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        var g = c.Graph;
+        var t = c.X.DType;
+        return
+        [
+            g.Conv2DBackpropInputLike(g.ShapeOf(c.X), c.Grad, c.Input(2), c.Op, t),
+            null,
+            g.Conv2DLike(c.X, c.Grad, c.Op, t),
+        ];
     }
 
     public override OpKernel CreateKernel(KernelBuilder b)
@@ -130,10 +168,39 @@ internal sealed class Conv2DBackpropFilterSpec : OpSpec
             Span<int> fDims = stackalloc int[4];
             ConvCommon.ReadShape(ctx.Input(1), fDims, "Conv2DBackpropFilter: filter_sizes");
             var dOut = ctx.Input(2);
-            var g = ConvCommon.Geometry(a, input.Dims, fDims, "Conv2DBackpropFilter");
-            ConvBackprop.CheckOutBackprop(g, dOut, "Conv2DBackpropFilter");
+            var g = ConvCommon.Geometry(a, input.Dims, fDims, OpType);
+            ConvBackprop.CheckOutBackprop(g, dOut, OpType);
             var o = ctx.AllocateOutput(0, input.DType, fDims);
             Im2Col.BackpropFilter(input.Span<T>(), dOut.Span<T>(), o.Span<T>(), g, ref _col, ref _partial, _gemm);
         }
     }
+}
+
+public sealed partial class Graph
+{
+    /// <summary>
+    /// TF's <c>tf.nn.conv2d_backprop_input</c>: the gradient of Conv2D with respect to its input,
+    /// whose shape is the int32 vector <paramref name="inputSizes"/>.
+    /// </summary>
+    public Output Conv2DBackpropInput(Output inputSizes, Output filter, Output outBackprop, int[] strides, string padding,
+        int[]? dilations = null, string? name = null, string dataFormat = "NHWC", int[]? explicitPaddings = null) =>
+        AddOp(Conv2DBackpropInputSpec.OpType, [inputSizes, filter, outBackprop], name, Conv2DBackpropInputSpec.OpType,
+            ConvAttrs(filter.DType, strides, padding, dilations, dataFormat, explicitPaddings))[0];
+
+    /// <summary>
+    /// TF's <c>tf.nn.conv2d_backprop_filter</c>: the gradient of Conv2D with respect to its filter,
+    /// whose shape is the int32 vector <paramref name="filterSizes"/>.
+    /// </summary>
+    public Output Conv2DBackpropFilter(Output input, Output filterSizes, Output outBackprop, int[] strides, string padding,
+        int[]? dilations = null, string? name = null, string dataFormat = "NHWC", int[]? explicitPaddings = null) =>
+        AddOp(Conv2DBackpropFilterSpec.OpType, [input, filterSizes, outBackprop], name, Conv2DBackpropFilterSpec.OpType,
+            ConvAttrs(input.DType, strides, padding, dilations, dataFormat, explicitPaddings))[0];
+
+    /// <summary>A Conv2DBackpropInput node whose attrs (other than T) are copied from <paramref name="like"/> (used by gradients).</summary>
+    internal Output Conv2DBackpropInputLike(Output inputSizes, Output filter, Output outBackprop, Operation like, DType t) =>
+        ConvLike(Conv2DBackpropInputSpec.OpType, [inputSizes, filter, outBackprop], like, t);
+
+    /// <summary>A Conv2DBackpropFilter node whose attrs (other than T) are copied from <paramref name="like"/> (used by gradients).</summary>
+    internal Output Conv2DBackpropFilterLike(Output input, Output filterSizes, Output outBackprop, Operation like, DType t) =>
+        ConvLike(Conv2DBackpropFilterSpec.OpType, [input, filterSizes, outBackprop], like, t);
 }

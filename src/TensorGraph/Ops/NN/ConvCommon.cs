@@ -1,4 +1,5 @@
 using TensorGraph.Ops;
+using TensorGraph.Proto;
 
 namespace TensorGraph;
 
@@ -19,6 +20,21 @@ internal readonly record struct WindowDim(int Output, int PadBefore);
 /// <summary>Attr validation and output-size rules shared by convolution and pooling ops.</summary>
 internal static class ConvCommon
 {
+    /// <summary>Attrs shared by Conv2D, Conv2DBackpropInput and Conv2DBackpropFilter (TF 1.15 defaults).</summary>
+    public static readonly IReadOnlyList<AttrSpec> ConvAttrList =
+    [
+        new("T", "type"),
+        new("strides", "list(int)"),
+        new("use_cudnn_on_gpu", "bool", Attr.Bool(true)),
+        new("padding", "string"),
+        new("explicit_paddings", "list(int)", Attr.Ints([])),
+        new("data_format", "string", Attr.String("NHWC")),
+        new("dilations", "list(int)", Attr.Ints([1, 1, 1, 1])),
+    ];
+
+    /// <summary>The attrs (other than T) a convolution gradient copies from the forward op.</summary>
+    public static readonly string[] CopiedAttrs = ["strides", "use_cudnn_on_gpu", "padding", "explicit_paddings", "data_format", "dilations"];
+
     public static readonly string[] ConvPaddings = ["SAME", "VALID", "EXPLICIT"];
     public static readonly string[] PoolPaddings = ["SAME", "VALID"];
 
@@ -268,4 +284,30 @@ internal static class ConvCommon
 
     /// <summary>A list(int) attr from ints.</summary>
     public static Proto.AttrValue Ints(IEnumerable<int> v) => Attr.Ints(v.Select(x => (long)x));
+}
+
+public sealed partial class Graph
+{
+    private static KeyValuePair<string, AttrValue>[] ConvAttrs(DType t, int[] strides, string padding, int[]? dilations, string dataFormat, int[]? explicitPaddings)
+    {
+        ArgumentNullException.ThrowIfNull(strides);
+        ArgumentNullException.ThrowIfNull(padding);
+        return
+        [
+            NamedAttr("T", Attr.Type(t)),
+            NamedAttr("strides", ConvCommon.Ints(strides)),
+            NamedAttr("padding", Attr.String(padding)),
+            NamedAttr("explicit_paddings", ConvCommon.Ints(explicitPaddings ?? [])),
+            NamedAttr("data_format", Attr.String(dataFormat)),
+            NamedAttr("dilations", ConvCommon.Ints(dilations ?? [1, 1, 1, 1])),
+        ];
+    }
+
+    /// <summary>Adds a convolution op whose attrs (other than T) are copied from <paramref name="like"/> (used by gradients).</summary>
+    internal Output ConvLike(string type, Output[] inputs, Operation like, DType t)
+    {
+        var attrs = new List<KeyValuePair<string, AttrValue>> { NamedAttr("T", Attr.Type(t)) };
+        foreach (var n in ConvCommon.CopiedAttrs) attrs.Add(NamedAttr(n, like.GetAttr(n).Clone()));
+        return AddOp(type, inputs, null, type, attrs)[0];
+    }
 }

@@ -1,4 +1,5 @@
 using System.Numerics;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 
@@ -7,7 +8,9 @@ namespace TensorGraph;
 /// <summary>Elu: x if x ≥ 0 else e^x − 1 (<c>tf.nn.elu</c>).</summary>
 internal sealed class EluSpec : UnaryOpSpec
 {
-    public override string Type => "Elu";
+    public const string OpType = "Elu";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["features: T"];
 
@@ -16,6 +19,9 @@ internal sealed class EluSpec : UnaryOpSpec
     protected override DType[] Allowed => TypeSets.Float;
 
     protected override Type Functor => typeof(EluOp<>);
+
+    /// <summary>TF 1.15's <c>_EluGrad</c>: EluGrad(grad, y).</summary>
+    public override Output?[] Gradient(GradContext c) => [c.Graph.EluGrad(c.Grad, c.Out())];
 }
 
 internal readonly struct EluOp<T> : IUnaryOp<EluOp<T>, T, T> where T : IFloatingPointIeee754<T>
@@ -27,5 +33,5 @@ internal readonly struct EluOp<T> : IUnaryOp<EluOp<T>, T, T> where T : IFloating
 public sealed partial class Graph
 {
     /// <summary>Elu: features if ≥ 0 else e^features − 1 (<c>tf.nn.elu</c>).</summary>
-    public Output Elu(Output features, string? name = null) => Unary("Elu", features, name);
+    public Output Elu(Output features, string? name = null) => Unary(EluSpec.OpType, features, name);
 }

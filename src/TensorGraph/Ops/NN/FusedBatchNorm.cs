@@ -1,4 +1,5 @@
 using System.Numerics;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 using TensorGraph.Runtime;
@@ -51,6 +52,44 @@ internal abstract class FusedBatchNormSpecBase : OpSpec
         c.AddOutput(t, BatchNormCommon.WithDim(x, axis, channels));
         for (int i = 0; i < 4; i++) c.AddOutput(t, new Shape(channels));
         if (Version == 3) c.AddOutput(t, Shape.Unknown);
+    }
+
+    /// <summary>
+    /// TF 1.15's <c>_BaseFusedBatchNormGrad</c>. Training: the gradient op reads the forward op's reserve
+    /// spaces and all five of its outputs are returned (the last two, empty, go to mean and
+    /// variance). Inference: it reads the population mean and variance, in NHWC (NCHW inputs are
+    /// transposed around it), and mean and variance get no gradient. Only y's gradient is used.
+    /// </summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        var g = c.Graph;
+        var op = c.Op;
+        var x = c.X;
+        var gradY = c.Grad;
+        var scale = c.Input(1);
+        float epsilon = op.GetAttrFloat("epsilon");
+        string dataFormat = op.GetAttrString("data_format");
+        bool isTraining = op.GetAttrBool("is_training");
+        bool v3 = Version == 3;
+        if (isTraining)
+        {
+            Output[] inputs = v3 ? [gradY, x, scale, op[3], op[4], op[5]] : [gradY, x, scale, op[3], op[4]];
+            var t = g.AddFusedBatchNormGrad(Version, inputs, epsilon, dataFormat, true);
+            return [t[0], t[1], t[2], t[3], t[4]];
+        }
+        var popMean = c.Input(3);
+        var popVar = c.Input(4);
+        bool nchw = dataFormat == "NCHW";
+        if (nchw)
+        {
+            x = g.Transpose(x, [0, 2, 3, 1]);
+            gradY = g.Transpose(gradY, [0, 2, 3, 1]);
+        }
+        Output[] args = v3 ? [gradY, x, scale, popMean, popVar, op[5]] : [gradY, x, scale, popMean, popVar];
+        var grad = g.AddFusedBatchNormGrad(Version, args, epsilon, "NHWC", false);
+        var dx = grad[0];
+        if (nchw) dx = g.Transpose(dx, [0, 3, 1, 2]);
+        return [dx, grad[1], grad[2], null, null];
     }
 
     public override OpKernel CreateKernel(KernelBuilder b)
@@ -120,7 +159,9 @@ internal abstract class FusedBatchNormSpecBase : OpSpec
 /// <summary>FusedBatchNorm: T = float32 for every input and output.</summary>
 internal sealed class FusedBatchNormSpec : FusedBatchNormSpecBase
 {
-    public override string Type => "FusedBatchNorm";
+    public const string OpType = "FusedBatchNorm";
+
+    public override string Type => OpType;
 
     protected override int Version => 1;
 }
@@ -128,7 +169,9 @@ internal sealed class FusedBatchNormSpec : FusedBatchNormSpecBase
 /// <summary>FusedBatchNormV2: T for x and y, U for the rest.</summary>
 internal sealed class FusedBatchNormV2Spec : FusedBatchNormSpecBase
 {
-    public override string Type => "FusedBatchNormV2";
+    public const string OpType = "FusedBatchNormV2";
+
+    public override string Type => OpType;
 
     protected override int Version => 2;
 }
@@ -136,7 +179,9 @@ internal sealed class FusedBatchNormV2Spec : FusedBatchNormSpecBase
 /// <summary>FusedBatchNormV3: V2 plus a reserve_space_3 output (an unused scalar on CPU).</summary>
 internal sealed class FusedBatchNormV3Spec : FusedBatchNormSpecBase
 {
-    public override string Type => "FusedBatchNormV3";
+    public const string OpType = "FusedBatchNormV3";
+
+    public override string Type => OpType;
 
     protected override int Version => 3;
 }
@@ -161,7 +206,7 @@ public sealed partial class Graph
         var v = variance ?? Constant(Tensor.Create(Array.Empty<float>(), 0), u);
         const float minEpsilon = 1.001e-5f;
         if (!(epsilon > minEpsilon)) epsilon = minEpsilon;
-        var op = AddFusedBatchNorm("FusedBatchNormV3", x, scale, offset, m, v, epsilon, dataFormat, isTraining, name);
+        var op = AddFusedBatchNorm(FusedBatchNormV3Spec.OpType, x, scale, offset, m, v, epsilon, dataFormat, isTraining, name);
         return (op[0], op[1], op[2]);
     }
 
@@ -169,11 +214,7 @@ public sealed partial class Graph
     internal Operation AddFusedBatchNorm(string type, Output x, Output scale, Output offset, Output mean, Output variance,
         float epsilon = 0.0001f, string dataFormat = "NHWC", bool isTraining = true, string? name = null)
     {
-        var attrs = new List<KeyValuePair<string, Proto.AttrValue>> { NamedAttr("T", Attr.Type(x.DType)) };
-        if (type != "FusedBatchNorm") attrs.Add(NamedAttr("U", Attr.Type(scale.DType)));
-        attrs.Add(NamedAttr("epsilon", Attr.Float(epsilon)));
-        attrs.Add(NamedAttr("data_format", Attr.String(dataFormat)));
-        attrs.Add(NamedAttr("is_training", Attr.Bool(isTraining)));
+        var attrs = BatchNormCommon.NodeAttrs(x.DType, type != FusedBatchNormSpec.OpType ? scale.DType : null, epsilon, dataFormat, isTraining);
         return AddOp(type, [x, scale, offset, mean, variance], name, type, attrs);
     }
 }

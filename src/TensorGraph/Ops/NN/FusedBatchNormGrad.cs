@@ -1,4 +1,5 @@
 using System.Numerics;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 using TensorGraph.Runtime;
@@ -56,6 +57,72 @@ internal abstract class FusedBatchNormGradSpecBase : OpSpec
         c.AddOutput(t, placeholder);
     }
 
+    /// <summary>
+    /// TF 1.15's <c>_FusedBatchNormGradGrad</c>: rebuild the gradient as ordinary ops (_BatchNormGrad) and
+    /// differentiate that with the incoming gradients of x_backprop, scale_backprop and
+    /// offset_backprop; y_backprop, x and scale get gradients, the reserve spaces none.
+    /// </summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        var g = c.Graph;
+        var op = c.Op;
+        var gradY = c.Input(0);
+        var x = c.Input(1);
+        var scale = c.Input(2);
+        float epsilon = op.GetAttrFloat("epsilon");
+        bool nchw = op.GetAttrString("data_format") == "NCHW";
+        bool isTraining = op.GetAttrBool("is_training");
+        var (gx, gscale, goffset) = BatchNormGradOps(g, gradY, x, scale, c.Input(3), c.Input(4), epsilon, nchw, isTraining);
+        Output[] initial =
+        [
+            c.Grads[0] ?? g.ZerosLike(gx),
+            c.Grads[1] ?? g.ZerosLike(gscale),
+            c.Grads[2] ?? g.ZerosLike(goffset),
+        ];
+        var d = g.Gradients([gx, gscale, goffset], [gradY, x, scale], initial);
+        var result = new Output?[op.NumInputs];
+        result[0] = d[0];
+        result[1] = d[1];
+        result[2] = d[2];
+        return result;
+    }
+
+    /// <summary>TF 1.15's <c>_BatchNormGrad</c>: the three input gradients of batch norm as differentiable ops.</summary>
+    private static (Output Dx, Output Dscale, Output Doffset) BatchNormGradOps(Graph g, Output gradY, Output x, Output scale,
+        Output popMean, Output popVar, float epsilon, bool nchw, bool isTraining)
+    {
+        int[] axis = nchw ? [0, 2, 3] : [0, 1, 2];
+        double eps = epsilon;
+        if (isTraining)
+        {
+            bool keepDims = nchw;
+            if (nchw) scale = g.Reshape(scale, g.Stack([g.Constant(1), g.Size(scale), g.Constant(1), g.Constant(1)]));
+            var meanGradY = g.ReduceMean(gradY, axis, keepDims);
+            var meanX = g.ReduceMean(x, axis, keepDims);
+            var varX = g.ReduceMean(g.SquaredDifference(x, g.StopGradient(meanX)), axis, keepDims);
+            var gradYOffset = gradY - meanGradY;
+            var xOffset = x - meanX;
+            var mean = g.ReduceMean(gradY * xOffset, axis, keepDims);
+            var gradX = scale * g.Rsqrt(varX + eps) * (gradYOffset - g.Reciprocal(varX + eps) * mean * xOffset);
+            var gradScale = g.Rsqrt(varX + eps) * g.ReduceSum(gradY * xOffset, axis, keepDims);
+            if (nchw) gradScale = g.Squeeze(gradScale);
+            var gradOffset = g.ReduceSum(gradY, axis);
+            return (gradX, gradScale, gradOffset);
+        }
+        if (nchw)
+        {
+            var shape = g.Stack([g.Constant(1), g.Size(popMean), g.Constant(1), g.Constant(1)]);
+            popMean = g.Reshape(popMean, shape);
+            popVar = g.Reshape(popVar, shape);
+            scale = g.Reshape(scale, shape);
+        }
+        var offsetGrad = g.ReduceSum(gradY, axis);
+        var varRsqrt = g.Rsqrt(popVar + eps);
+        var scaleGrad = g.ReduceSum(gradY * (x - popMean) * varRsqrt, axis);
+        var xGrad = gradY * scale * varRsqrt;
+        return (xGrad, scaleGrad, offsetGrad);
+    }
+
     public override OpKernel CreateKernel(KernelBuilder b)
     {
         var (eps, nchw, training) = BatchNormCommon.Attrs(b.Op);
@@ -102,7 +169,9 @@ internal abstract class FusedBatchNormGradSpecBase : OpSpec
 /// <summary>FusedBatchNormGrad: every input and output of type T.</summary>
 internal sealed class FusedBatchNormGradSpec : FusedBatchNormGradSpecBase
 {
-    public override string Type => "FusedBatchNormGrad";
+    public const string OpType = "FusedBatchNormGrad";
+
+    public override string Type => OpType;
 
     protected override int Version => 1;
 }
@@ -110,7 +179,9 @@ internal sealed class FusedBatchNormGradSpec : FusedBatchNormGradSpecBase
 /// <summary>FusedBatchNormGradV2: T for y_backprop, x and x_backprop, U (and float scale) for the rest.</summary>
 internal sealed class FusedBatchNormGradV2Spec : FusedBatchNormGradSpecBase
 {
-    public override string Type => "FusedBatchNormGradV2";
+    public const string OpType = "FusedBatchNormGradV2";
+
+    public override string Type => OpType;
 
     protected override int Version => 2;
 }
@@ -118,7 +189,9 @@ internal sealed class FusedBatchNormGradV2Spec : FusedBatchNormGradSpecBase
 /// <summary>FusedBatchNormGradV3: V2 plus a reserve_space_3 input (unused on CPU).</summary>
 internal sealed class FusedBatchNormGradV3Spec : FusedBatchNormGradSpecBase
 {
-    public override string Type => "FusedBatchNormGradV3";
+    public const string OpType = "FusedBatchNormGradV3";
+
+    public override string Type => OpType;
 
     protected override int Version => 3;
 }
@@ -133,11 +206,19 @@ public sealed partial class Graph
     internal Operation AddFusedBatchNormGrad(string type, Output[] inputs, float epsilon = 0.0001f, string dataFormat = "NHWC",
         bool isTraining = true, string? name = null)
     {
-        var attrs = new List<KeyValuePair<string, Proto.AttrValue>> { NamedAttr("T", Attr.Type(inputs[0].DType)) };
-        if (type != "FusedBatchNormGrad") attrs.Add(NamedAttr("U", Attr.Type(inputs[3].DType)));
-        attrs.Add(NamedAttr("epsilon", Attr.Float(epsilon)));
-        attrs.Add(NamedAttr("data_format", Attr.String(dataFormat)));
-        attrs.Add(NamedAttr("is_training", Attr.Bool(isTraining)));
+        var attrs = BatchNormCommon.NodeAttrs(inputs[0].DType, type != FusedBatchNormGradSpec.OpType ? inputs[3].DType : null, epsilon, dataFormat, isTraining);
         return AddOp(type, inputs, name, type, attrs);
     }
+
+    /// <summary>
+    /// The gradient op of a FusedBatchNorm of <paramref name="version"/> (1, 2 or 3):
+    /// FusedBatchNormGrad, FusedBatchNormGradV2 or FusedBatchNormGradV3 (all its outputs).
+    /// </summary>
+    internal Operation AddFusedBatchNormGrad(int version, Output[] inputs, float epsilon, string dataFormat, bool isTraining) =>
+        AddFusedBatchNormGrad(version switch
+        {
+            1 => FusedBatchNormGradSpec.OpType,
+            2 => FusedBatchNormGradV2Spec.OpType,
+            _ => FusedBatchNormGradV3Spec.OpType,
+        }, inputs, epsilon, dataFormat, isTraining);
 }

@@ -12,13 +12,17 @@ internal sealed class InTopKV2Spec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "type", Attr.Type(DType.Int32))];
 
-    public override string Type => "InTopKV2";
+    public const string OpType = "InTopKV2";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["predictions: float", "targets: T", "k: T"];
 
     protected override string[] OutputArgs => ["precision: bool"];
 
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
+
+    public override bool NotDifferentiable => true;
 
     public override void Infer(InferContext c) => InTopK.Infer(c, true);
 
@@ -30,13 +34,17 @@ internal sealed class InTopKSpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("k", "int"), new("T", "type", Attr.Type(DType.Int32))];
 
-    public override string Type => "InTopK";
+    public const string OpType = "InTopK";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["predictions: float", "targets: T"];
 
     protected override string[] OutputArgs => ["precision: bool"];
 
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
+
+    public override bool NotDifferentiable => true;
 
     public override void Infer(InferContext c) => InTopK.Infer(c, false);
 
@@ -105,6 +113,6 @@ public sealed partial class Graph
         using var scope = NameScope(name ?? "in_top_k");
         var exact = CurrentNameScope + "/";
         var kt = Constant(ConvertLiteral(k, targets.DType), name: "k");
-        return AddOp("InTopKV2", [predictions, targets, kt], exact, attrs: [NamedAttr("T", Attr.Type(targets.DType))])[0];
+        return AddOp(InTopKV2Spec.OpType, [predictions, targets, kt], exact, attrs: [NamedAttr("T", Attr.Type(targets.DType))])[0];
     }
 }

@@ -1,4 +1,5 @@
 using System.Numerics;
+using TensorGraph.Autodiff;
 using TensorGraph.Ops;
 using TensorGraph.Runtime;
 
@@ -10,7 +11,9 @@ internal sealed class LeakyReluSpec : OpSpec
     private static readonly IReadOnlyList<AttrSpec> AttrList =
         [new("alpha", "float", Attr.Float(0.2f)), new("T", "type", Attr.Type(DType.Float32))];
 
-    public override string Type => "LeakyRelu";
+    public const string OpType = "LeakyRelu";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["features: T"];
 
@@ -23,6 +26,9 @@ internal sealed class LeakyReluSpec : OpSpec
         c.RequireType(0, TypeSets.Float);
         c.AddOutput(c.InputType(0), c.InputShape(0));
     }
+
+    /// <summary>TF 1.15's <c>_LeakyReluGrad</c>: LeakyReluGrad(grad, x) with the op's alpha.</summary>
+    public override Output?[] Gradient(GradContext c) => [c.Graph.LeakyReluGrad(c.Grad, c.X, c.Op.GetAttrFloat("alpha"))];
 
     public override OpKernel CreateKernel(KernelBuilder b)
     {
@@ -56,7 +62,9 @@ internal sealed class LeakyReluGradSpec : OpSpec
     private static readonly IReadOnlyList<AttrSpec> AttrList =
         [new("alpha", "float", Attr.Float(0.2f)), new("T", "type", Attr.Type(DType.Float32))];
 
-    public override string Type => "LeakyReluGrad";
+    public const string OpType = "LeakyReluGrad";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["gradients: T", "features: T"];
 
@@ -70,6 +78,10 @@ internal sealed class LeakyReluGradSpec : OpSpec
         c.RequireType(0, TypeSets.Float);
         c.AddOutput(c.InputType(0), NnShapes.MergeSame(c, 0, 1));
     }
+
+    /// <summary>TF 1.15's <c>_LeakyReluGradGrad</c>: LeakyReluGrad again for the gradients, zeros for the features.</summary>
+    public override Output?[] Gradient(GradContext c) =>
+        [c.Graph.LeakyReluGrad(c.Grad, c.Input(1), c.Op.GetAttrFloat("alpha")), NnGradientHelpers.ZerosOfShape(c, c.Input(1))];
 
     public override OpKernel CreateKernel(KernelBuilder b)
     {
@@ -90,7 +102,7 @@ internal sealed class LeakyReluGradSpec : OpSpec
         {
             var g = ctx.Input(0);
             var f = ctx.Input(1);
-            NnShapes.RequireSameDims(g, f, "LeakyReluGrad");
+            NnShapes.RequireSameDims(g, f, LeakyReluGradSpec.OpType);
             var gs = g.Span<T>();
             var fs = f.Span<T>();
             var d = ctx.AllocateOutput(0, g.DType, g.Dims).Span<T>();
@@ -108,14 +120,14 @@ public sealed partial class Graph
     public Output LeakyRelu(Output features, float alpha = 0.2f, string? name = null)
     {
         if (!features.DType.IsInteger())
-            return AddOp("LeakyRelu", [features], name, "LeakyRelu", [NamedAttr("alpha", Attr.Float(alpha)), NamedAttr("T", Attr.Type(features.DType))])[0];
-        using var scope = NameScope(name ?? "LeakyRelu");
+            return AddOp(LeakyReluSpec.OpType, [features], name, LeakyReluSpec.OpType, [NamedAttr("alpha", Attr.Float(alpha)), NamedAttr("T", Attr.Type(features.DType))])[0];
+        using var scope = NameScope(name ?? LeakyReluSpec.OpType);
         var exact = CurrentNameScope + "/";
         var cast = Cast(features, DType.Float32);
-        return AddOp("LeakyRelu", [cast], exact, null, [NamedAttr("alpha", Attr.Float(alpha)), NamedAttr("T", Attr.Type(DType.Float32))])[0];
+        return AddOp(LeakyReluSpec.OpType, [cast], exact, null, [NamedAttr("alpha", Attr.Float(alpha)), NamedAttr("T", Attr.Type(DType.Float32))])[0];
     }
 
     /// <summary>A <c>LeakyReluGrad</c> node (gradient helper of LeakyRelu).</summary>
     public Output LeakyReluGrad(Output gradients, Output features, float alpha = 0.2f, string? name = null) =>
-        AddOp("LeakyReluGrad", [gradients, features], name, "LeakyReluGrad", [NamedAttr("alpha", Attr.Float(alpha)), NamedAttr("T", Attr.Type(gradients.DType))])[0];
+        AddOp(LeakyReluGradSpec.OpType, [gradients, features], name, LeakyReluGradSpec.OpType, [NamedAttr("alpha", Attr.Float(alpha)), NamedAttr("T", Attr.Type(gradients.DType))])[0];
 }

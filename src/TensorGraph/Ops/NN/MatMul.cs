@@ -1,4 +1,5 @@
 using System.Numerics;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 using TensorGraph.Runtime;
@@ -11,7 +12,9 @@ internal sealed class MatMulSpec : OpSpec
     private static readonly IReadOnlyList<AttrSpec> AttrList =
         [new("transpose_a", "bool", Attr.Bool(false)), new("transpose_b", "bool", Attr.Bool(false)), new("T", "type")];
 
-    public override string Type => "MatMul";
+    public const string OpType = "MatMul";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["a: T", "b: T"];
 
@@ -33,6 +36,23 @@ internal sealed class MatMulSpec : OpSpec
         if (ka >= 0 && kb >= 0 && ka != kb)
             throw c.Error($"Dimensions must be equal, but are {ka} and {kb} for MatMul with input shapes: {a}, {b}");
         c.AddOutput(c.InputType(0), new Shape(m, n));
+    }
+
+    /// <summary>TF 1.15's <c>_MatMulGrad</c>: one pair of MatMuls per combination of transpose_a and transpose_b.</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        var g = c.Graph;
+        bool ta = c.Op.GetAttrBool("transpose_a"), tb = c.Op.GetAttrBool("transpose_b");
+        var a = c.X;
+        var b = c.Y;
+        var grad = c.Grad;
+        return (ta, tb) switch
+        {
+            (false, false) => [g.MatMul(grad, b, transposeB: true), g.MatMul(a, grad, transposeA: true)],
+            (false, true) => [g.MatMul(grad, b), g.MatMul(grad, a, transposeA: true)],
+            (true, false) => [g.MatMul(b, grad, transposeB: true), g.MatMul(a, grad)],
+            _ => [g.MatMul(b, grad, transposeA: true, transposeB: true), g.MatMul(grad, a, transposeA: true, transposeB: true)],
+        };
     }
 
     public override OpKernel CreateKernel(KernelBuilder b)
@@ -73,7 +93,7 @@ public sealed partial class Graph
 {
     /// <summary>TF's <c>tf.matmul</c> for rank-2 tensors: a MatMul node.</summary>
     public Output MatMul(Output a, Output b, bool transposeA = false, bool transposeB = false, string? name = null) =>
-        AddOp("MatMul", [a, b], name, "MatMul",
+        AddOp(MatMulSpec.OpType, [a, b], name, MatMulSpec.OpType,
             [NamedAttr("transpose_a", Attr.Bool(transposeA)), NamedAttr("transpose_b", Attr.Bool(transposeB)), NamedAttr("T", Attr.Type(a.DType))])[0];
 
     /// <summary>PyTorch-style alias of <see cref="MatMul"/>.</summary>

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 
@@ -8,7 +9,9 @@ namespace TensorGraph;
 /// <summary>Relu: max(x, 0) (<c>tf.nn.relu</c>); NaN stays NaN as in TF's CPU kernel.</summary>
 internal sealed class ReluSpec : UnaryOpSpec
 {
-    public override string Type => "Relu";
+    public const string OpType = "Relu";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["features: T"];
 
@@ -17,6 +20,9 @@ internal sealed class ReluSpec : UnaryOpSpec
     protected override DType[] Allowed => TypeSets.Real;
 
     protected override Type Functor => typeof(ReluOp<>);
+
+    /// <summary>TF 1.15's <c>_ReluGrad</c>: ReluGrad(grad, y).</summary>
+    public override Output?[] Gradient(GradContext c) => [c.Graph.ReluGrad(c.Grad, c.Out())];
 }
 
 internal readonly struct ReluOp<T> : IUnaryOp<ReluOp<T>, T, T> where T : struct, INumber<T>
@@ -41,5 +47,5 @@ internal readonly struct ReluOp<T> : IUnaryOp<ReluOp<T>, T, T> where T : struct,
 public sealed partial class Graph
 {
     /// <summary>Relu: max(features, 0) (<c>tf.nn.relu</c>).</summary>
-    public Output Relu(Output features, string? name = null) => Unary("Relu", features, name);
+    public Output Relu(Output features, string? name = null) => Unary(ReluSpec.OpType, features, name);
 }

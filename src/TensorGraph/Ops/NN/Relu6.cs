@@ -1,4 +1,5 @@
 using System.Numerics;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 
@@ -7,7 +8,9 @@ namespace TensorGraph;
 /// <summary>Relu6: min(max(x, 0), 6) (<c>tf.nn.relu6</c>).</summary>
 internal sealed class Relu6Spec : UnaryOpSpec
 {
-    public override string Type => "Relu6";
+    public const string OpType = "Relu6";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["features: T"];
 
@@ -16,6 +19,9 @@ internal sealed class Relu6Spec : UnaryOpSpec
     protected override DType[] Allowed => TypeSets.Real;
 
     protected override Type Functor => typeof(Relu6Op<>);
+
+    /// <summary>TF 1.15's <c>_Relu6Grad</c>: Relu6Grad(grad, y).</summary>
+    public override Output?[] Gradient(GradContext c) => [c.Graph.Relu6Grad(c.Grad, c.Out())];
 }
 
 internal readonly struct Relu6Op<T> : IUnaryOp<Relu6Op<T>, T, T> where T : INumber<T>
@@ -28,5 +34,5 @@ internal readonly struct Relu6Op<T> : IUnaryOp<Relu6Op<T>, T, T> where T : INumb
 public sealed partial class Graph
 {
     /// <summary>Relu6: min(max(features, 0), 6) (<c>tf.nn.relu6</c>).</summary>
-    public Output Relu6(Output features, string? name = null) => Unary("Relu6", features, name);
+    public Output Relu6(Output features, string? name = null) => Unary(Relu6Spec.OpType, features, name);
 }

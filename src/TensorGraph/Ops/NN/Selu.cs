@@ -1,4 +1,5 @@
 using System.Numerics;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 
@@ -7,7 +8,9 @@ namespace TensorGraph;
 /// <summary>Selu: scale·x if x ≥ 0 else scale·alpha·(e^x − 1) (<c>tf.nn.selu</c>).</summary>
 internal sealed class SeluSpec : UnaryOpSpec
 {
-    public override string Type => "Selu";
+    public const string OpType = "Selu";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["features: T"];
 
@@ -16,14 +19,9 @@ internal sealed class SeluSpec : UnaryOpSpec
     protected override DType[] Allowed => TypeSets.Float;
 
     protected override Type Functor => typeof(SeluOp<>);
-}
 
-/// <summary>The constants of TF's Selu kernels (Klambauer et al.).</summary>
-internal static class SeluConstants
-{
-    public const double Scale = 1.0507009873554804934193349852946;
-    public const double Alpha = 1.6732632423543772848170429916717;
-    public const double ScaleAlpha = 1.7580993408473768599402175208123;
+    /// <summary>TF 1.15's <c>_SeluGrad</c>: SeluGrad(grad, y).</summary>
+    public override Output?[] Gradient(GradContext c) => [c.Graph.SeluGrad(c.Grad, c.Out())];
 }
 
 internal readonly struct SeluOp<T> : IUnaryOp<SeluOp<T>, T, T> where T : IFloatingPointIeee754<T>
@@ -37,5 +35,5 @@ internal readonly struct SeluOp<T> : IUnaryOp<SeluOp<T>, T, T> where T : IFloati
 public sealed partial class Graph
 {
     /// <summary>Selu: scale·features if ≥ 0 else scale·alpha·(e^features − 1) (<c>tf.nn.selu</c>).</summary>
-    public Output Selu(Output features, string? name = null) => Unary("Selu", features, name);
+    public Output Selu(Output features, string? name = null) => Unary(SeluSpec.OpType, features, name);
 }

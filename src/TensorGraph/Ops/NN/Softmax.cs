@@ -1,4 +1,5 @@
 using System.Numerics;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 using TensorGraph.Runtime;
@@ -50,28 +51,49 @@ internal abstract class SoftmaxLikeSpec : OpSpec
 /// <summary>Softmax: exp(x) / sum(exp(x)) over the last dimension.</summary>
 internal sealed class SoftmaxSpec : SoftmaxLikeSpec
 {
-    public override string Type => "Softmax";
+    public const string OpType = "Softmax";
+
+    public override string Type => OpType;
 
     protected override string[] OutputArgs => ["softmax: T"];
 
     protected override bool Log => false;
+
+    /// <summary>TF 1.15's <c>_SoftmaxGrad</c>: (grad − sum(grad·softmax, -1)) · softmax.</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        var g = c.Graph;
+        var softmax = c.Out();
+        var sumChannels = g.ReduceSum(g.Multiply(c.Grad, softmax), [-1], keepDims: true);
+        return [g.Multiply(g.Subtract(c.Grad, sumChannels), softmax)];
+    }
 }
 
 /// <summary>LogSoftmax: x - log(sum(exp(x))) over the last dimension.</summary>
 internal sealed class LogSoftmaxSpec : SoftmaxLikeSpec
 {
-    public override string Type => "LogSoftmax";
+    public const string OpType = "LogSoftmax";
+
+    public override string Type => OpType;
 
     protected override string[] OutputArgs => ["logsoftmax: T"];
 
     protected override bool Log => true;
+
+    /// <summary>TF 1.15's <c>_LogSoftmaxGrad</c>: grad − sum(grad, -1) · exp(logsoftmax).</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        var g = c.Graph;
+        var softmax = g.Exp(c.Out());
+        return [g.Subtract(c.Grad, g.Multiply(g.ReduceSum(c.Grad, [-1], keepDims: true), softmax))];
+    }
 }
 
 public sealed partial class Graph
 {
     /// <summary>TF's <c>tf.nn.softmax</c> over the last axis.</summary>
-    public Output Softmax(Output logits, string? name = null) => Unary("Softmax", logits, name);
+    public Output Softmax(Output logits, string? name = null) => Unary(SoftmaxSpec.OpType, logits, name);
 
     /// <summary>TF's <c>tf.nn.log_softmax</c> over the last axis.</summary>
-    public Output LogSoftmax(Output logits, string? name = null) => Unary("LogSoftmax", logits, name);
+    public Output LogSoftmax(Output logits, string? name = null) => Unary(LogSoftmaxSpec.OpType, logits, name);
 }

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 using TensorGraph.Runtime;
@@ -14,7 +15,9 @@ internal sealed class SoftmaxCrossEntropyWithLogitsSpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "type")];
 
-    public override string Type => "SoftmaxCrossEntropyWithLogits";
+    public const string OpType = "SoftmaxCrossEntropyWithLogits";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["features: T", "labels: T"];
 
@@ -34,6 +37,27 @@ internal sealed class SoftmaxCrossEntropyWithLogitsSpec : OpSpec
         var s = f.MergeWith(l);
         c.AddOutput(c.InputType(0), new Shape(s.IsRankKnown ? s[0] : -1));
         c.AddOutput(c.InputType(0), s.IsRankKnown ? s : Shape.UnknownOfRank(2));
+    }
+
+    /// <summary>
+    /// TF 1.15's <c>_SoftmaxCrossEntropyWithLogitsGrad</c>: grad_loss · backprop for the logits,
+    /// plus the second-order term when the backprop output has a gradient of its own.
+    /// </summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        var g = c.Graph;
+        var gradLoss = c.Grads[0]!.Value;
+        var gradGrad = c.Grads[1];
+        var logits = c.X;
+        var grad = CrossEntropyGradients.BroadcastMul(g, gradLoss, c.Out(1));
+        if (gradGrad is { } gg && !CrossEntropyGradients.IsZerosFor(gg, c.Op, 1))
+        {
+            var softmax = g.Softmax(logits);
+            // (grad_grad - sum(grad_grad * softmax, -1, keepdims)) * softmax
+            var dot = g.ReduceSum(g.Multiply(gg, softmax), [-1], keepDims: true);
+            grad = g.AddV2(grad, g.Multiply(g.Subtract(gg, dot), softmax));
+        }
+        return [grad, CrossEntropyGradients.BroadcastMul(g, gradLoss, g.Negative(g.LogSoftmax(logits)))];
     }
 
     public override OpKernel CreateKernel(KernelBuilder b) =>
@@ -80,7 +104,9 @@ internal sealed class SparseSoftmaxCrossEntropyWithLogitsSpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "type"), new("Tlabels", "type", Attr.Type(DType.Int64))];
 
-    public override string Type => "SparseSoftmaxCrossEntropyWithLogits";
+    public const string OpType = "SparseSoftmaxCrossEntropyWithLogits";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["features: T", "labels: Tlabels"];
 
@@ -105,6 +131,9 @@ internal sealed class SparseSoftmaxCrossEntropyWithLogitsSpec : OpSpec
         c.AddOutput(c.InputType(0), new Shape(batch));
         c.AddOutput(c.InputType(0), new Shape(batch, f.IsRankKnown ? f[1] : -1));
     }
+
+    /// <summary>TF 1.15's <c>_SparseSoftmaxCrossEntropyWithLogitsGrad</c>: grad_loss · backprop; the labels get none.</summary>
+    public override Output?[] Gradient(GradContext c) => [CrossEntropyGradients.BroadcastMul(c.Graph, c.Grads[0]!.Value, c.Out(1)), null];
 
     public override OpKernel CreateKernel(KernelBuilder b) =>
         b.InputType(0) == DType.Float32 ? new Kernel<float>() : new Kernel<double>();
@@ -137,6 +166,17 @@ internal sealed class SparseSoftmaxCrossEntropyWithLogitsSpec : OpSpec
     }
 }
 
+/// <summary>Pieces of TF 1.15's cross-entropy gradients shared by the two ops of this file.</summary>
+file static class CrossEntropyGradients
+{
+    /// <summary>TF's _BroadcastMul: vec[..., None] * mat.</summary>
+    public static Output BroadcastMul(Graph g, Output vec, Output mat) => g.Multiply(g.Reshape(vec, [-1, 1]), mat);
+
+    /// <summary>True when <paramref name="t"/> is <c>ZerosLike</c> of output <paramref name="index"/> of <paramref name="op"/> (TF's IsZero check).</summary>
+    public static bool IsZerosFor(Output t, Operation op, int index) =>
+        t.Op.Type == "ZerosLike" && t.Op.Inputs[0].Op == op && t.Op.Inputs[0].Index == index;
+}
+
 public sealed partial class Graph
 {
     /// <summary>The two outputs of a softmax cross-entropy op.</summary>
@@ -145,14 +185,14 @@ public sealed partial class Graph
     /// <summary>The raw <c>SoftmaxCrossEntropyWithLogits</c> op (loss and backprop outputs).</summary>
     public CrossEntropy SoftmaxCrossEntropyWithLogitsOp(Output features, Output labels, string? name = null)
     {
-        var op = AddOp("SoftmaxCrossEntropyWithLogits", [features, labels], name, "SoftmaxCrossEntropyWithLogits", [NamedAttr("T", Attr.Type(features.DType))]);
+        var op = AddOp(SoftmaxCrossEntropyWithLogitsSpec.OpType, [features, labels], name, SoftmaxCrossEntropyWithLogitsSpec.OpType, [NamedAttr("T", Attr.Type(features.DType))]);
         return new CrossEntropy(op[0], op[1]);
     }
 
     /// <summary>The raw <c>SparseSoftmaxCrossEntropyWithLogits</c> op (loss and backprop outputs).</summary>
     public CrossEntropy SparseSoftmaxCrossEntropyWithLogitsOp(Output features, Output labels, string? name = null)
     {
-        var op = AddOp("SparseSoftmaxCrossEntropyWithLogits", [features, labels], name, "SparseSoftmaxCrossEntropyWithLogits",
+        var op = AddOp(SparseSoftmaxCrossEntropyWithLogitsSpec.OpType, [features, labels], name, SparseSoftmaxCrossEntropyWithLogitsSpec.OpType,
             [NamedAttr("T", Attr.Type(features.DType)), NamedAttr("Tlabels", Attr.Type(labels.DType))]);
         return new CrossEntropy(op[0], op[1]);
     }
@@ -174,7 +214,7 @@ public sealed partial class Graph
     /// </summary>
     public Output SparseSoftmaxCrossEntropyWithLogits(Output labels, Output logits, string? name = null)
     {
-        using var scope = NameScope(name ?? "SparseSoftmaxCrossEntropyWithLogits");
+        using var scope = NameScope(name ?? SparseSoftmaxCrossEntropyWithLogitsSpec.OpType);
         return SparseSoftmaxCrossEntropyWithLogitsOp(logits, labels).Loss;
     }
 }

@@ -1,4 +1,5 @@
 using System.Numerics;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 
@@ -7,7 +8,9 @@ namespace TensorGraph;
 /// <summary>Softplus: ln(1 + e^x) (<c>tf.nn.softplus</c>).</summary>
 internal sealed class SoftplusSpec : UnaryOpSpec
 {
-    public override string Type => "Softplus";
+    public const string OpType = "Softplus";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["features: T"];
 
@@ -16,6 +19,12 @@ internal sealed class SoftplusSpec : UnaryOpSpec
     protected override DType[] Allowed => TypeSets.Float;
 
     protected override Type Functor => typeof(SoftplusOp<>);
+
+    /// <summary>
+    /// TF 1.15's <c>_SoftplusGrad</c>: grad·Sigmoid(x) (older 1.x releases used SoftplusGrad(grad, x),
+    /// which keeps its own gradient).
+    /// </summary>
+    public override Output?[] Gradient(GradContext c) => [c.Grad * c.Graph.Sigmoid(c.X)];
 }
 
 internal readonly struct SoftplusOp<T> : IUnaryOp<SoftplusOp<T>, T, T> where T : IFloatingPointIeee754<T>
@@ -32,5 +41,5 @@ internal readonly struct SoftplusOp<T> : IUnaryOp<SoftplusOp<T>, T, T> where T :
 public sealed partial class Graph
 {
     /// <summary>Softplus: ln(1 + e^features) (<c>tf.nn.softplus</c>).</summary>
-    public Output Softplus(Output features, string? name = null) => Unary("Softplus", features, name);
+    public Output Softplus(Output features, string? name = null) => Unary(SoftplusSpec.OpType, features, name);
 }
