@@ -8,7 +8,9 @@ namespace TensorGraph;
 /// <summary>LessEqual: x &lt;= y element-wise, bool result.</summary>
 internal sealed class LessEqualSpec : BinaryOpSpec
 {
-    public override string Type => "LessEqual";
+    public const string OpType = "LessEqual";
+
+    public override string Type => OpType;
 
     protected override string[] OutputArgs => ["z: bool"];
 
@@ -27,5 +29,5 @@ internal readonly struct LessEqualOp<T> : IBinaryOp<LessEqualOp<T>, T, bool> whe
 public sealed partial class Graph
 {
     /// <summary>LessEqual: x &lt;= y element-wise, bool result.</summary>
-    public Output LessEqual(Output x, Output y, string? name = null) => Binary("LessEqual", x, y, name);
+    public Output LessEqual(Output x, Output y, string? name = null) => Binary(LessEqualSpec.OpType, x, y, name);
 }

@@ -11,7 +11,9 @@ internal sealed class SelectSpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "type")];
 
-    public override string Type => "Select";
+    public const string OpType = "Select";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["condition: bool", "t: T", "e: T"];
 
@@ -100,5 +102,5 @@ public sealed partial class Graph
 {
     /// <summary>TF1's <c>tf.where(condition, x, y)</c>: a <c>Select</c> node.</summary>
     public Output Select(Output condition, Output x, Output y, string? name = null) =>
-        AddOp("Select", [condition, x, y], name, "Select", [NamedAttr("T", Attr.Type(x.DType))])[0];
+        AddOp(SelectSpec.OpType, [condition, x, y], name, SelectSpec.OpType, [NamedAttr("T", Attr.Type(x.DType))])[0];
 }

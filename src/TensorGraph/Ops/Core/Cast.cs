@@ -10,7 +10,9 @@ internal sealed class CastSpec : OpSpec
     private static readonly IReadOnlyList<AttrSpec> AttrList =
         [new("SrcT", "type"), new("DstT", "type"), new("Truncate", "bool", Attr.Bool(false))];
 
-    public override string Type => "Cast";
+    public const string OpType = "Cast";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["x: SrcT"];
 
@@ -86,6 +88,6 @@ public sealed partial class Graph
     public Output Cast(Output x, DType dtype, string? name = null)
     {
         if (x.DType == dtype) return x;
-        return AddOp("Cast", [x], name, "Cast", [NamedAttr("SrcT", Attr.Type(x.DType)), NamedAttr("DstT", Attr.Type(dtype)), NamedAttr("Truncate", Attr.Bool(false))])[0];
+        return AddOp(CastSpec.OpType, [x], name, CastSpec.OpType, [NamedAttr("SrcT", Attr.Type(x.DType)), NamedAttr("DstT", Attr.Type(dtype)), NamedAttr("Truncate", Attr.Bool(false))])[0];
     }
 }

@@ -8,7 +8,9 @@ internal sealed class IdentitySpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "type")];
 
-    public override string Type => "Identity";
+    public const string OpType = "Identity";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["input: T"];
 
@@ -47,5 +49,5 @@ internal sealed class IdentityKernel(bool forward) : OpKernel
 public sealed partial class Graph
 {
     /// <summary>An <c>Identity</c> node (<c>tf.identity</c>).</summary>
-    public Output Identity(Output x, string? name = null) => Unary("Identity", x, name);
+    public Output Identity(Output x, string? name = null) => Unary(IdentitySpec.OpType, x, name);
 }

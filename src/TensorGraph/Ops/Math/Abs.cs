@@ -8,7 +8,9 @@ namespace TensorGraph;
 /// <summary>Abs: |x| (<c>tf.abs</c>).</summary>
 internal sealed class AbsSpec : UnaryOpSpec
 {
-    public override string Type => "Abs";
+    public const string OpType = "Abs";
+
+    public override string Type => OpType;
 
     protected override DType[] Allowed => TypeSets.Signed;
 
@@ -24,5 +26,5 @@ internal readonly struct AbsOp<T> : IUnaryOp<AbsOp<T>, T, T> where T : INumber<T
 public sealed partial class Graph
 {
     /// <summary>Abs: |x| (<c>tf.abs</c>).</summary>
-    public Output Abs(Output x, string? name = null) => Unary("Abs", x, name);
+    public Output Abs(Output x, string? name = null) => Unary(AbsSpec.OpType, x, name);
 }

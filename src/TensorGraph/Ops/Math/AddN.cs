@@ -10,7 +10,9 @@ internal sealed class AddNSpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("N", "int"), new("T", "type")];
 
-    public override string Type => "AddN";
+    public const string OpType = "AddN";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["inputs: N * T"];
 
@@ -72,6 +74,6 @@ public sealed partial class Graph
     {
         ArgumentNullException.ThrowIfNull(inputs);
         if (inputs.Length == 0) throw new InvalidArgumentException("AddN needs at least one input");
-        return AddOp("AddN", inputs, name, "AddN", [NamedAttr("N", Attr.Int(inputs.Length)), NamedAttr("T", Attr.Type(inputs[0].DType))])[0];
+        return AddOp(AddNSpec.OpType, inputs, name, AddNSpec.OpType, [NamedAttr("N", Attr.Int(inputs.Length)), NamedAttr("T", Attr.Type(inputs[0].DType))])[0];
     }
 }

@@ -13,7 +13,9 @@ internal sealed class ClipByValueSpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "type")];
 
-    public override string Type => "ClipByValue";
+    public const string OpType = "ClipByValue";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["t: T", "clip_value_min: T", "clip_value_max: T"];
 
@@ -125,5 +127,5 @@ public sealed partial class Graph
 
     /// <summary>A single <c>ClipByValue</c> node (TF's <c>tf.raw_ops.ClipByValue</c>).</summary>
     public Output ClipByValueOp(Output t, Output clipValueMin, Output clipValueMax, string? name = null) =>
-        AddOp("ClipByValue", [t, clipValueMin, clipValueMax], name, "ClipByValue", [NamedAttr("T", Attr.Type(t.DType))])[0];
+        AddOp(ClipByValueSpec.OpType, [t, clipValueMin, clipValueMax], name, ClipByValueSpec.OpType, [NamedAttr("T", Attr.Type(t.DType))])[0];
 }

@@ -8,7 +8,9 @@ namespace TensorGraph;
 /// <summary>Cos: cosine (<c>tf.cos</c>).</summary>
 internal sealed class CosSpec : UnaryOpSpec
 {
-    public override string Type => "Cos";
+    public const string OpType = "Cos";
+
+    public override string Type => OpType;
 
     protected override DType[] Allowed => TypeSets.Float;
 
@@ -25,5 +27,5 @@ internal readonly struct CosOp<T> : IUnaryOp<CosOp<T>, T, T> where T : IFloating
 public sealed partial class Graph
 {
     /// <summary>Cos: cosine (<c>tf.cos</c>).</summary>
-    public Output Cos(Output x, string? name = null) => Unary("Cos", x, name);
+    public Output Cos(Output x, string? name = null) => Unary(CosSpec.OpType, x, name);
 }

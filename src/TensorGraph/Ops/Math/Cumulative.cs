@@ -53,7 +53,9 @@ internal abstract class ScanSpec : OpSpec
 /// <summary>Cumsum: running sum along an axis (<c>tf.cumsum</c>).</summary>
 internal sealed class CumsumSpec : ScanSpec
 {
-    public override string Type => "Cumsum";
+    public const string OpType = "Cumsum";
+
+    public override string Type => OpType;
 
     protected override Type Reducer => typeof(SumReducer<>);
 }
@@ -61,7 +63,9 @@ internal sealed class CumsumSpec : ScanSpec
 /// <summary>Cumprod: running product along an axis (<c>tf.cumprod</c>).</summary>
 internal sealed class CumprodSpec : ScanSpec
 {
-    public override string Type => "Cumprod";
+    public const string OpType = "Cumprod";
+
+    public override string Type => OpType;
 
     protected override Type Reducer => typeof(ProdReducer<>);
 }
@@ -127,19 +131,19 @@ public sealed partial class Graph
 {
     /// <summary>TF's <c>tf.cumsum</c> along a constant axis (a Const <c>Cumsum/axis</c>).</summary>
     public Output Cumsum(Output x, int axis = 0, bool exclusive = false, bool reverse = false, string? name = null) =>
-        ScanWithConstAxis("Cumsum", x, axis, exclusive, reverse, name);
+        ScanWithConstAxis(CumsumSpec.OpType, x, axis, exclusive, reverse, name);
 
     /// <summary>TF's <c>tf.cumsum</c> along a run-time scalar axis.</summary>
     public Output Cumsum(Output x, Output axis, bool exclusive = false, bool reverse = false, string? name = null) =>
-        Scan("Cumsum", x, axis, exclusive, reverse, name);
+        Scan(CumsumSpec.OpType, x, axis, exclusive, reverse, name);
 
     /// <summary>TF's <c>tf.cumprod</c> along a constant axis (a Const <c>Cumprod/axis</c>).</summary>
     public Output Cumprod(Output x, int axis = 0, bool exclusive = false, bool reverse = false, string? name = null) =>
-        ScanWithConstAxis("Cumprod", x, axis, exclusive, reverse, name);
+        ScanWithConstAxis(CumprodSpec.OpType, x, axis, exclusive, reverse, name);
 
     /// <summary>TF's <c>tf.cumprod</c> along a run-time scalar axis.</summary>
     public Output Cumprod(Output x, Output axis, bool exclusive = false, bool reverse = false, string? name = null) =>
-        Scan("Cumprod", x, axis, exclusive, reverse, name);
+        Scan(CumprodSpec.OpType, x, axis, exclusive, reverse, name);
 
     private Output ScanWithConstAxis(string type, Output x, int axis, bool exclusive, bool reverse, string? name)
     {

@@ -8,7 +8,9 @@ namespace TensorGraph;
 /// <summary>Div (legacy): x / y; integers divide with truncation toward zero.</summary>
 internal sealed class DivSpec : BinaryOpSpec
 {
-    public override string Type => "Div";
+    public const string OpType = "Div";
+
+    public override string Type => OpType;
 
     protected override DType[] Allowed => TypeSets.Real;
 
@@ -23,5 +25,5 @@ internal readonly struct DivOp<T> : IBinaryOp<DivOp<T>, T, T> where T : INumber<
 public sealed partial class Graph
 {
     /// <summary>Div (legacy): x / y; integers divide with truncation toward zero.</summary>
-    public Output Div(Output x, Output y, string? name = null) => Binary("Div", x, y, name);
+    public Output Div(Output x, Output y, string? name = null) => Binary(DivSpec.OpType, x, y, name);
 }

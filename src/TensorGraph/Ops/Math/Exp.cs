@@ -8,7 +8,9 @@ namespace TensorGraph;
 /// <summary>Exp: e^x (<c>tf.exp</c>).</summary>
 internal sealed class ExpSpec : UnaryOpSpec
 {
-    public override string Type => "Exp";
+    public const string OpType = "Exp";
+
+    public override string Type => OpType;
 
     protected override DType[] Allowed => TypeSets.Float;
 
@@ -25,5 +27,5 @@ internal readonly struct ExpOp<T> : IUnaryOp<ExpOp<T>, T, T> where T : IFloating
 public sealed partial class Graph
 {
     /// <summary>Exp: e^x (<c>tf.exp</c>).</summary>
-    public Output Exp(Output x, string? name = null) => Unary("Exp", x, name);
+    public Output Exp(Output x, string? name = null) => Unary(ExpSpec.OpType, x, name);
 }

@@ -7,7 +7,9 @@ namespace TensorGraph;
 /// <summary>Expm1: e^x − 1, accurate for small x (<c>tf.expm1</c>).</summary>
 internal sealed class Expm1Spec : UnaryOpSpec
 {
-    public override string Type => "Expm1";
+    public const string OpType = "Expm1";
+
+    public override string Type => OpType;
 
     protected override DType[] Allowed => TypeSets.Float;
 
@@ -22,5 +24,5 @@ internal readonly struct Expm1Op<T> : IUnaryOp<Expm1Op<T>, T, T> where T : IFloa
 public sealed partial class Graph
 {
     /// <summary>Expm1: e^x − 1, accurate for small x (<c>tf.expm1</c>).</summary>
-    public Output Expm1(Output x, string? name = null) => Unary("Expm1", x, name);
+    public Output Expm1(Output x, string? name = null) => Unary(Expm1Spec.OpType, x, name);
 }

@@ -8,7 +8,9 @@ namespace TensorGraph;
 /// <summary>FloorMod: x - floor(x / y) * y, the result has the sign of y (<c>tf.floormod</c>, <c>%</c>).</summary>
 internal sealed class FloorModSpec : BinaryOpSpec
 {
-    public override string Type => "FloorMod";
+    public const string OpType = "FloorMod";
+
+    public override string Type => OpType;
 
     protected override DType[] Allowed => TypeSets.Real;
 
@@ -38,5 +40,5 @@ internal readonly struct FloorModOp<T> : IBinaryOp<FloorModOp<T>, T, T> where T 
 public sealed partial class Graph
 {
     /// <summary>FloorMod: x - floor(x / y) * y, the result has the sign of y (<c>tf.floormod</c>, <c>%</c>).</summary>
-    public Output FloorMod(Output x, Output y, string? name = null) => Binary("FloorMod", x, y, name);
+    public Output FloorMod(Output x, Output y, string? name = null) => Binary(FloorModSpec.OpType, x, y, name);
 }

@@ -8,7 +8,9 @@ namespace TensorGraph;
 /// <summary>Log: natural logarithm (<c>tf.log</c>).</summary>
 internal sealed class LogSpec : UnaryOpSpec
 {
-    public override string Type => "Log";
+    public const string OpType = "Log";
+
+    public override string Type => OpType;
 
     protected override DType[] Allowed => TypeSets.Float;
 
@@ -25,5 +27,5 @@ internal readonly struct LogOp<T> : IUnaryOp<LogOp<T>, T, T> where T : IFloating
 public sealed partial class Graph
 {
     /// <summary>Log: natural logarithm (<c>tf.log</c>).</summary>
-    public Output Log(Output x, string? name = null) => Unary("Log", x, name);
+    public Output Log(Output x, string? name = null) => Unary(LogSpec.OpType, x, name);
 }

@@ -7,7 +7,9 @@ namespace TensorGraph;
 /// <summary>Log1p: ln(1 + x), accurate for small x (<c>tf.log1p</c>).</summary>
 internal sealed class Log1pSpec : UnaryOpSpec
 {
-    public override string Type => "Log1p";
+    public const string OpType = "Log1p";
+
+    public override string Type => OpType;
 
     protected override DType[] Allowed => TypeSets.Float;
 
@@ -46,5 +48,5 @@ internal static class AccurateMath
 public sealed partial class Graph
 {
     /// <summary>Log1p: ln(1 + x), accurate for small x (<c>tf.log1p</c>).</summary>
-    public Output Log1p(Output x, string? name = null) => Unary("Log1p", x, name);
+    public Output Log1p(Output x, string? name = null) => Unary(Log1pSpec.OpType, x, name);
 }

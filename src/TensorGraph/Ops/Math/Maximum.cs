@@ -8,7 +8,9 @@ namespace TensorGraph;
 /// <summary>Maximum: max(x, y) element-wise (<c>tf.maximum</c>).</summary>
 internal sealed class MaximumSpec : BinaryOpSpec
 {
-    public override string Type => "Maximum";
+    public const string OpType = "Maximum";
+
+    public override string Type => OpType;
 
     protected override DType[] Allowed => TypeSets.Real;
 
@@ -23,5 +25,5 @@ internal readonly struct MaximumOp<T> : IBinaryOp<MaximumOp<T>, T, T> where T : 
 public sealed partial class Graph
 {
     /// <summary>Maximum: max(x, y) element-wise (<c>tf.maximum</c>).</summary>
-    public Output Maximum(Output x, Output y, string? name = null) => Binary("Maximum", x, y, name);
+    public Output Maximum(Output x, Output y, string? name = null) => Binary(MaximumSpec.OpType, x, y, name);
 }

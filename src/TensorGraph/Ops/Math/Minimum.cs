@@ -8,7 +8,9 @@ namespace TensorGraph;
 /// <summary>Minimum: min(x, y) element-wise (<c>tf.minimum</c>).</summary>
 internal sealed class MinimumSpec : BinaryOpSpec
 {
-    public override string Type => "Minimum";
+    public const string OpType = "Minimum";
+
+    public override string Type => OpType;
 
     protected override DType[] Allowed => TypeSets.Real;
 
@@ -23,5 +25,5 @@ internal readonly struct MinimumOp<T> : IBinaryOp<MinimumOp<T>, T, T> where T : 
 public sealed partial class Graph
 {
     /// <summary>Minimum: min(x, y) element-wise (<c>tf.minimum</c>).</summary>
-    public Output Minimum(Output x, Output y, string? name = null) => Binary("Minimum", x, y, name);
+    public Output Minimum(Output x, Output y, string? name = null) => Binary(MinimumSpec.OpType, x, y, name);
 }

@@ -8,7 +8,9 @@ namespace TensorGraph;
 /// <summary>Mul: x * y with broadcasting (<c>tf.multiply</c>, the <c>*</c> operator).</summary>
 internal sealed class MulSpec : BinaryOpSpec
 {
-    public override string Type => "Mul";
+    public const string OpType = "Mul";
+
+    public override string Type => OpType;
 
     protected override DType[] Allowed => TypeSets.Real;
 
@@ -29,5 +31,5 @@ internal readonly struct MulOp<T> : IBinaryOp<MulOp<T>, T, T> where T : INumber<
 public sealed partial class Graph
 {
     /// <summary>Mul: x * y with broadcasting (<c>tf.multiply</c>, the <c>*</c> operator).</summary>
-    public Output Multiply(Output x, Output y, string? name = null) => Binary("Mul", x, y, name);
+    public Output Multiply(Output x, Output y, string? name = null) => Binary(MulSpec.OpType, x, y, name);
 }

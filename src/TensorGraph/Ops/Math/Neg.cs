@@ -8,7 +8,9 @@ namespace TensorGraph;
 /// <summary>Neg: -x (<c>tf.negative</c>, unary <c>-</c>).</summary>
 internal sealed class NegSpec : UnaryOpSpec
 {
-    public override string Type => "Neg";
+    public const string OpType = "Neg";
+
+    public override string Type => OpType;
 
     protected override DType[] Allowed => TypeSets.Signed;
 
@@ -25,5 +27,5 @@ internal readonly struct NegOp<T> : IUnaryOp<NegOp<T>, T, T> where T : INumber<T
 public sealed partial class Graph
 {
     /// <summary>Neg: -x (<c>tf.negative</c>, unary <c>-</c>).</summary>
-    public Output Negative(Output x, string? name = null) => Unary("Neg", x, name);
+    public Output Negative(Output x, string? name = null) => Unary(NegSpec.OpType, x, name);
 }

@@ -8,7 +8,9 @@ namespace TensorGraph;
 /// <summary>Pow: x ** y element-wise (<c>tf.pow</c>).</summary>
 internal sealed class PowSpec : BinaryOpSpec
 {
-    public override string Type => "Pow";
+    public const string OpType = "Pow";
+
+    public override string Type => OpType;
 
     protected override DType[] Allowed => TypeSets.FloatInt;
 
@@ -36,5 +38,5 @@ internal readonly struct PowOp<T> : IBinaryOp<PowOp<T>, T, T> where T : INumber<
 public sealed partial class Graph
 {
     /// <summary>Pow: x ** y element-wise (<c>tf.pow</c>).</summary>
-    public Output Pow(Output x, Output y, string? name = null) => Binary("Pow", x, y, name);
+    public Output Pow(Output x, Output y, string? name = null) => Binary(PowSpec.OpType, x, y, name);
 }

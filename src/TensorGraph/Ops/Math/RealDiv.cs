@@ -8,7 +8,9 @@ namespace TensorGraph;
 /// <summary>RealDiv: x / y (<c>tf.realdiv</c>; integer inputs divide with truncation and fail on zero).</summary>
 internal sealed class RealDivSpec : BinaryOpSpec
 {
-    public override string Type => "RealDiv";
+    public const string OpType = "RealDiv";
+
+    public override string Type => OpType;
 
     protected override DType[] Allowed => TypeSets.Real;
 
@@ -67,5 +69,5 @@ internal static class DivChecks
 public sealed partial class Graph
 {
     /// <summary>RealDiv: x / y (<c>tf.realdiv</c>; integer inputs divide with truncation and fail on zero).</summary>
-    public Output RealDiv(Output x, Output y, string? name = null) => Binary("RealDiv", x, y, name);
+    public Output RealDiv(Output x, Output y, string? name = null) => Binary(RealDivSpec.OpType, x, y, name);
 }

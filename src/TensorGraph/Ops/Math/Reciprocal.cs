@@ -8,7 +8,9 @@ namespace TensorGraph;
 /// <summary>Reciprocal: 1 / x (<c>tf.reciprocal</c>).</summary>
 internal sealed class ReciprocalSpec : UnaryOpSpec
 {
-    public override string Type => "Reciprocal";
+    public const string OpType = "Reciprocal";
+
+    public override string Type => OpType;
 
     protected override DType[] Allowed => TypeSets.Float;
 
@@ -25,5 +27,5 @@ internal readonly struct ReciprocalOp<T> : IUnaryOp<ReciprocalOp<T>, T, T> where
 public sealed partial class Graph
 {
     /// <summary>Element-wise 1 / x (<c>tf.reciprocal</c>).</summary>
-    public Output Reciprocal(Output x, string? name = null) => Unary("Reciprocal", x, name);
+    public Output Reciprocal(Output x, string? name = null) => Unary(ReciprocalSpec.OpType, x, name);
 }

@@ -8,7 +8,9 @@ namespace TensorGraph;
 /// <summary>Rsqrt: 1 / sqrt(x) (<c>tf.rsqrt</c>).</summary>
 internal sealed class RsqrtSpec : UnaryOpSpec
 {
-    public override string Type => "Rsqrt";
+    public const string OpType = "Rsqrt";
+
+    public override string Type => OpType;
 
     protected override DType[] Allowed => TypeSets.Float;
 
@@ -29,5 +31,5 @@ internal readonly struct RsqrtOp<T> : IUnaryOp<RsqrtOp<T>, T, T> where T : IFloa
 public sealed partial class Graph
 {
     /// <summary>Rsqrt: 1 / sqrt(x) (<c>tf.rsqrt</c>).</summary>
-    public Output Rsqrt(Output x, string? name = null) => Unary("Rsqrt", x, name);
+    public Output Rsqrt(Output x, string? name = null) => Unary(RsqrtSpec.OpType, x, name);
 }

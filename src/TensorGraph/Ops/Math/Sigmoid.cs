@@ -8,7 +8,9 @@ namespace TensorGraph;
 /// <summary>Sigmoid: 1 / (1 + e^-x) (<c>tf.sigmoid</c>).</summary>
 internal sealed class SigmoidSpec : UnaryOpSpec
 {
-    public override string Type => "Sigmoid";
+    public const string OpType = "Sigmoid";
+
+    public override string Type => OpType;
 
     protected override DType[] Allowed => TypeSets.Float;
 
@@ -31,5 +33,5 @@ internal readonly struct SigmoidOp<T> : IUnaryOp<SigmoidOp<T>, T, T> where T : I
 public sealed partial class Graph
 {
     /// <summary>Sigmoid: 1 / (1 + e^-x) (<c>tf.sigmoid</c>).</summary>
-    public Output Sigmoid(Output x, string? name = null) => Unary("Sigmoid", x, name);
+    public Output Sigmoid(Output x, string? name = null) => Unary(SigmoidSpec.OpType, x, name);
 }

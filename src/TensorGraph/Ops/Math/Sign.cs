@@ -8,7 +8,9 @@ namespace TensorGraph;
 /// <summary>Sign: -1, 0 or 1 (<c>tf.sign</c>; NaN stays NaN).</summary>
 internal sealed class SignSpec : UnaryOpSpec
 {
-    public override string Type => "Sign";
+    public const string OpType = "Sign";
+
+    public override string Type => OpType;
 
     protected override DType[] Allowed => TypeSets.Signed;
 
@@ -23,5 +25,5 @@ internal readonly struct SignOp<T> : IUnaryOp<SignOp<T>, T, T> where T : INumber
 public sealed partial class Graph
 {
     /// <summary>Sign: -1, 0 or 1 (<c>tf.sign</c>; NaN stays NaN).</summary>
-    public Output Sign(Output x, string? name = null) => Unary("Sign", x, name);
+    public Output Sign(Output x, string? name = null) => Unary(SignSpec.OpType, x, name);
 }

@@ -8,7 +8,9 @@ namespace TensorGraph;
 /// <summary>Sqrt: square root (<c>tf.sqrt</c>).</summary>
 internal sealed class SqrtSpec : UnaryOpSpec
 {
-    public override string Type => "Sqrt";
+    public const string OpType = "Sqrt";
+
+    public override string Type => OpType;
 
     protected override DType[] Allowed => TypeSets.Float;
 
@@ -25,5 +27,5 @@ internal readonly struct SqrtOp<T> : IUnaryOp<SqrtOp<T>, T, T> where T : IFloati
 public sealed partial class Graph
 {
     /// <summary>Sqrt: square root (<c>tf.sqrt</c>).</summary>
-    public Output Sqrt(Output x, string? name = null) => Unary("Sqrt", x, name);
+    public Output Sqrt(Output x, string? name = null) => Unary(SqrtSpec.OpType, x, name);
 }

@@ -8,7 +8,9 @@ namespace TensorGraph;
 /// <summary>Square: x * x (<c>tf.square</c>).</summary>
 internal sealed class SquareSpec : UnaryOpSpec
 {
-    public override string Type => "Square";
+    public const string OpType = "Square";
+
+    public override string Type => OpType;
 
     protected override DType[] Allowed => TypeSets.Signed;
 
@@ -25,5 +27,5 @@ internal readonly struct SquareOp<T> : IUnaryOp<SquareOp<T>, T, T> where T : INu
 public sealed partial class Graph
 {
     /// <summary>Square: x * x (<c>tf.square</c>).</summary>
-    public Output Square(Output x, string? name = null) => Unary("Square", x, name);
+    public Output Square(Output x, string? name = null) => Unary(SquareSpec.OpType, x, name);
 }

@@ -8,7 +8,9 @@ namespace TensorGraph;
 /// <summary>SquaredDifference: (x − y)² element-wise with broadcasting (<c>tf.squared_difference</c>).</summary>
 internal sealed class SquaredDifferenceSpec : BinaryOpSpec
 {
-    public override string Type => "SquaredDifference";
+    public const string OpType = "SquaredDifference";
+
+    public override string Type => OpType;
 
     protected override DType[] Allowed => TypeSets.FloatInt;
 
@@ -33,5 +35,5 @@ internal readonly struct SquaredDifferenceOp<T> : IBinaryOp<SquaredDifferenceOp<
 public sealed partial class Graph
 {
     /// <summary>SquaredDifference: (x − y)² element-wise with broadcasting (<c>tf.squared_difference</c>).</summary>
-    public Output SquaredDifference(Output x, Output y, string? name = null) => Binary("SquaredDifference", x, y, name);
+    public Output SquaredDifference(Output x, Output y, string? name = null) => Binary(SquaredDifferenceSpec.OpType, x, y, name);
 }

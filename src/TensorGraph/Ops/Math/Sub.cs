@@ -8,7 +8,9 @@ namespace TensorGraph;
 /// <summary>Sub: x - y with broadcasting (<c>tf.subtract</c>, the <c>-</c> operator).</summary>
 internal sealed class SubSpec : BinaryOpSpec
 {
-    public override string Type => "Sub";
+    public const string OpType = "Sub";
+
+    public override string Type => OpType;
 
     protected override DType[] Allowed => TypeSets.Real;
 
@@ -29,5 +31,5 @@ internal readonly struct SubOp<T> : IBinaryOp<SubOp<T>, T, T> where T : INumber<
 public sealed partial class Graph
 {
     /// <summary>Sub: x - y with broadcasting (<c>tf.subtract</c>, the <c>-</c> operator).</summary>
-    public Output Subtract(Output x, Output y, string? name = null) => Binary("Sub", x, y, name);
+    public Output Subtract(Output x, Output y, string? name = null) => Binary(SubSpec.OpType, x, y, name);
 }

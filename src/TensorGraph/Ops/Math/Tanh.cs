@@ -7,7 +7,9 @@ namespace TensorGraph;
 /// <summary>Tanh: hyperbolic tangent (<c>tf.tanh</c>).</summary>
 internal sealed class TanhSpec : UnaryOpSpec
 {
-    public override string Type => "Tanh";
+    public const string OpType = "Tanh";
+
+    public override string Type => OpType;
 
     protected override DType[] Allowed => TypeSets.Float;
 
@@ -23,5 +25,5 @@ internal readonly struct TanhOp<T> : IUnaryOp<TanhOp<T>, T, T> where T : IFloati
 public sealed partial class Graph
 {
     /// <summary>Tanh: hyperbolic tangent (<c>tf.tanh</c>).</summary>
-    public Output Tanh(Output x, string? name = null) => Unary("Tanh", x, name);
+    public Output Tanh(Output x, string? name = null) => Unary(TanhSpec.OpType, x, name);
 }

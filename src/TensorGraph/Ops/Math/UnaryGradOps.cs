@@ -7,7 +7,9 @@ namespace TensorGraph;
 /// <summary>SqrtGrad(y, dy) = dy * 0.5 / y, where y = sqrt(x).</summary>
 internal sealed class SqrtGradSpec : SameShapeBinaryOpSpec
 {
-    public override string Type => "SqrtGrad";
+    public const string OpType = "SqrtGrad";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["y: T", "dy: T"];
 
@@ -21,7 +23,9 @@ internal sealed class SqrtGradSpec : SameShapeBinaryOpSpec
 /// <summary>RsqrtGrad(y, dy) = dy * -0.5 * y³, where y = 1/sqrt(x).</summary>
 internal sealed class RsqrtGradSpec : SameShapeBinaryOpSpec
 {
-    public override string Type => "RsqrtGrad";
+    public const string OpType = "RsqrtGrad";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["y: T", "dy: T"];
 
@@ -35,7 +39,9 @@ internal sealed class RsqrtGradSpec : SameShapeBinaryOpSpec
 /// <summary>ReciprocalGrad(y, dy) = -dy * y², where y = 1/x.</summary>
 internal sealed class ReciprocalGradSpec : SameShapeBinaryOpSpec
 {
-    public override string Type => "ReciprocalGrad";
+    public const string OpType = "ReciprocalGrad";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["y: T", "dy: T"];
 
@@ -64,11 +70,11 @@ internal readonly struct ReciprocalGradOp<T> : IBinaryOp<ReciprocalGradOp<T>, T,
 public sealed partial class Graph
 {
     /// <summary>A <c>SqrtGrad</c> node (gradient helper of Sqrt).</summary>
-    public Output SqrtGrad(Output y, Output dy, string? name = null) => Binary("SqrtGrad", y, dy, name);
+    public Output SqrtGrad(Output y, Output dy, string? name = null) => Binary(SqrtGradSpec.OpType, y, dy, name);
 
     /// <summary>A <c>RsqrtGrad</c> node (gradient helper of Rsqrt).</summary>
-    public Output RsqrtGrad(Output y, Output dy, string? name = null) => Binary("RsqrtGrad", y, dy, name);
+    public Output RsqrtGrad(Output y, Output dy, string? name = null) => Binary(RsqrtGradSpec.OpType, y, dy, name);
 
     /// <summary>A <c>ReciprocalGrad</c> node (gradient helper of Reciprocal).</summary>
-    public Output ReciprocalGrad(Output y, Output dy, string? name = null) => Binary("ReciprocalGrad", y, dy, name);
+    public Output ReciprocalGrad(Output y, Output dy, string? name = null) => Binary(ReciprocalGradSpec.OpType, y, dy, name);
 }

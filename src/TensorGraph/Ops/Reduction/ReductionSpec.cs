@@ -72,7 +72,9 @@ internal abstract class ReductionSpec : OpSpec
 /// <summary>Sum over axes (<c>tf.reduce_sum</c>).</summary>
 internal sealed class SumSpec : ReductionSpec
 {
-    public override string Type => "Sum";
+    public const string OpType = "Sum";
+
+    public override string Type => OpType;
 
     protected override Type Reducer => typeof(SumReducer<>);
 }
@@ -80,7 +82,9 @@ internal sealed class SumSpec : ReductionSpec
 /// <summary>Mean over axes (<c>tf.reduce_mean</c>).</summary>
 internal sealed class MeanSpec : ReductionSpec
 {
-    public override string Type => "Mean";
+    public const string OpType = "Mean";
+
+    public override string Type => OpType;
 
     protected override Type Reducer => typeof(SumReducer<>);
 
@@ -90,7 +94,9 @@ internal sealed class MeanSpec : ReductionSpec
 /// <summary>Product over axes (<c>tf.reduce_prod</c>).</summary>
 internal sealed class ProdSpec : ReductionSpec
 {
-    public override string Type => "Prod";
+    public const string OpType = "Prod";
+
+    public override string Type => OpType;
 
     protected override Type Reducer => typeof(ProdReducer<>);
 }
@@ -98,7 +104,9 @@ internal sealed class ProdSpec : ReductionSpec
 /// <summary>Maximum over axes (<c>tf.reduce_max</c>).</summary>
 internal sealed class MaxSpec : ReductionSpec
 {
-    public override string Type => "Max";
+    public const string OpType = "Max";
+
+    public override string Type => OpType;
 
     protected override Type Reducer => typeof(MaxReducer<>);
 }
@@ -106,7 +114,9 @@ internal sealed class MaxSpec : ReductionSpec
 /// <summary>Minimum over axes (<c>tf.reduce_min</c>).</summary>
 internal sealed class MinSpec : ReductionSpec
 {
-    public override string Type => "Min";
+    public const string OpType = "Min";
+
+    public override string Type => OpType;
 
     protected override Type Reducer => typeof(MinReducer<>);
 }
@@ -114,24 +124,24 @@ internal sealed class MinSpec : ReductionSpec
 public sealed partial class Graph
 {
     /// <summary>TF's <c>tf.reduce_sum</c>; <paramref name="axis"/> null reduces every axis.</summary>
-    public Output ReduceSum(Output x, int[]? axis = null, bool keepDims = false, string? name = null) => Reduction("Sum", x, axis, keepDims, name);
+    public Output ReduceSum(Output x, int[]? axis = null, bool keepDims = false, string? name = null) => Reduction(SumSpec.OpType, x, axis, keepDims, name);
 
     /// <summary>TF's <c>tf.reduce_mean</c>.</summary>
-    public Output ReduceMean(Output x, int[]? axis = null, bool keepDims = false, string? name = null) => Reduction("Mean", x, axis, keepDims, name);
+    public Output ReduceMean(Output x, int[]? axis = null, bool keepDims = false, string? name = null) => Reduction(MeanSpec.OpType, x, axis, keepDims, name);
 
     /// <summary>TF's <c>tf.reduce_prod</c>.</summary>
-    public Output ReduceProd(Output x, int[]? axis = null, bool keepDims = false, string? name = null) => Reduction("Prod", x, axis, keepDims, name);
+    public Output ReduceProd(Output x, int[]? axis = null, bool keepDims = false, string? name = null) => Reduction(ProdSpec.OpType, x, axis, keepDims, name);
 
     /// <summary>TF's <c>tf.reduce_max</c>.</summary>
-    public Output ReduceMax(Output x, int[]? axis = null, bool keepDims = false, string? name = null) => Reduction("Max", x, axis, keepDims, name);
+    public Output ReduceMax(Output x, int[]? axis = null, bool keepDims = false, string? name = null) => Reduction(MaxSpec.OpType, x, axis, keepDims, name);
 
     /// <summary>TF's <c>tf.reduce_min</c>.</summary>
-    public Output ReduceMin(Output x, int[]? axis = null, bool keepDims = false, string? name = null) => Reduction("Min", x, axis, keepDims, name);
+    public Output ReduceMin(Output x, int[]? axis = null, bool keepDims = false, string? name = null) => Reduction(MinSpec.OpType, x, axis, keepDims, name);
 
     /// <summary>A reduction with run-time axes (a scalar or vector int tensor).</summary>
     public Output Reduce(string opType, Output x, Output axes, bool keepDims = false, string? name = null)
     {
-        if (opType is not ("Sum" or "Mean" or "Prod" or "Max" or "Min"))
+        if (opType is not (SumSpec.OpType or MeanSpec.OpType or ProdSpec.OpType or MaxSpec.OpType or MinSpec.OpType))
             throw new InvalidArgumentException($"'{opType}' is not a reduction (Sum, Mean, Prod, Max, Min)");
         return AddOp(opType, [x, axes], name, opType,
             [NamedAttr("keep_dims", Attr.Bool(keepDims)), NamedAttr("T", Attr.Type(x.DType)), NamedAttr("Tidx", Attr.Type(axes.DType))])[0];
