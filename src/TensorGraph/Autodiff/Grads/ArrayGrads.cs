@@ -5,25 +5,8 @@ internal sealed class ArrayGrads : IGradientSource
 {
     public void Register(GradientRegistry r)
     {
-        r.Add("Identity", c => [c.Grad]);
-        r.Add("PlaceholderWithDefault", c => [c.Grad]);
         r.Add("Reshape", c => [c.Graph.Reshape(c.Grad, c.Graph.ShapeOf(c.X)), null]);
-        r.Add("Cast", c =>
-        {
-            var src = c.X.DType;
-            var dst = c.Out().DType;
-            return src.IsFloating() && dst.IsFloating() ? [c.Graph.Cast(c.Grad, src)] : [null];
-        });
-        r.Add("Select", c =>
-        {
-            var g = c.Graph;
-            var zeros = g.ZerosLike(c.Input(1));
-            return [null, g.Select(c.Input(0), c.Grad, zeros), g.Select(c.Input(0), zeros, c.Grad)];
-        });
         r.Add("Fill", c => [null, c.Graph.ReduceSum(c.Grad)]);
-        r.NotDifferentiable("Const", "Placeholder", "VariableV2", "Variable", "Assign", "AssignAdd", "AssignSub",
-            "Shape", "Rank", "Size", "ZerosLike", "OnesLike", "BroadcastGradientArgs", "NoOp",
-            "RandomUniform", "RandomStandardNormal", "TruncatedNormal", "RandomUniformInt",
-            "Equal", "NotEqual", "Less", "LessEqual", "Greater", "GreaterEqual", "LogicalAnd", "LogicalOr", "LogicalNot");
+        r.NotDifferentiable("VariableV2", "Variable", "Assign", "AssignAdd", "AssignSub", "ZerosLike", "OnesLike", "BroadcastGradientArgs");
     }
 }

@@ -56,8 +56,8 @@ internal sealed class ArrayOpGrads : IGradientSource
             var summed = g.Reduce("Sum", c.Grad, args.R1, keepDims: true);
             return [g.Reshape(summed, inputShape), null];
         });
-        r.NotDifferentiable("InvertPermutation", "ConcatOffset", "ShapeN", "OneHot", "ArgMax", "ArgMin", "Where", "Unique",
-            "All", "Any", "Assert", "ScatterUpdate", "ScatterAdd", "ScatterSub");
+        r.NotDifferentiable("InvertPermutation", "ConcatOffset", "ShapeN", "OneHot", "Where", "Unique",
+            "Assert", "ScatterUpdate", "ScatterAdd", "ScatterSub");
     }
 
     private static Output ReshapeToInput(GradContext c) => c.Graph.Reshape(c.Grad, c.Graph.ShapeOf(c.X));

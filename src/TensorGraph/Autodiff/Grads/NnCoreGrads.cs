@@ -145,10 +145,3 @@ internal sealed class ResourceVariableGrads : IGradientSource
     public void Register(GradientRegistry r) =>
         r.NotDifferentiable("VarHandleOp", "ReadVariableOp", "AssignVariableOp", "VarIsInitializedOp");
 }
-
-/// <summary>Parsing and string-matching ops carry no gradient.</summary>
-internal sealed class ParsingGrads : IGradientSource
-{
-    public void Register(GradientRegistry r) =>
-        r.NotDifferentiable("ParseExample", "ParseExampleV2", "StaticRegexFullMatch", "RegexFullMatch");
-}

@@ -1,17 +1,13 @@
 namespace TensorGraph.Autodiff.Grads;
 
 /// <summary>
-/// Gradients of activations (TF 1.15's nn_grad.py, plus Sigmoid/Tanh from math_grad.py) and of
+/// Gradients of activations (TF 1.15's nn_grad.py; SigmoidGrad/TanhGrad from math_grad.py) and of
 /// their gradient helper ops, so second derivatives work; also StopGradient/PreventGradient.
 /// </summary>
 internal sealed class NnGrads : IGradientSource
 {
     public void Register(GradientRegistry r)
     {
-        r.Add("Sigmoid", c =>
-        {
-            using (c.Graph.ControlDependencies(c.Grad.Op)) return [c.Graph.SigmoidGrad(c.Out(), c.Grad)];
-        });
         r.Add("SigmoidGrad", c =>
         {
             // d/da [b·a·(1 − a)] = b·(1 − 2a); d/db = a·(1 − a).
@@ -23,10 +19,6 @@ internal sealed class NnGrads : IGradientSource
                 var gb = c.Grad * b;
                 return [gb - Graph.ScalarOf(gb.DType, 2) * gb * a, g.SigmoidGrad(a, c.Grad)];
             }
-        });
-        r.Add("Tanh", c =>
-        {
-            using (c.Graph.ControlDependencies(c.Grad.Op)) return [c.Graph.TanhGrad(c.Out(), c.Grad)];
         });
         r.Add("TanhGrad", c =>
         {

@@ -12,6 +12,8 @@ internal sealed class LessSpec : BinaryOpSpec
 
     public override string Type => OpType;
 
+    public override bool NotDifferentiable => true;
+
     protected override string[] OutputArgs => ["z: bool"];
 
     protected override DType[] Allowed => TypeSets.Real;

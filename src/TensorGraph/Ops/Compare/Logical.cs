@@ -10,6 +10,8 @@ internal sealed class LogicalAndSpec : OpSpec
 
     public override string Type => OpType;
 
+    public override bool NotDifferentiable => true;
+
     protected override string[] InputArgs => ["x: bool", "y: bool"];
 
     protected override string[] OutputArgs => ["z: bool"];
@@ -31,6 +33,8 @@ internal sealed class LogicalOrSpec : OpSpec
 
     public override string Type => OpType;
 
+    public override bool NotDifferentiable => true;
+
     protected override string[] InputArgs => ["x: bool", "y: bool"];
 
     protected override string[] OutputArgs => ["z: bool"];
@@ -51,6 +55,8 @@ internal sealed class LogicalNotSpec : OpSpec
     public const string OpType = "LogicalNot";
 
     public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override string[] InputArgs => ["x: bool"];
 

@@ -13,6 +13,8 @@ internal sealed class NotEqualSpec : BinaryOpSpec
 
     public override string Type => OpType;
 
+    public override bool NotDifferentiable => true;
+
     protected override string[] OutputArgs => ["z: bool"];
 
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;

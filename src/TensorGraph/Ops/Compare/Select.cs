@@ -1,3 +1,4 @@
+using TensorGraph.Autodiff;
 using TensorGraph.Ops;
 using TensorGraph.Runtime;
 
@@ -14,6 +15,14 @@ internal sealed class SelectSpec : OpSpec
     public const string OpType = "Select";
 
     public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_SelectGrad</c>: the gradient to t where the condition holds, to e elsewhere.</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        var g = c.Graph;
+        var zeros = g.ZerosLike(c.Input(1));
+        return [null, g.Select(c.Input(0), c.Grad, zeros), g.Select(c.Input(0), zeros, c.Grad)];
+    }
 
     protected override string[] InputArgs => ["condition: bool", "t: T", "e: T"];
 

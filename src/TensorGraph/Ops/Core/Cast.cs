@@ -1,4 +1,5 @@
 using System.Numerics;
+using TensorGraph.Autodiff;
 using TensorGraph.Ops;
 using TensorGraph.Runtime;
 
@@ -13,6 +14,14 @@ internal sealed class CastSpec : OpSpec
     public const string OpType = "Cast";
 
     public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_CastGrad</c>: a cast back between floating types, else no gradient.</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        var src = c.X.DType;
+        var dst = c.Out().DType;
+        return src.IsFloating() && dst.IsFloating() ? [c.Graph.Cast(c.Grad, src)] : [null];
+    }
 
     protected override string[] InputArgs => ["x: SrcT"];
 

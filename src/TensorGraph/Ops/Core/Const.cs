@@ -12,6 +12,8 @@ internal sealed class ConstSpec : OpSpec
 
     public override string Type => OpType;
 
+    public override bool NotDifferentiable => true;
+
     protected override string[] InputArgs => [];
 
     protected override string[] OutputArgs => ["output: dtype"];

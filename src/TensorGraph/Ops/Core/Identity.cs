@@ -1,3 +1,4 @@
+using TensorGraph.Autodiff;
 using TensorGraph.Ops;
 using TensorGraph.Runtime;
 
@@ -12,6 +13,9 @@ internal sealed class IdentitySpec : OpSpec
 
     public override string Type => OpType;
 
+    /// <summary>TF 1.15's <c>_IdGrad</c>.</summary>
+    public override Output?[] Gradient(GradContext c) => [c.Grad];
+
     protected override string[] InputArgs => ["input: T"];
 
     protected override string[] OutputArgs => ["output: T"];
@@ -25,24 +29,6 @@ internal sealed class IdentitySpec : OpSpec
         var src = b.Op.Inputs[0];
         // A ref input (variable) is copied so later updates in the same step do not change what was read.
         return new IdentityKernel(forward: !src.Op.Spec.IsRefOutput(src.Index));
-    }
-}
-
-/// <summary>Forwards input 0, or copies it into the output buffer.</summary>
-internal sealed class IdentityKernel(bool forward) : OpKernel
-{
-    public override OutputKind GetOutputKind(int output) => forward ? OutputKind.Forwarded : OutputKind.Allocated;
-
-    public override void Compute(OpContext ctx)
-    {
-        var x = ctx.Input(0);
-        if (forward)
-        {
-            ctx.SetOutput(0, x);
-            return;
-        }
-        var o = ctx.AllocateOutput(0, x.DType, x.Dims);
-        Array.Copy(x.Data, o.Data, x.Size);
     }
 }
 

@@ -10,6 +10,8 @@ internal sealed class NoOpSpec : OpSpec
 
     public override string Type => OpType;
 
+    public override bool NotDifferentiable => true;
+
     protected override string[] InputArgs => [];
 
     protected override string[] OutputArgs => [];

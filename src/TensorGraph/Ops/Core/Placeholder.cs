@@ -1,3 +1,4 @@
+using TensorGraph.Autodiff;
 using TensorGraph.Ops;
 using TensorGraph.Runtime;
 
@@ -12,6 +13,8 @@ internal sealed class PlaceholderSpec : OpSpec
     public const string OpType = "Placeholder";
 
     public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override string[] InputArgs => [];
 
@@ -34,6 +37,9 @@ internal sealed class PlaceholderWithDefaultSpec : OpSpec
     public const string OpType = "PlaceholderWithDefault";
 
     public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_IdGrad</c>, as for Identity.</summary>
+    public override Output?[] Gradient(GradContext c) => [c.Grad];
 
     protected override string[] InputArgs => ["input: dtype"];
 

@@ -12,6 +12,8 @@ internal sealed class ShapeSpec : OpSpec
 
     public override string Type => OpType;
 
+    public override bool NotDifferentiable => true;
+
     protected override string[] InputArgs => ["input: T"];
 
     protected override string[] OutputArgs => ["output: out_type"];
@@ -45,6 +47,8 @@ internal sealed class RankSpec : OpSpec
 
     public override string Type => OpType;
 
+    public override bool NotDifferentiable => true;
+
     protected override string[] InputArgs => ["input: T"];
 
     protected override string[] OutputArgs => ["output: int32"];
@@ -65,6 +69,8 @@ internal sealed class SizeSpec : OpSpec
     public const string OpType = "Size";
 
     public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override string[] InputArgs => ["input: T"];
 

@@ -196,6 +196,8 @@ internal sealed class StaticRegexFullMatchSpec : OpSpec
 
     public override string Type => OpType;
 
+    public override bool NotDifferentiable => true;
+
     protected override string[] InputArgs => ["input: string"];
 
     protected override string[] OutputArgs => ["output: bool"];
@@ -226,6 +228,8 @@ internal sealed class RegexFullMatchSpec : OpSpec
     public const string OpType = "RegexFullMatch";
 
     public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override string[] InputArgs => ["input: string", "pattern: string"];
 

@@ -43,6 +43,8 @@ internal sealed class SaveV2Spec : OpSpec
 
     public override string Type => OpType;
 
+    public override bool NotDifferentiable => true;
+
     protected override string[] InputArgs => ["prefix: string", "tensor_names: string", "shape_and_slices: string", "tensors: dtypes"];
 
     protected override string[] OutputArgs => [];
@@ -83,6 +85,8 @@ internal sealed class RestoreV2Spec : OpSpec
     public const string OpType = "RestoreV2";
 
     public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override string[] InputArgs => ["prefix: string", "tensor_names: string", "shape_and_slices: string"];
 
@@ -135,6 +139,8 @@ internal sealed class MergeV2CheckpointsSpec : OpSpec
 
     public override string Type => OpType;
 
+    public override bool NotDifferentiable => true;
+
     protected override string[] InputArgs => ["checkpoint_prefixes: string", "destination_prefix: string"];
 
     protected override string[] OutputArgs => [];
@@ -176,6 +182,8 @@ internal sealed class ShardedFilenameSpec : OpSpec
 
     public override string Type => OpType;
 
+    public override bool NotDifferentiable => true;
+
     protected override string[] InputArgs => ["basename: string", "shard: int32", "num_shards: int32"];
 
     protected override string[] OutputArgs => ["filename: string"];
@@ -207,6 +215,8 @@ internal sealed class StringJoinSpec : OpSpec
     public const string OpType = "StringJoin";
 
     public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override string[] InputArgs => ["inputs: N * string"];
 

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 
@@ -11,6 +12,9 @@ internal sealed class AbsSpec : UnaryOpSpec
     public const string OpType = "Abs";
 
     public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_AbsGrad</c>: g · sign(x).</summary>
+    public override Output?[] Gradient(GradContext c) => [c.Graph.Multiply(c.Grad, c.Graph.Sign(c.X))];
 
     protected override DType[] Allowed => TypeSets.Signed;
 

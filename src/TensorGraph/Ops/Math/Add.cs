@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using System.Numerics;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 
@@ -11,6 +12,13 @@ internal sealed class AddSpec : BinaryOpSpec
     public const string OpType = "Add";
 
     public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_AddGrad</c>: the gradient to both inputs, summed back to each input's shape.</summary>
+    public override Output?[] Gradient(GradContext c) => AddGrad(c);
+
+    /// <summary>The gradient of Add and AddV2.</summary>
+    internal static Output?[] AddGrad(GradContext c) =>
+        c.ShapesFullySpecifiedAndEqual() ? [c.Grad, c.Grad] : c.Unbroadcast(() => c.Grad, () => c.Grad);
 
     protected override DType[] Allowed => [.. TypeSets.Real, DType.String];
 
@@ -28,6 +36,9 @@ internal sealed class AddV2Spec : BinaryOpSpec
     public const string OpType = "AddV2";
 
     public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_AddGrad</c>, as for Add.</summary>
+    public override Output?[] Gradient(GradContext c) => AddSpec.AddGrad(c);
 
     protected override DType[] Allowed => TypeSets.Real;
 

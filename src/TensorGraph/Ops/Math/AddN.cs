@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using TensorGraph.Autodiff;
 using TensorGraph.Ops;
 using TensorGraph.Runtime;
 
@@ -13,6 +14,9 @@ internal sealed class AddNSpec : OpSpec
     public const string OpType = "AddN";
 
     public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_AddNGrad</c>: the gradient to every input.</summary>
+    public override Output?[] Gradient(GradContext c) => Enumerable.Repeat<Output?>(c.Grad, c.Op.NumInputs).ToArray();
 
     protected override string[] InputArgs => ["inputs: N * T"];
 

@@ -100,6 +100,8 @@ internal sealed class ArgMaxSpec : ArgMinMaxSpec
 
     public override string Type => OpType;
 
+    public override bool NotDifferentiable => true;
+
     protected override bool IsMax => true;
 }
 
@@ -109,6 +111,8 @@ internal sealed class ArgMinSpec : ArgMinMaxSpec
     public const string OpType = "ArgMin";
 
     public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override bool IsMax => false;
 }

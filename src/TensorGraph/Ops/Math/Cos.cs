@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 
@@ -11,6 +12,13 @@ internal sealed class CosSpec : UnaryOpSpec
     public const string OpType = "Cos";
 
     public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_CosGrad</c>: −g · sin(x).</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        var g = c.Graph;
+        using (g.ControlDependencies(c.Grad.Op)) return [-c.Grad * g.Sin(c.X)];
+    }
 
     protected override DType[] Allowed => TypeSets.Float;
 

@@ -1,4 +1,5 @@
 using System.Numerics;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 using TensorGraph.Runtime;
@@ -57,6 +58,13 @@ internal sealed class CumsumSpec : ScanSpec
 
     public override string Type => OpType;
 
+    /// <summary>TF 1.15's <c>_CumsumGrad</c>: a cumsum of the gradient in the other direction.</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        bool exclusive = c.Op.GetAttrBool("exclusive"), reverse = c.Op.GetAttrBool("reverse");
+        return [c.Graph.Cumsum(c.Grad, c.Input(1), exclusive, !reverse), null];
+    }
+
     protected override Type Reducer => typeof(SumReducer<>);
 }
 
@@ -66,6 +74,19 @@ internal sealed class CumprodSpec : ScanSpec
     public const string OpType = "Cumprod";
 
     public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_CumprodGrad</c>.</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        // As in TF, this divides by x, so it is not defined where x contains zeros.
+        var g = c.Graph;
+        var x = c.X;
+        var axis = c.Input(1);
+        bool exclusive = c.Op.GetAttrBool("exclusive"), reverse = c.Op.GetAttrBool("reverse");
+        var prod = g.Cumprod(x, axis, exclusive, reverse);
+        var sum = g.Cumsum(prod * c.Grad, axis, exclusive, !reverse);
+        return [sum / x, null];
+    }
 
     protected override Type Reducer => typeof(ProdReducer<>);
 }

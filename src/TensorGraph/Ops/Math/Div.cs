@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using System.Numerics;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 
@@ -11,6 +12,9 @@ internal sealed class DivSpec : BinaryOpSpec
     public const string OpType = "Div";
 
     public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_DivGrad</c>.</summary>
+    public override Output?[] Gradient(GradContext c) => MathGradients.DivGrad(c);
 
     protected override DType[] Allowed => TypeSets.Real;
 

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 
@@ -11,6 +12,12 @@ internal sealed class ExpSpec : UnaryOpSpec
     public const string OpType = "Exp";
 
     public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_ExpGrad</c>: g · exp(x), reusing the output.</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        using (c.Graph.ControlDependencies(c.Grad.Op)) return [c.Graph.Multiply(c.Grad, c.Out())];
+    }
 
     protected override DType[] Allowed => TypeSets.Float;
 

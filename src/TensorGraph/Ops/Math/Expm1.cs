@@ -1,4 +1,5 @@
 using System.Numerics;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 
@@ -10,6 +11,13 @@ internal sealed class Expm1Spec : UnaryOpSpec
     public const string OpType = "Expm1";
 
     public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_Expm1Grad</c>: g · exp(x).</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        var g = c.Graph;
+        using (g.ControlDependencies(c.Grad.Op)) return [c.Grad * g.Exp(c.X)];
+    }
 
     protected override DType[] Allowed => TypeSets.Float;
 

@@ -12,6 +12,8 @@ internal sealed class FloorSpec : UnaryOpSpec
 
     public override string Type => OpType;
 
+    public override bool NotDifferentiable => true;
+
     protected override DType[] Allowed => TypeSets.Float;
 
     protected override Type Functor => typeof(FloorOp<>);

@@ -12,6 +12,8 @@ internal sealed class FloorDivSpec : BinaryOpSpec
 
     public override string Type => OpType;
 
+    public override bool NotDifferentiable => true;
+
     protected override DType[] Allowed => TypeSets.Real;
 
     protected override Type Functor => typeof(FloorDivOp<>);

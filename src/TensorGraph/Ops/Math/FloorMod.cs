@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using System.Numerics;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 
@@ -11,6 +12,14 @@ internal sealed class FloorModSpec : BinaryOpSpec
     public const string OpType = "FloorMod";
 
     public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_FloorModGrad</c>.</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        var g = c.Graph;
+        var floorXy = g.FloorDiv(c.X, c.Y);
+        return c.Unbroadcast(() => c.Grad, () => g.Multiply(c.Grad, g.Negative(floorXy)));
+    }
 
     protected override DType[] Allowed => TypeSets.Real;
 

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using TensorGraph.Autodiff;
 using TensorGraph.Ops;
 using TensorGraph.Runtime;
 
@@ -12,6 +13,9 @@ internal sealed class L2LossSpec : OpSpec
     public const string OpType = "L2Loss";
 
     public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_L2LossGrad</c>: x · g.</summary>
+    public override Output?[] Gradient(GradContext c) => [c.Graph.Multiply(c.X, c.Grad)];
 
     protected override string[] InputArgs => ["t: T"];
 

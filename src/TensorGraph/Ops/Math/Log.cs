@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 
@@ -11,6 +12,12 @@ internal sealed class LogSpec : UnaryOpSpec
     public const string OpType = "Log";
 
     public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_LogGrad</c>: g / x.</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        using (c.Graph.ControlDependencies(c.Grad.Op)) return [c.Graph.Multiply(c.Grad, c.Graph.Reciprocal(c.X))];
+    }
 
     protected override DType[] Allowed => TypeSets.Float;
 

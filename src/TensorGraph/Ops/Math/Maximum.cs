@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using System.Numerics;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 
@@ -11,6 +12,9 @@ internal sealed class MaximumSpec : BinaryOpSpec
     public const string OpType = "Maximum";
 
     public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_MaximumGrad</c>.</summary>
+    public override Output?[] Gradient(GradContext c) => MathGradients.MaxMinGrad(c, greaterEqual: true);
 
     protected override DType[] Allowed => TypeSets.Real;
 

@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using System.Numerics;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 
@@ -11,6 +12,14 @@ internal sealed class MulSpec : BinaryOpSpec
     public const string OpType = "Mul";
 
     public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_MulGrad</c>.</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        if (c.ShapesFullySpecifiedAndEqual() && c.Grad.DType is DType.Float32)
+            return [c.Graph.Multiply(c.Grad, c.Y), c.Graph.Multiply(c.Grad, c.X)];
+        return c.Unbroadcast(() => c.Graph.Multiply(c.Grad, c.Y), () => c.Graph.Multiply(c.X, c.Grad));
+    }
 
     protected override DType[] Allowed => TypeSets.Real;
 

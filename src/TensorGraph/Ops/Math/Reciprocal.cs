@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 
@@ -11,6 +12,9 @@ internal sealed class ReciprocalSpec : UnaryOpSpec
     public const string OpType = "Reciprocal";
 
     public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_ReciprocalGrad</c>.</summary>
+    public override Output?[] Gradient(GradContext c) => [c.Graph.ReciprocalGrad(c.Out(), c.Grad)];
 
     protected override DType[] Allowed => TypeSets.Float;
 

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 
@@ -11,6 +12,12 @@ internal sealed class SigmoidSpec : UnaryOpSpec
     public const string OpType = "Sigmoid";
 
     public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_SigmoidGrad</c>, through the SigmoidGrad op.</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        using (c.Graph.ControlDependencies(c.Grad.Op)) return [c.Graph.SigmoidGrad(c.Out(), c.Grad)];
+    }
 
     protected override DType[] Allowed => TypeSets.Float;
 

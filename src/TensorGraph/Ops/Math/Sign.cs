@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 
@@ -11,6 +12,9 @@ internal sealed class SignSpec : UnaryOpSpec
     public const string OpType = "Sign";
 
     public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_SignGrad</c>: zeros.</summary>
+    public override Output?[] Gradient(GradContext c) => [c.Graph.Zeros(c.Graph.ShapeOf(c.X), c.X.DType)];
 
     protected override DType[] Allowed => TypeSets.Signed;
 

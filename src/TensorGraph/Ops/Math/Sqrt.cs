@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 
@@ -11,6 +12,9 @@ internal sealed class SqrtSpec : UnaryOpSpec
     public const string OpType = "Sqrt";
 
     public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_SqrtGrad</c>.</summary>
+    public override Output?[] Gradient(GradContext c) => [c.Graph.SqrtGrad(c.Out(), c.Grad)];
 
     protected override DType[] Allowed => TypeSets.Float;
 

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 
@@ -11,6 +12,17 @@ internal sealed class SquareSpec : UnaryOpSpec
     public const string OpType = "Square";
 
     public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_SquareGrad</c>: g · 2x.</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        var g = c.Graph;
+        using (g.ControlDependencies(c.Grad.Op))
+        {
+            var two = g.Constant(Graph.ScalarOf(c.X.DType, 2));
+            return [g.Multiply(c.Grad, g.Multiply(c.X, two))];
+        }
+    }
 
     protected override DType[] Allowed => TypeSets.Signed;
 

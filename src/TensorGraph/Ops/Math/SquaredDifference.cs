@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 
@@ -11,6 +12,18 @@ internal sealed class SquaredDifferenceSpec : BinaryOpSpec
     public const string OpType = "SquaredDifference";
 
     public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_SquaredDifferenceGrad</c>.</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        var g = c.Graph;
+        Output xGrad;
+        using (g.ControlDependencies(c.Grad.Op))
+            xGrad = g.Multiply(g.Constant(Graph.ScalarOf(c.Grad.DType, 2), name: "scalar"), c.Grad) * (c.X - c.Y);
+        if (c.ShapesFullySpecifiedAndEqual()) return [xGrad, -xGrad];
+        var r2 = c.Unbroadcast(() => xGrad, () => xGrad);
+        return [r2[0], g.Negative(r2[1]!.Value)];
+    }
 
     protected override DType[] Allowed => TypeSets.FloatInt;
 

@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using System.Numerics;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 
@@ -11,6 +12,11 @@ internal sealed class SubSpec : BinaryOpSpec
     public const string OpType = "Sub";
 
     public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_SubGrad</c>.</summary>
+    public override Output?[] Gradient(GradContext c) => c.ShapesFullySpecifiedAndEqual()
+        ? [c.Grad, c.Graph.Negative(c.Grad)]
+        : c.Unbroadcast(() => c.Grad, () => c.Grad, negateY: true);
 
     protected override DType[] Allowed => TypeSets.Real;
 

@@ -1,4 +1,5 @@
 using System.Numerics;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 
@@ -10,6 +11,12 @@ internal sealed class TanhSpec : UnaryOpSpec
     public const string OpType = "Tanh";
 
     public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_TanhGrad</c>, through the TanhGrad op.</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        using (c.Graph.ControlDependencies(c.Grad.Op)) return [c.Graph.TanhGrad(c.Out(), c.Grad)];
+    }
 
     protected override DType[] Allowed => TypeSets.Float;
 

@@ -1,4 +1,5 @@
 using System.Numerics;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 
@@ -10,6 +11,17 @@ internal sealed class SqrtGradSpec : SameShapeBinaryOpSpec
     public const string OpType = "SqrtGrad";
 
     public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_SqrtGradGrad</c>, so second derivatives work.</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        var g = c.Graph;
+        using (g.ControlDependencies(c.Grad.Op))
+        {
+            var ga = g.RealDiv(c.Grad, c.X);
+            return [g.Multiply(g.Negative(ga), c.Out()), g.Multiply(g.Constant(Graph.ScalarOf(ga.DType, 0.5)), ga)];
+        }
+    }
 
     protected override string[] InputArgs => ["y: T", "dy: T"];
 
@@ -27,6 +39,18 @@ internal sealed class RsqrtGradSpec : SameShapeBinaryOpSpec
 
     public override string Type => OpType;
 
+    /// <summary>TF 1.15's <c>_RsqrtGradGrad</c>, so second derivatives work.</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        var g = c.Graph;
+        var a = c.X;
+        var b = c.Input(1);
+        var ca = g.Multiply(g.Constant(Graph.ScalarOf(a.DType, -1.5)), g.Square(a));
+        var ga = g.Multiply(g.Multiply(c.Grad, b), ca);
+        var gb = g.RsqrtGrad(a, c.Grad);
+        return [ga, gb];
+    }
+
     protected override string[] InputArgs => ["y: T", "dy: T"];
 
     protected override string[] OutputArgs => ["z: T"];
@@ -42,6 +66,16 @@ internal sealed class ReciprocalGradSpec : SameShapeBinaryOpSpec
     public const string OpType = "ReciprocalGrad";
 
     public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_ReciprocalGradGrad</c>, so second derivatives work.</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        var g = c.Graph;
+        var a = c.X;
+        var b = c.Input(1);
+        var ca = g.Multiply(g.Constant(Graph.ScalarOf(a.DType, -2)), a);
+        return [g.Multiply(g.Multiply(c.Grad, b), ca), g.ReciprocalGrad(a, c.Grad)];
+    }
 
     protected override string[] InputArgs => ["y: T", "dy: T"];
 

@@ -76,6 +76,8 @@ internal sealed class RandomUniformSpec : RandomFloatSpec
 
     public override string Type => OpType;
 
+    public override bool NotDifferentiable => true;
+
     protected override double Sample(RandomStream r) => r.NextDouble();
 
     // Rounding a double just below 1 to float gives 1.0f; draw 24 bits so float32 stays in [0, 1).
@@ -89,6 +91,8 @@ internal sealed class RandomStandardNormalSpec : RandomFloatSpec
 
     public override string Type => OpType;
 
+    public override bool NotDifferentiable => true;
+
     protected override double Sample(RandomStream r) => r.NextNormal();
 }
 
@@ -98,6 +102,8 @@ internal sealed class TruncatedNormalSpec : RandomFloatSpec
     public const string OpType = "TruncatedNormal";
 
     public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override double Sample(RandomStream r) => r.NextTruncatedNormal();
 }
@@ -111,6 +117,8 @@ internal sealed class RandomUniformIntSpec : OpSpec
     public const string OpType = "RandomUniformInt";
 
     public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override string[] InputArgs => ["shape: T", "minval: Tout", "maxval: Tout"];
 

@@ -88,6 +88,8 @@ internal sealed class AllSpec : LogicalReductionSpec
 
     public override string Type => OpType;
 
+    public override bool NotDifferentiable => true;
+
     protected override bool IsAll => true;
 }
 
@@ -97,6 +99,8 @@ internal sealed class AnySpec : LogicalReductionSpec
     public const string OpType = "Any";
 
     public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override bool IsAll => false;
 }

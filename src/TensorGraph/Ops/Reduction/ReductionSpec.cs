@@ -69,75 +69,8 @@ internal abstract class ReductionSpec : OpSpec
     }
 }
 
-/// <summary>Sum over axes (<c>tf.reduce_sum</c>).</summary>
-internal sealed class SumSpec : ReductionSpec
-{
-    public const string OpType = "Sum";
-
-    public override string Type => OpType;
-
-    protected override Type Reducer => typeof(SumReducer<>);
-}
-
-/// <summary>Mean over axes (<c>tf.reduce_mean</c>).</summary>
-internal sealed class MeanSpec : ReductionSpec
-{
-    public const string OpType = "Mean";
-
-    public override string Type => OpType;
-
-    protected override Type Reducer => typeof(SumReducer<>);
-
-    protected override bool IsMean => true;
-}
-
-/// <summary>Product over axes (<c>tf.reduce_prod</c>).</summary>
-internal sealed class ProdSpec : ReductionSpec
-{
-    public const string OpType = "Prod";
-
-    public override string Type => OpType;
-
-    protected override Type Reducer => typeof(ProdReducer<>);
-}
-
-/// <summary>Maximum over axes (<c>tf.reduce_max</c>).</summary>
-internal sealed class MaxSpec : ReductionSpec
-{
-    public const string OpType = "Max";
-
-    public override string Type => OpType;
-
-    protected override Type Reducer => typeof(MaxReducer<>);
-}
-
-/// <summary>Minimum over axes (<c>tf.reduce_min</c>).</summary>
-internal sealed class MinSpec : ReductionSpec
-{
-    public const string OpType = "Min";
-
-    public override string Type => OpType;
-
-    protected override Type Reducer => typeof(MinReducer<>);
-}
-
 public sealed partial class Graph
 {
-    /// <summary>TF's <c>tf.reduce_sum</c>; <paramref name="axis"/> null reduces every axis.</summary>
-    public Output ReduceSum(Output x, int[]? axis = null, bool keepDims = false, string? name = null) => Reduction(SumSpec.OpType, x, axis, keepDims, name);
-
-    /// <summary>TF's <c>tf.reduce_mean</c>.</summary>
-    public Output ReduceMean(Output x, int[]? axis = null, bool keepDims = false, string? name = null) => Reduction(MeanSpec.OpType, x, axis, keepDims, name);
-
-    /// <summary>TF's <c>tf.reduce_prod</c>.</summary>
-    public Output ReduceProd(Output x, int[]? axis = null, bool keepDims = false, string? name = null) => Reduction(ProdSpec.OpType, x, axis, keepDims, name);
-
-    /// <summary>TF's <c>tf.reduce_max</c>.</summary>
-    public Output ReduceMax(Output x, int[]? axis = null, bool keepDims = false, string? name = null) => Reduction(MaxSpec.OpType, x, axis, keepDims, name);
-
-    /// <summary>TF's <c>tf.reduce_min</c>.</summary>
-    public Output ReduceMin(Output x, int[]? axis = null, bool keepDims = false, string? name = null) => Reduction(MinSpec.OpType, x, axis, keepDims, name);
-
     /// <summary>A reduction with run-time axes (a scalar or vector int tensor).</summary>
     public Output Reduce(string opType, Output x, Output axes, bool keepDims = false, string? name = null)
     {

@@ -24,6 +24,8 @@ internal sealed class ScalarSummarySpec : OpSpec
 
     public override string Type => OpType;
 
+    public override bool NotDifferentiable => true;
+
     protected override string[] InputArgs => ["tags: string", "values: T"];
 
     protected override string[] OutputArgs => ["summary: string"];
@@ -61,6 +63,8 @@ internal sealed class HistogramSummarySpec : OpSpec
     public const string OpType = "HistogramSummary";
 
     public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override string[] InputArgs => ["tag: string", "values: T"];
 
@@ -103,6 +107,8 @@ internal sealed class MergeSummarySpec : OpSpec
     public const string OpType = "MergeSummary";
 
     public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override string[] InputArgs => ["inputs: N * string"];
 
