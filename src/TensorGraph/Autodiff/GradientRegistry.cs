@@ -105,8 +105,8 @@ internal sealed class GradContext(Graph graph, Operation op, Output?[] grads)
         var sx = Graph.ShapeOf(x);
         var sy = Graph.ShapeOf(y);
         var args = Graph.BroadcastGradientArgs(sx, sy);
-        var rx = Graph.Reshape(Graph.Reduce("Sum", gx(), args.R0), sx);
-        Output sumY = Graph.Reduce("Sum", gy(), args.R1);
+        var rx = Graph.Reshape(Graph.Reduce(SumSpec.OpType, gx(), args.R0), sx);
+        Output sumY = Graph.Reduce(SumSpec.OpType, gy(), args.R1);
         if (negateY) sumY = Graph.Negative(sumY);
         var ry = Graph.Reshape(sumY, sy);
         return [rx, ry];

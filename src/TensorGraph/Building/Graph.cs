@@ -359,7 +359,7 @@ public sealed partial class Graph
     internal Tensor? TryConstantValue(Output t)
     {
         var op = t.Op;
-        if (op.Type == "Const")
+        if (op.Type == ConstSpec.OpType)
         {
             lock (_lock)
             {
@@ -369,12 +369,12 @@ public sealed partial class Graph
                 return v;
             }
         }
-        if (op.Type == "Shape" && op.Inputs[0].Shape.IsFullyDefined)
+        if (op.Type == ShapeSpec.OpType && op.Inputs[0].Shape.IsFullyDefined)
         {
             var dims = op.Inputs[0].Shape.ToArray();
             return op.OutputType(0) == DType.Int64 ? Tensor.FromArray(dims.Select(d => (long)d).ToArray()) : Tensor.FromArray(dims);
         }
-        if (op.Type is "Identity" or StopGradientSpec.OpType) return TryConstantValue(op.Inputs[0]);
+        if (op.Type is IdentitySpec.OpType or StopGradientSpec.OpType) return TryConstantValue(op.Inputs[0]);
         return null;
     }
 

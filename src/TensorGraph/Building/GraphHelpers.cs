@@ -88,10 +88,10 @@ public sealed partial class Graph
             "mul" => Multiply(a, b, exact),
             "truediv" => Divide(a, b, exact),
             "mod" => FloorMod(a, b, exact),
-            "Less" => Less(a, b, exact),
-            "LessEqual" => LessEqual(a, b, exact),
-            "Greater" => Greater(a, b, exact),
-            "GreaterEqual" => GreaterEqual(a, b, exact),
+            LessSpec.OpType => Less(a, b, exact),
+            LessEqualSpec.OpType => LessEqual(a, b, exact),
+            GreaterSpec.OpType => Greater(a, b, exact),
+            GreaterEqualSpec.OpType => GreaterEqual(a, b, exact),
             _ => throw new InternalException($"Unknown operator scope {scope}"),
         };
     }
@@ -121,6 +121,6 @@ public sealed partial class Graph
             x = Cast(x, target);
             y = Cast(y, target);
         }
-        return Binary("RealDiv", x, y, exact);
+        return Binary(RealDivSpec.OpType, x, y, exact);
     }
 }

@@ -122,28 +122,28 @@ public readonly struct Output : IEquatable<Output>
     public static Output operator <(Output x, Output y) => G(x, y).Less(x, y);
 
     /// <summary>Element-wise <c>x &lt; y</c> with a literal (a Const named <c>Less/y</c>, as TF names it).</summary>
-    public static Output operator <(Output x, Tensor y) => G(x).ScopedOperator("Less", x, y, false);
+    public static Output operator <(Output x, Tensor y) => G(x).ScopedOperator(LessSpec.OpType, x, y, false);
 
     /// <summary>Element-wise <c>x &lt; y</c> with a literal on the left.</summary>
-    public static Output operator <(Tensor x, Output y) => G(y).ScopedOperator("Less", y, x, true);
+    public static Output operator <(Tensor x, Output y) => G(y).ScopedOperator(LessSpec.OpType, y, x, true);
 
     /// <summary>Element-wise <c>x &gt; y</c> with a literal.</summary>
-    public static Output operator >(Output x, Tensor y) => G(x).ScopedOperator("Greater", x, y, false);
+    public static Output operator >(Output x, Tensor y) => G(x).ScopedOperator(GreaterSpec.OpType, x, y, false);
 
     /// <summary>Element-wise <c>x &gt; y</c> with a literal on the left.</summary>
-    public static Output operator >(Tensor x, Output y) => G(y).ScopedOperator("Greater", y, x, true);
+    public static Output operator >(Tensor x, Output y) => G(y).ScopedOperator(GreaterSpec.OpType, y, x, true);
 
     /// <summary>Element-wise <c>x &lt;= y</c> with a literal.</summary>
-    public static Output operator <=(Output x, Tensor y) => G(x).ScopedOperator("LessEqual", x, y, false);
+    public static Output operator <=(Output x, Tensor y) => G(x).ScopedOperator(LessEqualSpec.OpType, x, y, false);
 
     /// <summary>Element-wise <c>x &lt;= y</c> with a literal on the left.</summary>
-    public static Output operator <=(Tensor x, Output y) => G(y).ScopedOperator("LessEqual", y, x, true);
+    public static Output operator <=(Tensor x, Output y) => G(y).ScopedOperator(LessEqualSpec.OpType, y, x, true);
 
     /// <summary>Element-wise <c>x &gt;= y</c> with a literal.</summary>
-    public static Output operator >=(Output x, Tensor y) => G(x).ScopedOperator("GreaterEqual", x, y, false);
+    public static Output operator >=(Output x, Tensor y) => G(x).ScopedOperator(GreaterEqualSpec.OpType, x, y, false);
 
     /// <summary>Element-wise <c>x &gt;= y</c> with a literal on the left.</summary>
-    public static Output operator >=(Tensor x, Output y) => G(y).ScopedOperator("GreaterEqual", y, x, true);
+    public static Output operator >=(Tensor x, Output y) => G(y).ScopedOperator(GreaterEqualSpec.OpType, y, x, true);
     /// <summary><c>x &gt; y</c> → Greater.</summary>
     public static Output operator >(Output x, Output y) => G(x, y).Greater(x, y);
     /// <summary><c>x &lt;= y</c> → LessEqual.</summary>

@@ -153,7 +153,7 @@ public sealed partial class Graph
             assign = AddOp(AssignSpec.OpType, [v[0], init], "Assign", attrs:
                 [NamedAttr("T", Attr.Type(init.DType)), NamedAttr("validate_shape", Attr.Bool(true)), NamedAttr("use_locking", Attr.Bool(true)),
                  NamedAttr("_class", Attr.Strings(["loc:@" + v.Name]))]);
-            read = AddOp("Identity", [v[0]], "read", attrs: [NamedAttr("T", Attr.Type(init.DType)), NamedAttr("_class", Attr.Strings(["loc:@" + v.Name]))])[0];
+            read = AddOp(IdentitySpec.OpType, [v[0]], "read", attrs: [NamedAttr("T", Attr.Type(init.DType)), NamedAttr("_class", Attr.Strings(["loc:@" + v.Name]))])[0];
         }
         var variable = new Variable(v, assign, init, read, trainable);
         AddToCollection(GraphKeys.GlobalVariables, variable);
@@ -174,6 +174,6 @@ public sealed partial class Graph
     public Operation VariablesInitializer(IEnumerable<Variable> variables, string name = "init")
     {
         ArgumentNullException.ThrowIfNull(variables);
-        return AddOp("NoOp", [], name, controlInputs: variables.Select(v => v.Initializer).ToArray());
+        return AddOp(NoOpSpec.OpType, [], name, controlInputs: variables.Select(v => v.Initializer).ToArray());
     }
 }

@@ -1,8 +1,8 @@
 namespace TensorGraph.Autodiff.Grads;
 
-/// <summary>Index-returning, logical-reduction and assertion ops carry no gradient (TF 1.15's array_grad.py and math_grad.py).</summary>
+/// <summary>Assertion ops carry no gradient (TF 1.15's control_flow_ops.py).</summary>
 internal sealed class ArrayOpGrads : IGradientSource
 {
     public void Register(GradientRegistry r) =>
-        r.NotDifferentiable("ArgMax", "ArgMin", "All", "Any", "Assert");
+        r.NotDifferentiable("Assert");
 }

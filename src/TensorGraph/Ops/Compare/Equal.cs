@@ -9,7 +9,11 @@ internal sealed class EqualSpec : BinaryOpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "type"), new("incompatible_shape_error", "bool", Attr.Bool(true))];
 
-    public override string Type => "Equal";
+    public const string OpType = "Equal";
+
+    public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override string[] OutputArgs => ["z: bool"];
 
@@ -44,5 +48,5 @@ internal readonly struct EqualStringOp : IBinaryOp<EqualStringOp, byte[], bool>
 public sealed partial class Graph
 {
     /// <summary>TF's <c>tf.equal</c>: element-wise equal, bool result (not the C# == operator).</summary>
-    public Output Equal(Output x, Output y, string? name = null) => Binary("Equal", x, y, name);
+    public Output Equal(Output x, Output y, string? name = null) => Binary(EqualSpec.OpType, x, y, name);
 }

@@ -8,7 +8,11 @@ namespace TensorGraph;
 /// <summary>Greater: x &gt; y element-wise, bool result.</summary>
 internal sealed class GreaterSpec : BinaryOpSpec
 {
-    public override string Type => "Greater";
+    public const string OpType = "Greater";
+
+    public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override string[] OutputArgs => ["z: bool"];
 
@@ -27,5 +31,5 @@ internal readonly struct GreaterOp<T> : IBinaryOp<GreaterOp<T>, T, bool> where T
 public sealed partial class Graph
 {
     /// <summary>Greater: x &gt; y element-wise, bool result.</summary>
-    public Output Greater(Output x, Output y, string? name = null) => Binary("Greater", x, y, name);
+    public Output Greater(Output x, Output y, string? name = null) => Binary(GreaterSpec.OpType, x, y, name);
 }

@@ -8,7 +8,11 @@ namespace TensorGraph;
 /// <summary>GreaterEqual: x &gt;= y element-wise, bool result.</summary>
 internal sealed class GreaterEqualSpec : BinaryOpSpec
 {
-    public override string Type => "GreaterEqual";
+    public const string OpType = "GreaterEqual";
+
+    public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override string[] OutputArgs => ["z: bool"];
 
@@ -27,5 +31,5 @@ internal readonly struct GreaterEqualOp<T> : IBinaryOp<GreaterEqualOp<T>, T, boo
 public sealed partial class Graph
 {
     /// <summary>GreaterEqual: x &gt;= y element-wise, bool result.</summary>
-    public Output GreaterEqual(Output x, Output y, string? name = null) => Binary("GreaterEqual", x, y, name);
+    public Output GreaterEqual(Output x, Output y, string? name = null) => Binary(GreaterEqualSpec.OpType, x, y, name);
 }

@@ -8,7 +8,11 @@ namespace TensorGraph;
 /// <summary>Less: x &lt; y element-wise, bool result.</summary>
 internal sealed class LessSpec : BinaryOpSpec
 {
-    public override string Type => "Less";
+    public const string OpType = "Less";
+
+    public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override string[] OutputArgs => ["z: bool"];
 
@@ -27,5 +31,5 @@ internal readonly struct LessOp<T> : IBinaryOp<LessOp<T>, T, bool> where T : INu
 public sealed partial class Graph
 {
     /// <summary>Less: x &lt; y element-wise, bool result.</summary>
-    public Output Less(Output x, Output y, string? name = null) => Binary("Less", x, y, name);
+    public Output Less(Output x, Output y, string? name = null) => Binary(LessSpec.OpType, x, y, name);
 }

@@ -8,7 +8,11 @@ namespace TensorGraph;
 /// <summary>LessEqual: x &lt;= y element-wise, bool result.</summary>
 internal sealed class LessEqualSpec : BinaryOpSpec
 {
-    public override string Type => "LessEqual";
+    public const string OpType = "LessEqual";
+
+    public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override string[] OutputArgs => ["z: bool"];
 
@@ -27,5 +31,5 @@ internal readonly struct LessEqualOp<T> : IBinaryOp<LessEqualOp<T>, T, bool> whe
 public sealed partial class Graph
 {
     /// <summary>LessEqual: x &lt;= y element-wise, bool result.</summary>
-    public Output LessEqual(Output x, Output y, string? name = null) => Binary("LessEqual", x, y, name);
+    public Output LessEqual(Output x, Output y, string? name = null) => Binary(LessEqualSpec.OpType, x, y, name);
 }

@@ -6,7 +6,11 @@ namespace TensorGraph;
 /// <summary>LogicalAnd: x AND y, bool tensors with broadcasting.</summary>
 internal sealed class LogicalAndSpec : OpSpec
 {
-    public override string Type => "LogicalAnd";
+    public const string OpType = "LogicalAnd";
+
+    public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override string[] InputArgs => ["x: bool", "y: bool"];
 
@@ -25,7 +29,11 @@ internal sealed class LogicalAndSpec : OpSpec
 /// <summary>LogicalOr: x OR y, bool tensors with broadcasting.</summary>
 internal sealed class LogicalOrSpec : OpSpec
 {
-    public override string Type => "LogicalOr";
+    public const string OpType = "LogicalOr";
+
+    public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override string[] InputArgs => ["x: bool", "y: bool"];
 
@@ -44,7 +52,11 @@ internal sealed class LogicalOrSpec : OpSpec
 /// <summary>LogicalNot: NOT x.</summary>
 internal sealed class LogicalNotSpec : OpSpec
 {
-    public override string Type => "LogicalNot";
+    public const string OpType = "LogicalNot";
+
+    public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override string[] InputArgs => ["x: bool"];
 
@@ -77,11 +89,11 @@ internal readonly struct LogicalNotOp : IUnaryOp<LogicalNotOp, bool, bool>
 public sealed partial class Graph
 {
     /// <summary>Element-wise logical AND of bool tensors (<c>tf.logical_and</c>).</summary>
-    public Output LogicalAnd(Output x, Output y, string? name = null) => AddOp("LogicalAnd", [x, y], name)[0];
+    public Output LogicalAnd(Output x, Output y, string? name = null) => AddOp(LogicalAndSpec.OpType, [x, y], name)[0];
 
     /// <summary>Element-wise logical OR of bool tensors (<c>tf.logical_or</c>).</summary>
-    public Output LogicalOr(Output x, Output y, string? name = null) => AddOp("LogicalOr", [x, y], name)[0];
+    public Output LogicalOr(Output x, Output y, string? name = null) => AddOp(LogicalOrSpec.OpType, [x, y], name)[0];
 
     /// <summary>Element-wise logical NOT (<c>tf.logical_not</c>).</summary>
-    public Output LogicalNot(Output x, string? name = null) => AddOp("LogicalNot", [x], name)[0];
+    public Output LogicalNot(Output x, string? name = null) => AddOp(LogicalNotSpec.OpType, [x], name)[0];
 }

@@ -9,7 +9,11 @@ internal sealed class NotEqualSpec : BinaryOpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "type"), new("incompatible_shape_error", "bool", Attr.Bool(true))];
 
-    public override string Type => "NotEqual";
+    public const string OpType = "NotEqual";
+
+    public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override string[] OutputArgs => ["z: bool"];
 
@@ -44,5 +48,5 @@ internal readonly struct NotEqualStringOp : IBinaryOp<NotEqualStringOp, byte[], 
 public sealed partial class Graph
 {
     /// <summary>TF's <c>tf.not_equal</c>: element-wise not equal, bool result (not the C# == operator).</summary>
-    public Output NotEqual(Output x, Output y, string? name = null) => Binary("NotEqual", x, y, name);
+    public Output NotEqual(Output x, Output y, string? name = null) => Binary(NotEqualSpec.OpType, x, y, name);
 }

@@ -1,3 +1,4 @@
+using TensorGraph.Autodiff;
 using TensorGraph.Ops;
 using TensorGraph.Runtime;
 
@@ -11,7 +12,17 @@ internal sealed class SelectSpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "type")];
 
-    public override string Type => "Select";
+    public const string OpType = "Select";
+
+    public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_SelectGrad</c>: the gradient to t where the condition holds, to e elsewhere.</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        var g = c.Graph;
+        var zeros = g.ZerosLike(c.Input(1));
+        return [null, g.Select(c.Input(0), c.Grad, zeros), g.Select(c.Input(0), zeros, c.Grad)];
+    }
 
     protected override string[] InputArgs => ["condition: bool", "t: T", "e: T"];
 
@@ -100,5 +111,5 @@ public sealed partial class Graph
 {
     /// <summary>TF1's <c>tf.where(condition, x, y)</c>: a <c>Select</c> node.</summary>
     public Output Select(Output condition, Output x, Output y, string? name = null) =>
-        AddOp("Select", [condition, x, y], name, "Select", [NamedAttr("T", Attr.Type(x.DType))])[0];
+        AddOp(SelectSpec.OpType, [condition, x, y], name, SelectSpec.OpType, [NamedAttr("T", Attr.Type(x.DType))])[0];
 }

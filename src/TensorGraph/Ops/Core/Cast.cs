@@ -1,4 +1,5 @@
 using System.Numerics;
+using TensorGraph.Autodiff;
 using TensorGraph.Ops;
 using TensorGraph.Runtime;
 
@@ -10,7 +11,17 @@ internal sealed class CastSpec : OpSpec
     private static readonly IReadOnlyList<AttrSpec> AttrList =
         [new("SrcT", "type"), new("DstT", "type"), new("Truncate", "bool", Attr.Bool(false))];
 
-    public override string Type => "Cast";
+    public const string OpType = "Cast";
+
+    public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_CastGrad</c>: a cast back between floating types, else no gradient.</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        var src = c.X.DType;
+        var dst = c.Out().DType;
+        return src.IsFloating() && dst.IsFloating() ? [c.Graph.Cast(c.Grad, src)] : [null];
+    }
 
     protected override string[] InputArgs => ["x: SrcT"];
 
@@ -86,6 +97,6 @@ public sealed partial class Graph
     public Output Cast(Output x, DType dtype, string? name = null)
     {
         if (x.DType == dtype) return x;
-        return AddOp("Cast", [x], name, "Cast", [NamedAttr("SrcT", Attr.Type(x.DType)), NamedAttr("DstT", Attr.Type(dtype)), NamedAttr("Truncate", Attr.Bool(false))])[0];
+        return AddOp(CastSpec.OpType, [x], name, CastSpec.OpType, [NamedAttr("SrcT", Attr.Type(x.DType)), NamedAttr("DstT", Attr.Type(dtype)), NamedAttr("Truncate", Attr.Bool(false))])[0];
     }
 }

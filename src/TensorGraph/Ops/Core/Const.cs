@@ -8,7 +8,11 @@ internal sealed class ConstSpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("value", "tensor"), new("dtype", "type")];
 
-    public override string Type => "Const";
+    public const string OpType = "Const";
+
+    public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override string[] InputArgs => [];
 
@@ -47,7 +51,7 @@ public sealed partial class Graph
     {
         ArgumentNullException.ThrowIfNull(value);
         if (dtype is { } d && d != value.DType) value = ConvertLiteral(value, d);
-        return AddOp("Const", [], name, "Const", [NamedAttr("value", Attr.Tensor(value)), NamedAttr("dtype", Attr.Type(value.DType))])[0];
+        return AddOp(ConstSpec.OpType, [], name, ConstSpec.OpType, [NamedAttr("value", Attr.Tensor(value)), NamedAttr("dtype", Attr.Type(value.DType))])[0];
     }
 
     /// <summary>A Const of <paramref name="value"/> reshaped to <paramref name="shape"/> (a scalar value is repeated).</summary>

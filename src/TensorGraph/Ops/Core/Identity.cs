@@ -1,3 +1,4 @@
+using TensorGraph.Autodiff;
 using TensorGraph.Ops;
 using TensorGraph.Runtime;
 
@@ -8,7 +9,12 @@ internal sealed class IdentitySpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "type")];
 
-    public override string Type => "Identity";
+    public const string OpType = "Identity";
+
+    public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_IdGrad</c>.</summary>
+    public override Output?[] Gradient(GradContext c) => [c.Grad];
 
     protected override string[] InputArgs => ["input: T"];
 
@@ -26,26 +32,8 @@ internal sealed class IdentitySpec : OpSpec
     }
 }
 
-/// <summary>Forwards input 0, or copies it into the output buffer.</summary>
-internal sealed class IdentityKernel(bool forward) : OpKernel
-{
-    public override OutputKind GetOutputKind(int output) => forward ? OutputKind.Forwarded : OutputKind.Allocated;
-
-    public override void Compute(OpContext ctx)
-    {
-        var x = ctx.Input(0);
-        if (forward)
-        {
-            ctx.SetOutput(0, x);
-            return;
-        }
-        var o = ctx.AllocateOutput(0, x.DType, x.Dims);
-        Array.Copy(x.Data, o.Data, x.Size);
-    }
-}
-
 public sealed partial class Graph
 {
     /// <summary>An <c>Identity</c> node (<c>tf.identity</c>).</summary>
-    public Output Identity(Output x, string? name = null) => Unary("Identity", x, name);
+    public Output Identity(Output x, string? name = null) => Unary(IdentitySpec.OpType, x, name);
 }

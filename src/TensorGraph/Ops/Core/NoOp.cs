@@ -6,7 +6,11 @@ namespace TensorGraph;
 /// <summary>NoOp: does nothing; used as a control-dependency sink (<c>tf.group</c>, <c>init</c>).</summary>
 internal sealed class NoOpSpec : OpSpec
 {
-    public override string Type => "NoOp";
+    public const string OpType = "NoOp";
+
+    public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override string[] InputArgs => [];
 
@@ -22,13 +26,13 @@ internal sealed class NoOpSpec : OpSpec
 public sealed partial class Graph
 {
     /// <summary>A <c>NoOp</c> node (<c>tf.no_op</c>).</summary>
-    public Operation NoOp(string? name = null) => AddOp("NoOp", [], name);
+    public Operation NoOp(string? name = null) => AddOp(NoOpSpec.OpType, [], name);
 
     /// <summary>TF's <c>tf.group</c>: a NoOp (default name <c>group_deps</c>) with control inputs on <paramref name="ops"/>.</summary>
     public Operation Group(IEnumerable<Operation> ops, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(ops);
-        return AddOp("NoOp", [], name, "group_deps", controlInputs: ops.ToArray());
+        return AddOp(NoOpSpec.OpType, [], name, "group_deps", controlInputs: ops.ToArray());
     }
 
     /// <summary>TF's <c>tf.group</c> over ops and the producers of tensors.</summary>

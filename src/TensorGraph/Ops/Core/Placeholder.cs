@@ -1,3 +1,4 @@
+using TensorGraph.Autodiff;
 using TensorGraph.Ops;
 using TensorGraph.Runtime;
 
@@ -9,7 +10,11 @@ internal sealed class PlaceholderSpec : OpSpec
     private static readonly IReadOnlyList<AttrSpec> AttrList =
         [new("dtype", "type"), new("shape", "shape", Attr.Shape(Shape.Unknown))];
 
-    public override string Type => "Placeholder";
+    public const string OpType = "Placeholder";
+
+    public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override string[] InputArgs => [];
 
@@ -29,7 +34,12 @@ internal sealed class PlaceholderWithDefaultSpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("dtype", "type"), new("shape", "shape")];
 
-    public override string Type => "PlaceholderWithDefault";
+    public const string OpType = "PlaceholderWithDefault";
+
+    public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_IdGrad</c>, as for Identity.</summary>
+    public override Output?[] Gradient(GradContext c) => [c.Grad];
 
     protected override string[] InputArgs => ["input: dtype"];
 
@@ -53,10 +63,10 @@ public sealed partial class Graph
 {
     /// <summary>A <c>Placeholder</c> to feed at run time; <paramref name="shape"/> may hold -1 for unknown dims (null = unknown rank).</summary>
     public Output Placeholder(DType dtype, Shape? shape = null, string? name = null) =>
-        AddOp("Placeholder", [], name, "Placeholder", [NamedAttr("dtype", Attr.Type(dtype)), NamedAttr("shape", Attr.Shape(shape ?? Shape.Unknown))])[0];
+        AddOp(PlaceholderSpec.OpType, [], name, PlaceholderSpec.OpType, [NamedAttr("dtype", Attr.Type(dtype)), NamedAttr("shape", Attr.Shape(shape ?? Shape.Unknown))])[0];
 
     /// <summary>A <c>PlaceholderWithDefault</c>: <paramref name="input"/> unless fed; <paramref name="shape"/> defaults to the input's.</summary>
     public Output PlaceholderWithDefault(Output input, Shape? shape = null, string? name = null) =>
-        AddOp("PlaceholderWithDefault", [input], name, "PlaceholderWithDefault",
+        AddOp(PlaceholderWithDefaultSpec.OpType, [input], name, PlaceholderWithDefaultSpec.OpType,
             [NamedAttr("dtype", Attr.Type(input.DType)), NamedAttr("shape", Attr.Shape(shape ?? input.Shape))])[0];
 }

@@ -8,7 +8,11 @@ internal sealed class ShapeSpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "type"), new("out_type", "type", Attr.Type(DType.Int32))];
 
-    public override string Type => "Shape";
+    public const string OpType = "Shape";
+
+    public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override string[] InputArgs => ["input: T"];
 
@@ -39,7 +43,11 @@ internal sealed class RankSpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "type")];
 
-    public override string Type => "Rank";
+    public const string OpType = "Rank";
+
+    public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override string[] InputArgs => ["input: T"];
 
@@ -58,7 +66,11 @@ internal sealed class SizeSpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "type"), new("out_type", "type", Attr.Type(DType.Int32))];
 
-    public override string Type => "Size";
+    public const string OpType = "Size";
+
+    public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override string[] InputArgs => ["input: T"];
 
@@ -86,12 +98,12 @@ public sealed partial class Graph
 {
     /// <summary>TF's <c>tf.shape</c>: a <c>Shape</c> node giving the run-time dimensions of <paramref name="x"/>.</summary>
     public Output ShapeOf(Output x, DType outType = DType.Int32, string? name = null) =>
-        AddOp("Shape", [x], name, "Shape", [NamedAttr("T", Attr.Type(x.DType)), NamedAttr("out_type", Attr.Type(outType))])[0];
+        AddOp(ShapeSpec.OpType, [x], name, ShapeSpec.OpType, [NamedAttr("T", Attr.Type(x.DType)), NamedAttr("out_type", Attr.Type(outType))])[0];
 
     /// <summary>TF's <c>tf.rank</c>: a <c>Rank</c> node.</summary>
-    public Output Rank(Output x, string? name = null) => Unary("Rank", x, name);
+    public Output Rank(Output x, string? name = null) => Unary(RankSpec.OpType, x, name);
 
     /// <summary>TF's <c>tf.size</c>: a <c>Size</c> node.</summary>
     public Output Size(Output x, DType outType = DType.Int32, string? name = null) =>
-        AddOp("Size", [x], name, "Size", [NamedAttr("T", Attr.Type(x.DType)), NamedAttr("out_type", Attr.Type(outType))])[0];
+        AddOp(SizeSpec.OpType, [x], name, SizeSpec.OpType, [NamedAttr("T", Attr.Type(x.DType)), NamedAttr("out_type", Attr.Type(outType))])[0];
 }

@@ -219,7 +219,11 @@ internal sealed class ParseExampleSpec : OpSpec
         new("Tdense", "list(type)"), new("dense_shapes", "list(shape)"),
     ];
 
-    public override string Type => "ParseExample";
+    public const string OpType = "ParseExample";
+
+    public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override string[] InputArgs => ["serialized: string", "names: string", "sparse_keys: Nsparse * string", "dense_keys: Ndense * string", "dense_defaults: Tdense"];
 
@@ -282,7 +286,11 @@ internal sealed class ParseExampleV2Spec : OpSpec
         new("ragged_value_types", "list(type)"), new("ragged_split_types", "list(type)"), new("dense_shapes", "list(shape)"),
     ];
 
-    public override string Type => "ParseExampleV2";
+    public const string OpType = "ParseExampleV2";
+
+    public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override string[] InputArgs => ["serialized: string", "names: string", "sparse_keys: string", "dense_keys: string", "ragged_keys: string", "dense_defaults: Tdense"];
 
@@ -360,7 +368,7 @@ public sealed partial class Graph
         using var scope = NameScope(name ?? "ParseExample");
         var names = Constant(Tensor.Create(Array.Empty<string>(), 0), name: "names");
         var keyConsts = keys.Select((k, i) => Constant(k, name: $"dense_keys_{i}")).ToArray();
-        var op = AddOp("ParseExample", [serialized, names, .. keyConsts, .. defaults], "ParseExample", attrs:
+        var op = AddOp(ParseExampleSpec.OpType, [serialized, names, .. keyConsts, .. defaults], "ParseExample", attrs:
         [
             NamedAttr("Nsparse", Attr.Int(0)), NamedAttr("Ndense", Attr.Int(keys.Length)), NamedAttr("sparse_types", Attr.Types([])),
             NamedAttr("Tdense", Attr.Types(defaults.Select(d => d.DType))), NamedAttr("dense_shapes", ShapeList(shapes)),
@@ -378,7 +386,7 @@ public sealed partial class Graph
         CheckParseArgs(keys, defaults, shapes);
         using var scope = NameScope(name ?? "ParseExample");
         var empty = Tensor.Create(Array.Empty<string>(), 0);
-        var op = AddOp("ParseExampleV2",
+        var op = AddOp(ParseExampleV2Spec.OpType,
             [serialized, Constant(empty, name: "names"), Constant(empty, name: "sparse_keys"), Constant(Tensor.Create(keys, keys.Length), name: "dense_keys"),
                 Constant(empty, name: "ragged_keys"), .. defaults], "ParseExampleV2", attrs:
         [

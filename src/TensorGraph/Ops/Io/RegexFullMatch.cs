@@ -192,7 +192,11 @@ internal sealed class StaticRegexFullMatchSpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("pattern", "string")];
 
-    public override string Type => "StaticRegexFullMatch";
+    public const string OpType = "StaticRegexFullMatch";
+
+    public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override string[] InputArgs => ["input: string"];
 
@@ -221,7 +225,11 @@ internal sealed class StaticRegexFullMatchSpec : OpSpec
 /// <summary>RegexFullMatch: as StaticRegexFullMatch with the pattern a scalar string input.</summary>
 internal sealed class RegexFullMatchSpec : OpSpec
 {
-    public override string Type => "RegexFullMatch";
+    public const string OpType = "RegexFullMatch";
+
+    public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override string[] InputArgs => ["input: string", "pattern: string"];
 
@@ -250,9 +258,9 @@ public sealed partial class Graph
     /// true where the whole string matches the RE2 <paramref name="pattern"/>.
     /// </summary>
     public Output StaticRegexFullMatch(Output input, string pattern, string? name = null) =>
-        AddOp("StaticRegexFullMatch", [input], name, "StaticRegexFullMatch", [NamedAttr("pattern", Attr.String(pattern))])[0];
+        AddOp(StaticRegexFullMatchSpec.OpType, [input], name, StaticRegexFullMatchSpec.OpType, [NamedAttr("pattern", Attr.String(pattern))])[0];
 
     /// <summary>TF's <c>RegexFullMatch</c>: as <see cref="StaticRegexFullMatch"/> with the pattern a scalar string tensor.</summary>
     public Output RegexFullMatch(Output input, Output pattern, string? name = null) =>
-        AddOp("RegexFullMatch", [input, pattern], name, "RegexFullMatch")[0];
+        AddOp(RegexFullMatchSpec.OpType, [input, pattern], name, RegexFullMatchSpec.OpType)[0];
 }

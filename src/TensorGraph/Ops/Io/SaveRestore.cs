@@ -39,7 +39,11 @@ internal sealed class SaveV2Spec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("dtypes", "list(type)")];
 
-    public override string Type => "SaveV2";
+    public const string OpType = "SaveV2";
+
+    public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override string[] InputArgs => ["prefix: string", "tensor_names: string", "shape_and_slices: string", "tensors: dtypes"];
 
@@ -66,7 +70,7 @@ internal sealed class SaveV2Spec : OpSpec
         var prefix = IoOpUtil.ScalarString(ctx.Input(0), "SaveV2 prefix");
         int n = ctx.NumInputs - 3;
         var names = ctx.Input(1);
-        IoOpUtil.CheckNamesAndSlices(names, ctx.Input(2), n, "SaveV2");
+        IoOpUtil.CheckNamesAndSlices(names, ctx.Input(2), n, OpType);
         using var w = new CheckpointWriter(prefix);
         for (int i = 0; i < n; i++) w.Add(IoOpUtil.Str(names, i), ctx.Input(3 + i));
         w.Finish();
@@ -78,7 +82,11 @@ internal sealed class RestoreV2Spec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("dtypes", "list(type)")];
 
-    public override string Type => "RestoreV2";
+    public const string OpType = "RestoreV2";
+
+    public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override string[] InputArgs => ["prefix: string", "tensor_names: string", "shape_and_slices: string"];
 
@@ -104,7 +112,7 @@ internal sealed class RestoreV2Spec : OpSpec
         {
             var prefix = IoOpUtil.ScalarString(ctx.Input(0), "RestoreV2 prefix");
             var names = ctx.Input(1);
-            IoOpUtil.CheckNamesAndSlices(names, ctx.Input(2), types.Length, "RestoreV2");
+            IoOpUtil.CheckNamesAndSlices(names, ctx.Input(2), types.Length, OpType);
             if (!CheckpointFiles.Exists(prefix))
                 throw new NotFoundException($"Unsuccessful TensorSliceReader constructor: failed to find any matching files for {prefix}");
             using var r = new CheckpointReader(prefix);
@@ -127,7 +135,11 @@ internal sealed class MergeV2CheckpointsSpec : OpSpec
     private static readonly IReadOnlyList<AttrSpec> AttrList =
         [new("delete_old_dirs", "bool", Attr.Bool(true)), new("allow_missing_files", "bool", Attr.Bool(false))];
 
-    public override string Type => "MergeV2Checkpoints";
+    public const string OpType = "MergeV2Checkpoints";
+
+    public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override string[] InputArgs => ["checkpoint_prefixes: string", "destination_prefix: string"];
 
@@ -166,7 +178,11 @@ internal sealed class MergeV2CheckpointsSpec : OpSpec
 /// <summary>ShardedFilename: <c>basename-SSSSS-of-NNNNN</c>.</summary>
 internal sealed class ShardedFilenameSpec : OpSpec
 {
-    public override string Type => "ShardedFilename";
+    public const string OpType = "ShardedFilename";
+
+    public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override string[] InputArgs => ["basename: string", "shard: int32", "num_shards: int32"];
 
@@ -196,7 +212,11 @@ internal sealed class StringJoinSpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("N", "int"), new("separator", "string", Attr.String(""))];
 
-    public override string Type => "StringJoin";
+    public const string OpType = "StringJoin";
+
+    public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override string[] InputArgs => ["inputs: N * string"];
 
@@ -260,28 +280,28 @@ public sealed partial class Graph
     public Operation SaveV2(Output prefix, Output tensorNames, Output shapeAndSlices, Output[] tensors, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(tensors);
-        return AddOp("SaveV2", [prefix, tensorNames, shapeAndSlices, .. tensors], name, "SaveV2", [NamedAttr("dtypes", Attr.Types(tensors.Select(t => t.DType)))]);
+        return AddOp(SaveV2Spec.OpType, [prefix, tensorNames, shapeAndSlices, .. tensors], name, SaveV2Spec.OpType, [NamedAttr("dtypes", Attr.Types(tensors.Select(t => t.DType)))]);
     }
 
     /// <summary>TF's <c>RestoreV2</c>: reads the named tensors with the given dtypes from a checkpoint.</summary>
     public Output[] RestoreV2(Output prefix, Output tensorNames, Output shapeAndSlices, DType[] dtypes, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(dtypes);
-        return AddOp("RestoreV2", [prefix, tensorNames, shapeAndSlices], name, "RestoreV2", [NamedAttr("dtypes", Attr.Types(dtypes))]).Outputs;
+        return AddOp(RestoreV2Spec.OpType, [prefix, tensorNames, shapeAndSlices], name, RestoreV2Spec.OpType, [NamedAttr("dtypes", Attr.Types(dtypes))]).Outputs;
     }
 
     /// <summary>TF's <c>MergeV2Checkpoints</c>.</summary>
     public Operation MergeV2Checkpoints(Output checkpointPrefixes, Output destinationPrefix, bool deleteOldDirs = true, string? name = null) =>
-        AddOp("MergeV2Checkpoints", [checkpointPrefixes, destinationPrefix], name, "MergeV2Checkpoints", [NamedAttr("delete_old_dirs", Attr.Bool(deleteOldDirs))]);
+        AddOp(MergeV2CheckpointsSpec.OpType, [checkpointPrefixes, destinationPrefix], name, MergeV2CheckpointsSpec.OpType, [NamedAttr("delete_old_dirs", Attr.Bool(deleteOldDirs))]);
 
     /// <summary>TF's <c>ShardedFilename</c>: <c>basename-%05d-of-%05d</c>.</summary>
     public Output ShardedFilename(Output basename, Output shard, Output numShards, string? name = null) =>
-        AddOp("ShardedFilename", [basename, shard, numShards], name, "ShardedFilename")[0];
+        AddOp(ShardedFilenameSpec.OpType, [basename, shard, numShards], name, ShardedFilenameSpec.OpType)[0];
 
     /// <summary>TF's <c>tf.strings.join</c> (op <c>StringJoin</c>).</summary>
     public Output StringJoin(Output[] inputs, string separator = "", string? name = null)
     {
         ArgumentNullException.ThrowIfNull(inputs);
-        return AddOp("StringJoin", inputs, name, "StringJoin", [NamedAttr("N", Attr.Int(inputs.Length)), NamedAttr("separator", Attr.String(separator))])[0];
+        return AddOp(StringJoinSpec.OpType, inputs, name, StringJoinSpec.OpType, [NamedAttr("N", Attr.Int(inputs.Length)), NamedAttr("separator", Attr.String(separator))])[0];
     }
 }

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 
@@ -8,7 +9,12 @@ namespace TensorGraph;
 /// <summary>Abs: |x| (<c>tf.abs</c>).</summary>
 internal sealed class AbsSpec : UnaryOpSpec
 {
-    public override string Type => "Abs";
+    public const string OpType = "Abs";
+
+    public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_AbsGrad</c>: g · sign(x).</summary>
+    public override Output?[] Gradient(GradContext c) => [c.Graph.Multiply(c.Grad, c.Graph.Sign(c.X))];
 
     protected override DType[] Allowed => TypeSets.Signed;
 
@@ -24,5 +30,5 @@ internal readonly struct AbsOp<T> : IUnaryOp<AbsOp<T>, T, T> where T : INumber<T
 public sealed partial class Graph
 {
     /// <summary>Abs: |x| (<c>tf.abs</c>).</summary>
-    public Output Abs(Output x, string? name = null) => Unary("Abs", x, name);
+    public Output Abs(Output x, string? name = null) => Unary(AbsSpec.OpType, x, name);
 }

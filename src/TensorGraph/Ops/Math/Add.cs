@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using System.Numerics;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 
@@ -8,7 +9,16 @@ namespace TensorGraph;
 /// <summary>Add: x + y with broadcasting; on strings, concatenation (TF's <c>tf.add</c>).</summary>
 internal sealed class AddSpec : BinaryOpSpec
 {
-    public override string Type => "Add";
+    public const string OpType = "Add";
+
+    public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_AddGrad</c>: the gradient to both inputs, summed back to each input's shape.</summary>
+    public override Output?[] Gradient(GradContext c) => AddGrad(c);
+
+    /// <summary>The gradient of Add and AddV2.</summary>
+    internal static Output?[] AddGrad(GradContext c) =>
+        c.ShapesFullySpecifiedAndEqual() ? [c.Grad, c.Grad] : c.Unbroadcast(() => c.Grad, () => c.Grad);
 
     protected override DType[] Allowed => [.. TypeSets.Real, DType.String];
 
@@ -23,7 +33,12 @@ internal sealed class AddSpec : BinaryOpSpec
 /// <summary>AddV2: x + y with broadcasting (what the <c>+</c> operator emits).</summary>
 internal sealed class AddV2Spec : BinaryOpSpec
 {
-    public override string Type => "AddV2";
+    public const string OpType = "AddV2";
+
+    public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_AddGrad</c>, as for Add.</summary>
+    public override Output?[] Gradient(GradContext c) => AddSpec.AddGrad(c);
 
     protected override DType[] Allowed => TypeSets.Real;
 
@@ -49,11 +64,11 @@ internal readonly struct StringConcatOp : IBinaryOp<StringConcatOp, byte[], byte
 public sealed partial class Graph
 {
     /// <summary>TF's <c>tf.add</c>: an <c>Add</c> node (x + y, broadcasting; string concatenation).</summary>
-    public Output Add(Output x, Output y, string? name = null) => Binary("Add", x, y, name);
+    public Output Add(Output x, Output y, string? name = null) => Binary(AddSpec.OpType, x, y, name);
 
     /// <summary>An <c>AddV2</c> node (x + y, broadcasting), what <c>x + y</c> emits.</summary>
-    public Output AddV2(Output x, Output y, string? name = null) => Binary("AddV2", x, y, name);
+    public Output AddV2(Output x, Output y, string? name = null) => Binary(AddV2Spec.OpType, x, y, name);
 
     internal Output AddOperator(Output x, Output y, string? name = null) =>
-        Binary(x.DType == DType.String ? "Add" : "AddV2", x, y, name ?? "add");
+        Binary(x.DType == DType.String ? AddSpec.OpType : AddV2Spec.OpType, x, y, name ?? "add");
 }

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using TensorGraph.Autodiff;
 using TensorGraph.Ops;
 using TensorGraph.Runtime;
 
@@ -10,7 +11,12 @@ internal sealed class AddNSpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("N", "int"), new("T", "type")];
 
-    public override string Type => "AddN";
+    public const string OpType = "AddN";
+
+    public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_AddNGrad</c>: the gradient to every input.</summary>
+    public override Output?[] Gradient(GradContext c) => Enumerable.Repeat<Output?>(c.Grad, c.Op.NumInputs).ToArray();
 
     protected override string[] InputArgs => ["inputs: N * T"];
 
@@ -72,6 +78,6 @@ public sealed partial class Graph
     {
         ArgumentNullException.ThrowIfNull(inputs);
         if (inputs.Length == 0) throw new InvalidArgumentException("AddN needs at least one input");
-        return AddOp("AddN", inputs, name, "AddN", [NamedAttr("N", Attr.Int(inputs.Length)), NamedAttr("T", Attr.Type(inputs[0].DType))])[0];
+        return AddOp(AddNSpec.OpType, inputs, name, AddNSpec.OpType, [NamedAttr("N", Attr.Int(inputs.Length)), NamedAttr("T", Attr.Type(inputs[0].DType))])[0];
     }
 }

@@ -96,7 +96,11 @@ internal abstract class ArgMinMaxSpec : OpSpec
 /// <summary>ArgMax (<c>tf.argmax</c>).</summary>
 internal sealed class ArgMaxSpec : ArgMinMaxSpec
 {
-    public override string Type => "ArgMax";
+    public const string OpType = "ArgMax";
+
+    public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override bool IsMax => true;
 }
@@ -104,7 +108,11 @@ internal sealed class ArgMaxSpec : ArgMinMaxSpec
 /// <summary>ArgMin (<c>tf.argmin</c>).</summary>
 internal sealed class ArgMinSpec : ArgMinMaxSpec
 {
-    public override string Type => "ArgMin";
+    public const string OpType = "ArgMin";
+
+    public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override bool IsMax => false;
 }
@@ -113,20 +121,20 @@ public sealed partial class Graph
 {
     /// <summary>TF's <c>tf.argmax(input, axis, output_type)</c>: an ArgMax node (Const <c>ArgMax/dimension</c>).</summary>
     public Output ArgMax(Output input, int axis = 0, DType outputType = DType.Int64, string? name = null) =>
-        ArgMinMax("ArgMax", input, axis, outputType, name);
+        ArgMinMax(ArgMaxSpec.OpType, input, axis, outputType, name);
 
     /// <summary>TF's <c>tf.argmin(input, axis, output_type)</c>: an ArgMin node (Const <c>ArgMin/dimension</c>).</summary>
     public Output ArgMin(Output input, int axis = 0, DType outputType = DType.Int64, string? name = null) =>
-        ArgMinMax("ArgMin", input, axis, outputType, name);
+        ArgMinMax(ArgMinSpec.OpType, input, axis, outputType, name);
 
     /// <summary>ArgMax with a run-time axis.</summary>
     public Output ArgMax(Output input, Output axis, DType outputType = DType.Int64, string? name = null) =>
-        AddOp("ArgMax", [input, axis], name, "ArgMax",
+        AddOp(ArgMaxSpec.OpType, [input, axis], name, ArgMaxSpec.OpType,
             [NamedAttr("T", Attr.Type(input.DType)), NamedAttr("Tidx", Attr.Type(axis.DType)), NamedAttr("output_type", Attr.Type(outputType))])[0];
 
     /// <summary>ArgMin with a run-time axis.</summary>
     public Output ArgMin(Output input, Output axis, DType outputType = DType.Int64, string? name = null) =>
-        AddOp("ArgMin", [input, axis], name, "ArgMin",
+        AddOp(ArgMinSpec.OpType, [input, axis], name, ArgMinSpec.OpType,
             [NamedAttr("T", Attr.Type(input.DType)), NamedAttr("Tidx", Attr.Type(axis.DType)), NamedAttr("output_type", Attr.Type(outputType))])[0];
 
     private Output ArgMinMax(string type, Output input, int axis, DType outputType, string? name)
@@ -134,6 +142,6 @@ public sealed partial class Graph
         using var scope = NameScope(name ?? type);
         var exact = CurrentNameScope + "/";
         var dim = Constant(axis, name: "dimension");
-        return type == "ArgMax" ? ArgMax(input, dim, outputType, exact) : ArgMin(input, dim, outputType, exact);
+        return type == ArgMaxSpec.OpType ? ArgMax(input, dim, outputType, exact) : ArgMin(input, dim, outputType, exact);
     }
 }

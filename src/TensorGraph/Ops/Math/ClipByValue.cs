@@ -1,4 +1,5 @@
 using System.Numerics;
+using TensorGraph.Autodiff;
 using TensorGraph.Ops;
 using TensorGraph.Runtime;
 
@@ -13,7 +14,39 @@ internal sealed class ClipByValueSpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "type")];
 
-    public override string Type => "ClipByValue";
+    public const string OpType = "ClipByValue";
+
+    public override string Type => OpType;
+
+    /// <summary>
+    /// TF's <c>_clip_by_value_grad</c>: the gradient goes to t where it was inside [min, max], else to
+    /// the bound that was applied; each part is summed back to its input's shape. (TF 1.15 defines
+    /// this function but leaves it unregistered.)
+    /// </summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        var g = c.Graph;
+        var x = c.Input(0);
+        var y = c.Input(1);
+        var z = c.Input(2);
+        var grad = c.Grad;
+        var sx = g.ShapeOf(x);
+        var sy = g.ShapeOf(y);
+        var sz = g.ShapeOf(z);
+        var gradShape = g.ShapeOf(grad);
+        var zeros = g.Zeros(gradShape, grad.DType);
+        var xyMask = g.Less(x, y);
+        var xzMask = g.Greater(x, z);
+        var xy = g.BroadcastGradientArgs(sx, sy);
+        var xz = g.BroadcastGradientArgs(sx, sz);
+        var xGrad = g.Select(g.LogicalOr(xyMask, xzMask), zeros, grad);
+        var yGrad = g.Select(xyMask, grad, zeros);
+        var zGrad = g.Select(xzMask, grad, zeros);
+        var gx = g.Reshape(g.Reduce(SumSpec.OpType, xGrad, xz.R0), sx);
+        var gy = g.Reshape(g.Reduce(SumSpec.OpType, yGrad, xy.R1), sy);
+        var gz = g.Reshape(g.Reduce(SumSpec.OpType, zGrad, xz.R1), sz);
+        return [gx, gy, gz];
+    }
 
     protected override string[] InputArgs => ["t: T", "clip_value_min: T", "clip_value_max: T"];
 
@@ -125,5 +158,5 @@ public sealed partial class Graph
 
     /// <summary>A single <c>ClipByValue</c> node (TF's <c>tf.raw_ops.ClipByValue</c>).</summary>
     public Output ClipByValueOp(Output t, Output clipValueMin, Output clipValueMax, string? name = null) =>
-        AddOp("ClipByValue", [t, clipValueMin, clipValueMax], name, "ClipByValue", [NamedAttr("T", Attr.Type(t.DType))])[0];
+        AddOp(ClipByValueSpec.OpType, [t, clipValueMin, clipValueMax], name, ClipByValueSpec.OpType, [NamedAttr("T", Attr.Type(t.DType))])[0];
 }

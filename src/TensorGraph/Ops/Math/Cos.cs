@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 
@@ -8,7 +9,16 @@ namespace TensorGraph;
 /// <summary>Cos: cosine (<c>tf.cos</c>).</summary>
 internal sealed class CosSpec : UnaryOpSpec
 {
-    public override string Type => "Cos";
+    public const string OpType = "Cos";
+
+    public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_CosGrad</c>: −g · sin(x).</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        var g = c.Graph;
+        using (g.ControlDependencies(c.Grad.Op)) return [-c.Grad * g.Sin(c.X)];
+    }
 
     protected override DType[] Allowed => TypeSets.Float;
 
@@ -25,5 +35,5 @@ internal readonly struct CosOp<T> : IUnaryOp<CosOp<T>, T, T> where T : IFloating
 public sealed partial class Graph
 {
     /// <summary>Cos: cosine (<c>tf.cos</c>).</summary>
-    public Output Cos(Output x, string? name = null) => Unary("Cos", x, name);
+    public Output Cos(Output x, string? name = null) => Unary(CosSpec.OpType, x, name);
 }

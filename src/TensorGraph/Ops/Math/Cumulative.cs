@@ -1,4 +1,5 @@
 using System.Numerics;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 using TensorGraph.Runtime;
@@ -53,7 +54,16 @@ internal abstract class ScanSpec : OpSpec
 /// <summary>Cumsum: running sum along an axis (<c>tf.cumsum</c>).</summary>
 internal sealed class CumsumSpec : ScanSpec
 {
-    public override string Type => "Cumsum";
+    public const string OpType = "Cumsum";
+
+    public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_CumsumGrad</c>: a cumsum of the gradient in the other direction.</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        bool exclusive = c.Op.GetAttrBool("exclusive"), reverse = c.Op.GetAttrBool("reverse");
+        return [c.Graph.Cumsum(c.Grad, c.Input(1), exclusive, !reverse), null];
+    }
 
     protected override Type Reducer => typeof(SumReducer<>);
 }
@@ -61,7 +71,22 @@ internal sealed class CumsumSpec : ScanSpec
 /// <summary>Cumprod: running product along an axis (<c>tf.cumprod</c>).</summary>
 internal sealed class CumprodSpec : ScanSpec
 {
-    public override string Type => "Cumprod";
+    public const string OpType = "Cumprod";
+
+    public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_CumprodGrad</c>.</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        // As in TF, this divides by x, so it is not defined where x contains zeros.
+        var g = c.Graph;
+        var x = c.X;
+        var axis = c.Input(1);
+        bool exclusive = c.Op.GetAttrBool("exclusive"), reverse = c.Op.GetAttrBool("reverse");
+        var prod = g.Cumprod(x, axis, exclusive, reverse);
+        var sum = g.Cumsum(prod * c.Grad, axis, exclusive, !reverse);
+        return [sum / x, null];
+    }
 
     protected override Type Reducer => typeof(ProdReducer<>);
 }
@@ -127,19 +152,19 @@ public sealed partial class Graph
 {
     /// <summary>TF's <c>tf.cumsum</c> along a constant axis (a Const <c>Cumsum/axis</c>).</summary>
     public Output Cumsum(Output x, int axis = 0, bool exclusive = false, bool reverse = false, string? name = null) =>
-        ScanWithConstAxis("Cumsum", x, axis, exclusive, reverse, name);
+        ScanWithConstAxis(CumsumSpec.OpType, x, axis, exclusive, reverse, name);
 
     /// <summary>TF's <c>tf.cumsum</c> along a run-time scalar axis.</summary>
     public Output Cumsum(Output x, Output axis, bool exclusive = false, bool reverse = false, string? name = null) =>
-        Scan("Cumsum", x, axis, exclusive, reverse, name);
+        Scan(CumsumSpec.OpType, x, axis, exclusive, reverse, name);
 
     /// <summary>TF's <c>tf.cumprod</c> along a constant axis (a Const <c>Cumprod/axis</c>).</summary>
     public Output Cumprod(Output x, int axis = 0, bool exclusive = false, bool reverse = false, string? name = null) =>
-        ScanWithConstAxis("Cumprod", x, axis, exclusive, reverse, name);
+        ScanWithConstAxis(CumprodSpec.OpType, x, axis, exclusive, reverse, name);
 
     /// <summary>TF's <c>tf.cumprod</c> along a run-time scalar axis.</summary>
     public Output Cumprod(Output x, Output axis, bool exclusive = false, bool reverse = false, string? name = null) =>
-        Scan("Cumprod", x, axis, exclusive, reverse, name);
+        Scan(CumprodSpec.OpType, x, axis, exclusive, reverse, name);
 
     private Output ScanWithConstAxis(string type, Output x, int axis, bool exclusive, bool reverse, string? name)
     {

@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using System.Numerics;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 
@@ -8,7 +9,12 @@ namespace TensorGraph;
 /// <summary>Div (legacy): x / y; integers divide with truncation toward zero.</summary>
 internal sealed class DivSpec : BinaryOpSpec
 {
-    public override string Type => "Div";
+    public const string OpType = "Div";
+
+    public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_DivGrad</c>.</summary>
+    public override Output?[] Gradient(GradContext c) => MathGradients.DivGrad(c);
 
     protected override DType[] Allowed => TypeSets.Real;
 
@@ -23,5 +29,5 @@ internal readonly struct DivOp<T> : IBinaryOp<DivOp<T>, T, T> where T : INumber<
 public sealed partial class Graph
 {
     /// <summary>Div (legacy): x / y; integers divide with truncation toward zero.</summary>
-    public Output Div(Output x, Output y, string? name = null) => Binary("Div", x, y, name);
+    public Output Div(Output x, Output y, string? name = null) => Binary(DivSpec.OpType, x, y, name);
 }

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 
@@ -8,7 +9,15 @@ namespace TensorGraph;
 /// <summary>Exp: e^x (<c>tf.exp</c>).</summary>
 internal sealed class ExpSpec : UnaryOpSpec
 {
-    public override string Type => "Exp";
+    public const string OpType = "Exp";
+
+    public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_ExpGrad</c>: g · exp(x), reusing the output.</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        using (c.Graph.ControlDependencies(c.Grad.Op)) return [c.Graph.Multiply(c.Grad, c.Out())];
+    }
 
     protected override DType[] Allowed => TypeSets.Float;
 
@@ -25,5 +34,5 @@ internal readonly struct ExpOp<T> : IUnaryOp<ExpOp<T>, T, T> where T : IFloating
 public sealed partial class Graph
 {
     /// <summary>Exp: e^x (<c>tf.exp</c>).</summary>
-    public Output Exp(Output x, string? name = null) => Unary("Exp", x, name);
+    public Output Exp(Output x, string? name = null) => Unary(ExpSpec.OpType, x, name);
 }

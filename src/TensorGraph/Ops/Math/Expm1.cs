@@ -1,4 +1,5 @@
 using System.Numerics;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 
@@ -7,7 +8,16 @@ namespace TensorGraph;
 /// <summary>Expm1: e^x − 1, accurate for small x (<c>tf.expm1</c>).</summary>
 internal sealed class Expm1Spec : UnaryOpSpec
 {
-    public override string Type => "Expm1";
+    public const string OpType = "Expm1";
+
+    public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_Expm1Grad</c>: g · exp(x).</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        var g = c.Graph;
+        using (g.ControlDependencies(c.Grad.Op)) return [c.Grad * g.Exp(c.X)];
+    }
 
     protected override DType[] Allowed => TypeSets.Float;
 
@@ -22,5 +32,5 @@ internal readonly struct Expm1Op<T> : IUnaryOp<Expm1Op<T>, T, T> where T : IFloa
 public sealed partial class Graph
 {
     /// <summary>Expm1: e^x − 1, accurate for small x (<c>tf.expm1</c>).</summary>
-    public Output Expm1(Output x, string? name = null) => Unary("Expm1", x, name);
+    public Output Expm1(Output x, string? name = null) => Unary(Expm1Spec.OpType, x, name);
 }

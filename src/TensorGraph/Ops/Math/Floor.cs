@@ -8,7 +8,11 @@ namespace TensorGraph;
 /// <summary>Floor: largest integer not greater than x (<c>tf.floor</c>).</summary>
 internal sealed class FloorSpec : UnaryOpSpec
 {
-    public override string Type => "Floor";
+    public const string OpType = "Floor";
+
+    public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override DType[] Allowed => TypeSets.Float;
 
@@ -25,5 +29,5 @@ internal readonly struct FloorOp<T> : IUnaryOp<FloorOp<T>, T, T> where T : IFloa
 public sealed partial class Graph
 {
     /// <summary>Element-wise floor (<c>tf.floor</c>).</summary>
-    public Output Floor(Output x, string? name = null) => Unary("Floor", x, name);
+    public Output Floor(Output x, string? name = null) => Unary(FloorSpec.OpType, x, name);
 }

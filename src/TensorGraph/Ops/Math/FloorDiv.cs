@@ -8,7 +8,11 @@ namespace TensorGraph;
 /// <summary>FloorDiv: floor(x / y) (<c>tf.floordiv</c>, <c>//</c>).</summary>
 internal sealed class FloorDivSpec : BinaryOpSpec
 {
-    public override string Type => "FloorDiv";
+    public const string OpType = "FloorDiv";
+
+    public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override DType[] Allowed => TypeSets.Real;
 
@@ -31,5 +35,5 @@ internal readonly struct FloorDivOp<T> : IBinaryOp<FloorDivOp<T>, T, T> where T 
 public sealed partial class Graph
 {
     /// <summary>FloorDiv: floor(x / y) (<c>tf.floordiv</c>, <c>//</c>).</summary>
-    public Output FloorDiv(Output x, Output y, string? name = null) => Binary("FloorDiv", x, y, name);
+    public Output FloorDiv(Output x, Output y, string? name = null) => Binary(FloorDivSpec.OpType, x, y, name);
 }

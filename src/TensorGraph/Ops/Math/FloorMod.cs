@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using System.Numerics;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 
@@ -8,7 +9,17 @@ namespace TensorGraph;
 /// <summary>FloorMod: x - floor(x / y) * y, the result has the sign of y (<c>tf.floormod</c>, <c>%</c>).</summary>
 internal sealed class FloorModSpec : BinaryOpSpec
 {
-    public override string Type => "FloorMod";
+    public const string OpType = "FloorMod";
+
+    public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_FloorModGrad</c>.</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        var g = c.Graph;
+        var floorXy = g.FloorDiv(c.X, c.Y);
+        return c.Unbroadcast(() => c.Grad, () => g.Multiply(c.Grad, g.Negative(floorXy)));
+    }
 
     protected override DType[] Allowed => TypeSets.Real;
 
@@ -38,5 +49,5 @@ internal readonly struct FloorModOp<T> : IBinaryOp<FloorModOp<T>, T, T> where T 
 public sealed partial class Graph
 {
     /// <summary>FloorMod: x - floor(x / y) * y, the result has the sign of y (<c>tf.floormod</c>, <c>%</c>).</summary>
-    public Output FloorMod(Output x, Output y, string? name = null) => Binary("FloorMod", x, y, name);
+    public Output FloorMod(Output x, Output y, string? name = null) => Binary(FloorModSpec.OpType, x, y, name);
 }

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using TensorGraph.Autodiff;
 using TensorGraph.Ops;
 using TensorGraph.Runtime;
 
@@ -9,7 +10,12 @@ internal sealed class L2LossSpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "type")];
 
-    public override string Type => "L2Loss";
+    public const string OpType = "L2Loss";
+
+    public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_L2LossGrad</c>: x · g.</summary>
+    public override Output?[] Gradient(GradContext c) => [c.Graph.Multiply(c.X, c.Grad)];
 
     protected override string[] InputArgs => ["t: T"];
 
@@ -35,5 +41,5 @@ internal sealed class L2LossSpec : OpSpec
 public sealed partial class Graph
 {
     /// <summary>TF's <c>tf.nn.l2_loss</c>: sum(t²) / 2.</summary>
-    public Output L2Loss(Output t, string? name = null) => Unary("L2Loss", t, name);
+    public Output L2Loss(Output t, string? name = null) => Unary(L2LossSpec.OpType, t, name);
 }

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 
@@ -8,7 +9,15 @@ namespace TensorGraph;
 /// <summary>Log: natural logarithm (<c>tf.log</c>).</summary>
 internal sealed class LogSpec : UnaryOpSpec
 {
-    public override string Type => "Log";
+    public const string OpType = "Log";
+
+    public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_LogGrad</c>: g / x.</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        using (c.Graph.ControlDependencies(c.Grad.Op)) return [c.Graph.Multiply(c.Grad, c.Graph.Reciprocal(c.X))];
+    }
 
     protected override DType[] Allowed => TypeSets.Float;
 
@@ -25,5 +34,5 @@ internal readonly struct LogOp<T> : IUnaryOp<LogOp<T>, T, T> where T : IFloating
 public sealed partial class Graph
 {
     /// <summary>Log: natural logarithm (<c>tf.log</c>).</summary>
-    public Output Log(Output x, string? name = null) => Unary("Log", x, name);
+    public Output Log(Output x, string? name = null) => Unary(LogSpec.OpType, x, name);
 }

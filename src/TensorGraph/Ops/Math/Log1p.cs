@@ -1,4 +1,5 @@
 using System.Numerics;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 
@@ -7,7 +8,17 @@ namespace TensorGraph;
 /// <summary>Log1p: ln(1 + x), accurate for small x (<c>tf.log1p</c>).</summary>
 internal sealed class Log1pSpec : UnaryOpSpec
 {
-    public override string Type => "Log1p";
+    public const string OpType = "Log1p";
+
+    public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_Log1pGrad</c>: g / (1 + x).</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        var g = c.Graph;
+        using (g.ControlDependencies(c.Grad.Op))
+            return [c.Grad * g.Reciprocal(Graph.ScalarOf(c.X.DType, 1) + c.X)];
+    }
 
     protected override DType[] Allowed => TypeSets.Float;
 
@@ -19,32 +30,8 @@ internal readonly struct Log1pOp<T> : IUnaryOp<Log1pOp<T>, T, T> where T : IFloa
     public static T Apply(T x) => T.CreateTruncating(AccurateMath.Log1p(double.CreateTruncating(x)));
 }
 
-/// <summary>log1p and expm1 without the cancellation of the naive formulas.</summary>
-internal static class AccurateMath
-{
-    /// <summary>ln(1 + x): log(u)·x/(u − 1) with u = 1 + x cancels the rounding error of u (Goldberg).</summary>
-    public static double Log1p(double x)
-    {
-        double u = 1 + x;
-        if (u == 1) return x;
-        if (double.IsInfinity(u) || u <= 0) return Math.Log(u);
-        return Math.Log(u) * x / (u - 1);
-    }
-
-    /// <summary>e^x − 1: (u − 1)·x/ln(u) with u = e^x cancels the rounding error of u (Kahan).</summary>
-    public static double Expm1(double x)
-    {
-        if (double.IsNaN(x)) return x;
-        double u = Math.Exp(x);
-        if (u == 1) return x;
-        double um1 = u - 1;
-        if (um1 == -1 || double.IsInfinity(u)) return um1;
-        return um1 * x / Math.Log(u);
-    }
-}
-
 public sealed partial class Graph
 {
     /// <summary>Log1p: ln(1 + x), accurate for small x (<c>tf.log1p</c>).</summary>
-    public Output Log1p(Output x, string? name = null) => Unary("Log1p", x, name);
+    public Output Log1p(Output x, string? name = null) => Unary(Log1pSpec.OpType, x, name);
 }

@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using System.Numerics;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 
@@ -8,7 +9,12 @@ namespace TensorGraph;
 /// <summary>Maximum: max(x, y) element-wise (<c>tf.maximum</c>).</summary>
 internal sealed class MaximumSpec : BinaryOpSpec
 {
-    public override string Type => "Maximum";
+    public const string OpType = "Maximum";
+
+    public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_MaximumGrad</c>.</summary>
+    public override Output?[] Gradient(GradContext c) => MathGradients.MaxMinGrad(c, greaterEqual: true);
 
     protected override DType[] Allowed => TypeSets.Real;
 
@@ -23,5 +29,5 @@ internal readonly struct MaximumOp<T> : IBinaryOp<MaximumOp<T>, T, T> where T : 
 public sealed partial class Graph
 {
     /// <summary>Maximum: max(x, y) element-wise (<c>tf.maximum</c>).</summary>
-    public Output Maximum(Output x, Output y, string? name = null) => Binary("Maximum", x, y, name);
+    public Output Maximum(Output x, Output y, string? name = null) => Binary(MaximumSpec.OpType, x, y, name);
 }

@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using System.Numerics;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 
@@ -8,7 +9,12 @@ namespace TensorGraph;
 /// <summary>Minimum: min(x, y) element-wise (<c>tf.minimum</c>).</summary>
 internal sealed class MinimumSpec : BinaryOpSpec
 {
-    public override string Type => "Minimum";
+    public const string OpType = "Minimum";
+
+    public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_MinimumGrad</c>.</summary>
+    public override Output?[] Gradient(GradContext c) => MathGradients.MaxMinGrad(c, greaterEqual: false);
 
     protected override DType[] Allowed => TypeSets.Real;
 
@@ -23,5 +29,5 @@ internal readonly struct MinimumOp<T> : IBinaryOp<MinimumOp<T>, T, T> where T : 
 public sealed partial class Graph
 {
     /// <summary>Minimum: min(x, y) element-wise (<c>tf.minimum</c>).</summary>
-    public Output Minimum(Output x, Output y, string? name = null) => Binary("Minimum", x, y, name);
+    public Output Minimum(Output x, Output y, string? name = null) => Binary(MinimumSpec.OpType, x, y, name);
 }

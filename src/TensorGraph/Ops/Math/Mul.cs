@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using System.Numerics;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 
@@ -8,7 +9,17 @@ namespace TensorGraph;
 /// <summary>Mul: x * y with broadcasting (<c>tf.multiply</c>, the <c>*</c> operator).</summary>
 internal sealed class MulSpec : BinaryOpSpec
 {
-    public override string Type => "Mul";
+    public const string OpType = "Mul";
+
+    public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_MulGrad</c>.</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        if (c.ShapesFullySpecifiedAndEqual() && c.Grad.DType is DType.Float32)
+            return [c.Graph.Multiply(c.Grad, c.Y), c.Graph.Multiply(c.Grad, c.X)];
+        return c.Unbroadcast(() => c.Graph.Multiply(c.Grad, c.Y), () => c.Graph.Multiply(c.X, c.Grad));
+    }
 
     protected override DType[] Allowed => TypeSets.Real;
 
@@ -29,5 +40,5 @@ internal readonly struct MulOp<T> : IBinaryOp<MulOp<T>, T, T> where T : INumber<
 public sealed partial class Graph
 {
     /// <summary>Mul: x * y with broadcasting (<c>tf.multiply</c>, the <c>*</c> operator).</summary>
-    public Output Multiply(Output x, Output y, string? name = null) => Binary("Mul", x, y, name);
+    public Output Multiply(Output x, Output y, string? name = null) => Binary(MulSpec.OpType, x, y, name);
 }

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 
@@ -8,7 +9,12 @@ namespace TensorGraph;
 /// <summary>Neg: -x (<c>tf.negative</c>, unary <c>-</c>).</summary>
 internal sealed class NegSpec : UnaryOpSpec
 {
-    public override string Type => "Neg";
+    public const string OpType = "Neg";
+
+    public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_NegGrad</c>.</summary>
+    public override Output?[] Gradient(GradContext c) => [c.Graph.Negative(c.Grad)];
 
     protected override DType[] Allowed => TypeSets.Signed;
 
@@ -25,5 +31,5 @@ internal readonly struct NegOp<T> : IUnaryOp<NegOp<T>, T, T> where T : INumber<T
 public sealed partial class Graph
 {
     /// <summary>Neg: -x (<c>tf.negative</c>, unary <c>-</c>).</summary>
-    public Output Negative(Output x, string? name = null) => Unary("Neg", x, name);
+    public Output Negative(Output x, string? name = null) => Unary(NegSpec.OpType, x, name);
 }

@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using System.Numerics;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 
@@ -8,7 +9,29 @@ namespace TensorGraph;
 /// <summary>Pow: x ** y element-wise (<c>tf.pow</c>).</summary>
 internal sealed class PowSpec : BinaryOpSpec
 {
-    public override string Type => "Pow";
+    public const string OpType = "Pow";
+
+    public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_PowGrad</c>.</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        var g = c.Graph;
+        var x = c.X;
+        var y = c.Y;
+        var z = c.Out();
+        var result = c.Unbroadcast(
+            () => g.Multiply(g.Multiply(c.Grad, y), g.Pow(x, g.Subtract(y, g.Constant(Graph.ScalarOf(y.DType, 1))))),
+            () =>
+            {
+                // log(x) replaced by 0 where x <= 0 avoids a false singularity at x = 0.
+                var mask = g.Greater(x, g.Constant(Graph.ScalarOf(x.DType, 0)));
+                var safeX = g.Select(mask, x, g.OnesLike(x));
+                var logX = g.Select(mask, g.Log(safeX), g.ZerosLike(x));
+                return g.Multiply(g.Multiply(c.Grad, z), logX);
+            });
+        return result;
+    }
 
     protected override DType[] Allowed => TypeSets.FloatInt;
 
@@ -36,5 +59,5 @@ internal readonly struct PowOp<T> : IBinaryOp<PowOp<T>, T, T> where T : INumber<
 public sealed partial class Graph
 {
     /// <summary>Pow: x ** y element-wise (<c>tf.pow</c>).</summary>
-    public Output Pow(Output x, Output y, string? name = null) => Binary("Pow", x, y, name);
+    public Output Pow(Output x, Output y, string? name = null) => Binary(PowSpec.OpType, x, y, name);
 }

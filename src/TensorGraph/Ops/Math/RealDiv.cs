@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using System.Numerics;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 
@@ -8,7 +9,12 @@ namespace TensorGraph;
 /// <summary>RealDiv: x / y (<c>tf.realdiv</c>; integer inputs divide with truncation and fail on zero).</summary>
 internal sealed class RealDivSpec : BinaryOpSpec
 {
-    public override string Type => "RealDiv";
+    public const string OpType = "RealDiv";
+
+    public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_RealDivGrad</c>.</summary>
+    public override Output?[] Gradient(GradContext c) => MathGradients.DivGrad(c);
 
     protected override DType[] Allowed => TypeSets.Real;
 
@@ -32,40 +38,8 @@ internal readonly struct RealDivOp<T> : IBinaryOp<RealDivOp<T>, T, T> where T : 
     }
 }
 
-internal static class DivChecks
-{
-    public static bool IsFloat<T>() => typeof(T) == typeof(float) || typeof(T) == typeof(double);
-
-    public static T Div<T>(T x, T y) where T : INumber<T>
-    {
-        if (IsFloat<T>()) return x / y;
-        if (T.IsZero(y)) throw new InvalidArgumentException("Integer division by zero");
-        if (IsMinusOne(y)) return Negate(x);
-        return x / y;
-    }
-
-    /// <summary>True when <paramref name="y"/> is -1 (signed integer types only).</summary>
-    public static bool IsMinusOne<T>(T y) where T : INumber<T> => T.IsNegative(y) && y == T.Zero - T.One;
-
-    /// <summary>
-    /// x / -1. TF's CPU kernels divide in C++: int8 and int16 are promoted to int, so the minimum
-    /// divided by -1 wraps around to itself, as here; for int32 and int64 it is undefined (the
-    /// division traps), so that quotient is an InvalidArgument error instead.
-    /// </summary>
-    public static T Negate<T>(T x) where T : INumber<T>
-    {
-        if (typeof(T) == typeof(int) || typeof(T) == typeof(long))
-        {
-            if (T.IsNegative(x) && T.IsNegative(T.Zero - x))
-                throw new InvalidArgumentException(FormattableString.Invariant(
-                    $"Integer division overflow: {x} / -1 is not representable in {(typeof(T) == typeof(int) ? "int32" : "int64")}"));
-        }
-        return T.Zero - x;
-    }
-}
-
 public sealed partial class Graph
 {
     /// <summary>RealDiv: x / y (<c>tf.realdiv</c>; integer inputs divide with truncation and fail on zero).</summary>
-    public Output RealDiv(Output x, Output y, string? name = null) => Binary("RealDiv", x, y, name);
+    public Output RealDiv(Output x, Output y, string? name = null) => Binary(RealDivSpec.OpType, x, y, name);
 }

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 
@@ -8,7 +9,12 @@ namespace TensorGraph;
 /// <summary>Reciprocal: 1 / x (<c>tf.reciprocal</c>).</summary>
 internal sealed class ReciprocalSpec : UnaryOpSpec
 {
-    public override string Type => "Reciprocal";
+    public const string OpType = "Reciprocal";
+
+    public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_ReciprocalGrad</c>.</summary>
+    public override Output?[] Gradient(GradContext c) => [c.Graph.ReciprocalGrad(c.Out(), c.Grad)];
 
     protected override DType[] Allowed => TypeSets.Float;
 
@@ -25,5 +31,5 @@ internal readonly struct ReciprocalOp<T> : IUnaryOp<ReciprocalOp<T>, T, T> where
 public sealed partial class Graph
 {
     /// <summary>Element-wise 1 / x (<c>tf.reciprocal</c>).</summary>
-    public Output Reciprocal(Output x, string? name = null) => Unary("Reciprocal", x, name);
+    public Output Reciprocal(Output x, string? name = null) => Unary(ReciprocalSpec.OpType, x, name);
 }

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 
@@ -8,7 +9,12 @@ namespace TensorGraph;
 /// <summary>Rsqrt: 1 / sqrt(x) (<c>tf.rsqrt</c>).</summary>
 internal sealed class RsqrtSpec : UnaryOpSpec
 {
-    public override string Type => "Rsqrt";
+    public const string OpType = "Rsqrt";
+
+    public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_RsqrtGrad</c>.</summary>
+    public override Output?[] Gradient(GradContext c) => [c.Graph.RsqrtGrad(c.Out(), c.Grad)];
 
     protected override DType[] Allowed => TypeSets.Float;
 
@@ -29,5 +35,5 @@ internal readonly struct RsqrtOp<T> : IUnaryOp<RsqrtOp<T>, T, T> where T : IFloa
 public sealed partial class Graph
 {
     /// <summary>Rsqrt: 1 / sqrt(x) (<c>tf.rsqrt</c>).</summary>
-    public Output Rsqrt(Output x, string? name = null) => Unary("Rsqrt", x, name);
+    public Output Rsqrt(Output x, string? name = null) => Unary(RsqrtSpec.OpType, x, name);
 }

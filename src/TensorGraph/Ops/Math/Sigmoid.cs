@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 
@@ -8,7 +9,15 @@ namespace TensorGraph;
 /// <summary>Sigmoid: 1 / (1 + e^-x) (<c>tf.sigmoid</c>).</summary>
 internal sealed class SigmoidSpec : UnaryOpSpec
 {
-    public override string Type => "Sigmoid";
+    public const string OpType = "Sigmoid";
+
+    public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_SigmoidGrad</c>, through the SigmoidGrad op.</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        using (c.Graph.ControlDependencies(c.Grad.Op)) return [c.Graph.SigmoidGrad(c.Out(), c.Grad)];
+    }
 
     protected override DType[] Allowed => TypeSets.Float;
 
@@ -31,5 +40,5 @@ internal readonly struct SigmoidOp<T> : IUnaryOp<SigmoidOp<T>, T, T> where T : I
 public sealed partial class Graph
 {
     /// <summary>Sigmoid: 1 / (1 + e^-x) (<c>tf.sigmoid</c>).</summary>
-    public Output Sigmoid(Output x, string? name = null) => Unary("Sigmoid", x, name);
+    public Output Sigmoid(Output x, string? name = null) => Unary(SigmoidSpec.OpType, x, name);
 }

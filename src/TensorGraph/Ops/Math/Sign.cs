@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 
@@ -8,7 +9,12 @@ namespace TensorGraph;
 /// <summary>Sign: -1, 0 or 1 (<c>tf.sign</c>; NaN stays NaN).</summary>
 internal sealed class SignSpec : UnaryOpSpec
 {
-    public override string Type => "Sign";
+    public const string OpType = "Sign";
+
+    public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_SignGrad</c>: zeros.</summary>
+    public override Output?[] Gradient(GradContext c) => [c.Graph.Zeros(c.Graph.ShapeOf(c.X), c.X.DType)];
 
     protected override DType[] Allowed => TypeSets.Signed;
 
@@ -23,5 +29,5 @@ internal readonly struct SignOp<T> : IUnaryOp<SignOp<T>, T, T> where T : INumber
 public sealed partial class Graph
 {
     /// <summary>Sign: -1, 0 or 1 (<c>tf.sign</c>; NaN stays NaN).</summary>
-    public Output Sign(Output x, string? name = null) => Unary("Sign", x, name);
+    public Output Sign(Output x, string? name = null) => Unary(SignSpec.OpType, x, name);
 }

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 
@@ -8,7 +9,12 @@ namespace TensorGraph;
 /// <summary>Sqrt: square root (<c>tf.sqrt</c>).</summary>
 internal sealed class SqrtSpec : UnaryOpSpec
 {
-    public override string Type => "Sqrt";
+    public const string OpType = "Sqrt";
+
+    public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_SqrtGrad</c>.</summary>
+    public override Output?[] Gradient(GradContext c) => [c.Graph.SqrtGrad(c.Out(), c.Grad)];
 
     protected override DType[] Allowed => TypeSets.Float;
 
@@ -25,5 +31,5 @@ internal readonly struct SqrtOp<T> : IUnaryOp<SqrtOp<T>, T, T> where T : IFloati
 public sealed partial class Graph
 {
     /// <summary>Sqrt: square root (<c>tf.sqrt</c>).</summary>
-    public Output Sqrt(Output x, string? name = null) => Unary("Sqrt", x, name);
+    public Output Sqrt(Output x, string? name = null) => Unary(SqrtSpec.OpType, x, name);
 }

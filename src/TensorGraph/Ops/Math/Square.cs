@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 
@@ -8,7 +9,20 @@ namespace TensorGraph;
 /// <summary>Square: x * x (<c>tf.square</c>).</summary>
 internal sealed class SquareSpec : UnaryOpSpec
 {
-    public override string Type => "Square";
+    public const string OpType = "Square";
+
+    public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_SquareGrad</c>: g · 2x.</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        var g = c.Graph;
+        using (g.ControlDependencies(c.Grad.Op))
+        {
+            var two = g.Constant(Graph.ScalarOf(c.X.DType, 2));
+            return [g.Multiply(c.Grad, g.Multiply(c.X, two))];
+        }
+    }
 
     protected override DType[] Allowed => TypeSets.Signed;
 
@@ -25,5 +39,5 @@ internal readonly struct SquareOp<T> : IUnaryOp<SquareOp<T>, T, T> where T : INu
 public sealed partial class Graph
 {
     /// <summary>Square: x * x (<c>tf.square</c>).</summary>
-    public Output Square(Output x, string? name = null) => Unary("Square", x, name);
+    public Output Square(Output x, string? name = null) => Unary(SquareSpec.OpType, x, name);
 }

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 
@@ -8,7 +9,21 @@ namespace TensorGraph;
 /// <summary>SquaredDifference: (x − y)² element-wise with broadcasting (<c>tf.squared_difference</c>).</summary>
 internal sealed class SquaredDifferenceSpec : BinaryOpSpec
 {
-    public override string Type => "SquaredDifference";
+    public const string OpType = "SquaredDifference";
+
+    public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_SquaredDifferenceGrad</c>.</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        var g = c.Graph;
+        Output xGrad;
+        using (g.ControlDependencies(c.Grad.Op))
+            xGrad = g.Multiply(g.Constant(Graph.ScalarOf(c.Grad.DType, 2), name: "scalar"), c.Grad) * (c.X - c.Y);
+        if (c.ShapesFullySpecifiedAndEqual()) return [xGrad, -xGrad];
+        var r2 = c.Unbroadcast(() => xGrad, () => xGrad);
+        return [r2[0], g.Negative(r2[1]!.Value)];
+    }
 
     protected override DType[] Allowed => TypeSets.FloatInt;
 
@@ -33,5 +48,5 @@ internal readonly struct SquaredDifferenceOp<T> : IBinaryOp<SquaredDifferenceOp<
 public sealed partial class Graph
 {
     /// <summary>SquaredDifference: (x − y)² element-wise with broadcasting (<c>tf.squared_difference</c>).</summary>
-    public Output SquaredDifference(Output x, Output y, string? name = null) => Binary("SquaredDifference", x, y, name);
+    public Output SquaredDifference(Output x, Output y, string? name = null) => Binary(SquaredDifferenceSpec.OpType, x, y, name);
 }

@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using System.Numerics;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 
@@ -8,7 +9,14 @@ namespace TensorGraph;
 /// <summary>Sub: x - y with broadcasting (<c>tf.subtract</c>, the <c>-</c> operator).</summary>
 internal sealed class SubSpec : BinaryOpSpec
 {
-    public override string Type => "Sub";
+    public const string OpType = "Sub";
+
+    public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_SubGrad</c>.</summary>
+    public override Output?[] Gradient(GradContext c) => c.ShapesFullySpecifiedAndEqual()
+        ? [c.Grad, c.Graph.Negative(c.Grad)]
+        : c.Unbroadcast(() => c.Grad, () => c.Grad, negateY: true);
 
     protected override DType[] Allowed => TypeSets.Real;
 
@@ -29,5 +37,5 @@ internal readonly struct SubOp<T> : IBinaryOp<SubOp<T>, T, T> where T : INumber<
 public sealed partial class Graph
 {
     /// <summary>Sub: x - y with broadcasting (<c>tf.subtract</c>, the <c>-</c> operator).</summary>
-    public Output Subtract(Output x, Output y, string? name = null) => Binary("Sub", x, y, name);
+    public Output Subtract(Output x, Output y, string? name = null) => Binary(SubSpec.OpType, x, y, name);
 }

@@ -1,4 +1,5 @@
 using System.Numerics;
+using TensorGraph.Autodiff;
 using TensorGraph.Kernels;
 using TensorGraph.Ops;
 
@@ -7,7 +8,15 @@ namespace TensorGraph;
 /// <summary>Tanh: hyperbolic tangent (<c>tf.tanh</c>).</summary>
 internal sealed class TanhSpec : UnaryOpSpec
 {
-    public override string Type => "Tanh";
+    public const string OpType = "Tanh";
+
+    public override string Type => OpType;
+
+    /// <summary>TF 1.15's <c>_TanhGrad</c>, through the TanhGrad op.</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        using (c.Graph.ControlDependencies(c.Grad.Op)) return [c.Graph.TanhGrad(c.Out(), c.Grad)];
+    }
 
     protected override DType[] Allowed => TypeSets.Float;
 
@@ -23,5 +32,5 @@ internal readonly struct TanhOp<T> : IUnaryOp<TanhOp<T>, T, T> where T : IFloati
 public sealed partial class Graph
 {
     /// <summary>Tanh: hyperbolic tangent (<c>tf.tanh</c>).</summary>
-    public Output Tanh(Output x, string? name = null) => Unary("Tanh", x, name);
+    public Output Tanh(Output x, string? name = null) => Unary(TanhSpec.OpType, x, name);
 }

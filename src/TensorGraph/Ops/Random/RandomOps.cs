@@ -72,7 +72,11 @@ internal static class RandomShapes
 /// <summary>RandomUniform: U[0, 1).</summary>
 internal sealed class RandomUniformSpec : RandomFloatSpec
 {
-    public override string Type => "RandomUniform";
+    public const string OpType = "RandomUniform";
+
+    public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override double Sample(RandomStream r) => r.NextDouble();
 
@@ -83,7 +87,11 @@ internal sealed class RandomUniformSpec : RandomFloatSpec
 /// <summary>RandomStandardNormal: N(0, 1).</summary>
 internal sealed class RandomStandardNormalSpec : RandomFloatSpec
 {
-    public override string Type => "RandomStandardNormal";
+    public const string OpType = "RandomStandardNormal";
+
+    public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override double Sample(RandomStream r) => r.NextNormal();
 }
@@ -91,7 +99,11 @@ internal sealed class RandomStandardNormalSpec : RandomFloatSpec
 /// <summary>TruncatedNormal: N(0, 1) with values beyond two standard deviations redrawn.</summary>
 internal sealed class TruncatedNormalSpec : RandomFloatSpec
 {
-    public override string Type => "TruncatedNormal";
+    public const string OpType = "TruncatedNormal";
+
+    public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override double Sample(RandomStream r) => r.NextTruncatedNormal();
 }
@@ -102,7 +114,11 @@ internal sealed class RandomUniformIntSpec : OpSpec
     private static readonly IReadOnlyList<AttrSpec> AttrList =
         [new("seed", "int", Attr.Int(0)), new("seed2", "int", Attr.Int(0)), new("Tout", "type"), new("T", "type")];
 
-    public override string Type => "RandomUniformInt";
+    public const string OpType = "RandomUniformInt";
+
+    public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override string[] InputArgs => ["shape: T", "minval: Tout", "maxval: Tout"];
 
@@ -187,14 +203,14 @@ public sealed partial class Graph
         var max = Constant(ScalarOf(dtype, maxval), name: "max");
         if (dtype.IsInteger())
         {
-            return AddOp("RandomUniformInt", [shapeT, min, max], exact, attrs:
+            return AddOp(RandomUniformIntSpec.OpType, [shapeT, min, max], exact, attrs:
                 [NamedAttr("seed", Attr.Int(s1)), NamedAttr("seed2", Attr.Int(s2)), NamedAttr("Tout", Attr.Type(dtype)), NamedAttr("T", Attr.Type(DType.Int32))])[0];
         }
-        var rnd = AddOp("RandomUniform", [shapeT], "RandomUniform", attrs:
+        var rnd = AddOp(RandomUniformSpec.OpType, [shapeT], "RandomUniform", attrs:
             [NamedAttr("seed", Attr.Int(s1)), NamedAttr("seed2", Attr.Int(s2)), NamedAttr("dtype", Attr.Type(dtype)), NamedAttr("T", Attr.Type(DType.Int32))])[0];
         var range = Subtract(max, min, "sub");
         var scaled = Multiply(rnd, range, "mul");
-        return Binary("Add", scaled, min, exact);
+        return Binary(AddSpec.OpType, scaled, min, exact);
     }
 
     /// <summary>TF's <c>tf.random_uniform</c> with a run-time shape tensor (float dtypes).</summary>
@@ -206,20 +222,20 @@ public sealed partial class Graph
         var (s1, s2) = GetSeed(seed);
         var min = Constant(ScalarOf(dtype, minval), name: "min");
         var max = Constant(ScalarOf(dtype, maxval), name: "max");
-        var rnd = AddOp("RandomUniform", [shape], "RandomUniform", attrs:
+        var rnd = AddOp(RandomUniformSpec.OpType, [shape], "RandomUniform", attrs:
             [NamedAttr("seed", Attr.Int(s1)), NamedAttr("seed2", Attr.Int(s2)), NamedAttr("dtype", Attr.Type(dtype)), NamedAttr("T", Attr.Type(shape.DType))])[0];
         var range = Subtract(max, min, "sub");
         var scaled = Multiply(rnd, range, "mul");
-        return Binary("Add", scaled, min, exact);
+        return Binary(AddSpec.OpType, scaled, min, exact);
     }
 
     /// <summary>TF's <c>tf.random_normal</c>: N(mean, stddev²).</summary>
     public Output RandomNormal(Shape shape, double mean = 0, double stddev = 1, DType dtype = DType.Float32, int? seed = null, string? name = null) =>
-        NormalLike("RandomStandardNormal", shape, mean, stddev, dtype, seed, name ?? "random_normal");
+        NormalLike(RandomStandardNormalSpec.OpType, shape, mean, stddev, dtype, seed, name ?? "random_normal");
 
     /// <summary>TF's <c>tf.truncated_normal</c>: N(mean, stddev²) with values beyond two stddevs redrawn.</summary>
     public Output TruncatedNormal(Shape shape, double mean = 0, double stddev = 1, DType dtype = DType.Float32, int? seed = null, string? name = null) =>
-        NormalLike("TruncatedNormal", shape, mean, stddev, dtype, seed, name ?? "truncated_normal");
+        NormalLike(TruncatedNormalSpec.OpType, shape, mean, stddev, dtype, seed, name ?? "truncated_normal");
 
     private Output NormalLike(string op, Shape shape, double mean, double stddev, DType dtype, int? seed, string name)
     {
@@ -234,6 +250,6 @@ public sealed partial class Graph
         var rnd = AddOp(op, [shapeT], op, attrs:
             [NamedAttr("seed", Attr.Int(s1)), NamedAttr("seed2", Attr.Int(s2)), NamedAttr("dtype", Attr.Type(dtype)), NamedAttr("T", Attr.Type(DType.Int32))])[0];
         var mul = Multiply(rnd, stdT, "mul");
-        return Binary("Add", mul, meanT, exact);
+        return Binary(AddSpec.OpType, mul, meanT, exact);
     }
 }

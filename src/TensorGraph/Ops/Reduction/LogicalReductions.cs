@@ -84,7 +84,11 @@ internal abstract class LogicalReductionSpec : OpSpec
 /// <summary>All: true where every reduced element is true.</summary>
 internal sealed class AllSpec : LogicalReductionSpec
 {
-    public override string Type => "All";
+    public const string OpType = "All";
+
+    public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override bool IsAll => true;
 }
@@ -92,7 +96,11 @@ internal sealed class AllSpec : LogicalReductionSpec
 /// <summary>Any: true where some reduced element is true.</summary>
 internal sealed class AnySpec : LogicalReductionSpec
 {
-    public override string Type => "Any";
+    public const string OpType = "Any";
+
+    public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override bool IsAll => false;
 }
@@ -100,10 +108,10 @@ internal sealed class AnySpec : LogicalReductionSpec
 public sealed partial class Graph
 {
     /// <summary>TF's <c>tf.reduce_all</c>; <paramref name="axis"/> null reduces every axis.</summary>
-    public Output ReduceAll(Output x, int[]? axis = null, bool keepDims = false, string? name = null) => LogicalReduction("All", x, axis, keepDims, name);
+    public Output ReduceAll(Output x, int[]? axis = null, bool keepDims = false, string? name = null) => LogicalReduction(AllSpec.OpType, x, axis, keepDims, name);
 
     /// <summary>TF's <c>tf.reduce_any</c>; <paramref name="axis"/> null reduces every axis.</summary>
-    public Output ReduceAny(Output x, int[]? axis = null, bool keepDims = false, string? name = null) => LogicalReduction("Any", x, axis, keepDims, name);
+    public Output ReduceAny(Output x, int[]? axis = null, bool keepDims = false, string? name = null) => LogicalReduction(AnySpec.OpType, x, axis, keepDims, name);
 
     private Output LogicalReduction(string type, Output x, int[]? axis, bool keepDims, string? name)
     {

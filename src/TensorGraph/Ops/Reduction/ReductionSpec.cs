@@ -69,69 +69,12 @@ internal abstract class ReductionSpec : OpSpec
     }
 }
 
-/// <summary>Sum over axes (<c>tf.reduce_sum</c>).</summary>
-internal sealed class SumSpec : ReductionSpec
-{
-    public override string Type => "Sum";
-
-    protected override Type Reducer => typeof(SumReducer<>);
-}
-
-/// <summary>Mean over axes (<c>tf.reduce_mean</c>).</summary>
-internal sealed class MeanSpec : ReductionSpec
-{
-    public override string Type => "Mean";
-
-    protected override Type Reducer => typeof(SumReducer<>);
-
-    protected override bool IsMean => true;
-}
-
-/// <summary>Product over axes (<c>tf.reduce_prod</c>).</summary>
-internal sealed class ProdSpec : ReductionSpec
-{
-    public override string Type => "Prod";
-
-    protected override Type Reducer => typeof(ProdReducer<>);
-}
-
-/// <summary>Maximum over axes (<c>tf.reduce_max</c>).</summary>
-internal sealed class MaxSpec : ReductionSpec
-{
-    public override string Type => "Max";
-
-    protected override Type Reducer => typeof(MaxReducer<>);
-}
-
-/// <summary>Minimum over axes (<c>tf.reduce_min</c>).</summary>
-internal sealed class MinSpec : ReductionSpec
-{
-    public override string Type => "Min";
-
-    protected override Type Reducer => typeof(MinReducer<>);
-}
-
 public sealed partial class Graph
 {
-    /// <summary>TF's <c>tf.reduce_sum</c>; <paramref name="axis"/> null reduces every axis.</summary>
-    public Output ReduceSum(Output x, int[]? axis = null, bool keepDims = false, string? name = null) => Reduction("Sum", x, axis, keepDims, name);
-
-    /// <summary>TF's <c>tf.reduce_mean</c>.</summary>
-    public Output ReduceMean(Output x, int[]? axis = null, bool keepDims = false, string? name = null) => Reduction("Mean", x, axis, keepDims, name);
-
-    /// <summary>TF's <c>tf.reduce_prod</c>.</summary>
-    public Output ReduceProd(Output x, int[]? axis = null, bool keepDims = false, string? name = null) => Reduction("Prod", x, axis, keepDims, name);
-
-    /// <summary>TF's <c>tf.reduce_max</c>.</summary>
-    public Output ReduceMax(Output x, int[]? axis = null, bool keepDims = false, string? name = null) => Reduction("Max", x, axis, keepDims, name);
-
-    /// <summary>TF's <c>tf.reduce_min</c>.</summary>
-    public Output ReduceMin(Output x, int[]? axis = null, bool keepDims = false, string? name = null) => Reduction("Min", x, axis, keepDims, name);
-
     /// <summary>A reduction with run-time axes (a scalar or vector int tensor).</summary>
     public Output Reduce(string opType, Output x, Output axes, bool keepDims = false, string? name = null)
     {
-        if (opType is not ("Sum" or "Mean" or "Prod" or "Max" or "Min"))
+        if (opType is not (SumSpec.OpType or MeanSpec.OpType or ProdSpec.OpType or MaxSpec.OpType or MinSpec.OpType))
             throw new InvalidArgumentException($"'{opType}' is not a reduction (Sum, Mean, Prod, Max, Min)");
         return AddOp(opType, [x, axes], name, opType,
             [NamedAttr("keep_dims", Attr.Bool(keepDims)), NamedAttr("T", Attr.Type(x.DType)), NamedAttr("Tidx", Attr.Type(axes.DType))])[0];

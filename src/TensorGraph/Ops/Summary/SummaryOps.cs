@@ -20,7 +20,11 @@ internal sealed class ScalarSummarySpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "type")];
 
-    public override string Type => "ScalarSummary";
+    public const string OpType = "ScalarSummary";
+
+    public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override string[] InputArgs => ["tags: string", "values: T"];
 
@@ -56,7 +60,11 @@ internal sealed class HistogramSummarySpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "type", Attr.Type(DType.Float32))];
 
-    public override string Type => "HistogramSummary";
+    public const string OpType = "HistogramSummary";
+
+    public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override string[] InputArgs => ["tag: string", "values: T"];
 
@@ -96,7 +104,11 @@ internal sealed class MergeSummarySpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("N", "int")];
 
-    public override string Type => "MergeSummary";
+    public const string OpType = "MergeSummary";
+
+    public override string Type => OpType;
+
+    public override bool NotDifferentiable => true;
 
     protected override string[] InputArgs => ["inputs: N * string"];
 
@@ -151,7 +163,7 @@ public sealed partial class Graph
         using var scope = NameScope(name ?? tag);
         var fullTag = SummaryTag(tag, name);
         var tags = Constant(Tensor.Scalar(fullTag), name: "tags");
-        var op = AddOp("ScalarSummary", [tags, value], CurrentNameScope + "/", attrs: [NamedAttr("T", Attr.Type(value.DType))])[0];
+        var op = AddOp(ScalarSummarySpec.OpType, [tags, value], CurrentNameScope + "/", attrs: [NamedAttr("T", Attr.Type(value.DType))])[0];
         AddToCollection(GraphKeys.Summaries, op);
         return op;
     }
@@ -159,7 +171,7 @@ public sealed partial class Graph
     /// <summary>A <c>ScalarSummary</c> over a tensor of tags and a same-shaped tensor of values.</summary>
     public Output ScalarSummary(Output tags, Output values, string? name = null)
     {
-        var op = AddOp("ScalarSummary", [tags, values], name, "ScalarSummary", [NamedAttr("T", Attr.Type(values.DType))])[0];
+        var op = AddOp(ScalarSummarySpec.OpType, [tags, values], name, ScalarSummarySpec.OpType, [NamedAttr("T", Attr.Type(values.DType))])[0];
         AddToCollection(GraphKeys.Summaries, op);
         return op;
     }
@@ -171,7 +183,7 @@ public sealed partial class Graph
         using var scope = NameScope(name ?? tag);
         var fullTag = SummaryTag(tag, name);
         var t = Constant(Tensor.Scalar(fullTag), name: "tag");
-        var op = AddOp("HistogramSummary", [t, values], CurrentNameScope + "/", attrs: [NamedAttr("T", Attr.Type(values.DType))])[0];
+        var op = AddOp(HistogramSummarySpec.OpType, [t, values], CurrentNameScope + "/", attrs: [NamedAttr("T", Attr.Type(values.DType))])[0];
         AddToCollection(GraphKeys.Summaries, op);
         return op;
     }
@@ -190,7 +202,7 @@ public sealed partial class Graph
     {
         ArgumentNullException.ThrowIfNull(inputs);
         if (inputs.Length == 0) throw new InvalidArgumentException("MergeSummary needs at least one input");
-        return AddOp("MergeSummary", inputs, name, "Merge/MergeSummary", [NamedAttr("N", Attr.Int(inputs.Length))])[0];
+        return AddOp(MergeSummarySpec.OpType, inputs, name, "Merge/MergeSummary", [NamedAttr("N", Attr.Int(inputs.Length))])[0];
     }
 
     /// <summary>TF's <c>tf.summary.merge_all()</c>: merges the <see cref="GraphKeys.Summaries"/> collection; null when it is empty.</summary>

@@ -1,32 +1,19 @@
-namespace TensorGraph.Autodiff.Grads;
+using TensorGraph.Autodiff;
+using TensorGraph.Kernels;
+using TensorGraph.Ops;
 
-/// <summary>Gradients of Cumsum, Cumprod and Prod (TF 1.15's math_grad.py).</summary>
-internal sealed class ScanGrads : IGradientSource
+namespace TensorGraph;
+
+/// <summary>Product over axes (<c>tf.reduce_prod</c>).</summary>
+internal sealed class ProdSpec : ReductionSpec
 {
-    public void Register(GradientRegistry r)
-    {
-        r.Add("Cumsum", c =>
-        {
-            bool exclusive = c.Op.GetAttrBool("exclusive"), reverse = c.Op.GetAttrBool("reverse");
-            return [c.Graph.Cumsum(c.Grad, c.Input(1), exclusive, !reverse), null];
-        });
-        r.Add("Cumprod", c =>
-        {
-            // As in TF, this divides by x, so it is not defined where x contains zeros.
-            var g = c.Graph;
-            var x = c.X;
-            var axis = c.Input(1);
-            bool exclusive = c.Op.GetAttrBool("exclusive"), reverse = c.Op.GetAttrBool("reverse");
-            var prod = g.Cumprod(x, axis, exclusive, reverse);
-            var sum = g.Cumsum(prod * c.Grad, axis, exclusive, !reverse);
-            return [sum / x, null];
-        });
-        r.Add("Prod", ProdGrad);
-    }
+    public const string OpType = "Prod";
+
+    public override string Type => OpType;
 
     /// <summary>
-    /// dx_i = g · ∏_{j≠i} x_j over i's reduction group, from exclusive cumprods in both directions,
-    /// so zeros in x are handled exactly.
+    /// The gradient (TF 1.15's <c>_ProdGrad</c>, computed differently): dx_i = g · ∏_{j≠i} x_j over
+    /// i's reduction group, from exclusive cumprods in both directions, so zeros in x are handled exactly.
     /// <para>
     /// TF transposes all reduced axes to the front, reshapes to [reduced, other] and runs one pair
     /// of Cumprods (Rank, ListDiff, ConcatV2, Gather, Transpose, InvertPermutation). Those array
@@ -36,7 +23,7 @@ internal sealed class ScanGrads : IGradientSource
     /// and the reduction axes must be a build-time constant (run-time axes raise Unimplemented).
     /// </para>
     /// </summary>
-    private static Output?[] ProdGrad(GradContext c)
+    public override Output?[] Gradient(GradContext c)
     {
         var g = c.Graph;
         var x = c.X;
@@ -59,7 +46,7 @@ internal sealed class ScanGrads : IGradientSource
             var right = g.Cumprod(cur, axis, exclusive: true, reverse: true);
             var e = left * right;
             others = others is null ? e : others.Value * e;
-            if (m + 1 < axes.Count) cur = g.Reduce("Prod", cur, axis, keepDims: true);
+            if (m + 1 < axes.Count) cur = g.Reduce(OpType, cur, axis, keepDims: true);
         }
         var result = others is null ? grad : grad * others.Value;
         return [g.Reshape(result, inputShape), null];
@@ -88,4 +75,12 @@ internal sealed class ScanGrads : IGradientSource
             throw new UnimplementedException($"The gradient of Prod '{c.Op.Name}' mixes negative and non-negative axes on an input of unknown rank");
         return axes;
     }
+
+    protected override Type Reducer => typeof(ProdReducer<>);
+}
+
+public sealed partial class Graph
+{
+    /// <summary>TF's <c>tf.reduce_prod</c>.</summary>
+    public Output ReduceProd(Output x, int[]? axis = null, bool keepDims = false, string? name = null) => Reduction(ProdSpec.OpType, x, axis, keepDims, name);
 }
