@@ -1,3 +1,5 @@
+using TensorGraph.Ops;
+
 namespace TensorGraph.Runtime;
 
 /// <summary>
@@ -8,19 +10,11 @@ namespace TensorGraph.Runtime;
 /// </summary>
 internal sealed class LoopPlan
 {
-    public enum NodeKind : byte
-    {
-        Other,
-        Enter,
-        Exit,
-        NextIteration,
-    }
-
     public LoopPlan(ExecutionPlan plan)
     {
         var nodes = plan.Nodes;
         int n = nodes.Length;
-        Kinds = new NodeKind[n];
+        Roles = new ControlFlowRole[n];
         FrameOf = new int[n];
         ChildFrame = new int[n];
         IsConstantEnter = new bool[n];
@@ -32,14 +26,8 @@ internal sealed class LoopPlan
         for (int i = 0; i < n; i++)
         {
             var op = nodes[i].Op;
-            Kinds[i] = op.Type switch
-            {
-                "Enter" or "RefEnter" => NodeKind.Enter,
-                "Exit" or "RefExit" => NodeKind.Exit,
-                "NextIteration" or "RefNextIteration" => NodeKind.NextIteration,
-                _ => NodeKind.Other,
-            };
-            if (Kinds[i] == NodeKind.Enter) IsConstantEnter[i] = op.GetAttrBool("is_constant");
+            Roles[i] = op.Spec.ControlFlow;
+            if (Roles[i] == ControlFlowRole.Enter) IsConstantEnter[i] = op.GetAttrBool("is_constant");
             foreach (var o in nodes[i].OutputIds) producer[o] = i;
             controlConsumers[i] = [];
         }
@@ -49,7 +37,7 @@ internal sealed class LoopPlan
             for (int s = 0; s < ids.Length; s++)
             {
                 (consumers[ids[s]] ??= []).Add((i, s));
-                if (nodes[i].IsMerge && producer[ids[s]] >= 0 && Kinds[producer[ids[s]]] == NodeKind.NextIteration) NumBackInputs[i]++;
+                if (nodes[i].IsMerge && producer[ids[s]] >= 0 && Roles[producer[ids[s]]] == ControlFlowRole.NextIteration) NumBackInputs[i]++;
             }
             foreach (var c in nodes[i].ControlNodes) controlConsumers[c].Add(i);
         }
@@ -67,9 +55,9 @@ internal sealed class LoopPlan
         {
             int f = FrameOf[p];
             if (f < 0) return -1;
-            switch (Kinds[p])
+            switch (Roles[p])
             {
-                case NodeKind.Enter:
+                case ControlFlowRole.Enter:
                     if (ChildFrame[p] < 0)
                     {
                         var key = (f, nodes[p].Op.GetAttrString("frame_name"));
@@ -82,14 +70,14 @@ internal sealed class LoopPlan
                         ChildFrame[p] = child;
                     }
                     return ChildFrame[p];
-                case NodeKind.Exit:
+                case ControlFlowRole.Exit:
                     if (f == 0) throw PlanError(nodes[p].Op, "is an Exit outside of any while loop (no Enter leads to it)");
                     return parents[f];
                 default:
                     return f;
             }
         }
-        bool IsBackEdge(int node, int slot) => nodes[node].IsMerge && Producer[nodes[node].InputIds[slot]] is int p && p >= 0 && Kinds[p] == NodeKind.NextIteration;
+        bool IsBackEdge(int node, int slot) => nodes[node].IsMerge && Producer[nodes[node].InputIds[slot]] is int p && p >= 0 && Roles[p] == ControlFlowRole.NextIteration;
         int InputFrame(int node, int slot) => Producer[nodes[node].InputIds[slot]] is int p && p >= 0 ? OutFrame(p) : 0;
         bool changed = true;
         while (changed)
@@ -126,7 +114,7 @@ internal sealed class LoopPlan
                 if (OutFrame(c) != FrameOf[i])
                     throw PlanError(op, $"has a control input on '{nodes[c].Op.Name}' in {FrameName(names, OutFrame(c))} while it runs in {FrameName(names, FrameOf[i])}");
             }
-            if (Kinds[i] == NodeKind.Enter) OutFrame(i);
+            if (Roles[i] == ControlFlowRole.Enter) OutFrame(i);
         }
         foreach (var (f, k) in plan.FetchIds.Select((f, k) => (f, k)))
         {
@@ -148,12 +136,13 @@ internal sealed class LoopPlan
         for (int i = 0; i < n; i++)
         {
             FrameNodeCount[FrameOf[i]]++;
-            if (Kinds[i] == NodeKind.Exit) ExitNodes[FrameOf[i]].Add(i);
+            if (Roles[i] == ControlFlowRole.Exit) ExitNodes[FrameOf[i]].Add(i);
         }
         RootSources = Enumerable.Range(0, n).Where(i => FrameOf[i] == 0 && nodes[i].InputIds.Length == 0 && nodes[i].ControlNodes.Length == 0).ToArray();
     }
 
-    public NodeKind[] Kinds { get; }
+    /// <summary>Each node's control-flow role (Enter, Exit and NextIteration move values between frames and iterations).</summary>
+    public ControlFlowRole[] Roles { get; }
 
     public int[] FrameOf { get; }
 
@@ -313,9 +302,9 @@ internal sealed partial class ExecState
             var node = nodes[m];
             FrameInst target = f;
             int targetIter = iter;
-            switch (lp.Kinds[m])
+            switch (lp.Roles[m])
             {
-                case LoopPlan.NodeKind.Enter:
+                case ControlFlowRole.Enter:
                     target = Child(f, iter, lp.ChildFrame[m]);
                     targetIter = 0;
                     if (lp.IsConstantEnter[m])
@@ -329,13 +318,13 @@ internal sealed partial class ExecState
                         return;
                     }
                     break;
-                case LoopPlan.NodeKind.Exit:
+                case ControlFlowRole.Exit:
                     if (outDead[0]) return; // resolved when the frame has finished, if no iteration exits live
                     f.LiveExits.Add(m);
                     target = f.Parent!;
                     targetIter = f.ParentIter;
                     break;
-                case LoopPlan.NodeKind.NextIteration:
+                case ControlFlowRole.NextIteration:
                     if (outDead[0]) return; // the loop has ended
                     targetIter = iter + 1;
                     break;

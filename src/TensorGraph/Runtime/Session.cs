@@ -315,7 +315,7 @@ public sealed class Session : IDisposable
         var o = refInput;
         for (int guard = 0; guard < 1000; guard++)
         {
-            if (o.Op.Type is "VariableV2" or "Variable") return Variables.Get(o.Op);
+            if (o.Op.Spec.IsVariable) return Variables.Get(o.Op);
             if (o.Op.Spec.IsRefOutput(o.Index) && o.Op.NumInputs > 0 && o.Op.Spec.IsRefInput(0)) { o = o.Op.Inputs[0]; continue; }
             break;
         }

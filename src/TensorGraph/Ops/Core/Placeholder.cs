@@ -11,6 +11,8 @@ internal sealed class PlaceholderSpec : OpSpec
 
     public override string Type => "Placeholder";
 
+    public override bool IsPlaceholder => true;
+
     protected override string[] InputArgs => [];
 
     protected override string[] OutputArgs => ["output: dtype"];

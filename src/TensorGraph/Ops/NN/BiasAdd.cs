@@ -12,6 +12,8 @@ internal sealed class BiasAddSpec : OpSpec
 
     public override string Type => "BiasAdd";
 
+    public override FusionRole Fusion => FusionRole.BiasAdd;
+
     protected override string[] InputArgs => ["value: T", "bias: T"];
 
     protected override string[] OutputArgs => ["output: T"];

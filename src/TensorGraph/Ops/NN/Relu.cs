@@ -10,6 +10,8 @@ internal sealed class ReluSpec : UnaryOpSpec
 {
     public override string Type => "Relu";
 
+    public override FusionRole Fusion => FusionRole.Relu;
+
     protected override string[] InputArgs => ["features: T"];
 
     protected override string[] OutputArgs => ["activations: T"];

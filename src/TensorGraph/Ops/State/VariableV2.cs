@@ -14,6 +14,8 @@ internal sealed class VariableV2Spec : OpSpec
 
     public override string Type => "VariableV2";
 
+    public override bool IsVariable => true;
+
     protected override string[] InputArgs => [];
 
     protected override string[] OutputArgs => ["ref: Ref(dtype)"];
@@ -37,6 +39,8 @@ internal sealed class VariableSpec : OpSpec
     ];
 
     public override string Type => "Variable";
+
+    public override bool IsVariable => true;
 
     protected override string[] InputArgs => [];
 
