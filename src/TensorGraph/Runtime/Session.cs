@@ -33,8 +33,9 @@ public sealed class Session : IDisposable
     internal bool IsClosed => _closed;
 
     /// <summary>
-    /// Whether plans fuse MatMul → BiasAdd (→ Relu) chains into one kernel (default true). The
-    /// graph and its GraphDef keep TF's ops either way; set before the first run.
+    /// Whether plans run their fusion passes, which put one kernel in place of chains such as
+    /// MatMul → BiasAdd (→ Relu) (default true). The graph and its GraphDef keep
+    /// TF's ops either way; set before the first run.
     /// </summary>
     public bool EnableFusion { get; set; } = true;
 
