@@ -7,7 +7,8 @@ namespace TensorGraph.Runtime;
 /// <remarks>
 /// Plans with a Switch also track a dead flag per value and per node (TF's dead tensors): a node
 /// with a dead input or a dead control input is skipped and its outputs are dead; a Merge runs
-/// when any input is alive. While-loop frames (Enter/Exit/NextIteration) are not supported.
+/// when any input is alive. Plans with while loops (Enter/Exit/NextIteration) run through the
+/// frame scheduler instead (FrameExecution.cs), one node and iteration at a time.
 /// </remarks>
 internal sealed partial class ExecState
 {

@@ -1,3 +1,5 @@
+using TensorGraph.Ops;
+
 namespace TensorGraph.Runtime;
 
 /// <summary>One node of a plan with its value ids and planned buffers.</summary>
@@ -15,12 +17,9 @@ internal sealed class PlanNode
     /// <summary>A Merge runs when any input is alive; every other node is skipped when any input is dead.</summary>
     public bool IsMerge { get; init; }
 
-    /// <summary>Set when this node runs a fused MatMul+BiasAdd(+Relu) in place of the Op's own kernel.</summary>
-    public FusedDense? Fusion { get; init; }
+    /// <summary>Set when a plan pass made this node run a fused kernel in place of a chain that ends in <see cref="Op"/>.</summary>
+    public FusedNode? Fusion { get; init; }
 }
-
-/// <summary>A plan-time fusion of MatMul → BiasAdd (→ Relu); the graph itself keeps TF's three ops.</summary>
-internal sealed record FusedDense(Operation MatMul, Operation BiasAdd, bool Relu);
 
 /// <summary>
 /// A compiled (feeds, fetches, targets) signature: the pruned nodes in topological order, value
@@ -38,109 +37,169 @@ internal sealed class ExecutionPlan
         Feeds = feeds;
         Fetches = fetches;
         Targets = targets;
-        var fedSet = new HashSet<Output>(feeds);
+        var fed = new HashSet<Output>(feeds);
+        var needed = Prune(fed, fetches, targets);
+        // Creation order is a topological order: an op's inputs always exist before it.
+        var order = needed.OrderBy(o => o.Id).ToArray();
+        RequireFedPlaceholders(order);
+        HasLoops = order.Any(o => o.Spec.ControlFlow == ControlFlowRole.Enter);
+        // Loop plans run iteration by iteration (FrameExecution): no fusion, no buffer reuse.
+        var fusions = session.EnableFusion && !HasLoops ? RunPlanPasses(order, needed, fed, fetches) : [];
+        var absorbed = new HashSet<Operation>(fusions.Values.SelectMany(f => f.Absorbed));
+        var kept = order.Where(op => !absorbed.Contains(op)).ToArray();
 
-        // Prune: walk back from fetches and targets; fed tensors cut the graph.
+        var values = new ValueIds();
+        FeedIds = [.. feeds.Select(values.OfFeed)];
+        var outputIds = NumberOutputs(kept, fed, values);
+        var nodes = BuildNodes(kept, outputIds, fusions, values);
+        LinkControlInputs(nodes);
+        HasControlFlow = HasLoops || nodes.Any(n => n.Op.Spec.ControlFlow == ControlFlowRole.Switch);
+        NumValues = values.Count;
+        FetchIds = [.. fetches.Select(values.Of)];
+        Nodes = nodes;
+        if (HasLoops)
+        {
+            Loops = new LoopPlan(this);
+            CreateUnbufferedKernels(session);
+        }
+        else AssignBuffers(Nodes, session);
+    }
+
+    /// <summary>The ops the fetches and targets need: walks back over data and control inputs; fed tensors cut the graph.</summary>
+    private static HashSet<Operation> Prune(HashSet<Output> fed, Output[] fetches, Operation[] targets)
+    {
         var needed = new HashSet<Operation>();
         var stack = new Stack<Operation>();
         void Need(Operation op)
         {
             if (needed.Add(op)) stack.Push(op);
         }
-        foreach (var f in fetches) if (!fedSet.Contains(f)) Need(f.Op);
+        foreach (var f in fetches) if (!fed.Contains(f)) Need(f.Op);
         foreach (var t in targets) Need(t);
         while (stack.Count > 0)
         {
             var op = stack.Pop();
-            foreach (var i in op.Inputs) if (!fedSet.Contains(i)) Need(i.Op);
+            foreach (var i in op.Inputs) if (!fed.Contains(i)) Need(i.Op);
             foreach (var c in op.ControlInputs) Need(c);
         }
-        // Creation order is a topological order: an op's inputs always exist before it.
-        var order = needed.OrderBy(o => o.Id).ToArray();
+        return needed;
+    }
 
+    /// <summary>A placeholder the plan needs but nobody feeds fails the plan, before anything runs.</summary>
+    private static void RequireFedPlaceholders(Operation[] order)
+    {
         foreach (var op in order)
         {
-            if (op.Type == "Placeholder")
-            {
-                var o = op[0];
-                throw Errors.Make(ErrorCode.InvalidArgument,
-                    $"You must feed a value for placeholder tensor '{op.Name}' with dtype {o.DType.Name()}" +
-                    (o.Shape.IsRankKnown ? $" and shape {o.Shape}" : "") +
-                    $" [node '{op.Name}' (Placeholder){SourceLocation.Suffix(op.Location, op.Name)}]", null, op.Name);
-            }
+            if (!op.Spec.IsPlaceholder) continue;
+            var o = op[0];
+            throw Errors.Make(ErrorCode.InvalidArgument,
+                $"You must feed a value for placeholder tensor '{op.Name}' with dtype {o.DType.Name()}" +
+                (o.Shape.IsRankKnown ? $" and shape {o.Shape}" : "") +
+                $" [node '{op.Name}' ({op.Type}){SourceLocation.Suffix(op.Location, op.Name)}]", null, op.Name);
+        }
+    }
+
+    /// <summary>Runs every <see cref="PlanPass"/> over the pruned ops: the fused nodes, by the op that ends each chain.</summary>
+    private static Dictionary<Operation, FusedNode> RunPlanPasses(Operation[] order, HashSet<Operation> needed, HashSet<Output> fed, Output[] fetches)
+    {
+        var context = new PlanPassContext(order, needed, fed, fetches);
+        foreach (var pass in PlanPass.All) pass.Run(context);
+        return context.Fusions;
+    }
+
+    /// <summary>Value ids: one per distinct feed, then one per node output.</summary>
+    private sealed class ValueIds
+    {
+        private readonly Dictionary<Output, int> _ids = [];
+
+        public int Count { get; private set; }
+
+        public int OfFeed(Output feed)
+        {
+            if (!_ids.TryGetValue(feed, out int id)) _ids[feed] = id = Count++;
+            return id;
         }
 
-        // Value ids: feeds first, then each node output.
-        var ids = new Dictionary<Output, int>();
-        int next = 0;
-        FeedIds = new int[feeds.Length];
-        for (int i = 0; i < feeds.Length; i++)
+        /// <summary>A new id for a node output; a fed output's id is never read (the feed wins), so readers keep the feed's.</summary>
+        public int NewOutput(Output o, bool fed)
         {
-            if (!ids.TryGetValue(feeds[i], out int id)) ids[feeds[i]] = id = next++;
-            FeedIds[i] = id;
+            int id = Count++;
+            if (!fed) _ids[o] = id;
+            return id;
         }
-        HasLoops = order.Any(o => o.Type is "Enter" or "RefEnter");
-        // Loop plans run iteration by iteration (FrameExecution): no fusion, no buffer reuse.
-        var fusions = session.EnableFusion && !HasLoops ? FindDenseFusions(order, needed, fedSet, fetches) : [];
-        var skipped = new HashSet<Operation>(fusions.Values.SelectMany(f => f.Relu ? new[] { f.MatMul, f.BiasAdd } : [f.MatMul]));
-        var kept = order.Where(op => !skipped.Contains(op)).ToArray();
-        // Output ids first: a loop's Merge reads its NextIteration, which comes later in creation order.
+
+        public int Of(Output o) => _ids[o];
+    }
+
+    /// <summary>
+    /// The output ids of every kept node, numbered before any input is looked up: a loop's Merge
+    /// reads its NextIteration, which comes later in creation order.
+    /// </summary>
+    private static int[][] NumberOutputs(Operation[] kept, HashSet<Output> fed, ValueIds values)
+    {
         var outIdsOf = new int[kept.Length][];
         for (int n = 0; n < kept.Length; n++)
         {
             var op = kept[n];
             var outIds = new int[op.NumOutputs];
-            for (int i = 0; i < outIds.Length; i++)
-            {
-                var o = op[i];
-                if (fedSet.Contains(o)) outIds[i] = next++; // the kernel's value is discarded; the feed wins
-                else ids[o] = outIds[i] = next++;
-            }
+            for (int i = 0; i < outIds.Length; i++) outIds[i] = values.NewOutput(op[i], fed.Contains(op[i]));
             outIdsOf[n] = outIds;
         }
-        var nodes = new List<PlanNode>(kept.Length);
+        return outIdsOf;
+    }
+
+    /// <summary>One plan node per kept op: its input ids (a fused node's come from its chain) and whether each is a reference.</summary>
+    private static PlanNode[] BuildNodes(Operation[] kept, int[][] outputIds, Dictionary<Operation, FusedNode> fusions, ValueIds values)
+    {
+        var nodes = new PlanNode[kept.Length];
         for (int n = 0; n < kept.Length; n++)
         {
             var op = kept[n];
             fusions.TryGetValue(op, out var fusion);
-            Output[] inputs = fusion is null ? op.Inputs.ToArray() : [fusion.MatMul.Inputs[0], fusion.MatMul.Inputs[1], fusion.BiasAdd.Inputs[1]];
+            Output[] inputs = fusion is null ? op.Inputs.ToArray() : fusion.Inputs;
             var inIds = new int[inputs.Length];
             var isRef = new bool[inputs.Length];
             for (int i = 0; i < inIds.Length; i++)
             {
-                inIds[i] = ids[inputs[i]];
+                inIds[i] = values.Of(inputs[i]);
                 isRef[i] = fusion is null && op.Spec.IsRefInput(i);
             }
-            nodes.Add(new PlanNode { Op = op, InputIds = inIds, InputIsRef = isRef, OutputIds = outIdsOf[n], OutputBuffers = new int[op.NumOutputs], Fusion = fusion, IsMerge = op.Type == "Merge" });
+            nodes[n] = new PlanNode
+            {
+                Op = op, InputIds = inIds, InputIsRef = isRef, OutputIds = outputIds[n], OutputBuffers = new int[op.NumOutputs],
+                Fusion = fusion, IsMerge = op.Spec.ControlFlow == ControlFlowRole.Merge,
+            };
         }
+        return nodes;
+    }
+
+    /// <summary>Records, for each node with control inputs, the plan indices of those that run in this plan.</summary>
+    private static void LinkControlInputs(PlanNode[] nodes)
+    {
         var index = new Dictionary<Operation, int>();
-        for (int n = 0; n < nodes.Count; n++) index[nodes[n].Op] = n;
+        for (int n = 0; n < nodes.Length; n++) index[nodes[n].Op] = n;
         foreach (var node in nodes)
         {
             if (node.Op.ControlInputs.Count > 0)
                 node.ControlNodes = node.Op.ControlInputs.Where(index.ContainsKey).Select(c => index[c]).Distinct().ToArray();
         }
-        HasControlFlow = HasLoops || nodes.Any(n => n.Op.Type is "Switch" or "RefSwitch");
-        NumValues = next;
-        FetchIds = fetches.Select(f => ids[f]).ToArray();
-        Nodes = [.. nodes];
-        if (HasLoops)
-        {
-            Loops = new LoopPlan(this);
-            var kernels = new OpKernel[Nodes.Length];
-            for (int n = 0; n < Nodes.Length; n++)
-            {
-                kernels[n] = CreateKernel(session, Nodes[n]);
-                Array.Fill(Nodes[n].OutputBuffers, -1);
-            }
-            _firstKernels = kernels;
-            ValueBuffer = new int[NumValues];
-            Array.Fill(ValueBuffer, -1);
-        }
-        else AssignBuffers(Nodes, session);
     }
 
-    /// <summary>Whether the plan contains while loops (Enter): it then runs through <see cref="ExecState"/>'s frame scheduler.</summary>
+    /// <summary>Loop plans stage each node's values as it runs: every output is freshly allocated, no value has a planned buffer.</summary>
+    private void CreateUnbufferedKernels(Session session)
+    {
+        var kernels = new OpKernel[Nodes.Length];
+        for (int n = 0; n < Nodes.Length; n++)
+        {
+            kernels[n] = CreateKernel(session, Nodes[n]);
+            Array.Fill(Nodes[n].OutputBuffers, -1);
+        }
+        _firstKernels = kernels;
+        ValueBuffer = new int[NumValues];
+        Array.Fill(ValueBuffer, -1);
+    }
+
+    /// <summary>Whether the plan contains while loops (an op with the Enter role): it then runs through <see cref="ExecState"/>'s frame scheduler.</summary>
     public bool HasLoops { get; }
 
     /// <summary>Frames and edges of a plan with while loops.</summary>
@@ -155,7 +214,7 @@ internal sealed class ExecutionPlan
     public int[] FetchIds { get; }
     public int NumValues { get; }
 
-    /// <summary>Whether a Switch can make values dead in this plan (enables dead-tensor propagation).</summary>
+    /// <summary>Whether a Switch (or a while loop) can make values dead in this plan (enables dead-tensor propagation).</summary>
     public bool HasControlFlow { get; }
     public DType[] BufferTypes { get; private set; } = [];
 
@@ -238,37 +297,7 @@ internal sealed class ExecutionPlan
     }
 
     private static OpKernel CreateKernel(Session session, PlanNode node) =>
-        node.Fusion is { } f ? FusedDenseKernel.Create(f) : session.CreateKernel(node.Op);
-
-    /// <summary>
-    /// MatMul → BiasAdd (→ Relu) chains whose intermediate values nothing else in this plan reads
-    /// (not fetched, not fed, one consumer, no control edges), keyed by the op that ends the chain.
-    /// </summary>
-    private static Dictionary<Operation, FusedDense> FindDenseFusions(Operation[] order, HashSet<Operation> needed, HashSet<Output> fed, Output[] fetches)
-    {
-        var fetched = new HashSet<Output>(fetches);
-        var result = new Dictionary<Operation, FusedDense>();
-        (Operation Op, int Input)? OnlyConsumer(Operation op)
-        {
-            if (op.ControlOutputs.Any(needed.Contains)) return null;
-            var o = op[0];
-            if (fetched.Contains(o) || fed.Contains(o)) return null;
-            var cs = op.Consumers.Where(c => needed.Contains(c.Op)).ToArray();
-            return cs.Length == 1 ? cs[0] : null;
-        }
-        foreach (var m in order)
-        {
-            if (m.Type != "MatMul" || m.OutputType(0) is not (DType.Float32 or DType.Float64) || m.ControlInputs.Count > 0) continue;
-            if (OnlyConsumer(m) is not { } b || b.Op.Type != "BiasAdd" || b.Input != 0) continue;
-            var bias = b.Op;
-            if (bias.ControlInputs.Count > 0) continue; // a control edge may carry deadness or ordering the fused node would lose
-            bool relu = OnlyConsumer(bias) is { } r && r.Op.Type == "Relu" && r.Op.ControlInputs.Count == 0;
-            var end = relu ? OnlyConsumer(bias)!.Value.Op : bias;
-            if (fed.Contains(end[0])) continue;
-            result[end] = new FusedDense(m, bias, relu);
-        }
-        return result;
-    }
+        node.Fusion is { } f ? f.CreateKernel() : session.CreateKernel(node.Op);
 
     public ExecState Rent()
     {

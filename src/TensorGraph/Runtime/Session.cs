@@ -33,8 +33,9 @@ public sealed class Session : IDisposable
     internal bool IsClosed => _closed;
 
     /// <summary>
-    /// Whether plans fuse MatMul → BiasAdd (→ Relu) chains into one kernel (default true). The
-    /// graph and its GraphDef keep TF's ops either way; set before the first run.
+    /// Whether plans run their fusion passes, which put one kernel in place of chains such as
+    /// MatMul → BiasAdd (→ Relu) (default true). The graph and its GraphDef keep
+    /// TF's ops either way; set before the first run.
     /// </summary>
     public bool EnableFusion { get; set; } = true;
 
@@ -315,7 +316,7 @@ public sealed class Session : IDisposable
         var o = refInput;
         for (int guard = 0; guard < 1000; guard++)
         {
-            if (o.Op.Type is "VariableV2" or "Variable") return Variables.Get(o.Op);
+            if (o.Op.Spec.IsVariable) return Variables.Get(o.Op);
             if (o.Op.Spec.IsRefOutput(o.Index) && o.Op.NumInputs > 0 && o.Op.Spec.IsRefInput(0)) { o = o.Op.Inputs[0]; continue; }
             break;
         }

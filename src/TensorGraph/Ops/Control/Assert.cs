@@ -13,7 +13,9 @@ internal sealed class AssertSpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "list(type)"), new("summarize", "int", Attr.Int(3))];
 
-    public override string Type => "Assert";
+    public const string OpType = "Assert";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["condition: bool", "data: T"];
 
@@ -167,7 +169,7 @@ public sealed partial class Graph
     public Operation Assert(Output condition, Output[] data, int summarize = 3, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(data);
-        return AddOp("Assert", [condition, .. data], name, "Assert",
+        return AddOp(AssertSpec.OpType, [condition, .. data], name, AssertSpec.OpType,
             [NamedAttr("T", Attr.Types(data.Select(d => d.DType))), NamedAttr("summarize", Attr.Int(summarize))]);
     }
 }

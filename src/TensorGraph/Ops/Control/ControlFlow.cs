@@ -1,3 +1,4 @@
+using TensorGraph.Autodiff;
 using TensorGraph.Ops;
 using TensorGraph.Runtime;
 
@@ -12,7 +13,11 @@ internal class SwitchSpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "type")];
 
-    public override string Type => "Switch";
+    public const string OpType = "Switch";
+
+    public override string Type => OpType;
+
+    public override ControlFlowRole ControlFlow => ControlFlowRole.Switch;
 
     protected override string[] InputArgs => ["data: T", "pred: bool"];
 
@@ -36,12 +41,25 @@ internal class SwitchSpec : OpSpec
         // A variable read through a (non-ref) Switch is copied, like Identity, so later updates in the same step do not show.
         return new SwitchKernel(IsRefOutput(0) ? OutputKind.External : src.Op.Spec.IsRefOutput(src.Index) ? OutputKind.Allocated : OutputKind.Forwarded);
     }
+
+    /// <summary>
+    /// TF 1.15's <c>_SwitchGrad</c> for a cond: merges the gradients of the two outputs (the
+    /// untaken one is dead at run time, and a missing one is ZerosLike of that output, which is
+    /// dead exactly when the branch is not taken).
+    /// </summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        if (c.Grads[0] is not { } gFalse || c.Grads[1] is not { } gTrue) return [null, null];
+        return [c.Graph.Merge([gFalse, gTrue], "cond_grad").Output, null];
+    }
 }
 
 /// <summary>RefSwitch: Switch over a variable reference (TF uses it when a branch assigns to an outside variable).</summary>
 internal sealed class RefSwitchSpec : SwitchSpec
 {
-    public override string Type => "RefSwitch";
+    public new const string OpType = "RefSwitch";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["data: Ref(T)", "pred: bool"];
 
@@ -77,7 +95,11 @@ internal sealed class MergeSpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("N", "int"), new("T", "type")];
 
-    public override string Type => "Merge";
+    public const string OpType = "Merge";
+
+    public override string Type => OpType;
+
+    public override ControlFlowRole ControlFlow => ControlFlowRole.Merge;
 
     protected override string[] InputArgs => ["inputs: N * T"];
 
@@ -109,6 +131,83 @@ internal sealed class MergeSpec : OpSpec
     }
 
     public override OpKernel CreateKernel(KernelBuilder b) => new MergeKernel();
+
+    /// <summary>
+    /// TF 1.15's <c>_MergeGrad</c> for a cond: a Switch of the incoming gradient on the
+    /// conditional's predicate, routing it into the branch that ran.
+    /// </summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        var op = c.Op;
+        foreach (var input in op.Inputs)
+            if (input.Op.Spec.ControlFlow == ControlFlowRole.NextIteration) return ControlFlowGradients.WhileLoopUnsupported(c);
+        var result = new Output?[op.NumInputs];
+        if (c.Graph.CondPredicateOf(op) is { } registered)
+        {
+            // Built by Graph.Cond: inputs are (false branch, true branch).
+            var (f, t) = c.Graph.Switch(c.Grad, registered, "cond_grad");
+            return [f, t];
+        }
+        Output? pred = null;
+        (Output False, Output True)? routed = null;
+        for (int i = 0; i < op.NumInputs; i++)
+        {
+            var (p, port) = GuardOf(op.Inputs[i]) ?? throw new UnimplementedException(
+                $"Cannot differentiate Merge '{op.Name}': input {i} ('{op.Inputs[i].Name}') is not guarded by a Switch (only tf.cond-style conditionals are supported)")
+            { NodeName = op.Name };
+            if (pred is null)
+            {
+                pred = p;
+                routed = c.Graph.Switch(c.Grad, p, "cond_grad");
+            }
+            else if (Underlying(pred.Value) != Underlying(p))
+            {
+                throw new UnimplementedException(
+                    $"Cannot differentiate Merge '{op.Name}': its inputs are guarded by different predicates ('{pred.Value.Name}' and '{p.Name}')")
+                { NodeName = op.Name };
+            }
+            result[i] = port == 1 ? routed!.Value.True : routed!.Value.False;
+        }
+        return result;
+    }
+
+    /// <summary>The predicate behind Identity ops (<c>cond/pred_id</c> is an Identity of the user's predicate).</summary>
+    private static Output Underlying(Output p)
+    {
+        while (p.Op.Type == "Identity") p = p.Op.Inputs[0];
+        return p;
+    }
+
+    /// <summary>
+    /// The Switch that decides whether <paramref name="t"/> is alive: its predicate and the output
+    /// port (0 = false branch, 1 = true branch). Walks back over data and control inputs; nested
+    /// conditionals (a Merge on the way) are stepped over by matching them with their Switches.
+    /// </summary>
+    private static (Output Pred, int Port)? GuardOf(Output t)
+    {
+        var seen = new HashSet<(Operation, int, int)>();
+        var stack = new Stack<(Operation Op, int Port, int Depth)>();
+        stack.Push((t.Op, t.Index, 0));
+        while (stack.Count > 0)
+        {
+            var (op, port, depth) = stack.Pop();
+            if (!seen.Add((op, port, depth))) continue;
+            // A while loop on the way (its Switches read LoopCond, its Merges a NextIteration) is not
+            // a conditional: walk through it without counting.
+            var role = op.Spec.ControlFlow;
+            bool loopSwitch = role == ControlFlowRole.Switch && op.Inputs[1].Op.Spec.ControlFlow == ControlFlowRole.LoopCond;
+            bool loopMerge = role == ControlFlowRole.Merge && op.Inputs.ToArray().Any(i => i.Op.Spec.ControlFlow == ControlFlowRole.NextIteration);
+            if (role == ControlFlowRole.Switch && port >= 0 && !loopSwitch)
+            {
+                if (depth == 0) return (op.Inputs[1], port);
+                depth--;
+            }
+            else if (role == ControlFlowRole.Merge && !loopMerge) depth++;
+            for (int i = op.NumInputs - 1; i >= 0; i--) stack.Push((op.Inputs[i].Op, op.Inputs[i].Index, depth));
+            foreach (var ctl in op.ControlInputs) stack.Push((ctl, -1, depth));
+        }
+        return null;
+    }
 }
 
 /// <summary>
@@ -132,29 +231,6 @@ internal sealed class MergeKernel : OpKernel
     }
 }
 
-/// <summary>
-/// A conditional branch or a while loop being built (TF's ControlFlowContext): the ops created in
-/// it, and the outside tensors already brought in (through a Switch or an Enter).
-/// </summary>
-internal abstract class ControlFlowContext(ControlFlowContext? outer)
-{
-    public ControlFlowContext? Outer { get; } = outer;
-
-    /// <summary>Ops created inside this context (including nested contexts).</summary>
-    public HashSet<Operation> Ops { get; } = [];
-
-    /// <summary>Outside tensors used as they are (a while loop's own loop variables, before their Enters exist).</summary>
-    public HashSet<Output> Known { get; } = [];
-
-    /// <summary>Outside tensors already brought in, and what they became inside.</summary>
-    public Dictionary<Output, Output> Captured { get; } = [];
-
-    public bool Contains(Output t) => Ops.Contains(t.Op) || Known.Contains(t);
-
-    /// <summary>The op that gates input-less ops built in this context (null until it exists).</summary>
-    public abstract Operation? ControlPivot { get; }
-}
-
 /// <summary>The branch being built by <see cref="Graph.Cond(Output, Func{Output[]}, Func{Output[]}, string?)"/> (TF's CondContext).</summary>
 internal sealed class CondContext(Output pred, Output pivot, int branch, ControlFlowContext? outer) : ControlFlowContext(outer)
 {
@@ -168,11 +244,16 @@ internal sealed class CondContext(Output pred, Output pivot, int branch, Control
     public int Branch { get; } = branch;
 
     public override Operation? ControlPivot => Pivot.Op;
+
+    public override bool IsLoop => false;
+
+    /// <summary>A Switch on the predicate; the value is its output for this branch.</summary>
+    public override Output BringIn(Graph graph, Output x, bool refInput) =>
+        graph.AddOp(refInput ? RefSwitchSpec.OpType : SwitchSpec.OpType, [x, Pred], null, SwitchSpec.OpType, [new("T", Attr.Type(x.DType))])[Branch];
 }
 
 public sealed partial class Graph
 {
-    private ControlFlowContext? _controlContext;
     private readonly Dictionary<Operation, Output> _condPredicates = [];
 
     /// <summary>The predicate of a Merge built by <see cref="Cond(Output, Func{Output[]}, Func{Output[]}, string?)"/> (inputs: false branch, true branch).</summary>
@@ -187,7 +268,7 @@ public sealed partial class Graph
     /// </summary>
     public (Output False, Output True) Switch(Output data, Output pred, string? name = null)
     {
-        var op = AddOp(IsRefTensor(data) ? "RefSwitch" : "Switch", [data, pred], name, "Switch", [new("T", Attr.Type(data.DType))]);
+        var op = AddOp(IsRefTensor(data) ? RefSwitchSpec.OpType : SwitchSpec.OpType, [data, pred], name, SwitchSpec.OpType, [new("T", Attr.Type(data.DType))]);
         return (op[0], op[1]);
     }
 
@@ -196,7 +277,7 @@ public sealed partial class Graph
     {
         ArgumentNullException.ThrowIfNull(inputs);
         if (inputs.Length == 0) throw new InvalidArgumentException("Merge needs at least one input");
-        var op = AddOp("Merge", inputs, name, "Merge", [new("N", Attr.Int(inputs.Length)), new("T", Attr.Type(inputs[0].DType))]);
+        var op = AddOp(MergeSpec.OpType, inputs, name, MergeSpec.OpType, [new("N", Attr.Int(inputs.Length)), new("T", Attr.Type(inputs[0].DType))]);
         return (op[0], op[1]);
     }
 
@@ -267,96 +348,4 @@ public sealed partial class Graph
             _controlContext = saved;
         }
     }
-
-    /// <summary>
-    /// While a branch or loop is being built: routes each outside input of a new op through a
-    /// Switch (conditional) or a constant Enter (loop); in a loop, replaces control inputs on
-    /// outside ops by control inputs on an Identity of their first output brought in through an
-    /// Enter (TF's _RemoveExternalControlEdges); and gates ops that have no inputs, or only loop
-    /// invariants, on the context's pivot (TF's CondContext/WhileContext.AddOp).
-    /// </summary>
-    private Output[] EnterControlContext(OpSpec spec, Output[] inputs, string opName, List<Operation> controls)
-    {
-        var cc = _controlContext!;
-        Output[]? copy = null;
-        for (int i = 0; i < inputs.Length; i++)
-        {
-            if (cc.Contains(inputs[i])) continue;
-            copy ??= (Output[])inputs.Clone();
-            copy[i] = CaptureInto(cc, inputs[i], opName, refInput: spec.IsRefInput(i) && IsRefTensor(inputs[i]));
-        }
-        var final = copy ?? inputs;
-        var external = new List<Operation>();
-        if (cc is WhileContext)
-        {
-            external.AddRange(controls.Where(c => !cc.Ops.Contains(c)));
-            controls.RemoveAll(external.Contains);
-        }
-        if (cc.ControlPivot is { } pivot)
-        {
-            bool gate = final.Length == 0
-                ? !controls.Any(cc.Ops.Contains)
-                : cc is WhileContext && controls.Count == 0 && final.All(IsLoopConstantEnter);
-            if (gate) controls.Add(pivot);
-        }
-        foreach (var ext in external)
-        {
-            if (ext.NumOutputs == 0) continue; // as in TF: an op without outputs cannot be brought in
-            var entered = CaptureInto(cc, ext[0], opName, refInput: IsRefTensor(ext[0]));
-            var savedScope = _scope;
-            _scope = opName;
-            try
-            {
-                using (ControlDependencies((Operation[]?)null)) controls.Add(Identity(entered).Op);
-            }
-            finally
-            {
-                _scope = savedScope;
-            }
-        }
-        return final;
-    }
-
-    private static bool IsLoopConstantEnter(Output t) => t.Op.Type is "Enter" or "RefEnter" && t.Op.GetAttrBool("is_constant");
-
-    /// <summary>Brings outside tensor <paramref name="x"/> into <paramref name="cc"/>; the new op is named under <paramref name="scope"/>.</summary>
-    private Output CaptureInto(ControlFlowContext cc, Output x, string scope, bool refInput)
-    {
-        if (cc.Captured.TryGetValue(x, out var v)) return v;
-        var original = x;
-        // The outer context brings the tensor in first (TF's AddValue order: `<op>/Switch`, then `<op>/Switch_1`).
-        if (cc.Outer is { } outer && !outer.Contains(x)) x = CaptureInto(outer, x, scope, refInput);
-        var savedContext = _controlContext;
-        var savedScope = _scope;
-        _controlContext = cc.Outer;
-        _scope = scope;
-        try
-        {
-            using (ControlDependencies((Operation[]?)null))
-            {
-                Operation op;
-                if (cc is CondContext cond)
-                {
-                    op = AddOp(refInput ? "RefSwitch" : "Switch", [x, cond.Pred], null, "Switch", [new("T", Attr.Type(x.DType))]);
-                    v = op[cond.Branch];
-                }
-                else
-                {
-                    var loop = (WhileContext)cc;
-                    op = AddOp(refInput ? "RefEnter" : "Enter", [x], null, "Enter", loop.EnterAttrs(x.DType, isConstant: true));
-                    v = op[0];
-                }
-                for (var c = cc; c is not null; c = c.Outer) c.Ops.Add(op);
-            }
-        }
-        finally
-        {
-            _controlContext = savedContext;
-            _scope = savedScope;
-        }
-        cc.Captured[original] = v;
-        return v;
-    }
-
-    private static bool IsRefTensor(Output t) => t.Op.Spec.IsRefOutput(t.Index);
 }

@@ -1,3 +1,4 @@
+using TensorGraph.Autodiff;
 using TensorGraph.Ops;
 using TensorGraph.Proto;
 using TensorGraph.Runtime;
@@ -17,7 +18,11 @@ internal class EnterSpec : OpSpec
         new("parallel_iterations", "int", Attr.Int(10)),
     ];
 
-    public override string Type => "Enter";
+    public const string OpType = "Enter";
+
+    public override string Type => OpType;
+
+    public override ControlFlowRole ControlFlow => ControlFlowRole.Enter;
 
     protected override string[] InputArgs => ["data: T"];
 
@@ -33,11 +38,16 @@ internal class EnterSpec : OpSpec
     }
 
     public override OpKernel CreateKernel(KernelBuilder b) => new ForwardKernel(IsRefOutput(0) ? OutputKind.External : OutputKind.Forwarded);
+
+    /// <summary>Gradients through while loops are not supported (see <see cref="ControlFlowGradients.WhileLoopUnsupported"/>).</summary>
+    public override Output?[] Gradient(GradContext c) => ControlFlowGradients.WhileLoopUnsupported(c);
 }
 
 internal sealed class RefEnterSpec : EnterSpec
 {
-    public override string Type => "RefEnter";
+    public new const string OpType = "RefEnter";
+
+    public override string Type => OpType;
 
     protected override string[] InputArgs => ["data: Ref(T)"];
 
@@ -49,7 +59,11 @@ internal class ExitSpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "type")];
 
-    public override string Type => "Exit";
+    public const string OpType = "Exit";
+
+    public override string Type => OpType;
+
+    public override ControlFlowRole ControlFlow => ControlFlowRole.Exit;
 
     protected override string[] InputArgs => ["data: T"];
 
@@ -60,6 +74,9 @@ internal class ExitSpec : OpSpec
     public override void Infer(InferContext c) => c.AddOutput(c.InputType(0), c.InputShape(0));
 
     public override OpKernel CreateKernel(KernelBuilder b) => new ForwardKernel(IsRefOutput(0) ? OutputKind.External : OutputKind.Forwarded);
+
+    /// <summary>Gradients through while loops are not supported (see <see cref="ControlFlowGradients.WhileLoopUnsupported"/>).</summary>
+    public override Output?[] Gradient(GradContext c) => ControlFlowGradients.WhileLoopUnsupported(c);
 }
 
 /// <summary>NextIteration: hands a value to the next iteration of the same frame (the loop's back edge into its Merge).</summary>
@@ -67,7 +84,11 @@ internal class NextIterationSpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "type")];
 
-    public override string Type => "NextIteration";
+    public const string OpType = "NextIteration";
+
+    public override string Type => OpType;
+
+    public override ControlFlowRole ControlFlow => ControlFlowRole.NextIteration;
 
     protected override string[] InputArgs => ["data: T"];
 
@@ -78,12 +99,19 @@ internal class NextIterationSpec : OpSpec
     public override void Infer(InferContext c) => c.AddOutput(c.InputType(0), c.InputShape(0));
 
     public override OpKernel CreateKernel(KernelBuilder b) => new ForwardKernel(IsRefOutput(0) ? OutputKind.External : OutputKind.Forwarded);
+
+    /// <summary>Gradients through while loops are not supported (see <see cref="ControlFlowGradients.WhileLoopUnsupported"/>).</summary>
+    public override Output?[] Gradient(GradContext c) => ControlFlowGradients.WhileLoopUnsupported(c);
 }
 
 /// <summary>LoopCond: the loop's continuation predicate (a bool scalar), fed to the loop's Switches.</summary>
 internal sealed class LoopCondSpec : OpSpec
 {
-    public override string Type => "LoopCond";
+    public const string OpType = "LoopCond";
+
+    public override string Type => OpType;
+
+    public override ControlFlowRole ControlFlow => ControlFlowRole.LoopCond;
 
     protected override string[] InputArgs => ["input: bool"];
 
@@ -104,6 +132,9 @@ internal sealed class LoopCondSpec : OpSpec
         if (p.Rank != 0) throw OpContext.Error($"The loop condition must be a scalar, but it has shape {Shape.Format(p.Dims)}");
         ctx.SetOutput(0, p);
     }, OutputKind.Forwarded);
+
+    /// <summary>Gradients through while loops are not supported (see <see cref="ControlFlowGradients.WhileLoopUnsupported"/>).</summary>
+    public override Output?[] Gradient(GradContext c) => ControlFlowGradients.WhileLoopUnsupported(c);
 }
 
 /// <summary>Forwards input 0 to output 0 (Enter, Exit, NextIteration).</summary>
@@ -129,6 +160,12 @@ internal sealed class WhileContext(string frameName, int parallelIterations, Con
     public Output? PivotForBody { get; set; }
 
     public override Operation? ControlPivot => (PivotForBody ?? PivotForPred)?.Op;
+
+    public override bool IsLoop => true;
+
+    /// <summary>A constant Enter into this loop's frame: the value is the same in every iteration.</summary>
+    public override Output BringIn(Graph graph, Output x, bool refInput) =>
+        graph.AddOp(refInput ? RefEnterSpec.OpType : EnterSpec.OpType, [x], null, EnterSpec.OpType, EnterAttrs(x.DType, isConstant: true))[0];
 
     public KeyValuePair<string, AttrValue>[] EnterAttrs(DType t, bool isConstant) =>
     [
@@ -205,7 +242,7 @@ public sealed partial class Graph
             {
                 for (int i = 0; i < real.Length; i++)
                 {
-                    enters[i] = AddOp("Enter", [real[i]], null, "Enter", wc.EnterAttrs(real[i].DType, isConstant: false))[0];
+                    enters[i] = AddOp(EnterSpec.OpType, [real[i]], null, EnterSpec.OpType, wc.EnterAttrs(real[i].DType, isConstant: false))[0];
                     // A loop nested in another loop or a branch, started from an outer invariant, must
                     // only start when the enclosing body or branch runs: gate it on the nearest pivot.
                     if (IsLoopConstantEnter(real[i]) && OuterPivot(wc) is { } outerPivot) enters[i].Op.AddControlInput(outerPivot);
@@ -236,7 +273,7 @@ public sealed partial class Graph
             Output[] identities;
             using (ControlDependencies((Operation[]?)null))
             {
-                var loopCond = AddOp("LoopCond", [c], null, "LoopCond")[0];
+                var loopCond = AddOp(LoopCondSpec.OpType, [c], null, LoopCondSpec.OpType)[0];
                 switches = merges.Select(m => Switch(m, loopCond)).ToArray();
                 identities = switches.Select(s => Identity(s.True)).ToArray();
             }
@@ -261,11 +298,11 @@ public sealed partial class Graph
             {
                 Output next;
                 using (ControlDependencies((Operation[]?)null))
-                    next = AddOp("NextIteration", [result[i]], null, "NextIteration", [new("T", Attr.Type(result[i].DType))])[0];
+                    next = AddOp(NextIterationSpec.OpType, [result[i]], null, NextIterationSpec.OpType, [new("T", Attr.Type(result[i].DType))])[0];
                 merges[i].Op.UpdateInput(1, next);
             }
             using (ControlDependencies((Operation[]?)null))
-                return switches.Select(s => AddOp("Exit", [s.False], null, "Exit", [new("T", Attr.Type(s.False.DType))])[0]).ToArray();
+                return switches.Select(s => AddOp(ExitSpec.OpType, [s.False], null, ExitSpec.OpType, [new("T", Attr.Type(s.False.DType))])[0]).ToArray();
         }
         finally
         {

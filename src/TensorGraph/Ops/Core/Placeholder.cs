@@ -16,6 +16,8 @@ internal sealed class PlaceholderSpec : OpSpec
 
     public override bool NotDifferentiable => true;
 
+    public override bool IsPlaceholder => true;
+
     protected override string[] InputArgs => [];
 
     protected override string[] OutputArgs => ["output: dtype"];

@@ -211,6 +211,26 @@ internal abstract class OpSpec
 
     /// <summary>Creates the CPU kernel for one node (called once per execution state).</summary>
     public abstract OpKernel CreateKernel(KernelBuilder b);
+
+    /// <summary>Role: the part the op can play in a plan-time fusion; plan passes match this, never op names.</summary>
+    public virtual FusionRole Fusion => FusionRole.None;
+}
+
+/// <summary>
+/// The part an op can play in a plan-time fusion (TF grappler's remapper patterns): a plan pass
+/// (<see cref="Runtime.PlanPass"/>) matches chains of these roles and runs one fused kernel in
+/// their place, while the graph keeps TF's ops.
+/// </summary>
+internal enum FusionRole
+{
+    /// <summary>Not part of any fusion.</summary>
+    None,
+    /// <summary>MatMul: a rank-2 matrix product (attrs <c>transpose_a</c>, <c>transpose_b</c>), the head of a dense chain.</summary>
+    MatMul,
+    /// <summary>BiasAdd: input 0 plus the rank-1 input 1 along the last dimension.</summary>
+    BiasAdd,
+    /// <summary>Relu: max(x, 0) elementwise, an activation a fused kernel can apply in place.</summary>
+    Relu,
 }
 
 /// <summary>The part an op plays in TF's dataflow control flow; the executor asks this, never op names.</summary>

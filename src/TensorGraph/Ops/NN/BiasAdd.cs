@@ -15,6 +15,8 @@ internal sealed class BiasAddSpec : OpSpec
 
     public override string Type => OpType;
 
+    public override FusionRole Fusion => FusionRole.BiasAdd;
+
     protected override string[] InputArgs => ["value: T", "bias: T"];
 
     protected override string[] OutputArgs => ["output: T"];

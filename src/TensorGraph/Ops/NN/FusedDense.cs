@@ -1,9 +1,47 @@
 using System.Numerics;
 using System.Numerics.Tensors;
 using TensorGraph.Kernels;
+using TensorGraph.Ops;
 using TensorGraph.Runtime;
 
 namespace TensorGraph;
+
+/// <summary>
+/// The dense fusion pass: MatMul → BiasAdd (→ Relu) chains, matched by their fusion roles, whose
+/// intermediate values nothing else in the plan reads (not fetched, not fed, one consumer, no
+/// control edges), become one <see cref="FusedDense"/> node. Float and double only.
+/// </summary>
+internal sealed class DenseFusionPass : PlanPass
+{
+    public override void Run(PlanPassContext plan)
+    {
+        foreach (var m in plan.Operations)
+        {
+            if (m.Spec.Fusion != FusionRole.MatMul || m.OutputType(0) is not (DType.Float32 or DType.Float64) || m.ControlInputs.Count > 0) continue;
+            if (plan.SoleConsumer(m) is not { } b || b.Op.Spec.Fusion != FusionRole.BiasAdd || b.Input != 0) continue;
+            var bias = b.Op;
+            if (bias.ControlInputs.Count > 0) continue; // a control edge may carry deadness or ordering the fused node would lose
+            var relu = plan.SoleConsumer(bias) is { } r && r.Op.Spec.Fusion == FusionRole.Relu && r.Op.ControlInputs.Count == 0 ? r.Op : null;
+            var end = relu ?? bias;
+            if (plan.IsFed(end[0]) || plan.IsClaimed(m) || plan.IsClaimed(bias) || plan.IsClaimed(end)) continue;
+            plan.Fuse(new FusedDense(m, bias, relu));
+        }
+    }
+}
+
+/// <summary>A plan-time fusion of MatMul → BiasAdd (→ Relu); the graph itself keeps TF's three ops.</summary>
+internal sealed class FusedDense(Operation matMul, Operation biasAdd, Operation? relu)
+    : FusedNode(relu ?? biasAdd, relu is null ? [matMul] : [matMul, biasAdd], [matMul.Inputs[0], matMul.Inputs[1], biasAdd.Inputs[1]])
+{
+    public Operation MatMul { get; } = matMul;
+
+    public Operation BiasAdd { get; } = biasAdd;
+
+    /// <summary>Whether the chain ends in a Relu.</summary>
+    public bool Relu { get; } = relu is not null;
+
+    public override OpKernel CreateKernel() => FusedDenseKernel.Create(this);
+}
 
 /// <summary>
 /// The kernel of a plan-time MatMul → BiasAdd (→ Relu) fusion: one GEMM, then the bias and the

@@ -16,6 +16,8 @@ internal sealed class MatMulSpec : OpSpec
 
     public override string Type => OpType;
 
+    public override FusionRole Fusion => FusionRole.MatMul;
+
     protected override string[] InputArgs => ["a: T", "b: T"];
 
     protected override string[] OutputArgs => ["product: T"];

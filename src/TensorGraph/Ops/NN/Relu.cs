@@ -13,6 +13,8 @@ internal sealed class ReluSpec : UnaryOpSpec
 
     public override string Type => OpType;
 
+    public override FusionRole Fusion => FusionRole.Relu;
+
     protected override string[] InputArgs => ["features: T"];
 
     protected override string[] OutputArgs => ["activations: T"];

@@ -18,6 +18,8 @@ internal sealed class VariableV2Spec : OpSpec
 
     public override bool NotDifferentiable => true;
 
+    public override bool IsVariable => true;
+
     protected override string[] InputArgs => [];
 
     protected override string[] OutputArgs => ["ref: Ref(dtype)"];
@@ -45,6 +47,8 @@ internal sealed class VariableSpec : OpSpec
     public override string Type => OpType;
 
     public override bool NotDifferentiable => true;
+
+    public override bool IsVariable => true;
 
     protected override string[] InputArgs => [];
 

@@ -1,0 +1,145 @@
+using TensorGraph.Autodiff;
+using TensorGraph.Ops;
+
+namespace TensorGraph;
+
+// The control-flow family's shared pieces, used by both the conditional ops (ControlFlow.cs) and
+// the while-loop ops (Loops.cs); this file defines no op and names none.
+
+/// <summary>
+/// A conditional branch or a while loop being built (TF's ControlFlowContext): the ops created in
+/// it, and the outside tensors already brought in (through a Switch or an Enter).
+/// </summary>
+internal abstract class ControlFlowContext(ControlFlowContext? outer)
+{
+    public ControlFlowContext? Outer { get; } = outer;
+
+    /// <summary>Ops created inside this context (including nested contexts).</summary>
+    public HashSet<Operation> Ops { get; } = [];
+
+    /// <summary>Outside tensors used as they are (a while loop's own loop variables, before their Enters exist).</summary>
+    public HashSet<Output> Known { get; } = [];
+
+    /// <summary>Outside tensors already brought in, and what they became inside.</summary>
+    public Dictionary<Output, Output> Captured { get; } = [];
+
+    public bool Contains(Output t) => Ops.Contains(t.Op) || Known.Contains(t);
+
+    /// <summary>The op that gates input-less ops built in this context (null until it exists).</summary>
+    public abstract Operation? ControlPivot { get; }
+
+    /// <summary>
+    /// True for a while loop (TF's WhileContext): control inputs on outside ops are rerouted
+    /// through an Enter, and ops that read only loop invariants are gated on the pivot.
+    /// </summary>
+    public abstract bool IsLoop { get; }
+
+    /// <summary>
+    /// Builds the op that brings outside tensor <paramref name="x"/> into this context (a Switch
+    /// for a branch, a constant Enter for a loop) and returns its value inside. Called with the
+    /// outer context current and the name scope of the op that needs the value.
+    /// </summary>
+    public abstract Output BringIn(Graph graph, Output x, bool refInput);
+}
+
+/// <summary>Gradients shared by the control-flow ops.</summary>
+internal static class ControlFlowGradients
+{
+    /// <summary>
+    /// Differentiating a while loop needs TF's gradient loop with stacks of forward values, which
+    /// TensorGraph does not build: the loop ops say so instead of returning a wrong gradient.
+    /// </summary>
+    public static Output?[] WhileLoopUnsupported(GradContext c) =>
+        throw new UnimplementedException(
+            $"Gradients through while loops are not supported: '{c.Op.Name}' ({c.Op.Type}) is part of a while loop between ys and xs" +
+            SourceLocation.Suffix(c.Op.Location, c.Op.Name))
+        { NodeName = c.Op.Name };
+}
+
+public sealed partial class Graph
+{
+    private ControlFlowContext? _controlContext;
+
+    /// <summary>
+    /// While a branch or loop is being built: routes each outside input of a new op through a
+    /// Switch (conditional) or a constant Enter (loop); in a loop, replaces control inputs on
+    /// outside ops by control inputs on an Identity of their first output brought in through an
+    /// Enter (TF's _RemoveExternalControlEdges); and gates ops that have no inputs, or only loop
+    /// invariants, on the context's pivot (TF's CondContext/WhileContext.AddOp).
+    /// </summary>
+    private Output[] EnterControlContext(OpSpec spec, Output[] inputs, string opName, List<Operation> controls)
+    {
+        var cc = _controlContext!;
+        Output[]? copy = null;
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            if (cc.Contains(inputs[i])) continue;
+            copy ??= (Output[])inputs.Clone();
+            copy[i] = CaptureInto(cc, inputs[i], opName, refInput: spec.IsRefInput(i) && IsRefTensor(inputs[i]));
+        }
+        var final = copy ?? inputs;
+        var external = new List<Operation>();
+        if (cc.IsLoop)
+        {
+            external.AddRange(controls.Where(c => !cc.Ops.Contains(c)));
+            controls.RemoveAll(external.Contains);
+        }
+        if (cc.ControlPivot is { } pivot)
+        {
+            bool gate = final.Length == 0
+                ? !controls.Any(cc.Ops.Contains)
+                : cc.IsLoop && controls.Count == 0 && final.All(IsLoopConstantEnter);
+            if (gate) controls.Add(pivot);
+        }
+        foreach (var ext in external)
+        {
+            if (ext.NumOutputs == 0) continue; // as in TF: an op without outputs cannot be brought in
+            var entered = CaptureInto(cc, ext[0], opName, refInput: IsRefTensor(ext[0]));
+            var savedScope = _scope;
+            _scope = opName;
+            try
+            {
+                using (ControlDependencies((Operation[]?)null)) controls.Add(Identity(entered).Op);
+            }
+            finally
+            {
+                _scope = savedScope;
+            }
+        }
+        return final;
+    }
+
+    /// <summary>Whether <paramref name="t"/> is the output of a constant Enter (a loop invariant).</summary>
+    private static bool IsLoopConstantEnter(Output t) =>
+        t.Op.Spec.ControlFlow == ControlFlowRole.Enter && t.Op.GetAttrBool("is_constant");
+
+    /// <summary>Brings outside tensor <paramref name="x"/> into <paramref name="cc"/>; the new op is named under <paramref name="scope"/>.</summary>
+    private Output CaptureInto(ControlFlowContext cc, Output x, string scope, bool refInput)
+    {
+        if (cc.Captured.TryGetValue(x, out var v)) return v;
+        var original = x;
+        // The outer context brings the tensor in first (TF's AddValue order: `<op>/Switch`, then `<op>/Switch_1`).
+        if (cc.Outer is { } outer && !outer.Contains(x)) x = CaptureInto(outer, x, scope, refInput);
+        var savedContext = _controlContext;
+        var savedScope = _scope;
+        _controlContext = cc.Outer;
+        _scope = scope;
+        try
+        {
+            using (ControlDependencies((Operation[]?)null))
+            {
+                v = cc.BringIn(this, x, refInput);
+                for (var c = cc; c is not null; c = c.Outer) c.Ops.Add(v.Op);
+            }
+        }
+        finally
+        {
+            _controlContext = savedContext;
+            _scope = savedScope;
+        }
+        cc.Captured[original] = v;
+        return v;
+    }
+
+    private static bool IsRefTensor(Output t) => t.Op.Spec.IsRefOutput(t.Index);
+}
