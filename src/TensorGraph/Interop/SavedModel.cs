@@ -395,7 +395,7 @@ public sealed class SavedModelBundle : IDisposable
                 if (!consumers.TryGetValue(NodeOf(raw), out var l)) consumers[NodeOf(raw)] = l = [];
                 l.Add(n.Name);
             }
-            if (!Graph.IsImportableOpType(n.Op) && skipped.TryAdd(n.Name, $"op type {n.Op} (node '{n.Name}'), which TensorGraph does not implement"))
+            if (!GraphDefImporter.IsImportable(n.Op) && skipped.TryAdd(n.Name, $"op type {n.Op} (node '{n.Name}'), which TensorGraph does not implement"))
                 queue.Enqueue(n.Name);
         }
         if (skipped.Count == 0) return (def, skipped);
