@@ -155,17 +155,7 @@ public sealed class SavedModelBundle : IDisposable
     public static SavedModelBundle Load(string exportDir, params string[] tags)
     {
         var meta = SelectMetaGraph(exportDir, tags);
-        var graph = new Graph();
-        var session = new Session(graph);
-        try
-        {
-            return LoadInto(session, exportDir, meta, ownsSession: true);
-        }
-        catch
-        {
-            session.Dispose();
-            throw;
-        }
+        return LoadWithNewSession(new Graph(), exportDir, meta);
     }
 
     /// <summary>
@@ -186,6 +176,12 @@ public sealed class SavedModelBundle : IDisposable
     {
         ArgumentNullException.ThrowIfNull(graph);
         var meta = SelectMetaGraph(exportDir, tags);
+        return LoadWithNewSession(graph, exportDir, meta);
+    }
+
+    /// <summary>Loads <paramref name="meta"/> into <paramref name="graph"/> with a new session that the bundle owns (disposed if loading fails).</summary>
+    private static SavedModelBundle LoadWithNewSession(Graph graph, string exportDir, MetaGraphDef meta)
+    {
         var session = new Session(graph);
         try
         {
