@@ -1,5 +1,4 @@
 using Google.Protobuf;
-using TensorGraph.Ops;
 using TensorGraph.Proto;
 using TensorGraph.Serialization;
 
