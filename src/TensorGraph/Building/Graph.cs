@@ -15,8 +15,9 @@ public sealed partial class Graph
     public const int GraphDefVersion = 134;
 
     private static readonly AsyncLocal<Graph?> DefaultGraph = new();
-    private static readonly Regex OpNameRegex = new("^[A-Za-z0-9.][A-Za-z0-9_.\\-/>]*$", RegexOptions.Compiled);
+    internal static readonly Regex OpNameRegex = new("^[A-Za-z0-9.][A-Za-z0-9_.\\-/>]*$", RegexOptions.Compiled);
     private static readonly Regex ScopeRegex = new("^[A-Za-z0-9_.\\-/>]*$", RegexOptions.Compiled);
+    private static readonly KeyValuePair<string, AttrValue>[] NoAttrs = [];
 
     private readonly List<Operation> _ops = [];
     private readonly Dictionary<string, Operation> _byName = new(StringComparer.Ordinal);
@@ -31,6 +32,12 @@ public sealed partial class Graph
 
     /// <summary>Graph-level random seed (TF's <c>tf.set_random_seed</c>); null = none.</summary>
     public int? Seed { get; set; }
+
+    /// <summary>
+    /// The function library of an imported GraphDef, kept as-is (TensorGraph does not execute
+    /// functions) and written back by <see cref="ToGraphDef"/>; null when the graph has none.
+    /// </summary>
+    public FunctionDefLibrary? Library { get; set; }
 
     /// <summary>All operations, in creation order.</summary>
     public IReadOnlyList<Operation> Operations
@@ -376,16 +383,5 @@ public sealed partial class Graph
         }
         if (op.Type is IdentitySpec.OpType or StopGradientSpec.OpType) return TryConstantValue(op.Inputs[0]);
         return null;
-    }
-
-    // ------------------------------------------------------------------ serialization
-
-    /// <summary>The graph as a TensorFlow <c>GraphDef</c> (nodes in creation order, attrs sorted by name, producer set, function library if any).</summary>
-    public GraphDef ToGraphDef()
-    {
-        var g = new GraphDef { Versions = new VersionDef { Producer = GraphDefVersion } };
-        foreach (var op in Operations) g.Node.Add(op.ToNodeDef());
-        if (Library is not null) g.Library = Library.Clone();
-        return g;
     }
 }

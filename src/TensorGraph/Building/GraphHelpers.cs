@@ -4,8 +4,6 @@ namespace TensorGraph;
 
 public sealed partial class Graph
 {
-    private static readonly KeyValuePair<string, AttrValue>[] NoAttrs = [];
-
     /// <summary>Adds a binary op with attr T from <paramref name="x"/>.</summary>
     internal Output Binary(string type, Output x, Output y, string? name, string? defaultName = null) =>
         AddOp(type, [x, y], name, defaultName, [new("T", Attr.Type(x.DType))])[0];

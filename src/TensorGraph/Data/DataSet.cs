@@ -167,6 +167,14 @@ public sealed class DataSet
         }
     }
 
+    /// <summary>A batch of <paramref name="b"/> is allowed and <paramref name="images"/> holds exactly B × ImageSize values.</summary>
+    private void CheckBuffers(Span<float> images, int b)
+    {
+        CheckBatchSize(b);
+        if (images.Length != b * ImageSize)
+            throw new InvalidArgumentException($"NextBatch image buffer has {images.Length} values; a batch of {b} needs {b * ImageSize}");
+    }
+
     /// <summary>
     /// Fills caller-provided buffers with the next batch of <paramref name="labels"/>.Length
     /// examples: <paramref name="images"/> receives B × ImageSize values, <paramref name="labels"/>
@@ -175,9 +183,7 @@ public sealed class DataSet
     public void NextBatch(Span<float> images, Span<int> labels, bool shuffle = true)
     {
         int b = labels.Length;
-        CheckBatchSize(b);
-        if (images.Length != b * ImageSize)
-            throw new InvalidArgumentException($"NextBatch image buffer has {images.Length} values; a batch of {b} needs {b * ImageSize}");
+        CheckBuffers(images, b);
         if (IsFake)
         {
             images.Fill(1f);
@@ -203,9 +209,7 @@ public sealed class DataSet
         if (oneHotLabels.Length % NumClasses != 0)
             throw new InvalidArgumentException($"NextBatch one-hot label buffer length {oneHotLabels.Length} is not a multiple of {NumClasses}");
         int b = oneHotLabels.Length / NumClasses;
-        CheckBatchSize(b);
-        if (images.Length != b * ImageSize)
-            throw new InvalidArgumentException($"NextBatch image buffer has {images.Length} values; a batch of {b} needs {b * ImageSize}");
+        CheckBuffers(images, b);
         oneHotLabels.Clear();
         if (IsFake)
         {

@@ -68,7 +68,7 @@ internal sealed class AssertSpec : OpSpec
         int n = t.Size;
         int limit = max < 0 ? n : Math.Min(n, max);
         string[] strings = t.DType == DType.String ? t.ToArray<string>() : [];
-        string Element(int i) => t.DType == DType.String ? CEscape(strings[i]) : Item(t, i);
+        string Element(int i) => t.DType == DType.String ? Serialization.CEscape.Utf8(strings[i]) : Item(t, i);
         if (t.Rank == 0)
         {
             if (limit > 0) sb.Append(Element(0));
@@ -133,29 +133,6 @@ internal sealed class AssertSpec : OpSpec
         "-Infinity" or "-∞" => "-inf",
         _ => r.Replace("E+", "e+", StringComparison.Ordinal).Replace("E-", "e-", StringComparison.Ordinal),
     };
-
-    /// <summary>C-style escaping of a string element (TF's CEscape).</summary>
-    private static string CEscape(string s)
-    {
-        var sb = new StringBuilder(s.Length);
-        foreach (byte b in Encoding.UTF8.GetBytes(s))
-        {
-            switch (b)
-            {
-                case (byte)'\n': sb.Append("\\n"); break;
-                case (byte)'\r': sb.Append("\\r"); break;
-                case (byte)'\t': sb.Append("\\t"); break;
-                case (byte)'"': sb.Append("\\\""); break;
-                case (byte)'\'': sb.Append("\\'"); break;
-                case (byte)'\\': sb.Append("\\\\"); break;
-                default:
-                    if (b < 0x20 || b >= 0x7F) sb.Append('\\').Append(Convert.ToString(b, 8).PadLeft(3, '0'));
-                    else sb.Append((char)b);
-                    break;
-            }
-        }
-        return sb.ToString();
-    }
 }
 
 public sealed partial class Graph

@@ -1,5 +1,4 @@
 using Google.Protobuf;
-using TensorGraph.Ops;
 using TensorGraph.Proto;
 using TensorGraph.Serialization;
 
@@ -55,10 +54,6 @@ public sealed partial class Graph
         g.ImportMetaGraph(metaGraph, source: source);
         return g;
     }
-
-    /// <summary>Whether an op type can be imported (registered directly or under a legacy spelling).</summary>
-    internal static bool IsImportableOpType(string type) =>
-        OpRegistry.TryGet(type, out _) || (LegacyOpNames.TryGetValue(type, out var alias) && OpRegistry.TryGet(alias, out _));
 }
 
 /// <summary>Helpers for <c>MetaGraphDef</c> collections and files.</summary>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -102,24 +101,7 @@ internal static partial class AtomicFile
     }
 
     /// <summary>True when a process with id <paramref name="pid"/> exists on this machine (the current one always does).</summary>
-    internal static bool IsProcessAlive(int pid)
-    {
-        if (pid == Environment.ProcessId) return true;
-        if (pid <= 0) return false;
-        try
-        {
-            using var p = Process.GetProcessById(pid);
-            return true;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
-        catch (InvalidOperationException)
-        {
-            return false;
-        }
-    }
+    internal static bool IsProcessAlive(int pid) => ProcessLiveness.IsAlive(pid);
 
     private static bool TryDeleteEntry(string entry)
     {

@@ -110,11 +110,7 @@ public sealed class Saver
     /// </summary>
     public void Restore(Session session, string prefix)
     {
-        ArgumentNullException.ThrowIfNull(session);
-        session.ThrowIfDisposed();
-        ArgumentNullException.ThrowIfNull(prefix);
-        if (!CheckpointFiles.Exists(prefix))
-            throw new NotFoundException($"The passed save_path is not a valid checkpoint: {prefix}");
+        CheckRestoreArguments(session, prefix);
         var values = new Tensor[_vars.Length];
         using (var r = new CheckpointReader(prefix))
         {
@@ -123,8 +119,7 @@ public sealed class Saver
                 var (key, v) = _vars[i];
                 if (!r.HasTensor(key)) throw new NotFoundException($"Key {key} not found in checkpoint {prefix}") { NodeName = v.Name };
                 var info = r.GetInfo(key);
-                if (info.DType != v.DType)
-                    throw new InvalidArgumentException($"tensor_name = {key}; expected dtype {v.DType.Name()} does not equal original dtype {(info.DType == DType.Invalid ? info.ProtoDType.ToString() : info.DType.Name())}") { NodeName = v.Name };
+                if (info.DType != v.DType) throw DTypeMismatch(key, v.DType, info, v.Name);
                 if (!v.Shape.IsCompatibleWith(info.Shape))
                     throw new InvalidArgumentException($"Assign requires shapes of both tensors to match. lhs shape= {v.Shape} rhs shape= {info.Shape} (variable '{v.Name}', checkpoint key '{key}')") { NodeName = v.Name };
                 values[i] = r.GetTensor(key);
@@ -137,6 +132,20 @@ public sealed class Saver
         }
     }
 
+    /// <summary>The session is open and <paramref name="prefix"/> names an existing checkpoint.</summary>
+    private static void CheckRestoreArguments(Session session, string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        session.ThrowIfDisposed();
+        ArgumentNullException.ThrowIfNull(prefix);
+        if (!CheckpointFiles.Exists(prefix))
+            throw new NotFoundException($"The passed save_path is not a valid checkpoint: {prefix}");
+    }
+
+    /// <summary>TF's error for a checkpoint tensor whose dtype is not the variable's.</summary>
+    private static InvalidArgumentException DTypeMismatch(string key, DType expected, CheckpointTensorInfo info, string variable) =>
+        new($"tensor_name = {key}; expected dtype {expected.Name()} does not equal original dtype {(info.DType == DType.Invalid ? info.ProtoDType.ToString() : info.DType.Name())}") { NodeName = variable };
+
     /// <summary>
     /// Restores every ref-variable node (<c>VariableV2</c>/<c>Variable</c>) of the session's graph
     /// from the checkpoint at <paramref name="prefix"/>, by node name — for graphs loaded from a
@@ -145,11 +154,7 @@ public sealed class Saver
     /// </summary>
     public static int RestoreVariableNodes(Session session, string prefix)
     {
-        ArgumentNullException.ThrowIfNull(session);
-        session.ThrowIfDisposed();
-        ArgumentNullException.ThrowIfNull(prefix);
-        if (!CheckpointFiles.Exists(prefix))
-            throw new NotFoundException($"The passed save_path is not a valid checkpoint: {prefix}");
+        CheckRestoreArguments(session, prefix);
         var values = new List<(Operation Op, Tensor Value)>();
         using (var r = new CheckpointReader(prefix))
         {
@@ -158,8 +163,7 @@ public sealed class Saver
                 if (op.Type is not (VariableV2Spec.OpType or VariableSpec.OpType) || !r.HasTensor(op.Name)) continue;
                 var info = r.GetInfo(op.Name);
                 var dtype = op.GetAttrType("dtype");
-                if (info.DType != dtype)
-                    throw new InvalidArgumentException($"tensor_name = {op.Name}; expected dtype {dtype.Name()} does not equal original dtype {(info.DType == DType.Invalid ? info.ProtoDType.ToString() : info.DType.Name())}") { NodeName = op.Name };
+                if (info.DType != dtype) throw DTypeMismatch(op.Name, dtype, info, op.Name);
                 if (!op[0].Shape.IsCompatibleWith(info.Shape))
                     throw new InvalidArgumentException($"Assign requires shapes of both tensors to match. lhs shape= {op[0].Shape} rhs shape= {info.Shape} (variable '{op.Name}')") { NodeName = op.Name };
                 values.Add((op, r.GetTensor(op.Name)));

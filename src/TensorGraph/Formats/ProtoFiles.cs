@@ -91,11 +91,3 @@ public static class ProtoFiles
         }
     }
 }
-
-/// <summary>GraphDef file helpers used by <see cref="Graph.Load"/> and <see cref="Graph.Save"/>.</summary>
-internal static class GraphFiles
-{
-    public static GraphDef ReadGraphDef(string path) => ProtoFiles.Read<GraphDef>(path);
-
-    public static void WriteGraphDef(string path, GraphDef def) => ProtoFiles.Write(path, def);
-}

@@ -155,17 +155,7 @@ public sealed class SavedModelBundle : IDisposable
     public static SavedModelBundle Load(string exportDir, params string[] tags)
     {
         var meta = SelectMetaGraph(exportDir, tags);
-        var graph = new Graph();
-        var session = new Session(graph);
-        try
-        {
-            return LoadInto(session, exportDir, meta, ownsSession: true);
-        }
-        catch
-        {
-            session.Dispose();
-            throw;
-        }
+        return LoadWithNewSession(new Graph(), exportDir, meta);
     }
 
     /// <summary>
@@ -186,6 +176,12 @@ public sealed class SavedModelBundle : IDisposable
     {
         ArgumentNullException.ThrowIfNull(graph);
         var meta = SelectMetaGraph(exportDir, tags);
+        return LoadWithNewSession(graph, exportDir, meta);
+    }
+
+    /// <summary>Loads <paramref name="meta"/> into <paramref name="graph"/> with a new session that the bundle owns (disposed if loading fails).</summary>
+    private static SavedModelBundle LoadWithNewSession(Graph graph, string exportDir, MetaGraphDef meta)
+    {
         var session = new Session(graph);
         try
         {
@@ -395,7 +391,7 @@ public sealed class SavedModelBundle : IDisposable
                 if (!consumers.TryGetValue(NodeOf(raw), out var l)) consumers[NodeOf(raw)] = l = [];
                 l.Add(n.Name);
             }
-            if (!Graph.IsImportableOpType(n.Op) && skipped.TryAdd(n.Name, $"op type {n.Op} (node '{n.Name}'), which TensorGraph does not implement"))
+            if (!GraphDefImporter.IsImportable(n.Op) && skipped.TryAdd(n.Name, $"op type {n.Op} (node '{n.Name}'), which TensorGraph does not implement"))
                 queue.Enqueue(n.Name);
         }
         if (skipped.Count == 0) return (def, skipped);

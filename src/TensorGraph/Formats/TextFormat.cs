@@ -230,30 +230,7 @@ public static class TextFormat
     }
 
     /// <summary>C-style escaping as TensorFlow/C++ <c>CEscape</c>: <c>\n \r \t \" \' \\</c>, octal for other non-printables.</summary>
-    public static string Escape(ReadOnlySpan<byte> bytes)
-    {
-        var sb = new StringBuilder(bytes.Length);
-        foreach (var b in bytes)
-        {
-            switch (b)
-            {
-                case (byte)'\n': sb.Append("\\n"); break;
-                case (byte)'\r': sb.Append("\\r"); break;
-                case (byte)'\t': sb.Append("\\t"); break;
-                case (byte)'"': sb.Append("\\\""); break;
-                case (byte)'\'': sb.Append("\\'"); break;
-                case (byte)'\\': sb.Append("\\\\"); break;
-                default:
-                    if (b < 0x20 || b >= 0x7F)
-                    {
-                        sb.Append('\\').Append((char)('0' + (b >> 6))).Append((char)('0' + ((b >> 3) & 7))).Append((char)('0' + (b & 7)));
-                    }
-                    else sb.Append((char)b);
-                    break;
-            }
-        }
-        return sb.ToString();
-    }
+    public static string Escape(ReadOnlySpan<byte> bytes) => CEscape.Bytes(bytes);
 
     // ------------------------------------------------------------------ parsing
 

@@ -1,0 +1,399 @@
+using System.Globalization;
+using Google.Protobuf;
+using Google.Protobuf.Collections;
+using TensorGraph.Ops;
+using TensorGraph.Proto;
+
+namespace TensorGraph.Serialization;
+
+/// <summary>
+/// Adds the nodes of one <c>GraphDef</c> to a graph (the work behind <see cref="Graph.Import"/>),
+/// in the steps of TF's importer: check the node names, resolve the op types, parse the inputs,
+/// order the nodes producers first, create the operations, close the while loops' back edges,
+/// merge the function library and look up the requested return elements. Each step either
+/// succeeds or throws before the graph is changed, except the creation steps, which run last.
+/// </summary>
+internal sealed class GraphDefImporter
+{
+    /// <summary>
+    /// Older spellings of ops that TensorGraph implements under another name with the same
+    /// semantics (inputs, outputs and attrs). Applied only when the old name is not registered.
+    /// </summary>
+    private static readonly Dictionary<string, string> LegacyOpNames = new(StringComparer.Ordinal)
+    {
+        ["BatchMatMulV2"] = "BatchMatMul",
+        ["BatchMatMulV3"] = "BatchMatMul",
+    };
+
+    /// <summary>A data input of a node, by producer name and output index; <c>Mapped</c> when <c>input_map</c> replaces it.</summary>
+    private readonly record struct DataInput(string Node, int Index, Output? Mapped);
+
+    /// <summary>Input <c>Slot</c> of Merge node <c>Node</c> reads <c>Src:Index</c>, a NextIteration: the edge that closes a while loop.</summary>
+    private readonly record struct BackEdge(int Node, int Slot, string Src, int Index);
+
+    private readonly Graph _graph;
+    private readonly GraphDef _graphDef;
+    private readonly RepeatedField<NodeDef> _nodes;
+    private readonly string _prefix;
+    private readonly IDictionary<string, Output>? _inputMap;
+    private readonly string? _source;
+
+    private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
+    private readonly OpSpec[] _specs;
+    private readonly DataInput[][] _data;
+    private readonly string[][] _controls;
+    private readonly List<int>[] _deps;
+    private readonly List<BackEdge> _backEdges = [];
+    private readonly Dictionary<string, Operation> _created;
+
+    private GraphDefImporter(Graph graph, GraphDef graphDef, string prefix, IDictionary<string, Output>? inputMap, string? source)
+    {
+        _graph = graph;
+        _graphDef = graphDef;
+        _nodes = graphDef.Node;
+        _prefix = prefix;
+        _inputMap = inputMap;
+        _source = source;
+        _specs = new OpSpec[_nodes.Count];
+        _data = new DataInput[_nodes.Count][];
+        _controls = new string[_nodes.Count][];
+        _deps = new List<int>[_nodes.Count];
+        _created = new Dictionary<string, Operation>(_nodes.Count, StringComparer.Ordinal);
+    }
+
+    /// <summary>Imports <paramref name="graphDef"/> into <paramref name="graph"/>; see <see cref="Graph.Import"/>.</summary>
+    public static object[] Import(Graph graph, GraphDef graphDef, string? prefix, IDictionary<string, Output>? inputMap, string[]? returnElements,
+        string? source)
+    {
+        var importer = new GraphDefImporter(graph, graphDef, CheckPrefix(prefix), inputMap, source);
+        importer.IndexNodeNames();
+        importer.ResolveOpTypes();
+        importer.ParseInputs();
+        importer.CheckInputMapKeys();
+        var order = importer.ProducersFirst();
+        importer.CreateOperations(order);
+        importer.CloseBackEdges();
+        importer.MergeLibrary();
+        return importer.LookUpReturnElements(returnElements);
+    }
+
+    /// <summary>Op types registered under their GraphDef name or an older spelling of it.</summary>
+    public static bool IsImportable(string type) =>
+        OpRegistry.TryGet(type, out _) || (LegacyOpNames.TryGetValue(type, out var alias) && OpRegistry.TryGet(alias, out _));
+
+    private static string CheckPrefix(string? prefix)
+    {
+        prefix ??= "";
+        if (prefix.EndsWith('/')) prefix = prefix[..^1];
+        if (prefix.Length > 0 && !Graph.OpNameRegex.IsMatch(prefix))
+            throw new InvalidArgumentException($"'{prefix}' is not a valid import prefix");
+        return prefix;
+    }
+
+    private string NewName(string n) => _prefix.Length == 0 ? n : _prefix + "/" + n;
+
+    /// <summary>Every node name is valid, unique in the GraphDef, and free in the graph once prefixed.</summary>
+    private void IndexNodeNames()
+    {
+        for (int i = 0; i < _nodes.Count; i++)
+        {
+            var n = _nodes[i];
+            if (!Graph.OpNameRegex.IsMatch(n.Name))
+                throw new InvalidArgumentException($"Node {i} has an invalid name '{n.Name}'") { NodeName = n.Name };
+            if (!_index.TryAdd(n.Name, i))
+                throw new InvalidArgumentException($"Duplicate node name in GraphDef: '{n.Name}'") { NodeName = n.Name };
+            if (_graph.TryGetOperation(NewName(n.Name)) is not null)
+                throw new InvalidArgumentException($"Importing node '{n.Name}' would create '{NewName(n.Name)}', which already exists in the graph") { NodeName = n.Name };
+        }
+    }
+
+    /// <summary>Finds each node's op schema, resolving legacy spellings, and reports every missing type at once.</summary>
+    private void ResolveOpTypes()
+    {
+        var missing = new List<(string Type, string Node)>();
+        var missingTypes = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < _nodes.Count; i++)
+        {
+            var type = _nodes[i].Op;
+            if (OpRegistry.TryGet(type, out var spec) ||
+                (LegacyOpNames.TryGetValue(type, out var alias) && OpRegistry.TryGet(alias, out spec)))
+            {
+                _specs[i] = spec;
+            }
+            else if (missingTypes.Add(type))
+            {
+                missing.Add((type, _nodes[i].Name));
+            }
+        }
+        if (missing.Count > 0)
+        {
+            throw new UnimplementedException("Graph uses op types TensorGraph does not implement: " +
+                string.Join(", ", missing.Select(m => $"{(m.Type.Length == 0 ? "(empty op type)" : m.Type)} (node '{m.Node}')")));
+        }
+    }
+
+    /// <summary>Splits each node's inputs into data and control inputs and records what it depends on.</summary>
+    private void ParseInputs()
+    {
+        var dataIn = new List<DataInput>();
+        var ctrlIn = new List<string>();
+        for (int i = 0; i < _nodes.Count; i++)
+        {
+            dataIn.Clear();
+            ctrlIn.Clear();
+            _deps[i] = [];
+            ParseNodeInputs(i, dataIn, ctrlIn);
+            _data[i] = [.. dataIn];
+            _controls[i] = ctrlIn.Count == 0 ? [] : [.. ctrlIn];
+        }
+    }
+
+    private void ParseNodeInputs(int i, List<DataInput> dataIn, List<string> ctrlIn)
+    {
+        var n = _nodes[i];
+        foreach (var raw in n.Input)
+        {
+            if (raw.StartsWith('^'))
+            {
+                var src = raw[1..];
+                if (!_index.TryGetValue(src, out int j))
+                    throw new InvalidArgumentException($"Node '{n.Name}': control input '{raw}' names a node that is not in the GraphDef") { NodeName = n.Name };
+                ctrlIn.Add(src);
+                _deps[i].Add(j);
+                continue;
+            }
+            if (ctrlIn.Count > 0)
+                throw new InvalidArgumentException($"Node '{n.Name}': data input '{raw}' comes after a control input") { NodeName = n.Name };
+            var (srcName, k) = ParseTensorName(raw, n.Name);
+            var mapped = MappedInput(srcName, k);
+            if (mapped is null)
+            {
+                if (!_index.TryGetValue(srcName, out int j))
+                    throw new InvalidArgumentException($"Node '{n.Name}': input '{raw}' names a node that is not in the GraphDef") { NodeName = n.Name };
+                // A while loop's back edge (NextIteration → Merge) closes a cycle: the Merge is
+                // created first and rewired to the NextIteration afterwards, as TF's importer does.
+                if (_specs[i].Type == "Merge" && _specs[j].Type is "NextIteration" or "RefNextIteration") _backEdges.Add(new(i, dataIn.Count, srcName, k));
+                else _deps[i].Add(j);
+            }
+            dataIn.Add(new(srcName, k, mapped));
+        }
+    }
+
+    /// <summary>The output of this graph that <c>input_map</c> puts in place of <c>srcName:k</c>, or null.</summary>
+    private Output? MappedInput(string srcName, int k)
+    {
+        if (_inputMap is null) return null;
+        var key = $"{srcName}:{k}";
+        if (!_inputMap.TryGetValue(key, out var o) && !(k == 0 && _inputMap.TryGetValue(srcName, out o))) return null;
+        if (o.IsDefault || !ReferenceEquals(o.Graph, _graph))
+            throw new InvalidArgumentException($"input_map entry for '{key}' must be an output of this graph");
+        return o;
+    }
+
+    private void CheckInputMapKeys()
+    {
+        if (_inputMap is null) return;
+        foreach (var key in _inputMap.Keys)
+        {
+            var (srcName, _) = ParseTensorName(key, "input_map");
+            if (!_index.ContainsKey(srcName))
+                throw new InvalidArgumentException($"input_map key '{key}' names a node that is not in the GraphDef");
+        }
+    }
+
+    /// <summary>The node indices in an order where producers come first (ties by GraphDef position); a cycle is an error.</summary>
+    private List<int> ProducersFirst()
+    {
+        int count = _nodes.Count;
+        var indegree = new int[count];
+        var consumers = new List<int>[count];
+        for (int i = 0; i < count; i++) consumers[i] = [];
+        for (int i = 0; i < count; i++)
+        {
+            foreach (var j in _deps[i]) consumers[j].Add(i);
+            indegree[i] = _deps[i].Count;
+        }
+
+        var order = new List<int>(count);
+        var ready = new PriorityQueue<int, int>();
+        for (int i = 0; i < count; i++) if (indegree[i] == 0) ready.Enqueue(i, i);
+        while (ready.TryDequeue(out int i, out _))
+        {
+            order.Add(i);
+            foreach (var c in consumers[i])
+            {
+                if (--indegree[c] == 0) ready.Enqueue(c, c);
+            }
+        }
+        if (order.Count != count)
+        {
+            var cyclic = Enumerable.Range(0, count).Where(i => indegree[i] > 0).Select(i => $"'{_nodes[i].Name}'").Take(10);
+            throw new InvalidArgumentException($"GraphDef contains a cycle through nodes {string.Join(", ", cyclic)}");
+        }
+        return order;
+    }
+
+    private void CreateOperations(List<int> order)
+    {
+        int producer = _graphDef.Versions?.Producer ?? 0;
+        var loopMerges = _backEdges.Select(e => e.Node).ToHashSet();
+        foreach (int i in order) CreateOperation(i, producer, loopMerges.Contains(i));
+    }
+
+    private void CreateOperation(int i, int producer, bool isLoopMerge)
+    {
+        var n = _nodes[i];
+        var inputs = ResolveInputs(i);
+        var ctrl = _controls[i].Length == 0 ? [] : _controls[i].Select(c => _created[c]).Distinct().ToArray();
+        var attrs = new List<KeyValuePair<string, AttrValue>>(n.Attr.Count);
+        foreach (var (key, value) in n.Attr) attrs.Add(new(key, ImportAttr(n, key, value, producer)));
+        try
+        {
+            _created[n.Name] = _graph.AddOp(_specs[i].Type, inputs, NewName(n.Name), attrs: attrs, controlInputs: ctrl,
+                device: n.Device, exactName: true, imported: true, origin: _source is null ? null : SourceLocation.Imported(_source, n.Name));
+            // A loop Merge's back edge is not known yet: like TF's shape refiner, treat it as
+            // unknown, so the Merge (and what reads it) does not take the Enter's shape as final.
+            if (isLoopMerge) _created[n.Name].SetOutputShape(0, Shape.Unknown);
+        }
+        catch (TensorGraphException)
+        {
+            throw;
+        }
+        catch (Exception e) when (e is ArgumentException or IndexOutOfRangeException or InvalidCastException
+            or NullReferenceException or OverflowException or InvalidOperationException or KeyNotFoundException
+            or FormatException or NotSupportedException or ArithmeticException)
+        {
+            throw new InvalidArgumentException($"Node '{n.Name}' ({n.Op}) is invalid: {e.Message}", e) { NodeName = n.Name };
+        }
+    }
+
+    /// <summary>Node <paramref name="i"/>'s data inputs among the operations created so far (a back edge stands in with another input).</summary>
+    private Output[] ResolveInputs(int i)
+    {
+        var n = _nodes[i];
+        var data = _data[i];
+        var inputs = new Output[data.Length];
+        for (int k = 0; k < inputs.Length; k++)
+        {
+            var (src, idx, mapped) = data[k];
+            if (mapped is { } m)
+            {
+                inputs[k] = m;
+                continue;
+            }
+            if (!_created.TryGetValue(src, out var op))
+            {
+                // A back edge not built yet: stand in with another input of this Merge until it exists.
+                int other = FirstForwardInput(i, data);
+                if (other < 0)
+                    throw new InvalidArgumentException($"Node '{n.Name}': every input comes from a NextIteration back edge") { NodeName = n.Name };
+                var (os, oi, om) = data[other];
+                inputs[k] = om ?? new Output(_created[os], oi);
+                continue;
+            }
+            if (idx >= op.NumOutputs)
+                throw new InvalidArgumentException($"Node '{n.Name}': input {k} refers to output {idx} of '{src}', which has {op.NumOutputs} outputs") { NodeName = n.Name };
+            inputs[k] = new Output(op, idx);
+        }
+        return inputs;
+    }
+
+    /// <summary>The first input of Merge node <paramref name="node"/> that is not a back edge, or -1.</summary>
+    private int FirstForwardInput(int node, DataInput[] inputs)
+    {
+        for (int j = 0; j < inputs.Length; j++)
+        {
+            if (!_backEdges.Contains(new(node, j, inputs[j].Node, inputs[j].Index))) return j;
+        }
+        return -1;
+    }
+
+    /// <summary>Rewires each loop Merge to the NextIteration it reads, now that both exist.</summary>
+    private void CloseBackEdges()
+    {
+        foreach (var (i, slot, src, idx) in _backEdges)
+        {
+            var next = _created[src];
+            if (idx >= next.NumOutputs)
+                throw new InvalidArgumentException($"Node '{_nodes[i].Name}': input {slot} refers to output {idx} of '{src}', which has {next.NumOutputs} outputs") { NodeName = _nodes[i].Name };
+            var merge = _created[_nodes[i].Name];
+            var t = new Output(next, idx);
+            if (t.DType != merge.Inputs[slot].DType)
+                throw new InvalidArgumentException($"Node '{_nodes[i].Name}': back edge '{src}:{idx}' is {t.DType.Name()} but the Merge is {merge.Inputs[slot].DType.Name()}") { NodeName = _nodes[i].Name };
+            merge.UpdateInput(slot, t);
+        }
+    }
+
+    /// <summary>Adds the GraphDef's functions and gradients to the graph's library, keeping those it already has.</summary>
+    private void MergeLibrary()
+    {
+        if (_graphDef.Library is not { } lib || (lib.Function.Count == 0 && lib.Gradient.Count == 0)) return;
+        if (_graph.Library is null)
+        {
+            _graph.Library = lib.Clone();
+            return;
+        }
+        var library = _graph.Library;
+        foreach (var f in lib.Function)
+        {
+            if (!library.Function.Any(x => x.Signature?.Name == f.Signature?.Name)) library.Function.Add(f.Clone());
+        }
+        foreach (var g in lib.Gradient)
+        {
+            if (!library.Gradient.Any(x => x.FunctionName == g.FunctionName)) library.Gradient.Add(g.Clone());
+        }
+    }
+
+    /// <summary>For each name, an <see cref="Output"/> for a tensor name (<c>"op:k"</c>) or an <see cref="Operation"/> for an op name.</summary>
+    private object[] LookUpReturnElements(string[]? returnElements)
+    {
+        if (returnElements is null) return [];
+        var result = new object[returnElements.Length];
+        for (int r = 0; r < returnElements.Length; r++)
+        {
+            var name = returnElements[r] ?? throw new ArgumentException("returnElements contains null", nameof(returnElements));
+            if (name.Contains(':', StringComparison.Ordinal))
+            {
+                var (src, k) = ParseTensorName(name, "return_elements");
+                if (!_created.TryGetValue(src, out var op))
+                    throw new InvalidArgumentException($"Requested return tensor '{name}' was not found in the GraphDef");
+                if (k >= op.NumOutputs)
+                    throw new InvalidArgumentException($"Requested return tensor '{name}' is invalid: '{src}' has {op.NumOutputs} outputs");
+                result[r] = new Output(op, k);
+            }
+            else
+            {
+                result[r] = _created.TryGetValue(name, out var op) ? op
+                    : throw new InvalidArgumentException($"Requested return node '{name}' was not found in the GraphDef");
+            }
+        }
+        return result;
+    }
+
+    private static (string Node, int Index) ParseTensorName(string raw, string node)
+    {
+        int colon = raw.LastIndexOf(':');
+        if (colon < 0) return (raw, 0);
+        if (colon == 0 || !int.TryParse(raw.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out int k))
+            throw new InvalidArgumentException($"Node '{node}': '{raw}' is not a valid tensor name (expected 'name' or 'name:index')") { NodeName = node };
+        return (raw[..colon], k);
+    }
+
+    private AttrValue ImportAttr(NodeDef n, string key, AttrValue value, int producer)
+    {
+        // Up to GraphDef version 21 a Placeholder's scalar shape attr meant "unknown shape".
+        if (producer <= 21 && key == "shape" && n.Op == "Placeholder" && value.Shape is { UnknownRank: false, Dim.Count: 0 })
+            return new AttrValue { Shape = new TensorShapeProto { UnknownRank = true } };
+        if (_prefix.Length > 0 && key == "_class" && value.List is not null)
+        {
+            var v = value.Clone();
+            for (int i = 0; i < v.List.S.Count; i++)
+            {
+                var s = v.List.S[i].ToStringUtf8();
+                if (s.StartsWith("loc:@", StringComparison.Ordinal)) v.List.S[i] = ByteString.CopyFromUtf8("loc:@" + _prefix + "/" + s[5..]);
+            }
+            return v;
+        }
+        return value;
+    }
+}
