@@ -1,5 +1,4 @@
 using System.Collections.Frozen;
-using System.Reflection;
 
 namespace TensorGraph.Autodiff;
 
@@ -9,56 +8,28 @@ namespace TensorGraph.Autodiff;
 /// </summary>
 internal delegate Output?[] GradientFunction(GradContext c);
 
-/// <summary>Implemented by static-free classes that register gradient functions for a family of ops.</summary>
-internal interface IGradientSource
-{
-    void Register(GradientRegistry r);
-}
-
 /// <summary>
-/// Gradient functions by op type, plus ops explicitly marked not differentiable: each op's
-/// <see cref="Ops.OpSpec.Gradient"/> / <see cref="Ops.OpSpec.NotDifferentiable"/>, and the
-/// <see cref="IGradientSource"/> families not yet beside their ops.
+/// Gradient functions by op type, plus ops explicitly marked not differentiable, gathered once from
+/// every op's <see cref="Ops.OpSpec.Gradient"/> / <see cref="Ops.OpSpec.NotDifferentiable"/>
+/// declaration (the gradient lives beside its op, as TF's <c>@ops.RegisterGradient</c> does).
 /// </summary>
-internal sealed class GradientRegistry
+internal static class GradientRegistry
 {
-    private readonly Dictionary<string, GradientFunction?> _fns = new(StringComparer.Ordinal);
-
     private static readonly Lazy<FrozenDictionary<string, GradientFunction?>> All = new(Discover);
-
-    /// <summary>Registers the gradient of <paramref name="opType"/>.</summary>
-    public void Add(string opType, GradientFunction fn)
-    {
-        if (!_fns.TryAdd(opType, fn)) throw new InternalException($"Gradient for '{opType}' registered twice");
-    }
-
-    /// <summary>Marks <paramref name="opTypes"/> as not differentiable (their inputs get no gradient).</summary>
-    public void NotDifferentiable(params string[] opTypes)
-    {
-        foreach (var t in opTypes)
-            if (!_fns.TryAdd(t, null)) throw new InternalException($"Gradient for '{t}' registered twice");
-    }
 
     private static FrozenDictionary<string, GradientFunction?> Discover()
     {
-        var r = new GradientRegistry();
+        var fns = new Dictionary<string, GradientFunction?>(StringComparer.Ordinal);
         foreach (var spec in Ops.OpRegistry.All)
         {
             if (spec.HasGradient)
             {
                 if (spec.NotDifferentiable) throw new InternalException($"Op {spec.Type} declares a gradient and is marked not differentiable");
-                r.Add(spec.Type, spec.Gradient);
+                fns[spec.Type] = spec.Gradient;
             }
-            else if (spec.NotDifferentiable) r.NotDifferentiable(spec.Type);
+            else if (spec.NotDifferentiable) fns[spec.Type] = null;
         }
-        foreach (var t in typeof(GradientRegistry).Assembly.GetTypes())
-        {
-            if (t.IsAbstract || !typeof(IGradientSource).IsAssignableFrom(t)) continue;
-            var ctor = t.GetConstructor(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance, Type.EmptyTypes)
-                ?? throw new InternalException($"{t.Name} needs a parameterless constructor");
-            ((IGradientSource)ctor.Invoke(null)).Register(r);
-        }
-        return r._fns.ToFrozenDictionary(StringComparer.Ordinal);
+        return fns.ToFrozenDictionary(StringComparer.Ordinal);
     }
 
     /// <summary>True and the function (null = not differentiable) when the op type is registered.</summary>

@@ -28,6 +28,11 @@ public sealed partial class Graph
     private string _scope = "";
     private readonly object _lock = new();
 
+    // Control flow being built (Ops/Control): the innermost cond/while context ops are routed
+    // through, and the predicate of each Merge that Cond built.
+    private ControlFlowContext? _controlContext;
+    private readonly Dictionary<Operation, Output> _condPredicates = [];
+
     internal object SyncRoot => _lock;
 
     /// <summary>Graph-level random seed (TF's <c>tf.set_random_seed</c>); null = none.</summary>

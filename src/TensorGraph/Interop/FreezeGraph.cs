@@ -8,8 +8,6 @@ namespace TensorGraph.Serialization;
 /// </summary>
 public static class FreezeGraph
 {
-    private static readonly HashSet<string> VariableOps = new(StringComparer.Ordinal) { "VariableV2", "Variable" };
-
     /// <summary>
     /// Returns the nodes needed to compute <paramref name="outputNodeNames"/> (names of nodes, or
     /// tensors <c>name:k</c>), with every variable among them replaced by a <c>Const</c> of the same
@@ -39,7 +37,7 @@ public static class FreezeGraph
         }
         while (stack.TryPop(out var op))
         {
-            if (VariableOps.Contains(op.Type)) continue;
+            if (op.Spec.IsVariable) continue;
             foreach (var i in op.Inputs) if (needed.Add(i.Op)) stack.Push(i.Op);
             foreach (var c in op.ControlInputs) if (needed.Add(c)) stack.Push(c);
         }
@@ -48,10 +46,10 @@ public static class FreezeGraph
         foreach (var op in graph.Operations)
         {
             if (!needed.Contains(op)) continue;
-            if (VariableOps.Contains(op.Type))
+            if (op.Spec.IsVariable)
             {
                 var value = session.Run(op[0]);
-                var node = new NodeDef { Name = op.Name, Op = "Const", Device = op.Device };
+                var node = new NodeDef { Name = op.Name, Op = ConstSpec.OpType, Device = op.Device };
                 node.Attr["dtype"] = new AttrValue { Type = (DataType)(int)value.DType };
                 node.Attr["value"] = new AttrValue { Tensor = TensorProtos.ToProto(value) };
                 def.Node.Add(node);

@@ -172,7 +172,7 @@ internal sealed class GraphDefImporter
                     throw new InvalidArgumentException($"Node '{n.Name}': input '{raw}' names a node that is not in the GraphDef") { NodeName = n.Name };
                 // A while loop's back edge (NextIteration → Merge) closes a cycle: the Merge is
                 // created first and rewired to the NextIteration afterwards, as TF's importer does.
-                if (_specs[i].Type == "Merge" && _specs[j].Type is "NextIteration" or "RefNextIteration") _backEdges.Add(new(i, dataIn.Count, srcName, k));
+                if (_specs[i].ControlFlow == ControlFlowRole.Merge && _specs[j].ControlFlow == ControlFlowRole.NextIteration) _backEdges.Add(new(i, dataIn.Count, srcName, k));
                 else _deps[i].Add(j);
             }
             dataIn.Add(new(srcName, k, mapped));

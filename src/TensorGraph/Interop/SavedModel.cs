@@ -404,7 +404,7 @@ public sealed class SavedModelBundle : IDisposable
             {
                 if (skipped.ContainsKey(c) || stubs.Contains(c)) continue;
                 var node = byName[c];
-                if (node.Op == "Identity" && node.Attr.ContainsKey("T") && node.Input.Count(i => !i.StartsWith('^')) == 1
+                if (node.Op == IdentitySpec.OpType && node.Attr.ContainsKey("T") && node.Input.Count(i => !i.StartsWith('^')) == 1
                     && !node.Input.Any(i => !i.StartsWith('^') && !skipped.ContainsKey(NodeOf(i))))
                 {
                     stubs.Add(c);
@@ -420,7 +420,7 @@ public sealed class SavedModelBundle : IDisposable
             if (skipped.ContainsKey(n.Name)) continue;
             if (stubs.Contains(n.Name))
             {
-                var ph = new NodeDef { Name = n.Name, Op = "Placeholder", Device = n.Device };
+                var ph = new NodeDef { Name = n.Name, Op = PlaceholderSpec.OpType, Device = n.Device };
                 ph.Attr["dtype"] = n.Attr["T"];
                 ph.Attr["shape"] = new AttrValue
                 {

@@ -160,7 +160,7 @@ public sealed class Saver
         {
             foreach (var op in session.Graph.Operations)
             {
-                if (op.Type is not (VariableV2Spec.OpType or VariableSpec.OpType) || !r.HasTensor(op.Name)) continue;
+                if (!op.Spec.IsVariable || !r.HasTensor(op.Name)) continue;
                 var info = r.GetInfo(op.Name);
                 var dtype = op.GetAttrType("dtype");
                 if (info.DType != dtype) throw DTypeMismatch(op.Name, dtype, info, op.Name);

@@ -79,7 +79,7 @@ internal sealed class GatherV2Spec : OpSpec
             var valuesShape = g.ShapeOf(values);
             outerShape = valuesShape.Slice(SliceItem.Range(null, batchDims));
             var innerShape = valuesShape.Slice(SliceItem.Range(batchDims, null)).Slice(SliceItem.Range(1, null));
-            var batchSize = g.Reduce("Prod", outerShape, g.Constant(new[] { 0 }));
+            var batchSize = g.Reduce(ProdSpec.OpType, outerShape, g.Constant(new[] { 0 }));
             flatValuesShape = g.Concat([g.Constant(new[] { -1 }), innerShape], 0);
             gatherDimSize = g.Multiply(gatherDimSize, batchSize);
             indices = GetBatchIndices(g, paramsShape, indices, batchDims);

@@ -21,7 +21,7 @@ internal sealed class TileSpec : OpSpec
         var inputShape = g.ShapeOf(c.X, multiples.DType);
         var splitShape = g.Reshape(g.Transpose(g.Stack([multiples, inputShape])), [-1]);
         var axes = g.Range(g.Constant(0), g.Size(splitShape), g.Constant(2));
-        return [g.Reduce("Sum", g.Reshape(c.Grad, splitShape), axes), null];
+        return [g.Reduce(SumSpec.OpType, g.Reshape(c.Grad, splitShape), axes), null];
     }
 
     protected override string[] InputArgs => ["input: T", "multiples: Tmultiples"];

@@ -87,7 +87,7 @@ internal sealed class SelectV2Spec : OpSpec
         {
             var shape = g.ShapeOf(operand);
             var args = g.BroadcastGradientArgs(shape, outputShape);
-            return g.Reshape(g.Reduce("Sum", selected, args.R0, keepDims: true), shape);
+            return g.Reshape(g.Reduce(SumSpec.OpType, selected, args.R0, keepDims: true), shape);
         }
         var gx = Reduce(c.Input(1), g.SelectV2(cond, grad, zeros));
         var gy = Reduce(c.Input(2), g.SelectV2(cond, zeros, grad));
@@ -182,7 +182,7 @@ internal sealed class BroadcastToSpec : OpSpec
         var broadcastShape = c.Input(1);
         var inputShape = g.ShapeOf(c.X, broadcastShape.DType);
         var args = g.BroadcastGradientArgs(broadcastShape, inputShape);
-        var summed = g.Reduce("Sum", c.Grad, args.R1, keepDims: true);
+        var summed = g.Reduce(SumSpec.OpType, c.Grad, args.R1, keepDims: true);
         return [g.Reshape(summed, inputShape), null];
     }
 

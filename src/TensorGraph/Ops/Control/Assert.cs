@@ -25,6 +25,9 @@ internal sealed class AssertSpec : OpSpec
 
     public override bool IsStateful => true;
 
+    /// <summary>TF 1.15's <c>ops.NotDifferentiable("Assert")</c>.</summary>
+    public override bool NotDifferentiable => true;
+
     public override void Infer(InferContext c)
     {
         c.RequireType(0, DType.Bool);

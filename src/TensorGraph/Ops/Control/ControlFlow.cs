@@ -174,7 +174,7 @@ internal sealed class MergeSpec : OpSpec
     /// <summary>The predicate behind Identity ops (<c>cond/pred_id</c> is an Identity of the user's predicate).</summary>
     private static Output Underlying(Output p)
     {
-        while (p.Op.Type == "Identity") p = p.Op.Inputs[0];
+        while (p.Op.Type == IdentitySpec.OpType) p = p.Op.Inputs[0];
         return p;
     }
 
@@ -254,8 +254,6 @@ internal sealed class CondContext(Output pred, Output pivot, int branch, Control
 
 public sealed partial class Graph
 {
-    private readonly Dictionary<Operation, Output> _condPredicates = [];
-
     /// <summary>The predicate of a Merge built by <see cref="Cond(Output, Func{Output[]}, Func{Output[]}, string?)"/> (inputs: false branch, true branch).</summary>
     internal Output? CondPredicateOf(Operation merge)
     {

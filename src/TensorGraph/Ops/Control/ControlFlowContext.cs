@@ -58,8 +58,6 @@ internal static class ControlFlowGradients
 
 public sealed partial class Graph
 {
-    private ControlFlowContext? _controlContext;
-
     /// <summary>
     /// While a branch or loop is being built: routes each outside input of a new op through a
     /// Switch (conditional) or a constant Enter (loop); in a loop, replaces control inputs on

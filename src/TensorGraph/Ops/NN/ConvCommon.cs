@@ -198,9 +198,9 @@ internal static class ConvCommon
             return new Shape(d);
         }
         var src = c.Inputs[i];
-        if (src.Op.Type is "Shape" or "ShapeN")
+        if (src.Op.Type is ShapeSpec.OpType or ShapeNSpec.OpType)
         {
-            var of = src.Op.Inputs[src.Op.Type == "Shape" ? 0 : src.Index].Shape;
+            var of = src.Op.Inputs[src.Op.Type == ShapeSpec.OpType ? 0 : src.Index].Shape;
             if (of.IsRankKnown && of.Rank == rank) return of;
         }
         return Shape.UnknownOfRank(rank);

@@ -174,7 +174,7 @@ file static class CrossEntropyGradients
 
     /// <summary>True when <paramref name="t"/> is <c>ZerosLike</c> of output <paramref name="index"/> of <paramref name="op"/> (TF's IsZero check).</summary>
     public static bool IsZerosFor(Output t, Operation op, int index) =>
-        t.Op.Type == "ZerosLike" && t.Op.Inputs[0].Op == op && t.Op.Inputs[0].Index == index;
+        t.Op.Type == ZerosLikeSpec.OpType && t.Op.Inputs[0].Op == op && t.Op.Inputs[0].Index == index;
 }
 
 public sealed partial class Graph
