@@ -42,7 +42,7 @@ public sealed class CliException : Exception
 
 /// <summary>
 /// The <c>tensorgraph</c> command line: <c>inspect</c>, <c>run</c>, <c>convert</c>, <c>freeze</c>,
-/// <c>events</c> and <c>ckpt</c>. <see cref="Run"/> is the whole program, usable in-process.
+/// <c>events</c>, <c>ckpt</c> and <c>ops</c>. <see cref="Run"/> is the whole program, usable in-process.
 /// </summary>
 public static class CliApp
 {
@@ -130,6 +130,12 @@ public static class CliApp
         var ckpt = new Command("ckpt", "List the tensors of a V2 checkpoint with dtype and shape.") { ckPrefix };
         ckpt.SetAction(p => Guard(p.GetValue(verbose), stderr, () => Commands.Ckpt(p.GetValue(ckPrefix)!, stdout)));
         root.Subcommands.Add(ckpt);
+
+        // ops
+        var opNames = new Argument<string[]>("OP") { Description = "Op types to print (default: every registered op).", Arity = ArgumentArity.ZeroOrMore };
+        var ops = new Command("ops", "Print the OpList (TensorFlow text format) of the ops TensorGraph implements.") { opNames };
+        ops.SetAction(p => Guard(p.GetValue(verbose), stderr, () => Commands.Ops(p.GetValue(opNames) ?? [], stdout)));
+        root.Subcommands.Add(ops);
 
         foreach (var help in root.Options.OfType<HelpOption>())
         {

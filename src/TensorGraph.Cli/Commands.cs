@@ -4,7 +4,7 @@ using TensorGraph.Serialization;
 
 namespace TensorGraph.Cli;
 
-/// <summary>The <c>convert</c>, <c>freeze</c>, <c>events</c> and <c>ckpt</c> commands.</summary>
+/// <summary>The <c>convert</c>, <c>freeze</c>, <c>events</c>, <c>ckpt</c> and <c>ops</c> commands.</summary>
 public static class Commands
 {
     /// <summary>Converts a GraphDef (or, for <c>.meta</c> names, a MetaGraphDef) between binary and text by extension.</summary>
@@ -162,5 +162,25 @@ public static class Commands
             var dtype = t.DType == DType.Invalid ? t.ProtoDType.ToString() : t.DType.Name();
             stdout.WriteLine($"  {t.Name,-40} {dtype,-8} {t.Shape}");
         }
+    }
+
+    /// <summary>
+    /// Prints the OpList of <paramref name="opTypes"/> (every registered op when empty) in
+    /// TensorFlow's text format; an op type that is not registered is a usage error.
+    /// </summary>
+    public static void Ops(IReadOnlyList<string> opTypes, TextWriter stdout)
+    {
+        ArgumentNullException.ThrowIfNull(opTypes);
+        ArgumentNullException.ThrowIfNull(stdout);
+        OpList list;
+        if (opTypes.Count == 0) list = OpCatalog.ToOpList();
+        else
+        {
+            list = new OpList();
+            foreach (var type in opTypes)
+                list.Op.Add(OpCatalog.TryGetOpDef(type, out var def) ? def
+                    : throw new CliException(ExitCode.Usage, $"op type '{type}' is not registered (see 'tensorgraph ops' for the list)"));
+        }
+        stdout.Write(TextFormat.Print(list));
     }
 }

@@ -582,4 +582,34 @@ public class CliTests
         Assert.Throws<OverflowException>(() => Models.Read<int>("f.pb", () => throw new OverflowException("bug")));
         Assert.Throws<InternalException>(() => Models.Read<int>("f.pb", () => throw new InternalException("bug")));
     }
+
+    [Test]
+    public void OpsPrintsTheOpListAsTextFormat()
+    {
+        var r = Run("ops");
+        Assert.That(r.Code, Is.EqualTo(0), r.Err);
+        Assert.That(r.Out, Does.StartWith("op {\n  name: \""));
+        var list = TextFormat.Parse<OpList>(r.Out);
+        Assert.That(list.Op.Select(o => o.Name), Is.EqualTo(OpCatalog.OpTypes));
+        Assert.That(list, Is.EqualTo(OpCatalog.ToOpList()));
+    }
+
+    [Test]
+    public void OpsPrintsTheNamedOpsInOrder()
+    {
+        var r = Run("ops", "MatMul", "Placeholder");
+        Assert.That(r.Code, Is.EqualTo(0), r.Err);
+        var list = TextFormat.Parse<OpList>(r.Out);
+        Assert.That(list.Op.Select(o => o.Name), Is.EqualTo(new[] { "MatMul", "Placeholder" }));
+        Assert.That(r.Out, Does.Contain("input_arg {\n    name: \"a\"\n    type_attr: \"T\"\n  }"));
+    }
+
+    [Test]
+    public void OpsRejectsAnUnknownOpType()
+    {
+        var r = Run("ops", "MatMul", "NoSuchOp");
+        Assert.That(r.Code, Is.EqualTo((int)ExitCode.Usage));
+        AssertOneLineError(r, "'NoSuchOp' is not registered");
+        Assert.That(r.Out, Is.Empty);
+    }
 }

@@ -7,8 +7,14 @@ namespace TensorGraph.Ops;
 /// An attr of an op schema: TF name, TF attr type and default (null = required). An
 /// <paramref name="Optional"/> attr is one newer TensorFlow versions added: it is accepted when a
 /// graph has it and never added when it does not, so graphs stay readable by TensorFlow 1.15.
+/// The constraints are those of TF's <c>REGISTER_OP</c> and go into the op's <c>OpDef</c>:
+/// <paramref name="AllowedTypes"/> for a <c>type</c>/<c>list(type)</c> attr (<c>T: {float, double}</c>),
+/// <paramref name="AllowedStrings"/> for a <c>string</c> attr (<c>padding: {'SAME', 'VALID'}</c>) and
+/// <paramref name="Minimum"/> for an <c>int</c> attr or the length of a list attr (<c>N: int &gt;= 2</c>).
+/// A length attr of a list argument without a declared minimum gets TF's implicit minimum of 1.
 /// </summary>
-internal sealed record AttrSpec(string Name, string Type, AttrValue? Default = null, bool Optional = false);
+internal sealed record AttrSpec(string Name, string Type, AttrValue? Default = null, bool Optional = false,
+    IReadOnlyList<DType>? AllowedTypes = null, IReadOnlyList<string>? AllowedStrings = null, long? Minimum = null);
 
 /// <summary>
 /// An input or output argument of an op, in the shape of TF's <c>OpDef.ArgDef</c>: a name and
@@ -140,6 +146,13 @@ internal abstract class OpSpec
 
     /// <summary>The declared output arguments.</summary>
     public IReadOnlyList<ArgSpec> Outputs => _outputs ??= [.. OutputArgs.Select(d => ArgSpec.Parse(d, Attrs, Type))];
+
+    /// <summary>
+    /// The dtypes a <c>type</c> attr allows when its <see cref="AttrSpec"/> declares none: a base
+    /// class that checks dtypes itself (<see cref="UnaryOpSpec"/>, <see cref="BinaryOpSpec"/>)
+    /// supplies its set here, so a subclass that redeclares the attr keeps the constraint.
+    /// </summary>
+    protected internal virtual IReadOnlyList<DType>? ImpliedAllowedTypes(string attr) => null;
 
     /// <summary>
     /// Stateful ops (variables, random, I/O): exported as <c>is_stateful</c> in the op's OpDef; a

@@ -14,15 +14,18 @@ internal static class TypeSets
 /// <summary>An element-wise binary op with broadcasting: attr T, output dtype T (or bool for comparisons).</summary>
 internal abstract class BinaryOpSpec : OpSpec
 {
-    private static readonly IReadOnlyList<AttrSpec> TAttr = [new("T", "type")];
+    private IReadOnlyList<AttrSpec>? _attrs;
 
-    public override IReadOnlyList<AttrSpec> Attrs => TAttr;
+    /// <summary>The attr <c>T</c>, constrained to <see cref="Allowed"/>.</summary>
+    public override IReadOnlyList<AttrSpec> Attrs => _attrs ??= [new("T", "type", AllowedTypes: Allowed)];
 
     protected override string[] InputArgs => ["x: T", "y: T"];
 
     protected override string[] OutputArgs => ["z: T"];
 
     protected abstract DType[] Allowed { get; }
+
+    protected internal override IReadOnlyList<DType>? ImpliedAllowedTypes(string attr) => attr == "T" ? Allowed : null;
 
     /// <summary>The open generic functor struct, e.g. <c>typeof(AddOp&lt;&gt;)</c>.</summary>
     protected abstract Type Functor { get; }
@@ -43,15 +46,18 @@ internal abstract class BinaryOpSpec : OpSpec
 /// <summary>An element-wise unary op: attr T, same shape.</summary>
 internal abstract class UnaryOpSpec : OpSpec
 {
-    private static readonly IReadOnlyList<AttrSpec> TAttr = [new("T", "type")];
+    private IReadOnlyList<AttrSpec>? _attrs;
 
-    public override IReadOnlyList<AttrSpec> Attrs => TAttr;
+    /// <summary>The attr <c>T</c>, constrained to <see cref="Allowed"/>.</summary>
+    public override IReadOnlyList<AttrSpec> Attrs => _attrs ??= [new("T", "type", AllowedTypes: Allowed)];
 
     protected override string[] InputArgs => ["x: T"];
 
     protected override string[] OutputArgs => ["y: T"];
 
     protected abstract DType[] Allowed { get; }
+
+    protected internal override IReadOnlyList<DType>? ImpliedAllowedTypes(string attr) => attr == "T" ? Allowed : null;
 
     protected abstract Type Functor { get; }
 
