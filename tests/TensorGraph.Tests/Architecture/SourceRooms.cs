@@ -74,11 +74,18 @@ internal sealed class SourceRooms
     /// <summary>True for a type this map knows (one of the assemblies read).</summary>
     public bool Knows(string fullName) => _files.ContainsKey(Normalize(fullName));
 
+    /// <summary>
+    /// True for <c>Graph</c> and the types nested in it (the small result types of builder
+    /// methods, such as <c>Graph.BroadcastAxes</c>): they are Building wherever their parts are.
+    /// </summary>
+    private static bool IsGraphPart(string name) =>
+        name == typeof(Graph).FullName || name.StartsWith(typeof(Graph).FullName + "+", StringComparison.Ordinal);
+
     /// <summary>The rooms of a type: those of its files; <c>Graph</c> is Building wherever its parts are.</summary>
     public IReadOnlySet<Room> RoomsOf(string fullName)
     {
         var name = Normalize(fullName);
-        if (name == typeof(Graph).FullName) return new HashSet<Room> { Room.Building };
+        if (IsGraphPart(name)) return new HashSet<Room> { Room.Building };
         var files = FilesOf(name);
         return files.Count == 0 ? new HashSet<Room> { Room.Generated } : files.Select(RoomOfFile).ToHashSet();
     }
@@ -87,7 +94,7 @@ internal sealed class SourceRooms
     public IReadOnlyList<string> OpFilesOf(string fullName)
     {
         var name = Normalize(fullName);
-        if (name == typeof(Graph).FullName) return [];
+        if (IsGraphPart(name)) return [];
         return [.. FilesOf(name).Where(_opFiles.Contains)];
     }
 

@@ -9,7 +9,7 @@ namespace TensorGraph;
 internal sealed class ConcatV2Spec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList =
-        [new("N", "int"), new("T", "type"), new("Tidx", "type", Attr.Type(DType.Int32))];
+        [new("N", "int", Minimum: 2), new("T", "type"), new("Tidx", "type", Attr.Type(DType.Int32))];
 
     public const string OpType = "ConcatV2";
 
@@ -157,7 +157,7 @@ internal sealed class ConcatV2Spec : OpSpec
 /// <summary>ConcatOffset: the offsets of each input of a concat along <c>concat_dim</c> (gradient helper).</summary>
 internal sealed class ConcatOffsetSpec : OpSpec
 {
-    private static readonly IReadOnlyList<AttrSpec> AttrList = [new("N", "int")];
+    private static readonly IReadOnlyList<AttrSpec> AttrList = [new("N", "int", Minimum: 2)];
 
     public const string OpType = "ConcatOffset";
 

@@ -90,7 +90,7 @@ internal sealed class PackSpec : OpSpec
 /// <summary>Unpack (<c>tf.unstack</c>): splits a tensor into <c>num</c> tensors along <c>axis</c>, removing that axis.</summary>
 internal sealed class UnpackSpec : OpSpec
 {
-    private static readonly IReadOnlyList<AttrSpec> AttrList = [new("num", "int"), new("T", "type"), new("axis", "int", Attr.Int(0))];
+    private static readonly IReadOnlyList<AttrSpec> AttrList = [new("num", "int", Minimum: 0), new("T", "type"), new("axis", "int", Attr.Int(0))];
 
     public const string OpType = "Unpack";
 

@@ -215,8 +215,8 @@ internal sealed class ParseExampleSpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList =
     [
-        new("Nsparse", "int"), new("Ndense", "int"), new("sparse_types", "list(type)"),
-        new("Tdense", "list(type)"), new("dense_shapes", "list(shape)"),
+        new("Nsparse", "int", Minimum: 0), new("Ndense", "int", Minimum: 0), new("sparse_types", "list(type)", Minimum: 0),
+        new("Tdense", "list(type)", Minimum: 0), new("dense_shapes", "list(shape)", Minimum: 0),
     ];
 
     public const string OpType = "ParseExample";
@@ -282,8 +282,8 @@ internal sealed class ParseExampleV2Spec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList =
     [
-        new("Tdense", "list(type)"), new("num_sparse", "int"), new("sparse_types", "list(type)"),
-        new("ragged_value_types", "list(type)"), new("ragged_split_types", "list(type)"), new("dense_shapes", "list(shape)"),
+        new("Tdense", "list(type)", Minimum: 0), new("num_sparse", "int", Minimum: 0), new("sparse_types", "list(type)", Minimum: 0),
+        new("ragged_value_types", "list(type)", Minimum: 0), new("ragged_split_types", "list(type)", Minimum: 0), new("dense_shapes", "list(shape)", Minimum: 0),
     ];
 
     public const string OpType = "ParseExampleV2";

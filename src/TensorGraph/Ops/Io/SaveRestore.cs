@@ -133,7 +133,7 @@ internal sealed class RestoreV2Spec : OpSpec
 internal sealed class MergeV2CheckpointsSpec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList =
-        [new("delete_old_dirs", "bool", Attr.Bool(true)), new("allow_missing_files", "bool", Attr.Bool(false))];
+        [new("delete_old_dirs", "bool", Attr.Bool(true)), new("allow_missing_files", "bool", Attr.Bool(false), Optional: true)];
 
     public const string OpType = "MergeV2Checkpoints";
 
@@ -159,7 +159,7 @@ internal sealed class MergeV2CheckpointsSpec : OpSpec
     public override OpKernel CreateKernel(KernelBuilder b)
     {
         bool deleteOld = b.Op.GetAttrBool("delete_old_dirs");
-        bool allowMissing = b.Op.GetAttrBool("allow_missing_files");
+        bool allowMissing = b.Op.HasAttr("allow_missing_files") && b.Op.GetAttrBool("allow_missing_files");
         return new LambdaKernel(ctx =>
         {
             var src = ctx.Input(0);

@@ -76,9 +76,9 @@ internal abstract class PoolSpec : OpSpec
     private static IReadOnlyList<AttrSpec> WindowAttrs(AttrValue? tDefault) =>
     [
         new("T", "type", tDefault),
-        new("ksize", "list(int)"),
-        new("strides", "list(int)"),
-        new("padding", "string"),
+        new("ksize", "list(int)", Minimum: 4),
+        new("strides", "list(int)", Minimum: 4),
+        new("padding", "string", AllowedStrings: ["SAME", "VALID"]),
         new("data_format", "string", Attr.String("NHWC")),
     ];
 
