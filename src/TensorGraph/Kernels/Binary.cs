@@ -4,7 +4,7 @@ using TensorGraph.Runtime;
 namespace TensorGraph.Kernels;
 
 /// <summary>A scalar binary function with optional vectorized span forms.</summary>
-internal interface IBinaryOp<TSelf, T, TOut> where TSelf : IBinaryOp<TSelf, T, TOut>
+internal interface IBinaryFunctor<TSelf, T, TOut> where TSelf : IBinaryFunctor<TSelf, T, TOut>
 {
     static abstract TOut Apply(T x, T y);
 
@@ -25,7 +25,7 @@ internal interface IBinaryOp<TSelf, T, TOut> where TSelf : IBinaryOp<TSelf, T, T
 }
 
 /// <summary>Element-wise binary kernel with numpy broadcasting and fast paths for equal shapes, scalars and rows.</summary>
-internal sealed class BinaryKernel<T, TOut, TOp> : OpKernel where TOp : struct, IBinaryOp<TOp, T, TOut>
+internal sealed class BinaryKernel<T, TOut, TFunctor> : OpKernel where TFunctor : struct, IBinaryFunctor<TFunctor, T, TOut>
 {
     private readonly DType _outType;
 
@@ -47,19 +47,19 @@ internal sealed class BinaryKernel<T, TOut, TOp> : OpKernel where TOp : struct, 
         var y = b.Span<T>();
         var d = o.Span<TOut>();
         if (d.Length == 0) return;
-        if (x.Length == d.Length && y.Length == d.Length) { TOp.Span(x, y, d); return; }
-        if (y.Length == 1 && x.Length == d.Length) { TOp.SpanScalar(x, y[0], d); return; }
-        if (x.Length == 1 && y.Length == d.Length) { TOp.ScalarSpan(x[0], y, d); return; }
+        if (x.Length == d.Length && y.Length == d.Length) { TFunctor.Span(x, y, d); return; }
+        if (y.Length == 1 && x.Length == d.Length) { TFunctor.SpanScalar(x, y[0], d); return; }
+        if (x.Length == 1 && y.Length == d.Length) { TFunctor.ScalarSpan(x[0], y, d); return; }
         if (x.Length == d.Length && Broadcast.IsSuffix(b.Dims, o.Dims))
         {
             int n = y.Length;
-            for (int off = 0; off < d.Length; off += n) TOp.Span(x.Slice(off, n), y, d.Slice(off, n));
+            for (int off = 0; off < d.Length; off += n) TFunctor.Span(x.Slice(off, n), y, d.Slice(off, n));
             return;
         }
         if (y.Length == d.Length && Broadcast.IsSuffix(a.Dims, o.Dims))
         {
             int n = x.Length;
-            for (int off = 0; off < d.Length; off += n) TOp.Span(x, y.Slice(off, n), d.Slice(off, n));
+            for (int off = 0; off < d.Length; off += n) TFunctor.Span(x, y.Slice(off, n), d.Slice(off, n));
             return;
         }
         General(a, b, o, x, y, d);
@@ -82,7 +82,7 @@ internal sealed class BinaryKernel<T, TOut, TOp> : OpKernel where TOp : struct, 
         while (k < d.Length)
         {
             int pa = ia, pb = ib;
-            for (int j = 0; j < inner; j++, pa += sai, pb += sbi) d[k++] = TOp.Apply(x[pa], y[pb]);
+            for (int j = 0; j < inner; j++, pa += sai, pb += sbi) d[k++] = TFunctor.Apply(x[pa], y[pb]);
             for (int dim = rank - 2; dim >= 0; dim--)
             {
                 idx[dim]++;
@@ -97,13 +97,13 @@ internal sealed class BinaryKernel<T, TOut, TOp> : OpKernel where TOp : struct, 
     }
 }
 
-/// <summary>Creates binary kernels for a dtype from an open generic op struct such as <c>AddOp&lt;&gt;</c>.</summary>
+/// <summary>Creates binary kernels for a dtype from an open generic functor struct such as <c>AddFunctor&lt;&gt;</c>.</summary>
 internal static class BinaryKernels
 {
-    /// <summary>Kernel for an op struct <c>TOp&lt;T&gt; : IBinaryOp</c>.</summary>
+    /// <summary>Kernel for a functor struct <c>TFunctor&lt;T&gt; : IBinaryFunctor</c>.</summary>
     public static OpKernel Same(Type openOp, DType dtype) => Make(openOp, dtype, dtype);
 
-    /// <summary>Kernel for an op struct <c>TOp&lt;T&gt; : IBinaryOp</c> with output dtype <paramref name="outType"/>.</summary>
+    /// <summary>Kernel for a functor struct <c>TFunctor&lt;T&gt; : IBinaryFunctor</c> with output dtype <paramref name="outType"/>.</summary>
     public static OpKernel Make(Type openOp, DType inType, DType outType) =>
         ElementwiseKernels.Make(typeof(BinaryKernel<,,>), openOp, inType, outType);
 }
@@ -112,8 +112,8 @@ internal static class BinaryKernels
 internal static class ElementwiseKernels
 {
     /// <summary>
-    /// <paramref name="openKernel"/>&lt;T, TOut, TOp&lt;T&gt;&gt; for the .NET types of the dtypes;
-    /// a dtype the op struct's constraints reject is Unimplemented.
+    /// <paramref name="openKernel"/>&lt;T, TOut, TFunctor&lt;T&gt;&gt; for the .NET types of the dtypes;
+    /// a dtype the functor struct's constraints reject is Unimplemented.
     /// </summary>
     public static OpKernel Make(Type openKernel, Type openOp, DType inType, DType outType)
     {

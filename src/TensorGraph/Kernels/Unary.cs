@@ -3,7 +3,7 @@ using TensorGraph.Runtime;
 namespace TensorGraph.Kernels;
 
 /// <summary>A scalar unary function with an optional vectorized span form.</summary>
-internal interface IUnaryOp<TSelf, T, TOut> where TSelf : IUnaryOp<TSelf, T, TOut>
+internal interface IUnaryFunctor<TSelf, T, TOut> where TSelf : IUnaryFunctor<TSelf, T, TOut>
 {
     static abstract TOut Apply(T x);
 
@@ -14,17 +14,17 @@ internal interface IUnaryOp<TSelf, T, TOut> where TSelf : IUnaryOp<TSelf, T, TOu
 }
 
 /// <summary>Element-wise unary kernel.</summary>
-internal sealed class UnaryKernel<T, TOut, TOp>(DType outType) : OpKernel where TOp : struct, IUnaryOp<TOp, T, TOut>
+internal sealed class UnaryKernel<T, TOut, TFunctor>(DType outType) : OpKernel where TFunctor : struct, IUnaryFunctor<TFunctor, T, TOut>
 {
     public override void Compute(OpContext ctx)
     {
         var a = ctx.Input(0);
         var o = ctx.AllocateOutput(0, outType, a.Dims);
-        TOp.Span(a.Span<T>(), o.Span<TOut>());
+        TFunctor.Span(a.Span<T>(), o.Span<TOut>());
     }
 }
 
-/// <summary>Creates unary kernels for a dtype from an open generic op struct.</summary>
+/// <summary>Creates unary kernels for a dtype from an open generic functor struct.</summary>
 internal static class UnaryKernels
 {
     public static OpKernel Same(Type openOp, DType dtype) => Make(openOp, dtype, dtype);

@@ -6,7 +6,7 @@ namespace TensorGraph.Tests.Ops;
 /// <summary>
 /// The declared input and output arguments of every registered op: they parse, their names are
 /// TF-style and unique, they agree with what the conformance rows build, and a node with one
-/// input too many or too few is rejected by <c>Graph.AddOp</c> naming the node.
+/// input too many or too few is rejected by <c>Graph.AddFunctor</c> naming the node.
 /// </summary>
 public class ArgSchemaTests
 {

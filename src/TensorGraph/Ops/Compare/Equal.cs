@@ -21,17 +21,17 @@ internal sealed class EqualSpec : BinaryOpSpec
 
     protected override DType[] Allowed => TypeSets.All;
 
-    protected override Type Functor => typeof(EqualOp<>);
+    protected override Type Functor => typeof(EqualFunctor<>);
 
     protected override DType OutputType(DType input) => DType.Bool;
 
     public override Runtime.OpKernel CreateKernel(Runtime.KernelBuilder b) =>
         b.InputType(0) == DType.String
-            ? BinaryKernels.Make(typeof(EqualStringOp), DType.String, DType.Bool)
+            ? BinaryKernels.Make(typeof(EqualStringFunctor), DType.String, DType.Bool)
             : base.CreateKernel(b);
 }
 
-internal readonly struct EqualOp<T> : IBinaryOp<EqualOp<T>, T, bool> where T : IEquatable<T>
+internal readonly struct EqualFunctor<T> : IBinaryFunctor<EqualFunctor<T>, T, bool> where T : IEquatable<T>
 {
     // IEquatable.Equals treats NaN as equal to NaN; TF compares floats with IEEE ==.
     public static bool Apply(T x, T y) =>
@@ -40,7 +40,7 @@ internal readonly struct EqualOp<T> : IBinaryOp<EqualOp<T>, T, bool> where T : I
         : x.Equals(y);
 }
 
-internal readonly struct EqualStringOp : IBinaryOp<EqualStringOp, byte[], bool>
+internal readonly struct EqualStringFunctor : IBinaryFunctor<EqualStringFunctor, byte[], bool>
 {
     public static bool Apply(byte[] x, byte[] y) => x.AsSpan().SequenceEqual(y);
 }

@@ -18,12 +18,12 @@ internal sealed class GreaterSpec : BinaryOpSpec
 
     protected override DType[] Allowed => TypeSets.Real;
 
-    protected override Type Functor => typeof(GreaterOp<>);
+    protected override Type Functor => typeof(GreaterFunctor<>);
 
     protected override DType OutputType(DType input) => DType.Bool;
 }
 
-internal readonly struct GreaterOp<T> : IBinaryOp<GreaterOp<T>, T, bool> where T : INumber<T>
+internal readonly struct GreaterFunctor<T> : IBinaryFunctor<GreaterFunctor<T>, T, bool> where T : INumber<T>
 {
     public static bool Apply(T x, T y) => x > y;
 }

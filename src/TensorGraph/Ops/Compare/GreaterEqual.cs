@@ -18,12 +18,12 @@ internal sealed class GreaterEqualSpec : BinaryOpSpec
 
     protected override DType[] Allowed => TypeSets.Real;
 
-    protected override Type Functor => typeof(GreaterEqualOp<>);
+    protected override Type Functor => typeof(GreaterEqualFunctor<>);
 
     protected override DType OutputType(DType input) => DType.Bool;
 }
 
-internal readonly struct GreaterEqualOp<T> : IBinaryOp<GreaterEqualOp<T>, T, bool> where T : INumber<T>
+internal readonly struct GreaterEqualFunctor<T> : IBinaryFunctor<GreaterEqualFunctor<T>, T, bool> where T : INumber<T>
 {
     public static bool Apply(T x, T y) => x >= y;
 }

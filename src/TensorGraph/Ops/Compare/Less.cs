@@ -18,12 +18,12 @@ internal sealed class LessSpec : BinaryOpSpec
 
     protected override DType[] Allowed => TypeSets.Real;
 
-    protected override Type Functor => typeof(LessOp<>);
+    protected override Type Functor => typeof(LessFunctor<>);
 
     protected override DType OutputType(DType input) => DType.Bool;
 }
 
-internal readonly struct LessOp<T> : IBinaryOp<LessOp<T>, T, bool> where T : INumber<T>
+internal readonly struct LessFunctor<T> : IBinaryFunctor<LessFunctor<T>, T, bool> where T : INumber<T>
 {
     public static bool Apply(T x, T y) => x < y;
 }

@@ -18,12 +18,12 @@ internal sealed class LessEqualSpec : BinaryOpSpec
 
     protected override DType[] Allowed => TypeSets.Real;
 
-    protected override Type Functor => typeof(LessEqualOp<>);
+    protected override Type Functor => typeof(LessEqualFunctor<>);
 
     protected override DType OutputType(DType input) => DType.Bool;
 }
 
-internal readonly struct LessEqualOp<T> : IBinaryOp<LessEqualOp<T>, T, bool> where T : INumber<T>
+internal readonly struct LessEqualFunctor<T> : IBinaryFunctor<LessEqualFunctor<T>, T, bool> where T : INumber<T>
 {
     public static bool Apply(T x, T y) => x <= y;
 }

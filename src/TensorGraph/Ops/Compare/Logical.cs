@@ -23,7 +23,7 @@ internal sealed class LogicalAndSpec : OpSpec
         c.AddOutput(DType.Bool, Broadcast.StaticShape(c.InputShape(0), c.InputShape(1), Type));
     }
 
-    public override Runtime.OpKernel CreateKernel(Runtime.KernelBuilder b) => new BinaryKernel<bool, bool, LogicalAndOp>(DType.Bool);
+    public override Runtime.OpKernel CreateKernel(Runtime.KernelBuilder b) => new BinaryKernel<bool, bool, LogicalAndFunctor>(DType.Bool);
 }
 
 /// <summary>LogicalOr: x OR y, bool tensors with broadcasting.</summary>
@@ -46,7 +46,7 @@ internal sealed class LogicalOrSpec : OpSpec
         c.AddOutput(DType.Bool, Broadcast.StaticShape(c.InputShape(0), c.InputShape(1), Type));
     }
 
-    public override Runtime.OpKernel CreateKernel(Runtime.KernelBuilder b) => new BinaryKernel<bool, bool, LogicalOrOp>(DType.Bool);
+    public override Runtime.OpKernel CreateKernel(Runtime.KernelBuilder b) => new BinaryKernel<bool, bool, LogicalOrFunctor>(DType.Bool);
 }
 
 /// <summary>LogicalNot: NOT x.</summary>
@@ -68,20 +68,20 @@ internal sealed class LogicalNotSpec : OpSpec
         c.AddOutput(DType.Bool, c.InputShape(0));
     }
 
-    public override Runtime.OpKernel CreateKernel(Runtime.KernelBuilder b) => new UnaryKernel<bool, bool, LogicalNotOp>(DType.Bool);
+    public override Runtime.OpKernel CreateKernel(Runtime.KernelBuilder b) => new UnaryKernel<bool, bool, LogicalNotFunctor>(DType.Bool);
 }
 
-internal readonly struct LogicalAndOp : IBinaryOp<LogicalAndOp, bool, bool>
+internal readonly struct LogicalAndFunctor : IBinaryFunctor<LogicalAndFunctor, bool, bool>
 {
     public static bool Apply(bool x, bool y) => x && y;
 }
 
-internal readonly struct LogicalOrOp : IBinaryOp<LogicalOrOp, bool, bool>
+internal readonly struct LogicalOrFunctor : IBinaryFunctor<LogicalOrFunctor, bool, bool>
 {
     public static bool Apply(bool x, bool y) => x || y;
 }
 
-internal readonly struct LogicalNotOp : IUnaryOp<LogicalNotOp, bool, bool>
+internal readonly struct LogicalNotFunctor : IUnaryFunctor<LogicalNotFunctor, bool, bool>
 {
     public static bool Apply(bool x) => !x;
 }

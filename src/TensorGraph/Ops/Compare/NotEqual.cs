@@ -21,17 +21,17 @@ internal sealed class NotEqualSpec : BinaryOpSpec
 
     protected override DType[] Allowed => TypeSets.All;
 
-    protected override Type Functor => typeof(NotEqualOp<>);
+    protected override Type Functor => typeof(NotEqualFunctor<>);
 
     protected override DType OutputType(DType input) => DType.Bool;
 
     public override Runtime.OpKernel CreateKernel(Runtime.KernelBuilder b) =>
         b.InputType(0) == DType.String
-            ? BinaryKernels.Make(typeof(NotEqualStringOp), DType.String, DType.Bool)
+            ? BinaryKernels.Make(typeof(NotEqualStringFunctor), DType.String, DType.Bool)
             : base.CreateKernel(b);
 }
 
-internal readonly struct NotEqualOp<T> : IBinaryOp<NotEqualOp<T>, T, bool> where T : IEquatable<T>
+internal readonly struct NotEqualFunctor<T> : IBinaryFunctor<NotEqualFunctor<T>, T, bool> where T : IEquatable<T>
 {
     // IEquatable.Equals treats NaN as equal to NaN; TF compares floats with IEEE != (NaN != NaN).
     public static bool Apply(T x, T y) =>
@@ -40,7 +40,7 @@ internal readonly struct NotEqualOp<T> : IBinaryOp<NotEqualOp<T>, T, bool> where
         : !x.Equals(y);
 }
 
-internal readonly struct NotEqualStringOp : IBinaryOp<NotEqualStringOp, byte[], bool>
+internal readonly struct NotEqualStringFunctor : IBinaryFunctor<NotEqualStringFunctor, byte[], bool>
 {
     public static bool Apply(byte[] x, byte[] y) => !x.AsSpan().SequenceEqual(y);
 }

@@ -41,7 +41,7 @@ internal abstract class SameShapeBinaryOpSpec : OpSpec
 }
 
 /// <summary>Kernel of <see cref="SameShapeBinaryOpSpec"/>: checks the shapes, then applies the functor.</summary>
-internal sealed class SameShapeBinaryKernel<T, TOp>(string opType) : OpKernel where TOp : struct, IBinaryOp<TOp, T, T>
+internal sealed class SameShapeBinaryKernel<T, TFunctor>(string opType) : OpKernel where TFunctor : struct, IBinaryFunctor<TFunctor, T, T>
 {
     public override void Compute(OpContext ctx)
     {
@@ -49,6 +49,6 @@ internal sealed class SameShapeBinaryKernel<T, TOp>(string opType) : OpKernel wh
         var b = ctx.Input(1);
         NnShapes.RequireSameDims(a, b, opType);
         var o = ctx.AllocateOutput(0, a.DType, a.Dims);
-        TOp.Span(a.Span<T>(), b.Span<T>(), o.Span<T>());
+        TFunctor.Span(a.Span<T>(), b.Span<T>(), o.Span<T>());
     }
 }

@@ -27,7 +27,7 @@ internal abstract class BinaryOpSpec : OpSpec
 
     protected internal override IReadOnlyList<DType>? ImpliedAllowedTypes(string attr) => attr == "T" ? Allowed : null;
 
-    /// <summary>The open generic functor struct, e.g. <c>typeof(AddOp&lt;&gt;)</c>.</summary>
+    /// <summary>The open generic functor struct, e.g. <c>typeof(AddFunctor&lt;&gt;)</c>.</summary>
     protected abstract Type Functor { get; }
 
     protected virtual DType OutputType(DType input) => input;

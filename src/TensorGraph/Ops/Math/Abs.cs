@@ -18,10 +18,10 @@ internal sealed class AbsSpec : UnaryOpSpec
 
     protected override DType[] Allowed => TypeSets.Signed;
 
-    protected override Type Functor => typeof(AbsOp<>);
+    protected override Type Functor => typeof(AbsFunctor<>);
 }
 
-internal readonly struct AbsOp<T> : IUnaryOp<AbsOp<T>, T, T> where T : INumber<T>
+internal readonly struct AbsFunctor<T> : IUnaryFunctor<AbsFunctor<T>, T, T> where T : INumber<T>
 {
     // Not T.Abs: it throws for the most negative integer, where TF wraps (abs(INT_MIN) == INT_MIN).
     public static T Apply(T x) => T.IsNegative(x) ? -x : x;

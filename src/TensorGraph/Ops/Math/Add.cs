@@ -22,11 +22,11 @@ internal sealed class AddSpec : BinaryOpSpec
 
     protected override DType[] Allowed => [.. TypeSets.Real, DType.String];
 
-    protected override Type Functor => typeof(AddOp<>);
+    protected override Type Functor => typeof(AddFunctor<>);
 
     public override Runtime.OpKernel CreateKernel(Runtime.KernelBuilder b) =>
         b.InputType(0) == DType.String
-            ? BinaryKernels.Make(typeof(StringConcatOp), DType.String, DType.String)
+            ? BinaryKernels.Make(typeof(StringConcatFunctor), DType.String, DType.String)
             : base.CreateKernel(b);
 }
 
@@ -42,10 +42,10 @@ internal sealed class AddV2Spec : BinaryOpSpec
 
     protected override DType[] Allowed => TypeSets.Real;
 
-    protected override Type Functor => typeof(AddOp<>);
+    protected override Type Functor => typeof(AddFunctor<>);
 }
 
-internal readonly struct AddOp<T> : IBinaryOp<AddOp<T>, T, T> where T : INumber<T>
+internal readonly struct AddFunctor<T> : IBinaryFunctor<AddFunctor<T>, T, T> where T : INumber<T>
 {
     public static T Apply(T x, T y) => x + y;
 
@@ -56,7 +56,7 @@ internal readonly struct AddOp<T> : IBinaryOp<AddOp<T>, T, T> where T : INumber<
     public static void ScalarSpan(T x, ReadOnlySpan<T> y, Span<T> d) => TensorPrimitives.Add(y, x, d);
 }
 
-internal readonly struct StringConcatOp : IBinaryOp<StringConcatOp, byte[], byte[]>
+internal readonly struct StringConcatFunctor : IBinaryFunctor<StringConcatFunctor, byte[], byte[]>
 {
     public static byte[] Apply(byte[] x, byte[] y) => [.. x, .. y];
 }

@@ -22,10 +22,10 @@ internal sealed class CosSpec : UnaryOpSpec
 
     protected override DType[] Allowed => TypeSets.Float;
 
-    protected override Type Functor => typeof(CosOp<>);
+    protected override Type Functor => typeof(CosFunctor<>);
 }
 
-internal readonly struct CosOp<T> : IUnaryOp<CosOp<T>, T, T> where T : IFloatingPointIeee754<T>
+internal readonly struct CosFunctor<T> : IUnaryFunctor<CosFunctor<T>, T, T> where T : IFloatingPointIeee754<T>
 {
     public static T Apply(T x) => T.Cos(x);
 

@@ -18,10 +18,10 @@ internal sealed class DivSpec : BinaryOpSpec
 
     protected override DType[] Allowed => TypeSets.Real;
 
-    protected override Type Functor => typeof(DivOp<>);
+    protected override Type Functor => typeof(DivFunctor<>);
 }
 
-internal readonly struct DivOp<T> : IBinaryOp<DivOp<T>, T, T> where T : INumber<T>
+internal readonly struct DivFunctor<T> : IBinaryFunctor<DivFunctor<T>, T, T> where T : INumber<T>
 {
     public static T Apply(T x, T y) => DivChecks.Div(x, y);
 }

@@ -21,10 +21,10 @@ internal sealed class ExpSpec : UnaryOpSpec
 
     protected override DType[] Allowed => TypeSets.Float;
 
-    protected override Type Functor => typeof(ExpOp<>);
+    protected override Type Functor => typeof(ExpFunctor<>);
 }
 
-internal readonly struct ExpOp<T> : IUnaryOp<ExpOp<T>, T, T> where T : IFloatingPointIeee754<T>
+internal readonly struct ExpFunctor<T> : IUnaryFunctor<ExpFunctor<T>, T, T> where T : IFloatingPointIeee754<T>
 {
     public static T Apply(T x) => T.Exp(x);
 

@@ -21,10 +21,10 @@ internal sealed class Expm1Spec : UnaryOpSpec
 
     protected override DType[] Allowed => TypeSets.Float;
 
-    protected override Type Functor => typeof(Expm1Op<>);
+    protected override Type Functor => typeof(Expm1Functor<>);
 }
 
-internal readonly struct Expm1Op<T> : IUnaryOp<Expm1Op<T>, T, T> where T : IFloatingPointIeee754<T>
+internal readonly struct Expm1Functor<T> : IUnaryFunctor<Expm1Functor<T>, T, T> where T : IFloatingPointIeee754<T>
 {
     public static T Apply(T x) => T.CreateTruncating(AccurateMath.Expm1(double.CreateTruncating(x)));
 }

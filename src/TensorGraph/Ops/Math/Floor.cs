@@ -16,10 +16,10 @@ internal sealed class FloorSpec : UnaryOpSpec
 
     protected override DType[] Allowed => TypeSets.Float;
 
-    protected override Type Functor => typeof(FloorOp<>);
+    protected override Type Functor => typeof(FloorFunctor<>);
 }
 
-internal readonly struct FloorOp<T> : IUnaryOp<FloorOp<T>, T, T> where T : IFloatingPointIeee754<T>
+internal readonly struct FloorFunctor<T> : IUnaryFunctor<FloorFunctor<T>, T, T> where T : IFloatingPointIeee754<T>
 {
     public static T Apply(T x) => T.Floor(x);
 

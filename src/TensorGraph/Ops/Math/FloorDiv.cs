@@ -16,10 +16,10 @@ internal sealed class FloorDivSpec : BinaryOpSpec
 
     protected override DType[] Allowed => TypeSets.Real;
 
-    protected override Type Functor => typeof(FloorDivOp<>);
+    protected override Type Functor => typeof(FloorDivFunctor<>);
 }
 
-internal readonly struct FloorDivOp<T> : IBinaryOp<FloorDivOp<T>, T, T> where T : INumber<T>
+internal readonly struct FloorDivFunctor<T> : IBinaryFunctor<FloorDivFunctor<T>, T, T> where T : INumber<T>
 {
     public static T Apply(T x, T y)
     {

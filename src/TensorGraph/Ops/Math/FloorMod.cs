@@ -23,10 +23,10 @@ internal sealed class FloorModSpec : BinaryOpSpec
 
     protected override DType[] Allowed => TypeSets.Real;
 
-    protected override Type Functor => typeof(FloorModOp<>);
+    protected override Type Functor => typeof(FloorModFunctor<>);
 }
 
-internal readonly struct FloorModOp<T> : IBinaryOp<FloorModOp<T>, T, T> where T : INumber<T>
+internal readonly struct FloorModFunctor<T> : IBinaryFunctor<FloorModFunctor<T>, T, T> where T : INumber<T>
 {
     public static T Apply(T x, T y)
     {

@@ -21,10 +21,10 @@ internal sealed class LogSpec : UnaryOpSpec
 
     protected override DType[] Allowed => TypeSets.Float;
 
-    protected override Type Functor => typeof(LogOp<>);
+    protected override Type Functor => typeof(LogFunctor<>);
 }
 
-internal readonly struct LogOp<T> : IUnaryOp<LogOp<T>, T, T> where T : IFloatingPointIeee754<T>
+internal readonly struct LogFunctor<T> : IUnaryFunctor<LogFunctor<T>, T, T> where T : IFloatingPointIeee754<T>
 {
     public static T Apply(T x) => T.Log(x);
 

@@ -22,10 +22,10 @@ internal sealed class Log1pSpec : UnaryOpSpec
 
     protected override DType[] Allowed => TypeSets.Float;
 
-    protected override Type Functor => typeof(Log1pOp<>);
+    protected override Type Functor => typeof(Log1pFunctor<>);
 }
 
-internal readonly struct Log1pOp<T> : IUnaryOp<Log1pOp<T>, T, T> where T : IFloatingPointIeee754<T>
+internal readonly struct Log1pFunctor<T> : IUnaryFunctor<Log1pFunctor<T>, T, T> where T : IFloatingPointIeee754<T>
 {
     public static T Apply(T x) => T.CreateTruncating(AccurateMath.Log1p(double.CreateTruncating(x)));
 }

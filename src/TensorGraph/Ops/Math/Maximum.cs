@@ -18,10 +18,10 @@ internal sealed class MaximumSpec : BinaryOpSpec
 
     protected override DType[] Allowed => TypeSets.Real;
 
-    protected override Type Functor => typeof(MaximumOp<>);
+    protected override Type Functor => typeof(MaximumFunctor<>);
 }
 
-internal readonly struct MaximumOp<T> : IBinaryOp<MaximumOp<T>, T, T> where T : INumber<T>
+internal readonly struct MaximumFunctor<T> : IBinaryFunctor<MaximumFunctor<T>, T, T> where T : INumber<T>
 {
     public static T Apply(T x, T y) => x > y || T.IsNaN(x) ? x : y;
 }

@@ -18,10 +18,10 @@ internal sealed class MinimumSpec : BinaryOpSpec
 
     protected override DType[] Allowed => TypeSets.Real;
 
-    protected override Type Functor => typeof(MinimumOp<>);
+    protected override Type Functor => typeof(MinimumFunctor<>);
 }
 
-internal readonly struct MinimumOp<T> : IBinaryOp<MinimumOp<T>, T, T> where T : INumber<T>
+internal readonly struct MinimumFunctor<T> : IBinaryFunctor<MinimumFunctor<T>, T, T> where T : INumber<T>
 {
     public static T Apply(T x, T y) => x < y || T.IsNaN(x) ? x : y;
 }

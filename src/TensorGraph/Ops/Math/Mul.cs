@@ -23,10 +23,10 @@ internal sealed class MulSpec : BinaryOpSpec
 
     protected override DType[] Allowed => TypeSets.Real;
 
-    protected override Type Functor => typeof(MulOp<>);
+    protected override Type Functor => typeof(MulFunctor<>);
 }
 
-internal readonly struct MulOp<T> : IBinaryOp<MulOp<T>, T, T> where T : INumber<T>
+internal readonly struct MulFunctor<T> : IBinaryFunctor<MulFunctor<T>, T, T> where T : INumber<T>
 {
     public static T Apply(T x, T y) => x * y;
 

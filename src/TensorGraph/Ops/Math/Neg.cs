@@ -18,10 +18,10 @@ internal sealed class NegSpec : UnaryOpSpec
 
     protected override DType[] Allowed => TypeSets.Signed;
 
-    protected override Type Functor => typeof(NegOp<>);
+    protected override Type Functor => typeof(NegFunctor<>);
 }
 
-internal readonly struct NegOp<T> : IUnaryOp<NegOp<T>, T, T> where T : INumber<T>
+internal readonly struct NegFunctor<T> : IUnaryFunctor<NegFunctor<T>, T, T> where T : INumber<T>
 {
     public static T Apply(T x) => -x;
 

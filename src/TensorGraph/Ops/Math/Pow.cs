@@ -35,10 +35,10 @@ internal sealed class PowSpec : BinaryOpSpec
 
     protected override DType[] Allowed => TypeSets.FloatInt;
 
-    protected override Type Functor => typeof(PowOp<>);
+    protected override Type Functor => typeof(PowFunctor<>);
 }
 
-internal readonly struct PowOp<T> : IBinaryOp<PowOp<T>, T, T> where T : INumber<T>
+internal readonly struct PowFunctor<T> : IBinaryFunctor<PowFunctor<T>, T, T> where T : INumber<T>
 {
     public static T Apply(T x, T y)
     {

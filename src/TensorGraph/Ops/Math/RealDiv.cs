@@ -18,10 +18,10 @@ internal sealed class RealDivSpec : BinaryOpSpec
 
     protected override DType[] Allowed => TypeSets.Real;
 
-    protected override Type Functor => typeof(RealDivOp<>);
+    protected override Type Functor => typeof(RealDivFunctor<>);
 }
 
-internal readonly struct RealDivOp<T> : IBinaryOp<RealDivOp<T>, T, T> where T : INumber<T>
+internal readonly struct RealDivFunctor<T> : IBinaryFunctor<RealDivFunctor<T>, T, T> where T : INumber<T>
 {
     public static T Apply(T x, T y) => DivChecks.Div(x, y);
 

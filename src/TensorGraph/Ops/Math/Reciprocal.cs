@@ -18,10 +18,10 @@ internal sealed class ReciprocalSpec : UnaryOpSpec
 
     protected override DType[] Allowed => TypeSets.Float;
 
-    protected override Type Functor => typeof(ReciprocalOp<>);
+    protected override Type Functor => typeof(ReciprocalFunctor<>);
 }
 
-internal readonly struct ReciprocalOp<T> : IUnaryOp<ReciprocalOp<T>, T, T> where T : IFloatingPointIeee754<T>
+internal readonly struct ReciprocalFunctor<T> : IUnaryFunctor<ReciprocalFunctor<T>, T, T> where T : IFloatingPointIeee754<T>
 {
     public static T Apply(T x) => T.One / x;
 

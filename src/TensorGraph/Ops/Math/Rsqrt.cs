@@ -18,10 +18,10 @@ internal sealed class RsqrtSpec : UnaryOpSpec
 
     protected override DType[] Allowed => TypeSets.Float;
 
-    protected override Type Functor => typeof(RsqrtOp<>);
+    protected override Type Functor => typeof(RsqrtFunctor<>);
 }
 
-internal readonly struct RsqrtOp<T> : IUnaryOp<RsqrtOp<T>, T, T> where T : IFloatingPointIeee754<T>
+internal readonly struct RsqrtFunctor<T> : IUnaryFunctor<RsqrtFunctor<T>, T, T> where T : IFloatingPointIeee754<T>
 {
     public static T Apply(T x) => T.One / T.Sqrt(x);
 

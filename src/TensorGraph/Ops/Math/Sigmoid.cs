@@ -21,10 +21,10 @@ internal sealed class SigmoidSpec : UnaryOpSpec
 
     protected override DType[] Allowed => TypeSets.Float;
 
-    protected override Type Functor => typeof(SigmoidOp<>);
+    protected override Type Functor => typeof(SigmoidFunctor<>);
 }
 
-internal readonly struct SigmoidOp<T> : IUnaryOp<SigmoidOp<T>, T, T> where T : IFloatingPointIeee754<T>
+internal readonly struct SigmoidFunctor<T> : IUnaryFunctor<SigmoidFunctor<T>, T, T> where T : IFloatingPointIeee754<T>
 {
     // Both branches only ever exponentiate a non-positive number, so nothing overflows.
     public static T Apply(T x)

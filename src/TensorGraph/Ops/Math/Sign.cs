@@ -18,10 +18,10 @@ internal sealed class SignSpec : UnaryOpSpec
 
     protected override DType[] Allowed => TypeSets.Signed;
 
-    protected override Type Functor => typeof(SignOp<>);
+    protected override Type Functor => typeof(SignFunctor<>);
 }
 
-internal readonly struct SignOp<T> : IUnaryOp<SignOp<T>, T, T> where T : INumber<T>
+internal readonly struct SignFunctor<T> : IUnaryFunctor<SignFunctor<T>, T, T> where T : INumber<T>
 {
     public static T Apply(T x) => T.IsNaN(x) ? x : T.IsZero(x) ? T.Zero : T.IsNegative(x) ? -T.One : T.One;
 }

@@ -15,7 +15,7 @@ internal sealed class SinSpec : UnaryOpSpec
 
     protected override DType[] Allowed => TypeSets.Float;
 
-    protected override Type Functor => typeof(SinOp<>);
+    protected override Type Functor => typeof(SinFunctor<>);
 
     /// <summary>d sin(x) = cos(x) dx (TF 1.15's <c>_SinGrad</c>).</summary>
     public override Output?[] Gradient(GradContext c)
@@ -25,7 +25,7 @@ internal sealed class SinSpec : UnaryOpSpec
     }
 }
 
-internal readonly struct SinOp<T> : IUnaryOp<SinOp<T>, T, T> where T : IFloatingPointIeee754<T>
+internal readonly struct SinFunctor<T> : IUnaryFunctor<SinFunctor<T>, T, T> where T : IFloatingPointIeee754<T>
 {
     public static T Apply(T x) => T.Sin(x);
 

@@ -18,10 +18,10 @@ internal sealed class SqrtSpec : UnaryOpSpec
 
     protected override DType[] Allowed => TypeSets.Float;
 
-    protected override Type Functor => typeof(SqrtOp<>);
+    protected override Type Functor => typeof(SqrtFunctor<>);
 }
 
-internal readonly struct SqrtOp<T> : IUnaryOp<SqrtOp<T>, T, T> where T : IFloatingPointIeee754<T>
+internal readonly struct SqrtFunctor<T> : IUnaryFunctor<SqrtFunctor<T>, T, T> where T : IFloatingPointIeee754<T>
 {
     public static T Apply(T x) => T.Sqrt(x);
 

@@ -26,10 +26,10 @@ internal sealed class SquareSpec : UnaryOpSpec
 
     protected override DType[] Allowed => TypeSets.Signed;
 
-    protected override Type Functor => typeof(SquareOp<>);
+    protected override Type Functor => typeof(SquareFunctor<>);
 }
 
-internal readonly struct SquareOp<T> : IUnaryOp<SquareOp<T>, T, T> where T : INumber<T>
+internal readonly struct SquareFunctor<T> : IUnaryFunctor<SquareFunctor<T>, T, T> where T : INumber<T>
 {
     public static T Apply(T x) => x * x;
 

@@ -27,10 +27,10 @@ internal sealed class SquaredDifferenceSpec : BinaryOpSpec
 
     protected override DType[] Allowed => TypeSets.FloatInt;
 
-    protected override Type Functor => typeof(SquaredDifferenceOp<>);
+    protected override Type Functor => typeof(SquaredDifferenceFunctor<>);
 }
 
-internal readonly struct SquaredDifferenceOp<T> : IBinaryOp<SquaredDifferenceOp<T>, T, T> where T : INumber<T>
+internal readonly struct SquaredDifferenceFunctor<T> : IBinaryFunctor<SquaredDifferenceFunctor<T>, T, T> where T : INumber<T>
 {
     public static T Apply(T x, T y)
     {

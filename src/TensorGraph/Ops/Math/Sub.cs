@@ -20,10 +20,10 @@ internal sealed class SubSpec : BinaryOpSpec
 
     protected override DType[] Allowed => TypeSets.Real;
 
-    protected override Type Functor => typeof(SubOp<>);
+    protected override Type Functor => typeof(SubFunctor<>);
 }
 
-internal readonly struct SubOp<T> : IBinaryOp<SubOp<T>, T, T> where T : INumber<T>
+internal readonly struct SubFunctor<T> : IBinaryFunctor<SubFunctor<T>, T, T> where T : INumber<T>
 {
     public static T Apply(T x, T y) => x - y;
 

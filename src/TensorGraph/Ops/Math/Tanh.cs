@@ -20,10 +20,10 @@ internal sealed class TanhSpec : UnaryOpSpec
 
     protected override DType[] Allowed => TypeSets.Float;
 
-    protected override Type Functor => typeof(TanhOp<>);
+    protected override Type Functor => typeof(TanhFunctor<>);
 }
 
-internal readonly struct TanhOp<T> : IUnaryOp<TanhOp<T>, T, T> where T : IFloatingPointIeee754<T>
+internal readonly struct TanhFunctor<T> : IUnaryFunctor<TanhFunctor<T>, T, T> where T : IFloatingPointIeee754<T>
 {
     // Scalar on purpose: TensorPrimitives.Tanh loses all precision near 0 (tanh(1e-30) → 0, tanh(0f) → -6e-8).
     public static T Apply(T x) => T.Tanh(x);

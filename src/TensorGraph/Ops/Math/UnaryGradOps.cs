@@ -29,7 +29,7 @@ internal sealed class SqrtGradSpec : SameShapeBinaryOpSpec
 
     protected override DType[] Allowed => TypeSets.Float;
 
-    protected override Type Functor => typeof(SqrtGradOp<>);
+    protected override Type Functor => typeof(SqrtGradFunctor<>);
 }
 
 /// <summary>RsqrtGrad(y, dy) = dy * -0.5 * y³, where y = 1/sqrt(x).</summary>
@@ -57,7 +57,7 @@ internal sealed class RsqrtGradSpec : SameShapeBinaryOpSpec
 
     protected override DType[] Allowed => TypeSets.Float;
 
-    protected override Type Functor => typeof(RsqrtGradOp<>);
+    protected override Type Functor => typeof(RsqrtGradFunctor<>);
 }
 
 /// <summary>ReciprocalGrad(y, dy) = -dy * y², where y = 1/x.</summary>
@@ -83,20 +83,20 @@ internal sealed class ReciprocalGradSpec : SameShapeBinaryOpSpec
 
     protected override DType[] Allowed => TypeSets.Float;
 
-    protected override Type Functor => typeof(ReciprocalGradOp<>);
+    protected override Type Functor => typeof(ReciprocalGradFunctor<>);
 }
 
-internal readonly struct SqrtGradOp<T> : IBinaryOp<SqrtGradOp<T>, T, T> where T : IFloatingPointIeee754<T>
+internal readonly struct SqrtGradFunctor<T> : IBinaryFunctor<SqrtGradFunctor<T>, T, T> where T : IFloatingPointIeee754<T>
 {
     public static T Apply(T y, T dy) => dy * T.CreateTruncating(0.5) / y;
 }
 
-internal readonly struct RsqrtGradOp<T> : IBinaryOp<RsqrtGradOp<T>, T, T> where T : IFloatingPointIeee754<T>
+internal readonly struct RsqrtGradFunctor<T> : IBinaryFunctor<RsqrtGradFunctor<T>, T, T> where T : IFloatingPointIeee754<T>
 {
     public static T Apply(T y, T dy) => dy * T.CreateTruncating(-0.5) * y * y * y;
 }
 
-internal readonly struct ReciprocalGradOp<T> : IBinaryOp<ReciprocalGradOp<T>, T, T> where T : IFloatingPointIeee754<T>
+internal readonly struct ReciprocalGradFunctor<T> : IBinaryFunctor<ReciprocalGradFunctor<T>, T, T> where T : IFloatingPointIeee754<T>
 {
     public static T Apply(T y, T dy) => -dy * y * y;
 }

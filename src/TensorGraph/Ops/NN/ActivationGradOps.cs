@@ -20,7 +20,7 @@ internal sealed class SigmoidGradSpec : SameShapeBinaryOpSpec
 
     protected override DType[] Allowed => TypeSets.Float;
 
-    protected override Type Functor => typeof(SigmoidGradOp<>);
+    protected override Type Functor => typeof(SigmoidGradFunctor<>);
 
     /// <summary>TF 1.15's <c>_SigmoidGradGrad</c>.</summary>
     public override Output?[] Gradient(GradContext c)
@@ -50,7 +50,7 @@ internal sealed class TanhGradSpec : SameShapeBinaryOpSpec
 
     protected override DType[] Allowed => TypeSets.Float;
 
-    protected override Type Functor => typeof(TanhGradOp<>);
+    protected override Type Functor => typeof(TanhGradFunctor<>);
 
     /// <summary>TF 1.15's <c>_TanhGradGrad</c>.</summary>
     public override Output?[] Gradient(GradContext c)
@@ -79,7 +79,7 @@ internal sealed class ReluGradSpec : SameShapeBinaryOpSpec
 
     protected override DType[] Allowed => TypeSets.Real;
 
-    protected override Type Functor => typeof(ReluGradOp<>);
+    protected override Type Functor => typeof(ReluGradFunctor<>);
 
     /// <summary>TF 1.15's <c>_ReluGradGrad</c>: ReluGrad again for the gradients, zeros for the features.</summary>
     public override Output?[] Gradient(GradContext c) =>
@@ -99,7 +99,7 @@ internal sealed class Relu6GradSpec : SameShapeBinaryOpSpec
 
     protected override DType[] Allowed => TypeSets.Real;
 
-    protected override Type Functor => typeof(Relu6GradOp<>);
+    protected override Type Functor => typeof(Relu6GradFunctor<>);
 
     /// <summary>TF 1.15's <c>_Relu6GradGrad</c>: Relu6Grad again for the gradients, zeros for the features.</summary>
     public override Output?[] Gradient(GradContext c) =>
@@ -119,7 +119,7 @@ internal sealed class EluGradSpec : SameShapeBinaryOpSpec
 
     protected override DType[] Allowed => TypeSets.Float;
 
-    protected override Type Functor => typeof(EluGradOp<>);
+    protected override Type Functor => typeof(EluGradFunctor<>);
 
     /// <summary>TF 1.15's <c>_EluGradGrad</c>.</summary>
     public override Output?[] Gradient(GradContext c)
@@ -144,7 +144,7 @@ internal sealed class SeluGradSpec : SameShapeBinaryOpSpec
 
     protected override DType[] Allowed => TypeSets.Float;
 
-    protected override Type Functor => typeof(SeluGradOp<>);
+    protected override Type Functor => typeof(SeluGradFunctor<>);
 
     /// <summary>TF 1.15's <c>_SeluGradGrad</c>.</summary>
     public override Output?[] Gradient(GradContext c)
@@ -168,7 +168,7 @@ internal sealed class SoftplusGradSpec : SameShapeBinaryOpSpec
 
     protected override DType[] Allowed => TypeSets.Float;
 
-    protected override Type Functor => typeof(SoftplusGradOp<>);
+    protected override Type Functor => typeof(SoftplusGradFunctor<>);
 
     /// <summary>TF 1.15's <c>_SoftplusGradGrad</c>.</summary>
     public override Output?[] Gradient(GradContext c)
@@ -198,17 +198,17 @@ file static class ActivationSecondOrder
     }
 }
 
-internal readonly struct SigmoidGradOp<T> : IBinaryOp<SigmoidGradOp<T>, T, T> where T : IFloatingPointIeee754<T>
+internal readonly struct SigmoidGradFunctor<T> : IBinaryFunctor<SigmoidGradFunctor<T>, T, T> where T : IFloatingPointIeee754<T>
 {
     public static T Apply(T y, T dy) => dy * y * (T.One - y);
 }
 
-internal readonly struct TanhGradOp<T> : IBinaryOp<TanhGradOp<T>, T, T> where T : IFloatingPointIeee754<T>
+internal readonly struct TanhGradFunctor<T> : IBinaryFunctor<TanhGradFunctor<T>, T, T> where T : IFloatingPointIeee754<T>
 {
     public static T Apply(T y, T dy) => dy * (T.One - y * y);
 }
 
-internal readonly struct ReluGradOp<T> : IBinaryOp<ReluGradOp<T>, T, T> where T : struct, INumber<T>
+internal readonly struct ReluGradFunctor<T> : IBinaryFunctor<ReluGradFunctor<T>, T, T> where T : struct, INumber<T>
 {
     // A product, not a select, as in TF: a NaN or infinite gradient stays NaN where features ≤ 0.
     public static T Apply(T g, T f) => g * (f > T.Zero ? T.One : T.Zero);
@@ -229,19 +229,19 @@ internal readonly struct ReluGradOp<T> : IBinaryOp<ReluGradOp<T>, T, T> where T 
     }
 }
 
-internal readonly struct Relu6GradOp<T> : IBinaryOp<Relu6GradOp<T>, T, T> where T : INumber<T>
+internal readonly struct Relu6GradFunctor<T> : IBinaryFunctor<Relu6GradFunctor<T>, T, T> where T : INumber<T>
 {
     private static readonly T Six = T.CreateTruncating(6);
 
     public static T Apply(T g, T f) => g * (f > T.Zero && f < Six ? T.One : T.Zero);
 }
 
-internal readonly struct EluGradOp<T> : IBinaryOp<EluGradOp<T>, T, T> where T : IFloatingPointIeee754<T>
+internal readonly struct EluGradFunctor<T> : IBinaryFunctor<EluGradFunctor<T>, T, T> where T : IFloatingPointIeee754<T>
 {
     public static T Apply(T g, T y) => y < T.Zero ? (y + T.One) * g : g;
 }
 
-internal readonly struct SeluGradOp<T> : IBinaryOp<SeluGradOp<T>, T, T> where T : IFloatingPointIeee754<T>
+internal readonly struct SeluGradFunctor<T> : IBinaryFunctor<SeluGradFunctor<T>, T, T> where T : IFloatingPointIeee754<T>
 {
     private static readonly T Scale = T.CreateTruncating(SeluConstants.Scale);
     private static readonly T ScaleAlpha = T.CreateTruncating(SeluConstants.ScaleAlpha);
@@ -249,7 +249,7 @@ internal readonly struct SeluGradOp<T> : IBinaryOp<SeluGradOp<T>, T, T> where T 
     public static T Apply(T g, T y) => y < T.Zero ? g * (y + ScaleAlpha) : g * Scale;
 }
 
-internal readonly struct SoftplusGradOp<T> : IBinaryOp<SoftplusGradOp<T>, T, T> where T : IFloatingPointIeee754<T>
+internal readonly struct SoftplusGradFunctor<T> : IBinaryFunctor<SoftplusGradFunctor<T>, T, T> where T : IFloatingPointIeee754<T>
 {
     public static T Apply(T g, T f) => g / (T.Exp(-f) + T.One);
 }

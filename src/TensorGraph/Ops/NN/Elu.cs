@@ -18,13 +18,13 @@ internal sealed class EluSpec : UnaryOpSpec
 
     protected override DType[] Allowed => TypeSets.Float;
 
-    protected override Type Functor => typeof(EluOp<>);
+    protected override Type Functor => typeof(EluFunctor<>);
 
     /// <summary>TF 1.15's <c>_EluGrad</c>: EluGrad(grad, y).</summary>
     public override Output?[] Gradient(GradContext c) => [c.Graph.EluGrad(c.Grad, c.Out())];
 }
 
-internal readonly struct EluOp<T> : IUnaryOp<EluOp<T>, T, T> where T : IFloatingPointIeee754<T>
+internal readonly struct EluFunctor<T> : IUnaryFunctor<EluFunctor<T>, T, T> where T : IFloatingPointIeee754<T>
 {
     // TF's kernel: (features < 0).select(exp(features) - 1, features).
     public static T Apply(T x) => x < T.Zero ? T.Exp(x) - T.One : x;

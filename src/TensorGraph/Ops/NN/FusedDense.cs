@@ -83,7 +83,7 @@ internal static class FusedDenseKernel
             {
                 var row = c.Slice(off, n);
                 TensorPrimitives.Add(row, bs, row);
-                if (f.Relu) ReluOp<T>.Span(row, row); // while the row is still in cache
+                if (f.Relu) ReluFunctor<T>.Span(row, row); // while the row is still in cache
             }
         }
     }

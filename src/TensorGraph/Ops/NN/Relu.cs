@@ -21,13 +21,13 @@ internal sealed class ReluSpec : UnaryOpSpec
 
     protected override DType[] Allowed => TypeSets.Real;
 
-    protected override Type Functor => typeof(ReluOp<>);
+    protected override Type Functor => typeof(ReluFunctor<>);
 
     /// <summary>TF 1.15's <c>_ReluGrad</c>: ReluGrad(grad, y).</summary>
     public override Output?[] Gradient(GradContext c) => [c.Graph.ReluGrad(c.Grad, c.Out())];
 }
 
-internal readonly struct ReluOp<T> : IUnaryOp<ReluOp<T>, T, T> where T : struct, INumber<T>
+internal readonly struct ReluFunctor<T> : IUnaryFunctor<ReluFunctor<T>, T, T> where T : struct, INumber<T>
 {
     public static T Apply(T x) => x < T.Zero ? T.Zero : x;
 

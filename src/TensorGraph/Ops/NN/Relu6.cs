@@ -18,13 +18,13 @@ internal sealed class Relu6Spec : UnaryOpSpec
 
     protected override DType[] Allowed => TypeSets.Real;
 
-    protected override Type Functor => typeof(Relu6Op<>);
+    protected override Type Functor => typeof(Relu6Functor<>);
 
     /// <summary>TF 1.15's <c>_Relu6Grad</c>: Relu6Grad(grad, y).</summary>
     public override Output?[] Gradient(GradContext c) => [c.Graph.Relu6Grad(c.Grad, c.Out())];
 }
 
-internal readonly struct Relu6Op<T> : IUnaryOp<Relu6Op<T>, T, T> where T : INumber<T>
+internal readonly struct Relu6Functor<T> : IUnaryFunctor<Relu6Functor<T>, T, T> where T : INumber<T>
 {
     private static readonly T Six = T.CreateTruncating(6);
 

@@ -18,13 +18,13 @@ internal sealed class SeluSpec : UnaryOpSpec
 
     protected override DType[] Allowed => TypeSets.Float;
 
-    protected override Type Functor => typeof(SeluOp<>);
+    protected override Type Functor => typeof(SeluFunctor<>);
 
     /// <summary>TF 1.15's <c>_SeluGrad</c>: SeluGrad(grad, y).</summary>
     public override Output?[] Gradient(GradContext c) => [c.Graph.SeluGrad(c.Grad, c.Out())];
 }
 
-internal readonly struct SeluOp<T> : IUnaryOp<SeluOp<T>, T, T> where T : IFloatingPointIeee754<T>
+internal readonly struct SeluFunctor<T> : IUnaryFunctor<SeluFunctor<T>, T, T> where T : IFloatingPointIeee754<T>
 {
     private static readonly T Scale = T.CreateTruncating(SeluConstants.Scale);
     private static readonly T ScaleAlpha = T.CreateTruncating(SeluConstants.ScaleAlpha);

@@ -18,7 +18,7 @@ internal sealed class SoftplusSpec : UnaryOpSpec
 
     protected override DType[] Allowed => TypeSets.Float;
 
-    protected override Type Functor => typeof(SoftplusOp<>);
+    protected override Type Functor => typeof(SoftplusFunctor<>);
 
     /// <summary>
     /// TF 1.15's <c>_SoftplusGrad</c>: grad·Sigmoid(x) (older 1.x releases used SoftplusGrad(grad, x),
@@ -27,7 +27,7 @@ internal sealed class SoftplusSpec : UnaryOpSpec
     public override Output?[] Gradient(GradContext c) => [c.Grad * c.Graph.Sigmoid(c.X)];
 }
 
-internal readonly struct SoftplusOp<T> : IUnaryOp<SoftplusOp<T>, T, T> where T : IFloatingPointIeee754<T>
+internal readonly struct SoftplusFunctor<T> : IUnaryFunctor<SoftplusFunctor<T>, T, T> where T : IFloatingPointIeee754<T>
 {
     // log1p(e^-|x|) + max(x, 0): never overflows and keeps precision for large |x|.
     public static T Apply(T x)
