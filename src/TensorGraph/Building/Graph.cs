@@ -389,4 +389,58 @@ public sealed partial class Graph
         if (op.Type is IdentitySpec.OpType or StopGradientSpec.OpType) return TryConstantValue(op.Inputs[0]);
         return null;
     }
+
+    /// <summary>
+    /// What build time knows of the shape a 1-D integer tensor describes (TF's
+    /// <c>tensor_util.constant_value_as_shape</c>): a constant gives its dims (-1 = unknown); the
+    /// <c>Shape</c> of x gives x's static shape; a <c>Pack</c> of scalars gives one dim per scalar,
+    /// known where that scalar is a constant other than -1; a <c>ConcatV2</c> joins the partial
+    /// shapes of its parts; otherwise as many unknown dims as the tensor's static length, or an
+    /// unknown rank.
+    /// </summary>
+    internal Shape PartialShapeValue(Output t)
+    {
+        if (TryConstantValue(t) is { Rank: 1 } v && v.DType is DType.Int32 or DType.Int64)
+        {
+            var dims = new int[v.Size];
+            for (int i = 0; i < dims.Length; i++)
+            {
+                long d = v.GetInt64(i);
+                dims[i] = d >= 0 && d <= int.MaxValue ? (int)d : -1;
+            }
+            return Bounded(dims);
+        }
+        var op = t.Op;
+        if (op.Type == ShapeSpec.OpType) return op.Inputs[0].Shape;
+        if (op.Type is IdentitySpec.OpType or StopGradientSpec.OpType) return PartialShapeValue(op.Inputs[0]);
+        if (op.Type == PackSpec.OpType && op.GetAttrInt("axis") == 0 && AllScalars(op))
+        {
+            var dims = new int[op.NumInputs];
+            for (int i = 0; i < dims.Length; i++)
+                dims[i] = TryConstantValue(op.Inputs[i]) is { Size: 1 } c && c.GetInt64(0) is var d && d >= 0 && d <= int.MaxValue ? (int)d : -1;
+            return Bounded(dims);
+        }
+        if (op.Type == ConcatV2Spec.OpType && TryConstantValue(op.Inputs[^1]) is { Size: 1 } axis && axis.GetInt64(0) is 0 or -1)
+        {
+            var all = new List<int>();
+            for (int i = 0; i < op.NumInputs - 1; i++)
+            {
+                var part = PartialShapeValue(op.Inputs[i]);
+                if (!part.IsRankKnown) return t.Shape is { IsRankKnown: true, Rank: 1 } s && s[0] >= 0 ? Shape.UnknownOfRank(s[0]) : Shape.Unknown;
+                all.AddRange(part.ToArray());
+            }
+            return Bounded([.. all]);
+        }
+        return t.Shape is { IsRankKnown: true, Rank: 1 } len && len[0] >= 0 && len[0] <= Shape.MaxRank ? Shape.UnknownOfRank(len[0]) : Shape.Unknown;
+
+        // A shape of more dims than TF allows is left unknown here; the kernel reports it.
+        static Shape Bounded(int[] dims) => dims.Length <= Shape.MaxRank ? Shape.FromSpan(dims) : Shape.Unknown;
+
+        static bool AllScalars(Operation op)
+        {
+            for (int i = 0; i < op.NumInputs; i++)
+                if (op.Inputs[i].Shape is not { IsRankKnown: true, Rank: 0 }) return false;
+            return true;
+        }
+    }
 }

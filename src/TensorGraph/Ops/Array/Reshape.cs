@@ -30,7 +30,7 @@ internal sealed class ReshapeSpec : OpSpec
         var input = c.InputShape(0);
         if (c.ConstantInput(1) is not { } v)
         {
-            c.AddOutput(c.InputType(0), sh.IsRankKnown && sh[0] >= 0 ? Shape.UnknownOfRank(sh[0]) : Shape.Unknown);
+            c.AddOutput(c.InputType(0), PartialOutputShape(c, input));
             return;
         }
         var dims = new int[v.Size];
@@ -61,6 +61,33 @@ internal sealed class ReshapeSpec : OpSpec
                 throw c.Error($"Cannot reshape a tensor with {n} elements to shape {Shape.Format(dims)} ({known} elements)");
         }
         c.AddOutput(c.InputType(0), Shape.Wrap(dims));
+    }
+
+    /// <summary>
+    /// The output shape when the shape argument is only partly known at build time (TF 1.15's
+    /// SetOutputShapeForReshape): its known dims, and the one unknown dim when the input's element
+    /// count and the other dims fix it.
+    /// </summary>
+    private static Shape PartialOutputShape(InferContext c, Shape input)
+    {
+        var partial = c.PartialShapeInput(1);
+        if (!partial.IsRankKnown) return partial;
+        var dims = partial.ToArray();
+        long n = input.NumElements, known = 1;
+        int unknown = -1, unknowns = 0;
+        for (int i = 0; i < dims.Length; i++)
+        {
+            if (dims[i] < 0) { unknown = i; unknowns++; }
+            else known = TensorSize.Multiply(known, dims[i], "the requested shape's element count");
+        }
+        if (n >= 0 && unknowns == 0 && known != n)
+            throw c.Error($"Cannot reshape a tensor with {n} elements to shape {Shape.Format(dims)} ({known} elements)");
+        if (n >= 0 && unknowns == 1 && known > 0)
+        {
+            if (n % known != 0) throw c.Error($"Cannot reshape a tensor with {n} elements to shape {partial}");
+            dims[unknown] = (int)(n / known);
+        }
+        return Shape.FromSpan(dims);
     }
 
     public override OpKernel CreateKernel(KernelBuilder b) => new ReshapeKernel();

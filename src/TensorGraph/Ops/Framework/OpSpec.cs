@@ -301,6 +301,13 @@ internal sealed class InferContext
     public Tensor? ConstantInput(int i) => Graph.TryConstantValue(Inputs[i]);
 
     /// <summary>
+    /// What build time knows of the shape that 1-D integer input <paramref name="i"/> describes:
+    /// known dims where a constant, a Shape, or a Pack/ConcatV2 of constants fixes them (TF's
+    /// <c>constant_value_as_shape</c>), unknown elsewhere.
+    /// </summary>
+    public Shape PartialShapeInput(int i) => Graph.PartialShapeValue(Inputs[i]);
+
+    /// <summary>
     /// The dimensions held by a constant integer-vector input (a shape argument), validated like
     /// <see cref="Tensor.ReadDimensions"/>; null when the input is not known at build time.
     /// </summary>
