@@ -121,6 +121,7 @@ public class ConformanceTests
             // ---------------------------------------------------------------- array
             ["Fill"] = b => b.G.Fill(b.Feed(new[] { 2, 3 }, [2]), b.G.Constant(1.5)).Op,
             ["Reshape"] = b => b.G.Reshape(b.Feed(M23, [-1, 3]), [3, -1]).Op,
+            ["EnsureShape"] = b => b.G.EnsureShape(b.Feed(M23, [-1, 3]), new Shape(2, -1)).Op,
             ["ZerosLike"] = b => b.G.ZerosLike(b.Feed(I23, [-1, 3])).Op,
             ["OnesLike"] = b => b.G.OnesLike(b.Feed(M23, [2, -1])).Op,
 
