@@ -426,12 +426,16 @@ public sealed partial class Graph
             for (int i = 0; i < op.NumInputs - 1; i++)
             {
                 var part = PartialShapeValue(op.Inputs[i]);
-                if (!part.IsRankKnown) return t.Shape is { IsRankKnown: true, Rank: 1 } s && s[0] >= 0 ? Shape.UnknownOfRank(s[0]) : Shape.Unknown;
+                if (!part.IsRankKnown) return UnknownDims(t);
                 all.AddRange(part.ToArray());
             }
             return Bounded([.. all]);
         }
-        return t.Shape is { IsRankKnown: true, Rank: 1 } len && len[0] >= 0 && len[0] <= Shape.MaxRank ? Shape.UnknownOfRank(len[0]) : Shape.Unknown;
+        return UnknownDims(t);
+
+        // As many unknown dims as the vector's static length, when that is known.
+        static Shape UnknownDims(Output t) =>
+            t.Shape is { IsRankKnown: true, Rank: 1 } len && len[0] >= 0 && len[0] <= Shape.MaxRank ? Shape.UnknownOfRank(len[0]) : Shape.Unknown;
 
         // A shape of more dims than TF allows is left unknown here; the kernel reports it.
         static Shape Bounded(int[] dims) => dims.Length <= Shape.MaxRank ? Shape.FromSpan(dims) : Shape.Unknown;
