@@ -6,7 +6,7 @@ using TensorGraph.Tests.Serialization;
 namespace TensorGraph.Tests.Architecture;
 
 /// <summary>
-/// The rooms the build enforces (docs/ARCHITECTURE.md, issue 8): each test is one room rule over
+/// The rooms the build enforces (docs/ARCHITECTURE.md §3): each test is one room rule over
 /// the core library, with types placed by the source file they are written in (most library types
 /// share the namespace <c>TensorGraph</c>). A failure lists each offending type with its files and
 /// each forbidden dependency with the dependency's files.
