@@ -393,7 +393,8 @@ public sealed partial class Graph
     /// <summary>
     /// What build time knows of the shape a 1-D integer tensor describes (TF's
     /// <c>tensor_util.constant_value_as_shape</c>): a constant gives its dims (-1 = unknown); the
-    /// <c>Shape</c> of x gives x's static shape; a <c>Pack</c> of scalars gives one dim per scalar,
+    /// <c>Shape</c> of x gives x's static shape (and a one-axis <c>StridedSlice</c> of it, the slice of
+    /// that shape); a <c>Pack</c> of scalars gives one dim per scalar,
     /// known where that scalar is a constant other than -1; a <c>ConcatV2</c> joins the partial
     /// shapes of its parts; otherwise as many unknown dims as the tensor's static length, or an
     /// unknown rank.
@@ -420,6 +421,7 @@ public sealed partial class Graph
                 dims[i] = TryConstantValue(op.Inputs[i]) is { Size: 1 } c && c.GetInt64(0) is var d && d >= 0 && d <= int.MaxValue ? (int)d : -1;
             return Bounded(dims);
         }
+        if (op.Type == StridedSliceSpec.OpType && SliceOfPartialShape(op) is { } sliced) return sliced;
         if (op.Type == ConcatV2Spec.OpType && TryConstantValue(op.Inputs[^1]) is { Size: 1 } axis && axis.GetInt64(0) is 0 or -1)
         {
             var all = new List<int>();
@@ -436,6 +438,27 @@ public sealed partial class Graph
         // As many unknown dims as the vector's static length, when that is known.
         static Shape UnknownDims(Output t) =>
             t.Shape is { IsRankKnown: true, Rank: 1 } len && len[0] >= 0 && len[0] <= Shape.MaxRank ? Shape.UnknownOfRank(len[0]) : Shape.Unknown;
+
+        // tf.shape(x)[a:b:c]: a one-axis slice (no ellipsis, new-axis or shrink masks) of a vector
+        // whose partial shape is known, with Python's slice rules.
+        Shape? SliceOfPartialShape(Operation op)
+        {
+            if (op.GetAttrInt("ellipsis_mask") != 0 || op.GetAttrInt("new_axis_mask") != 0 || op.GetAttrInt("shrink_axis_mask") != 0) return null;
+            if (TryConstantValue(op.Inputs[1]) is not { Size: 1 } b || TryConstantValue(op.Inputs[2]) is not { Size: 1 } e
+                || TryConstantValue(op.Inputs[3]) is not { Size: 1 } st) return null;
+            var prev = PartialShapeValue(op.Inputs[0]);
+            long stride = st.GetInt64(0);
+            if (!prev.IsRankKnown || stride == 0) return null;
+            var dims = prev.ToArray();
+            long n = dims.Length;
+            bool noBegin = (op.GetAttrInt("begin_mask") & 1) != 0, noEnd = (op.GetAttrInt("end_mask") & 1) != 0;
+            long Clamp(long i, long lo, long hi) => i < 0 ? Math.Max(i + n, lo) : Math.Min(i, hi);
+            long begin = noBegin ? (stride > 0 ? 0 : n - 1) : Clamp(b.GetInt64(0), stride > 0 ? 0 : -1, stride > 0 ? n : n - 1);
+            long end = noEnd ? (stride > 0 ? n : -1) : Clamp(e.GetInt64(0), stride > 0 ? 0 : -1, stride > 0 ? n : n - 1);
+            var picked = new List<int>();
+            for (long i = begin; stride > 0 ? i < end : i > end; i += stride) picked.Add(dims[i]);
+            return Shape.FromSpan([.. picked]);
+        }
 
         // A shape of more dims than TF allows is left unknown here; the kernel reports it.
         static Shape Bounded(int[] dims) => dims.Length <= Shape.MaxRank ? Shape.FromSpan(dims) : Shape.Unknown;

@@ -67,6 +67,21 @@ public class PartialShapeTests
     }
 
     [Test]
+    public void ASliceOfAShapeKeepsTheSlicedDims()
+    {
+        var g = new Graph();
+        var x = g.Placeholder(DType.Float32, [-1, 4, 3], name: "x");
+        var h = g.Placeholder(DType.Float32, [-1, 12], name: "h");
+        var y = g.Reshape(h, g.Concat([g.Constant(new[] { -1 }), g.ShapeOf(x)[1..]], 0));
+        Assert.That(y.Shape.ToString(), Is.EqualTo("(?, 4, 3)"));
+        var reversed = g.Reshape(g.Placeholder(DType.Float32, [3, 4], name: "r"), g.ShapeOf(x)[SliceItem.Range(null, 0, -1)]);
+        Assert.That(reversed.Shape.ToString(), Is.EqualTo("(3, 4)"));
+        using var s = new Session(g);
+        var feeds = new FeedDict { [h] = Tensor.Create(Range(24), 2, 12), [x] = Tensor.Create(Range(12), 1, 4, 3) };
+        Assert.That(s.Run(y, feeds).Dims.ToArray(), Is.EqualTo(new[] { 2, 4, 3 }));
+    }
+
+    [Test]
     public void AStackOfConstantsWithTheWrongCountFailsAtBuildTime()
     {
         var g = new Graph();
