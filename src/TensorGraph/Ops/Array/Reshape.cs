@@ -28,14 +28,27 @@ internal sealed class ReshapeSpec : OpSpec
         var sh = c.InputShape(1);
         if (sh.IsRankKnown && sh.Rank != 1) throw c.Error($"shape must be a vector, got shape {sh}");
         var input = c.InputShape(0);
-        if (c.ConstantInput(1) is not { } v)
+        int[] dims;
+        bool fullyGiven;
+        if (c.ConstantInput(1) is { } v) (dims, fullyGiven) = (ConstantDims(c, v), true);
+        else
         {
-            c.AddOutput(c.InputType(0), PartialOutputShape(c, input));
-            return;
+            var partial = c.PartialShapeInput(1);
+            if (!partial.IsRankKnown)
+            {
+                c.AddOutput(c.InputType(0), partial);
+                return;
+            }
+            (dims, fullyGiven) = (partial.ToArray(), false);
         }
+        c.AddOutput(c.InputType(0), Shape.Wrap(FillInferredDim(c, input.NumElements, dims, fullyGiven)));
+    }
+
+    /// <summary>A constant shape argument: non-negative sizes and at most one -1.</summary>
+    private static int[] ConstantDims(InferContext c, Tensor v)
+    {
         var dims = new int[v.Size];
         int unknown = -1;
-        long known = 1;
         for (int i = 0; i < dims.Length; i++)
         {
             long d = v.GetInt64(i);
@@ -46,48 +59,38 @@ internal sealed class ReshapeSpec : OpSpec
                 dims[i] = -1;
             }
             else if (d < 0) throw c.Error($"Size {i} must be non-negative, not {d}");
-            else { dims[i] = TensorSize.Dimension(d, "Size {0}", i); known = TensorSize.Multiply(known, d, "the requested shape's element count"); }
+            else dims[i] = TensorSize.Dimension(d, "Size {0}", i);
         }
-        long n = input.NumElements;
-        if (n >= 0)
-        {
-            if (unknown >= 0)
-            {
-                if (known == 0 || n % known != 0)
-                    throw c.Error($"Cannot reshape a tensor with {n} elements to shape {Shape.Format(dims)}");
-                dims[unknown] = (int)(n / known);
-            }
-            else if (known != n)
-                throw c.Error($"Cannot reshape a tensor with {n} elements to shape {Shape.Format(dims)} ({known} elements)");
-        }
-        c.AddOutput(c.InputType(0), Shape.Wrap(dims));
+        return dims;
     }
 
     /// <summary>
-    /// The output shape when the shape argument is only partly known at build time (TF 1.15's
-    /// SetOutputShapeForReshape): its known dims, and the one unknown dim when the input's element
-    /// count and the other dims fix it.
+    /// TF 1.15's SetOutputShapeForReshape: with the input's element count <paramref name="n"/>
+    /// known, a shape without unknown dims must hold exactly n elements, and a single unknown dim
+    /// (-1) is what the others leave. A shape argument only partly known at build time
+    /// (<paramref name="fullyGiven"/> false) may have several unknown dims, which stay unknown, and
+    /// an unknown dim beside a zero-size one stays unknown too.
     /// </summary>
-    private static Shape PartialOutputShape(InferContext c, Shape input)
+    private static int[] FillInferredDim(InferContext c, long n, int[] dims, bool fullyGiven)
     {
-        var partial = c.PartialShapeInput(1);
-        if (!partial.IsRankKnown) return partial;
-        var dims = partial.ToArray();
-        long n = input.NumElements, known = 1;
+        long known = 1;
         int unknown = -1, unknowns = 0;
         for (int i = 0; i < dims.Length; i++)
         {
             if (dims[i] < 0) { unknown = i; unknowns++; }
             else known = TensorSize.Multiply(known, dims[i], "the requested shape's element count");
         }
-        if (n >= 0 && unknowns == 0 && known != n)
-            throw c.Error($"Cannot reshape a tensor with {n} elements to shape {Shape.Format(dims)} ({known} elements)");
-        if (n >= 0 && unknowns == 1 && known > 0)
+        if (n < 0) return dims;
+        if (unknowns == 0)
         {
-            if (n % known != 0) throw c.Error($"Cannot reshape a tensor with {n} elements to shape {partial}");
+            if (known != n) throw c.Error($"Cannot reshape a tensor with {n} elements to shape {Shape.Format(dims)} ({known} elements)");
+        }
+        else if (unknowns == 1 && (fullyGiven || known > 0))
+        {
+            if (known == 0 || n % known != 0) throw c.Error($"Cannot reshape a tensor with {n} elements to shape {Shape.Format(dims)}");
             dims[unknown] = (int)(n / known);
         }
-        return Shape.FromSpan(dims);
+        return dims;
     }
 
     public override OpKernel CreateKernel(KernelBuilder b) => new ReshapeKernel();
