@@ -121,4 +121,24 @@ public sealed partial class Graph
         }
         return Binary(RealDivSpec.OpType, x, y, exact);
     }
+
+    /// <summary>
+    /// TF's <c>Tensor.set_shape</c>: makes <paramref name="tensor"/>'s static shape the more specific
+    /// of its current shape and <paramref name="shape"/>, without adding a node (ops built from it
+    /// afterwards see the new shape). Incompatible shapes are an InvalidArgument error.
+    /// </summary>
+    public void SetShape(Output tensor, Shape shape)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        if (tensor.Op is null || !ReferenceEquals(tensor.Graph, this))
+            throw new InvalidArgumentException($"SetShape: tensor '{(tensor.Op is null ? "(unset)" : tensor.Name)}' does not belong to this graph");
+        lock (SyncRoot)
+        {
+            var current = tensor.Shape;
+            if (!current.IsCompatibleWith(shape))
+                throw new InvalidArgumentException(
+                    $"Shapes {current} and {shape} are incompatible (SetShape of '{tensor.Name}'){SourceLocation.Suffix(tensor.Op.Location, tensor.Op.Name)}");
+            tensor.Op.SetOutputShape(tensor.Index, current.MergeWith(shape));
+        }
+    }
 }
