@@ -16,7 +16,7 @@ public sealed partial class Graph
         ValidateGradientArguments(ys, xs, gradYs, stopGradients);
         using var scope = NameScope(name);
         var seeds = GradientSeeds(ys, gradYs);
-        var pass = new BackwardPass(this, ys, xs, stopGradients ?? [], gateGradients);
+        var pass = new BackwardPass(this, ys, xs, stopGradients ?? [], gateGradients, _controlContext);
         for (int i = 0; i < ys.Length; i++) pass.AddGradient(ys[i], seeds[i]);
         pass.Run(ys);
         return [.. xs.Select(pass.GradientOf)];
@@ -75,12 +75,16 @@ public sealed partial class Graph
         private readonly Dictionary<Operation, List<Output>[]> _grads = [];
         private readonly Queue<Operation> _ready = new();
         private readonly HashSet<Operation> _queued = [];
+        private readonly LoopGradientStates? _loops;
 
-        public BackwardPass(Graph graph, Output[] ys, Output[] xs, Output[] stopGradients, bool gateGradients)
+        public BackwardPass(Graph graph, Output[] ys, Output[] xs, Output[] stopGradients, bool gateGradients, ControlFlowContext? caller)
         {
             _graph = graph;
             _gate = gateGradients;
             _between = OpsBetween(ys, xs);
+            // While loops between xs and ys get their gradient state (counters, backprop loops)
+            // first, and all their Exits join the ops to visit (TF's MaybeCreateControlFlowState).
+            _loops = LoopGradientStates.Create(graph, _between, caller);
             _pending = PendingCounts(_between);
             _stopOps = StopOps(xs, stopGradients, _pending);
         }
@@ -147,21 +151,61 @@ public sealed partial class Graph
         /// <summary>Visits ops from ys toward xs, each once all its consumers between xs and ys have contributed.</summary>
         public void Run(Output[] ys)
         {
+            var toOps = new HashSet<Operation>();
             foreach (var y in ys)
-                if (_pending.GetValueOrDefault(y.Op) == 0 && _queued.Add(y.Op)) _ready.Enqueue(y.Op);
+            {
+                if (_pending.GetValueOrDefault(y.Op) == 0 && _queued.Add(y.Op))
+                {
+                    toOps.Add(y.Op);
+                    _ready.Enqueue(y.Op);
+                }
+            }
+            if (_loops is not null)
+            {
+                // Loop outputs nothing reads get zeros once all outputs of their loop are known.
+                foreach (var y in _loops.ProcessUnusedLoopExits(_pending, toOps))
+                {
+                    if (!IsBackpropagatable(y)) continue;
+                    AddGradient(y, _loops.ZerosLikeForExit(y));
+                    if (_queued.Add(y.Op)) _ready.Enqueue(y.Op);
+                }
+            }
             while (_ready.Count > 0) Visit(_ready.Dequeue());
+            _loops?.PostProcessing();
+        }
+
+        /// <summary>Makes the backprop loop of <paramref name="state"/> (if any) current while <paramref name="build"/> runs.</summary>
+        private T InGradLoop<T>(GradLoopState? state, Func<T> build)
+        {
+            if (state is null) return build();
+            var saved = _graph._controlContext;
+            _graph._controlContext = state.Grad;
+            try
+            {
+                return build();
+            }
+            finally
+            {
+                _graph._controlContext = saved;
+            }
         }
 
         private void Visit(Operation op)
         {
             var outGrads = new Output?[op.NumOutputs];
             bool any = false;
-            for (int k = 0; k < op.NumOutputs; k++)
+            InGradLoop(_loops?.Of(op, before: true), () =>
             {
-                outGrads[k] = Aggregate(_grads.TryGetValue(op, out var l) ? l[k] : null);
-                any |= outGrads[k] is not null;
-            }
-            var inGrads = any && !_stopOps.Contains(op) && _between.Contains(op) ? InputGradients(op, outGrads) : new Output?[op.NumInputs];
+                for (int k = 0; k < op.NumOutputs; k++)
+                {
+                    outGrads[k] = Aggregate(_grads.TryGetValue(op, out var l) ? l[k] : null);
+                    any |= outGrads[k] is not null;
+                }
+                return 0;
+            });
+            var inGrads = any && !_stopOps.Contains(op) && _between.Contains(op)
+                ? InGradLoop(_loops?.Of(op, before: false), () => InputGradients(op, outGrads))
+                : new Output?[op.NumInputs];
             for (int i = 0; i < op.NumInputs; i++)
             {
                 var input = op.Inputs[i];
@@ -175,10 +219,48 @@ public sealed partial class Graph
                 {
                     int c = _pending[input.Op] - 1;
                     _pending[input.Op] = c;
-                    if (c == 0 && _queued.Add(input.Op)) _ready.Enqueue(input.Op);
+                    if (c == 0 || (c > 0 && _loops is not null && IsLoopSwitch(input.Op))) Ready(input.Op);
                 }
             }
         }
+
+        /// <summary>
+        /// Queues an op whose consumers have all been visited. A loop Switch is queued at each visit
+        /// of a consumer (its Exit side first, its body side later); a loop Exit waits until all
+        /// Exits of its loop are ready (TF's _UpdatePendingAndEnqueueReady).
+        /// </summary>
+        private void Ready(Operation op)
+        {
+            if (_loops is not null && IsLoopSwitch(op))
+            {
+                _ready.Enqueue(op);
+                return;
+            }
+            if (_loops is not null && IsLoopExit(op) && _loops.Of(op, before: false) is { } state)
+            {
+                state.DeferredExits.Add(op[0]);
+                if (--state.PendingExitsCount > 0) return;
+                bool anyGrad = false;
+                foreach (var y in state.DeferredExits)
+                {
+                    if (HasGradient(y.Op))
+                    {
+                        anyGrad = true;
+                        if (_queued.Add(y.Op)) _ready.Enqueue(y.Op);
+                    }
+                    else state.UnusedExits.Add(y);
+                }
+                foreach (var y in state.UnusedExits)
+                {
+                    if (anyGrad && IsBackpropagatable(y)) AddGradient(y, _loops.ZerosLikeForExit(y));
+                    if (_queued.Add(y.Op)) _ready.Enqueue(y.Op);
+                }
+                return;
+            }
+            if (_queued.Add(op)) _ready.Enqueue(op);
+        }
+
+        private bool HasGradient(Operation op) => _grads.TryGetValue(op, out var lists) && lists.Any(l => l.Count > 0);
 
         /// <summary>Calls the op's declared gradient in the <c>&lt;op&gt;_grad</c> scope (zeros for outputs without a gradient).</summary>
         private Output?[] InputGradients(Operation op, Output?[] outGrads)
@@ -186,8 +268,12 @@ public sealed partial class Graph
             if (!GradientRegistry.TryGet(op.Type, out var fn))
                 throw new UnimplementedException($"No gradient defined for operation '{op.Name}' (op type: {op.Type}){SourceLocation.Suffix(op.Location, op.Name)}") { NodeName = op.Name };
             if (fn is null) return new Output?[op.NumInputs];
+            var state = _loops?.Of(op, before: false);
             for (int k = 0; k < op.NumOutputs; k++)
-                if (outGrads[k] is null && IsBackpropagatable(op[k])) outGrads[k] = _graph.ZerosLike(op[k]);
+            {
+                if (outGrads[k] is not null || !IsBackpropagatable(op[k])) continue;
+                outGrads[k] = state is not null ? state.ZerosLike(op, k) : _graph.ZerosLike(op[k]);
+            }
             using (_graph.NameScope(op.Name + "_grad"))
             {
                 var r = fn(new GradContext(_graph, op, outGrads));

@@ -304,36 +304,48 @@ public sealed partial class Graph
             throw NodeError(new InvalidArgumentException(
                 $"NodeDef expected inputs '{ExpectedInputs(spec, map, arity)}' do not match {inputs.Length} inputs specified; {Signature(spec)}"),
                 final, type, location);
-        if (_controlContext is not null) inputs = EnterControlContext(spec, inputs, final, controls);
-        var ctx = new InferContext(this, final, type, inputs, map);
+        // A Shape/Size/Rank a gradient loop takes of a forward-loop value is built beside that value,
+        // so only the small result is stacked (TF's WhileContext.AddOp).
+        var context = _controlContext;
+        if (ShapeOpContextInForwardLoop(spec, inputs) is { } forward) _controlContext = forward;
         try
         {
-            spec.Infer(ctx);
+            if (_controlContext is not null) inputs = EnterControlContext(spec, inputs, final, controls);
+            var ctx = new InferContext(this, final, type, inputs, map);
+            try
+            {
+                spec.Infer(ctx);
+            }
+            catch (TensorGraphException e)
+            {
+                throw NodeError(e, final, type, location);
+            }
+            foreach (var c in controls)
+            {
+                if (!ReferenceEquals(c.Graph, this)) throw new InvalidArgumentException($"Control input '{c.Name}' belongs to a different graph");
+            }
+            var outs = ctx.Outputs;
+            var outTypes = new DType[outs.Count];
+            var outShapes = new Shape[outs.Count];
+            for (int i = 0; i < outs.Count; i++) (outTypes[i], outShapes[i]) = outs[i];
+            Operation op;
+            lock (_lock)
+            {
+                op = new Operation(this, _ops.Count, final, spec, inputs, controls.Count == 0 ? [] : [.. controls], map,
+                    outTypes, outShapes, device, location);
+                _ops.Add(op);
+                _byName[final] = op;
+                for (int i = 0; i < inputs.Length; i++) inputs[i].Op.Consumers.Add((op, i));
+                foreach (var c in controls) c.ControlOutputs.Add(op);
+            }
+            op.Context = _controlContext;
+            for (var cc = _controlContext; cc is not null; cc = cc.Outer) cc.Ops.Add(op);
+            return op;
         }
-        catch (TensorGraphException e)
+        finally
         {
-            throw NodeError(e, final, type, location);
+            _controlContext = context;
         }
-        foreach (var c in controls)
-        {
-            if (!ReferenceEquals(c.Graph, this)) throw new InvalidArgumentException($"Control input '{c.Name}' belongs to a different graph");
-        }
-        var outs = ctx.Outputs;
-        var outTypes = new DType[outs.Count];
-        var outShapes = new Shape[outs.Count];
-        for (int i = 0; i < outs.Count; i++) (outTypes[i], outShapes[i]) = outs[i];
-        Operation op;
-        lock (_lock)
-        {
-            op = new Operation(this, _ops.Count, final, spec, inputs, controls.Count == 0 ? [] : [.. controls], map,
-                outTypes, outShapes, device, location);
-            _ops.Add(op);
-            _byName[final] = op;
-            for (int i = 0; i < inputs.Length; i++) inputs[i].Op.Consumers.Add((op, i));
-            foreach (var c in controls) c.ControlOutputs.Add(op);
-        }
-        for (var cc = _controlContext; cc is not null; cc = cc.Outer) cc.Ops.Add(op);
-        return op;
     }
 
     private static bool HasAttr(OpSpec spec, string name)

@@ -91,6 +91,9 @@ public sealed class Operation
 
     internal Shape OutputShape(int i) => _outputShapes[i];
 
+    /// <summary>The innermost conditional branch or while loop the op was built in (null at the top level).</summary>
+    internal ControlFlowContext? Context { get; set; }
+
     /// <summary>Replaces the static shape of output <paramref name="i"/> (a while loop's shape invariants).</summary>
     internal void SetOutputShape(int i, Shape shape) => _outputShapes[i] = shape;
 

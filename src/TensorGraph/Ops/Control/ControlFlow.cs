@@ -43,12 +43,14 @@ internal class SwitchSpec : OpSpec
     }
 
     /// <summary>
-    /// TF 1.15's <c>_SwitchGrad</c> for a cond: merges the gradients of the two outputs (the
-    /// untaken one is dead at run time, and a missing one is ZerosLike of that output, which is
-    /// dead exactly when the branch is not taken).
+    /// TF 1.15's <c>_SwitchGrad</c>. For a cond: merges the gradients of the two outputs (the
+    /// untaken one is dead at run time, and a missing one is zeros of that output, which are
+    /// dead exactly when the branch is not taken). For a while loop: the backprop loop variable's
+    /// Merge (see <see cref="Graph.LoopSwitchGradient"/>).
     /// </summary>
     public override Output?[] Gradient(GradContext c)
     {
+        if (Graph.IsLoopSwitch(c.Op)) return c.Graph.LoopSwitchGradient(c.Op, c.Grads);
         if (c.Grads[0] is not { } gFalse || c.Grads[1] is not { } gTrue) return [null, null];
         return [c.Graph.Merge([gFalse, gTrue], "cond_grad").Output, null];
     }
@@ -133,19 +135,28 @@ internal sealed class MergeSpec : OpSpec
     public override OpKernel CreateKernel(KernelBuilder b) => new MergeKernel();
 
     /// <summary>
-    /// TF 1.15's <c>_MergeGrad</c> for a cond: a Switch of the incoming gradient on the
-    /// conditional's predicate, routing it into the branch that ran.
+    /// TF 1.15's <c>_MergeGrad</c>. For a cond: a Switch of the incoming gradient on the
+    /// conditional's predicate (inside a backprop loop, the predicate the forward loop stacked),
+    /// routing it into the branch that ran. For a while loop: a Switch on the backprop loop's predicate.
     /// </summary>
     public override Output?[] Gradient(GradContext c)
     {
         var op = c.Op;
         foreach (var input in op.Inputs)
-            if (input.Op.Spec.ControlFlow == ControlFlowRole.NextIteration) return ControlFlowGradients.WhileLoopUnsupported(c);
+        {
+            if (input.Op.Spec.ControlFlow != ControlFlowRole.NextIteration) continue;
+            // A loop Merge: route the gradient on the backprop loop's predicate (Switch:1 into the
+            // body's gradient, Switch:0 out towards the Enter).
+            if (c.Graph.CurrentGradLoop is not { Pivot: { } pivot })
+                throw new UnimplementedException($"Cannot differentiate loop Merge '{op.Name}' outside a backprop loop") { NodeName = op.Name };
+            var (lf, lt) = c.Graph.Switch(c.Grad, pivot);
+            return [lf, lt];
+        }
         var result = new Output?[op.NumInputs];
         if (c.Graph.CondPredicateOf(op) is { } registered)
         {
             // Built by Graph.Cond: inputs are (false branch, true branch).
-            var (f, t) = c.Graph.Switch(c.Grad, registered, "cond_grad");
+            var (f, t) = c.Graph.Switch(c.Grad, c.Graph.CondGradientPredicate(registered), "cond_grad");
             return [f, t];
         }
         Output? pred = null;
@@ -158,7 +169,7 @@ internal sealed class MergeSpec : OpSpec
             if (pred is null)
             {
                 pred = p;
-                routed = c.Graph.Switch(c.Grad, p, "cond_grad");
+                routed = c.Graph.Switch(c.Grad, c.Graph.CondGradientPredicate(p), "cond_grad");
             }
             else if (Underlying(pred.Value) != Underlying(p))
             {

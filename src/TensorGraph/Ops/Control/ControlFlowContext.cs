@@ -1,5 +1,5 @@
-using TensorGraph.Autodiff;
 using TensorGraph.Ops;
+using TensorGraph.Proto;
 
 namespace TensorGraph;
 
@@ -42,18 +42,58 @@ internal abstract class ControlFlowContext(ControlFlowContext? outer)
     public abstract Output BringIn(Graph graph, Output x, bool refInput);
 }
 
-/// <summary>Gradients shared by the control-flow ops.</summary>
-internal static class ControlFlowGradients
+/// <summary>
+/// A while loop (TF's WhileContext): the loop being built by <see cref="Graph.WhileLoop(Func{Output[], Output}, Func{Output[], Output[]}, Output[], Shape[], int, string?, Output?, bool)"/>,
+/// or the backprop loop that <see cref="Graph.Gradients(Output[], Output[], Output[], Output[], bool, string)"/>
+/// builds for it (then <see cref="GradState"/> is set).
+/// </summary>
+internal sealed class WhileContext(string frameName, int parallelIterations, bool backProp, ControlFlowContext? outer) : ControlFlowContext(outer)
 {
+    /// <summary>The frame name (<c>while/while_context</c>) every Enter of this loop carries.</summary>
+    public string FrameName { get; } = frameName;
+
+    public int ParallelIterations { get; } = parallelIterations;
+
+    /// <summary>TF's <c>back_prop</c>: false stops gradients at the loop's Exits.</summary>
+    public bool BackProp { get; } = backProp;
+
+    /// <summary>The first loop variable's Merge: the pivot while the condition is built.</summary>
+    public Output? PivotForPred { get; set; }
+
+    /// <summary>The first loop variable's Identity: the pivot while the body is built.</summary>
+    public Output? PivotForBody { get; set; }
+
+    /// <summary>The LoopCond output every loop Switch reads.</summary>
+    public Output? Pivot { get; set; }
+
+    /// <summary>The non-constant Enters of the loop variables (and of counters and accumulators added later).</summary>
+    public List<Output> LoopEnters { get; } = [];
+
+    /// <summary>The Exits of the loop variables (and of counters and accumulators added later).</summary>
+    public List<Output> LoopExits { get; } = [];
+
+    /// <summary>For a backprop loop: the state of the gradient of its forward loop.</summary>
+    public Graph.GradLoopState? GradState { get; set; }
+
+    public override Operation? ControlPivot => (PivotForBody ?? PivotForPred)?.Op;
+
+    public override bool IsLoop => true;
+
     /// <summary>
-    /// Differentiating a while loop needs TF's gradient loop with stacks of forward values, which
-    /// TensorGraph does not build: the loop ops say so instead of returning a wrong gradient.
+    /// A constant Enter into this loop's frame: the value is the same in every iteration. In a
+    /// backprop loop, a value of the forward loop is replayed from a stack instead (TF's
+    /// <c>GetRealValue</c>).
     /// </summary>
-    public static Output?[] WhileLoopUnsupported(GradContext c) =>
-        throw new UnimplementedException(
-            $"Gradients through while loops are not supported: '{c.Op.Name}' ({c.Op.Type}) is part of a while loop between ys and xs" +
-            SourceLocation.Suffix(c.Op.Location, c.Op.Name))
-        { NodeName = c.Op.Name };
+    public override Output BringIn(Graph graph, Output x, bool refInput) =>
+        GradState is { } gs && gs.IsForwardValue(x)
+            ? gs.RealValue(x)
+            : graph.AddOp(refInput ? RefEnterSpec.OpType : EnterSpec.OpType, [x], null, EnterSpec.OpType, EnterAttrs(x.DType, isConstant: true))[0];
+
+    public KeyValuePair<string, AttrValue>[] EnterAttrs(DType t, bool isConstant) =>
+    [
+        new("T", Attr.Type(t)), new("frame_name", Attr.String(FrameName)), new("is_constant", Attr.Bool(isConstant)),
+        new("parallel_iterations", Attr.Int(ParallelIterations)),
+    ];
 }
 
 public sealed partial class Graph
@@ -117,7 +157,9 @@ public sealed partial class Graph
         if (cc.Captured.TryGetValue(x, out var v)) return v;
         var original = x;
         // The outer context brings the tensor in first (TF's AddValue order: `<op>/Switch`, then `<op>/Switch_1`).
-        if (cc.Outer is { } outer && !outer.Contains(x)) x = CaptureInto(outer, x, scope, refInput);
+        // A backprop loop replays its forward loop's values itself (from stacks), not through its outer context.
+        bool replayed = cc is WhileContext { GradState: { } gs } && gs.IsForwardValue(x);
+        if (!replayed && cc.Outer is { } outer && !outer.Contains(x)) x = CaptureInto(outer, x, scope, refInput);
         var savedContext = _controlContext;
         var savedScope = _scope;
         _controlContext = cc.Outer;
@@ -127,6 +169,7 @@ public sealed partial class Graph
             using (ControlDependencies((Operation[]?)null))
             {
                 v = cc.BringIn(this, x, refInput);
+                v.Op.Context = cc;
                 for (var c = cc; c is not null; c = c.Outer) c.Ops.Add(v.Op);
             }
         }

@@ -39,8 +39,11 @@ internal class EnterSpec : OpSpec
 
     public override OpKernel CreateKernel(KernelBuilder b) => new ForwardKernel(IsRefOutput(0) ? OutputKind.External : OutputKind.Forwarded);
 
-    /// <summary>Gradients through while loops are not supported (see <see cref="ControlFlowGradients.WhileLoopUnsupported"/>).</summary>
-    public override Output?[] Gradient(GradContext c) => ControlFlowGradients.WhileLoopUnsupported(c);
+    /// <summary>
+    /// TF's <c>_EnterGrad</c>: in a backprop loop, an Exit for a loop variable (the gradient of its
+    /// initial value) or an accumulator loop for a loop invariant; elsewhere the gradient passes through.
+    /// </summary>
+    public override Output?[] Gradient(GradContext c) => [c.Graph.LoopEnterGradient(c.Op, c.Grad)];
 }
 
 internal sealed class RefEnterSpec : EnterSpec
@@ -75,8 +78,8 @@ internal class ExitSpec : OpSpec
 
     public override OpKernel CreateKernel(KernelBuilder b) => new ForwardKernel(IsRefOutput(0) ? OutputKind.External : OutputKind.Forwarded);
 
-    /// <summary>Gradients through while loops are not supported (see <see cref="ControlFlowGradients.WhileLoopUnsupported"/>).</summary>
-    public override Output?[] Gradient(GradContext c) => ControlFlowGradients.WhileLoopUnsupported(c);
+    /// <summary>TF's <c>_ExitGrad</c>: the gradient enters the backprop loop as a loop variable (<c>b_exit</c>).</summary>
+    public override Output?[] Gradient(GradContext c) => [c.Graph.LoopExitGradient(c.Op, c.Grad)];
 }
 
 /// <summary>NextIteration: hands a value to the next iteration of the same frame (the loop's back edge into its Merge).</summary>
@@ -100,8 +103,8 @@ internal class NextIterationSpec : OpSpec
 
     public override OpKernel CreateKernel(KernelBuilder b) => new ForwardKernel(IsRefOutput(0) ? OutputKind.External : OutputKind.Forwarded);
 
-    /// <summary>Gradients through while loops are not supported (see <see cref="ControlFlowGradients.WhileLoopUnsupported"/>).</summary>
-    public override Output?[] Gradient(GradContext c) => ControlFlowGradients.WhileLoopUnsupported(c);
+    /// <summary>TF's <c>_NextIterationGrad</c>: the gradient passes through.</summary>
+    public override Output?[] Gradient(GradContext c) => [c.Grad];
 }
 
 /// <summary>LoopCond: the loop's continuation predicate (a bool scalar), fed to the loop's Switches.</summary>
@@ -133,8 +136,8 @@ internal sealed class LoopCondSpec : OpSpec
         ctx.SetOutput(0, p);
     }, OutputKind.Forwarded);
 
-    /// <summary>Gradients through while loops are not supported (see <see cref="ControlFlowGradients.WhileLoopUnsupported"/>).</summary>
-    public override Output?[] Gradient(GradContext c) => ControlFlowGradients.WhileLoopUnsupported(c);
+    /// <summary>TF's <c>_LoopCondGrad</c>: the predicate has no gradient.</summary>
+    public override Output?[] Gradient(GradContext c) => [null];
 }
 
 /// <summary>Forwards input 0 to output 0 (Enter, Exit, NextIteration).</summary>
@@ -143,35 +146,6 @@ internal sealed class ForwardKernel(OutputKind kind) : OpKernel
     public override OutputKind GetOutputKind(int output) => kind;
 
     public override void Compute(OpContext ctx) => ctx.SetOutput(0, ctx.Input(0));
-}
-
-/// <summary>The loop being built by <see cref="Graph.WhileLoop(Func{Output[], Output}, Func{Output[], Output[]}, Output[], Shape[], int, string?, Output?)"/> (TF's WhileContext).</summary>
-internal sealed class WhileContext(string frameName, int parallelIterations, ControlFlowContext? outer) : ControlFlowContext(outer)
-{
-    /// <summary>The frame name (<c>while/while_context</c>) every Enter of this loop carries.</summary>
-    public string FrameName { get; } = frameName;
-
-    public int ParallelIterations { get; } = parallelIterations;
-
-    /// <summary>The first loop variable's Merge: the pivot while the condition is built.</summary>
-    public Output? PivotForPred { get; set; }
-
-    /// <summary>The first loop variable's Identity: the pivot while the body is built.</summary>
-    public Output? PivotForBody { get; set; }
-
-    public override Operation? ControlPivot => (PivotForBody ?? PivotForPred)?.Op;
-
-    public override bool IsLoop => true;
-
-    /// <summary>A constant Enter into this loop's frame: the value is the same in every iteration.</summary>
-    public override Output BringIn(Graph graph, Output x, bool refInput) =>
-        graph.AddOp(refInput ? RefEnterSpec.OpType : EnterSpec.OpType, [x], null, EnterSpec.OpType, EnterAttrs(x.DType, isConstant: true))[0];
-
-    public KeyValuePair<string, AttrValue>[] EnterAttrs(DType t, bool isConstant) =>
-    [
-        new("T", Attr.Type(t)), new("frame_name", Attr.String(FrameName)), new("is_constant", Attr.Bool(isConstant)),
-        new("parallel_iterations", Attr.Int(ParallelIterations)),
-    ];
 }
 
 public sealed partial class Graph
@@ -185,11 +159,13 @@ public sealed partial class Graph
     /// unchanged. Each loop variable must keep its shape across iterations unless
     /// <paramref name="shapeInvariants"/> gives a less specific one. <paramref name="maximumIterations"/>
     /// (an int scalar) caps the iterations as TF does, with a counter loop variable named
-    /// <c>iteration_counter</c>. Iterations run one after another. Gradients through while loops
-    /// are not supported.
+    /// <c>iteration_counter</c>. Iterations run one after another. <see cref="Gradients(Output[], Output[], Output[], Output[], bool, string)"/>
+    /// differentiates through the loop as TF 1.15 does (a backprop loop replaying forward values
+    /// from stacks) unless <paramref name="backProp"/> is false.
     /// </summary>
     public Output[] WhileLoop(Func<Output[], Output> cond, Func<Output[], Output[]> body, Output[] loopVars,
-        Shape[]? shapeInvariants = null, int parallelIterations = 10, string? name = null, Output? maximumIterations = null)
+        Shape[]? shapeInvariants = null, int parallelIterations = 10, string? name = null, Output? maximumIterations = null,
+        bool backProp = true)
     {
         ArgumentNullException.ThrowIfNull(cond);
         ArgumentNullException.ThrowIfNull(body);
@@ -217,14 +193,15 @@ public sealed partial class Graph
             body = v => [v[0] + (max.DType == DType.Int64 ? Tensor.Scalar(1L) : Tensor.Scalar(1)), .. origBody(v[1..])];
             loopVars = [counter, .. loopVars];
             if (shapeInvariants is not null) shapeInvariants = [Shape.Scalar, .. shapeInvariants];
-            return WhileLoopCore(cond, body, loopVars, shapeInvariants, parallelIterations)[1..];
+            return WhileLoopCore(cond, body, loopVars, shapeInvariants, parallelIterations, backProp)[1..];
         }
-        return WhileLoopCore(cond, body, loopVars, shapeInvariants, parallelIterations);
+        return WhileLoopCore(cond, body, loopVars, shapeInvariants, parallelIterations, backProp);
     }
 
-    private Output[] WhileLoopCore(Func<Output[], Output> cond, Func<Output[], Output[]> body, Output[] loopVars, Shape[]? shapeInvariants, int parallelIterations)
+    private Output[] WhileLoopCore(Func<Output[], Output> cond, Func<Output[], Output[]> body, Output[] loopVars, Shape[]? shapeInvariants,
+        int parallelIterations, bool backProp)
     {
-        var wc = new WhileContext(UniqueName("while_context"), parallelIterations, _controlContext);
+        var wc = new WhileContext(UniqueName("while_context"), parallelIterations, backProp, _controlContext);
         var saved = _controlContext;
         try
         {
@@ -274,6 +251,7 @@ public sealed partial class Graph
             using (ControlDependencies((Operation[]?)null))
             {
                 var loopCond = AddOp(LoopCondSpec.OpType, [c], null, LoopCondSpec.OpType)[0];
+                wc.Pivot = loopCond;
                 switches = merges.Select(m => Switch(m, loopCond)).ToArray();
                 identities = switches.Select(s => Identity(s.True)).ToArray();
             }
@@ -301,8 +279,13 @@ public sealed partial class Graph
                     next = AddOp(NextIterationSpec.OpType, [result[i]], null, NextIterationSpec.OpType, [new("T", Attr.Type(result[i].DType))])[0];
                 merges[i].Op.UpdateInput(1, next);
             }
+            wc.LoopEnters.AddRange(enters);
             using (ControlDependencies((Operation[]?)null))
-                return switches.Select(s => AddOp(ExitSpec.OpType, [s.False], null, ExitSpec.OpType, [new("T", Attr.Type(s.False.DType))])[0]).ToArray();
+            {
+                var exits = switches.Select(s => AddOp(ExitSpec.OpType, [s.False], null, ExitSpec.OpType, [new("T", Attr.Type(s.False.DType))])[0]).ToArray();
+                wc.LoopExits.AddRange(exits);
+                return exits;
+            }
         }
         finally
         {
@@ -326,11 +309,11 @@ public sealed partial class Graph
 
     /// <summary>TF's <c>tf.while_loop</c> over one loop variable.</summary>
     public Output WhileLoop(Func<Output, Output> cond, Func<Output, Output> body, Output loopVar, Shape? shapeInvariant = null,
-        int parallelIterations = 10, string? name = null, Output? maximumIterations = null)
+        int parallelIterations = 10, string? name = null, Output? maximumIterations = null, bool backProp = true)
     {
         ArgumentNullException.ThrowIfNull(cond);
         ArgumentNullException.ThrowIfNull(body);
-        return WhileLoop(v => cond(v[0]), v => [body(v[0])], [loopVar], shapeInvariant is null ? null : [shapeInvariant], parallelIterations, name, maximumIterations)[0];
+        return WhileLoop(v => cond(v[0]), v => [body(v[0])], [loopVar], shapeInvariant is null ? null : [shapeInvariant], parallelIterations, name, maximumIterations, backProp)[0];
     }
 
     /// <summary>Whether <paramref name="a"/> is at least as specific as <paramref name="b"/> (TF's _ShapeLessThanOrEqual).</summary>
