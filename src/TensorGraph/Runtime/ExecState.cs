@@ -36,6 +36,9 @@ internal sealed partial class ExecState
     /// <summary>Per value id: produced on an untaken branch (empty when the plan has no Switch).</summary>
     public bool[] Dead { get; }
 
+    /// <summary>Resources created by the current run (stacks, tensor arrays); released when it ends.</summary>
+    public RunResources Resources { get; } = new();
+
     private readonly bool[] _nodeDead;
 
     /// <summary>Bytes of new output storage allocated in the current run (see <see cref="MemoryLimits.MaxRunBytes"/>).</summary>
@@ -78,6 +81,7 @@ internal sealed partial class ExecState
             {
                 Array.Clear(Values);
                 Array.Clear(Dead);
+                Resources.ReleaseAll();
                 EndStopChecks();
             }
             return;
@@ -121,6 +125,7 @@ internal sealed partial class ExecState
                 Array.Clear(Dead);
                 Array.Clear(_nodeDead);
             }
+            Resources.ReleaseAll();
             EndStopChecks();
         }
     }

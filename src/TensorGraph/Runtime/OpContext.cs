@@ -15,6 +15,9 @@ internal sealed class OpContext
 
     public int NumInputs => Node.InputIds.Length;
 
+    /// <summary>The resources of the current run (TF's step container): stacks and tensor arrays live here.</summary>
+    public RunResources RunResources => State.Resources;
+
     public Tensor Input(int i) => State.Values[Node.InputIds[i]]!;
 
     /// <summary>

@@ -113,6 +113,16 @@ public class ConformanceTests
                 }, b.G.Constant(0));
                 return b.Find("RefEnter");
             },
+            // ---------------------------------------------------------------- data flow (per-run stacks)
+            ["StackV2"] = b => b.G.StackV2(b.Feed(Tensor.Scalar(-1), Shape.Scalar), DType.Float32).Op,
+            ["StackPushV2"] = b => b.G.StackPushV2(b.G.StackV2(b.G.Constant(-1), DType.Float32), b.Feed(M23, [-1, 3])).Op,
+            ["StackPopV2"] = b =>
+            {
+                var h = b.G.StackV2(b.G.Constant(2), DType.Float32);
+                var push = b.G.StackPushV2(h, b.Feed(M23, [-1, 3]));
+                using (b.G.ControlDependencies(push.Op)) return b.G.StackPopV2(h, DType.Float32).Op;
+            },
+            ["StackCloseV2"] = b => b.G.StackCloseV2(b.G.StackV2(b.G.Constant(-1), DType.Int32)),
             ["Cast"] = b => b.G.Cast(b.Feed(M23, [-1, 3]), DType.Int64).Op,
             ["Shape"] = b => b.G.ShapeOf(b.Feed(M23, [-1, -1]), DType.Int64).Op,
             ["Rank"] = b => b.G.Rank(b.Feed(M23, Shape.Unknown)).Op,
