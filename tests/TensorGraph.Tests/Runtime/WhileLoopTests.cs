@@ -213,16 +213,6 @@ public class WhileLoopTests
     }
 
     [Test]
-    public void GradientsThroughALoopAreAClearError()
-    {
-        var g = new Graph();
-        var x = g.Placeholder(DType.Float32, Shape.Scalar, name: "x");
-        var r = g.WhileLoop(v => v[0] < 3, v => [v[0] + 1, v[1] * x], [g.Constant(0), g.Constant(1f)]);
-        var e = Assert.Throws<UnimplementedException>(() => g.Gradients(r[1], x));
-        Assert.That(e!.Message, Does.Contain("Gradients through while loops are not supported").And.Contain("while/Exit"));
-    }
-
-    [Test]
     public void BadLoopsAreBuildErrors()
     {
         var g = new Graph();
