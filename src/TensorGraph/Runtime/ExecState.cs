@@ -163,6 +163,7 @@ internal sealed partial class ExecState
     private bool IsDead(PlanNode node)
     {
         var ids = node.InputIds;
+        if (node.NeverDead) return false;
         if (node.IsMerge)
         {
             for (int i = 0; i < ids.Length; i++) if (!Dead[ids[i]]) return false;

@@ -17,6 +17,9 @@ internal sealed class PlanNode
     /// <summary>A Merge runs when any input is alive; every other node is skipped when any input is dead.</summary>
     public bool IsMerge { get; init; }
 
+    /// <summary>A control trigger is never dead: it runs whatever its inputs are (TF's <c>is_control_trigger</c>).</summary>
+    public bool NeverDead { get; init; }
+
     /// <summary>Set when a plan pass made this node run a fused kernel in place of a chain that ends in <see cref="Op"/>.</summary>
     public FusedNode? Fusion { get; init; }
 }
@@ -168,6 +171,7 @@ internal sealed class ExecutionPlan
             {
                 Op = op, InputIds = inIds, InputIsRef = isRef, OutputIds = outputIds[n], OutputBuffers = new int[op.NumOutputs],
                 Fusion = fusion, IsMerge = op.Spec.ControlFlow == ControlFlowRole.Merge,
+                NeverDead = op.Spec.ControlFlow == ControlFlowRole.ControlTrigger,
             };
         }
         return nodes;

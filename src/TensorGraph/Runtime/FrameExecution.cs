@@ -471,7 +471,7 @@ internal sealed partial class ExecState
             var ni = it.Nodes[m];
             var outs = new Tensor?[node.OutputIds.Length];
             var outDead = new bool[outs.Length];
-            bool dead = node.IsMerge ? !ni.AnyLive : ni.DeadArrived > 0 || ni.ControlDead;
+            bool dead = !node.NeverDead && (node.IsMerge ? !ni.AnyLive : ni.DeadArrived > 0 || ni.ControlDead);
             if (dead) Array.Fill(outDead, true);
             else RunKernel(m, ni, outs, outDead);
             Propagate(m, f, iter, outs, outDead, dead);

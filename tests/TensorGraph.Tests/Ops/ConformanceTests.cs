@@ -123,6 +123,7 @@ public class ConformanceTests
                 using (b.G.ControlDependencies(push.Op)) return b.G.StackPopV2(h, DType.Float32).Op;
             },
             ["StackCloseV2"] = b => b.G.StackCloseV2(b.G.StackV2(b.G.Constant(-1), DType.Int32)),
+            ["ControlTrigger"] = b => b.G.ControlTrigger([b.G.NoOp()]),
             ["Cast"] = b => b.G.Cast(b.Feed(M23, [-1, 3]), DType.Int64).Op,
             ["Shape"] = b => b.G.ShapeOf(b.Feed(M23, [-1, -1]), DType.Int64).Op,
             ["Rank"] = b => b.G.Rank(b.Feed(M23, Shape.Unknown)).Op,

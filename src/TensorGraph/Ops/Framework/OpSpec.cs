@@ -263,6 +263,12 @@ internal enum ControlFlowRole
     NextIteration,
     /// <summary>LoopCond: the loop predicate.</summary>
     LoopCond,
+    /// <summary>
+    /// ControlTrigger: a no-op that runs and counts as live even when its inputs are dead (TF's
+    /// <c>is_control_trigger</c>), so it can join control edges from both branches or from every
+    /// iteration (the <c>f_sync</c>/<c>b_sync</c> nodes of loop gradients).
+    /// </summary>
+    ControlTrigger,
 }
 
 /// <summary>What build-time inference sees: inputs, attrs, and where it records outputs.</summary>
