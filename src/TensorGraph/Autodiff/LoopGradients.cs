@@ -521,6 +521,9 @@ public sealed partial class Graph
             var state = new GradLoopState(g, forward, outer, caller);
             _map[forward] = state;
             foreach (var exit in state.ForwardLoopExits) between.Add(exit.Op);
+            // The loop variables' Enters are visited too (TF gives them a pending count), so every
+            // loop variable's gradient leaves the backprop loop through an Exit.
+            foreach (var enter in forward.LoopEnters) between.Add(enter.Op);
             return state;
         }
 

@@ -50,6 +50,19 @@ internal sealed class OpContext
     /// <summary>Sets output <paramref name="i"/> to a tensor owned elsewhere or forwarded from an input.</summary>
     public void SetOutput(int i, Tensor t) => State.Values[Node.OutputIds[i]] = t;
 
+    /// <summary>
+    /// Sets output <paramref name="i"/> to <paramref name="source"/>'s data seen with shape
+    /// <paramref name="dims"/>, through the kernel's own <paramref name="view"/> object (no
+    /// allocation). In a plan with while loops a value can outlive the iteration that made it
+    /// (NextIteration, stacks), so there every call makes a new view instead.
+    /// </summary>
+    public void SetViewOutput(int i, Tensor view, Tensor source, ReadOnlySpan<int> dims)
+    {
+        if (State.Plan.HasLoops) view = Tensor.Empty(source.DType);
+        view.SetView(source, dims);
+        SetOutput(i, view);
+    }
+
     /// <summary>Marks output <paramref name="i"/> dead: consumers are skipped until a Merge (Switch only).</summary>
     public void MarkDead(int i) => State.Dead[Node.OutputIds[i]] = true;
 

@@ -207,18 +207,21 @@ public class WhileLoopGradientTests
         }
         var pop = g.Operations.First(o => o.Type == "StackPopV2");
         Assert.That(pop.ControlInputs.ToArray(), Does.Contain(ops["gradients/Sub"]));
-        Assert.That(ops["gradients/b_sync"].Type, Is.EqualTo("ControlTrigger"));
-        Assert.That(ops["gradients/b_sync"].ControlInputs.ToArray(), Does.Contain(pop));
+        // b_sync is created with the first pop, under that gradient op's scope, as in TF.
+        var sync = g.Operations.Single(o => o.Type == "ControlTrigger");
+        Assert.That(sync.Name, Does.EndWith("/b_sync"));
+        Assert.That(sync.ControlInputs.ToArray(), Does.Contain(pop));
+        Assert.That(ops["gradients/NextIteration_1"].ControlInputs.ToArray(), Does.Contain(sync));
     }
 
     [Test]
     public void TrainingThroughALoopLowersTheLoss()
     {
-        // Fit w so that applying v = v * w + 1 three times to 0.5 gives 2 (plain gradient descent).
+        // Fit w so that applying v = v * w + 1 three times to 0.5 gives 3 (plain gradient descent).
         var g = new Graph();
         var w = g.Variable(Tensor.Scalar(0.5f), name: "w");
         var r = g.WhileLoop(v => v[0] < 3, v => [v[0] + 1, v[1] * w.Value + 1f], [g.Constant(0), g.Constant(0.5f)]);
-        var loss = g.Square(r[1] - 2f);
+        var loss = g.Square(r[1] - 3f);
         var train = new GradientDescentOptimizer(0.05).Minimize(loss);
         using var s = new Session(g);
         s.Run(g.GlobalVariablesInitializer());

@@ -213,6 +213,20 @@ public class WhileLoopTests
     }
 
     [Test]
+    public void ReshapedValuesCarriedToTheNextIterationKeepTheirValues()
+    {
+        // Reshape returns a view: a view carried by NextIteration must not change when the next
+        // iteration reshapes again.
+        var g = new Graph();
+        var r = g.WhileLoop(v => v[0] < 3, v => [v[0] + 1, g.Reshape(v[2], [1]), g.ExpandDims(g.Squeeze(v[1]), 0) * 10f],
+            [g.Constant(0), g.Constant(new float[] { 1 }), g.Constant(new float[] { 2 })]);
+        using var s = new Session(g);
+        // (1, 2) -> (2, 10) -> (10, 20) -> (20, 100)
+        Assert.That(s.Run(r[1]).ToArray<float>(), Is.EqualTo(new[] { 20f }));
+        Assert.That(s.Run(r[2]).ToArray<float>(), Is.EqualTo(new[] { 100f }));
+    }
+
+    [Test]
     public void BadLoopsAreBuildErrors()
     {
         var g = new Graph();

@@ -66,8 +66,7 @@ internal sealed class ExpandDimsSpec : OpSpec
             int axis = Axis(dim.ScalarInt64("dim", int.MaxValue), x.Rank);
             Span<int> d = stackalloc int[x.Rank + 1];
             for (int i = 0, j = 0; i < d.Length; i++) d[i] = i == axis ? 1 : x.Dims[j++];
-            _view.SetView(x, d);
-            ctx.SetOutput(0, _view);
+            ctx.SetViewOutput(0, _view, x, d);
         }
     }
 }
@@ -159,8 +158,7 @@ internal sealed class SqueezeSpec : OpSpec
                 if (list.Length == 0 && v == 1) continue;
                 d[n++] = v;
             }
-            _view.SetView(x, d[..n]);
-            ctx.SetOutput(0, _view);
+            ctx.SetViewOutput(0, _view, x, d[..n]);
         }
     }
 }

@@ -127,8 +127,7 @@ internal sealed class ReshapeSpec : OpSpec
             }
             else if (known != x.Size)
                 throw new InvalidArgumentException($"Input to reshape is a tensor with {x.Size} values, but the requested shape has {known}");
-            _view.SetView(x, dims);
-            ctx.SetOutput(0, _view);
+            ctx.SetViewOutput(0, _view, x, dims);
         }
     }
 }
