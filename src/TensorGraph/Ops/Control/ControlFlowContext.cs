@@ -99,6 +99,23 @@ internal sealed class WhileContext(string frameName, int parallelIterations, boo
 public sealed partial class Graph
 {
     /// <summary>
+    /// TF's <c>tf.init_scope()</c>: ops built inside the returned scope are outside every while
+    /// loop and conditional being built and have no control dependencies (how an RNN cell called
+    /// inside a loop creates its variables once, at the top level). The name scope is kept.
+    /// </summary>
+    public IDisposable InitScope()
+    {
+        var saved = _controlContext;
+        _controlContext = null;
+        var deps = ControlDependencies((Operation[]?)null);
+        return new Restore(() =>
+        {
+            deps.Dispose();
+            _controlContext = saved;
+        });
+    }
+
+    /// <summary>
     /// While a branch or loop is being built: routes each outside input of a new op through a
     /// Switch (conditional) or a constant Enter (loop); in a loop, replaces control inputs on
     /// outside ops by control inputs on an Identity of their first output brought in through an
