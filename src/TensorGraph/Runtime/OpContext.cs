@@ -47,6 +47,23 @@ internal sealed class OpContext
         return t;
     }
 
+    /// <summary>
+    /// A copy of <paramref name="t"/> that the kernel keeps beyond the node (an element of a stack
+    /// or a tensor array: TF's <c>allocate_persistent</c>), counted against the per-run budget.
+    /// </summary>
+    public Tensor CopyToKeep(Tensor t)
+    {
+        State.ChargeAllocation(t.DType, TensorSize.ForAllocation(t.DType, t.Dims), t.Dims);
+        return t.Clone();
+    }
+
+    /// <summary>Zero-filled storage the kernel keeps beyond the node, counted against the per-run budget (see <see cref="CopyToKeep"/>).</summary>
+    public Tensor AllocateToKeep(DType dtype, int[] dims)
+    {
+        State.ChargeAllocation(dtype, TensorSize.ForAllocation(dtype, dims), dims);
+        return Tensor.Zeros(dtype, dims);
+    }
+
     /// <summary>Sets output <paramref name="i"/> to a tensor owned elsewhere or forwarded from an input.</summary>
     public void SetOutput(int i, Tensor t) => State.Values[Node.OutputIds[i]] = t;
 

@@ -123,6 +123,26 @@ public class ConformanceTests
                 using (b.G.ControlDependencies(push.Op)) return b.G.StackPopV2(h, DType.Float32).Op;
             },
             ["StackCloseV2"] = b => b.G.StackCloseV2(b.G.StackV2(b.G.Constant(-1), DType.Int32)),
+            // ---------------------------------------------------------------- data flow (per-run tensor arrays)
+            ["TensorArrayV3"] = b => b.G.TensorArrayV3(b.Feed(Tensor.Scalar(3), Shape.Scalar), DType.Float32, new Shape(-1, 3)).Handle.Op,
+            ["TensorArrayGradV3"] = b => b.G.TensorArray(DType.Float32, 2).Write(0, b.Feed(M23, [-1, 3])).Grad("gradients").Handle.Op,
+            ["TensorArrayGradWithShape"] = b =>
+            {
+                var ta = b.G.TensorArray(DType.Float32, 2).Write(0, b.Feed(M23, [-1, 3]));
+                return b.G.TensorArrayGradWithShape(ta.Handle, ta.Flow, b.G.Constant(new[] { 4 }), "gradients").Handle.Op;
+            },
+            ["TensorArrayWriteV3"] = b => b.G.TensorArray(DType.Float32, 2).Write(1, b.Feed(M23, [-1, 3])).Flow.Op,
+            ["TensorArrayReadV3"] = b => b.G.TensorArray(DType.Float32, 2).Write(1, b.Feed(M23, [-1, 3])).Read(1).Op,
+            ["TensorArrayGatherV3"] = b => b.G.TensorArray(DType.Float32, 2, clearAfterRead: false).Unstack(b.Feed(M23, [-1, 3])).Gather(b.G.Constant(new[] { 1, 0, 1 })).Op,
+            ["TensorArrayScatterV3"] = b => b.G.TensorArray(DType.Int32, 3).Scatter(b.G.Constant(new[] { 2, 0 }), b.Feed(I23, [2, -1])).Flow.Op,
+            ["TensorArrayConcatV3"] = b =>
+            {
+                var ta = b.G.TensorArray(DType.Float32, 2, inferShape: false).Split(b.Feed(M23, [-1, 3]), b.G.Constant(new[] { 0, 2 }));
+                return b.G.TensorArrayConcatV3(ta.Handle, ta.Flow, DType.Float32).Value.Op;
+            },
+            ["TensorArraySplitV3"] = b => b.G.TensorArray(DType.Float32, 2).Split(b.Feed(M23, [-1, 3]), b.G.Constant(new long[] { 1, 1 })).Flow.Op,
+            ["TensorArraySizeV3"] = b => b.G.TensorArray(DType.Float32, b.Feed(Tensor.Scalar(4), Shape.Scalar), dynamicSize: true).Write(6, b.G.Constant(1f)).Size().Op,
+            ["TensorArrayCloseV3"] = b => b.G.TensorArray(DType.Float32, 2).Close(),
             ["ControlTrigger"] = b => b.G.ControlTrigger([b.G.NoOp()]),
             ["Cast"] = b => b.G.Cast(b.Feed(M23, [-1, 3]), DType.Int64).Op,
             ["Shape"] = b => b.G.ShapeOf(b.Feed(M23, [-1, -1]), DType.Int64).Op,

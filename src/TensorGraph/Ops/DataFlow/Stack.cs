@@ -158,7 +158,7 @@ internal sealed class StackPushV2Spec : OpSpec
             if (v.DType != stack.ElemType)
                 throw OpContext.Error($"Must have type {ArgSpec.TfName(stack.ElemType)} but got {ArgSpec.TfName(v.DType)}");
             // A copy: the input's buffer may be reused by later nodes of the run, or be a variable's value.
-            stack.Push(v.Clone());
+            stack.Push(ctx.CopyToKeep(v));
             ctx.SetOutput(0, v);
         }
     }
