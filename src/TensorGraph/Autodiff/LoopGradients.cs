@@ -172,7 +172,7 @@ public sealed partial class Graph
             {
                 if (_forwardSync is null)
                 {
-                    _forwardSync = _g.InContext(null, () => _g.AddOp(ControlTriggerOpType, [], "f_sync"));
+                    _forwardSync = _g.InContext(null, () => _g.AddOp(ControlTriggerSpec.OpType, [], "f_sync"));
                     Adopt(_forwardSync, Forward);
                     ForwardIndex.AddControlInput(_forwardSync);
                 }
@@ -187,15 +187,13 @@ public sealed partial class Graph
             {
                 if (_gradSync is null)
                 {
-                    _gradSync = _g.InContext(null, () => _g.AddOp(ControlTriggerOpType, [], "b_sync"));
+                    _gradSync = _g.InContext(null, () => _g.AddOp(ControlTriggerSpec.OpType, [], "b_sync"));
                     Adopt(_gradSync, Grad);
                     GradIndex.AddControlInput(_gradSync);
                 }
                 return _gradSync;
             }
         }
-
-        private const string ControlTriggerOpType = "ControlTrigger";
 
         /// <summary>Places an op built outside <paramref name="cc"/> into it (TF's <c>_set_control_flow_context</c>).</summary>
         private static void Adopt(Operation op, ControlFlowContext cc)
@@ -268,7 +266,7 @@ public sealed partial class Graph
             var acc = g.InContext(_caller, () =>
             {
                 var maxSize = g.Constant(Tensor.Scalar(-1), name: "Const");
-                return g.AddOp("StackV2", [maxSize], "f_acc", "StackV2",
+                return g.AddOp(StackV2Spec.OpType, [maxSize], "f_acc", StackV2Spec.OpType,
                     [new("elem_type", Attr.Type(value.DType)), new("stack_name", Attr.String(""))])[0];
             });
             var enterAcc = g.InContext(null, () => g.CaptureInto(Forward, acc, g._scope, refInput: false));
@@ -279,18 +277,18 @@ public sealed partial class Graph
                 if (deadBranch)
                 {
                     // Zeros for the untaken branch of a Switch: pushed beside the conditional, then placed in it.
-                    push = g.InContext(cond.Outer, () => g.AddOp("StackPushV2", [enterAcc, value], null, "StackPushV2", pushAttrs));
+                    push = g.InContext(cond.Outer, () => g.AddOp(StackPushV2Spec.OpType, [enterAcc, value], null, StackPushV2Spec.OpType, pushAttrs));
                     Adopt(push, cond);
                 }
                 else
                 {
-                    push = g.InContext(cond, () => g.AddOp("StackPushV2", [enterAcc, value], null, "StackPushV2", pushAttrs));
+                    push = g.InContext(cond, () => g.AddOp(StackPushV2Spec.OpType, [enterAcc, value], null, StackPushV2Spec.OpType, pushAttrs));
                 }
                 ForwardSync.AddControlInput(push);
             }
             else
             {
-                push = g.InContext(Forward, () => g.AddOp("StackPushV2", [enterAcc, value], null, "StackPushV2", pushAttrs));
+                push = g.InContext(Forward, () => g.AddOp(StackPushV2Spec.OpType, [enterAcc, value], null, StackPushV2Spec.OpType, pushAttrs));
                 ForwardIndex.AddControlInput(push);
             }
             push.AddControlInput(ForwardIndex.Inputs[0].Op);
@@ -320,7 +318,7 @@ public sealed partial class Graph
                     var sw = g.Switch(h, pred);
                     h = branch == 1 ? sw.True : sw.False;
                 }
-                var p = g.AddOp("StackPopV2", [h], null, "StackPopV2", [new("elem_type", Attr.Type(value.DType))])[0];
+                var p = g.AddOp(StackPopV2Spec.OpType, [h], null, StackPopV2Spec.OpType, [new("elem_type", Attr.Type(value.DType))])[0];
                 p.Op.SetOutputShape(0, value.Shape);
                 return p;
             });
