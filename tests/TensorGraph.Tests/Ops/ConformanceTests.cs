@@ -200,6 +200,20 @@ public class ConformanceTests
             ["EluGrad"] = b => b.G.EluGrad(b.Feed(M23, [-1, 3]), b.G.Constant(M23) - 3f).Op,
             ["SeluGrad"] = b => b.G.SeluGrad(b.Feed(M23, [-1, 3]), b.G.Constant(M23) - 3f).Op,
             ["SoftplusGrad"] = b => b.G.SoftplusGrad(b.Feed(M23, [-1, 3]), b.G.Constant(M23)).Op,
+            ["SoftsignGrad"] = b => b.G.SoftsignGrad(b.Feed(M23, [-1, 3]), b.G.Constant(M23) - 3f).Op,
+            ["IsFinite"] = b => b.G.IsFinite(b.Feed(new[] { 1f, float.PositiveInfinity, float.NaN, -2f }, [-1])).Op,
+            ["ReverseSequence"] = b => b.G.ReverseSequence(b.Feed(M23, [-1, 3]), b.G.Constant(new long[] { 3, 2 }), seqAxis: 1).Op,
+            ["ResourceApplyAdam"] = b =>
+            {
+                Output Res(Tensor init)
+                {
+                    var h = b.G.VarHandleOp(DType.Float32, [2, 3]);
+                    b.Setup.Add(b.G.AssignVariableOp(h, b.G.Constant(init)));
+                    return h;
+                }
+                return b.G.ResourceApplyAdam(Res(M23), Res(M23), Res(Pos23), b.G.Constant(0.9f), b.G.Constant(0.99f), b.G.Constant(0.01f),
+                    b.G.Constant(0.9f), b.G.Constant(0.999f), b.G.Constant(1e-8f), b.Feed(M23, [2, 3]));
+            },
             ["LeakyReluGrad"] = b => b.G.LeakyReluGrad(b.Feed(M23, [-1, 3]), b.G.Constant(M23) - 3f, 0.1f).Op,
 
             // ---------------------------------------------------------------- convolution and pooling

@@ -44,6 +44,7 @@ public class UnaryOpTable
         new(EluSpec.OpType, (g, x) => g.Elu(x), x => x > 0 ? x : Math.Exp(x) - 1, Kinks: [0]),
         new(SeluSpec.OpType, (g, x) => g.Selu(x), x => x > 0 ? SeluScale * x : SeluScale * SeluAlpha * (Math.Exp(x) - 1), Kinks: [0]),
         new(SoftplusSpec.OpType, (g, x) => g.Softplus(x), x => Math.Max(x, 0) + Math.Log(1 + Math.Exp(-Math.Abs(x))), -5, 5),
+        new(SoftsignSpec.OpType, (g, x) => g.Softsign(x), x => x / (1 + Math.Abs(x)), -4, 4),
     ];
 
     /// <summary>The rows as conformance-table entries (<see cref="ConformanceTests.Rows"/>).</summary>

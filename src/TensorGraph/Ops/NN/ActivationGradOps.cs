@@ -186,6 +186,40 @@ internal sealed class SoftplusGradSpec : SameShapeBinaryOpSpec
     }
 }
 
+/// <summary>SoftsignGrad(gradients, features) = gradients / (1 + |features|)².</summary>
+internal sealed class SoftsignGradSpec : SameShapeBinaryOpSpec
+{
+    public const string OpType = "SoftsignGrad";
+
+    public override string Type => OpType;
+
+    protected override string[] InputArgs => ["gradients: T", "features: T"];
+
+    protected override string[] OutputArgs => ["backprops: T"];
+
+    protected override DType[] Allowed => TypeSets.Float;
+
+    protected override Type Functor => typeof(SoftsignGradFunctor<>);
+
+    /// <summary>
+    /// TF 1.15 registers no gradient for SoftsignGrad (second derivatives of Softsign fail there);
+    /// this is the exact one: d/dgradients = SoftsignGrad(grad, x), d/dx = −2·grad·dy·sign(x) / (1 + |x|)³.
+    /// </summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        var g = c.Graph;
+        var dy = c.Input(0);
+        var x = c.Input(1);
+        using (g.ControlDependencies(c.Grad.Op))
+        {
+            var ddy = g.SoftsignGrad(c.Grad, x);
+            var onePlusAbs = Graph.ScalarOf(x.DType, 1) + g.Abs(x);
+            var d2x = c.Grad * dy * g.Sign(x) * Graph.ScalarOf(x.DType, -2) / (onePlusAbs * onePlusAbs * onePlusAbs);
+            return [ddy, d2x];
+        }
+    }
+}
+
 /// <summary>The second-order term shared by the EluGrad and SeluGrad gradients.</summary>
 file static class ActivationSecondOrder
 {
@@ -249,6 +283,15 @@ internal readonly struct SeluGradFunctor<T> : IBinaryFunctor<SeluGradFunctor<T>,
     public static T Apply(T g, T y) => y < T.Zero ? g * (y + ScaleAlpha) : g * Scale;
 }
 
+internal readonly struct SoftsignGradFunctor<T> : IBinaryFunctor<SoftsignGradFunctor<T>, T, T> where T : IFloatingPointIeee754<T>
+{
+    public static T Apply(T g, T f)
+    {
+        var d = T.One + T.Abs(f);
+        return g / (d * d);
+    }
+}
+
 internal readonly struct SoftplusGradFunctor<T> : IBinaryFunctor<SoftplusGradFunctor<T>, T, T> where T : IFloatingPointIeee754<T>
 {
     public static T Apply(T g, T f) => g / (T.Exp(-f) + T.One);
@@ -256,6 +299,9 @@ internal readonly struct SoftplusGradFunctor<T> : IBinaryFunctor<SoftplusGradFun
 
 public sealed partial class Graph
 {
+    /// <summary>A <c>SoftsignGrad</c> node (gradient helper of Softsign): gradients / (1 + |features|)².</summary>
+    public Output SoftsignGrad(Output gradients, Output features, string? name = null) => Binary(SoftsignGradSpec.OpType, gradients, features, name);
+
     /// <summary>A <c>SigmoidGrad</c> node (gradient helper of Sigmoid): dy·y·(1 − y).</summary>
     public Output SigmoidGrad(Output y, Output dy, string? name = null) => Binary(SigmoidGradSpec.OpType, y, dy, name);
 

@@ -24,7 +24,10 @@ internal sealed class ApplyAdamSpec : ApplySpec
 
     protected override AttrSpec[] ExtraAttrs => [new("use_nesterov", "bool", Attr.Bool(false))];
 
-    internal override void Update<T>(Tensor[] refs, ReadOnlySpan<T> g, ReadOnlySpan<T> s, Operation op)
+    internal override void Update<T>(Tensor[] refs, ReadOnlySpan<T> g, ReadOnlySpan<T> s, Operation op) => Adam(refs, g, s, op);
+
+    /// <summary>The update itself, shared with ResourceApplyAdam.</summary>
+    internal static void Adam<T>(Tensor[] refs, ReadOnlySpan<T> g, ReadOnlySpan<T> s, Operation op) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var w = refs[0].Span<T>();
         var m = refs[1].Span<T>();
@@ -64,8 +67,36 @@ internal sealed class ApplyAdamSpec : ApplySpec
     }
 }
 
+/// <summary>ResourceApplyAdam: ApplyAdam on resource variables (var, m and v are handles); no output.</summary>
+internal sealed class ResourceApplyAdamSpec : ApplySpec
+{
+    public const string OpType = "ResourceApplyAdam";
+
+    public override string Type => OpType;
+
+    protected override string[] InputArgs => ["var: resource", "m: resource", "v: resource", "beta1_power: T", "beta2_power: T", "lr: T", "beta1: T", "beta2: T", "epsilon: T", "grad: T"];
+
+    protected override string[] OutputArgs => [];
+
+    protected override int RefCount => 3;
+
+    protected override int GradIndex => 9;
+
+    protected override bool ResourceInputs => true;
+
+    protected override AttrSpec[] ExtraAttrs => [new("use_nesterov", "bool", Attr.Bool(false))];
+
+    internal override void Update<T>(Tensor[] refs, ReadOnlySpan<T> g, ReadOnlySpan<T> s, Operation op) => ApplyAdamSpec.Adam(refs, g, s, op);
+}
+
 public sealed partial class Graph
 {
+    /// <summary>A <c>ResourceApplyAdam</c> node: the Adam update of the resource variables <paramref name="var"/>, <paramref name="m"/>, <paramref name="v"/>.</summary>
+    public Operation ResourceApplyAdam(Output var, Output m, Output v, Output beta1Power, Output beta2Power, Output lr, Output beta1, Output beta2, Output epsilon, Output grad,
+        bool useNesterov = false, bool useLocking = false, string? name = null) =>
+        AddOp(ResourceApplyAdamSpec.OpType, [var, m, v, beta1Power, beta2Power, lr, beta1, beta2, epsilon, grad], name, attrs:
+            [NamedAttr("T", Attr.Type(grad.DType)), NamedAttr("use_locking", Attr.Bool(useLocking)), NamedAttr("use_nesterov", Attr.Bool(useNesterov))]);
+
     /// <summary>An <c>ApplyAdam</c> node.</summary>
     public Output ApplyAdam(Output var, Output m, Output v, Output beta1Power, Output beta2Power, Output lr, Output beta1, Output beta2, Output epsilon, Output grad,
         bool useNesterov = false, bool useLocking = false, string? name = null) =>
