@@ -98,9 +98,7 @@ public sealed partial class Graph
     private Output ReverseTime(Output x, Output? sequenceLength, int timeAxis, int batchAxis)
     {
         if (sequenceLength is not { } len) return Reverse(x, [timeAxis]);
-        var lengths = len.DType == DType.Int64 ? len : Cast(len, DType.Int64);
-        return AddOp("ReverseSequence", [x, lengths], null, "ReverseSequence",
-            [NamedAttr("seq_dim", Attr.Int(timeAxis)), NamedAttr("batch_dim", Attr.Int(batchAxis)), NamedAttr("T", Attr.Type(x.DType)), NamedAttr("Tlen", Attr.Type(DType.Int64))])[0];
+        return ReverseSequence(x, len, timeAxis, batchAxis);
     }
 
     /// <summary>TF's <c>_transpose_batch_time</c>: swaps the first two axes (Rank, range, concat, transpose).</summary>

@@ -106,6 +106,54 @@ public class DynamicRnnTests
     }
 
     [Test]
+    public void BidirectionalRunsTheBackwardCellOverEachSequenceReversed()
+    {
+        var g = new Graph();
+        var x = g.Placeholder(DType.Float64, [2, 4, 3], name: "x");
+        var len = g.Placeholder(DType.Int32, [2], name: "len");
+        var fw = new GruCell(3);
+        var bw = new BasicRnnCell(2);
+        var ((outFw, outBw), (stFw, stBw)) = g.BidirectionalDynamicRnn(fw, bw, x, sequenceLength: len, dtype: DType.Float64);
+        Assert.That(fw.Variables[0].Op.Name, Is.EqualTo("bidirectional_rnn/fw/gru_cell/gates/kernel"));
+        Assert.That(bw.Variables[0].Op.Name, Is.EqualTo("bidirectional_rnn/bw/basic_rnn_cell/kernel"));
+        // The backward direction by hand: each sequence reversed within its length, run, reversed back.
+        var steps = g.Unstack(g.Transpose(g.ReverseSequence(x, len, 1), [1, 0, 2]));
+        var (manual, manualState) = g.StaticRnn(bw, steps, dtype: DType.Float64, sequenceLength: len, scope: "manual");
+        var manualOut = g.ReverseSequence(g.Stack(manual, 1), len, 1);
+        using var s = new Session(g);
+        s.Run(g.GlobalVariablesInitializer());
+        var feeds = new FeedDict { [x] = Shaped(Inputs(24, 3), 2, 4, 3), [len] = new[] { 4, 3 } };
+        var got = s.Run([outBw, manualOut, stBw[0], manualState[0]], feeds);
+        Assert.That(got[0].ToArray<double>(), Is.EqualTo(got[1].ToArray<double>()).Within(1e-12));
+        Assert.That(got[2].ToArray<double>(), Is.EqualTo(got[3].ToArray<double>()).Within(1e-12));
+        Assert.That(outFw.Shape, Is.EqualTo(new Shape(2, 4, 3)));
+        // And it is differentiable through both loops and the reversals.
+        var loss = g.ReduceSum(outFw * outFw) + g.ReduceSum(outBw * outBw) + g.ReduceSum(stFw[0]);
+        var check = GradientChecker.Compute(s, x, Shaped(Inputs(24, 3), 2, 4, 3), loss, new FeedDict { [len] = new[] { 4, 3 } });
+        Assert.That(check.MaxRelativeError, Is.LessThan(1e-6));
+    }
+
+    [Test]
+    public void StackedBidirectionalLayersFeedEachOtherTheConcatenation()
+    {
+        var g = new Graph();
+        var x = g.Placeholder(DType.Float64, [2, 3, 2], name: "x");
+        var (outputs, statesFw, statesBw) = g.StackBidirectionalDynamicRnn(
+            [new BasicLstmCell(2), new BasicLstmCell(3)], [new BasicLstmCell(2), new BasicLstmCell(3)], x, dtype: DType.Float64);
+        Assert.That(outputs.Shape, Is.EqualTo(new Shape(2, 3, 6)));
+        Assert.That(statesFw.Length, Is.EqualTo(2));
+        var kernels = g.Operations.Where(o => o.Type == "VariableV2" && o.Name.EndsWith("/kernel", StringComparison.Ordinal)).Select(o => o.Name).ToArray();
+        Assert.That(kernels, Does.Contain("stack_bidirectional_rnn/cell_1/bidirectional_rnn/bw/basic_lstm_cell/kernel"));
+        // Layer 1's kernels read the 2 + 2 concatenated outputs of layer 0 plus their own 3 units.
+        Assert.That(g["stack_bidirectional_rnn/cell_1/bidirectional_rnn/fw/basic_lstm_cell/kernel:0"].Shape, Is.EqualTo(new Shape(7, 12)));
+        using var s = new Session(g);
+        s.Run(g.GlobalVariablesInitializer());
+        var r = s.Run(outputs, new FeedDict { [x] = Shaped(Inputs(12, 4), 2, 3, 2) });
+        Assert.That(r.ToArray<double>().All(double.IsFinite), Is.True);
+        Assert.That(statesBw[1].Length, Is.EqualTo(2), "c and h of the top backward layer");
+    }
+
+    [Test]
     public void AnLstmLearnsToCountOnes()
     {
         // Sequences of 0/1 of length 6; the target is the number of ones. An LSTM + linear read-out
