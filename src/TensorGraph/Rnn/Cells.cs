@@ -309,7 +309,12 @@ public sealed class DropoutWrapper(RnnCell cell, double inputKeepProb = 1.0, dou
     public override IReadOnlyList<int> StateSizes => Cell.StateSizes;
 
     /// <inheritdoc/>
-    public override Output[] ZeroState(Graph graph, Output batchSize, DType dtype) => Cell.ZeroState(graph, batchSize, dtype);
+    public override Output[] ZeroState(Graph graph, Output batchSize, DType dtype)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        using var scope = graph.NameScope("DropoutWrapperZeroState");
+        return Cell.ZeroState(graph, batchSize, dtype);
+    }
 
     /// <inheritdoc/>
     protected override void Build(Graph graph, string scope, int inputDepth, DType dtype) =>

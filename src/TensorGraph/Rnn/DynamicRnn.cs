@@ -19,11 +19,19 @@ public sealed partial class Graph
         DType? dtype = null, int parallelIterations = 32, bool timeMajor = false, string? scope = null)
     {
         ArgumentNullException.ThrowIfNull(cell);
+        // As in TF, the variable scope is the scope argument itself: an enclosing name scope names
+        // the ops, not the variables.
+        using var ns = NameScope(scope ?? "rnn");
+        return DynamicRnnCore(cell, inputs, sequenceLength, initialState, dtype, parallelIterations, timeMajor, scope ?? "rnn");
+    }
+
+    /// <summary>DynamicRnn in the current name scope, with variables under <paramref name="varScope"/>.</summary>
+    private (Output Outputs, Output[] State) DynamicRnnCore(RnnCell cell, Output inputs, Output? sequenceLength, Output[]? initialState,
+        DType? dtype, int parallelIterations, bool timeMajor, string varScope)
+    {
         if (inputs.Op is null) throw new InvalidArgumentException("inputs is a default (unset) Output");
         if (inputs.Shape.IsRankKnown && inputs.Shape.Rank < 3)
             throw new InvalidArgumentException($"dynamic_rnn inputs must be at least rank 3 ([{(timeMajor ? "time, batch" : "batch, time")}, depth]), but '{inputs.Name}' has shape {inputs.Shape}");
-        var varScope = scope ?? "rnn";
-        using var ns = NameScope(varScope);
         var x = timeMajor ? inputs : TransposeBatchTime(inputs);
         if (sequenceLength is { } sl0)
             sequenceLength = Identity(sl0.DType == DType.Int32 ? sl0 : Cast(sl0, DType.Int32), "sequence_length");
@@ -48,17 +56,30 @@ public sealed partial class Graph
     {
         ArgumentNullException.ThrowIfNull(cellFw);
         ArgumentNullException.ThrowIfNull(cellBw);
-        var outer = scope ?? "bidirectional_rnn";
-        using var ns = NameScope(outer);
-        var (outFw, stateFw) = DynamicRnn(cellFw, inputs, sequenceLength, initialStateFw, dtype, parallelIterations, timeMajor, $"{outer}/fw");
-        Output outBw;
-        Output[] stateBw;
+        using var ns = NameScope(scope ?? "bidirectional_rnn");
+        return BidirectionalCore(cellFw, cellBw, inputs, sequenceLength, initialStateFw, initialStateBw, dtype, parallelIterations, timeMajor, scope ?? "bidirectional_rnn");
+    }
+
+    /// <summary>
+    /// The two directions in the current name scope, variables under <paramref name="varScope"/>:
+    /// TF's name scopes <c>fw/fw/while</c> and <c>bw/bw/while</c> (the direction's variable scope
+    /// is entered again by dynamic_rnn), variables <c>fw/&lt;cell&gt;/kernel</c>.
+    /// </summary>
+    private ((Output Fw, Output Bw) Outputs, (Output[] Fw, Output[] Bw) States) BidirectionalCore(RnnCell cellFw, RnnCell cellBw, Output inputs,
+        Output? sequenceLength, Output[]? initialStateFw, Output[]? initialStateBw, DType? dtype, int parallelIterations, bool timeMajor, string varScope)
+    {
+        Output outFw, outBw;
+        Output[] stateFw, stateBw;
+        using (NameScope("fw"))
+        using (NameScope("fw"))
+            (outFw, stateFw) = DynamicRnnCore(cellFw, inputs, sequenceLength, initialStateFw, dtype, parallelIterations, timeMajor, $"{varScope}/fw");
         int timeAxis = timeMajor ? 0 : 1, batchAxis = timeMajor ? 1 : 0;
         using (NameScope("bw"))
         {
             var reversed = ReverseTime(inputs, sequenceLength, timeAxis, batchAxis);
             Output tmp;
-            (tmp, stateBw) = DynamicRnn(cellBw, reversed, sequenceLength, initialStateBw, dtype, parallelIterations, timeMajor, $"{outer}/bw");
+            using (NameScope("bw"))
+                (tmp, stateBw) = DynamicRnnCore(cellBw, reversed, sequenceLength, initialStateBw, dtype, parallelIterations, timeMajor, $"{varScope}/bw");
             outBw = ReverseTime(tmp, sequenceLength, timeAxis, batchAxis);
         }
         return ((outFw, outBw), (stateFw, stateBw));
@@ -77,8 +98,8 @@ public sealed partial class Graph
         ArgumentNullException.ThrowIfNull(cellsBw);
         if (cellsFw.Length == 0) throw new InvalidArgumentException("Must specify at least one fw cell for BidirectionalRNN.");
         if (cellsFw.Length != cellsBw.Length) throw new InvalidArgumentException("Forward and Backward cells must have the same depth.");
+        using var ns = NameScope(scope ?? "stack_bidirectional_rnn");
         var outer = scope ?? "stack_bidirectional_rnn";
-        using var ns = NameScope(outer);
         var layer = inputs;
         var fw = new Output[cellsFw.Length][];
         var bw = new Output[cellsFw.Length][];
@@ -86,10 +107,11 @@ public sealed partial class Graph
         {
             using (NameScope($"cell_{i}"))
             {
-                var ((oFw, oBw), (sFw, sBw)) = BidirectionalDynamicRnn(cellsFw[i], cellsBw[i], layer, sequenceLength, dtype: dtype,
-                    parallelIterations: parallelIterations, timeMajor: timeMajor, scope: $"{outer}/cell_{i}/bidirectional_rnn");
+                Output oFw, oBw;
+                using (NameScope("bidirectional_rnn"))
+                    ((oFw, oBw), (fw[i], bw[i])) = BidirectionalCore(cellsFw[i], cellsBw[i], layer, sequenceLength, null, null, dtype,
+                        parallelIterations, timeMajor, $"{outer}/cell_{i}/bidirectional_rnn");
                 layer = Concat([oFw, oBw], 2);
-                (fw[i], bw[i]) = (sFw, sBw);
             }
         }
         return (layer, fw, bw);
@@ -129,6 +151,7 @@ public sealed partial class Graph
         if (sequenceLength is { } len)
         {
             using (NameScope("zeros")) zeroOutput = Fill(Concat([Reshape(batchSize, [1]), Constant(new[] { cell.OutputSize })], 0), Constant(ScalarOf(x.DType, 0), name: "Const"));
+            SetShape(zeroOutput.Value, new Shape(constBatch, cell.OutputSize));
             minLen = ReduceMin(len);
             maxLen = ReduceMax(len);
         }

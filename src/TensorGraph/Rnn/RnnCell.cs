@@ -88,9 +88,13 @@ public abstract class RnnCell
     /// <summary>zeros([batch, n]) with a run-time batch size, as <c>_zero_state_tensors</c> builds them.</summary>
     protected static Output ZerosOfWidth(Graph graph, Output batchSize, int n, DType dtype)
     {
-        var b = graph.Reshape(batchSize, [1]);
+        var b = graph.ExpandDims(batchSize, 0);
         var dims = graph.Concat([b, graph.Constant(new[] { n })], 0);
-        return graph.Zeros(dims, dtype);
+        var zeros = graph.Zeros(dims, dtype);
+        // TF sets the static shape too (_zero_state_tensors): [batch or ?, n].
+        int staticBatch = graph.TryConstantValue(batchSize) is { Size: 1 } v ? (int)v.GetInt64(0) : -1;
+        graph.SetShape(zeros, new Shape(staticBatch, n));
+        return zeros;
     }
 
     /// <summary>
@@ -114,6 +118,9 @@ public abstract class RnnCell
                 value = graph.RandomUniform(shape, -limit, limit, dtype);
             }
         }
+        if (graph.TryGetOperation(scope + "/" + name) is not null)
+            throw new InvalidArgumentException(
+                $"Variable {scope}/{name} already exists, disallowed: another RNN cell already created it; give this RNN a different scope, or pass the same cell object to share its weights");
         var v = graph.Variable(value, name);
         _variables.Add(v);
         return v;

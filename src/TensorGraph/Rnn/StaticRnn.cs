@@ -18,8 +18,8 @@ public sealed partial class Graph
         ArgumentNullException.ThrowIfNull(cell);
         ArgumentNullException.ThrowIfNull(inputs);
         if (inputs.Length == 0) throw new InvalidArgumentException("inputs must not be empty");
+        using var ns = NameScope(scope ?? "rnn");
         var varScope = scope ?? "rnn";
-        using var ns = NameScope(varScope);
         var state = initialState ?? cell.ZeroState(this, StridedSlice(ShapeOf(inputs[0]), [0], [1], shrinkAxisMask: 1),
             dtype ?? throw new InvalidArgumentException("If no initial_state is provided, dtype must be specified"));
         CheckState(cell, state);
