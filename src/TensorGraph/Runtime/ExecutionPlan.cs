@@ -119,8 +119,8 @@ internal sealed class ExecutionPlan
             $"node '{o.Name}' ({o.Type}{SourceLocation.Suffix(o.Location, o.Name)}) needed by {neededBy[o]}" +
             (o.Spec.Inert!.MissingOpType ? "" : $": {o.Spec.Inert.Reason}"));
         var msg = $"The run needs {order.Count} node(s) TensorGraph cannot run" +
-            (missing.Length > 0 ? $"; op types not implemented: {string.Join(", ", missing)}" : "") +
-            $". {string.Join("; ", nodes)}" + (order.Count > Shown ? $"; and {order.Count - Shown} more" : "");
+            (missing.Length > 0 ? $" (op types not implemented: {string.Join(", ", missing)})" : "") +
+            $": {string.Join("; ", nodes)}" + (order.Count > Shown ? $"; and {order.Count - Shown} more" : "");
         throw new UnimplementedException(msg) { NodeName = order[0].Name };
     }
 
