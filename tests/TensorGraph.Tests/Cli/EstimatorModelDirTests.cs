@@ -60,6 +60,8 @@ public class EstimatorModelDirTests
         var logits = g.Add(g.MatMul(stub, w), b, "dense/BiasAdd");
         g.ArgMax(logits, g.Constant(Tensor.Scalar(1), name: "ArgMax/dimension"), name: "ArgMax");
         var init = g.GlobalVariablesInitializer();
+        // What an Estimator's Scaffold adds: report_uninitialized_variables over every variable.
+        g.LogicalNot(g.Stack([g.IsVariableInitialized(w), g.IsVariableInitialized(b), g.IsVariableInitialized(step)]), "report_uninitialized_variables");
 
         using (var s = new Session(g))
         {
