@@ -172,7 +172,9 @@ public sealed class Operation
     /// <summary>This node as a TF <c>NodeDef</c> (an inert node imported without renaming: its NodeDef as it was read).</summary>
     public NodeDef ToNodeDef()
     {
-        if (Spec.Inert is { Original: { } original }) return original.Clone();
+        // An inert node exports the NodeDef it was read from, unless control inputs were added since.
+        if (Spec.Inert is { Original: { } original } && original.Input.Where(i => i.StartsWith('^')).Distinct().Count() == _controlInputs.Length)
+            return original.Clone();
         var n = new NodeDef { Name = Name, Op = Type, Device = Device };
         foreach (var i in _inputs) n.Input.Add(i.Index == 0 ? i.Op.Name : $"{i.Op.Name}:{i.Index}");
         foreach (var c in _controlInputs) n.Input.Add("^" + c.Name);

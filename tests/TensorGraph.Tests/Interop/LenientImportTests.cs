@@ -151,6 +151,18 @@ public class LenientImportTests
     }
 
     [Test]
+    public void AnInertNodeGivenAControlInputLaterExportsWithIt()
+    {
+        var g = Graph.FromGraphDef(SyntheticGraph());
+        var u = g.GetOperation("u");
+        u.AddControlInput(g.GetOperation("two"));
+        var nd = u.ToNodeDef();
+        Assert.That(nd.Input, Is.EqualTo(new[] { "x", "^c", "^two" }));
+        Assert.That(nd.Attr["flavor"].S.ToStringUtf8(), Is.EqualTo("strange"));
+        Assert.That(nd.Device, Is.EqualTo("/job:localhost/replica:0/task:0/device:CPU:0"));
+    }
+
+    [Test]
     public void PrefixedImportRenamesInertNodesAndTheirInputs()
     {
         var g = new Graph();
