@@ -74,20 +74,23 @@ public static class CliApp
         // inspect
         var inspectModel = new Argument<string>("MODEL") { Description = "A .pb/.pbtxt GraphDef, a .meta MetaGraphDef or a SavedModel directory." };
         var inspectTag = new Option<string?>("--tag") { Description = "Only this SavedModel tag set (comma-separated); default: all." };
-        var inspect = new Command("inspect", "Summarize a model: op types, placeholders, likely outputs, variables, signatures.") { inspectModel, inspectTag };
-        inspect.SetAction(p => Guard(p.GetValue(verbose), stderr, () => Inspector.Inspect(p.GetValue(inspectModel)!, p.GetValue(inspectTag), stdout)));
+        var inspectStrict = new Option<bool>("--strict") { Description = "Fail (exit 2) when the graph uses op types TensorGraph does not implement." };
+        var inspect = new Command("inspect", "Summarize a model: op types, unsupported op types, placeholders, likely outputs, variables, signatures.")
+            { inspectModel, inspectTag, inspectStrict };
+        inspect.SetAction(p => Guard(p.GetValue(verbose), stderr, () => Inspector.Inspect(p.GetValue(inspectModel)!, p.GetValue(inspectTag), stdout, p.GetValue(inspectStrict))));
         root.Subcommands.Add(inspect);
 
         // run
         var runModel = new Argument<string>("MODEL") { Description = "A .pb/.pbtxt GraphDef, a .meta MetaGraphDef or a SavedModel directory." };
         var tag = new Option<string>("--tag") { Description = "SavedModel tag set (comma-separated).", DefaultValueFactory = _ => "serve" };
         var signature = new Option<string?>("--signature") { Description = "SavedModel signature key; feeds and fetches then name its inputs and outputs." };
-        var checkpoint = new Option<string?>("--checkpoint") { Description = "Checkpoint prefix to restore variables from." };
+        var checkpoint = new Option<string?>("--checkpoint") { Description = "Checkpoint prefix to restore variables from, or a directory (a model_dir) whose 'checkpoint' file names the latest." };
+        var strict = new Option<bool>("--strict") { Description = "Refuse a graph with op types TensorGraph does not implement (by default such nodes are kept and only a run needing them fails)." };
         var feed = new Option<string[]>("--feed") { Description = "NAME=VALUE: VALUE is a JSON literal or @file.npy.", AllowMultipleArgumentsPerToken = false };
         var fetch = new Option<string[]>("--fetch") { Description = "Tensor (name:k) or op to fetch/run; with --signature an output key." };
         var outDir = new Option<string?>("--out") { Description = "Write each fetched tensor to DIR/<name>.npy." };
         var json = new Option<bool>("--json") { Description = "Print the fetched tensors as JSON." };
-        var run = new Command("run", "Run a model: feed tensors and print the fetched ones.") { runModel, tag, signature, checkpoint, feed, fetch, outDir, json };
+        var run = new Command("run", "Run a model: feed tensors and print the fetched ones.") { runModel, tag, signature, checkpoint, feed, fetch, outDir, json, strict };
         run.SetAction(p => Guard(p.GetValue(verbose), stderr, () => Runner.Run(new RunOptions
         {
             Model = p.GetValue(runModel)!,
@@ -98,6 +101,7 @@ public static class CliApp
             Fetches = p.GetValue(fetch) ?? [],
             OutDir = p.GetValue(outDir),
             Json = p.GetValue(json),
+            Strict = p.GetValue(strict),
         }, stdout)));
         root.Subcommands.Add(run);
 
@@ -111,12 +115,13 @@ public static class CliApp
         // freeze
         var frModel = new Argument<string>("MODEL") { Description = "A .pb/.pbtxt GraphDef, a .meta MetaGraphDef or a SavedModel directory." };
         var frOut = new Argument<string>("OUT") { Description = "The frozen GraphDef to write (.pb or .pbtxt)." };
-        var frCkpt = new Option<string?>("--checkpoint") { Description = "Checkpoint prefix holding the variable values." };
+        var frCkpt = new Option<string?>("--checkpoint") { Description = "Checkpoint prefix holding the variable values, or a directory whose 'checkpoint' file names the latest." };
+        var frStrict = new Option<bool>("--strict") { Description = "Refuse a graph with op types TensorGraph does not implement." };
         var frOutputs = new Option<string>("--outputs") { Description = "Comma-separated output node names.", Required = true };
         var frTag = new Option<string>("--tag") { Description = "SavedModel tag set (comma-separated).", DefaultValueFactory = _ => "serve" };
-        var freeze = new Command("freeze", "Replace variables by constants and prune to the outputs.") { frModel, frOut, frCkpt, frOutputs, frTag };
+        var freeze = new Command("freeze", "Replace variables by constants and prune to the outputs.") { frModel, frOut, frCkpt, frOutputs, frTag, frStrict };
         freeze.SetAction(p => Guard(p.GetValue(verbose), stderr, () => Commands.Freeze(p.GetValue(frModel)!, p.GetValue(frCkpt), p.GetValue(frOutputs)!,
-            p.GetValue(frOut)!, p.GetValue(frTag) ?? "serve", stdout)));
+            p.GetValue(frOut)!, p.GetValue(frTag) ?? "serve", stdout, p.GetValue(frStrict))));
         root.Subcommands.Add(freeze);
 
         // events

@@ -30,12 +30,12 @@ public static class Commands
         path.EndsWith(".meta", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".meta.pbtxt", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Freezes a model: variables (from the checkpoint or the SavedModel) become constants, pruned to <paramref name="outputs"/>.</summary>
-    public static void Freeze(string model, string? checkpoint, string outputs, string output, string tags, TextWriter stdout)
+    public static void Freeze(string model, string? checkpoint, string outputs, string output, string tags, TextWriter stdout, bool strict = false)
     {
         ArgumentNullException.ThrowIfNull(outputs);
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(stdout);
-        using var loaded = Models.Load(model, tags, checkpoint);
+        using var loaded = Models.Load(model, tags, checkpoint, strict);
         var names = outputs.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var def = Models.Read(model, () => FreezeGraph.Freeze(loaded.Graph, loaded.Session, names));
         Models.Read(output, () =>

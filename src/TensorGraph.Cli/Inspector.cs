@@ -14,11 +14,21 @@ public static class Inspector
 
     private static readonly HashSet<string> VariableOps = new(StringComparer.Ordinal) { "VariableV2", "Variable", "VarHandleOp" };
 
-    /// <summary>Writes the summary of the model at <paramref name="path"/> to <paramref name="output"/>.</summary>
-    public static void Inspect(string path, string? tags, TextWriter output)
+    /// <summary>
+    /// Writes the summary of the model at <paramref name="path"/> to <paramref name="output"/>,
+    /// including the op types TensorGraph does not implement (their nodes import as inert
+    /// records). With <paramref name="strict"/> such op types fail the command instead, with the
+    /// error a strict import gives.
+    /// </summary>
+    public static void Inspect(string path, string? tags, TextWriter output, bool strict = false)
     {
         ArgumentNullException.ThrowIfNull(output);
         var (kind, metas, graph) = Models.ReadProtos(path);
+        if (strict)
+        {
+            foreach (var g in graph is null ? metas.Select(m => m.GraphDef ?? new GraphDef()) : [graph])
+                Models.Read(path, () => Graph.FromGraphDef(g, options: ImportOptions.StrictOptions));
+        }
         output.WriteLine($"{path}: {kind}");
         if (kind == ModelKind.GraphDef)
         {
@@ -53,6 +63,17 @@ public static class Inspector
         output.WriteLine("Op types:");
         foreach (var grp in g.Node.GroupBy(n => n.Op).OrderByDescending(x => x.Count()).ThenBy(x => x.Key, StringComparer.Ordinal))
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {grp.Key,-28} {grp.Count(),5}"));
+
+        var unsupported = g.Node.Where(n => !Graph.IsImportableOpType(n.Op)).GroupBy(n => n.Op)
+            .OrderByDescending(x => x.Count()).ThenBy(x => x.Key, StringComparer.Ordinal).ToArray();
+        if (unsupported.Length == 0) output.WriteLine("Unsupported op types: none");
+        else
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"Unsupported op types ({unsupported.Sum(x => x.Count())} nodes, kept inert; runs that need them fail):"));
+            foreach (var grp in unsupported)
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {grp.Key,-28} {grp.Count(),5}"));
+        }
 
         output.WriteLine("Placeholders:");
         foreach (var n in g.Node.Where(n => n.Op is "Placeholder" or "PlaceholderWithDefault" or "PlaceholderV2"))

@@ -84,9 +84,16 @@ public static class Models
         }
     }
 
-    /// <summary>Loads a model for running, restoring variables from <paramref name="checkpoint"/> when given.</summary>
-    public static LoadedModel Load(string path, string tags, string? checkpoint)
+    /// <summary>
+    /// Loads a model for running, restoring variables from <paramref name="checkpoint"/> when given
+    /// (a prefix, its <c>.index</c> file, or a directory such as an Estimator <c>model_dir</c>, whose
+    /// <c>checkpoint</c> state file names the latest checkpoint). GraphDefs and MetaGraphDefs are
+    /// imported leniently (nodes of unimplemented op types are kept inert) unless
+    /// <paramref name="strict"/>; SavedModels leave such nodes out themselves.
+    /// </summary>
+    public static LoadedModel Load(string path, string tags, string? checkpoint, bool strict = false)
     {
+        var options = strict ? ImportOptions.StrictOptions : ImportOptions.Lenient;
         var kind = KindOf(ref path);
         LoadedModel model;
         switch (kind)
@@ -106,7 +113,7 @@ public static class Models
                 var g = new Graph();
                 Read(path, () =>
                 {
-                    g.ImportMetaGraph(meta, source: p);
+                    g.ImportMetaGraph(meta, source: p, options: options);
                     return 0;
                 });
                 model = new LoadedModel(new Session(g), null);
@@ -115,7 +122,7 @@ public static class Models
             default:
             {
                 var p = path;
-                var g = Read(path, () => Graph.Load(p));
+                var g = Read(path, () => Graph.Load(p, options));
                 model = new LoadedModel(new Session(g), null);
                 break;
             }

@@ -24,6 +24,8 @@ public sealed class RunOptions
     public string? OutDir { get; init; }
     /// <summary>Print JSON.</summary>
     public bool Json { get; init; }
+    /// <summary>Refuse a graph that uses op types TensorGraph does not implement (instead of keeping those nodes inert).</summary>
+    public bool Strict { get; init; }
 }
 
 /// <summary>The <c>run</c> command.</summary>
@@ -34,7 +36,7 @@ public static class Runner
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(output);
-        using var model = Models.Load(options.Model, options.Tags, options.Checkpoint);
+        using var model = Models.Load(options.Model, options.Tags, options.Checkpoint, options.Strict);
         var graph = model.Graph;
         Signature? sig = null;
         if (options.Signature is { } key)

@@ -348,6 +348,41 @@ public sealed partial class Graph
         }
     }
 
+    /// <summary>
+    /// Adds an imported node that is kept but cannot run (<see cref="OpSpec.Inert"/>): its attrs
+    /// are taken as they are (no defaults, no validation, no inference) and its outputs have the
+    /// dtypes and shapes the importer worked out. The name is taken exactly.
+    /// </summary>
+    internal Operation AddInertOp(OpSpec spec, Output[] inputs, string name, IEnumerable<KeyValuePair<string, AttrValue>> attrs,
+        IEnumerable<Operation> controlInputs, DType[] outTypes, Shape[] outShapes, string device, SourceLocation? origin)
+    {
+        foreach (var i in inputs)
+        {
+            if (!ReferenceEquals(i.Graph, this)) throw new InvalidArgumentException($"Input '{i.Name}' of new '{spec.Type}' op belongs to a different graph");
+        }
+        var map = new SortedDictionary<string, AttrValue>(StringComparer.Ordinal);
+        foreach (var (k, v) in attrs) map[k] = v;
+        var controls = new List<Operation>();
+        lock (_lock)
+        {
+            if (_controlStack.Count > 0) controls.AddRange(CurrentControlInputs());
+        }
+        foreach (var c in controlInputs) if (!controls.Contains(c)) controls.Add(c);
+        lock (_lock)
+        {
+            if (_byName.ContainsKey(name)) throw new InvalidArgumentException($"Duplicate node name in graph: '{name}'");
+            var key = name.ToLowerInvariant();
+            _nameCounts[key] = Math.Max(1, _nameCounts.GetValueOrDefault(key));
+            var op = new Operation(this, _ops.Count, name, spec, inputs, controls.Count == 0 ? [] : [.. controls], map,
+                outTypes, outShapes, device, origin);
+            _ops.Add(op);
+            _byName[name] = op;
+            for (int i = 0; i < inputs.Length; i++) inputs[i].Op.Consumers.Add((op, i));
+            foreach (var c in controls) c.ControlOutputs.Add(op);
+            return op;
+        }
+    }
+
     private static bool HasAttr(OpSpec spec, string name)
     {
         foreach (var a in spec.Attrs) if (a.Name == name) return true;

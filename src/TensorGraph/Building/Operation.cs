@@ -159,9 +159,25 @@ public sealed class Operation
     /// <summary>A tensor attr as a host tensor.</summary>
     public Tensor GetAttrTensor(string name) => TensorProtos.FromProto(GetAttr(name).Tensor);
 
-    /// <summary>This node as a TF <c>NodeDef</c>.</summary>
+    /// <summary>
+    /// True for a node kept only as a record: an imported node whose op type TensorGraph does not
+    /// implement, or one that could not be built because it reads such a node. It exports as it
+    /// was read; running a plan that needs it fails with an <see cref="UnimplementedException"/>.
+    /// </summary>
+    public bool IsInert => Spec.Inert is not null;
+
+    /// <summary>For an inert node (<see cref="IsInert"/>), why it cannot run; otherwise null.</summary>
+    public string? InertReason => Spec.Inert?.Reason;
+
+    /// <summary>True for an inert node whose op type is not implemented (rather than one that could not be built).</summary>
+    public bool IsUnknownOpType => Spec.Inert is { MissingOpType: true };
+
+    /// <summary>This node as a TF <c>NodeDef</c> (an inert node imported without renaming: its NodeDef as it was read).</summary>
     public NodeDef ToNodeDef()
     {
+        // An inert node exports the NodeDef it was read from, unless control inputs were added since.
+        if (Spec.Inert is { Original: { } original } && original.Input.Where(i => i.StartsWith('^')).Distinct().Count() == _controlInputs.Length)
+            return original.Clone();
         var n = new NodeDef { Name = Name, Op = Type, Device = Device };
         foreach (var i in _inputs) n.Input.Add(i.Index == 0 ? i.Op.Name : $"{i.Op.Name}:{i.Index}");
         foreach (var c in _controlInputs) n.Input.Add("^" + c.Name);

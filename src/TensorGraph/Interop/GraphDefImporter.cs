@@ -37,39 +37,48 @@ internal sealed class GraphDefImporter
     private readonly string _prefix;
     private readonly IDictionary<string, Output>? _inputMap;
     private readonly string? _source;
+    private readonly bool _strict;
 
     private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
-    private readonly OpSpec[] _specs;
+    private readonly OpSpec?[] _specs;
     private readonly DataInput[][] _data;
     private readonly string[][] _controls;
     private readonly List<int>[] _deps;
     private readonly List<BackEdge> _backEdges = [];
     private readonly Dictionary<string, Operation> _created;
+    /// <summary>Per node, the output count its consumers in the GraphDef imply (highest index read + 1).</summary>
+    private readonly int[] _outputsRead;
+    /// <summary>Per node whose outputs may be unknown, the dtype each consumer's declaration gives an output.</summary>
+    private readonly Dictionary<(int Node, int Output), DType> _declaredByConsumers = [];
 
-    private GraphDefImporter(Graph graph, GraphDef graphDef, string prefix, IDictionary<string, Output>? inputMap, string? source)
+    private GraphDefImporter(Graph graph, GraphDef graphDef, string prefix, IDictionary<string, Output>? inputMap, string? source,
+        bool strict)
     {
+        _strict = strict;
         _graph = graph;
         _graphDef = graphDef;
         _nodes = graphDef.Node;
         _prefix = prefix;
         _inputMap = inputMap;
         _source = source;
-        _specs = new OpSpec[_nodes.Count];
+        _specs = new OpSpec?[_nodes.Count];
         _data = new DataInput[_nodes.Count][];
         _controls = new string[_nodes.Count][];
         _deps = new List<int>[_nodes.Count];
         _created = new Dictionary<string, Operation>(_nodes.Count, StringComparer.Ordinal);
+        _outputsRead = new int[_nodes.Count];
     }
 
     /// <summary>Imports <paramref name="graphDef"/> into <paramref name="graph"/>; see <see cref="Graph.Import"/>.</summary>
     public static object[] Import(Graph graph, GraphDef graphDef, string? prefix, IDictionary<string, Output>? inputMap, string[]? returnElements,
-        string? source)
+        string? source, ImportOptions? options = null)
     {
-        var importer = new GraphDefImporter(graph, graphDef, CheckPrefix(prefix), inputMap, source);
+        var importer = new GraphDefImporter(graph, graphDef, CheckPrefix(prefix), inputMap, source, options?.Strict ?? false);
         importer.IndexNodeNames();
         importer.ResolveOpTypes();
         importer.ParseInputs();
         importer.CheckInputMapKeys();
+        importer.CollectOutputUses();
         var order = importer.ProducersFirst();
         importer.CreateOperations(order);
         importer.CloseBackEdges();
@@ -107,7 +116,11 @@ internal sealed class GraphDefImporter
         }
     }
 
-    /// <summary>Finds each node's op schema, resolving legacy spellings, and reports every missing type at once.</summary>
+    /// <summary>
+    /// Finds each node's op schema, resolving legacy spellings. A node of a missing type is left
+    /// without one (it becomes inert), unless the import is strict: then every missing type is
+    /// reported at once.
+    /// </summary>
     private void ResolveOpTypes()
     {
         var missing = new List<(string Type, string Node)>();
@@ -125,7 +138,7 @@ internal sealed class GraphDefImporter
                 missing.Add((type, _nodes[i].Name));
             }
         }
-        if (missing.Count > 0)
+        if (missing.Count > 0 && _strict)
         {
             throw new UnimplementedException("Graph uses op types TensorGraph does not implement: " +
                 string.Join(", ", missing.Select(m => $"{(m.Type.Length == 0 ? "(empty op type)" : m.Type)} (node '{m.Node}')")));
@@ -172,7 +185,7 @@ internal sealed class GraphDefImporter
                     throw new InvalidArgumentException($"Node '{n.Name}': input '{raw}' names a node that is not in the GraphDef") { NodeName = n.Name };
                 // A while loop's back edge (NextIteration → Merge) closes a cycle: the Merge is
                 // created first and rewired to the NextIteration afterwards, as TF's importer does.
-                if (_specs[i].ControlFlow == ControlFlowRole.Merge && _specs[j].ControlFlow == ControlFlowRole.NextIteration) _backEdges.Add(new(i, dataIn.Count, srcName, k));
+                if (_specs[i]?.ControlFlow == ControlFlowRole.Merge && _specs[j]?.ControlFlow == ControlFlowRole.NextIteration) _backEdges.Add(new(i, dataIn.Count, srcName, k));
                 else _deps[i].Add(j);
             }
             dataIn.Add(new(srcName, k, mapped));
@@ -199,6 +212,61 @@ internal sealed class GraphDefImporter
             if (!_index.ContainsKey(srcName))
                 throw new InvalidArgumentException($"input_map key '{key}' names a node that is not in the GraphDef");
         }
+    }
+
+    /// <summary>
+    /// Records, for every node, how many outputs its consumers read and, for each output read
+    /// by an implemented op, the dtype that op's declaration (with its attrs) expects there:
+    /// what an inert node's outputs are taken to be.
+    /// </summary>
+    private void CollectOutputUses()
+    {
+        for (int j = 0; j < _nodes.Count; j++)
+        {
+            var data = _data[j];
+            var spec = _specs[j];
+            var attrs = spec is null ? null : AttrsWithDefaults(_nodes[j], spec);
+            for (int k = 0; k < data.Length; k++)
+            {
+                if (data[k].Mapped is not null || !_index.TryGetValue(data[k].Node, out int src)) continue;
+                _outputsRead[src] = Math.Max(_outputsRead[src], data[k].Index + 1);
+                if (attrs is not null && DeclaredType(spec!.Inputs, attrs, k) is { } t)
+                    _declaredByConsumers.TryAdd((src, data[k].Index), t);
+            }
+        }
+    }
+
+    private static Dictionary<string, AttrValue> AttrsWithDefaults(NodeDef n, OpSpec spec)
+    {
+        var attrs = new Dictionary<string, AttrValue>(n.Attr, StringComparer.Ordinal);
+        foreach (var a in spec.Attrs) if (a.Default is not null) attrs.TryAdd(a.Name, a.Default);
+        return attrs;
+    }
+
+    /// <summary>The dtype argument list <paramref name="args"/> gives tensor <paramref name="position"/> on a node with <paramref name="attrs"/>, or null.</summary>
+    private static DType? DeclaredType(IReadOnlyList<ArgSpec> args, IDictionary<string, AttrValue> attrs, int position)
+    {
+        int start = 0;
+        foreach (var a in args)
+        {
+            if (a.Count(attrs) is not { } count) return null;
+            if (position < start + count)
+            {
+                if (a.Type is { } fixedType) return fixedType;
+                if (a.TypeListAttr is not null)
+                    return attrs.TryGetValue(a.TypeListAttr, out var l) && l.List is { } list && position - start < list.Type.Count
+                        ? KnownType(list.Type[position - start]) : null;
+                return attrs.TryGetValue(a.TypeAttr!, out var v) && v.ValueCase == AttrValue.ValueOneofCase.Type ? KnownType(v.Type) : null;
+            }
+            start += count;
+        }
+        return null;
+    }
+
+    private static DType? KnownType(DataType t)
+    {
+        var d = (DType)(int)t;
+        return Enum.IsDefined(d) && d != DType.Invalid ? d : null;
     }
 
     /// <summary>The node indices in an order where producers come first (ties by GraphDef position); a cycle is an error.</summary>
@@ -247,9 +315,107 @@ internal sealed class GraphDefImporter
         var ctrl = _controls[i].Length == 0 ? [] : _controls[i].Select(c => _created[c]).Distinct().ToArray();
         var attrs = new List<KeyValuePair<string, AttrValue>>(n.Attr.Count);
         foreach (var (key, value) in n.Attr) attrs.Add(new(key, ImportAttr(n, key, value, producer)));
+        if (_specs[i] is null)
+        {
+            CreateInert(i, inputs, ctrl, attrs, new InertNode(true, InertOpSpec.MissingTypeReason(n.Op), Verbatim(i)));
+            return;
+        }
+        // An implemented op reading an inert node is built when it can be; when it cannot (an
+        // unknown dtype, a shape it rejects) it becomes inert too, with the reason recorded.
+        int fromInert = Array.FindIndex(inputs, t => t.Op.IsInert);
+        if (!_strict && fromInert >= 0)
+        {
+            int unknownType = Array.FindIndex(inputs, t => t.DType == DType.Invalid);
+            if (unknownType >= 0)
+            {
+                CreateInert(i, inputs, ctrl, attrs, new InertNode(false,
+                    $"input {unknownType} ('{inputs[unknownType].Name}') comes from inert node '{inputs[unknownType].Op.Name}' ({inputs[unknownType].Op.Type}) and its dtype is unknown",
+                    Verbatim(i)));
+                return;
+            }
+            try
+            {
+                CreateKnown(i, inputs, ctrl, attrs, isLoopMerge);
+            }
+            catch (TensorGraphException e)
+            {
+                CreateInert(i, inputs, ctrl, attrs, new InertNode(false,
+                    $"it reads inert node '{inputs[fromInert].Op.Name}' ({inputs[fromInert].Op.Type}) and could not be built: {e.Message}", Verbatim(i)));
+            }
+            return;
+        }
+        CreateKnown(i, inputs, ctrl, attrs, isLoopMerge);
+    }
+
+    /// <summary>The node's NodeDef as read, when export can write it unchanged (no prefix, no input replaced by <c>input_map</c>).</summary>
+    private NodeDef? Verbatim(int i) =>
+        _prefix.Length == 0 && _data[i].All(d => d.Mapped is null) ? _nodes[i].Clone() : null;
+
+    /// <summary>
+    /// Creates node <paramref name="i"/> as an inert record. Its outputs: as many as the op's
+    /// declaration says (for an implemented op), else as many as its <c>_output_shapes</c> attr
+    /// lists or its consumers read; dtypes from the declaration, else from what the consumers
+    /// declare for them, else from the node's own type attrs, else unknown (<see cref="DType.Invalid"/>);
+    /// shapes from <c>_output_shapes</c>, else unknown.
+    /// </summary>
+    private void CreateInert(int i, Output[] inputs, Operation[] ctrl, List<KeyValuePair<string, AttrValue>> attrs, InertNode inert)
+    {
+        var n = _nodes[i];
+        var spec = _specs[i];
+        var declaredAttrs = spec is null ? null : AttrsWithDefaults(n, spec);
+        var shapes = n.Attr.TryGetValue("_output_shapes", out var os) && os.List is { } sl ? sl.Shape : null;
+        int count = Math.Max(_outputsRead[i], shapes?.Count ?? 0);
+        if (declaredAttrs is not null && OpSpec.Arity(spec!.Outputs, declaredAttrs) is { } arity) count = Math.Max(count, arity);
+        var types = new DType[count];
+        var outShapes = new Shape[count];
+        for (int k = 0; k < count; k++)
+        {
+            types[k] = (declaredAttrs is null ? null : DeclaredType(spec!.Outputs, declaredAttrs, k))
+                ?? (_declaredByConsumers.TryGetValue((i, k), out var t) ? t : (DType?)null)
+                ?? OwnTypeAttr(n, k, count)
+                ?? DType.Invalid;
+            outShapes[k] = Shape.Unknown;
+            if (shapes is not null && k < shapes.Count)
+            {
+                try
+                {
+                    outShapes[k] = Shape.FromProto(shapes[k]);
+                }
+                catch (TensorGraphException)
+                {
+                    // A malformed recorded shape says nothing: keep it unknown.
+                }
+            }
+        }
+        _created[n.Name] = _graph.AddInertOp(new InertOpSpec(n.Op, inert), inputs, NewName(n.Name), attrs, ctrl, types, outShapes, n.Device,
+            _source is null ? null : SourceLocation.Imported(_source, n.Name));
+    }
+
+    /// <summary>List attrs that hold one dtype per output, and type attrs that hold the dtype of a single output, in TF's usual spellings.</summary>
+    private static readonly string[] OutputTypeListAttrs = ["component_types", "output_types", "Tout", "out_types", "dtypes"];
+    private static readonly string[] OutputTypeAttrs = ["dtype", "T", "out_type", "output_type", "DstT", "elem_type"];
+
+    /// <summary>The dtype of output <paramref name="k"/> of <paramref name="count"/> as the node's own attrs suggest it, or null.</summary>
+    private static DType? OwnTypeAttr(NodeDef n, int k, int count)
+    {
+        foreach (var name in OutputTypeListAttrs)
+        {
+            if (n.Attr.TryGetValue(name, out var v) && v.List is { } l && l.Type.Count == count) return KnownType(l.Type[k]);
+        }
+        if (count != 1) return null;
+        foreach (var name in OutputTypeAttrs)
+        {
+            if (n.Attr.TryGetValue(name, out var v) && v.ValueCase == AttrValue.ValueOneofCase.Type) return KnownType(v.Type);
+        }
+        return null;
+    }
+
+    private void CreateKnown(int i, Output[] inputs, Operation[] ctrl, List<KeyValuePair<string, AttrValue>> attrs, bool isLoopMerge)
+    {
+        var n = _nodes[i];
         try
         {
-            _created[n.Name] = _graph.AddOp(_specs[i].Type, inputs, NewName(n.Name), attrs: attrs, controlInputs: ctrl,
+            _created[n.Name] = _graph.AddOp(_specs[i]!.Type, inputs, NewName(n.Name), attrs: attrs, controlInputs: ctrl,
                 device: n.Device, exactName: true, imported: true, origin: _source is null ? null : SourceLocation.Imported(_source, n.Name));
             // A loop Merge's back edge is not known yet: like TF's shape refiner, treat it as
             // unknown, so the Merge (and what reads it) does not take the Enter's shape as final.
@@ -318,6 +484,8 @@ internal sealed class GraphDefImporter
                 throw new InvalidArgumentException($"Node '{_nodes[i].Name}': input {slot} refers to output {idx} of '{src}', which has {next.NumOutputs} outputs") { NodeName = _nodes[i].Name };
             var merge = _created[_nodes[i].Name];
             var t = new Output(next, idx);
+            // An inert Merge keeps its NodeDef; rewire it only where the dtypes agree.
+            if (merge.IsInert && t.DType != merge.Inputs[slot].DType) continue;
             if (t.DType != merge.Inputs[slot].DType)
                 throw new InvalidArgumentException($"Node '{_nodes[i].Name}': back edge '{src}:{idx}' is {t.DType.Name()} but the Merge is {merge.Inputs[slot].DType.Name()}") { NodeName = _nodes[i].Name };
             merge.UpdateInput(slot, t);

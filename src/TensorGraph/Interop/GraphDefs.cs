@@ -16,26 +16,37 @@ public sealed partial class Graph
     /// (<c>"op:k"</c>) or an <see cref="Operation"/> for an op name. <paramref name="source"/> names
     /// the graph file the GraphDef was read from: errors about imported nodes cite it
     /// (<c>[node 'dense/MatMul' (MatMul), from model.pb]</c>) where nodes built by code cite a source line.
+    /// A node whose op type TensorGraph does not implement is kept as an inert record
+    /// (<see cref="Operation.IsInert"/>): it exports as it was read, and only a run that needs it
+    /// fails; an implemented node reading one is built when it can be and is inert too when it
+    /// cannot. <paramref name="options"/> with <see cref="ImportOptions.Strict"/> refuses such a
+    /// graph instead.
     /// </summary>
-    /// <exception cref="UnimplementedException">The graph uses op types TensorGraph lacks (all are listed).</exception>
+    /// <exception cref="UnimplementedException">Strict import only: the graph uses op types TensorGraph lacks (all are listed).</exception>
     /// <exception cref="InvalidArgumentException">The graph is malformed (bad names or inputs, cycles, invalid attrs).</exception>
     public object[] Import(GraphDef graphDef, string prefix = "", IDictionary<string, Output>? inputMap = null, string[]? returnElements = null,
-        string? source = null)
+        string? source = null, ImportOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(graphDef);
-        return GraphDefImporter.Import(this, graphDef, prefix, inputMap, returnElements, source);
+        return GraphDefImporter.Import(this, graphDef, prefix, inputMap, returnElements, source, options);
     }
 
     /// <summary>
     /// A new graph holding the nodes of <paramref name="graphDef"/> (see <see cref="Import"/>);
     /// <paramref name="source"/> is the graph file it was read from, if any.
     /// </summary>
-    public static Graph FromGraphDef(GraphDef graphDef, string? source = null)
+    public static Graph FromGraphDef(GraphDef graphDef, string? source = null, ImportOptions? options = null)
     {
         var g = new Graph();
-        g.Import(graphDef, source: source);
+        g.Import(graphDef, source: source, options: options);
         return g;
     }
+
+    /// <summary>True when import builds a runnable node for op type <paramref name="type"/> (it is implemented, perhaps under a newer name).</summary>
+    public static bool IsImportableOpType(string type) => GraphDefImporter.IsImportable(type);
+
+    /// <summary>The inert nodes of this graph (see <see cref="Operation.IsInert"/>), in creation order.</summary>
+    public IReadOnlyList<Operation> InertOperations => [.. Operations.Where(o => o.IsInert)];
 
     /// <summary>The graph as a TensorFlow <c>GraphDef</c> (nodes in creation order, attrs sorted by name, producer set, function library if any).</summary>
     public GraphDef ToGraphDef()
@@ -53,7 +64,7 @@ public sealed partial class Graph
     /// <exception cref="NotFoundException">The file does not exist.</exception>
     /// <exception cref="DataLossException">A binary file is not a valid GraphDef.</exception>
     /// <exception cref="TextFormatException">A text file has a syntax error (position and file named).</exception>
-    public static Graph Load(string path) => FromGraphDef(ProtoFiles.Read<GraphDef>(path), path);
+    public static Graph Load(string path, ImportOptions? options = null) => FromGraphDef(ProtoFiles.Read<GraphDef>(path), path, options);
 
     /// <summary>Writes <see cref="ToGraphDef"/> to <paramref name="path"/>: text format for text extensions (see <see cref="Load"/>), binary otherwise.</summary>
     public void Save(string path) => ProtoFiles.Write(path, ToGraphDef());

@@ -40,18 +40,18 @@ public sealed partial class Graph
     /// lists their numbers. Other collections (opaque bytes, Any) are skipped. <paramref name="source"/>
     /// is the file the MetaGraphDef was read from, cited by errors about its nodes.
     /// </summary>
-    public void ImportMetaGraph(MetaGraphDef metaGraph, string prefix = "", string? source = null)
+    public void ImportMetaGraph(MetaGraphDef metaGraph, string prefix = "", string? source = null, ImportOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(metaGraph);
-        Import(metaGraph.GraphDef ?? new GraphDef(), prefix, source: source);
+        Import(metaGraph.GraphDef ?? new GraphDef(), prefix, source: source, options: options);
         MetaGraphs.RestoreCollections(this, metaGraph, prefix);
     }
 
-    /// <summary>A new graph holding an imported <c>MetaGraphDef</c> (see <see cref="ImportMetaGraph(MetaGraphDef, string, string)"/>).</summary>
-    public static Graph FromMetaGraphDef(MetaGraphDef metaGraph, string? source = null)
+    /// <summary>A new graph holding an imported <c>MetaGraphDef</c> (see <see cref="ImportMetaGraph(MetaGraphDef, string, string, ImportOptions)"/>).</summary>
+    public static Graph FromMetaGraphDef(MetaGraphDef metaGraph, string? source = null, ImportOptions? options = null)
     {
         var g = new Graph();
-        g.ImportMetaGraph(metaGraph, source: source);
+        g.ImportMetaGraph(metaGraph, source: source, options: options);
         return g;
     }
 }

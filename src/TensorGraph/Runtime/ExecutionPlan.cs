@@ -42,6 +42,7 @@ internal sealed class ExecutionPlan
         Targets = targets;
         var fed = new HashSet<Output>(feeds);
         var needed = Prune(fed, fetches, targets);
+        RefuseInertNodes(needed, fed, fetches, targets);
         // Creation order is a topological order: an op's inputs always exist before it.
         var order = needed.OrderBy(o => o.Id).ToArray();
         RequireFedPlaceholders(order);
@@ -86,6 +87,44 @@ internal sealed class ExecutionPlan
             foreach (var c in op.ControlInputs) Need(c);
         }
         return needed;
+    }
+
+    /// <summary>
+    /// A plan that needs inert nodes (imported nodes that cannot run, <see cref="OpSpec.Inert"/>)
+    /// fails before anything runs: one error listing every op type the plan lacks and each inert
+    /// node with the first fetch (or target) that needs it.
+    /// </summary>
+    private static void RefuseInertNodes(HashSet<Operation> needed, HashSet<Output> fed, Output[] fetches, Operation[] targets)
+    {
+        bool any = false;
+        foreach (var op in needed)
+        {
+            if (op.Spec.Inert is null) continue;
+            any = true;
+            break;
+        }
+        if (!any) return;
+        var neededBy = new Dictionary<Operation, string>();
+        var order = new List<Operation>();
+        void Attribute(HashSet<Operation> reach, string who)
+        {
+            foreach (var op in reach.OrderBy(o => o.Id))
+            {
+                if (op.Spec.Inert is not null && neededBy.TryAdd(op, who)) order.Add(op);
+            }
+        }
+        foreach (var f in fetches) Attribute(Prune(fed, [f], []), $"fetch '{f.Name}'");
+        foreach (var t in targets) Attribute(Prune(fed, [], [t]), $"target '{t.Name}'");
+        var missing = order.Where(o => o.Spec.Inert!.MissingOpType).Select(o => o.Type).Distinct(StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal).ToArray();
+        const int Shown = 20;
+        var nodes = order.Take(Shown).Select(o =>
+            $"node '{o.Name}' ({o.Type}{SourceLocation.Suffix(o.Location, o.Name)}) needed by {neededBy[o]}" +
+            (o.Spec.Inert!.MissingOpType ? "" : $": {o.Spec.Inert.Reason}"));
+        var msg = $"The run needs {order.Count} node(s) TensorGraph cannot run" +
+            (missing.Length > 0 ? $" (op types not implemented: {string.Join(", ", missing)})" : "") +
+            $": {string.Join("; ", nodes)}" + (order.Count > Shown ? $"; and {order.Count - Shown} more" : "");
+        throw new UnimplementedException(msg) { NodeName = order[0].Name };
     }
 
     /// <summary>A placeholder the plan needs but nobody feeds fails the plan, before anything runs.</summary>

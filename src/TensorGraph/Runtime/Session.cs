@@ -246,9 +246,10 @@ public sealed class Session : IDisposable
     internal static void CheckFeed(Output key, Tensor value)
     {
         var op = key.Op;
-        if (value.DType == key.DType && key.Shape.IsCompatibleWith(value.Dims)) return;
+        // An inert imported node's output may have no known dtype (DType.Invalid): any value feeds it.
+        if ((value.DType == key.DType || key.DType == DType.Invalid) && key.Shape.IsCompatibleWith(value.Dims)) return;
         string where = op.Location is null ? "" : $" (defined at {op.Location})";
-        if (value.DType != key.DType)
+        if (value.DType != key.DType && key.DType != DType.Invalid)
             throw Errors.Make(ErrorCode.InvalidArgument,
                 $"Cannot feed value of dtype {value.DType.Name()} for Tensor '{key.Name}'{where}, which has dtype {key.DType.Name()}", null, op.Name);
         if (!key.Shape.IsCompatibleWith(value.Dims))

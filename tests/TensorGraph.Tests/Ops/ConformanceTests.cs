@@ -145,6 +145,8 @@ public class ConformanceTests
             ["TensorArrayCloseV3"] = b => b.G.TensorArray(DType.Float32, 2).Close(),
             ["ControlTrigger"] = b => b.G.ControlTrigger([b.G.NoOp()]),
             ["Cast"] = b => b.G.Cast(b.Feed(M23, [-1, 3]), DType.Int64).Op,
+            ["IsVariableInitialized"] = b => b.G.IsVariableInitialized(b.G.Variable(M23)).Op,
+            ["Gather"] = b => b.G.GatherV1(b.Feed(M23, [-1, 3]), b.Feed(new[,] { { 1, 0 }, { 1, 1 } }, [-1, 2])).Op,
             ["Shape"] = b => b.G.ShapeOf(b.Feed(M23, [-1, -1]), DType.Int64).Op,
             ["Rank"] = b => b.G.Rank(b.Feed(M23, Shape.Unknown)).Op,
             ["Size"] = b => b.G.Size(b.Feed(I23, [-1, 3])).Op,
@@ -311,6 +313,7 @@ public class ConformanceTests
             // ---------------------------------------------------------------- neural network
             ["BiasAdd"] = b => b.G.BiasAdd(b.Feed(M23, [-1, 3]), b.G.Constant(new float[] { 1, 2, 3 })).Op,
             ["BiasAddGrad"] = b => b.G.BiasAddGrad(b.Feed(M23, [-1, 3])).Op,
+            ["BiasAddV1"] = b => b.G.BiasAddV1(b.Feed(M23, [-1, 3]), b.G.Constant(new float[] { 1, 2, 3 })).Op,
             ["FusedBatchNorm"] = b => BatchNormRow(b, "FusedBatchNorm", training: true, nchw: false),
             ["FusedBatchNormV2"] = b => BatchNormRow(b, "FusedBatchNormV2", training: false, nchw: true),
             ["FusedBatchNormV3"] = b => BatchNormRow(b, "FusedBatchNormV3", training: true, nchw: true),

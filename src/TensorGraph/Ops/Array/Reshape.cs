@@ -69,7 +69,8 @@ internal sealed class ReshapeSpec : OpSpec
     /// known, a shape without unknown dims must hold exactly n elements, and a single unknown dim
     /// (-1) is what the others leave. A shape argument only partly known at build time
     /// (<paramref name="fullyGiven"/> false) may have several unknown dims, which stay unknown, and
-    /// an unknown dim beside a zero-size one stays unknown too.
+    /// an unknown dim beside a zero-size one stays unknown too (TF infers it only when the known
+    /// dims hold more than zero elements; the kernel decides it, see <see cref="ReshapeKernel"/>).
     /// </summary>
     private static int[] FillInferredDim(InferContext c, long n, int[] dims, bool fullyGiven)
     {
@@ -85,9 +86,9 @@ internal sealed class ReshapeSpec : OpSpec
         {
             if (known != n) throw c.Error($"Cannot reshape a tensor with {n} elements to shape {Shape.Format(dims)} ({known} elements)");
         }
-        else if (unknowns == 1 && (fullyGiven || known > 0))
+        else if (unknowns == 1 && known > 0)
         {
-            if (known == 0 || n % known != 0) throw c.Error($"Cannot reshape a tensor with {n} elements to shape {Shape.Format(dims)}");
+            if (n % known != 0) throw c.Error($"Cannot reshape a tensor with {n} elements to shape {Shape.Format(dims)}");
             dims[unknown] = (int)(n / known);
         }
         return dims;
@@ -107,7 +108,8 @@ internal sealed class ReshapeSpec : OpSpec
             var s = ctx.Input(1);
             Span<int> dims = stackalloc int[s.ShapeVectorLength("shape")];
             int unknown = -1;
-            long known = 1;
+            long product = 1;
+            bool sizesHaveZero = false;
             for (int i = 0; i < dims.Length; i++)
             {
                 long d = s.GetInt64(i);
@@ -115,18 +117,37 @@ internal sealed class ReshapeSpec : OpSpec
                 {
                     if (unknown >= 0) throw new InvalidArgumentException($"Only one input size may be -1, not both {unknown} and {i}");
                     unknown = i;
+                    dims[i] = 1;
                 }
                 else if (d < 0) throw new InvalidArgumentException($"Size {i} must be non-negative, not {d}");
-                else { dims[i] = TensorSize.Dimension(d, "Size {0}", i); known = TensorSize.Multiply(known, d, "the requested shape's element count"); }
+                else if (d == 0)
+                {
+                    // Zero sizes stay out of the product, so the -1 can still be inferred.
+                    dims[i] = 0;
+                    sizesHaveZero = true;
+                }
+                else { dims[i] = TensorSize.Dimension(d, "Size {0}", i); product = TensorSize.Multiply(product, d, "the requested shape's element count"); }
             }
             if (unknown >= 0)
             {
-                if (known == 0 || x.Size % known != 0)
-                    throw new InvalidArgumentException($"Input to reshape is a tensor with {x.Size} values, but the requested shape requires a multiple of {known}");
-                dims[unknown] = (int)(x.Size / known);
+                // TF 1.15's ReshapeOp: when the requested shape has a zero size, the input's zero
+                // dims are left out of its count too, so [0, 6] → [0, -1] gives [0, 6].
+                long inputCount = 1;
+                bool inputHasZero = false;
+                foreach (var d in x.Dims)
+                {
+                    if (d > 0 || !sizesHaveZero) inputCount *= d;
+                    else inputHasZero = true;
+                }
+                long missing = inputCount / product;
+                if (!inputHasZero && product * missing != inputCount)
+                    throw new InvalidArgumentException($"Input to reshape is a tensor with {inputCount} values, but the requested shape requires a multiple of {product}");
+                dims[unknown] = TensorSize.Dimension(missing, "Size {0}", unknown);
             }
-            else if (known != x.Size)
-                throw new InvalidArgumentException($"Input to reshape is a tensor with {x.Size} values, but the requested shape has {known}");
+            long total = 1;
+            foreach (var d in dims) total = TensorSize.Multiply(total, d, "the requested shape's element count");
+            if (total != x.Size)
+                throw new InvalidArgumentException($"Input to reshape is a tensor with {x.Size} values, but the requested shape has {total}");
             ctx.SetViewOutput(0, _view, x, dims);
         }
     }

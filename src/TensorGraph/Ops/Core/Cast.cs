@@ -37,15 +37,21 @@ internal sealed class CastSpec : OpSpec
         c.AddOutput(dst, c.InputShape(0));
     }
 
-    public override OpKernel CreateKernel(KernelBuilder b) => new CastKernel(b.InputType(0), b.OutputType(0));
+    public override OpKernel CreateKernel(KernelBuilder b) =>
+        new CastKernel(b.InputType(0), b.OutputType(0), b.Op.HasAttr("Truncate") && b.Op.GetAttrBool("Truncate"));
 
-    private sealed class CastKernel(DType src, DType dst) : OpKernel
+    private sealed class CastKernel(DType src, DType dst, bool truncate) : OpKernel
     {
         public override void Compute(OpContext ctx)
         {
             var x = ctx.Input(0);
             var o = ctx.AllocateOutput(0, dst, x.Dims);
             if (src == dst) { Array.Copy(x.Data, o.Data, x.Size); return; }
+            if (truncate && src == DType.Float64 && dst == DType.Float32)
+            {
+                TruncateToFloat(x.Span<double>(), o.Span<float>());
+                return;
+            }
             switch (src)
             {
                 case DType.Float32: From(x.Span<float>(), o); break;
@@ -84,6 +90,24 @@ internal sealed class CastSpec : OpSpec
             }
         }
 
+        /// <summary>
+        /// TF 1.15's <c>Truncate: true</c> for double → float (cast_op.h, <c>LSBZeroSetter</c>): the
+        /// 29 mantissa bits a float lacks are cleared before the conversion, so the value is cut
+        /// toward zero instead of rounded to nearest even; NaNs convert as usual. TF applies it
+        /// only to narrowing float casts (double → float, and to half/bfloat16, which TensorGraph
+        /// has not got); every other pair ignores the attr.
+        /// </summary>
+        private static void TruncateToFloat(Span<double> s, Span<float> d)
+        {
+            const int Bits = 52 - 23;
+            for (int i = 0; i < s.Length; i++)
+            {
+                double v = s[i];
+                if (!double.IsNaN(v)) v = BitConverter.Int64BitsToDouble(BitConverter.DoubleToInt64Bits(v) & (-1L << Bits));
+                d[i] = (float)v;
+            }
+        }
+
         private static void Conv<TS, TD>(Span<TS> s, Span<TD> d) where TS : INumber<TS> where TD : INumber<TD>
         {
             for (int i = 0; i < s.Length; i++) d[i] = TD.CreateTruncating(s[i]);
@@ -94,9 +118,16 @@ internal sealed class CastSpec : OpSpec
 public sealed partial class Graph
 {
     /// <summary>TF's <c>tf.cast</c>: a <c>Cast</c> node, or <paramref name="x"/> itself when the dtype already matches.</summary>
-    public Output Cast(Output x, DType dtype, string? name = null)
+    public Output Cast(Output x, DType dtype, string? name = null) => Cast(x, dtype, truncate: false, name);
+
+    /// <summary>
+    /// A <c>Cast</c> node with TF's <c>Truncate</c> attr: when true, a narrowing float cast
+    /// (float64 → float32) cuts the mantissa toward zero instead of rounding to nearest even.
+    /// Returns <paramref name="x"/> itself when the dtype already matches.
+    /// </summary>
+    public Output Cast(Output x, DType dtype, bool truncate, string? name = null)
     {
         if (x.DType == dtype) return x;
-        return AddOp(CastSpec.OpType, [x], name, CastSpec.OpType, [NamedAttr("SrcT", Attr.Type(x.DType)), NamedAttr("DstT", Attr.Type(dtype)), NamedAttr("Truncate", Attr.Bool(false))])[0];
+        return AddOp(CastSpec.OpType, [x], name, CastSpec.OpType, [NamedAttr("SrcT", Attr.Type(x.DType)), NamedAttr("DstT", Attr.Type(dtype)), NamedAttr("Truncate", Attr.Bool(truncate))])[0];
     }
 }

@@ -184,6 +184,13 @@ internal abstract class OpSpec
     /// <summary>Role: a ref variable whose buffer lives in the session's variable store (VariableV2).</summary>
     public virtual bool IsVariable => false;
 
+    /// <summary>
+    /// Role: a node kept only as a record — an imported node whose op type TensorGraph does not
+    /// implement, or one that could not be built because it reads such a node. Null for every
+    /// op that runs; a plan that needs an inert node fails before anything runs, naming it.
+    /// </summary>
+    public virtual InertNode? Inert => null;
+
     /// <summary>Role in TF's dataflow control flow (tf.cond and tf.while_loop frames), or None.</summary>
     public virtual ControlFlowRole ControlFlow => ControlFlowRole.None;
 

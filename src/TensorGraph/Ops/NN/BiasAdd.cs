@@ -6,10 +6,14 @@ using TensorGraph.Runtime;
 
 namespace TensorGraph;
 
-/// <summary>BiasAdd: value + bias along the last (channel) dimension (NHWC).</summary>
+/// <summary>
+/// BiasAdd: value + bias along the channel dimension: the last one for <c>NHWC</c>, dimension 1
+/// for <c>NCHW</c> (ranks 3 to 5, as TF 1.15's CPU kernel).
+/// </summary>
 internal sealed class BiasAddSpec : OpSpec
 {
-    private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "type"), new("data_format", "string", Attr.String("NHWC"))];
+    private static readonly IReadOnlyList<AttrSpec> AttrList =
+        [new("T", "type"), new("data_format", "string", Attr.String("NHWC"), AllowedStrings: ["NHWC", "NCHW"])];
 
     public const string OpType = "BiasAdd";
 
@@ -27,58 +31,83 @@ internal sealed class BiasAddSpec : OpSpec
     {
         c.RequireSameType(0, 1);
         c.RequireType(0, TypeSets.Real);
-        if (c.Attr("data_format").S.ToStringUtf8() != "NHWC") throw new UnimplementedException("BiasAdd supports data_format NHWC only");
+        var format = c.Attr("data_format").S.ToStringUtf8();
+        if (format is not ("NHWC" or "NCHW")) throw c.Error($"Invalid data format '{format}': expected NHWC or NCHW");
+        bool nchw = format == "NCHW";
         var v = c.InputShape(0);
         var b = c.InputShape(1);
-        if (v.IsRankKnown && v.Rank < 2) throw c.Error($"Shape must be at least rank 2 but is rank {v.Rank} for value {v}");
+        int minRank = nchw ? 3 : 2;
+        if (v.IsRankKnown && v.Rank < minRank) throw c.Error($"Shape must be at least rank {minRank} but is rank {v.Rank} for value {v}");
         if (b.IsRankKnown && b.Rank != 1) throw c.Error($"Shape must be rank 1 but is rank {b.Rank} for bias {b}");
-        if (v.IsRankKnown && b.IsRankKnown && v[-1] >= 0 && b[0] >= 0 && v[-1] != b[0])
-            throw c.Error($"Dimensions must be equal, but are {v[-1]} and {b[0]} for BiasAdd with input shapes: {v}, {b}");
         var shape = v;
-        if (v.IsRankKnown && v[-1] < 0 && b.IsRankKnown && b[0] >= 0)
+        if (v.IsRankKnown)
         {
-            var d = v.ToArray();
-            d[^1] = b[0];
-            shape = Shape.Wrap(d);
+            int axis = nchw ? 1 : v.Rank - 1;
+            if (b.IsRankKnown && v[axis] >= 0 && b[0] >= 0 && v[axis] != b[0])
+                throw c.Error($"Dimensions must be equal, but are {v[axis]} and {b[0]} for BiasAdd with input shapes: {v}, {b}");
+            if (v[axis] < 0 && b.IsRankKnown && b[0] >= 0)
+            {
+                var d = v.ToArray();
+                d[axis] = b[0];
+                shape = Shape.Wrap(d);
+            }
         }
         c.AddOutput(c.InputType(0), shape);
     }
 
-    /// <summary>TF 1.15's <c>_BiasAddGrad</c>: the gradient passes to value; bias gets BiasAddGrad(grad).</summary>
-    public override Output?[] Gradient(GradContext c) => [c.Grad, c.Graph.BiasAddGrad(c.Grad)];
+    /// <summary>TF 1.15's <c>_BiasAddGrad</c>: the gradient passes to value; bias gets BiasAddGrad(grad) in the same data format.</summary>
+    public override Output?[] Gradient(GradContext c) =>
+        [c.Grad, c.Graph.BiasAddGrad(c.Grad, dataFormat: c.Op.GetAttrString("data_format"))];
 
-    public override OpKernel CreateKernel(KernelBuilder b) => b.InputType(0) switch
+    public override OpKernel CreateKernel(KernelBuilder b)
     {
-        DType.Float32 => new BiasAddKernel<float>(),
-        DType.Float64 => new BiasAddKernel<double>(),
-        DType.Int32 => new BiasAddKernel<int>(),
-        DType.Int64 => new BiasAddKernel<long>(),
-        var t => throw new UnimplementedException($"BiasAdd has no kernel for {t.Name()}"),
-    };
+        bool nchw = b.Op.GetAttrString("data_format") == "NCHW";
+        return b.InputType(0) switch
+        {
+            DType.Float32 => new BiasAddKernel<float>(nchw),
+            DType.Float64 => new BiasAddKernel<double>(nchw),
+            DType.Int32 => new BiasAddKernel<int>(nchw),
+            DType.Int64 => new BiasAddKernel<long>(nchw),
+            var t => throw new UnimplementedException($"BiasAdd has no kernel for {t.Name()}"),
+        };
+    }
 
-    private sealed class BiasAddKernel<T> : OpKernel where T : INumber<T>
+    private sealed class BiasAddKernel<T>(bool nchw) : OpKernel where T : INumber<T>
     {
         public override void Compute(OpContext ctx)
         {
             var v = ctx.Input(0);
             var bias = ctx.Input(1);
-            if (v.Rank < 2 || bias.Rank != 1 || v.Dims[^1] != bias.Size)
-                throw new InvalidArgumentException($"Must provide as many biases as the last dimension of the input tensor: {Shape.Format(bias.Dims)} vs. {Shape.Format(v.Dims)}");
+            if (v.Rank < 2) throw new InvalidArgumentException($"Input tensor must be at least 2D: {Shape.Format(v.Dims)}");
+            if (bias.Rank != 1) throw new InvalidArgumentException($"Biases must be 1D: {Shape.Format(bias.Dims)}");
+            if (nchw && v.Rank is < 3 or > 5) throw new InvalidArgumentException($"Only ranks 3 to 5 are supported with data_format NCHW: {Shape.Format(v.Dims)}");
+            int axis = nchw ? 1 : v.Rank - 1;
+            if (v.Dims[axis] != bias.Size)
+                throw new InvalidArgumentException($"Must provide as many biases as the channel dimension of the input tensor: {Shape.Format(bias.Dims)} vs. {Shape.Format(v.Dims)}");
             var o = ctx.AllocateOutput(0, v.DType, v.Dims);
             var x = v.Span<T>();
             var bs = bias.Span<T>();
             var d = o.Span<T>();
             int n = bs.Length;
-            if (n == 0) return;
-            for (int off = 0; off < d.Length; off += n) TensorPrimitives.Add(x.Slice(off, n), bs, d.Slice(off, n));
+            if (n == 0 || d.Length == 0) return;
+            if (!nchw)
+            {
+                for (int off = 0; off < d.Length; off += n) TensorPrimitives.Add(x.Slice(off, n), bs, d.Slice(off, n));
+                return;
+            }
+            // NCHW: each channel's block of inner elements gets that channel's bias.
+            int inner = d.Length / (v.Dims[0] * n);
+            for (int off = 0, ch = 0; off < d.Length; off += inner, ch = ch + 1 == n ? 0 : ch + 1)
+                TensorPrimitives.Add(x.Slice(off, inner), bs[ch], d.Slice(off, inner));
         }
     }
 }
 
-/// <summary>BiasAddGrad: sums out_backprop over every dimension but the last.</summary>
+/// <summary>BiasAddGrad: sums out_backprop over every dimension but the channel one (the last for NHWC, dimension 1 for NCHW).</summary>
 internal sealed class BiasAddGradSpec : OpSpec
 {
-    private static readonly IReadOnlyList<AttrSpec> AttrList = [new("T", "type"), new("data_format", "string", Attr.String("NHWC"))];
+    private static readonly IReadOnlyList<AttrSpec> AttrList =
+        [new("T", "type"), new("data_format", "string", Attr.String("NHWC"), AllowedStrings: ["NHWC", "NCHW"])];
 
     public const string OpType = "BiasAddGrad";
 
@@ -93,57 +122,86 @@ internal sealed class BiasAddGradSpec : OpSpec
     public override void Infer(InferContext c)
     {
         c.RequireType(0, TypeSets.Real);
+        var format = c.Attr("data_format").S.ToStringUtf8();
+        if (format is not ("NHWC" or "NCHW")) throw c.Error($"Invalid data format '{format}': expected NHWC or NCHW");
+        bool nchw = format == "NCHW";
         var s = c.InputShape(0);
-        if (s.IsRankKnown && s.Rank < 2) throw c.Error($"Shape must be at least rank 2 but is rank {s.Rank}");
-        c.AddOutput(c.InputType(0), new Shape(s.IsRankKnown ? s[-1] : -1));
+        int minRank = nchw ? 3 : 2;
+        if (s.IsRankKnown && s.Rank < minRank) throw c.Error($"Shape must be at least rank {minRank} but is rank {s.Rank}");
+        c.AddOutput(c.InputType(0), new Shape(s.IsRankKnown ? s[nchw ? 1 : -1] : -1));
     }
 
-    /// <summary>TF 1.15's <c>_BiasAddGradGrad</c>: tile the bias gradient back over the leading dims.</summary>
+    /// <summary>TF 1.15's <c>_BiasAddGradGrad</c>: tile the bias gradient back over the other dims.</summary>
     public override Output?[] Gradient(GradContext c)
     {
         var g = c.Graph;
         var shape = g.ShapeOf(c.X);
         var biasShape = g.ShapeOf(c.Grad);
-        var leading = shape[..^1];
-        var expandedShape = g.Concat([g.OnesLike(leading), biasShape], 0);
-        var tileMults = g.Concat([leading, g.Constant(new[] { 1 })], 0);
+        Output expandedShape, tileMults;
+        if (c.Op.GetAttrString("data_format") == "NCHW")
+        {
+            var batch = shape[..1];
+            var spatial = shape[2..];
+            expandedShape = g.Concat([g.OnesLike(batch), biasShape, g.OnesLike(spatial)], 0);
+            tileMults = g.Concat([batch, g.Constant(new[] { 1 }), spatial], 0);
+        }
+        else
+        {
+            var leading = shape[..^1];
+            expandedShape = g.Concat([g.OnesLike(leading), biasShape], 0);
+            tileMults = g.Concat([leading, g.Constant(new[] { 1 })], 0);
+        }
         return [g.Tile(g.Reshape(c.Grad, expandedShape), tileMults)];
     }
 
-    public override OpKernel CreateKernel(KernelBuilder b) => b.InputType(0) switch
+    public override OpKernel CreateKernel(KernelBuilder b)
     {
-        DType.Float32 => new Kernel<float>(),
-        DType.Float64 => new Kernel<double>(),
-        DType.Int32 => new Kernel<int>(),
-        DType.Int64 => new Kernel<long>(),
-        var t => throw new UnimplementedException($"BiasAddGrad has no kernel for {t.Name()}"),
-    };
+        bool nchw = b.Op.GetAttrString("data_format") == "NCHW";
+        return b.InputType(0) switch
+        {
+            DType.Float32 => new Kernel<float>(nchw),
+            DType.Float64 => new Kernel<double>(nchw),
+            DType.Int32 => new Kernel<int>(nchw),
+            DType.Int64 => new Kernel<long>(nchw),
+            var t => throw new UnimplementedException($"BiasAddGrad has no kernel for {t.Name()}"),
+        };
+    }
 
-    private sealed class Kernel<T> : OpKernel where T : INumber<T>
+    private sealed class Kernel<T>(bool nchw) : OpKernel where T : INumber<T>
     {
         public override void Compute(OpContext ctx)
         {
             var g = ctx.Input(0);
-            if (g.Rank < 2) throw new InvalidArgumentException($"Input tensor must be at least rank 2: {Shape.Format(g.Dims)}");
-            int n = g.Dims[^1];
+            if (g.Rank < (nchw ? 3 : 2)) throw new InvalidArgumentException($"Input tensor must be at least rank {(nchw ? 3 : 2)}: {Shape.Format(g.Dims)}");
+            int n = g.Dims[nchw ? 1 : ^1];
             Span<int> od = [n];
             var o = ctx.AllocateOutput(0, g.DType, od);
             var d = o.Span<T>();
             d.Clear();
             var x = g.Span<T>();
-            if (n == 0) return;
-            for (int off = 0; off < x.Length; off += n) TensorPrimitives.Add(d, x.Slice(off, n), d);
+            if (n == 0 || x.Length == 0) return;
+            if (!nchw)
+            {
+                for (int off = 0; off < x.Length; off += n) TensorPrimitives.Add(d, x.Slice(off, n), d);
+                return;
+            }
+            int inner = x.Length / (g.Dims[0] * n);
+            for (int off = 0, ch = 0; off < x.Length; off += inner, ch = ch + 1 == n ? 0 : ch + 1)
+                d[ch] += TensorPrimitives.Sum<T>(x.Slice(off, inner));
         }
     }
 }
 
 public sealed partial class Graph
 {
-    /// <summary>TF's <c>tf.nn.bias_add</c>: adds a 1-D bias to the last dimension.</summary>
-    public Output BiasAdd(Output value, Output bias, string? name = null) =>
-        AddOp(BiasAddSpec.OpType, [value, bias], name, BiasAddSpec.OpType, [NamedAttr("T", Attr.Type(value.DType)), NamedAttr("data_format", Attr.String("NHWC"))])[0];
+    /// <summary>
+    /// TF's <c>tf.nn.bias_add(value, bias, data_format)</c>: adds a 1-D bias along the last
+    /// dimension (<c>NHWC</c>, the default) or along dimension 1 (<c>NCHW</c>).
+    /// </summary>
+    public Output BiasAdd(Output value, Output bias, string? name = null, string dataFormat = "NHWC") =>
+        AddOp(BiasAddSpec.OpType, [value, bias], name, BiasAddSpec.OpType, [NamedAttr("T", Attr.Type(value.DType)), NamedAttr("data_format", Attr.String(dataFormat))])[0];
 
-    /// <summary>A <c>BiasAddGrad</c> node: the bias gradient of BiasAdd.</summary>
-    public Output BiasAddGrad(Output outBackprop, string? name = null) =>
-        AddOp(BiasAddGradSpec.OpType, [outBackprop], name, BiasAddGradSpec.OpType, [NamedAttr("T", Attr.Type(outBackprop.DType)), NamedAttr("data_format", Attr.String("NHWC"))])[0];
+    /// <summary>A <c>BiasAddGrad</c> node: the bias gradient of BiasAdd in the given data format (<c>NHWC</c> or <c>NCHW</c>).</summary>
+    public Output BiasAddGrad(Output outBackprop, string? name = null, string dataFormat = "NHWC") =>
+        AddOp(BiasAddGradSpec.OpType, [outBackprop], name, BiasAddGradSpec.OpType, [NamedAttr("T", Attr.Type(outBackprop.DType)), NamedAttr("data_format", Attr.String(dataFormat))])[0];
 }
