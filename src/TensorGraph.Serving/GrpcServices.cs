@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
 using Grpc.Core;
+using Google.Protobuf;
+using Grpc.AspNetCore.Server.Model;
 using Grpc.Core.Interceptors;
 using Tensorflow.Serving;
 
@@ -28,31 +30,31 @@ internal static class Guarded
 }
 
 /// <summary><c>tensorflow.serving.PredictionService</c>: Predict, Classify, Regress, MultiInference, GetModelMetadata.</summary>
-internal sealed class PredictionServiceImpl(InferenceCore core) : PredictionService.PredictionServiceBase
+internal sealed class PredictionServiceImpl(InferenceCore core)
 {
-    public override Task<PredictResponse> Predict(PredictRequest request, ServerCallContext context) =>
+    public Task<PredictResponse> Predict(PredictRequest request, ServerCallContext context) =>
         Guarded.Call(() => core.PredictAsync(request, context.Deadline, context.CancellationToken));
 
-    public override Task<ClassificationResponse> Classify(ClassificationRequest request, ServerCallContext context) =>
+    public Task<ClassificationResponse> Classify(ClassificationRequest request, ServerCallContext context) =>
         Guarded.Call(() => core.ClassifyAsync(request, context.Deadline, context.CancellationToken));
 
-    public override Task<RegressionResponse> Regress(RegressionRequest request, ServerCallContext context) =>
+    public Task<RegressionResponse> Regress(RegressionRequest request, ServerCallContext context) =>
         Guarded.Call(() => core.RegressAsync(request, context.Deadline, context.CancellationToken));
 
-    public override Task<MultiInferenceResponse> MultiInference(MultiInferenceRequest request, ServerCallContext context) =>
+    public Task<MultiInferenceResponse> MultiInference(MultiInferenceRequest request, ServerCallContext context) =>
         Guarded.Call(() => core.MultiInferenceAsync(request, context.Deadline, context.CancellationToken));
 
-    public override Task<GetModelMetadataResponse> GetModelMetadata(GetModelMetadataRequest request, ServerCallContext context) =>
+    public Task<GetModelMetadataResponse> GetModelMetadata(GetModelMetadataRequest request, ServerCallContext context) =>
         Guarded.Call(() => Task.FromResult(core.GetModelMetadata(request)));
 }
 
 /// <summary><c>tensorflow.serving.ModelService</c>: GetModelStatus and HandleReloadConfigRequest.</summary>
-internal sealed class ModelServiceImpl(InferenceCore core) : ModelService.ModelServiceBase
+internal sealed class ModelServiceImpl(InferenceCore core)
 {
-    public override Task<GetModelStatusResponse> GetModelStatus(GetModelStatusRequest request, ServerCallContext context) =>
+    public Task<GetModelStatusResponse> GetModelStatus(GetModelStatusRequest request, ServerCallContext context) =>
         Guarded.Call(() => Task.FromResult(core.GetModelStatus(request)));
 
-    public override async Task<ReloadConfigResponse> HandleReloadConfigRequest(ReloadConfigRequest request, ServerCallContext context)
+    public async Task<ReloadConfigResponse> HandleReloadConfigRequest(ReloadConfigRequest request, ServerCallContext context)
     {
         // TF Serving answers OK with the outcome in the response body.
         var status = new StatusProto { ErrorCode = TensorGraph.Proto.Code.Ok };
@@ -67,6 +69,49 @@ internal sealed class ModelServiceImpl(InferenceCore core) : ModelService.ModelS
             status = new StatusProto { ErrorCode = (TensorGraph.Proto.Code)(int)s.Code, ErrorMessage = s.Message };
         }
         return new ReloadConfigResponse { Status = status };
+    }
+}
+
+/// <summary>
+/// Binds the services under TF Serving's method paths with request marshallers that answer bytes
+/// which are not a valid message with INVALID_ARGUMENT (the generated ones would surface as UNKNOWN).
+/// </summary>
+internal sealed class ServingMethods : IServiceMethodProvider<PredictionServiceImpl>, IServiceMethodProvider<ModelServiceImpl>
+{
+    private static Marshaller<T> For<T>(MessageParser<T> parser) where T : IMessage<T> => Marshallers.Create(
+        (T m) => m.ToByteArray(),
+        bytes =>
+        {
+            try
+            {
+                return parser.ParseFrom(bytes);
+            }
+            catch (InvalidProtocolBufferException e)
+            {
+                throw new RpcException(new Status(StatusCode.InvalidArgument, $"Could not parse the {typeof(T).Name}: {e.Message}"));
+            }
+        });
+
+    private static Method<TReq, TResp> Unary<TReq, TResp>(string service, string name, MessageParser<TReq> req, MessageParser<TResp> resp)
+        where TReq : IMessage<TReq> where TResp : IMessage<TResp> =>
+        new(MethodType.Unary, service, name, For(req), For(resp));
+
+    private const string Prediction = "tensorflow.serving.PredictionService";
+    private const string Model = "tensorflow.serving.ModelService";
+
+    public void OnServiceMethodDiscovery(ServiceMethodProviderContext<PredictionServiceImpl> context)
+    {
+        context.AddUnaryMethod(Unary(Prediction, "Classify", ClassificationRequest.Parser, ClassificationResponse.Parser), [], (s, r, c) => s.Classify(r, c));
+        context.AddUnaryMethod(Unary(Prediction, "Regress", RegressionRequest.Parser, RegressionResponse.Parser), [], (s, r, c) => s.Regress(r, c));
+        context.AddUnaryMethod(Unary(Prediction, "Predict", PredictRequest.Parser, PredictResponse.Parser), [], (s, r, c) => s.Predict(r, c));
+        context.AddUnaryMethod(Unary(Prediction, "MultiInference", MultiInferenceRequest.Parser, MultiInferenceResponse.Parser), [], (s, r, c) => s.MultiInference(r, c));
+        context.AddUnaryMethod(Unary(Prediction, "GetModelMetadata", GetModelMetadataRequest.Parser, GetModelMetadataResponse.Parser), [], (s, r, c) => s.GetModelMetadata(r, c));
+    }
+
+    public void OnServiceMethodDiscovery(ServiceMethodProviderContext<ModelServiceImpl> context)
+    {
+        context.AddUnaryMethod(Unary(Model, "GetModelStatus", GetModelStatusRequest.Parser, GetModelStatusResponse.Parser), [], (s, r, c) => s.GetModelStatus(r, c));
+        context.AddUnaryMethod(Unary(Model, "HandleReloadConfigRequest", ReloadConfigRequest.Parser, ReloadConfigResponse.Parser), [], (s, r, c) => s.HandleReloadConfigRequest(r, c));
     }
 }
 

@@ -150,7 +150,14 @@ public sealed class ModelServer : IAsyncDisposable
             o.MaxSendMessageSize = null;
             if (token is not null) o.Interceptors.Add<AuthInterceptor>();
         });
-        builder.Services.AddGrpcReflection();
+        builder.Services.AddSingleton<Grpc.AspNetCore.Server.Model.IServiceMethodProvider<PredictionServiceImpl>, ServingMethods>();
+        builder.Services.AddSingleton<Grpc.AspNetCore.Server.Model.IServiceMethodProvider<ModelServiceImpl>, ServingMethods>();
+        builder.Services.AddSingleton<PredictionServiceImpl>();
+        builder.Services.AddSingleton<ModelServiceImpl>();
+        // Reflection lists the services from their descriptors (they are bound by ServingMethods, not generated binders).
+        builder.Services.AddSingleton(new Grpc.Reflection.ReflectionServiceImpl(
+            Tensorflow.Serving.PredictionService.Descriptor, Tensorflow.Serving.ModelService.Descriptor,
+            Grpc.Health.V1.Health.Descriptor, Grpc.Reflection.V1Alpha.ServerReflection.Descriptor));
         builder.Services.AddGrpcHealthChecks().AddCheck("models", () =>
             models.AllAvailable ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("a configured model has no available version"));
 
@@ -165,7 +172,7 @@ public sealed class ModelServer : IAsyncDisposable
         app.MapGrpcService<PredictionServiceImpl>();
         app.MapGrpcService<ModelServiceImpl>();
         app.MapGrpcHealthChecksService();
-        app.MapGrpcReflectionService();
+        app.MapGrpcService<Grpc.Reflection.ReflectionServiceImpl>();
         try
         {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
