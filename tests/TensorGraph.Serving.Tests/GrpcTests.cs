@@ -237,6 +237,24 @@ public class GrpcTests
     }
 
     [Test]
+    public async Task MessagesBeyondTheDotnetDefaultLimitsGoThrough()
+    {
+        // 8.5 M floats: 34 MB each way, past gRPC's 4 MB and Kestrel's 30 MB defaults.
+        const int N = 8_500_000;
+        var x = new float[N];
+        for (int i = 0; i < N; i++) x[i] = i % 1000;
+        var t = new TensorProto { Dtype = DataType.DtFloat, TensorShape = new TensorShapeProto() };
+        t.TensorShape.Dim.Add(new TensorShapeProto.Types.Dim { Size = N });
+        t.TensorContent = ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(x.AsSpan()));
+        using var channel = Grpc.Net.Client.GrpcChannel.ForAddress($"http://127.0.0.1:{_server.GrpcPort}",
+            new Grpc.Net.Client.GrpcChannelOptions { MaxReceiveMessageSize = null, MaxSendMessageSize = null });
+        var r = await new PredictionService.PredictionServiceClient(channel).PredictAsync(Request(t));
+        var y = r.Outputs["y"].FloatVal;
+        Assert.That(y, Has.Count.EqualTo(N));
+        for (int i = 0; i < N; i += 999_983) Assert.That(y[i], Is.EqualTo(0.5f * x[i] + 2f), $"element {i}");
+    }
+
+    [Test]
     public async Task DeadlinesAreHonoured()
     {
         var e = Assert.ThrowsAsync<RpcException>(async () =>
