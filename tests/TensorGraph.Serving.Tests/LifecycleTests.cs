@@ -201,6 +201,11 @@ public class LifecycleTests
         Assert.ThrowsAsync<ServingException>(async () => await ModelServer.StartAsync(new ServingOptions { ModelBasePath = HalfPlusTwo, SslCert = "cert.pem", Port = 0 }));
     }
 
+    private const int SigTerm = 15;
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
+
     /// <summary><c>tensorgraph serve</c> as a user runs it: a separate process, ports from its output, a REST and a gRPC call, then SIGTERM drains and exits 0.</summary>
     [Test]
     public async Task TheCliServesUntilTerminated()
@@ -236,7 +241,7 @@ public class LifecycleTests
             var r = await new PredictionService.PredictionServiceClient(channel).PredictAsync(Predict("half", 1, 2, 5));
             Assert.That(Values(r.Outputs["y"]), Is.EqualTo(new[] { 2.5f, 3f, 4.5f }));
 
-            using (var kill = Process.Start("kill", ["-TERM", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) await kill.WaitForExitAsync();
+            Assert.That(Kill(p.Id, SigTerm), Is.EqualTo(0), "kill(SIGTERM)");
             var rest2 = await p.StandardOutput.ReadToEndAsync().WaitAsync(TimeSpan.FromMinutes(2));
             await p.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
             Assert.That(p.ExitCode, Is.EqualTo(0), await stderr);
