@@ -42,7 +42,7 @@ public sealed class CliException : Exception
 
 /// <summary>
 /// The <c>tensorgraph</c> command line: <c>inspect</c>, <c>run</c>, <c>convert</c>, <c>freeze</c>,
-/// <c>events</c>, <c>ckpt</c> and <c>ops</c>. <see cref="Run"/> is the whole program, usable in-process.
+/// <c>events</c>, <c>ckpt</c>, <c>ops</c> and <c>serve</c>. <see cref="Run"/> is the whole program, usable in-process.
 /// </summary>
 public static class CliApp
 {
@@ -142,6 +142,44 @@ public static class CliApp
         ops.SetAction(p => Guard(p.GetValue(verbose), stderr, () => Commands.Ops(p.GetValue(opNames) ?? [], stdout)));
         root.Subcommands.Add(ops);
 
+        // serve
+        var sName = new Option<string?>("--model_name") { Description = "Name of the model (with --model_base_path); default 'default'." };
+        var sBase = new Option<string?>("--model_base_path") { Description = "Folder of numbered version folders, each a SavedModel; the latest is served and new ones are picked up." };
+        var sConfig = new Option<string?>("--model_config_file") { Description = "Text-format ModelServerConfig listing several models (instead of --model_name/--model_base_path)." };
+        var sHost = new Option<string>("--host") { Description = "Address to listen on.", DefaultValueFactory = _ => "127.0.0.1" };
+        var sPort = new Option<int>("--port") { Description = "gRPC port (0: a free one).", DefaultValueFactory = _ => 8500 };
+        var sRest = new Option<int>("--rest_api_port") { Description = "REST port (0: a free one; negative: no REST).", DefaultValueFactory = _ => 8501 };
+        var sPoll = new Option<int>("--file_system_poll_wait_seconds") { Description = "Seconds between polls for new versions (0: once at start).", DefaultValueFactory = _ => 1 };
+        var sBatch = new Option<bool>("--enable_batching") { Description = "Batch concurrent Predict requests." };
+        var sMaxBatch = new Option<int>("--max_batch_size") { Description = "Most rows in one batched run.", DefaultValueFactory = _ => 32 };
+        var sTimeout = new Option<long>("--batch_timeout_micros") { Description = "How long a batch waits for more requests.", DefaultValueFactory = _ => 1000 };
+        var sCert = new Option<string?>("--ssl_cert") { Description = "PEM certificate: serve gRPC and REST over TLS (with --ssl_key)." };
+        var sKey = new Option<string?>("--ssl_key") { Description = "PEM private key for --ssl_cert." };
+        var sToken = new Option<string?>("--auth_token_file") { Description = "File holding a token every call must send as 'authorization: Bearer TOKEN'." };
+        var sMax = new Option<int>("--max_message_size_bytes") { Description = "Largest request accepted (gRPC message or REST body).", DefaultValueFactory = _ => int.MaxValue };
+        var serve = new Command("serve", "Serve SavedModels with TensorFlow Serving's gRPC (PredictionService, ModelService) and REST (/v1/models) APIs.")
+        {
+            sName, sBase, sConfig, sHost, sPort, sRest, sPoll, sBatch, sMaxBatch, sTimeout, sCert, sKey, sToken, sMax,
+        };
+        serve.SetAction(p => Guard(p.GetValue(verbose), stderr, () => Server.Serve(new TensorGraph.Serving.ServingOptions
+        {
+            ModelName = p.GetValue(sName),
+            ModelBasePath = p.GetValue(sBase),
+            ModelConfigFile = p.GetValue(sConfig),
+            Host = p.GetValue(sHost) ?? "127.0.0.1",
+            Port = p.GetValue(sPort),
+            RestApiPort = p.GetValue(sRest),
+            FileSystemPollWaitSeconds = p.GetValue(sPoll),
+            Batching = p.GetValue(sBatch)
+                ? new TensorGraph.Serving.BatchingOptions { MaxBatchSize = p.GetValue(sMaxBatch), BatchTimeoutMicros = p.GetValue(sTimeout) }
+                : null,
+            SslCert = p.GetValue(sCert),
+            SslKey = p.GetValue(sKey),
+            AuthTokenFile = p.GetValue(sToken),
+            MaxMessageBytes = p.GetValue(sMax),
+        }, stdout)));
+        root.Subcommands.Add(serve);
+
         foreach (var help in root.Options.OfType<HelpOption>())
         {
             if (help.Action is HelpAction inner) help.Action = new HelpWithExitCodes(inner);
@@ -221,6 +259,9 @@ public static class CliApp
         return e switch
         {
             CliException c => c.Kind,
+            TensorGraph.Serving.ServingException { InnerException: { } inner } => Classify(inner),
+            TensorGraph.Serving.ServingException => ExitCode.InvalidInput,
+            System.Net.Sockets.SocketException => ExitCode.Io,
             OutOfMemoryException or ResourceExhaustedException => ExitCode.ResourceExhausted,
             InternalException => ExitCode.Internal,
             NotFoundException { InnerException: IOException } => ExitCode.Io,

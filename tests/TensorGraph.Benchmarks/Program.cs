@@ -10,7 +10,16 @@ var benchmarks = new SortedDictionary<string, Action>(StringComparer.OrdinalIgno
     ["mlp"] = MlpBenchmark.Run,
     ["infer"] = InferBenchmark.Run,
     ["gemm"] = () => GemmBenchmark.Run([]),
+    ["serve"] = ServeBenchmark.Run,
 };
+
+// serve takes the client count and requests per client: serve [CLIENTS] [REQUESTS_PER_CLIENT]
+if (args.Length > 1 && string.Equals(args[0], "serve", StringComparison.OrdinalIgnoreCase))
+{
+    Console.WriteLine(Harness.MachineHeader());
+    ServeBenchmark.Run(args[1..]);
+    return 0;
+}
 
 // gemm takes options of its own: gemm [--threads N] [--isa ...] [--double] [--ta] [--tb] [--cpu] [--kernel]
 if (args.Length > 0 && string.Equals(args[0], "gemm", StringComparison.OrdinalIgnoreCase))

@@ -179,13 +179,27 @@ public sealed class SavedModelBundle : IDisposable
         return LoadWithNewSession(graph, exportDir, meta);
     }
 
+    /// <summary>
+    /// Loads for serving, with TF's C++ session semantics for feeds (what TF Serving runs on): the
+    /// <c>Placeholder</c>s that signatures take as inputs accept a value of any shape, since a C++
+    /// session never checks a fed value against the placeholder's <c>shape</c> attr (only the
+    /// Python client does); <c>PlaceholderWithDefault</c> inputs likewise. Shapes inferred downstream of those inputs are left to run time.
+    /// A request such as TF Serving's documented <c>{"instances": [1.0, 2.0, 5.0]}</c> for
+    /// half_plus_two (whose <c>x</c> is declared <c>(?, 1)</c>) then runs as it does there.
+    /// </summary>
+    public static SavedModelBundle LoadForServing(string exportDir, params string[] tags)
+    {
+        var meta = SelectMetaGraph(exportDir, tags);
+        return LoadWithNewSession(new Graph(), exportDir, meta, relaxInputShapes: true);
+    }
+
     /// <summary>Loads <paramref name="meta"/> into <paramref name="graph"/> with a new session that the bundle owns (disposed if loading fails).</summary>
-    private static SavedModelBundle LoadWithNewSession(Graph graph, string exportDir, MetaGraphDef meta)
+    private static SavedModelBundle LoadWithNewSession(Graph graph, string exportDir, MetaGraphDef meta, bool relaxInputShapes = false)
     {
         var session = new Session(graph);
         try
         {
-            return LoadInto(session, exportDir, meta, ownsSession: true);
+            return LoadInto(session, exportDir, meta, ownsSession: true, relaxInputShapes);
         }
         catch
         {
@@ -209,10 +223,11 @@ public sealed class SavedModelBundle : IDisposable
             $"Available tag sets: {string.Join(" ", available)} (SavedModel {exportDir})");
     }
 
-    private static SavedModelBundle LoadInto(Session session, string exportDir, MetaGraphDef meta, bool ownsSession)
+    private static SavedModelBundle LoadInto(Session session, string exportDir, MetaGraphDef meta, bool ownsSession, bool relaxInputShapes = false)
     {
         var graph = session.Graph;
         var (graphDef, skipped) = PruneUnimplemented(meta.GraphDef ?? new GraphDef());
+        if (relaxInputShapes) graphDef = RelaxSignatureInputShapes(graphDef, meta);
         var pb = Path.Combine(exportDir, "saved_model.pb");
         graph.Import(graphDef, source: File.Exists(pb) ? pb : Path.Combine(exportDir, "saved_model.pbtxt"));
         var pruned = meta.Clone();
@@ -280,6 +295,39 @@ public sealed class SavedModelBundle : IDisposable
         }
         return new SavedModelBundle(exportDir, meta, session, ownsSession, sigs, unavailable,
             skipped.Where(kv => !kv.Key.StartsWith('^')).Select(kv => $"{kv.Key} ({kv.Value})").ToArray());
+    }
+
+    /// <summary>
+    /// A copy of <paramref name="graphDef"/> whose signature input nodes take a fed value of any
+    /// shape: a <c>Placeholder</c> or <c>PlaceholderWithDefault</c> gets an unknown shape, and an
+    /// <c>Identity</c> becomes a <c>PlaceholderWithDefault</c> of its input with an unknown shape
+    /// (the same value when not fed). Inputs produced by other ops keep their checked shapes.
+    /// </summary>
+    private static GraphDef RelaxSignatureInputShapes(GraphDef graphDef, MetaGraphDef meta)
+    {
+        var inputs = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var sd in meta.SignatureDef.Values)
+            foreach (var info in sd.Inputs.Values)
+                if (info.EncodingCase == TensorInfo.EncodingOneofCase.Name && TryParseTensorName(info.Name, out var node, out int index) && index == 0) inputs.Add(node);
+        var copy = graphDef.Clone();
+        var unknown = new AttrValue { Shape = new TensorShapeProto { UnknownRank = true } };
+        foreach (var n in copy.Node)
+        {
+            if (!inputs.Contains(n.Name)) continue;
+            if (n.Op is PlaceholderSpec.OpType or PlaceholderWithDefaultSpec.OpType && n.Attr.ContainsKey("shape"))
+            {
+                n.Attr["shape"] = unknown;
+            }
+            else if (n.Op == IdentitySpec.OpType && n.Attr.TryGetValue("T", out var t) && (int)t.Type < 100
+                && n.Input.Count(i => !i.StartsWith('^')) == 1)
+            {
+                n.Op = PlaceholderWithDefaultSpec.OpType;
+                n.Attr.Remove("T");
+                n.Attr["dtype"] = t;
+                n.Attr["shape"] = unknown;
+            }
+        }
+        return copy;
     }
 
     /// <summary>

@@ -29,6 +29,30 @@ public class SavedModelTests
     }
 
     [Test]
+    public void LoadForServingTakesFeedsOfAnyShapeLikeTfsCppSession()
+    {
+        var dir = Dir(Serving + "saved_model_half_plus_two_cpu/00000123");
+        // x is declared (?, 1): the Python-style check of a normal load refuses a [3] value ...
+        using (var strict = SavedModelBundle.Load(dir))
+            Assert.Throws<InvalidArgumentException>(() => strict.Run("serving_default", new Dictionary<string, Tensor> { ["x"] = new[] { 1f, 2f, 5f } }));
+        // ... TF's C++ session (TF Serving) runs it, and so does a bundle loaded for serving.
+        using var m = SavedModelBundle.LoadForServing(dir);
+        var y = m.Run("serving_default", new Dictionary<string, Tensor> { ["x"] = new[] { 1f, 2f, 5f } })["y"];
+        Assert.That(y.Dims.ToArray(), Is.EqualTo(new[] { 3 }));
+        Assert.That(y.ToArray<float>(), Is.EqualTo(new[] { 2.5f, 3.0f, 4.5f }));
+        Assert.That(Y(m, "serving_default", "x", new float[,] { { 1, 2 }, { 3, 4 } }), Is.EqualTo(new[] { 2.5f, 3f, 3.5f, 4f }));
+        // x (an Identity of the parsed examples) still computes from tf.Example when not fed.
+        var example = new Example { Features = new Features() };
+        var f = new Feature { FloatList = new FloatList() };
+        f.FloatList.Value.Add(6f);
+        example.Features.Feature.Add("x", f);
+        var batch = Tensor.Create(new[] { Google.Protobuf.MessageExtensions.ToByteArray(example) }, 1);
+        Assert.That(m.Run("regress_x_to_y", new Dictionary<string, Tensor> { ["inputs"] = batch })["outputs"].ToArray<float>(), Is.EqualTo(new[] { 5f }));
+        // The meta graph keeps the declared signatures.
+        Assert.That(m.MetaGraph.SignatureDef["serving_default"].Inputs["x"].TensorShape.Dim.Select(d => d.Size), Is.EqualTo(new long[] { -1, 1 }));
+    }
+
+    [Test]
     public void HalfPlusTwoRegressAndClassifySignaturesParseExamples()
     {
         using var m = SavedModelBundle.Load(Dir(Serving + "saved_model_half_plus_two_cpu/00000123"));

@@ -1,0 +1,71 @@
+using System.Diagnostics;
+using System.Text.Json;
+using static TensorGraph.Serving.Tests.Harness;
+
+namespace TensorGraph.Serving.Tests;
+
+/// <summary>
+/// A client TensorGraph did not write: Debian's python3-grpcio with stubs protoc generates from
+/// proto/ (TF Serving's and TF's .proto files). <c>.ci/run</c> installs python3-grpcio,
+/// python3-protobuf, protobuf-compiler, protobuf-compiler-grpc and libprotobuf-dev (the
+/// well-known .proto files); where they are missing the test is reported as ignored, never passed.
+/// </summary>
+public class PythonClientTests
+{
+    private const string Python = "/usr/bin/python3";
+    private const string Protoc = "/usr/bin/protoc";
+    private const string Plugin = "/usr/bin/grpc_python_plugin";
+    private const string WellKnown = "/usr/include/google/protobuf/wrappers.proto";
+
+    private static (int Code, string Out, string Err) Run(string file, params string[] args)
+    {
+        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var err = p.StandardError.ReadToEndAsync();
+        var output = p.StandardOutput.ReadToEnd();
+        if (!p.WaitForExit(TimeSpan.FromMinutes(3)))
+        {
+            p.Kill(entireProcessTree: true);
+            Assert.Fail($"{file} did not finish");
+        }
+        return (p.ExitCode, output, err.Result);
+    }
+
+    [Test]
+    public async Task PredictMetadataAndStatusFromProtocGeneratedPythonStubs()
+    {
+        foreach (var f in new[] { Python, Protoc, Plugin, WellKnown })
+            if (!File.Exists(f)) Assert.Ignore($"{f} is missing (apt-get install python3-grpcio python3-protobuf protobuf-compiler protobuf-compiler-grpc libprotobuf-dev)");
+        if (Run(Python, "-c", "import grpc").Code != 0) Assert.Ignore("python3-grpcio is not installed");
+
+        var stubs = Path.Combine(Path.GetTempPath(), "tg-pystubs-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(stubs);
+        try
+        {
+            var proto = Path.Combine(RepoRoot, "proto");
+            var files = Directory.EnumerateFiles(proto, "*.proto", SearchOption.AllDirectories)
+                .Select(f => Path.GetRelativePath(proto, f).Replace('\\', '/')).Order(StringComparer.Ordinal).ToList();
+            var (code, _, err) = Run(Protoc, ["-I" + proto, "-I/usr/include", "--python_out=" + stubs, "--grpc_out=" + stubs, "--plugin=protoc-gen-grpc=" + Plugin, .. files]);
+            Assert.That(code, Is.EqualTo(0), err);
+
+            await using var server = await Start("half_plus_two", HalfPlusTwo);
+            var script = Path.Combine(RepoRoot, "tests", "TensorGraph.Serving.Tests", "python", "tfs_client.py");
+            var (rc, output, stderr) = Run(Python, script, stubs, $"127.0.0.1:{server.GrpcPort}", "half_plus_two");
+            Assert.That(rc, Is.EqualTo(0), stderr);
+            var json = JsonDocument.Parse(output).RootElement;
+            Assert.That(json.GetProperty("y").EnumerateArray().Select(v => v.GetDouble()), Is.EqualTo(new[] { 2.5, 3.0, 4.5 }));
+            Assert.That(json.GetProperty("y_shape").EnumerateArray().Select(v => v.GetInt64()), Is.EqualTo(new long[] { 3 }));
+            Assert.That(json.GetProperty("version").GetInt64(), Is.EqualTo(123));
+            Assert.That(json.GetProperty("signatures").EnumerateArray().Select(v => v.GetString()), Does.Contain("serving_default").And.Contain("classify_x_to_y"));
+            Assert.That(json.GetProperty("x_name").GetString(), Is.EqualTo("x:0"));
+            Assert.That(json.GetProperty("state").EnumerateArray().Select(v => v.GetString()), Is.EqualTo(new[] { "AVAILABLE" }));
+            var missing = json.GetProperty("missing").EnumerateArray().Select(v => v.GetString()).ToArray();
+            Assert.That(missing, Is.EqualTo(new[] { "NOT_FOUND", "Servable not found for request: Latest(no_such_model)" }));
+        }
+        finally
+        {
+            Directory.Delete(stubs, recursive: true);
+        }
+    }
+}
