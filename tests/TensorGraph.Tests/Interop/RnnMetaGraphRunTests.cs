@@ -62,6 +62,39 @@ public class RnnMetaGraphRunTests
         var again = s.Run(lstmGrads[0], feeds);
         Assert.That(again.ToArray<float>(), Is.EqualTo(results[2].ToArray<float>()), "a second run (new stacks and arrays) gives the same gradient");
 
+        // The input gradient (fw + bw of layer 0): the padded steps of the second sequence do not
+        // reach the loss, so their gradient is exactly zero.
+        var inputGrad = s.Run(T("loss/gradients/AddN_17"), feeds).ToArray<float>();
+        double real = 0, padded = 0;
+        for (int t = 0; t < steps; t++)
+            for (int d = 0; d < dim; d++)
+            {
+                double v = Math.Abs(inputGrad[(steps + t) * dim + d]);
+                if (t < 37) real += v; else padded += v;
+            }
+        Assert.That(real, Is.GreaterThan(0));
+        Assert.That(padded, Is.EqualTo(0.0));
+
+        // TF's loop gradients of LSTM biases against central differences of the loss.
+        foreach (var (dir, k) in new[] { ("1/bidirectional_rnn/fw", 300), ("1/bidirectional_rnn/fw", 600), ("0/bidirectional_rnn/bw", 300) })
+        {
+            var handle = T($"{Prefix}{dir}/basic_lstm_cell/bias");
+            var lstmGrad = s.Run(T($"loss/gradients/birnn/{Prefix}{dir}/{dir.Split('/')[^1]}/while/basic_lstm_cell/BiasAdd/Enter_grad/b_acc_3"), feeds).ToArray<float>()[k];
+            var bias = s.Run(g.ReadVariableOp(handle, DType.Float32)).ToArray<float>();
+            var value = g.Placeholder(DType.Float32, [1024]);
+            var set = g.AssignVariableOp(handle, value);
+            double LossAt(float shift)
+            {
+                var b = (float[])bias.Clone();
+                b[k] += shift;
+                s.Run([], new FeedDict { [value] = b }, set);
+                return s.Run(loss, feeds).Scalar<float>();
+            }
+            double numeric = (LossAt(1e-2f) - LossAt(-1e-2f)) / 2e-2;
+            s.Run([], new FeedDict { [value] = bias }, set);
+            Assert.That(lstmGrad, Is.EqualTo(numeric).Within(Math.Max(5e-5, 0.02 * Math.Abs(numeric))), $"{dir} bias[{k}]");
+        }
+
         // The gradient outside the loops against central differences of the loss.
         var newBias = g.Placeholder(DType.Float32, [14], name: "new_dense_bias");
         var assign = g.Assign(T("dense/bias"), newBias);
