@@ -11,6 +11,7 @@ var benchmarks = new SortedDictionary<string, Action>(StringComparer.OrdinalIgno
     ["infer"] = InferBenchmark.Run,
     ["gemm"] = () => GemmBenchmark.Run([]),
     ["serve"] = ServeBenchmark.Run,
+    ["rnn"] = RnnBenchmark.Run,
 };
 
 // serve takes the client count and requests per client: serve [CLIENTS] [REQUESTS_PER_CLIENT]
