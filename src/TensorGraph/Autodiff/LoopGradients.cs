@@ -60,16 +60,7 @@ public sealed partial class Graph
     /// <summary>Builds ops with <paramref name="context"/> current and no control dependencies, then restores both.</summary>
     private T InContext<T>(ControlFlowContext? context, Func<T> build)
     {
-        var saved = _controlContext;
-        _controlContext = context;
-        try
-        {
-            using (ControlDependencies((Operation[]?)null)) return build();
-        }
-        finally
-        {
-            _controlContext = saved;
-        }
+        using (ControlContextScope(context)) return build();
     }
 
     /// <summary>Adds an op of a while loop's own structure (Enter, Merge, Switch, NextIteration, Exit) in <paramref name="wc"/>, with <paramref name="known"/> read as it is.</summary>
@@ -173,7 +164,7 @@ public sealed partial class Graph
                 if (_forwardSync is null)
                 {
                     _forwardSync = _g.InContext(null, () => _g.AddOp(ControlTriggerSpec.OpType, [], "f_sync"));
-                    Adopt(_forwardSync, Forward);
+                    Forward.Adopt(_forwardSync);
                     ForwardIndex.AddControlInput(_forwardSync);
                 }
                 return _forwardSync;
@@ -188,18 +179,11 @@ public sealed partial class Graph
                 if (_gradSync is null)
                 {
                     _gradSync = _g.InContext(null, () => _g.AddOp(ControlTriggerSpec.OpType, [], "b_sync"));
-                    Adopt(_gradSync, Grad);
+                    Grad.Adopt(_gradSync);
                     GradIndex.AddControlInput(_gradSync);
                 }
                 return _gradSync;
             }
-        }
-
-        /// <summary>Places an op built outside <paramref name="cc"/> into it (TF's <c>_set_control_flow_context</c>).</summary>
-        private static void Adopt(Operation op, ControlFlowContext cc)
-        {
-            op.Context = cc;
-            for (var c = cc; c is not null; c = c.Outer) c.Ops.Add(op);
         }
 
         /// <summary>
@@ -278,7 +262,7 @@ public sealed partial class Graph
                 {
                     // Zeros for the untaken branch of a Switch: pushed beside the conditional, then placed in it.
                     push = g.InContext(cond.Outer, () => g.AddOp(StackPushV2Spec.OpType, [enterAcc, value], null, StackPushV2Spec.OpType, pushAttrs));
-                    Adopt(push, cond);
+                    cond.Adopt(push);
                 }
                 else
                 {
@@ -458,9 +442,9 @@ public sealed partial class Graph
                 {
                     var sw = g.Switch(op.Inputs[0], cond.Pred);
                     var other = cond.Branch == 1 ? sw.False : sw.True;
-                    Adopt(other.Op, cond);
+                    cond.Adopt(other.Op);
                     var s = g.ShapeOf(other);
-                    Adopt(s.Op, cond);
+                    cond.Adopt(s.Op);
                     return s;
                 });
             }

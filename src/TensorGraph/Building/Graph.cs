@@ -338,8 +338,7 @@ public sealed partial class Graph
                 for (int i = 0; i < inputs.Length; i++) inputs[i].Op.Consumers.Add((op, i));
                 foreach (var c in controls) c.ControlOutputs.Add(op);
             }
-            op.Context = _controlContext;
-            for (var cc = _controlContext; cc is not null; cc = cc.Outer) cc.Ops.Add(op);
+            _controlContext?.Adopt(op);
             return op;
         }
         finally

@@ -38,7 +38,7 @@ public sealed partial class Graph
         var batchSize = x.Shape.IsRankKnown && x.Shape[1] >= 0 ? Constant(x.Shape[1]) : StridedSlice(ShapeOf(x), [1], [2], shrinkAxisMask: 1);
         var state = initialState ?? cell.ZeroState(this, batchSize,
             dtype ?? throw new InvalidArgumentException("If there is no initial_state, you must give a dtype."));
-        CheckState(cell, state);
+        cell.CheckState(state);
         var (outputs, finalState) = DynamicRnnLoop(cell, x, state, parallelIterations, sequenceLength, varScope);
         if (!timeMajor) outputs = TransposeBatchTime(outputs);
         return (outputs, finalState);
@@ -150,8 +150,7 @@ public sealed partial class Graph
         Output? minLen = null, maxLen = null;
         if (sequenceLength is { } len)
         {
-            using (NameScope("zeros")) zeroOutput = Fill(Concat([Reshape(batchSize, [1]), Constant(new[] { cell.OutputSize })], 0), Constant(ScalarOf(x.DType, 0), name: "Const"));
-            SetShape(zeroOutput.Value, new Shape(constBatch, cell.OutputSize));
+            zeroOutput = RnnCell.ZerosOfWidth(this, batchSize, cell.OutputSize, x.DType);
             minLen = ReduceMin(len);
             maxLen = ReduceMax(len);
         }

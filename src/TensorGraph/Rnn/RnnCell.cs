@@ -46,8 +46,7 @@ public abstract class RnnCell
     {
         ArgumentNullException.ThrowIfNull(graph);
         ArgumentNullException.ThrowIfNull(state);
-        if (state.Length != StateSizes.Count)
-            throw new InvalidArgumentException($"{GetType().Name} '{Name}' takes {StateSizes.Count} state tensors, got {state.Length}");
+        CheckState(state);
         if (input.Shape.Rank != 2 || input.Shape[1] < 0)
             throw new InvalidArgumentException($"The input of {GetType().Name} '{Name}' must be [batch, depth] with a known depth, got '{input.Name}' with shape {input.Shape}");
         if (_scope is null)
@@ -56,6 +55,13 @@ public abstract class RnnCell
             Build(graph, _scope, input.Shape[1], input.DType);
         }
         return Step(graph, input, state);
+    }
+
+    /// <summary>Fails unless <paramref name="state"/> has one tensor per entry of <see cref="StateSizes"/>.</summary>
+    internal void CheckState(Output[] state)
+    {
+        if (state.Length != StateSizes.Count)
+            throw new InvalidArgumentException($"{GetType().Name} '{Name}' takes {StateSizes.Count} state tensors, got {state.Length}");
     }
 
     /// <summary>Creates the cell's variables under <paramref name="scope"/> for inputs of width <paramref name="inputDepth"/>.</summary>
@@ -86,7 +92,7 @@ public abstract class RnnCell
     }
 
     /// <summary>zeros([batch, n]) with a run-time batch size, as <c>_zero_state_tensors</c> builds them.</summary>
-    protected static Output ZerosOfWidth(Graph graph, Output batchSize, int n, DType dtype)
+    protected internal static Output ZerosOfWidth(Graph graph, Output batchSize, int n, DType dtype)
     {
         var b = graph.ExpandDims(batchSize, 0);
         var dims = graph.Concat([b, graph.Constant(new[] { n })], 0);

@@ -22,7 +22,7 @@ public sealed partial class Graph
         var varScope = scope ?? "rnn";
         var state = initialState ?? cell.ZeroState(this, StridedSlice(ShapeOf(inputs[0]), [0], [1], shrinkAxisMask: 1),
             dtype ?? throw new InvalidArgumentException("If no initial_state is provided, dtype must be specified"));
-        CheckState(cell, state);
+        cell.CheckState(state);
         Output? zeroOutput = null;
         if (sequenceLength is { } sl)
         {
@@ -43,11 +43,5 @@ public sealed partial class Graph
             state = s;
         }
         return (outputs, state);
-    }
-
-    private static void CheckState(RnnCell cell, Output[] state)
-    {
-        if (state.Length != cell.StateSizes.Count)
-            throw new InvalidArgumentException($"{cell.GetType().Name} '{cell.Name}' takes {cell.StateSizes.Count} state tensors, got {state.Length}");
     }
 }

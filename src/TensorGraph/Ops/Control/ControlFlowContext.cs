@@ -25,6 +25,13 @@ internal abstract class ControlFlowContext(ControlFlowContext? outer)
 
     public bool Contains(Output t) => Ops.Contains(t.Op) || Known.Contains(t);
 
+    /// <summary>Places <paramref name="op"/> in this context (and so in every enclosing one): TF's <c>_set_control_flow_context</c>.</summary>
+    public void Adopt(Operation op)
+    {
+        op.Context = this;
+        for (var c = this; c is not null; c = c.Outer) c.Ops.Add(op);
+    }
+
     /// <summary>The op that gates input-less ops built in this context (null until it exists).</summary>
     public abstract Operation? ControlPivot { get; }
 
@@ -103,10 +110,13 @@ public sealed partial class Graph
     /// loop and conditional being built and have no control dependencies (how an RNN cell called
     /// inside a loop creates its variables once, at the top level). The name scope is kept.
     /// </summary>
-    public IDisposable InitScope()
+    public IDisposable InitScope() => ControlContextScope(null);
+
+    /// <summary>Makes <paramref name="context"/> the current control-flow context, with no control dependencies, until disposed.</summary>
+    private IDisposable ControlContextScope(ControlFlowContext? context)
     {
         var saved = _controlContext;
-        _controlContext = null;
+        _controlContext = context;
         var deps = ControlDependencies((Operation[]?)null);
         return new Restore(() =>
         {
@@ -186,8 +196,7 @@ public sealed partial class Graph
             using (ControlDependencies((Operation[]?)null))
             {
                 v = cc.BringIn(this, x, refInput);
-                v.Op.Context = cc;
-                for (var c = cc; c is not null; c = c.Outer) c.Ops.Add(v.Op);
+                cc.Adopt(v.Op);
             }
         }
         finally
