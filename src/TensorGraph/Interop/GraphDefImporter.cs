@@ -221,11 +221,15 @@ internal sealed class GraphDefImporter
     /// </summary>
     private void CollectOutputUses()
     {
+        // Declared dtypes only matter for inert nodes, and only a node of an unknown op type (or
+        // one downstream of it, or of an inert tensor in the input map) becomes inert: a graph
+        // of known ops needs no attrs copied here.
+        bool anyUnknown = Array.IndexOf(_specs, null) >= 0 || (_inputMap?.Values.Any(o => o.Op.IsInert) ?? false);
         for (int j = 0; j < _nodes.Count; j++)
         {
             var data = _data[j];
             var spec = _specs[j];
-            var attrs = spec is null ? null : AttrsWithDefaults(_nodes[j], spec);
+            var attrs = spec is null || !anyUnknown ? null : AttrsWithDefaults(_nodes[j], spec);
             for (int k = 0; k < data.Length; k++)
             {
                 if (data[k].Mapped is not null || !_index.TryGetValue(data[k].Node, out int src)) continue;
