@@ -350,11 +350,6 @@ public class Model
             validationData is { } v ? ([v.X], [v.Y]) : null, shuffle, initialEpoch);
     }
 
-    /// <summary>Trains on .NET arrays (<c>float[,]</c>, <c>byte[,,]</c>, <c>int[]</c>, jagged arrays…).</summary>
-    public History Fit(Array x, Array y, int? batchSize = null, int epochs = 1, int verbose = 1, IEnumerable<Callback>? callbacks = null,
-        double validationSplit = 0, bool shuffle = true, int initialEpoch = 0) =>
-        Fit(Data.FromArray(x), Data.FromArray(y), batchSize, epochs, verbose, callbacks, validationSplit, null, shuffle, initialEpoch);
-
     /// <summary>
     /// Trains a multi-input/multi-output model. Each epoch shuffles the samples (when
     /// <paramref name="shuffle"/>), runs <c>ceil(N / batchSize)</c> batches (the last one
@@ -531,9 +526,6 @@ public class Model
         return Evaluate([x], [y], batchSize, verbose);
     }
 
-    /// <summary>Evaluates on .NET arrays.</summary>
-    public double[] Evaluate(Array x, Array y, int? batchSize = null, int verbose = 1) => Evaluate(Data.FromArray(x), Data.FromArray(y), batchSize, verbose);
-
     /// <summary>The loss and metrics on several inputs and targets; batch size defaults to 32; the learning phase stays false.</summary>
     public double[] Evaluate(Tensor[] x, Tensor[] y, int? batchSize = null, int verbose = 1)
     {
@@ -566,9 +558,6 @@ public class Model
         return r[0];
     }
 
-    /// <summary>Predicts from .NET arrays.</summary>
-    public Tensor Predict(Array x, int? batchSize = null, int verbose = 0) => Predict(Data.FromArray(x), batchSize, verbose);
-
     /// <summary>Every output for every sample of several inputs.</summary>
     public Tensor[] PredictMany(Tensor[] x, int? batchSize = null, int verbose = 0)
     {
@@ -591,7 +580,8 @@ public class Model
         {
             int start = b * bs, count = Math.Min(bs, n - start);
             var r = fn.Run([.. xs.Select(t => Data.Take(t, index, start, count))]);
-            for (int i = 0; i < r.Length; i++) parts[i].Add(r[i]);
+            // The callable may hand back the same buffers on the next run: keep copies.
+            for (int i = 0; i < r.Length; i++) parts[i].Add(Data.Take(r[i], Data.Range(r[i].Dims[0]), 0, r[i].Dims[0]));
             seen += samples ? count : 1;
             bar?.Update(seen);
         }
