@@ -74,6 +74,10 @@ public abstract class Callback
             throw new FormatException($"Unsupported format spec '{spec}' in callback filepath \"{pattern}\"");
         });
 
+    /// <summary>Python's <c>'%0.5f'</c> (<c>inf</c>, <c>-inf</c>, <c>nan</c> included).</summary>
+    internal static string F5(double v) =>
+        double.IsPositiveInfinity(v) ? "inf" : double.IsNegativeInfinity(v) ? "-inf" : double.IsNaN(v) ? "nan" : v.ToString("F5", CultureInfo.InvariantCulture);
+
     internal static string PercentD5(int epoch1) => epoch1.ToString("00000", CultureInfo.InvariantCulture);
 }
 
@@ -232,11 +236,11 @@ public sealed class ModelCheckpoint(string filepath, string monitor = "val_loss"
             if (_max ? current > _best : current < _best)
             {
                 if (verbose > 0)
-                    w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"\nEpoch {PercentD5(epoch + 1)}: {monitor} improved from {_best:F5} to {current:F5}, saving model to {path}"));
+                    w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"\nEpoch {PercentD5(epoch + 1)}: {monitor} improved from {F5(_best)} to {F5(current)}, saving model to {path}"));
                 _best = current;
                 Save(path);
             }
-            else if (verbose > 0) w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"\nEpoch {PercentD5(epoch + 1)}: {monitor} did not improve from {_best:F5}"));
+            else if (verbose > 0) w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"\nEpoch {PercentD5(epoch + 1)}: {monitor} did not improve from {F5(_best)}"));
         }
         else
         {
