@@ -282,7 +282,7 @@ public class Model
         using (g.NameScope("training"))
             train = _optimizer!.GetUpdates(g, TrainableWeights, t.Total, Fetches(t));
         InitializeVariables();
-        _trainFn = Session.MakeCallable([.. _inputs.Select(i => i.Output), .. t.Targets, lp], Fetches(t), train);
+        _trainFn = Session.MakeCallable([.. _inputs.Select(i => i.Output), .. t.Targets, lp], Fetches(t), [train, .. Layers.SelectMany(l => l.Updates)]);
         return _trainFn;
     }
 

@@ -10,6 +10,7 @@ public abstract class Layer
     private readonly List<Variable> _trainable = [];
     private readonly List<Variable> _nonTrainable = [];
     private readonly List<(IReadOnlyList<KerasTensor> Inputs, KerasTensor Output)> _calls = [];
+    private readonly List<Operation> _updates = [];
 
     /// <summary>Creates the layer; without a name it gets the next free snake-case name of its class.</summary>
     /// <param name="name">Layer name (the graph scope of its ops).</param>
@@ -43,6 +44,12 @@ public abstract class Layer
 
     /// <summary>Every weight: trainable first, then non-trainable, as Keras orders them.</summary>
     public IReadOnlyList<Variable> Weights => [.. _trainable, .. _nonTrainable];
+
+    /// <summary>Ops the training function runs with each step (BatchNormalization's moving averages).</summary>
+    public IReadOnlyList<Operation> Updates => _updates;
+
+    /// <summary>Registers an op for the training function to run each step.</summary>
+    protected void AddUpdate(Operation op) => _updates.Add(op ?? throw new ArgumentNullException(nameof(op)));
 
     /// <summary>The number of scalars in the weights.</summary>
     public long CountParams() => Weights.Sum(v => v.Shape.NumElements);
