@@ -159,3 +159,50 @@ public class CallbackTests
         public override void OnTrainBatchEnd(int batch, IDictionary<string, double> logs) => Events.Add($"batch_end {batch}");
     }
 }
+
+public class MoreCallbackTests
+{
+    [SetUp]
+    public void SetUp() => Backend.ClearSession(seed: 17);
+
+    [Test]
+    public void TensorBoardWritesEpochScalarsAndTheGraph()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "tg-keras-tb-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var model = new Sequential(new Dense(1, useBias: false, kernelInitializer: "zeros", inputShape: [1]));
+            model.Compile(new SGD(0.1), "mse", ["mae"]);
+            var x = Tensor.Create(new[] { 1f }, 1, 1);
+            var y = Tensor.Create(new[] { 1f }, 1);
+            var tb = new TensorBoard(dir);
+            model.Fit(x, y, epochs: 2, verbose: 0, validationData: (x, y), callbacks: [tb]);
+            var events = TensorGraph.Serialization.EventFileReader.ReadEvents(Directory.GetFiles(dir, "events.out.tfevents.*").Single()).ToArray();
+            Assert.That(events.Any(e => e.GraphDef.Length > 0), Is.True);
+            var scalars = events.Where(e => e.Summary is not null).SelectMany(e => e.Summary.Value.Select(v => (e.Step, v.Tag, (double)v.SimpleValue))).ToArray();
+            Assert.That(scalars.Select(s => (s.Step, s.Tag)), Is.EquivalentTo(new[]
+            {
+                (0L, "epoch_loss"), (0L, "epoch_mae"), (0L, "epoch_val_loss"), (0L, "epoch_val_mae"),
+                (1L, "epoch_loss"), (1L, "epoch_mae"), (1L, "epoch_val_loss"), (1L, "epoch_val_mae"),
+            }));
+            Assert.That(scalars.Single(s => s.Step == 1 && s.Tag == "epoch_loss").Item3, Is.EqualTo(0.64).Within(1e-6));
+        }
+        finally
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, true);
+        }
+    }
+
+    [Test]
+    public void ReduceLROnPlateauCutsTheRateAfterPatience()
+    {
+        var model = new Sequential(new Dense(1, useBias: false, kernelInitializer: "zeros", inputShape: [1]));
+        model.Compile(new SGD(0.1), "mse");
+        var x = Tensor.Create(new[] { 1f }, 1, 1);
+        // Validation loss (w + 1)² only grows: the rate is cut at epochs 2 and 4 (patience 2).
+        var h = model.Fit(x, Tensor.Create(new[] { 1f }, 1), epochs: 5, verbose: 0, validationData: (x, Tensor.Create(new[] { -1f }, 1)),
+            callbacks: [new ReduceLROnPlateau(factor: 0.5, patience: 2)]);
+        Assert.That(h["lr"], Is.EqualTo(new[] { 0.1, 0.1, 0.1, 0.05, 0.05 }).Within(1e-9));
+        Assert.That(model.Optimizer!.LearningRate, Is.EqualTo(0.025).Within(1e-12));
+    }
+}
