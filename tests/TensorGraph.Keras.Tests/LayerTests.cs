@@ -205,3 +205,38 @@ public class LayerTests
         Assert.That(model.Optimizer, Is.Null);
     }
 }
+
+public class Layer1DTests
+{
+    [SetUp]
+    public void SetUp() => Backend.ClearSession(seed: 19);
+
+    [Test]
+    public void Conv1DAndMaxPooling1D()
+    {
+        var conv = new Conv1D(2, 3, inputShape: [6, 2]);
+        var model = new Sequential(conv, new MaxPooling1D(2));
+        var g = model.Graph;
+        foreach (var n in new[] { "conv1d/conv1d/ExpandDims", "conv1d/conv1d", "conv1d/conv1d/Squeeze", "conv1d/BiasAdd", "max_pooling1d/MaxPool", "max_pooling1d/Squeeze" })
+            Assert.That(g.TryGetOperation(n), Is.Not.Null, n);
+        Assert.That(g.GetOperation("conv1d/conv1d").Type, Is.EqualTo("Conv2D"));
+        Assert.That(model.Outputs[0].Shape.ToArray(), Is.EqualTo(new[] { -1, 2, 2 }));
+        var rng = new Random(4);
+        var k = Enumerable.Range(0, 3 * 2 * 2).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
+        var b = new[] { 0.1f, -0.2f };
+        model.SetWeights([Tensor.Create(k, 3, 2, 2), Tensor.Create(b, 2)]);
+        var x = Enumerable.Range(0, 12).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
+        var p = model.Predict(Tensor.Create(x, 1, 6, 2)).ToArray<float>();
+        var c = new double[4, 2];
+        for (int t = 0; t < 4; t++)
+            for (int o = 0; o < 2; o++)
+            {
+                double s = b[o];
+                for (int d = 0; d < 3; d++)
+                    for (int ch = 0; ch < 2; ch++) s += x[(t + d) * 2 + ch] * k[(d * 2 + ch) * 2 + o];
+                c[t, o] = s;
+            }
+        for (int t = 0; t < 2; t++)
+            for (int o = 0; o < 2; o++) Assert.That(p[t * 2 + o], Is.EqualTo(Math.Max(c[2 * t, o], c[2 * t + 1, o])).Within(1e-5));
+    }
+}
