@@ -205,3 +205,36 @@ public class FitTests
         Assert.Throws<InvalidOperationException>(() => deferred.Summary());
     }
 }
+
+public class FunctionalFitTests
+{
+    [SetUp]
+    public void SetUp() => Backend.ClearSession(seed: 23);
+
+    [Test]
+    public void TwoInputsTwoOutputsTrain()
+    {
+        var a = Keras.Input([2], name: "a");
+        var b = Keras.Input([2], name: "b");
+        var h = new Dense(8, activation: "tanh").Apply(new Concatenate().Apply(a, b));
+        var sum = new Dense(1, name: "sum").Apply(h);
+        var cls = new Dense(2, activation: "softmax", name: "cls").Apply(h);
+        var model = new Model([a, b], [sum, cls]);
+        model.Compile(new Adam(0.02), new object[] { "mse", "sparse_categorical_crossentropy" }, ["accuracy"]);
+        Assert.That(model.MetricsNames, Is.EqualTo(new[] { "loss", "sum_loss", "cls_loss", "sum_accuracy", "cls_accuracy" }));
+        var rng = new Random(3);
+        int n = 128;
+        var xa = Enumerable.Range(0, n * 2).Select(_ => (float)rng.NextDouble()).ToArray();
+        var xb = Enumerable.Range(0, n * 2).Select(_ => (float)rng.NextDouble()).ToArray();
+        var ys = Enumerable.Range(0, n).Select(i => xa[2 * i] + xb[2 * i + 1]).ToArray();
+        var yc = Enumerable.Range(0, n).Select(i => xa[2 * i] > xb[2 * i] ? 1 : 0).ToArray();
+        model.Random = new Random(5);
+        var hist = model.Fit([Tensor.Create(xa, n, 2), Tensor.Create(xb, n, 2)], [Tensor.Create(ys, n), Tensor.FromArray(yc)], batchSize: 16, epochs: 30, verbose: 0);
+        Assert.That(hist["sum_loss"][29], Is.LessThan(hist["sum_loss"][0] * 0.2));
+        Assert.That(hist["cls_accuracy"][29], Is.GreaterThan(0.85));
+        Assert.That(hist["loss"][29], Is.EqualTo(hist["sum_loss"][29] + hist["cls_loss"][29]).Within(1e-4));
+        var outs = model.PredictMany([Tensor.Create(xa, n, 2), Tensor.Create(xb, n, 2)]);
+        Assert.That(outs[0].Dims.ToArray(), Is.EqualTo(new[] { n, 1 }));
+        Assert.That(outs[1].Dims.ToArray(), Is.EqualTo(new[] { n, 2 }));
+    }
+}
