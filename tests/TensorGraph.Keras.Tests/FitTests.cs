@@ -238,3 +238,28 @@ public class FunctionalFitTests
         Assert.That(outs[1].Dims.ToArray(), Is.EqualTo(new[] { n, 2 }));
     }
 }
+
+public class WeightedFitTests
+{
+    [SetUp]
+    public void SetUp() => Backend.ClearSession(seed: 29);
+
+    [Test]
+    public void ClassAndSampleWeightsScaleEachSamplesLoss()
+    {
+        // Prediction 0 (kernel 0, rate 0), mae: sample losses are the targets 1 and 2.
+        var model = new Sequential(new Dense(1, useBias: false, kernelInitializer: "zeros", inputShape: [1]));
+        model.Compile(new SGD(0), "mae", ["mae"]);
+        Assert.That(model.Graph.TryGetOperation("dense_sample_weights"), Is.Not.Null);
+        var x = Tensor.Create(new[] { 1f, 1f }, 2, 1);
+        var y = Tensor.Create(new[] { 1f, 2f }, 2);
+        var h = model.Fit(x, y, batchSize: 2, verbose: 0, shuffle: false, classWeight: new Dictionary<int, double> { [2] = 3.0 });
+        Assert.That(h["loss"][0], Is.EqualTo((1 * 1 + 2 * 3) / 2.0).Within(1e-6));
+        Assert.That(h["mae"][0], Is.EqualTo(1.5).Within(1e-6));
+        h = model.Fit(x, y, batchSize: 2, verbose: 0, shuffle: false, sampleWeight: Tensor.Create(new[] { 0.5f, 0f }, 2));
+        Assert.That(h["loss"][0], Is.EqualTo(0.25).Within(1e-6));
+        h = model.Fit(x, y, batchSize: 2, verbose: 0, shuffle: false);
+        Assert.That(h["loss"][0], Is.EqualTo(1.5).Within(1e-6));
+        Assert.That(model.Evaluate(x, y, verbose: 0)[0], Is.EqualTo(1.5).Within(1e-6));
+    }
+}

@@ -26,7 +26,7 @@ public enum ProgressUnit
 /// </summary>
 public class Model
 {
-    private sealed record LossOutput(Output Total, Output[] PerOutput, Output[] MetricSums, Output[] MetricCounts, Output[] Targets);
+    private sealed record LossOutput(Output Total, Output[] PerOutput, Output[] MetricSums, Output[] MetricCounts, Output[] Targets, Output[] SampleWeights);
 
     private readonly List<KerasTensor> _inputs = [];
     private readonly List<KerasTensor> _outputs = [];
@@ -137,7 +137,7 @@ public class Model
     /// <summary>The random source of the per-epoch shuffle.</summary>
     public Random Random { get; set; } = new();
 
-    /// <summary>Set by a callback to end <see cref="Fit(Tensor, Tensor, int?, int, int, IEnumerable{Callback}?, double, ValueTuple{Tensor, Tensor}?, bool, int)"/> after the current epoch.</summary>
+    /// <summary>Set by a callback to end <c>Fit</c> after the current epoch.</summary>
     public bool StopTraining { get; set; }
 
     /// <summary>The History of the last fit.</summary>
@@ -226,6 +226,7 @@ public class Model
                 _metrics.Add((i, metric, n > 1 ? $"{_outputNames[i]}_{metric.Name}" : metric.Name));
             }
         var targets = new Output[n];
+        var sampleWeights = new Output[n];
         var perOutput = new Output[n];
         Output total = default;
         using (g.NameScope(null))
@@ -234,6 +235,8 @@ public class Model
             {
                 int rank = _outputs[i].Shape.Rank;
                 targets[i] = g.Placeholder(DType.Float32, rank < 0 ? Shape.Unknown : Shape.UnknownOfRank(rank), name: _outputNames[i] + "_target");
+                // Keras's placeholder_with_default([1.], shape=[None]): fed only by class or sample weights.
+                sampleWeights[i] = g.PlaceholderWithDefault(g.Constant(Tensor.FromArray(new[] { 1f })), new Shape(-1), name: _outputNames[i] + "_sample_weights");
             }
             using (g.NameScope("loss"))
             {
@@ -242,6 +245,7 @@ public class Model
                     using (g.NameScope(_outputNames[i] + "_loss"))
                     {
                         var ps = _losses[i].PerSample(g, targets[i], _outputs[i].Output);
+                        using (g.NameScope("weighted_loss")) ps = g.Multiply(ps, sampleWeights[i], name: "Mul");
                         Output count;
                         using (g.NameScope("num_elements")) count = g.Cast(g.Size(ps), ps.DType);
                         perOutput[i] = g.RealDiv(g.ReduceSum(ps, name: "Sum"), count, name: "value");
@@ -264,7 +268,7 @@ public class Model
                         counts[k] = g.Cast(g.Size(ps), DType.Float32, name: "Cast");
                     }
                 }
-            _training = new LossOutput(total, perOutput, sums, counts, targets);
+            _training = new LossOutput(total, perOutput, sums, counts, targets, sampleWeights);
         }
         return _training;
     }
@@ -282,7 +286,7 @@ public class Model
         using (g.NameScope("training"))
             train = _optimizer!.GetUpdates(g, TrainableWeights, t.Total, Fetches(t));
         InitializeVariables();
-        _trainFn = Session.MakeCallable([.. _inputs.Select(i => i.Output), .. t.Targets, lp], Fetches(t), [train, .. Layers.SelectMany(l => l.Updates)]);
+        _trainFn = Session.MakeCallable([.. _inputs.Select(i => i.Output), .. t.Targets, .. t.SampleWeights, lp], Fetches(t), [train, .. Layers.SelectMany(l => l.Updates)]);
         return _trainFn;
     }
 
@@ -342,12 +346,13 @@ public class Model
 
     /// <summary>Trains on one input and one target (Keras's <c>fit</c>).</summary>
     public History Fit(Tensor x, Tensor y, int? batchSize = null, int epochs = 1, int verbose = 1, IEnumerable<Callback>? callbacks = null,
-        double validationSplit = 0, (Tensor X, Tensor Y)? validationData = null, bool shuffle = true, int initialEpoch = 0)
+        double validationSplit = 0, (Tensor X, Tensor Y)? validationData = null, bool shuffle = true, int initialEpoch = 0,
+        IReadOnlyDictionary<int, double>? classWeight = null, Tensor? sampleWeight = null)
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(y);
         return Fit([x], [y], batchSize, epochs, verbose, callbacks, validationSplit,
-            validationData is { } v ? ([v.X], [v.Y]) : null, shuffle, initialEpoch);
+            validationData is { } v ? ([v.X], [v.Y]) : null, shuffle, initialEpoch, classWeight, sampleWeight is null ? null : [sampleWeight]);
     }
 
     /// <summary>
@@ -355,11 +360,14 @@ public class Model
     /// <paramref name="shuffle"/>), runs <c>ceil(N / batchSize)</c> batches (the last one
     /// shorter), then evaluates the validation data: <paramref name="validationData"/>, or the last
     /// <paramref name="validationSplit"/> fraction of the samples, taken before any shuffling.
-    /// Batch size defaults to 32. Returns the History (per-epoch <c>loss</c>, metrics,
-    /// <c>val_*</c>).
+    /// Batch size defaults to 32. <paramref name="classWeight"/> (class id → weight, the class
+    /// read from the target: its value for one column, its argmax otherwise) or
+    /// <paramref name="sampleWeight"/> (one [N] vector per output) weight each sample's loss, not
+    /// the metrics, as in Keras. Returns the History (per-epoch <c>loss</c>, metrics, <c>val_*</c>).
     /// </summary>
     public History Fit(Tensor[] x, Tensor[] y, int? batchSize = null, int epochs = 1, int verbose = 1, IEnumerable<Callback>? callbacks = null,
-        double validationSplit = 0, (Tensor[] X, Tensor[] Y)? validationData = null, bool shuffle = true, int initialEpoch = 0)
+        double validationSplit = 0, (Tensor[] X, Tensor[] Y)? validationData = null, bool shuffle = true, int initialEpoch = 0,
+        IReadOnlyDictionary<int, double>? classWeight = null, Tensor[]? sampleWeight = null)
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(y);
@@ -372,6 +380,7 @@ public class Model
         var xs = StandardizeX(x);
         var ys = StandardizeY(y);
         int n = CheckRows(xs, ys);
+        var sw = SampleWeights(ys, classWeight, sampleWeight, n);
         Tensor[]? vx = null, vy = null;
         if (validationData is { } vd)
         {
@@ -386,6 +395,7 @@ public class Model
             vy = [.. ys.Select(t => Data.Slice(t, splitAt, n))];
             xs = [.. xs.Select(t => Data.Slice(t, 0, splitAt))];
             ys = [.. ys.Select(t => Data.Slice(t, 0, splitAt))];
+            sw = [.. sw.Select(t => Data.Slice(t, 0, splitAt))];
             n = splitAt;
         }
         bool doValidation = vx is not null;
@@ -439,9 +449,10 @@ public class Model
                 var batchLogs = new Dictionary<string, double> { ["batch"] = b, ["size"] = count };
                 foreach (var c in cbs) c.OnTrainBatchBegin(b, batchLogs);
                 logValues.Clear();
-                var feeds = new Tensor[xs.Length + ys.Length + 1];
+                var feeds = new Tensor[xs.Length + 2 * ys.Length + 1];
                 for (int i = 0; i < xs.Length; i++) feeds[i] = Data.Take(xs[i], index, start, count);
                 for (int i = 0; i < ys.Length; i++) feeds[xs.Length + i] = Data.Take(ys[i], index, start, count);
+                for (int i = 0; i < ys.Length; i++) feeds[xs.Length + ys.Length + i] = Data.Take(sw[i], index, start, count);
                 feeds[^1] = lp;
                 var r = fn.Run(feeds);
                 for (int k = 0; k < nLosses; k++)
@@ -479,6 +490,46 @@ public class Model
         foreach (var c in cbs) c.OnTrainEnd(empty);
         History = history;
         return history;
+    }
+
+    /// <summary>Per-sample loss weights for each output: given, from class weights, or ones.</summary>
+    private Tensor[] SampleWeights(Tensor[] ys, IReadOnlyDictionary<int, double>? classWeight, Tensor[]? sampleWeight, int n)
+    {
+        if (sampleWeight is not null)
+        {
+            if (classWeight is not null) throw new ArgumentException("Pass classWeight or sampleWeight, not both");
+            if (sampleWeight.Length != ys.Length) throw new ArgumentException($"sampleWeight needs one vector per output ({ys.Length}), got {sampleWeight.Length}");
+            return [.. sampleWeight.Select(t =>
+            {
+                var f = Data.ToFloat32(t);
+                if (f.Dims.Length != 1 || f.Dims[0] != n) throw new ArgumentException($"Found a sample_weight array with shape ({string.Join(", ", f.Dims.ToArray())}) for an input with shape ({n}). sample_weight cannot be broadcast.");
+                return f;
+            })];
+        }
+        var result = new Tensor[ys.Length];
+        for (int o = 0; o < ys.Length; o++)
+        {
+            var w = new float[n];
+            if (classWeight is null) Array.Fill(w, 1f);
+            else
+            {
+                var y = ys[o].ToArray<float>();
+                int width = n == 0 ? 1 : y.Length / n;
+                for (int i = 0; i < n; i++)
+                {
+                    int cls;
+                    if (width == 1) cls = (int)y[i];
+                    else
+                    {
+                        cls = 0;
+                        for (int j = 1; j < width; j++) if (y[i * width + j] > y[i * width + cls]) cls = j;
+                    }
+                    w[i] = classWeight.TryGetValue(cls, out var cw) ? (float)cw : 1f;
+                }
+            }
+            result[o] = Tensor.Create(w, n);
+        }
+        return result;
     }
 
     private double[] TestLoop(Tensor[] xs, Tensor[] ys, int bs, Progbar? bar = null)
