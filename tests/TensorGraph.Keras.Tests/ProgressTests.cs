@@ -71,6 +71,15 @@ public class ProgressTests
     }
 
     [Test]
+    public void EvaluatePrintsOneBarWithItsResults()
+    {
+        var (model, w) = Probe(0.01, dynamic: false);
+        var r = model.Evaluate(X, Y, batchSize: 2);
+        Assert.That(r, Is.EqualTo(new[] { 2.5, 2.5 }).Within(1e-6));
+        Assert.That(w.ToString(), Is.EqualTo("2/2 [==============================] - 0s 10ms/step - loss: 2.5000 - mae: 2.5000\n"));
+    }
+
+    [Test]
     public void SmallValuesUseExponentAndLongEtas()
     {
         var w = new StringWriter();

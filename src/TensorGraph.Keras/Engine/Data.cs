@@ -92,18 +92,4 @@ internal static class Data
         if (t.Dims.Length == 1 && outputRank >= 2) return Tensor.Create(t.ToArray<float>(), t.Dims[0], 1);
         return t;
     }
-
-    /// <summary>A .NET array (float[,], int[], float[][] …) as a tensor.</summary>
-    public static Tensor FromArray(Array a)
-    {
-        ArgumentNullException.ThrowIfNull(a);
-        if (a.Rank == 1 && a.GetType().GetElementType()!.IsArray)
-        {
-            var rows = a.Cast<Array>().ToArray();
-            var parts = rows.Select(r => Tensor.FromArray(r)).ToArray();
-            var withBatch = parts.Select(p => Tensor.Create(ToFloat32(p).ToArray<float>(), [1, .. p.Dims])).ToArray();
-            return ConcatRows(parts.Length == 0 ? [Tensor.Zeros(DType.Float32, 0)] : withBatch.Select(p => p).ToArray());
-        }
-        return Tensor.FromArray(a);
-    }
 }
