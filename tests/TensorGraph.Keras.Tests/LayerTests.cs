@@ -240,3 +240,60 @@ public class Layer1DTests
             for (int o = 0; o < 2; o++) Assert.That(p[t * 2 + o], Is.EqualTo(Math.Max(c[2 * t, o], c[2 * t + 1, o])).Within(1e-5));
     }
 }
+
+public class SequentialEditingTests
+{
+    [SetUp]
+    public void SetUp() => Backend.ClearSession(seed: 31);
+
+    [Test]
+    public void AddAndPopOnABuiltModel()
+    {
+        var model = new Sequential(new Dense(3, activation: "relu", inputShape: [2]));
+        model.Add(new Dense(4));
+        Assert.That(model.Layers.Select(l => l.Name), Is.EqualTo(new[] { "dense", "dense_1" }));
+        Assert.That(model.Outputs[0].Shape.ToArray(), Is.EqualTo(new[] { -1, 4 }));
+        var x = Tensor.Create(new[] { 1f, -2f }, 1, 2);
+        Assert.That(model.Predict(x).Dims.ToArray(), Is.EqualTo(new[] { 1, 4 }));
+        model.Pop();
+        Assert.That(model.Layers.Select(l => l.Name), Is.EqualTo(new[] { "dense" }));
+        Assert.That(model.OutputNames, Is.EqualTo(new[] { "dense" }));
+        var h = model.Predict(x);
+        Assert.That(h.Dims.ToArray(), Is.EqualTo(new[] { 1, 3 }));
+        var w = model.GetWeights();
+        var k = w[0].ToArray<float>();
+        for (int j = 0; j < 3; j++) Assert.That(h.ToArray<float>()[j], Is.EqualTo(Math.Max(0, k[j] - 2 * k[3 + j])).Within(1e-6));
+        model.Add(new Dense(1, name: "head"));
+        model.Compile("sgd", "mse");
+        var hist = model.Fit(x, Tensor.Create(new[] { 1f }, 1), verbose: 0);
+        Assert.That(hist["loss"], Has.Count.EqualTo(1));
+        Assert.That(model.Weights.Select(v => v.Name), Is.EqualTo(new[] { "dense/kernel", "dense/bias", "head/kernel", "head/bias" }));
+        model.Pop();
+        model.Pop();
+        Assert.That(model.Built, Is.False);
+        Assert.Throws<InvalidOperationException>(() => model.Pop());
+    }
+
+    [Test]
+    public void WeightsCheckpointLoadsIntoTheSameArchitectureInANewGraph()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "tg-keras-w-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var a = new Sequential(new Dense(4, activation: "tanh", inputShape: [3]), new Dense(2));
+            var x = Tensor.Create(new[] { 0.5f, -1f, 2f, 1f, 0f, -0.5f }, 2, 3);
+            var pa = a.Predict(x).ToArray<float>();
+            var path = a.SaveWeights(Path.Combine(dir, "weights"));
+            Backend.ClearSession(seed: 99);
+            var b = new Sequential(new Dense(4, activation: "tanh", inputShape: [3]), new Dense(2));
+            Assert.That(b.Graph, Is.Not.SameAs(a.Graph));
+            Assert.That(b.Predict(x).ToArray<float>(), Is.Not.EqualTo(pa));
+            b.LoadWeights(path);
+            Assert.That(b.Predict(x).ToArray<float>(), Is.EqualTo(pa));
+        }
+        finally
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, true);
+        }
+    }
+}
