@@ -186,3 +186,28 @@ public class OptimizerTests
         Assert.That(model.Optimizer.Weights.Select(w => w.Name), Is.EqualTo(new[] { "training/RMSprop/iter", "training/RMSprop/dense/kernel/rms", "training/RMSprop/dense/bias/rms" }));
     }
 }
+
+public class OptimizerReuseTests
+{
+    [SetUp]
+    public void SetUp() => Backend.ClearSession(seed: 37);
+
+    [Test]
+    public void CompilingAgainKeepsTheOptimizerState()
+    {
+        var opt = new Adam(0.01);
+        var model = new Sequential(new Dense(1, inputShape: [1]));
+        model.Compile(opt, "mse");
+        var x = Tensor.Create(new[] { 1f }, 1, 1);
+        var y = Tensor.Create(new[] { 2f }, 1);
+        model.Fit(x, y, epochs: 3, verbose: 0);
+        model.Compile(opt, "mae");
+        model.Fit(x, y, epochs: 2, verbose: 0);
+        Assert.That(model.Session.Run(opt.Iterations!.Value).Scalar<long>(), Is.EqualTo(5L));
+        Assert.That(opt.Weights.Select(w => w.Name), Is.EqualTo(new[] { "training/Adam/iter", "training/Adam/dense/kernel/m", "training/Adam/dense/kernel/v", "training/Adam/dense/bias/m", "training/Adam/dense/bias/v" }));
+        Backend.ClearSession();
+        var other = new Sequential(new Dense(1, inputShape: [1]));
+        other.Compile(opt, "mse");
+        Assert.Throws<InvalidOperationException>(() => other.Fit(x, y, verbose: 0));
+    }
+}

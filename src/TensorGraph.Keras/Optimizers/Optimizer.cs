@@ -17,6 +17,8 @@ public abstract class Optimizer
     private Output _lrFeed;
     private Operation? _lrAssign;
     private double _learningRate;
+    private string? _scope;
+    private readonly HashSet<Variable> _slotted = [];
 
     /// <summary>Creates the optimizer.</summary>
     protected Optimizer(string name, double learningRate, double decay)
@@ -89,28 +91,39 @@ public abstract class Optimizer
     /// </summary>
     internal Operation GetUpdates(Graph g, IReadOnlyList<Variable> parameters, Output loss, Output[] after)
     {
-        if (_graph is not null) throw new InvalidOperationException($"Optimizer {Name} is already used by a model; make a new optimizer per model");
+        if (_graph is not null && !ReferenceEquals(_graph, g))
+            throw new InvalidOperationException($"Optimizer {Name} is already used in another graph; make a new optimizer per model");
         _graph = g;
-        string scope;
-        using (g.NameScope(Name)) scope = g.CurrentNameScope;
+        if (_scope is null)
+            using (g.NameScope(Name)) _scope = g.CurrentNameScope;
+        string scope = _scope;
         Output?[] grads;
         using (g.NameScope(scope + "/gradients/"))
             grads = g.Gradients([loss], [.. parameters.Select(p => p.Ref)]);
         using (g.NameScope(scope + "/"))
         using (g.ControlDependencies((Operation[]?)null))
         {
-            Iterations = Var(g, $"{scope}/iter", g.Zeros(Shape.Scalar, DType.Int64), false);
-            _weights.Add(Iterations);
-            _lr = Var(g, $"{scope}/learning_rate", g.Constant(Tensor.Scalar((float)_learningRate)), false);
-            CreateHypers(g, scope);
-            foreach (var p in parameters) CreateSlots(g, scope, p);
+            if (Iterations is null)
+            {
+                Iterations = Var(g, $"{scope}/iter", g.Zeros(Shape.Scalar, DType.Int64), false);
+                _weights.Add(Iterations);
+                _lr = Var(g, $"{scope}/learning_rate", g.Constant(Tensor.Scalar((float)_learningRate)), false);
+                CreateHypers(g, scope);
+            }
+            // A second training function (the model was edited or compiled again) reuses the state.
+            foreach (var p in parameters)
+                if (!_slotted.Contains(p))
+                {
+                    CreateSlots(g, scope, p);
+                    _slotted.Add(p);
+                }
         }
         var updates = new List<Operation>();
         using (g.NameScope(scope + "/"))
         using (g.NameScope(Name))
         using (g.ControlDependencies([.. after, .. grads.Where(x => x is not null).Select(x => x!.Value)]))
         {
-            Output lr = _lr.Value;
+            Output lr = _lr!.Value;
             if (Decay > 0)
                 lr = g.Multiply(lr, g.RealDiv(F(g, 1), g.AddV2(F(g, 1), g.Multiply(F(g, Decay), g.Cast(Iterations.Value, DType.Float32)))));
             for (int i = 0; i < parameters.Count; i++)
