@@ -684,7 +684,12 @@ public class Model
 
     private Saver WeightsSaver() => _saver ??= new Saver(Weights, maxToKeep: 1000);
 
-    /// <summary>Saves the weights as a TF checkpoint at <paramref name="path"/> (Keras's TF-format <c>save_weights</c>): keys are the variable names.</summary>
+    /// <summary>
+    /// Saves the weights (Keras's <c>save_weights</c>): a path ending in <c>.h5</c>/<c>.hdf5</c>
+    /// gets Keras's HDF5 layout (a group per layer, <c>weight_names</c>, datasets
+    /// <c>dense/dense/kernel:0</c>); any other path a TF checkpoint whose keys are the variable names.
+    /// Returns the path written (the checkpoint prefix).
+    /// </summary>
     public string SaveWeights(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -692,14 +697,27 @@ public class Model
         InitializeVariables();
         var dir = Path.GetDirectoryName(Path.GetFullPath(path));
         if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
+        if (H5Weights.IsH5Path(path))
+        {
+            H5Weights.Save(path, Layers, ws => Session.Run([.. ws.Select(v => v.Value)], null));
+            return path;
+        }
         return WeightsSaver().Save(Session, path);
     }
 
-    /// <summary>Loads weights saved by <see cref="SaveWeights"/> (matched by variable name).</summary>
+    /// <summary>
+    /// Loads weights saved by <see cref="SaveWeights"/>: from a <c>.h5</c> file layer by layer in
+    /// order among the layers with weights (as Keras loads them), from a checkpoint by variable name.
+    /// </summary>
     public void LoadWeights(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (!Built) throw NotBuilt();
+        if (H5Weights.IsH5Path(path))
+        {
+            SetWeights(H5Weights.Load(path, Layers));
+            return;
+        }
         WeightsSaver().Restore(Session, path);
         Backend.MarkInitialized(Graph, Weights);
     }
