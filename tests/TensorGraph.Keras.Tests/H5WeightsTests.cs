@@ -57,4 +57,28 @@ public class H5WeightsTests
         var wrong = new Sequential(new Dense(5, inputShape: [3]), new Dense(2));
         Assert.Throws<ArgumentException>(() => wrong.LoadWeights(path));
     }
+
+    [Test]
+    public void LoadsAFileWrittenWithKerasSaveCodeThroughH5py()
+    {
+        // Data/keras_layout_weights.h5 was written by Data/make_keras_layout_h5.py: h5py running
+        // Keras's save_weights_to_hdf5_group steps (bytes attributes, an empty float64
+        // weight_names for Dropout).
+        var model = new Sequential(new Dense(4, activation: "relu", inputShape: [3]), new Dropout(0.5), new Dense(2));
+        model.LoadWeights(Path.Combine(TestContext.CurrentContext.TestDirectory, "Data", "keras_layout_weights.h5"));
+        var w = model.GetWeights();
+        var k1 = Enumerable.Range(0, 12).Select(i => i / 10f - 0.5f).ToArray();
+        var b1 = new[] { 0.1f, -0.2f, 0.3f, 0f };
+        var k2 = Enumerable.Range(0, 8).Select(i => i / 4f - 1f).ToArray();
+        var b2 = new[] { 0.5f, -0.5f };
+        Assert.That(w[0].ToArray<float>(), Is.EqualTo(k1));
+        Assert.That(w[1].ToArray<float>(), Is.EqualTo(b1));
+        Assert.That(w[2].ToArray<float>(), Is.EqualTo(k2));
+        Assert.That(w[3].ToArray<float>(), Is.EqualTo(b2));
+        var x = new[] { 1f, -1f, 2f };
+        var p = model.Predict(Tensor.Create(x, 1, 3)).ToArray<float>();
+        var h = Enumerable.Range(0, 4).Select(j => Math.Max(0, b1[j] + x[0] * k1[j] + x[1] * k1[4 + j] + x[2] * k1[8 + j])).ToArray();
+        for (int o = 0; o < 2; o++)
+            Assert.That(p[o], Is.EqualTo(b2[o] + Enumerable.Range(0, 4).Sum(j => h[j] * k2[j * 2 + o])).Within(1e-5));
+    }
 }
