@@ -81,4 +81,40 @@ public class H5WeightsTests
         for (int o = 0; o < 2; o++)
             Assert.That(p[o], Is.EqualTo(b2[o] + Enumerable.Range(0, 4).Sum(j => h[j] * k2[j * 2 + o])).Within(1e-5));
     }
+
+    [Test]
+    public void WholeSequentialModelRoundTrip()
+    {
+        var model = new Sequential(
+            new Conv2D(3, (3, 3), activation: "relu", inputShape: [6, 6, 1]),
+            new MaxPooling2D(poolSize: (2, 2)),
+            new Flatten(),
+            new Dropout(0.25),
+            new Dense(4, activation: "softmax"));
+        var rng = new Random(8);
+        var x = Tensor.Create(Enumerable.Range(0, 2 * 36).Select(_ => (float)rng.NextDouble()).ToArray(), 2, 6, 6, 1);
+        var expected = model.Predict(x).ToArray<float>();
+        var path = Path.Combine(_dir, "model.h5");
+        model.Save(path);
+
+        using (var file = H5File.OpenRead(path))
+        {
+            var json = System.Text.Json.Nodes.JsonNode.Parse(file.Attribute("model_config").Read<string>().TrimEnd('\0'))!;
+            Assert.That((string?)json["class_name"], Is.EqualTo("Sequential"));
+            var layers = json["config"]!["layers"]!.AsArray();
+            Assert.That(layers.Select(l => (string?)l!["class_name"]), Is.EqualTo(new[] { "Conv2D", "MaxPooling2D", "Flatten", "Dropout", "Dense" }));
+            Assert.That(layers[0]!["config"]!["batch_input_shape"]!.ToJsonString(), Is.EqualTo("[null,6,6,1]"));
+            Assert.That(layers[4]!["config"]!["units"]!.GetValue<int>(), Is.EqualTo(4));
+            Assert.That(file.Group("model_weights").Group("conv2d").Attribute("weight_names").Read<string[]>().Select(n => n.TrimEnd('\0')),
+                Is.EqualTo(new[] { "conv2d/kernel:0", "conv2d/bias:0" }));
+        }
+
+        Backend.ClearSession(seed: 77);
+        var again = Models.LoadModel(path);
+        Assert.That(again, Is.InstanceOf<Sequential>());
+        Assert.That(again.Name, Is.EqualTo("sequential"));
+        Assert.That(again.Layers.Select(l => l.Name), Is.EqualTo(new[] { "conv2d", "max_pooling2d", "flatten", "dropout", "dense" }));
+        Assert.That(again.Predict(x).ToArray<float>(), Is.EqualTo(expected));
+        Assert.Throws<NotSupportedException>(() => again.Save(Path.Combine(_dir, "saved_model_dir")));
+    }
 }

@@ -19,6 +19,16 @@ internal static class H5Weights
     public static void Save(string path, IReadOnlyList<Layer> layers, Func<IReadOnlyList<Variable>, Tensor[]> read)
     {
         var file = new H5File();
+        var strings = Write(file, layers, read);
+        file.Write(path, new H5WriteOptions(DefaultStringLength: StringLength(strings)));
+    }
+
+    /// <summary>The fixed string length that holds every string of the file.</summary>
+    public static int StringLength(IEnumerable<string> strings) => Math.Max(1, strings.Max(s => System.Text.Encoding.UTF8.GetByteCount(s)));
+
+    /// <summary>Writes the layers' weights into <paramref name="file"/> (the root or <c>model_weights</c>); returns the strings written.</summary>
+    public static List<string> Write(H5Group file, IReadOnlyList<Layer> layers, Func<IReadOnlyList<Variable>, Tensor[]> read)
+    {
         string[] layerNames = [.. layers.Select(l => l.Name)];
         var strings = new List<string>(layerNames) { "tensorflow", "2.2.4-tf" };
         file.Attributes["layer_names"] = new H5Attribute(layerNames, [(ulong)layerNames.Length]);
@@ -48,14 +58,19 @@ internal static class H5Weights
             }
             file[layer.Name] = group;
         }
-        int len = Math.Max(1, strings.Max(s => System.Text.Encoding.UTF8.GetByteCount(s)));
-        file.Write(path, new H5WriteOptions(DefaultStringLength: len));
+        return strings;
     }
 
     /// <summary>Values in <paramref name="layers"/>' weight order, matched layer by layer among the layers that have weights (Keras's topological loading).</summary>
     public static List<Tensor> Load(string path, IReadOnlyList<Layer> layers)
     {
         using var file = H5File.OpenRead(path);
+        return Read(file.AttributeExists("layer_names") ? file : file.Group("model_weights"), layers);
+    }
+
+    /// <summary>Reads weights from a group in Keras's layout (the root of a weights file or <c>model_weights</c>).</summary>
+    public static List<Tensor> Read(IH5Group file, IReadOnlyList<Layer> layers)
+    {
         var root = file.Attribute("layer_names").Read<string[]>();
         var fileLayers = new List<(string Name, string[] Weights, IH5Group Group)>();
         foreach (var name in root.Select(n => n.TrimEnd('\0')))

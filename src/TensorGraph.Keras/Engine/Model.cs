@@ -706,6 +706,22 @@ public class Model
     }
 
     /// <summary>
+    /// Saves the whole model as Keras's HDF5 file (<c>model_config</c> JSON and <c>model_weights</c>);
+    /// Sequential models of Dense, Activation, Dropout, Flatten, Reshape, Conv2D and MaxPooling2D
+    /// layers so far. The optimizer state is not saved.
+    /// </summary>
+    public void Save(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (!Built) throw NotBuilt();
+        if (!H5Weights.IsH5Path(path)) throw new NotSupportedException($"Saving as a SavedModel directory is not supported yet; give a .h5 path (got {path})");
+        InitializeVariables();
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
+        H5Model.Save(this, path);
+    }
+
+    /// <summary>
     /// Loads weights saved by <see cref="SaveWeights"/>: from a <c>.h5</c> file layer by layer in
     /// order among the layers with weights (as Keras loads them), from a checkpoint by variable name.
     /// </summary>

@@ -38,6 +38,7 @@ public sealed class Conv2D : Layer
         Strides = strides ?? (1, 1);
         DilationRate = dilationRate ?? (1, 1);
         Padding = Pooling.NormalizePadding(padding);
+        ActivationName = activation;
         _activation = Activations.Get(activation);
         UseBias = useBias;
         _kernelInit = Initializer.Get(kernelInitializer, new GlorotUniform());
@@ -58,6 +59,9 @@ public sealed class Conv2D : Layer
 
     /// <summary>"VALID" or "SAME".</summary>
     public string Padding { get; }
+
+    /// <summary>The activation's name, or null.</summary>
+    public string? ActivationName { get; }
 
     /// <summary>Whether a bias is added.</summary>
     public bool UseBias { get; }
