@@ -117,4 +117,25 @@ public class H5WeightsTests
         Assert.That(again.Predict(x).ToArray<float>(), Is.EqualTo(expected));
         Assert.Throws<NotSupportedException>(() => again.Save(Path.Combine(_dir, "saved_model_dir")));
     }
+
+    [Test]
+    public void LoadsAWholeModelFileInKerasLayout()
+    {
+        // Data/keras_layout_model.h5: h5py running save_model_to_hdf5's steps with TF 1.15's
+        // Sequential config (Dense relu 3→4, Dropout 0.5, Dense softmax 4→2).
+        var model = Models.LoadModel(Path.Combine(TestContext.CurrentContext.TestDirectory, "Data", "keras_layout_model.h5"));
+        Assert.That(model.Layers.Select(l => l.GetType().Name), Is.EqualTo(new[] { "Dense", "Dropout", "Dense" }));
+        Assert.That(model.Inputs[0].Shape.ToArray(), Is.EqualTo(new[] { -1, 3 }));
+        var k1 = Enumerable.Range(0, 12).Select(i => i / 10f - 0.5f).ToArray();
+        var b1 = new[] { 0.1f, -0.2f, 0.3f, 0f };
+        var k2 = Enumerable.Range(0, 8).Select(i => i / 4f - 1f).ToArray();
+        var b2 = new[] { 0.5f, -0.5f };
+        var x = new[] { 1f, -1f, 2f };
+        var p = model.Predict(Tensor.Create(x, 1, 3)).ToArray<float>();
+        var h = Enumerable.Range(0, 4).Select(j => Math.Max(0, b1[j] + x[0] * k1[j] + x[1] * k1[4 + j] + x[2] * k1[8 + j])).ToArray();
+        var z = Enumerable.Range(0, 2).Select(o => b2[o] + Enumerable.Range(0, 4).Sum(j => h[j] * k2[j * 2 + o])).ToArray();
+        double e0 = Math.Exp(z[0] - z.Max()), e1 = Math.Exp(z[1] - z.Max());
+        Assert.That(p[0], Is.EqualTo(e0 / (e0 + e1)).Within(1e-6));
+        Assert.That(p[1], Is.EqualTo(e1 / (e0 + e1)).Within(1e-6));
+    }
 }
