@@ -1,98 +1,58 @@
 using System.Globalization;
-using TensorGraph.Data;
-using TensorGraph.Training;
+using TensorGraph.Keras;
+using TensorGraph.Keras.Callbacks;
+using TensorGraph.Keras.Layers;
 
 namespace TensorGraph.Examples;
 
 /// <summary>
 /// Seed 003: the 784→512 (ReLU)→10 (softmax) network of "Deep Learning with Python" chapter 2,
-/// Keras-style (Glorot-uniform weights, zero biases, RMSprop lr 1e-3 / rho 0.9 / eps 1e-7,
-/// batch 128), written with the graph API.
+/// line by line on TensorGraph.Keras: Sequential, compile("rmsprop",
+/// "sparse_categorical_crossentropy", ["accuracy"]), fit(epochs, batch_size=128) with Keras's
+/// progress bar, evaluate, predict.
 /// </summary>
 public static class KerasStyleMlp
 {
-    /// <summary>Per-epoch averages and the final test accuracy.</summary>
-    public sealed record Result(double[] EpochLoss, double[] EpochAccuracy, double TestAccuracy);
+    /// <summary>Per-epoch averages, the final test accuracy and the first test digits' predicted classes.</summary>
+    public sealed record Result(double[] EpochLoss, double[] EpochAccuracy, double TestAccuracy, int[] FirstPredictions);
 
-    /// <summary>The network's tensors.</summary>
-    public sealed record Network(Graph G, Output Images, Output Labels, Output Logits, Output Loss, Output Correct, Operation Train);
-
-    /// <summary>Builds the network and its RMSprop training op.</summary>
-    public static Network Build(int? seed = null, int hidden = 512)
-    {
-        var g = new Graph { Seed = seed };
-        var images = g.Placeholder(DType.Float32, [-1, 784], name: "images");
-        var labels = g.Placeholder(DType.Int32, [-1], name: "labels");
-        Output Dense(Output x, int fanIn, int fanOut, string name, bool relu)
-        {
-            using var scope = g.NameScope(name);
-            double limit = Math.Sqrt(6.0 / (fanIn + fanOut)); // Glorot uniform, as Keras' Dense
-            var kernel = g.Variable(g.RandomUniform([fanIn, fanOut], -limit, limit), name: "kernel");
-            var bias = g.Variable(g.Zeros([fanOut]), name: "bias");
-            var z = g.BiasAdd(g.MatMul(x, kernel), bias);
-            return relu ? g.Relu(z) : z;
-        }
-        var h = Dense(images, 784, hidden, "dense", relu: true);
-        var logits = Dense(h, hidden, 10, "dense_1", relu: false);
-        // softmax + categorical cross-entropy, computed stably from the logits.
-        var loss = g.ReduceMean(g.SparseSoftmaxCrossEntropyWithLogits(labels, logits));
-        var correct = g.ReduceSum(g.Cast(g.InTopK(logits, labels, 1), DType.Int32));
-        var train = RMSPropOptimizer.KerasDefaults(1e-3, 0.9, 1e-7).Minimize(loss);
-        return new Network(g, images, labels, logits, loss, correct, train);
-    }
-
-    /// <summary>Trains for <paramref name="epochs"/> epochs and evaluates on the test set.</summary>
+    /// <summary>Trains for <paramref name="epochs"/> epochs, evaluates on the test set and predicts the first test digits.</summary>
+    /// <param name="trainImages">[N, 784] pixels in [0, 1].</param>
+    /// <param name="trainLabels">Class ids.</param>
+    /// <param name="testImages">[M, 784] pixels in [0, 1].</param>
+    /// <param name="testLabels">Class ids.</param>
+    /// <param name="epochs">Epochs of fit.</param>
+    /// <param name="log">Where the progress bar and results go.</param>
+    /// <param name="interactive">Redraw the bar in place (a terminal).</param>
+    /// <param name="batchSize">Batch size of fit.</param>
+    /// <param name="seed">Graph-level seed of the weight initializers and the shuffle, for reproducible runs.</param>
     public static Result Run(Tensor trainImages, int[] trainLabels, Tensor testImages, int[] testLabels, int epochs, TextWriter log,
         bool interactive = false, int batchSize = 128, int? seed = null)
     {
         ArgumentNullException.ThrowIfNull(trainImages);
         ArgumentNullException.ThrowIfNull(log);
-        var net = Build(seed);
-        using var sess = new Session(net.G);
-        sess.Run(net.G.GlobalVariablesInitializer());
-        var step = sess.MakeCallable([net.Images, net.Labels], [net.Loss, net.Correct], net.Train);
-        int n = trainLabels.Length;
-        var order = Enumerable.Range(0, n).ToArray();
-        var rng = new Random(seed ?? Environment.TickCount);
-        var src = trainImages.AsSpan<float>().ToArray();
-        var losses = new double[epochs];
-        var accuracies = new double[epochs];
-        int batches = (n + batchSize - 1) / batchSize;
-        var full = (Images: Tensor.Zeros(DType.Float32, batchSize, 784), Labels: Tensor.Zeros(DType.Int32, batchSize));
-        int rest = n % batchSize;
-        var tail = rest == 0 ? full : (Images: Tensor.Zeros(DType.Float32, rest, 784), Labels: Tensor.Zeros(DType.Int32, rest));
-        for (int epoch = 0; epoch < epochs; epoch++)
-        {
-            rng.Shuffle(order);
-            var bar = new ProgressBar(Console.Error, batches, interactive);
-            double lossSum = 0;
-            long correct = 0;
-            for (int b = 0; b < batches; b++)
-            {
-                int start = b * batchSize;
-                int count = Math.Min(batchSize, n - start);
-                var (xb, yb) = count == batchSize ? full : tail;
-                var xs = xb.AsSpan<float>();
-                var ys = yb.AsSpan<int>();
-                for (int i = 0; i < count; i++)
-                {
-                    int j = order[start + i];
-                    src.AsSpan(j * 784, 784).CopyTo(xs.Slice(i * 784, 784));
-                    ys[i] = trainLabels[j];
-                }
-                var r = step.Run(xb, yb);
-                lossSum += r[0].Scalar<float>() * count;
-                correct += r[1].Scalar<int>();
-                if (b % 20 == 0 || b == batches - 1)
-                    bar.Update(b + 1, string.Format(CultureInfo.InvariantCulture, "loss: {0:F4} - accuracy: {1:F4}", lossSum / (start + count), (double)correct / (start + count)));
-            }
-            losses[epoch] = lossSum / n;
-            accuracies[epoch] = (double)correct / n;
-            log.WriteLine(string.Format(CultureInfo.InvariantCulture, "Epoch {0}/{1} - loss: {2:F4} - accuracy: {3:F4}", epoch + 1, epochs, losses[epoch], accuracies[epoch]));
-        }
-        var testCorrect = sess.Run(net.Correct, new FeedDict { [net.Images] = testImages, [net.Labels] = Tensor.FromArray(testLabels) }).Scalar<int>();
-        double testAcc = (double)testCorrect / testLabels.Length;
-        log.WriteLine(string.Format(CultureInfo.InvariantCulture, "test_acc: {0:F4}", testAcc));
-        return new Result(losses, accuracies, testAcc);
+        Backend.ClearSession(seed);
+
+        var model = new Sequential(
+            new Dense(512, activation: "relu"),
+            new Dense(10, activation: "softmax"));
+        model.Compile(optimizer: "rmsprop", loss: "sparse_categorical_crossentropy", metrics: ["accuracy"]);
+        model.Writer = log;
+        model.DynamicDisplay = interactive;
+        if (seed is { } s) model.Random = new Random(s);
+
+        History history = model.Fit(trainImages, trainLabels, epochs: epochs, batchSize: batchSize);
+
+        double[] testLossAndAcc = model.Evaluate(testImages, testLabels, verbose: 0);
+        log.WriteLine(string.Format(CultureInfo.InvariantCulture, "test_acc: {0:F4}", testLossAndAcc[1]));
+
+        int first = Math.Min(10, testLabels.Length);
+        var testDigits = Tensor.Create(testImages.AsSpan<float>()[..(first * 784)].ToArray(), first, 784);
+        Tensor predictions = model.Predict(testDigits);
+        var p = predictions.ToArray<float>();
+        var predicted = Enumerable.Range(0, first).Select(i => Array.IndexOf(p, p.AsSpan(i * 10, 10).ToArray().Max(), i * 10) - i * 10).ToArray();
+        log.WriteLine($"predictions[0].argmax(): {predicted[0]}  (label {testLabels[0]}); first {first}: {string.Join(" ", predicted)}");
+
+        return new Result([.. history["loss"]], [.. history["accuracy"]], testLossAndAcc[1], predicted);
     }
 }

@@ -1,4 +1,4 @@
-// Seed 003: the Keras MNIST MLP ("Deep Learning with Python", chapter 2) with the graph API,
+// Seed 003: the Keras MNIST MLP ("Deep Learning with Python", chapter 2) on TensorGraph.Keras,
 // then the same network written from scratch over Variables.
 using System.CommandLine;
 using TensorGraph.Data;
@@ -25,7 +25,7 @@ root.SetAction(parse =>
         var testX = data.Test.Images;
         var trainLabels = data.Train.ClassIds.ToArray();
         var testLabels = data.Test.ClassIds.ToArray();
-        KerasStyleMlp.Run(trainX, trainLabels, testX, testLabels, parse.GetValue(epochs), Console.Out, interactive: !Console.IsErrorRedirected);
+        KerasStyleMlp.Run(trainX, trainLabels, testX, testLabels, parse.GetValue(epochs), Console.Out, interactive: !Console.IsOutputRedirected);
         FromScratch.Run(trainX, trainLabels, testX, testLabels, parse.GetValue(scratchEpochs), Console.Out);
         return 0;
     }

@@ -67,6 +67,7 @@ public sealed class RMSPropOptimizer : Optimizer
 {
     private readonly double _decay, _momentum, _epsilon, _initialMeanSquare;
     private readonly bool _centered;
+    private bool _epsilonOutsideRoot;
     private Output _decayT, _momentumT, _epsilonT;
 
     /// <summary>Creates the optimizer with TF1's defaults.</summary>
@@ -90,14 +91,15 @@ public sealed class RMSPropOptimizer : Optimizer
     }
 
     /// <summary>
-    /// Keras' RMSprop choices (learning rate 1e-3, rho 0.9, epsilon 1e-7, mean square starting at
-    /// 0) on TF1's fused update, which adds epsilon inside the square root.
+    /// Keras' RMSprop (learning rate 1e-3, rho 0.9, epsilon 1e-7, mean square starting at 0, no
+    /// momentum) with Keras's update: rms ← ρ·rms + (1−ρ)·g²; w ← w − lr·g/(√rms + ε), epsilon
+    /// outside the square root (plain graph ops, as tf.keras does for momentum 0).
     /// </summary>
     public static RMSPropOptimizer KerasDefaults(double learningRate = 1e-3, double rho = 0.9, double epsilon = 1e-7) =>
-        new(learningRate, rho, 0.0, epsilon, initialMeanSquare: 0.0);
+        new(learningRate, rho, 0.0, epsilon, initialMeanSquare: 0.0) { _epsilonOutsideRoot = true };
 
     /// <inheritdoc/>
-    public override IReadOnlyList<string> SlotNames => _centered ? ["rms", "mg", "momentum"] : ["rms", "momentum"];
+    public override IReadOnlyList<string> SlotNames => _epsilonOutsideRoot ? ["rms"] : _centered ? ["rms", "mg", "momentum"] : ["rms", "momentum"];
 
     /// <inheritdoc/>
     protected override void CreateSlots(Graph g, IReadOnlyList<Variable> vars)
@@ -105,6 +107,7 @@ public sealed class RMSPropOptimizer : Optimizer
         foreach (var v in vars)
         {
             MakeSlot(v, "rms", _initialMeanSquare);
+            if (_epsilonOutsideRoot) continue;
             if (_centered) MakeSlot(v, "mg", 0);
             MakeSlot(v, "momentum", 0);
         }
@@ -127,6 +130,13 @@ public sealed class RMSPropOptimizer : Optimizer
         var rho = CastTo(g, _decayT, dt);
         var mu = CastTo(g, _momentumT, dt);
         var eps = CastTo(g, _epsilonT, dt);
+        if (_epsilonOutsideRoot)
+        {
+            var rms = GetSlot(var, "rms");
+            var one = CastTo(g, g.Constant(Tensor.Scalar(1f)), dt);
+            var ms = g.Assign(rms.Ref, g.AddV2(g.Multiply(rho, rms.Value), g.Multiply(g.Subtract(one, rho), g.Square(grad))), useLocking: UseLocking);
+            return g.AssignSub(var, g.RealDiv(g.Multiply(lr, grad), g.AddV2(g.Sqrt(ms), eps)), UseLocking);
+        }
         return _centered
             ? g.ApplyCenteredRMSProp(var.Ref, GetSlot(var, "mg").Ref, GetSlot(var, "rms").Ref, GetSlot(var, "momentum").Ref, lr, rho, mu, eps, grad, UseLocking)
             : g.ApplyRMSProp(var.Ref, GetSlot(var, "rms").Ref, GetSlot(var, "momentum").Ref, lr, rho, mu, eps, grad, UseLocking);

@@ -57,7 +57,11 @@ public partial class MnistExamplesTests
         var log = new StringWriter();
         var r = KerasStyleMlp.Run(trainX, data.Train.ClassIds[..trainCount].ToArray(), testX, data.Test.ClassIds[..testCount].ToArray(), 1, log, seed: 3);
         Assert.That(r.TestAccuracy, Is.GreaterThan(0.90));
-        Assert.That(log.ToString(), Does.Match(@"Epoch 1/1 - loss: \d\.\d{4} - accuracy: \d\.\d{4}"));
+        // Keras's bar (one line when not on a terminal; no "Epoch 1/1" line for a single epoch).
+        Assert.That(log.ToString(), Does.Match(@"235/235 \[=+\] - \d+s \d+m?s/step - loss: \d\.\d{4} - accuracy: \d\.\d{4}\n"));
+        Assert.That(r.EpochLoss, Has.Length.EqualTo(1));
+        Assert.That(r.FirstPredictions, Has.Length.EqualTo(10));
+        Assert.That(r.FirstPredictions.Zip(data.Test.ClassIds[..10].ToArray()).Count(t => t.First == t.Second), Is.GreaterThanOrEqualTo(8));
         Assert.That(log.ToString(), Does.Contain("test_acc: "));
     }
 }

@@ -95,6 +95,26 @@ public class OptimizerTests
         }
     }
 
+    [Test]
+    public void RMSPropKerasDefaultsPutEpsilonOutsideTheSquareRoot()
+    {
+        // A large epsilon makes inside and outside the root differ visibly.
+        var got = Run(RMSPropOptimizer.KerasDefaults(0.01, 0.9, epsilon: 0.1));
+        var w = (double[])W0.Clone();
+        var ms = new double[3];
+        for (int step = 0; step < 3; step++)
+        {
+            var g = Grad(w);
+            for (int i = 0; i < 3; i++)
+            {
+                ms[i] = 0.9 * ms[i] + 0.1 * g[i] * g[i];
+                w[i] -= 0.01 * g[i] / (Math.Sqrt(ms[i]) + 0.1);
+            }
+            Assert.That(got[step], Is.EqualTo(w).Within(1e-12));
+        }
+        Assert.That(RMSPropOptimizer.KerasDefaults().SlotNames, Is.EqualTo(new[] { "rms" }));
+    }
+
     [TestCase(37)]
     [TestCase(300)]
     public void RMSPropOnWideVariablesMatchesTheFormulaExactly(int n)

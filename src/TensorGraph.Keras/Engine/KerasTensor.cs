@@ -1,0 +1,45 @@
+using TensorGraph.Keras.Layers;
+
+namespace TensorGraph.Keras;
+
+/// <summary>
+/// A symbolic tensor of the functional API: an <see cref="Output"/> of the Keras graph plus the
+/// layer call that made it (Keras's <c>_keras_history</c>).
+/// </summary>
+public sealed class KerasTensor
+{
+    internal KerasTensor(Output output, Layer layer, IReadOnlyList<KerasTensor> inbound)
+    {
+        Output = output;
+        Layer = layer;
+        Inbound = inbound;
+    }
+
+    /// <summary>The graph tensor.</summary>
+    public Output Output { get; }
+
+    /// <summary>The layer whose call produced this tensor.</summary>
+    public Layer Layer { get; }
+
+    /// <summary>The tensors that call consumed.</summary>
+    public IReadOnlyList<KerasTensor> Inbound { get; }
+
+    /// <summary>Static shape, batch dimension first (-1 when unknown).</summary>
+    public Shape Shape => Output.Shape;
+
+    /// <summary>Element type.</summary>
+    public DType DType => Output.DType;
+
+    /// <summary>The graph the tensor lives in.</summary>
+    public Graph Graph => Output.Graph;
+
+    /// <inheritdoc/>
+    public override string ToString() => $"<KerasTensor '{Output.Name}' shape={Shape} dtype={DType.Name()}>";
+
+    /// <summary>The graph tensor.</summary>
+    public static implicit operator Output(KerasTensor t)
+    {
+        ArgumentNullException.ThrowIfNull(t);
+        return t.Output;
+    }
+}

@@ -1,0 +1,108 @@
+namespace TensorGraph.Keras.Layers;
+
+/// <summary>
+/// <c>Conv1D(filters, kernel_size, strides=1, padding='valid', dilation_rate=1, activation=None,
+/// use_bias=True)</c> on (batch, steps, channels): TF's <c>conv1d</c>, a Conv2D over a height of one
+/// (<c>conv1d/conv1d/ExpandDims</c>, <c>conv1d/conv1d</c>, <c>conv1d/conv1d/Squeeze</c>), then
+/// <c>conv1d/BiasAdd</c>; kernel [kernel_size, in, filters], glorot_uniform.
+/// </summary>
+public sealed class Conv1D : Layer
+{
+    private readonly Func<Graph, Output, Output> _activation;
+    private readonly Initializer _kernelInit, _biasInit;
+    private Variable? _kernel, _bias;
+
+    /// <summary>Creates the layer.</summary>
+    public Conv1D(int filters, int kernelSize, int strides = 1, string padding = "valid", string? activation = null, bool useBias = true,
+        object? kernelInitializer = null, object? biasInitializer = null, int dilationRate = 1, int[]? inputShape = null, string? name = null)
+        : base(name, inputShape)
+    {
+        if (filters <= 0) throw new ArgumentOutOfRangeException(nameof(filters), filters, "filters must be positive");
+        Filters = filters;
+        KernelSize = kernelSize;
+        Strides = strides;
+        DilationRate = dilationRate;
+        Padding = Pooling.NormalizePadding(padding);
+        _activation = Activations.Get(activation);
+        UseBias = useBias;
+        _kernelInit = Initializer.Get(kernelInitializer, new GlorotUniform());
+        _biasInit = Initializer.Get(biasInitializer, new Zeros());
+    }
+
+    /// <summary>Output channels.</summary>
+    public int Filters { get; }
+
+    /// <summary>Kernel width.</summary>
+    public int KernelSize { get; }
+
+    /// <summary>Stride.</summary>
+    public int Strides { get; }
+
+    /// <summary>Dilation.</summary>
+    public int DilationRate { get; }
+
+    /// <summary>"VALID" or "SAME".</summary>
+    public string Padding { get; }
+
+    /// <summary>Whether a bias is added.</summary>
+    public bool UseBias { get; }
+
+    /// <inheritdoc/>
+    protected override void Build(Graph g, Shape[] inputShapes)
+    {
+        var s = inputShapes[0];
+        if (!s.IsRankKnown || s.Rank != 3) throw new InvalidArgumentException($"Input 0 of layer {Name} is incompatible with the layer: expected ndim=3, found shape {s}");
+        if (s[2] < 0) throw new InvalidArgumentException($"The channel dimension of the inputs should be defined. Found `None`. (layer {Name})");
+        _kernel = AddWeight(g, "kernel", [KernelSize, s[2], Filters], _kernelInit);
+        if (UseBias) _bias = AddWeight(g, "bias", [Filters], _biasInit);
+    }
+
+    /// <inheritdoc/>
+    protected override Output Forward(Graph g, Output[] inputs)
+    {
+        var x = Single(inputs);
+        Output y;
+        using (g.NameScope("conv1d"))
+        {
+            var exact = g.CurrentNameScope + "/";
+            var xe = g.ExpandDims(x, 1, name: "ExpandDims");
+            var fe = g.ExpandDims(_kernel!.Value, 0, name: "ExpandDims_1");
+            var c = g.Conv2D(xe, fe, [1, 1, Strides, 1], Padding, dilations: [1, 1, DilationRate, 1], name: exact);
+            y = g.Squeeze(c, [1], name: "Squeeze");
+        }
+        if (UseBias) y = g.BiasAdd(y, _bias!.Value, name: "BiasAdd");
+        return _activation(g, y);
+    }
+}
+
+/// <summary>
+/// <c>MaxPooling1D(pool_size=2, strides=None, padding='valid')</c> on (batch, steps, channels):
+/// <c>max_pooling1d/ExpandDims</c>, <c>max_pooling1d/MaxPool</c>, <c>max_pooling1d/Squeeze</c>.
+/// </summary>
+public sealed class MaxPooling1D : Layer
+{
+    /// <summary>Creates the layer.</summary>
+    public MaxPooling1D(int poolSize = 2, int? strides = null, string padding = "valid", string? name = null) : base(name)
+    {
+        PoolSize = poolSize;
+        Strides = strides ?? poolSize;
+        Padding = Pooling.NormalizePadding(padding);
+    }
+
+    /// <summary>Window.</summary>
+    public int PoolSize { get; }
+
+    /// <summary>Stride.</summary>
+    public int Strides { get; }
+
+    /// <summary>"VALID" or "SAME".</summary>
+    public string Padding { get; }
+
+    /// <inheritdoc/>
+    protected override Output Forward(Graph g, Output[] inputs)
+    {
+        var xe = g.ExpandDims(Single(inputs), 1, name: "ExpandDims");
+        var p = g.MaxPool(xe, [1, 1, PoolSize, 1], [1, 1, Strides, 1], Padding, name: "MaxPool");
+        return g.Squeeze(p, [1], name: "Squeeze");
+    }
+}

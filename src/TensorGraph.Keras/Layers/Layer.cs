@@ -1,0 +1,153 @@
+namespace TensorGraph.Keras.Layers;
+
+/// <summary>
+/// The Keras layer base: a named, callable unit that builds its weights on its first call and
+/// adds its ops to the graph under a name scope of its own name (<c>dense/MatMul</c>,
+/// <c>dense/kernel</c>). A layer lives in one graph, the Keras default graph at its first call.
+/// </summary>
+public abstract class Layer
+{
+    private readonly List<Variable> _trainable = [];
+    private readonly List<Variable> _nonTrainable = [];
+    private readonly List<(IReadOnlyList<KerasTensor> Inputs, KerasTensor Output)> _calls = [];
+    private readonly List<Operation> _updates = [];
+
+    /// <summary>Creates the layer; without a name it gets the next free snake-case name of its class.</summary>
+    /// <param name="name">Layer name (the graph scope of its ops).</param>
+    /// <param name="inputShape">Shape of one sample (no batch dimension), for a model's first layer.</param>
+    protected Layer(string? name = null, int[]? inputShape = null)
+    {
+        Name = name ?? Backend.UniqueObjectName(Backend.ToSnakeCase(GetType().Name));
+        InputShape = inputShape is null ? null : (int[])inputShape.Clone();
+    }
+
+    /// <summary>The layer's name and the name scope of its ops.</summary>
+    public string Name { get; }
+
+    /// <summary>The shape of one sample given at construction (Keras's <c>input_shape</c>), or null.</summary>
+    public IReadOnlyList<int>? InputShape { get; }
+
+    /// <summary>Whether the weights exist.</summary>
+    public bool Built { get; private set; }
+
+    /// <summary>The graph the layer was built in, once built.</summary>
+    public Graph? Graph { get; private set; }
+
+    /// <summary>Whether the weights are trained (the optimizer skips a frozen layer).</summary>
+    public bool Trainable { get; set; } = true;
+
+    /// <summary>Trainable weights in creation order (empty when the layer is frozen).</summary>
+    public IReadOnlyList<Variable> TrainableWeights => Trainable ? _trainable : [];
+
+    /// <summary>Non-trainable weights (and every weight of a frozen layer).</summary>
+    public IReadOnlyList<Variable> NonTrainableWeights => Trainable ? _nonTrainable : [.. _trainable, .. _nonTrainable];
+
+    /// <summary>Every weight: trainable first, then non-trainable, as Keras orders them.</summary>
+    public IReadOnlyList<Variable> Weights => [.. _trainable, .. _nonTrainable];
+
+    /// <summary>Ops the training function runs with each step (BatchNormalization's moving averages).</summary>
+    public IReadOnlyList<Operation> Updates => _updates;
+
+    /// <summary>Registers an op for the training function to run each step.</summary>
+    protected void AddUpdate(Operation op) => _updates.Add(op ?? throw new ArgumentNullException(nameof(op)));
+
+    /// <summary>The number of scalars in the weights.</summary>
+    public long CountParams() => Weights.Sum(v => v.Shape.NumElements);
+
+    /// <summary>The output of the layer's last call, in the functional API.</summary>
+    public KerasTensor Output => _calls.Count > 0 ? _calls[^1].Output : throw new InvalidOperationException($"Layer {Name} has never been called and thus has no defined output.");
+
+    /// <summary>The inputs of the layer's last call.</summary>
+    public IReadOnlyList<KerasTensor> Input => _calls.Count > 0 ? _calls[^1].Inputs : throw new InvalidOperationException($"Layer {Name} is not connected, no input to return.");
+
+    internal IReadOnlyList<(IReadOnlyList<KerasTensor> Inputs, KerasTensor Output)> Calls => _calls;
+
+    /// <summary>Applies the layer to a symbolic tensor (Keras's <c>layer(x)</c>).</summary>
+    public KerasTensor Apply(KerasTensor input) => Apply([input]);
+
+    /// <summary>Applies the layer to several symbolic tensors (merge layers).</summary>
+    public KerasTensor Apply(params KerasTensor[] inputs)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        if (inputs.Length == 0) throw new ArgumentException($"Layer {Name} called with no inputs", nameof(inputs));
+        var outp = Invoke([.. inputs.Select(i => i.Output)]);
+        var t = new KerasTensor(outp, this, inputs);
+        _calls.Add((inputs, t));
+        return t;
+    }
+
+    /// <summary>Same as <see cref="Apply(KerasTensor)"/>.</summary>
+    public KerasTensor Call(KerasTensor input) => Apply(input);
+
+    /// <summary>Same as <see cref="Apply(KerasTensor[])"/>.</summary>
+    public KerasTensor Call(params KerasTensor[] inputs) => Apply(inputs);
+
+    /// <summary>Applies the layer to plain graph tensors (for use inside hand-written graphs).</summary>
+    public Output Apply(params Output[] inputs)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        return Invoke(inputs);
+    }
+
+    /// <summary>Opens the layer's name scope, builds the weights on the first call and adds the forward ops.</summary>
+    internal Output Invoke(Output[] inputs)
+    {
+        if (inputs.Length == 0) throw new ArgumentException($"Layer {Name} called with no inputs", nameof(inputs));
+        var g = inputs[0].Graph;
+        if (Graph is not null && !ReferenceEquals(Graph, g))
+            throw new InvalidOperationException($"Layer {Name} was built in another graph; a layer's weights live in one graph");
+        using var scope = g.NameScope(Name);
+        if (!Built)
+        {
+            Graph = g;
+            Build(g, [.. inputs.Select(i => i.Shape)]);
+            Built = true;
+        }
+        return Forward(g, inputs);
+    }
+
+    /// <summary>Creates the weights for inputs of these static shapes (batch dimension first).</summary>
+    protected virtual void Build(Graph g, Shape[] inputShapes) { }
+
+    /// <summary>Adds the layer's forward ops; runs inside the layer's name scope.</summary>
+    protected abstract Output Forward(Graph g, Output[] inputs);
+
+    /// <summary>
+    /// Adds a weight named <c>&lt;scope&gt;/&lt;name&gt;</c> whose initial value is built under
+    /// <c>&lt;scope&gt;/&lt;name&gt;/Initializer</c>, as tf.keras's <c>add_weight</c> does.
+    /// </summary>
+    protected Variable AddWeight(Graph g, string name, int[] shape, Initializer initializer, bool trainable = true, DType dtype = DType.Float32)
+    {
+        ArgumentNullException.ThrowIfNull(g);
+        ArgumentNullException.ThrowIfNull(initializer);
+        Variable v;
+        using (g.NameScope(name))
+        {
+            var exact = g.CurrentNameScope + "/";
+            Output init;
+            using (g.NameScope("Initializer")) init = initializer.Create(g, shape, dtype);
+            v = g.Variable(init, name: exact, trainable: trainable);
+        }
+        (trainable ? _trainable : _nonTrainable).Add(v);
+        return v;
+    }
+
+    /// <summary>The one input of a single-input layer.</summary>
+    protected Output Single(Output[] inputs)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        if (inputs.Length != 1) throw new ArgumentException($"Layer {Name} expects 1 input, but it received {inputs.Length} input tensors.", nameof(inputs));
+        return inputs[0];
+    }
+
+    /// <summary>The static shape as an array, failing clearly when the rank is unknown.</summary>
+    protected int[] Dims(Shape s)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        if (!s.IsRankKnown) throw new InvalidArgumentException($"Layer {Name} needs inputs of known rank");
+        return s.ToArray();
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"<{GetType().Name} '{Name}'>";
+}

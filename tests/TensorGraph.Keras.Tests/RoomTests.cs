@@ -1,0 +1,24 @@
+using System.Reflection;
+
+namespace TensorGraph.Keras.Tests;
+
+/// <summary>The Keras room's rules: it references the core only and adds no ops of its own.</summary>
+public class RoomTests
+{
+    [Test]
+    public void KerasReferencesTheCoreOnly()
+    {
+        var asm = typeof(Model).Assembly;
+        var refs = asm.GetReferencedAssemblies().Select(a => a.Name!).Where(n => n.StartsWith("TensorGraph", StringComparison.Ordinal)).ToArray();
+        Assert.That(refs, Is.EqualTo(new[] { "TensorGraph" }));
+        Assert.That(asm.GetReferencedAssemblies().Select(a => a.Name), Has.None.StartsWith("System.Net"));
+    }
+
+    [Test]
+    public void KerasDefinesNoOps()
+    {
+        var types = typeof(Model).Assembly.GetTypes();
+        Assert.That(types.Where(t => t.Name.EndsWith("Spec", StringComparison.Ordinal)), Is.Empty);
+        Assert.That(types.SelectMany(t => t.GetFields(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static)).Where(f => f.Name == "OpType"), Is.Empty);
+    }
+}
