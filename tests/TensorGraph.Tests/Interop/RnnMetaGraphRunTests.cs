@@ -14,7 +14,7 @@ public class RnnMetaGraphRunTests
 {
     private const string Prefix = "stack_bidirectional_rnn/cell_";
 
-    [Test, Explicit("Flaky: 1 of 6 CI runs gave a dense/bias gradient (0.067) that disagrees with its finite difference (0.053) in this TF-written graph; run by hand until the nondeterminism is found")]
+    [Test, Explicit("The TF-built gradients are the same in every run, but the loss of the forward-only plan differs between runs by 1e-5 to 1e-4 now and then (even with one GEMM thread), enough to move these central differences past their tolerance; run by hand until the forward pass is deterministic")]
     public void ForwardAndTensorFlowsLoopGradientsRun()
     {
         var path = Fixtures.File_("tfnet/graph/word_rnn_untrained.meta");
