@@ -64,6 +64,17 @@ internal sealed class GradContext(Graph graph, Operation op, Output?[] grads)
 
     public Output Out(int i = 0) => Op[i];
 
+    private Dictionary<int, IndexedSlices>? _sparse;
+
+    /// <summary>
+    /// Gives input <paramref name="input"/> a sparse gradient (TF's gradient functions returning
+    /// <c>ops.IndexedSlices</c>); the function returns null for that input.
+    /// </summary>
+    public void SetSparse(int input, IndexedSlices slices) => (_sparse ??= [])[input] = slices;
+
+    /// <summary>The sparse gradients set by <see cref="SetSparse"/>, by input.</summary>
+    public IReadOnlyDictionary<int, IndexedSlices>? SparseResults => _sparse;
+
     /// <summary>
     /// TF's unbroadcast pattern for binary ops: Shape(x), Shape(y), BroadcastGradientArgs, then
     /// Reshape(Sum(gx, rx), sx) and Reshape(Sum(gy, ry), sy). <paramref name="gx"/>/<paramref name="gy"/>
