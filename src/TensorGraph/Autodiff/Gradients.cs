@@ -321,20 +321,20 @@ public sealed partial class Graph
             if (fn is null) return new Output?[op.NumInputs];
             var state = _loops?.Of(op, before: false);
             var outGrads = new Output?[op.NumOutputs];
-            using (_graph.NameScope(op.Name + "_grad"))
+            IndexedSlices?[]? sparseGrads = null;
+            for (int k = 0; k < op.NumOutputs; k++)
             {
-                // A gradient function reads dense gradients: IndexedSlices convert as TF's
-                // ops.convert_to_tensor converts them.
-                for (int k = 0; k < op.NumOutputs; k++) outGrads[k] = outValues[k]?.ToDense();
+                if (outValues[k]?.Sparse is { } s) (sparseGrads ??= new IndexedSlices?[op.NumOutputs])[k] = s;
+                else outGrads[k] = outValues[k]?.Dense;
             }
             for (int k = 0; k < op.NumOutputs; k++)
             {
-                if (outGrads[k] is not null || !IsBackpropagatable(op[k])) continue;
+                if (outGrads[k] is not null || sparseGrads?[k] is not null || !IsBackpropagatable(op[k])) continue;
                 outGrads[k] = state is not null ? state.ZerosLike(op, k) : _graph.ZerosLike(op[k]);
             }
             using (_graph.NameScope(op.Name + "_grad"))
             {
-                var ctx = new GradContext(_graph, op, outGrads);
+                var ctx = new GradContext(_graph, op, outGrads, sparseGrads);
                 var r = fn(ctx);
                 sparse = ctx.SparseResults;
                 if (r.Length != op.NumInputs)

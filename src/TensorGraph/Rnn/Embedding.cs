@@ -1,0 +1,54 @@
+namespace TensorGraph;
+
+public sealed partial class Graph
+{
+    /// <summary>
+    /// TF 1.15's <c>tf.nn.embedding_lookup(params, ids, max_norm=...)</c> for one (unpartitioned)
+    /// table: the rows <paramref name="ids"/> of <paramref name="params"/> as a GatherV2 named
+    /// <c>embedding_lookup</c>, clipped to L2 norm <paramref name="maxNorm"/> over the embedding
+    /// axes when given, then an Identity (<c>embedding_lookup/Identity</c>). Its gradient with
+    /// respect to the table is <see cref="IndexedSlices"/> (see <see cref="GradientValues"/>).
+    /// </summary>
+    public Output EmbeddingLookup(Output @params, Output ids, double? maxNorm = null, string? name = null)
+    {
+        if (@params.Op is null) throw new InvalidArgumentException("Need at least one param");
+        if (!ids.DType.IsInteger()) throw new InvalidArgumentException($"embedding_lookup ids must be int32 or int64, got {ids.DType.Name()}");
+        using var scope = NameScope(name ?? "embedding_lookup");
+        var exact = CurrentNameScope + "/";
+        var result = Gather(@params, ids, Constant(0, name: "axis"), 0, exact);
+        if (maxNorm is { } m) result = ClipEmbeddings(result, ids, m);
+        return Identity(result);
+    }
+
+    /// <summary><see cref="EmbeddingLookup(Output, Output, double?, string?)"/> reading a variable (its <c>read</c> snapshot, as TF converts a variable).</summary>
+    public Output EmbeddingLookup(Variable @params, Output ids, double? maxNorm = null, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(@params);
+        return EmbeddingLookup(@params.Value, ids, maxNorm, name);
+    }
+
+    /// <summary>TF's embedding_ops._clip: clip_by_norm over axes [rank(ids), rank(params)).</summary>
+    private Output ClipEmbeddings(Output @params, Output ids, double maxNorm)
+    {
+        if (!ids.Shape.IsRankKnown || !@params.Shape.IsRankKnown)
+            throw new UnimplementedException("embedding_lookup max_norm needs ids and params of known rank");
+        var axes = Enumerable.Range(ids.Shape.Rank, @params.Shape.Rank - ids.Shape.Rank).ToArray();
+        return ClipByNorm(@params, Constant(ScalarOf(@params.DType, maxNorm)), axes);
+    }
+
+    /// <summary>
+    /// TF 1.15's <c>tf.clip_by_norm(t, clip_norm, axes)</c>: t·clip_norm / max(‖t‖₂, clip_norm),
+    /// the norm over <paramref name="axes"/> (all when null), with TF's safe square root at zero.
+    /// </summary>
+    public Output ClipByNorm(Output t, Output clipNorm, int[]? axes = null, string? name = null)
+    {
+        using var scope = NameScope(name ?? "clip_by_norm");
+        var exact = CurrentNameScope + "/";
+        var l2sum = ReduceSum(t * t, axes, keepDims: true);
+        var pred = Greater(l2sum, Constant(ScalarOf(l2sum.DType, 0)));
+        var l2sumSafe = Select(pred, l2sum, OnesLike(l2sum));
+        var l2norm = Select(pred, Sqrt(l2sumSafe), l2sum);
+        var intermediate = t * clipNorm;
+        return Identity(RealDiv(intermediate, Maximum(l2norm, clipNorm)), exact);
+    }
+}
