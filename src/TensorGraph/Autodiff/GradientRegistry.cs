@@ -43,15 +43,36 @@ internal static class GradientRegistry
 }
 
 /// <summary>What a gradient function sees: the op, its output gradients, and graph helpers.</summary>
-internal sealed class GradContext(Graph graph, Operation op, Output?[] grads)
+internal sealed class GradContext(Graph graph, Operation op, Output?[] grads, IndexedSlices?[]? sparseGrads = null)
 {
+    private bool _densified;
+
     /// <summary>The graph the gradient is built in.</summary>
     public Graph Graph { get; } = graph;
 
     public Operation Op { get; } = op;
 
-    /// <summary>Gradient of output <c>i</c> (float outputs without one get zeros before the call).</summary>
-    public Output?[] Grads { get; } = grads;
+    /// <summary>
+    /// Gradient of output <c>i</c> (float outputs without one get zeros before the call). Sparse
+    /// output gradients are made dense on first read, as TF's ops.convert_to_tensor makes an
+    /// IndexedSlices dense when a gradient function uses it as a tensor.
+    /// </summary>
+    public Output?[] Grads
+    {
+        get
+        {
+            if (!_densified && sparseGrads is not null)
+            {
+                for (int k = 0; k < grads.Length; k++)
+                    if (sparseGrads[k] is { } s && grads[k] is null) grads[k] = s.ToDense();
+            }
+            _densified = true;
+            return grads;
+        }
+    }
+
+    /// <summary>The sparse gradient of output <paramref name="k"/> when it is IndexedSlices (read before <see cref="Grads"/>).</summary>
+    public IndexedSlices? SparseGrad(int k) => _densified ? null : sparseGrads?[k];
 
     /// <summary>Gradient of output 0.</summary>
     public Output Grad => Grads[0] ?? throw new InternalException($"No gradient for output 0 of {Op.Name}");
@@ -63,6 +84,17 @@ internal sealed class GradContext(Graph graph, Operation op, Output?[] grads)
     public Output Input(int i) => Op.Inputs[i];
 
     public Output Out(int i = 0) => Op[i];
+
+    private Dictionary<int, IndexedSlices>? _sparse;
+
+    /// <summary>
+    /// Gives input <paramref name="input"/> a sparse gradient (TF's gradient functions returning
+    /// <c>ops.IndexedSlices</c>); the function returns null for that input.
+    /// </summary>
+    public void SetSparse(int input, IndexedSlices slices) => (_sparse ??= [])[input] = slices;
+
+    /// <summary>The sparse gradients set by <see cref="SetSparse"/>, by input.</summary>
+    public IReadOnlyDictionary<int, IndexedSlices>? SparseResults => _sparse;
 
     /// <summary>
     /// TF's unbroadcast pattern for binary ops: Shape(x), Shape(y), BroadcastGradientArgs, then

@@ -22,6 +22,24 @@ public sealed partial class Graph
         return [.. xs.Select(pass.GradientOf)];
     }
 
+    /// <summary>
+    /// <see cref="Gradients(Output[], Output[], Output[], Output[], bool, string)"/> keeping sparse
+    /// gradients sparse, as <c>tf.gradients</c> returns them: a gather along axis 0 gives
+    /// <see cref="IndexedSlices"/>, several IndexedSlices sum by concatenation. Optimizers apply
+    /// these with sparse updates.
+    /// </summary>
+    public Gradient?[] GradientValues(Output[] ys, Output[] xs, Output[]? gradYs = null, Output[]? stopGradients = null,
+        bool gateGradients = false, string name = "gradients")
+    {
+        ValidateGradientArguments(ys, xs, gradYs, stopGradients);
+        using var scope = NameScope(name);
+        var seeds = GradientSeeds(ys, gradYs);
+        var pass = new BackwardPass(this, ys, xs, stopGradients ?? [], gateGradients, _controlContext);
+        for (int i = 0; i < ys.Length; i++) pass.AddGradient(ys[i], seeds[i]);
+        pass.Run(ys);
+        return [.. xs.Select(pass.GradientValueOf)];
+    }
+
     private void ValidateGradientArguments(Output[] ys, Output[] xs, Output[]? gradYs, Output[]? stopGradients)
     {
         ArgumentNullException.ThrowIfNull(ys);
@@ -73,6 +91,7 @@ public sealed partial class Graph
         private readonly Dictionary<Operation, int> _pending;
         private readonly HashSet<Operation> _stopOps;
         private readonly Dictionary<Operation, List<Output>[]> _grads = [];
+        private readonly Dictionary<Operation, List<IndexedSlices>[]> _sparse = [];
         private readonly Queue<Operation> _ready = new();
         private readonly HashSet<Operation> _queued = [];
         private readonly LoopGradientStates? _loops;
@@ -145,8 +164,30 @@ public sealed partial class Graph
             lists[t.Index].Add(g);
         }
 
-        /// <summary>The summed gradient of <paramref name="x"/>, or null when none reached it.</summary>
-        public Output? GradientOf(Output x) => _grads.TryGetValue(x.Op, out var l) ? Aggregate(l[x.Index]) : null;
+        private void AddSparse(Output t, IndexedSlices s)
+        {
+            if (!_sparse.TryGetValue(t.Op, out var lists))
+            {
+                lists = new List<IndexedSlices>[t.Op.NumOutputs];
+                for (int k = 0; k < lists.Length; k++) lists[k] = [];
+                _sparse[t.Op] = lists;
+            }
+            lists[t.Index].Add(s);
+            if (!_grads.ContainsKey(t.Op)) AddGradientList(t.Op);
+        }
+
+        private void AddGradientList(Operation op)
+        {
+            var lists = new List<Output>[op.NumOutputs];
+            for (int k = 0; k < lists.Length; k++) lists[k] = [];
+            _grads[op] = lists;
+        }
+
+        /// <summary>The summed gradient of <paramref name="x"/> made dense, or null when none reached it.</summary>
+        public Output? GradientOf(Output x) => Aggregate(x.Op, x.Index)?.ToDense();
+
+        /// <summary>The summed gradient of <paramref name="x"/> (sparse when TF's would be), or null.</summary>
+        public Gradient? GradientValueOf(Output x) => Aggregate(x.Op, x.Index);
 
         /// <summary>Visits ops from ys toward xs, each once all its consumers between xs and ys have contributed.</summary>
         public void Run(Output[] ys)
@@ -192,19 +233,20 @@ public sealed partial class Graph
 
         private void Visit(Operation op)
         {
-            var outGrads = new Output?[op.NumOutputs];
+            var outValues = new Gradient?[op.NumOutputs];
             bool any = false;
             InGradLoop(_loops?.Of(op, before: true), () =>
             {
                 for (int k = 0; k < op.NumOutputs; k++)
                 {
-                    outGrads[k] = Aggregate(_grads.TryGetValue(op, out var l) ? l[k] : null);
-                    any |= outGrads[k] is not null;
+                    outValues[k] = Aggregate(op, k);
+                    any |= outValues[k] is not null;
                 }
                 return 0;
             });
+            IReadOnlyDictionary<int, IndexedSlices>? sparseIn = null;
             var inGrads = any && !_stopOps.Contains(op) && _between.Contains(op)
-                ? InGradLoop(_loops?.Of(op, before: false), () => InputGradients(op, outGrads))
+                ? InGradLoop(_loops?.Of(op, before: false), () => InputGradients(op, outValues, out sparseIn))
                 : new Output?[op.NumInputs];
             for (int i = 0; i < op.NumInputs; i++)
             {
@@ -214,6 +256,12 @@ public sealed partial class Graph
                     if (g.DType != input.DType)
                         throw new InternalException($"Gradient of {op.Type} input {i} has dtype {g.DType.Name()}, expected {input.DType.Name()}");
                     AddGradient(input, g);
+                }
+                if (sparseIn is not null && sparseIn.TryGetValue(i, out var s) && IsBackpropagatable(input))
+                {
+                    if (s.Values.DType != input.DType)
+                        throw new InternalException($"Sparse gradient of {op.Type} input {i} has dtype {s.Values.DType.Name()}, expected {input.DType.Name()}");
+                    AddSparse(input, s);
                 }
                 if (_between.Contains(input.Op))
                 {
@@ -260,23 +308,35 @@ public sealed partial class Graph
             if (_queued.Add(op)) _ready.Enqueue(op);
         }
 
-        private bool HasGradient(Operation op) => _grads.TryGetValue(op, out var lists) && lists.Any(l => l.Count > 0);
+        private bool HasGradient(Operation op) =>
+            (_grads.TryGetValue(op, out var lists) && lists.Any(l => l.Count > 0)) ||
+            (_sparse.TryGetValue(op, out var sparse) && sparse.Any(l => l.Count > 0));
 
         /// <summary>Calls the op's declared gradient in the <c>&lt;op&gt;_grad</c> scope (zeros for outputs without a gradient).</summary>
-        private Output?[] InputGradients(Operation op, Output?[] outGrads)
+        private Output?[] InputGradients(Operation op, Gradient?[] outValues, out IReadOnlyDictionary<int, IndexedSlices>? sparse)
         {
+            sparse = null;
             if (!GradientRegistry.TryGet(op.Type, out var fn))
                 throw new UnimplementedException($"No gradient defined for operation '{op.Name}' (op type: {op.Type}){SourceLocation.Suffix(op.Location, op.Name)}") { NodeName = op.Name };
             if (fn is null) return new Output?[op.NumInputs];
             var state = _loops?.Of(op, before: false);
+            var outGrads = new Output?[op.NumOutputs];
+            IndexedSlices?[]? sparseGrads = null;
             for (int k = 0; k < op.NumOutputs; k++)
             {
-                if (outGrads[k] is not null || !IsBackpropagatable(op[k])) continue;
+                if (outValues[k]?.Sparse is { } s) (sparseGrads ??= new IndexedSlices?[op.NumOutputs])[k] = s;
+                else outGrads[k] = outValues[k]?.Dense;
+            }
+            for (int k = 0; k < op.NumOutputs; k++)
+            {
+                if (outGrads[k] is not null || sparseGrads?[k] is not null || !IsBackpropagatable(op[k])) continue;
                 outGrads[k] = state is not null ? state.ZerosLike(op, k) : _graph.ZerosLike(op[k]);
             }
             using (_graph.NameScope(op.Name + "_grad"))
             {
-                var r = fn(new GradContext(_graph, op, outGrads));
+                var ctx = new GradContext(_graph, op, outGrads, sparseGrads);
+                var r = fn(ctx);
+                sparse = ctx.SparseResults;
                 if (r.Length != op.NumInputs)
                     throw new InternalException($"Gradient of {op.Type} returned {r.Length} values for {op.NumInputs} inputs");
                 if (_gate && r.Count(g => g is not null) > 1) r = _graph.Tuple(r);
@@ -284,15 +344,41 @@ public sealed partial class Graph
             }
         }
 
-        /// <summary>Sums a gradient list with AddN once (and keeps the sum, so later reads reuse it).</summary>
-        private Output? Aggregate(List<Output>? list)
+        /// <summary>
+        /// The summed gradient of output <paramref name="k"/> of <paramref name="op"/>, built once
+        /// (later reads reuse it), as TF's _AggregatedGrads: dense gradients only sum with AddN;
+        /// with any IndexedSlices among them, all become IndexedSlices (a dense one with indices
+        /// Range(0, shape[0])) summed by concatenating values and indices.
+        /// </summary>
+        private Gradient? Aggregate(Operation op, int k)
         {
-            if (list is null || list.Count == 0) return null;
-            if (list.Count == 1) return list[0];
-            var sum = _graph.AddN([.. list]);
-            list.Clear();
-            list.Add(sum);
-            return sum;
+            var dense = _grads.TryGetValue(op, out var l) ? l[k] : null;
+            var sparse = _sparse.TryGetValue(op, out var sl) ? sl[k] : null;
+            int nd = dense?.Count ?? 0, ns = sparse?.Count ?? 0;
+            if (nd + ns == 0) return null;
+            if (ns == 0)
+            {
+                if (nd == 1) return new Gradient(dense![0]);
+                var sum = _graph.AddN([.. dense!]);
+                dense!.Clear();
+                dense.Add(sum);
+                return new Gradient(sum);
+            }
+            if (nd == 0 && ns == 1) return new Gradient(sparse![0]);
+            var parts = new List<IndexedSlices>(sparse!);
+            foreach (var d in dense ?? [])
+            {
+                var shape = _graph.ShapeOf(d);
+                parts.Add(new IndexedSlices(d, _graph.Range(_graph.Constant(0), shape.Slice(0), _graph.Constant(1)), shape));
+            }
+            bool mixed = parts.Any(p => p.Indices.DType == DType.Int64) && parts.Any(p => p.Indices.DType != DType.Int64);
+            var values = _graph.Concat([.. parts.Select(p => p.Values)], 0);
+            var indices = _graph.Concat([.. parts.Select(p => mixed ? _graph.Cast(p.Indices, DType.Int64) : p.Indices)], 0);
+            var concat = new IndexedSlices(values, indices, parts[0].DenseShape);
+            dense?.Clear();
+            sparse!.Clear();
+            sparse.Add(concat);
+            return new Gradient(concat);
         }
     }
 

@@ -13,7 +13,7 @@ public enum GateGradients
 
 /// <summary>
 /// Base class of TF1 optimizers: <see cref="ComputeGradients"/> (tf.gradients w.r.t. the variables'
-/// references, gated per op), <see cref="ApplyGradients"/> (slots, one Apply* op per variable in
+/// references, gated per op), <c>ApplyGradients</c> (slots, one Apply* op per variable in
 /// <c>&lt;name&gt;/update_&lt;var&gt;</c>, a NoOp named after the optimizer, or an AssignAdd of the
 /// global step), and <see cref="Minimize"/>. Node names follow TF's.
 /// </summary>
@@ -46,7 +46,7 @@ public abstract class Optimizer
     /// <summary>Whether updates take the variable lock (TF's use_locking).</summary>
     public bool UseLocking { get; }
 
-    /// <summary>The learning-rate tensor created by the last <see cref="ApplyGradients"/> call.</summary>
+    /// <summary>The learning-rate tensor created by the last <c>ApplyGradients</c> call.</summary>
     protected Output LearningRateTensor { get; private set; }
 
     /// <summary>TF's <c>compute_gradients</c>: (gradient, variable) pairs; a gradient is null when the loss does not depend on the variable.</summary>
@@ -63,6 +63,49 @@ public abstract class Optimizer
     }
 
     /// <summary>
+    /// <see cref="ComputeGradients"/> keeping sparse gradients sparse (TF's compute_gradients
+    /// returns IndexedSlices for gathered variables): the gradient of an embedding table is the
+    /// looked-up rows only.
+    /// </summary>
+    public IReadOnlyList<(Gradient? Gradient, Variable Variable)> ComputeGradientValues(Output loss, IEnumerable<Variable>? varList = null,
+        GateGradients gate = GateGradients.Op, Output? gradLoss = null)
+    {
+        var g = loss.Graph;
+        if (!loss.DType.IsFloating()) throw new InvalidArgumentException($"The loss '{loss.Name}' must be a float tensor, got {loss.DType.Name()}");
+        var vars = (varList ?? g.TrainableVariables).ToArray();
+        if (vars.Length == 0) throw new InvalidArgumentException("No variables to optimize");
+        var grads = g.GradientValues([loss], vars.Select(v => v.Ref).ToArray(), gradLoss is { } gl ? [gl] : null, gateGradients: gate == GateGradients.Op);
+        if (gate == GateGradients.Graph) grads = TupleOf(g, grads);
+        return vars.Select((v, i) => (grads[i], v)).ToArray();
+    }
+
+    /// <summary>TF's control_flow_ops.tuple over gradients: each tensor of each (sparse) gradient gated on all.</summary>
+    private static Gradient?[] TupleOf(Graph g, Gradient?[] grads)
+    {
+        var flat = new List<Output?>();
+        foreach (var gr in grads)
+        {
+            if (gr is null) continue;
+            if (gr.Sparse is { } s) flat.AddRange([s.Values, s.Indices, s.DenseShape]);
+            else flat.Add(gr.Dense);
+        }
+        var tupled = g.Tuple([.. flat]);
+        var r = new Gradient?[grads.Length];
+        int k = 0;
+        for (int i = 0; i < grads.Length; i++)
+        {
+            if (grads[i] is null) continue;
+            if (grads[i]!.IsSparse)
+            {
+                r[i] = new Gradient(new IndexedSlices(tupled[k]!.Value, tupled[k + 1]!.Value, tupled[k + 2]!.Value));
+                k += 3;
+            }
+            else r[i] = new Gradient(tupled[k++]!.Value);
+        }
+        return r;
+    }
+
+    /// <summary>
     /// TF's <c>apply_gradients</c>: creates slots, then one update per variable with a gradient
     /// (variables without one are skipped; none at all is an error). Increments
     /// <paramref name="globalStep"/> after the updates when given.
@@ -70,9 +113,21 @@ public abstract class Optimizer
     public Operation ApplyGradients(IEnumerable<(Output? Gradient, Variable Variable)> gradsAndVars, Variable? globalStep = null, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(gradsAndVars);
+        return ApplyGradients(gradsAndVars.Select(p => (p.Gradient is { } d ? new Gradient(d) : null, p.Variable)), globalStep, name);
+    }
+
+    /// <summary>
+    /// <see cref="ApplyGradients(IEnumerable{ValueTuple{Output?, Variable}}, Variable?, string?)"/> for
+    /// gradients that may be <see cref="IndexedSlices"/>: those update only their rows, as TF's
+    /// <c>_apply_sparse_duplicate_indices</c> does (GradientDescent: ScatterSub; Adam: its
+    /// ScatterAdd path; the others sum duplicate indices with Unique + UnsortedSegmentSum first).
+    /// </summary>
+    public Operation ApplyGradients(IEnumerable<(Gradient? Gradient, Variable Variable)> gradsAndVars, Variable? globalStep = null, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(gradsAndVars);
         var pairs = gradsAndVars.ToArray();
         if (pairs.Length == 0) throw new InvalidArgumentException("No variables provided");
-        var withGrads = pairs.Where(p => p.Gradient is not null).Select(p => (Gradient: p.Gradient!.Value, p.Variable)).ToArray();
+        var withGrads = pairs.Where(p => p.Gradient is not null).Select(p => (Gradient: p.Gradient!, p.Variable)).ToArray();
         if (withGrads.Length == 0)
             throw new InvalidArgumentException($"No gradients provided for any variable, check your graph for ops that do not support gradients, between variables [{string.Join(", ", pairs.Select(p => p.Variable.Name))}] and the loss");
         var g = withGrads[0].Variable.Graph;
@@ -90,7 +145,7 @@ public abstract class Optimizer
         {
             using (g.NameScope("update_" + v.Op.Name))
             {
-                updates.Add(ApplyDense(g, grad, v).Op);
+                updates.Add(grad.Sparse is { } sparse ? ApplySparseDuplicateIndices(g, sparse, v) : ApplyDense(g, grad.Dense!.Value, v).Op);
             }
         }
         Operation train;
@@ -111,10 +166,10 @@ public abstract class Optimizer
         return train;
     }
 
-    /// <summary>TF's <c>minimize</c>: <see cref="ComputeGradients"/> then <see cref="ApplyGradients"/>.</summary>
+    /// <summary>TF's <c>minimize</c>: <see cref="ComputeGradients"/> then <c>ApplyGradients</c>.</summary>
     public Operation Minimize(Output loss, Variable? globalStep = null, IEnumerable<Variable>? varList = null, string? name = null)
     {
-        var gv = ComputeGradients(loss, varList);
+        var gv = ComputeGradientValues(loss, varList);
         if (gv.All(p => p.Gradient is null))
             throw new InvalidArgumentException($"No gradients provided for any variable, check your graph for ops that do not support gradients, between variables [{string.Join(", ", gv.Select(p => p.Variable.Name))}] and loss '{loss.Name}'");
         return ApplyGradients(gv, globalStep, name);
@@ -139,6 +194,29 @@ public abstract class Optimizer
 
     /// <summary>Builds the update for one variable (inside <c>update_&lt;var&gt;</c>).</summary>
     protected abstract Output ApplyDense(Graph g, Output grad, Variable var);
+
+    /// <summary>
+    /// TF's <c>_apply_sparse_duplicate_indices</c>: sums the values of repeated indices
+    /// (Unique + UnsortedSegmentSum, TF's _deduplicate_indexed_slices), then <see cref="ApplySparse"/>.
+    /// </summary>
+    protected virtual Operation ApplySparseDuplicateIndices(Graph g, IndexedSlices grad, Variable var)
+    {
+        ArgumentNullException.ThrowIfNull(g);
+        ArgumentNullException.ThrowIfNull(grad);
+        var (uniqueIndices, newIndexPositions) = g.Unique(grad.Indices);
+        var summed = g.UnsortedSegmentSum(grad.Values, newIndexPositions, g.ShapeOf(uniqueIndices).Slice(0));
+        return ApplySparse(g, new IndexedSlices(summed, uniqueIndices, grad.DenseShape), var);
+    }
+
+    /// <summary>
+    /// Applies a gradient with unique indices (TF's <c>_apply_sparse</c>). By default the update is
+    /// the dense one on the gradient made dense.
+    /// </summary>
+    protected virtual Operation ApplySparse(Graph g, IndexedSlices grad, Variable var)
+    {
+        ArgumentNullException.ThrowIfNull(grad);
+        return ApplyDense(g, grad.ToDense(), var).Op;
+    }
 
     /// <summary>Groups the updates; <paramref name="name"/> ending in "/" is used verbatim.</summary>
     protected virtual Operation Finish(Graph g, List<Operation> updateOps, string name) => g.Group(updateOps, name);

@@ -15,6 +15,16 @@ public sealed class GradientDescentOptimizer : Optimizer
     /// <inheritdoc/>
     protected override Output ApplyDense(Graph g, Output grad, Variable var) =>
         g.ApplyGradientDescent(var.Ref, CastTo(g, LearningRateTensor, var.DType), grad, UseLocking);
+
+    /// <summary>TF 1.15's GradientDescent sparse update: ScatterSub(var, indices, values·lr); repeated indices accumulate.</summary>
+    protected override Operation ApplySparseDuplicateIndices(Graph g, IndexedSlices grad, Variable var)
+    {
+        ArgumentNullException.ThrowIfNull(g);
+        ArgumentNullException.ThrowIfNull(grad);
+        ArgumentNullException.ThrowIfNull(var);
+        var delta = g.Multiply(grad.Values, CastTo(g, LearningRateTensor, var.DType));
+        return g.ScatterSub(var, grad.Indices, delta, UseLocking).Op;
+    }
 }
 
 /// <summary>TF's <c>tf.train.MomentumOptimizer</c>: a ← μ·a + g; w ← w − lr·a (or Nesterov).</summary>
@@ -201,6 +211,43 @@ public sealed class AdamOptimizer : Optimizer
         return g.ApplyAdam(var.Ref, GetSlot(var, "m").Ref, GetSlot(var, "v").Ref,
             CastTo(g, _beta1Power!.Value, dt), CastTo(g, _beta2Power!.Value, dt), CastTo(g, LearningRateTensor, dt),
             CastTo(g, _beta1T, dt), CastTo(g, _beta2T, dt), CastTo(g, _epsilonT, dt), grad, useLocking: UseLocking);
+    }
+
+    /// <summary>
+    /// TF 1.15's Adam <c>_apply_sparse_shared</c>: m ← β1·m then ScatterAdd(m, indices, (1−β1)·g);
+    /// v ← β2·v then ScatterAdd(v, indices, (1−β2)·g²); var −= lr·√(1−β2^t)/(1−β1^t)·m/(√v + ε).
+    /// </summary>
+    protected override Operation ApplySparse(Graph g, IndexedSlices grad, Variable var)
+    {
+        ArgumentNullException.ThrowIfNull(g);
+        ArgumentNullException.ThrowIfNull(grad);
+        ArgumentNullException.ThrowIfNull(var);
+        var dt = var.DType;
+        var beta1Power = CastTo(g, _beta1Power!.Value, dt);
+        var beta2Power = CastTo(g, _beta2Power!.Value, dt);
+        var lrT = CastTo(g, LearningRateTensor, dt);
+        var beta1T = CastTo(g, _beta1T, dt);
+        var beta2T = CastTo(g, _beta2T, dt);
+        var epsilonT = CastTo(g, _epsilonT, dt);
+        var one = Graph.ScalarOf(dt, 1);
+        var lr = g.RealDiv(g.Multiply(lrT, g.Sqrt(g.Subtract(g.Constant(one), beta2Power))), g.Subtract(g.Constant(one), beta1Power));
+        var m = GetSlot(var, "m");
+        var mScaled = g.Multiply(grad.Values, g.Subtract(g.Constant(one), beta1T));
+        var mT = g.Assign(m, g.Multiply(m.Value, beta1T), useLocking: UseLocking);
+        using (g.ControlDependencies(mT.Op))
+        {
+            mT = g.ScatterAdd(m, grad.Indices, mScaled, UseLocking);
+        }
+        var v = GetSlot(var, "v");
+        var vScaled = g.Multiply(g.Multiply(grad.Values, grad.Values), g.Subtract(g.Constant(one), beta2T));
+        var vT = g.Assign(v, g.Multiply(v.Value, beta2T), useLocking: UseLocking);
+        using (g.ControlDependencies(vT.Op))
+        {
+            vT = g.ScatterAdd(v, grad.Indices, vScaled, UseLocking);
+        }
+        var vSqrt = g.Sqrt(vT);
+        var varUpdate = g.AssignSub(var, g.RealDiv(g.Multiply(lr, mT), g.AddV2(vSqrt, epsilonT)), UseLocking);
+        return g.Group([varUpdate.Op, mT.Op, vT.Op]);
     }
 
     /// <inheritdoc/>

@@ -304,6 +304,7 @@ public class ConformanceTests
             ["Range"] = b => b.G.Range(b.Feed(1, []), b.G.Constant(10), b.G.Constant(3)).Op,
             ["DynamicStitch"] = b => b.G.DynamicStitch([b.G.Constant(new[] { 0, 2 }), b.Feed(new[] { 1 }, [-1])],
                 [b.G.Constant(new float[,] { { 1, 2 }, { 3, 4 } }), b.G.Constant(new float[,] { { 5, 6 } })]).Op,
+            ["DynamicPartition"] = b => b.G.DynamicPartition(b.Feed(M23, [-1, 3]), b.G.Constant(new[] { 1, 0 }), 2)[1].Op,
             ["SqrtGrad"] = b => b.G.SqrtGrad(b.Feed(Pos23, [-1, 3]), b.G.Constant(M23)).Op,
             ["RsqrtGrad"] = b => b.G.RsqrtGrad(b.Feed(Pos23, [-1, 3]), b.G.Constant(M23)).Op,
             ["ReciprocalGrad"] = b => b.G.ReciprocalGrad(b.Feed(Pos23, [-1, 3]), b.G.Constant(M23)).Op,

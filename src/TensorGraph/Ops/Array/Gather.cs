@@ -22,10 +22,9 @@ internal sealed class GatherV2Spec : OpSpec
     public override string Type => OpType;
 
     /// <summary>
-    /// TF 1.15's <c>_GatherV2Grad</c> with the IndexedSlices made dense, as TF's
-    /// IndexedSlices-to-dense conversion does: axis 0 gives
-    /// UnsortedSegmentSum(Reshape(grad, [size(indices)] + params_shape[1:]), indices, params_shape[0]);
-    /// other axes transpose the gathered axis to the front first.
+    /// TF 1.15's <c>_GatherV2Grad</c>: axis 0 gives IndexedSlices(Reshape(grad, [size(indices)] +
+    /// params_shape[1:]), Reshape(indices, [size(indices)]), params_shape); other axes transpose
+    /// the gathered axis to the front and sum with UnsortedSegmentSum (a dense gradient).
     /// </summary>
     public override Output?[] Gradient(GradContext c)
     {
@@ -49,7 +48,8 @@ internal sealed class GatherV2Spec : OpSpec
             var valuesShape = g.Concat([indicesSize, tail], 0);
             var values = g.Reshape(c.Grad, valuesShape);
             var flatIndices = g.Reshape(indices, indicesSize);
-            return [g.UnsortedSegmentSum(values, flatIndices, paramsShape.Slice(0)), null, null];
+            c.SetSparse(0, new IndexedSlices(values, flatIndices, paramsShape));
+            return [null, null, null];
         }
 
         var outerShape = paramsShape.Slice(SliceItem.RangeOf(null, axis));

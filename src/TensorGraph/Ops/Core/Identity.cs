@@ -13,8 +13,16 @@ internal sealed class IdentitySpec : OpSpec
 
     public override string Type => OpType;
 
-    /// <summary>TF 1.15's <c>_IdGrad</c>.</summary>
-    public override Output?[] Gradient(GradContext c) => [c.Grad];
+    /// <summary>TF 1.15's <c>_IdGrad</c>: the gradient passes through, IndexedSlices staying sparse.</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        if (c.SparseGrad(0) is { } s)
+        {
+            c.SetSparse(0, s);
+            return [null];
+        }
+        return [c.Grad];
+    }
 
     protected override string[] InputArgs => ["input: T"];
 
