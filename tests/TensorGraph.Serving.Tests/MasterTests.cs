@@ -170,4 +170,28 @@ public class MasterTests
             Directory.Delete(dir, true);
         }
     }
+
+    [Test]
+    public async Task ConcurrentClientsKeepTheirSessionsApart()
+    {
+        var g = new Graph();
+        var v = g.Variable(0f, name: "counter");
+        var inc = g.AssignAdd(v, g.Constant(1f, name: "one"), name: "inc");
+        var init = g.GlobalVariablesInitializer();
+        var handles = new List<string>();
+        for (int i = 0; i < 4; i++)
+        {
+            var h = (await Create(g)).SessionHandle;
+            await Step(h, [], [init.Name]);
+            handles.Add(h);
+        }
+        // Session i is incremented 5 * (i + 1) times by calls issued all at once over one channel.
+        var calls = handles.SelectMany((h, i) => Enumerable.Range(0, 5 * (i + 1)).Select(_ => h)).ToArray();
+        await Task.WhenAll(calls.Select(h => Task.Run(() => Step(h, [], [inc.Op.Name]))));
+        for (int i = 0; i < handles.Count; i++)
+        {
+            var r = await Step(handles[i], [v.Value.Name]);
+            Assert.That(Floats(r.Tensor[0]), Is.EqualTo(new[] { 5f * (i + 1) }), $"session {i}");
+        }
+    }
 }
