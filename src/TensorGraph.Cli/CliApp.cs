@@ -180,6 +180,28 @@ public static class CliApp
         }, stdout)));
         root.Subcommands.Add(serve);
 
+        // server
+        var mHost = new Option<string>("--host") { Description = "Address to listen on.", DefaultValueFactory = _ => "127.0.0.1" };
+        var mPort = new Option<int>("--port") { Description = "gRPC port (0: a free one).", DefaultValueFactory = _ => 2222 };
+        var mCert = new Option<string?>("--ssl_cert") { Description = "PEM certificate: serve over TLS (with --ssl_key)." };
+        var mKey = new Option<string?>("--ssl_key") { Description = "PEM private key for --ssl_cert." };
+        var mToken = new Option<string?>("--auth_token_file") { Description = "File holding a token every call must send as 'authorization: Bearer TOKEN'." };
+        var mMax = new Option<int>("--max_message_size_bytes") { Description = "Largest request accepted.", DefaultValueFactory = _ => int.MaxValue };
+        var server = new Command("server", "Run a TensorFlow 1.x master (tensorflow.MasterService) that remote sessions (grpc://host:port) run graphs on.")
+        {
+            mHost, mPort, mCert, mKey, mToken, mMax,
+        };
+        server.SetAction(p => Guard(p.GetValue(verbose), stderr, () => Server.Master(new TensorGraph.Serving.Master.MasterServerOptions
+        {
+            Host = p.GetValue(mHost) ?? "127.0.0.1",
+            Port = p.GetValue(mPort),
+            SslCert = p.GetValue(mCert),
+            SslKey = p.GetValue(mKey),
+            AuthTokenFile = p.GetValue(mToken),
+            MaxMessageBytes = p.GetValue(mMax),
+        }, stdout)));
+        root.Subcommands.Add(server);
+
         foreach (var help in root.Options.OfType<HelpOption>())
         {
             if (help.Action is HelpAction inner) help.Action = new HelpWithExitCodes(inner);

@@ -22,6 +22,23 @@ public static class Server
         log.Flush();
     }
 
+    /// <summary>The <c>server</c> command: runs a TF 1.x master (<see cref="TensorGraph.Serving.Master.MasterServer"/>) until asked to stop.</summary>
+    public static void Master(TensorGraph.Serving.Master.MasterServerOptions options, TextWriter stdout)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(stdout);
+        RunMaster(options, stdout).GetAwaiter().GetResult();
+    }
+
+    private static async Task RunMaster(TensorGraph.Serving.Master.MasterServerOptions options, TextWriter stdout)
+    {
+        var log = TextWriter.Synchronized(stdout);
+        await using var server = await TensorGraph.Serving.Master.MasterServer.StartAsync(options, new AutoFlush(log)).ConfigureAwait(false);
+        await server.WaitForShutdownAsync().ConfigureAwait(false);
+        log.WriteLine("Shutting down: in-flight calls drained, sessions closed.");
+        log.Flush();
+    }
+
     /// <summary>Flushes after every line, so a supervisor (or a test) reading the pipe sees progress at once.</summary>
     private sealed class AutoFlush(TextWriter inner) : TextWriter
     {

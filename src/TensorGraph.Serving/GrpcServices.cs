@@ -92,7 +92,7 @@ internal sealed class ServingMethods : IServiceMethodProvider<PredictionServiceI
             }
         });
 
-    private static Method<TReq, TResp> Unary<TReq, TResp>(string service, string name, MessageParser<TReq> req, MessageParser<TResp> resp)
+    internal static Method<TReq, TResp> Unary<TReq, TResp>(string service, string name, MessageParser<TReq> req, MessageParser<TResp> resp)
         where TReq : IMessage<TReq> where TResp : IMessage<TResp> =>
         new(MethodType.Unary, service, name, For(req), For(resp));
 

@@ -18,6 +18,8 @@ public sealed class ServingException : Exception
 
     internal static ServingException NotFound(string message) => new(StatusCode.NotFound, message);
 
+    internal static ServingException Aborted(string message) => new(StatusCode.Aborted, message);
+
     internal static ServingException FailedPrecondition(string message) => new(StatusCode.FailedPrecondition, message);
 
     /// <summary>

@@ -38,6 +38,7 @@ internal sealed class GraphDefImporter
     private readonly IDictionary<string, Output>? _inputMap;
     private readonly string? _source;
     private readonly bool _strict;
+    private readonly bool _readExisting;
 
     private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
     private readonly OpSpec?[] _specs;
@@ -52,9 +53,10 @@ internal sealed class GraphDefImporter
     private readonly Dictionary<(int Node, int Output), DType> _declaredByConsumers = [];
 
     private GraphDefImporter(Graph graph, GraphDef graphDef, string prefix, IDictionary<string, Output>? inputMap, string? source,
-        bool strict)
+        bool strict, bool readExisting = false)
     {
         _strict = strict;
+        _readExisting = readExisting && string.IsNullOrEmpty(prefix);
         _graph = graph;
         _graphDef = graphDef;
         _nodes = graphDef.Node;
@@ -73,7 +75,7 @@ internal sealed class GraphDefImporter
     public static object[] Import(Graph graph, GraphDef graphDef, string? prefix, IDictionary<string, Output>? inputMap, string[]? returnElements,
         string? source, ImportOptions? options = null)
     {
-        var importer = new GraphDefImporter(graph, graphDef, CheckPrefix(prefix), inputMap, source, options?.Strict ?? false);
+        var importer = new GraphDefImporter(graph, graphDef, CheckPrefix(prefix), inputMap, source, options?.Strict ?? false, options?.ReadExistingNodes ?? false);
         importer.IndexNodeNames();
         importer.ResolveOpTypes();
         importer.ParseInputs();
@@ -169,6 +171,11 @@ internal sealed class GraphDefImporter
             if (raw.StartsWith('^'))
             {
                 var src = raw[1..];
+                if (ReadsExisting(src))
+                {
+                    ctrlIn.Add(src);
+                    continue;
+                }
                 if (!_index.TryGetValue(src, out int j))
                     throw new InvalidArgumentException($"Node '{n.Name}': control input '{raw}' names a node that is not in the GraphDef") { NodeName = n.Name };
                 ctrlIn.Add(src);
@@ -179,7 +186,7 @@ internal sealed class GraphDefImporter
                 throw new InvalidArgumentException($"Node '{n.Name}': data input '{raw}' comes after a control input") { NodeName = n.Name };
             var (srcName, k) = ParseTensorName(raw, n.Name);
             var mapped = MappedInput(srcName, k);
-            if (mapped is null)
+            if (mapped is null && !ReadsExisting(srcName))
             {
                 if (!_index.TryGetValue(srcName, out int j))
                     throw new InvalidArgumentException($"Node '{n.Name}': input '{raw}' names a node that is not in the GraphDef") { NodeName = n.Name };
@@ -190,6 +197,16 @@ internal sealed class GraphDefImporter
             }
             dataIn.Add(new(srcName, k, mapped));
         }
+    }
+
+    /// <summary>Whether <paramref name="name"/> is a node of the graph read in place (not in the GraphDef); it is recorded as created.</summary>
+    private bool ReadsExisting(string name)
+    {
+        if (!_readExisting || _index.ContainsKey(name)) return false;
+        if (_created.ContainsKey(name)) return true;
+        if (_graph.TryGetOperation(name) is not { } op) return false;
+        _created[name] = op;
+        return true;
     }
 
     /// <summary>The output of this graph that <c>input_map</c> puts in place of <c>srcName:k</c>, or null.</summary>

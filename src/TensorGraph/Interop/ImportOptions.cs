@@ -19,4 +19,10 @@ public sealed class ImportOptions
     /// <see cref="UnimplementedException"/> listing every missing type with a node of it.
     /// </summary>
     public bool Strict { get; init; }
+
+    /// <summary>
+    /// Let a node's inputs and control inputs name nodes already in the graph (when no prefix is
+    /// given), as the GraphDef of TF's <c>ExtendSession</c> does: it holds only the new nodes.
+    /// </summary>
+    public bool ReadExistingNodes { get; init; }
 }

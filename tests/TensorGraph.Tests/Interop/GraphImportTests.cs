@@ -388,4 +388,22 @@ public class GraphImportTests
             Directory.Delete(dir, true);
         }
     }
+
+    [Test]
+    public void ReadExistingNodesLetsNewNodesReadTheGraph()
+    {
+        var g = new Graph();
+        g.Constant(3f, name: "a");
+        g.Constant(4f, name: "b");
+        var def = new GraphDef();
+        var add = N("sum", "Add", "a", "b:0", "^a");
+        add.Attr["T"] = Attr.Type(DType.Float32);
+        def.Node.Add(add);
+        var refused = Assert.Throws<InvalidArgumentException>(() => g.Import(def))!;
+        Assert.That(refused.Message, Does.Contain("sum"));
+        g.Import(def, options: new ImportOptions { ReadExistingNodes = true });
+        using var s = new Session(g);
+        Assert.That(s.Run(g["sum:0"]).AsSpan<float>()[0], Is.EqualTo(7f));
+        Assert.That(g.GetOperation("sum").ControlInputs.Select(o => o.Name), Is.EqualTo(new[] { "a" }));
+    }
 }
