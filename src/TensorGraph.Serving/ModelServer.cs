@@ -93,27 +93,7 @@ public sealed class ModelServer : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         var write = log is null ? (Action<string>)(_ => { }) : line => { lock (log) log.WriteLine(line); };
         var config = LoadConfig(options);
-        if (options.SslCert is null != (options.SslKey is null)) throw ServingException.InvalidArgument("--ssl_cert and --ssl_key go together");
-        if (!IPAddress.TryParse(options.Host == "localhost" ? "127.0.0.1" : options.Host, out var address))
-            throw ServingException.InvalidArgument($"--host '{options.Host}' is not an IP address");
-        BearerToken? token = null;
-        if (options.AuthTokenFile is { } tf)
-        {
-            try
-            {
-                token = new BearerToken(await File.ReadAllTextAsync(tf, cancellationToken).ConfigureAwait(false));
-            }
-            catch (ArgumentException e)
-            {
-                throw ServingException.InvalidArgument($"{tf}: {e.Message}");
-            }
-        }
-        X509Certificate2? cert = null;
-        if (options.SslCert is { } certPath)
-        {
-            using var pem = X509Certificate2.CreateFromPemFile(certPath, options.SslKey);
-            cert = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
-        }
+        var (address, token, cert) = await EndpointSettings.ReadAsync(options.Host, options.SslCert, options.SslKey, options.AuthTokenFile, cancellationToken).ConfigureAwait(false);
 
         var models = new ModelManager(config, write);
         models.Start(options.FileSystemPollWaitSeconds);
