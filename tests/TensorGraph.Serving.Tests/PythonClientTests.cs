@@ -32,26 +32,36 @@ public class PythonClientTests
         return (p.ExitCode, output, err.Result);
     }
 
-    [Test]
-    public async Task PredictMetadataAndStatusFromProtocGeneratedPythonStubs()
+    /// <summary>Generates Python stubs for every .proto under proto/ into a new temporary folder (ignores the test when the tools are missing).</summary>
+    private static string GenerateStubs()
     {
         foreach (var f in new[] { Python, Protoc, Plugin, WellKnown })
             if (!File.Exists(f)) Assert.Ignore($"{f} is missing (apt-get install python3-grpcio python3-protobuf protobuf-compiler protobuf-compiler-grpc libprotobuf-dev)");
         if (Run(Python, "-c", "import grpc").Code != 0) Assert.Ignore("python3-grpcio is not installed");
-
         var stubs = Path.Combine(Path.GetTempPath(), "tg-pystubs-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(stubs);
+        var proto = Path.Combine(RepoRoot, "proto");
+        var files = Directory.EnumerateFiles(proto, "*.proto", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(proto, f).Replace('\\', '/')).Order(StringComparer.Ordinal).ToList();
+        var (code, _, err) = Run(Protoc, ["-I" + proto, "-I/usr/include", "--python_out=" + stubs, "--grpc_out=" + stubs, "--plugin=protoc-gen-grpc=" + Plugin, .. files]);
+        if (code != 0)
+        {
+            Directory.Delete(stubs, recursive: true);
+            Assert.Fail(err);
+        }
+        return stubs;
+    }
+
+    private static string Script(string name) => Path.Combine(RepoRoot, "tests", "TensorGraph.Serving.Tests", "python", name);
+
+    [Test]
+    public async Task PredictMetadataAndStatusFromProtocGeneratedPythonStubs()
+    {
+        var stubs = GenerateStubs();
         try
         {
-            var proto = Path.Combine(RepoRoot, "proto");
-            var files = Directory.EnumerateFiles(proto, "*.proto", SearchOption.AllDirectories)
-                .Select(f => Path.GetRelativePath(proto, f).Replace('\\', '/')).Order(StringComparer.Ordinal).ToList();
-            var (code, _, err) = Run(Protoc, ["-I" + proto, "-I/usr/include", "--python_out=" + stubs, "--grpc_out=" + stubs, "--plugin=protoc-gen-grpc=" + Plugin, .. files]);
-            Assert.That(code, Is.EqualTo(0), err);
-
             await using var server = await Start("half_plus_two", HalfPlusTwo);
-            var script = Path.Combine(RepoRoot, "tests", "TensorGraph.Serving.Tests", "python", "tfs_client.py");
-            var (rc, output, stderr) = Run(Python, script, stubs, $"127.0.0.1:{server.GrpcPort}", "half_plus_two");
+            var (rc, output, stderr) = Run(Python, Script("tfs_client.py"), stubs, $"127.0.0.1:{server.GrpcPort}", "half_plus_two");
             Assert.That(rc, Is.EqualTo(0), stderr);
             var json = JsonDocument.Parse(output).RootElement;
             Assert.That(json.GetProperty("y").EnumerateArray().Select(v => v.GetDouble()), Is.EqualTo(new[] { 2.5, 3.0, 4.5 }));
@@ -62,6 +72,35 @@ public class PythonClientTests
             Assert.That(json.GetProperty("state").EnumerateArray().Select(v => v.GetString()), Is.EqualTo(new[] { "AVAILABLE" }));
             var missing = json.GetProperty("missing").EnumerateArray().Select(v => v.GetString()).ToArray();
             Assert.That(missing, Is.EqualTo(new[] { "NOT_FOUND", "Servable not found for request: Latest(no_such_model)" }));
+        }
+        finally
+        {
+            Directory.Delete(stubs, recursive: true);
+        }
+    }
+
+    [Test]
+    public async Task MasterSessionFromProtocGeneratedPythonMessages()
+    {
+        var stubs = GenerateStubs();
+        try
+        {
+            await using var server = await TensorGraph.Serving.Master.MasterServer.StartAsync(new TensorGraph.Serving.Master.MasterServerOptions { Port = 0 });
+            var (rc, output, stderr) = Run(Python, Script("master_client.py"), stubs, $"127.0.0.1:{server.Port}");
+            Assert.That(rc, Is.EqualTo(0), stderr);
+            var json = JsonDocument.Parse(output).RootElement;
+            double[] D(string name) => [.. json.GetProperty(name).EnumerateArray().Select(v => v.GetDouble())];
+            // y = x · w with w initialized to [0.5, 1, 2] and x = [1, 2, 3].
+            Assert.That(D("y"), Is.EqualTo(new[] { 0.5, 2.0, 6.0 }));
+            Assert.That(json.GetProperty("new_graph_version").GetInt64(), Is.GreaterThan(json.GetProperty("graph_version").GetInt64()));
+            // After the extension's AssignAdd doubled w on the server: w = [1, 2, 4], z = x · w + 1.
+            Assert.That(D("w"), Is.EqualTo(new[] { 1.0, 2.0, 4.0 }));
+            Assert.That(D("z"), Is.EqualTo(new[] { 2.0, 5.0, 13.0 }));
+            Assert.That(json.GetProperty("fetched").EnumerateArray().Select(v => v.GetString()), Is.EqualTo(new[] { "z:0", "w:0" }));
+            Assert.That(json.GetProperty("error_code").GetString(), Is.EqualTo("NOT_FOUND"));
+            Assert.That(json.GetProperty("error_message").GetString(), Does.Contain("no_such_node"));
+            Assert.That(json.GetProperty("devices").EnumerateArray().Select(v => v.GetString()), Is.EqualTo(new[] { "/job:localhost/replica:0/task:0/device:CPU:0" }));
+            Assert.That(json.GetProperty("after_close").GetString(), Is.EqualTo("ABORTED"), "TF's master: a closed session's handle is not found");
         }
         finally
         {
