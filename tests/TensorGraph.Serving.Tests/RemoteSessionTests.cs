@@ -181,6 +181,25 @@ public class RemoteSessionTests
     }
 
     [Test]
+    public async Task OneRemoteSessionTakesRunsFromManyThreads()
+    {
+        var g = new Graph();
+        var v = g.Variable(0f, name: "hits");
+        var inc = g.AssignAdd(v, g.Constant(1f), name: "hit");
+        var init = g.GlobalVariablesInitializer();
+        using var s = new Session(g, target: _target);
+        s.Run(init);
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() =>
+        {
+            for (int i = 0; i < 10; i++) s.Run(inc.Op);
+        })));
+        Assert.That(s.Run(v.Value).Scalar<float>(), Is.EqualTo(40f));
+        using var cts = new CancellationTokenSource();
+        cts.Cancel();
+        Assert.Throws<CancelledException>(() => s.Run(v.Value, cancellationToken: cts.Token));
+    }
+
+    [Test]
     public void WhatNeedsALocalSessionSaysSo()
     {
         var g = new Graph();
