@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text;
+using TensorGraph.Remote;
 using TensorGraph.Runtime;
 
 namespace TensorGraph;
@@ -17,6 +18,8 @@ public sealed class Session : IDisposable
     private readonly ConcurrentDictionary<Operation, object> _opState = new();
     private readonly Lock _planLock = new();
     private volatile bool _closed;
+    private readonly RemoteSession? _remote;
+    private readonly VariableStore _variables = new();
 
     /// <summary>Creates a session over <paramref name="graph"/>.</summary>
     public Session(Graph graph)
@@ -25,10 +28,30 @@ public sealed class Session : IDisposable
         Graph = graph;
     }
 
+    /// <summary>
+    /// Creates a session over <paramref name="graph"/> that runs where <paramref name="target"/>
+    /// says (TF's <c>tf.Session(target)</c>): <c>""</c> in this process, <c>grpc://host:port</c> on a
+    /// TF1 master such as <c>tensorgraph server</c>. A remote session sends the graph with its first
+    /// run and the nodes added since with later ones; variables live on the server. Its <c>Run</c>
+    /// overloads work as locally; callables and savers need a local session.
+    /// </summary>
+    public Session(Graph graph, string target, RemoteOptions? remote = null) : this(graph)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        if (target.Length == 0) return;
+        if (!RemoteSession.IsRemoteTarget(target))
+            throw new InvalidArgumentException($"Session target '{target}' is not supported: use \"\" for this process or grpc://host:port for a server");
+        _remote = new RemoteSession(graph, target, remote);
+    }
+
     /// <summary>The graph this session runs.</summary>
     public Graph Graph { get; }
 
-    internal VariableStore Variables { get; } = new();
+    /// <summary>The target given at creation: <c>""</c> for a session in this process, else <c>grpc://host:port</c>.</summary>
+    public string Target => _remote?.Target ?? "";
+
+    internal VariableStore Variables => _remote is null ? _variables
+        : throw new NotSupportedException($"The variables of a session with target {_remote.Target} live on its server: read them with Run, and save them with a saver's ops run remotely rather than with a local session's Saver");
 
     internal bool IsClosed => _closed;
 
@@ -47,7 +70,15 @@ public sealed class Session : IDisposable
     /// <c>ConfigProto.operation_timeout_in_ms</c>), used when a call's <see cref="RunOptions"/>
     /// sets none; 0 or less (the default) means no timeout.
     /// </summary>
-    public long OperationTimeoutInMs { get; set; }
+    public long OperationTimeoutInMs
+    {
+        get;
+        set
+        {
+            field = value;
+            if (_remote is not null) _remote.OperationTimeoutInMs = value;
+        }
+    }
 
     // ------------------------------------------------------------------ Run overloads
     //
@@ -180,6 +211,7 @@ public sealed class Session : IDisposable
         }
         foreach (var t in targets) CheckGraph(t ?? throw new InvalidArgumentException("A target is null"));
         var (feedKeys, feedValues) = CollectFeeds(feedDict);
+        if (_remote is not null) return _remote.Run(fetches, feedKeys, feedValues, targets, TimeoutFor(options), cancellationToken);
         var plan = GetPlan(feedKeys, fetches, targets);
         var state = plan.Rent();
         try
@@ -286,6 +318,8 @@ public sealed class Session : IDisposable
     public Callable MakeCallable(Output[] feeds, Output[] fetches, params Operation[] targets)
     {
         ThrowIfDisposed();
+        if (_remote is not null)
+            throw new NotSupportedException($"MakeCallable needs a session in this process; a session with target {_remote.Target} runs each step with Run");
         ArgumentNullException.ThrowIfNull(feeds);
         ArgumentNullException.ThrowIfNull(fetches);
         foreach (var f in feeds) CheckGraph(f.Op);
@@ -337,10 +371,12 @@ public sealed class Session : IDisposable
     /// </summary>
     public void Dispose()
     {
+        if (_closed) return;
         _closed = true;
         _plans.Clear();
         _opState.Clear();
-        Variables.Clear();
+        _variables.Clear();
+        _remote?.Dispose();
     }
 }
 

@@ -37,6 +37,9 @@ public class ArchitectureTests
         Assert.That(rooms.RoomsOf(typeof(Graph).FullName!), Is.EquivalentTo(new[] { Room.Building }));
         Assert.That(rooms.RoomsOf(typeof(TensorGraph.Ops.OpSpec).FullName!), Is.EquivalentTo(new[] { Room.OpsFramework }));
         Assert.That(rooms.RoomsOf(typeof(Session).FullName!), Does.Contain(Room.Runtime));
+        // RemoteSession is also partly generated (its GeneratedRegex).
+        Assert.That(rooms.RoomsOf("TensorGraph.Remote.RemoteSession"), Does.Contain(Room.Remote).And.Not.Contain(Room.Runtime));
+        Assert.That(rooms.RoomsOf(typeof(RemoteOptions).FullName!), Is.EquivalentTo(new[] { Room.Remote }));
         Assert.That(rooms.OpFilesOf("TensorGraph.SinSpec"), Is.EqualTo(new[] { "src/TensorGraph/Ops/Math/Sin.cs" }));
         Assert.That(rooms.OpFiles, Has.Count.GreaterThan(80));
         // Types without method bodies (enums) are placed too.
@@ -60,4 +63,7 @@ public class ArchitectureTests
 
     [Test]
     public void CoreLibraryHasNoNetworkOrProcessCode() => Rules.NoNetworkOrProcess().Check(Arch);
+
+    [Test]
+    public void OnlyRemoteSpeaksGrpc() => Rules.GrpcOnlyInRemote().Check(Arch);
 }

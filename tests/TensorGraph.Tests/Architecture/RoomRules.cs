@@ -61,6 +61,12 @@ internal sealed class RoomRules(SourceRooms rooms, Func<IType, bool> inScope)
             .Should().FollowCustomCondition(t => Result(t, IsNetworkOrProcess, external: true),
                 "not depend on System.Net.* or System.Diagnostics.Process");
 
+    /// <summary>Only Remote speaks gRPC: no other room depends on <c>Grpc.*</c> (Session reaches a server through Remote's types).</summary>
+    public IArchRule GrpcOnlyInRemote() =>
+        Types().That().FollowCustomPredicate(t => inScope(t) && !rooms.RoomsOf(t.FullName).Contains(Room.Remote), "are outside Remote (src/TensorGraph/Remote)")
+            .Should().FollowCustomCondition(t => Result(t, u => u.StartsWith("Grpc.", StringComparison.Ordinal), external: true),
+                "not depend on Grpc.* (only Remote speaks gRPC)");
+
     /// <summary>Every rule, by name.</summary>
     public IEnumerable<(string Name, IArchRule Rule)> All() =>
     [
@@ -70,6 +76,7 @@ internal sealed class RoomRules(SourceRooms rooms, Func<IType, bool> inScope)
         (nameof(RuntimeNeverOnASpecificOp), RuntimeNeverOnASpecificOp()),
         (nameof(FormatsNeverOnTheModel), FormatsNeverOnTheModel()),
         (nameof(NoNetworkOrProcess), NoNetworkOrProcess()),
+        (nameof(GrpcOnlyInRemote), GrpcOnlyInRemote()),
     ];
 
     private static bool IsNetworkOrProcess(string fullName) =>

@@ -83,6 +83,14 @@ public class RoomRulesFailTests
     }
 
     [Test]
+    public void GrpcOutsideRemoteFails()
+    {
+        var msg = Failure(Fixture.Value.Rules.GrpcOnlyInRemote());
+        Assert.That(msg, Does.Contain(FixtureNamespace + ".FixtureRemoteCaller"));
+        Assert.That(msg, Does.Contain("→ Grpc.Core.Metadata"));
+    }
+
+    [Test]
     public void TypesThatKeepTheRulesPass()
     {
         // FixtureFamilyHelper depends only on Ops/Framework; it is in no rule's failures.

@@ -17,6 +17,8 @@ internal enum Room
     Runtime,
     /// <summary>src/TensorGraph/Formats: pure codecs.</summary>
     Formats,
+    /// <summary>src/TensorGraph/Remote: the client of a <c>grpc://</c> session target.</summary>
+    Remote,
     /// <summary>src/TensorGraph/Ops/Framework: OpSpec, registry, shared bases.</summary>
     OpsFramework,
     /// <summary>src/TensorGraph/Ops/&lt;Family&gt;/: op files and family helpers.</summary>
@@ -121,6 +123,7 @@ internal sealed class SourceRooms
             case "Building": return Room.Building;
             case "Runtime": return Room.Runtime;
             case "Formats": return Room.Formats;
+            case "Remote": return Room.Remote;
             case "obj" or "bin": return Room.Generated;
             case "Ops":
                 var sub = rest[(slash + 1)..];
