@@ -12,15 +12,7 @@ public sealed partial class Graph
     /// </summary>
     public Output?[] Gradients(Output[] ys, Output[] xs, Output[]? gradYs = null, Output[]? stopGradients = null,
         bool gateGradients = false, string name = "gradients")
-    {
-        ValidateGradientArguments(ys, xs, gradYs, stopGradients);
-        using var scope = NameScope(name);
-        var seeds = GradientSeeds(ys, gradYs);
-        var pass = new BackwardPass(this, ys, xs, stopGradients ?? [], gateGradients, _controlContext);
-        for (int i = 0; i < ys.Length; i++) pass.AddGradient(ys[i], seeds[i]);
-        pass.Run(ys);
-        return [.. xs.Select(pass.GradientOf)];
-    }
+        => RunBackwardPass(ys, xs, gradYs, stopGradients, gateGradients, name, static (pass, x) => pass.GradientOf(x));
 
     /// <summary>
     /// <see cref="Gradients(Output[], Output[], Output[], Output[], bool, string)"/> keeping sparse
@@ -30,6 +22,11 @@ public sealed partial class Graph
     /// </summary>
     public Gradient?[] GradientValues(Output[] ys, Output[] xs, Output[]? gradYs = null, Output[]? stopGradients = null,
         bool gateGradients = false, string name = "gradients")
+        => RunBackwardPass(ys, xs, gradYs, stopGradients, gateGradients, name, static (pass, x) => pass.GradientValueOf(x));
+
+    /// <summary>One backward pass under the <paramref name="name"/> scope; <paramref name="pick"/> reads each x's gradient inside that scope.</summary>
+    private T[] RunBackwardPass<T>(Output[] ys, Output[] xs, Output[]? gradYs, Output[]? stopGradients, bool gateGradients, string name,
+        Func<BackwardPass, Output, T> pick)
     {
         ValidateGradientArguments(ys, xs, gradYs, stopGradients);
         using var scope = NameScope(name);
@@ -37,7 +34,7 @@ public sealed partial class Graph
         var pass = new BackwardPass(this, ys, xs, stopGradients ?? [], gateGradients, _controlContext);
         for (int i = 0; i < ys.Length; i++) pass.AddGradient(ys[i], seeds[i]);
         pass.Run(ys);
-        return [.. xs.Select(pass.GradientValueOf)];
+        return [.. xs.Select(x => pick(pass, x))];
     }
 
     private void ValidateGradientArguments(Output[] ys, Output[] xs, Output[]? gradYs, Output[]? stopGradients)
