@@ -50,8 +50,15 @@ internal sealed class RandomStream
     /// <summary>Uniform in [0, 1) with 53 random bits.</summary>
     public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
 
-    /// <summary>Uniform in [0, 1) as float with 24 random bits.</summary>
-    public float NextSingle() => (NextUInt64() >> 40) * (1.0f / (1 << 24));
+    /// <summary>
+    /// Uniform in [0, 1) as float with 23 random bits, as TF's <c>Uint32ToFloat</c> (a mantissa in
+    /// [1, 2) minus one): every value is a multiple of 2^-23, so <c>x + u</c> for x in [1, 2) is
+    /// exact and never rounds up to 2 — dropout's <c>floor(keep_prob + u)</c> relies on that.
+    /// </summary>
+    public float NextSingle() => (NextUInt64() >> 41) * (1.0f / (1 << 23));
+
+    /// <summary>Uniform in [0, 1) with 52 random bits, as TF's <c>Uint64ToDouble</c> (multiples of 2^-52, see <see cref="NextSingle"/>).</summary>
+    public double NextUniformDouble() => (NextUInt64() >> 12) * (1.0 / (1UL << 52));
 
     /// <summary>Standard normal (Box–Muller, pairs cached).</summary>
     public double NextNormal()

@@ -183,6 +183,29 @@ public class RandomOpsTests
         Assert.That(s.Scalar<float>(), Is.InRange(0f, 1f));
     }
 
+    /// <summary>
+    /// TF draws uniform floats as a random mantissa in [1, 2) minus one (Uint32ToFloat /
+    /// Uint64ToDouble): multiples of 2^-23 (float) and 2^-52 (double). Then keep_prob + u is exact
+    /// for keep_prob in [1, 2), so dropout's floor(1 + u) is 1 for every sample; with 24-bit floats
+    /// 1 + (1 - 2^-24) rounds to 2 and a kept unit would be doubled now and then.
+    /// </summary>
+    [TestCase(DType.Float32, 23)]
+    [TestCase(DType.Float64, 52)]
+    public void RandomUniform_SamplesAreMultiplesOfTfsMantissaStep(DType dtype, int bits)
+    {
+        var g = new Graph();
+        var u = g.RandomUniform([N], dtype: dtype, seed: 3);
+        var onePlus = g.Floor(g.Add(g.Cast(g.Constant(1.0), dtype), u));
+        using var s = new Session(g);
+        var r = s.Run([u, onePlus]);
+        var v = AsDoubles(r[0]);
+        double scale = Math.Pow(2, bits);
+        Assert.That(v.All(x => x * scale == Math.Floor(x * scale)), Is.True, $"every sample is a multiple of 2^-{bits}");
+        Assert.That(v.Count(x => (x * scale) % 2 == 1), Is.InRange(N / 2 - 1500, N / 2 + 1500), "the lowest of those bits is random");
+        Assert.That(v, Is.All.InRange(0.0, 1.0 - 1 / scale));
+        Assert.That(AsDoubles(r[1]), Is.All.EqualTo(1.0));
+    }
+
     // ------------------------------------------------------------------ normals
 
     [Test]

@@ -78,9 +78,10 @@ internal sealed class RandomUniformSpec : RandomFloatSpec
 
     public override bool NotDifferentiable => true;
 
-    protected override double Sample(RandomStream r) => r.NextDouble();
+    // TF's granularity: multiples of 2^-52 (double) and 2^-23 (float), so 1 + u stays below 2 and a
+    // float32 sample is never rounded up to 1.
+    protected override double Sample(RandomStream r) => r.NextUniformDouble();
 
-    // Rounding a double just below 1 to float gives 1.0f; draw 24 bits so float32 stays in [0, 1).
     protected override float SampleSingle(RandomStream r) => r.NextSingle();
 }
 
