@@ -250,13 +250,13 @@ public sealed partial class Graph
                 var input = op.Inputs[i];
                 if (inGrads[i] is { } g && IsBackpropagatable(input))
                 {
-                    if (g.DType != input.DType)
+                    if (g.DType != input.DType && !(input.DType == DType.Resource && g.DType.IsFloating()))
                         throw new InternalException($"Gradient of {op.Type} input {i} has dtype {g.DType.Name()}, expected {input.DType.Name()}");
                     AddGradient(input, g);
                 }
                 if (sparseIn is not null && sparseIn.TryGetValue(i, out var s) && IsBackpropagatable(input))
                 {
-                    if (s.Values.DType != input.DType)
+                    if (s.Values.DType != input.DType && !(input.DType == DType.Resource && s.Values.DType.IsFloating()))
                         throw new InternalException($"Sparse gradient of {op.Type} input {i} has dtype {s.Values.DType.Name()}, expected {input.DType.Name()}");
                     AddSparse(input, s);
                 }
@@ -297,7 +297,7 @@ public sealed partial class Graph
                 }
                 foreach (var y in state.UnusedExits)
                 {
-                    if (anyGrad && IsBackpropagatable(y)) AddGradient(y, _loops.ZerosLikeForExit(y));
+                    if (anyGrad && y.DType.IsFloating()) AddGradient(y, _loops.ZerosLikeForExit(y));
                     if (_queued.Add(y.Op)) _ready.Enqueue(y.Op);
                 }
                 return;
@@ -326,7 +326,8 @@ public sealed partial class Graph
             }
             for (int k = 0; k < op.NumOutputs; k++)
             {
-                if (outGrads[k] is not null || sparseGrads?[k] is not null || !IsBackpropagatable(op[k])) continue;
+                // TF's supports_default_grad: a resource handle has no zeros.
+                if (outGrads[k] is not null || sparseGrads?[k] is not null || !op[k].DType.IsFloating()) continue;
                 outGrads[k] = state is not null ? state.ZerosLike(op, k) : _graph.ZerosLike(op[k]);
             }
             using (_graph.NameScope(op.Name + "_grad"))
@@ -400,5 +401,6 @@ public sealed partial class Graph
         return r;
     }
 
-    private static bool IsBackpropagatable(Output t) => t.DType.IsFloating();
+    /// <summary>TF's <c>_IsBackpropagatable</c>: floating tensors and resource handles (a resource variable's gradient arrives at its handle).</summary>
+    private static bool IsBackpropagatable(Output t) => t.DType.IsFloating() || t.DType == DType.Resource;
 }

@@ -21,6 +21,19 @@ internal sealed class VariableSlot(Operation op)
     /// </summary>
     public long LockOrder { get; } = Interlocked.Increment(ref s_nextOrder);
 
+    /// <summary>
+    /// The variable a resource handle (a VarHandleOp's output) points at; <paramref name="what"/>
+    /// names the input in the error when the tensor is not a handle.
+    /// </summary>
+    public static VariableSlot FromHandle(Tensor handle, string what = "the input") =>
+        handle.DType == DType.Resource && handle.Size == 1 && handle.Data.GetValue(0) is VariableSlot s
+            ? s
+            : throw new InvalidArgumentException($"Expected a resource variable handle for {what}, got a {handle.DType.Name()} tensor of shape {Shape.Format(handle.Dims)}");
+
+    /// <summary>The current value of a resource variable, or the error TF gives for an uninitialized one.</summary>
+    public Tensor ValueOrThrow() => Value ?? throw new FailedPreconditionException(
+        $"Error while reading resource variable {Op.Name}: it is uninitialized ({Op.Location?.Describe(Op.Name) ?? "defined at ?"})");
+
     /// <summary>The distinct slots of <paramref name="slots"/> in <see cref="LockOrder"/>.</summary>
     public static VariableSlot[] InLockOrder(IEnumerable<VariableSlot> slots) =>
         [.. slots.Distinct().OrderBy(s => s.LockOrder)];

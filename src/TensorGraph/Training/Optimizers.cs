@@ -66,6 +66,16 @@ public sealed class MomentumOptimizer : Optimizer
     protected override Output ApplyDense(Graph g, Output grad, Variable var) =>
         g.ApplyMomentum(var.Ref, GetSlot(var, "momentum").Ref, CastTo(g, LearningRateTensor, var.DType), grad,
             CastTo(g, _momentumT, var.DType), _nesterov, UseLocking);
+
+    /// <summary>TF 1.15's Momentum sparse update: SparseApplyMomentum on the rows of the (deduplicated) gradient.</summary>
+    protected override Operation ApplySparse(Graph g, IndexedSlices grad, Variable var)
+    {
+        ArgumentNullException.ThrowIfNull(g);
+        ArgumentNullException.ThrowIfNull(grad);
+        ArgumentNullException.ThrowIfNull(var);
+        return g.SparseApplyMomentum(var.Ref, GetSlot(var, "momentum").Ref, CastTo(g, LearningRateTensor, var.DType), grad.Values, grad.Indices,
+            CastTo(g, _momentumT, var.DType), _nesterov, UseLocking).Op;
+    }
 }
 
 /// <summary>
@@ -150,6 +160,26 @@ public sealed class RMSPropOptimizer : Optimizer
         return _centered
             ? g.ApplyCenteredRMSProp(var.Ref, GetSlot(var, "mg").Ref, GetSlot(var, "rms").Ref, GetSlot(var, "momentum").Ref, lr, rho, mu, eps, grad, UseLocking)
             : g.ApplyRMSProp(var.Ref, GetSlot(var, "rms").Ref, GetSlot(var, "momentum").Ref, lr, rho, mu, eps, grad, UseLocking);
+    }
+
+    /// <summary>
+    /// TF 1.15's RMSProp sparse update: SparseApplyRMSProp / SparseApplyCenteredRMSProp on the rows of
+    /// the (deduplicated) gradient. Keras's form (epsilon outside the root) updates densely.
+    /// </summary>
+    protected override Operation ApplySparse(Graph g, IndexedSlices grad, Variable var)
+    {
+        ArgumentNullException.ThrowIfNull(g);
+        ArgumentNullException.ThrowIfNull(grad);
+        ArgumentNullException.ThrowIfNull(var);
+        if (_epsilonOutsideRoot) return base.ApplySparse(g, grad, var);
+        var dt = var.DType;
+        var lr = CastTo(g, LearningRateTensor, dt);
+        var rho = CastTo(g, _decayT, dt);
+        var mu = CastTo(g, _momentumT, dt);
+        var eps = CastTo(g, _epsilonT, dt);
+        return (_centered
+            ? g.SparseApplyCenteredRMSProp(var.Ref, GetSlot(var, "mg").Ref, GetSlot(var, "rms").Ref, GetSlot(var, "momentum").Ref, lr, rho, mu, eps, grad.Values, grad.Indices, UseLocking)
+            : g.SparseApplyRMSProp(var.Ref, GetSlot(var, "rms").Ref, GetSlot(var, "momentum").Ref, lr, rho, mu, eps, grad.Values, grad.Indices, UseLocking)).Op;
     }
 }
 
@@ -288,4 +318,13 @@ public sealed class AdagradOptimizer : Optimizer
     /// <inheritdoc/>
     protected override Output ApplyDense(Graph g, Output grad, Variable var) =>
         g.ApplyAdagrad(var.Ref, GetSlot(var, "accumulator").Ref, CastTo(g, LearningRateTensor, var.DType), grad, useLocking: UseLocking);
+
+    /// <summary>TF 1.15's Adagrad sparse update: SparseApplyAdagrad on the rows of the (deduplicated) gradient.</summary>
+    protected override Operation ApplySparse(Graph g, IndexedSlices grad, Variable var)
+    {
+        ArgumentNullException.ThrowIfNull(g);
+        ArgumentNullException.ThrowIfNull(grad);
+        ArgumentNullException.ThrowIfNull(var);
+        return g.SparseApplyAdagrad(var.Ref, GetSlot(var, "accumulator").Ref, CastTo(g, LearningRateTensor, var.DType), grad.Values, grad.Indices, useLocking: UseLocking).Op;
+    }
 }

@@ -46,6 +46,14 @@ public class ConformanceTests
         }
     }
 
+    /// <summary>An initialized resource variable holding <paramref name="init"/>.</summary>
+    private static Output Res(CaseBuilder b, Tensor init)
+    {
+        var h = b.G.VarHandleOp(init.DType, init.Shape);
+        b.Setup.Add(b.G.AssignVariableOp(h, b.G.Constant(init)));
+        return h;
+    }
+
     private static Tensor M23 => new float[,] { { 1, 2, 3 }, { 4, 5, 6 } };
 
     private static Tensor Pos23 => new float[,] { { 0.5f, 1, 2 }, { 4, 9, 16 } };
@@ -216,6 +224,17 @@ public class ConformanceTests
                 return b.G.ResourceApplyAdam(Res(M23), Res(M23), Res(Pos23), b.G.Constant(0.9f), b.G.Constant(0.99f), b.G.Constant(0.01f),
                     b.G.Constant(0.9f), b.G.Constant(0.999f), b.G.Constant(1e-8f), b.Feed(M23, [2, 3]));
             },
+            ["ResourceSparseApplyMomentum"] = b => b.G.ResourceSparseApplyMomentum(Res(b, M23), Res(b, M23), b.G.Constant(0.1f), b.Feed(M23, [-1, 3]), b.G.Constant(new[] { 1, 0 }), b.G.Constant(0.9f)),
+            ["ResourceSparseApplyAdagrad"] = b => b.G.ResourceSparseApplyAdagrad(Res(b, M23), Res(b, Pos23), b.G.Constant(0.1f), b.Feed(M23, [-1, 3]), b.G.Constant(new long[] { 1, 1 })),
+            ["ResourceSparseApplyRMSProp"] = b => b.G.ResourceSparseApplyRMSProp(Res(b, M23), Res(b, Pos23), Res(b, M23), b.G.Constant(0.1f), b.G.Constant(0.9f),
+                b.G.Constant(0.5f), b.G.Constant(1e-7f), b.Feed(M23, [-1, 3]), b.G.Constant(new[] { 0, 1 })),
+            ["ResourceSparseApplyCenteredRMSProp"] = b => b.G.ResourceSparseApplyCenteredRMSProp(Res(b, M23), Res(b, M23), Res(b, Pos23), Res(b, M23), b.G.Constant(0.1f),
+                b.G.Constant(0.9f), b.G.Constant(0.5f), b.G.Constant(100f), b.Feed(M23, [-1, 3]), b.G.Constant(new[] { 1, 0 })),
+            ["ResourceGather"] = b => b.G.ResourceGather(Res(b, M23), b.Feed(new[] { 1, 0, 1 }, [-1]), DType.Float32).Op,
+            ["ResourceScatterAdd"] = b => b.G.ResourceScatterAdd(Res(b, M23), b.Feed(new[] { 1, 1 }, [-1]), b.G.Constant(M23)),
+            ["ResourceScatterSub"] = b => b.G.ResourceScatterSub(Res(b, M23), b.G.Constant(new long[] { 0 }), b.G.Constant(new float[,] { { 1, 1, 1 } })),
+            ["ResourceScatterUpdate"] = b => b.G.ResourceScatterUpdate(Res(b, M23), b.G.Constant(new[] { 1 }), b.G.Constant(new float[,] { { 1, 1, 1 } })),
+            ["VariableShape"] = b => b.G.VariableShape(Res(b, M23), DType.Int64).Op,
             ["LeakyReluGrad"] = b => b.G.LeakyReluGrad(b.Feed(M23, [-1, 3]), b.G.Constant(M23) - 3f, 0.1f).Op,
 
             // ---------------------------------------------------------------- convolution and pooling
@@ -372,6 +391,12 @@ public class ConformanceTests
                 b.G.Constant(0.9f), b.G.Constant(0.5f), b.G.Constant(100f), b.Feed(M23, [2, 3])).Op,
             ["ApplyAdam"] = b => b.G.ApplyAdam(b.Var(M23).Ref, b.Var(M23).Ref, b.Var(Pos23).Ref, b.G.Constant(0.9f), b.G.Constant(0.99f), b.G.Constant(0.01f),
                 b.G.Constant(0.9f), b.G.Constant(0.999f), b.G.Constant(1e-8f), b.Feed(M23, [2, 3])).Op,
+            ["SparseApplyMomentum"] = b => b.G.SparseApplyMomentum(b.Var(M23).Ref, b.Var(M23).Ref, b.G.Constant(0.1f), b.Feed(M23, [-1, 3]), b.G.Constant(new[] { 1, 0 }), b.G.Constant(0.9f), useNesterov: true).Op,
+            ["SparseApplyAdagrad"] = b => b.G.SparseApplyAdagrad(b.Var(M23).Ref, b.Var(Pos23).Ref, b.G.Constant(0.1f), b.Feed(M23, [-1, 3]), b.G.Constant(new long[] { 1, 1 })).Op,
+            ["SparseApplyRMSProp"] = b => b.G.SparseApplyRMSProp(b.Var(M23).Ref, b.Var(Pos23).Ref, b.Var(M23).Ref, b.G.Constant(0.1f), b.G.Constant(0.9f),
+                b.G.Constant(0.5f), b.G.Constant(1e-7f), b.Feed(M23, [-1, 3]), b.G.Constant(new[] { 0, 1 })).Op,
+            ["SparseApplyCenteredRMSProp"] = b => b.G.SparseApplyCenteredRMSProp(b.Var(M23).Ref, b.Var(M23).Ref, b.Var(Pos23).Ref, b.Var(M23).Ref, b.G.Constant(0.1f),
+                b.G.Constant(0.9f), b.G.Constant(0.5f), b.G.Constant(100f), b.Feed(M23, [-1, 3]), b.G.Constant(new[] { 1, 0 })).Op,
             ["ApplyAdagrad"] = b => b.G.ApplyAdagrad(b.Var(M23).Ref, b.Var(Pos23).Ref, b.G.Constant(0.1f), b.Feed(M23, [2, 3])).Op,
 
             // ---------------------------------------------------------------- checkpoints and strings

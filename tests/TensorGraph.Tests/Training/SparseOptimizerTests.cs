@@ -35,6 +35,7 @@ public class SparseOptimizerTests
         yield return new TestCaseData((Func<Optimizer>)(() => new MomentumOptimizer(0.1, 0.9))).SetName("Momentum");
         yield return new TestCaseData((Func<Optimizer>)(() => new AdagradOptimizer(0.1))).SetName("Adagrad");
         yield return new TestCaseData((Func<Optimizer>)(() => new RMSPropOptimizer(0.01))).SetName("RMSProp");
+        yield return new TestCaseData((Func<Optimizer>)(() => new RMSPropOptimizer(0.01, momentum: 0.5, centered: true))).SetName("CenteredRMSProp");
         yield return new TestCaseData((Func<Optimizer>)(() => new AdamOptimizer(0.05))).SetName("Adam");
     }
 
@@ -45,6 +46,28 @@ public class SparseOptimizerTests
         var sparse = Train(make, sparse: true);
         Assert.That(sparse, Is.EqualTo(dense).Within(1e-12));
         Assert.That(sparse, Is.Not.EqualTo(Table()));
+    }
+
+    private static IEnumerable<TestCaseData> SparseApplyOptimizers()
+    {
+        yield return new TestCaseData((Func<Optimizer>)(() => new MomentumOptimizer(0.1, 0.9)), "SparseApplyMomentum", "ApplyMomentum").SetName("Momentum uses SparseApplyMomentum");
+        yield return new TestCaseData((Func<Optimizer>)(() => new AdagradOptimizer(0.1)), "SparseApplyAdagrad", "ApplyAdagrad").SetName("Adagrad uses SparseApplyAdagrad");
+        yield return new TestCaseData((Func<Optimizer>)(() => new RMSPropOptimizer(0.01)), "SparseApplyRMSProp", "ApplyRMSProp").SetName("RMSProp uses SparseApplyRMSProp");
+        yield return new TestCaseData((Func<Optimizer>)(() => new RMSPropOptimizer(0.01, centered: true)), "SparseApplyCenteredRMSProp", "ApplyCenteredRMSProp").SetName("centered RMSProp uses SparseApplyCenteredRMSProp");
+    }
+
+    /// <summary>As TF 1.15: the deduplicated rows (Unique + UnsortedSegmentSum) go to the optimizer's SparseApply* op, with no dense update.</summary>
+    [TestCaseSource(nameof(SparseApplyOptimizers))]
+    public void SparseGradientsUseTheSparseApplyOp(Func<Optimizer> make, string sparseOp, string denseOp)
+    {
+        var g = new Graph();
+        var table = g.Variable(Tensor.Create(Table(), Rows, Dim), name: "table");
+        var loss = g.ReduceSum(g.Square(g.EmbeddingLookup(table, g.Constant(Ids))));
+        make().Minimize(loss);
+        var ops = g.Operations.Select(o => o.Type).ToList();
+        Assert.That(ops, Does.Contain(sparseOp));
+        Assert.That(ops, Does.Contain("Unique"));
+        Assert.That(ops, Does.Not.Contain(denseOp));
     }
 
     [Test]

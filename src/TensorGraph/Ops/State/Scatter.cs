@@ -20,11 +20,16 @@ internal abstract class ScatterSpec : OpSpec
     private static readonly IReadOnlyList<AttrSpec> AttrListNoLock =
         [new("T", "type"), new("Tindices", "type"), new("use_locking", "bool", Attr.Bool(false))];
 
-    public override IReadOnlyList<AttrSpec> Attrs => Mode == ScatterMode.Update ? AttrList : AttrListNoLock;
+    private static readonly IReadOnlyList<AttrSpec> ResourceAttrList = [new("dtype", "type"), new("Tindices", "type")];
 
-    protected override string[] InputArgs => ["ref: Ref(T)", "indices: Tindices", "updates: T"];
+    public override IReadOnlyList<AttrSpec> Attrs => Resource ? ResourceAttrList : Mode == ScatterMode.Update ? AttrList : AttrListNoLock;
 
-    protected override string[] OutputArgs => ["output_ref: Ref(T)"];
+    protected override string[] InputArgs => Resource ? ["resource: resource", "indices: Tindices", "updates: dtype"] : ["ref: Ref(T)", "indices: Tindices", "updates: T"];
+
+    protected override string[] OutputArgs => Resource ? [] : ["output_ref: Ref(T)"];
+
+    /// <summary>The ResourceScatter* form: input 0 is a resource-variable handle (resolved on every run) and there is no output.</summary>
+    protected virtual bool Resource => false;
 
     public override bool IsStateful => true;
 
@@ -33,13 +38,26 @@ internal abstract class ScatterSpec : OpSpec
     public override void Infer(InferContext c)
     {
         c.RequireType(1, DType.Int32, DType.Int64);
-        if (Mode == ScatterMode.Update) c.RequireSameType(0, 2);
+        Shape r;
+        if (Resource)
+        {
+            c.RequireType(0, DType.Resource);
+            var dtype = c.AttrType("dtype");
+            if (c.InputType(2) != dtype) throw c.Error($"updates are {c.InputType(2).Name()} but dtype is {dtype.Name()}");
+            if (Mode != ScatterMode.Update) c.RequireType(2, TypeSets.Real);
+            var h = c.Inputs[0].Op;
+            r = h.Type == VarHandleOpTypeName ? h.GetAttrShape("shape") : Shape.Unknown;
+        }
         else
         {
-            c.RequireType(0, TypeSets.Real);
-            c.RequireSameType(0, 2);
+            if (Mode == ScatterMode.Update) c.RequireSameType(0, 2);
+            else
+            {
+                c.RequireType(0, TypeSets.Real);
+                c.RequireSameType(0, 2);
+            }
+            r = c.InputShape(0);
         }
-        var r = c.InputShape(0);
         var idx = c.InputShape(1);
         var upd = c.InputShape(2);
         if (r.IsRankKnown && r.Rank == 0) throw c.Error("Expected ref to have rank >= 1, got a scalar");
@@ -49,12 +67,16 @@ internal abstract class ScatterSpec : OpSpec
             if (!(upd.IsRankKnown && upd.Rank == 0) && !upd.IsCompatibleWith(expected))
                 throw c.Error($"Must have updates.shape = indices.shape + params.shape[1:] or updates.shape = [], got updates.shape {upd}, indices.shape {idx}, params.shape {r}");
         }
-        c.AddOutput(c.InputType(0), r);
+        if (!Resource) c.AddOutput(c.InputType(0), r);
     }
 
-    public override OpKernel CreateKernel(KernelBuilder b) => new ScatterKernel(b.RefInput(0), Mode);
+    /// <summary>The op type whose handles carry a static variable shape (TF's VarHandleOp).</summary>
+    private const string VarHandleOpTypeName = "VarHandleOp";
 
-    private sealed class ScatterKernel(VariableSlot slot, ScatterMode mode) : OpKernel
+    public override OpKernel CreateKernel(KernelBuilder b) => new ScatterKernel(Resource ? null : b.RefInput(0), Mode);
+
+    /// <summary>The kernel; <paramref name="fixedSlot"/> is the ref variable, or null when the handle is read on every run.</summary>
+    private sealed class ScatterKernel(VariableSlot? fixedSlot, ScatterMode mode) : OpKernel
     {
         public override OutputKind GetOutputKind(int output) => OutputKind.External;
 
@@ -62,9 +84,11 @@ internal abstract class ScatterSpec : OpSpec
         {
             var indices = ctx.Input(1);
             var updates = ctx.Input(2);
+            var slot = fixedSlot ?? VariableSlot.FromHandle(ctx.Input(0), "input 0 ('resource')");
             lock (slot.Sync)
             {
-                var cur = slot.Value ?? throw new FailedPreconditionException($"Attempting to use uninitialized value {slot.Op.Name}");
+                var cur = fixedSlot is null ? slot.ValueOrThrow() : slot.Value ?? throw new FailedPreconditionException($"Attempting to use uninitialized value {slot.Op.Name}");
+                if (cur.DType != updates.DType) throw new InvalidArgumentException($"Variable {slot.Op.Name} is {cur.DType.Name()} but the updates are {updates.DType.Name()}");
                 if (cur.Rank == 0) throw new InvalidArgumentException($"Variable {slot.Op.Name} is a scalar; scatter needs rank >= 1");
                 int rows = cur.Dims[0];
                 int row = rows == 0 ? 0 : cur.Size / rows;
@@ -97,7 +121,7 @@ internal abstract class ScatterSpec : OpSpec
                         }
                         break;
                 }
-                ctx.SetOutput(0, cur);
+                if (fixedSlot is not null) ctx.SetOutput(0, cur);
             }
         }
 
@@ -166,6 +190,42 @@ internal sealed class ScatterSubSpec : ScatterSpec
     protected override ScatterMode Mode => ScatterMode.Sub;
 }
 
+/// <summary>ResourceScatterUpdate: <c>resource[indices] = updates</c> on a resource variable; no output.</summary>
+internal sealed class ResourceScatterUpdateSpec : ScatterSpec
+{
+    public const string OpType = "ResourceScatterUpdate";
+
+    public override string Type => OpType;
+
+    protected override ScatterMode Mode => ScatterMode.Update;
+
+    protected override bool Resource => true;
+}
+
+/// <summary>ResourceScatterAdd: <c>resource[indices] += updates</c> (duplicates accumulate); no output.</summary>
+internal sealed class ResourceScatterAddSpec : ScatterSpec
+{
+    public const string OpType = "ResourceScatterAdd";
+
+    public override string Type => OpType;
+
+    protected override ScatterMode Mode => ScatterMode.Add;
+
+    protected override bool Resource => true;
+}
+
+/// <summary>ResourceScatterSub: <c>resource[indices] -= updates</c>; no output.</summary>
+internal sealed class ResourceScatterSubSpec : ScatterSpec
+{
+    public const string OpType = "ResourceScatterSub";
+
+    public override string Type => OpType;
+
+    protected override ScatterMode Mode => ScatterMode.Sub;
+
+    protected override bool Resource => true;
+}
+
 public sealed partial class Graph
 {
     /// <summary>TF's <c>tf.scatter_update</c>: sets rows <paramref name="indices"/> of the variable; the result reads the variable.</summary>
@@ -186,4 +246,19 @@ public sealed partial class Graph
         return AddOp(type, [variable.Ref, indices, updates], name, attrs:
             [NamedAttr("T", Attr.Type(variable.DType)), NamedAttr("Tindices", Attr.Type(indices.DType)), NamedAttr("use_locking", Attr.Bool(useLocking))])[0];
     }
+
+    /// <summary>A <c>ResourceScatterUpdate</c> node: sets rows <paramref name="indices"/> of the resource variable.</summary>
+    public Operation ResourceScatterUpdate(Output resource, Output indices, Output updates, string? name = null) =>
+        ResourceScatter(ResourceScatterUpdateSpec.OpType, resource, indices, updates, name);
+
+    /// <summary>A <c>ResourceScatterAdd</c> node: adds <paramref name="updates"/> to rows <paramref name="indices"/> (duplicates accumulate).</summary>
+    public Operation ResourceScatterAdd(Output resource, Output indices, Output updates, string? name = null) =>
+        ResourceScatter(ResourceScatterAddSpec.OpType, resource, indices, updates, name);
+
+    /// <summary>A <c>ResourceScatterSub</c> node: subtracts <paramref name="updates"/> from rows <paramref name="indices"/>.</summary>
+    public Operation ResourceScatterSub(Output resource, Output indices, Output updates, string? name = null) =>
+        ResourceScatter(ResourceScatterSubSpec.OpType, resource, indices, updates, name);
+
+    private Operation ResourceScatter(string type, Output resource, Output indices, Output updates, string? name) =>
+        AddOp(type, [resource, indices, updates], name, attrs: [NamedAttr("dtype", Attr.Type(updates.DType)), NamedAttr("Tindices", Attr.Type(indices.DType))]);
 }

@@ -21,7 +21,10 @@ internal sealed class ApplyMomentumSpec : ApplySpec
 
     protected override AttrSpec[] ExtraAttrs => [new("use_nesterov", "bool", Attr.Bool(false))];
 
-    internal override void Update<T>(Tensor[] refs, ReadOnlySpan<T> g, ReadOnlySpan<T> s, Operation op)
+    internal override void Update<T>(Tensor[] refs, ReadOnlySpan<T> g, ReadOnlySpan<T> s, Operation op) => Momentum(refs, g, s, op);
+
+    /// <summary>The update itself, shared with the Resource and Sparse forms of the op.</summary>
+    internal static void Momentum<T>(Tensor[] refs, ReadOnlySpan<T> g, ReadOnlySpan<T> s, Operation op) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var w = refs[0].Span<T>();
         var a = refs[1].Span<T>();
@@ -52,10 +55,66 @@ internal sealed class ApplyMomentumSpec : ApplySpec
     }
 }
 
+/// <summary>SparseApplyMomentum: ApplyMomentum on the rows <c>indices</c> of the variable and its slots (grad[i] updates row indices[i]).</summary>
+internal sealed class SparseApplyMomentumSpec : ApplySpec
+{
+    public const string OpType = "SparseApplyMomentum";
+
+    public override string Type => OpType;
+
+    protected override string[] InputArgs => ["var: Ref(T)", "accum: Ref(T)", "lr: T", "grad: T", "indices: Tindices", "momentum: T"];
+
+    protected override string[] OutputArgs => ["out: Ref(T)"];
+
+    protected override int RefCount => 2;
+
+    protected override int GradIndex => 3;
+
+    protected override int IndicesIndex => 4;
+
+    protected override AttrSpec[] ExtraAttrs => [new("use_nesterov", "bool", Attr.Bool(false))];
+
+    internal override void Update<T>(Tensor[] refs, ReadOnlySpan<T> g, ReadOnlySpan<T> s, Operation op) => ApplyMomentumSpec.Momentum(refs, g, s, op);
+}
+
+/// <summary>ResourceSparseApplyMomentum: ApplyMomentum on the rows <c>indices</c> of resource variables (grad[i] updates row indices[i]); no output.</summary>
+internal sealed class ResourceSparseApplyMomentumSpec : ApplySpec
+{
+    public const string OpType = "ResourceSparseApplyMomentum";
+
+    public override string Type => OpType;
+
+    protected override string[] InputArgs => ["var: resource", "accum: resource", "lr: T", "grad: T", "indices: Tindices", "momentum: T"];
+
+    protected override string[] OutputArgs => [];
+
+    protected override int RefCount => 2;
+
+    protected override int GradIndex => 3;
+
+    protected override int IndicesIndex => 4;
+
+    protected override bool ResourceInputs => true;
+
+    protected override AttrSpec[] ExtraAttrs => [new("use_nesterov", "bool", Attr.Bool(false))];
+
+    internal override void Update<T>(Tensor[] refs, ReadOnlySpan<T> g, ReadOnlySpan<T> s, Operation op) => ApplyMomentumSpec.Momentum(refs, g, s, op);
+}
+
 public sealed partial class Graph
 {
     /// <summary>An <c>ApplyMomentum</c> node.</summary>
     public Output ApplyMomentum(Output var, Output accum, Output lr, Output grad, Output momentum, bool useNesterov = false, bool useLocking = false, string? name = null) =>
         AddOp(ApplyMomentumSpec.OpType, [var, accum, lr, grad, momentum], name, attrs:
             [NamedAttr("T", Attr.Type(var.DType)), NamedAttr("use_locking", Attr.Bool(useLocking)), NamedAttr("use_nesterov", Attr.Bool(useNesterov))])[0];
+
+    /// <summary>A <c>SparseApplyMomentum</c> node: ApplyMomentum on rows <paramref name="indices"/> of var and accum.</summary>
+    public Output SparseApplyMomentum(Output var, Output accum, Output lr, Output grad, Output indices, Output momentum, bool useNesterov = false, bool useLocking = false, string? name = null) =>
+        AddOp(SparseApplyMomentumSpec.OpType, [var, accum, lr, grad, indices, momentum], name, attrs:
+            [NamedAttr("T", Attr.Type(var.DType)), NamedAttr("Tindices", Attr.Type(indices.DType)), NamedAttr("use_locking", Attr.Bool(useLocking)), NamedAttr("use_nesterov", Attr.Bool(useNesterov))])[0];
+
+    /// <summary>A <c>ResourceSparseApplyMomentum</c> node (resource-variable handles; no output).</summary>
+    public Operation ResourceSparseApplyMomentum(Output var, Output accum, Output lr, Output grad, Output indices, Output momentum, bool useNesterov = false, bool useLocking = false, string? name = null) =>
+        AddOp(ResourceSparseApplyMomentumSpec.OpType, [var, accum, lr, grad, indices, momentum], name, attrs:
+            [NamedAttr("T", Attr.Type(grad.DType)), NamedAttr("Tindices", Attr.Type(indices.DType)), NamedAttr("use_locking", Attr.Bool(useLocking)), NamedAttr("use_nesterov", Attr.Bool(useNesterov))]);
 }
