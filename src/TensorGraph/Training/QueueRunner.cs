@@ -1,0 +1,182 @@
+namespace TensorGraph.Training;
+
+/// <summary>
+/// TF's <c>tf.train.QueueRunner</c>: the enqueue ops that fill a queue and the ops that close it.
+/// <see cref="CreateThreads"/> starts one background thread per enqueue op, each running its op
+/// again and again until the queue is closed (OutOfRange or Cancelled, e.g. an input producer's
+/// epochs are used up), a coordinator asks it to stop, or the session is closed. When the last
+/// thread of a session ends that way the close op runs, so consumers drain what is left and then
+/// get OutOfRange. Any other error requests a stop of the coordinator with that error (so
+/// <see cref="Coordinator.Join"/> rethrows it), or, without a coordinator, is kept in
+/// <see cref="Exceptions"/>. With a coordinator one more thread waits for the stop request and
+/// then runs the cancel op (close with cancel_pending_enqueues), which wakes enqueues blocked on a
+/// full queue, so every thread ends.
+/// </summary>
+public sealed class QueueRunner
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<Session, int> _runsPerSession = [];
+    private readonly List<Exception> _exceptions = [];
+    private readonly Type[] _closedTypes;
+
+    /// <summary>
+    /// TF's <c>QueueRunner(queue, enqueue_ops, close_op, cancel_op, queue_closed_exception_types)</c>.
+    /// The close and cancel ops default to <c>queue.close()</c> and
+    /// <c>queue.close(cancel_pending_enqueues=True)</c>, built here as TF builds them
+    /// (<c>&lt;queue&gt;_Close</c>, <c>&lt;queue&gt;_Close_1</c>).
+    /// </summary>
+    public QueueRunner(Queue queue, IReadOnlyList<Operation> enqueueOps, Operation? closeOp = null, Operation? cancelOp = null,
+        params Type[]? queueClosedExceptionTypes)
+    {
+        ArgumentNullException.ThrowIfNull(queue);
+        ArgumentNullException.ThrowIfNull(enqueueOps);
+        if (enqueueOps.Count == 0) throw new ArgumentException("A QueueRunner needs at least one enqueue op", nameof(enqueueOps));
+        Queue = queue;
+        EnqueueOps = [.. enqueueOps];
+        CloseOp = closeOp ?? queue.Close();
+        CancelOp = cancelOp ?? queue.Close(cancelPendingEnqueues: true);
+        _closedTypes = queueClosedExceptionTypes is { Length: > 0 } t ? t : [typeof(OutOfRangeException), typeof(CancelledException)];
+    }
+
+    /// <summary>The queue the runner fills.</summary>
+    public Queue Queue { get; }
+
+    /// <summary>The queue's node name (TF's <c>QueueRunner.name</c>).</summary>
+    public string Name => Queue.Op.Name;
+
+    /// <summary>The enqueue ops, one thread each.</summary>
+    public IReadOnlyList<Operation> EnqueueOps { get; }
+
+    /// <summary>Run when the last enqueue thread of a session sees the queue closed.</summary>
+    public Operation CloseOp { get; }
+
+    /// <summary>Run when the coordinator is asked to stop.</summary>
+    public Operation CancelOp { get; }
+
+    /// <summary>Exceptions the threads raised without a coordinator to report them to (TF's <c>exceptions_raised</c>).</summary>
+    public IReadOnlyList<Exception> Exceptions
+    {
+        get
+        {
+            lock (_lock) return [.. _exceptions];
+        }
+    }
+
+    /// <summary>
+    /// TF's <c>create_threads(sess, coord, daemon, start)</c>: the threads that run the enqueue ops
+    /// in <paramref name="session"/> (and, with <paramref name="coordinator"/>, the close-on-stop
+    /// thread), registered with the coordinator. Returns none when threads for this session are
+    /// still running. Threads are background threads named
+    /// <c>QueueRunnerThread-&lt;queue&gt;-&lt;op&gt;</c>.
+    /// </summary>
+    public IReadOnlyList<Thread> CreateThreads(Session session, Coordinator? coordinator = null, bool daemon = true, bool start = false)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        lock (_lock)
+        {
+            if (_runsPerSession.TryGetValue(session, out int runs) && runs > 0) return [];
+            _runsPerSession[session] = EnqueueOps.Count;
+            _exceptions.Clear();
+        }
+        var threads = new List<Thread>();
+        foreach (var op in EnqueueOps)
+            threads.Add(new Thread(() => Run(session, op, coordinator)) { Name = $"QueueRunnerThread-{Name}-{op.Name}", IsBackground = daemon });
+        if (coordinator is not null)
+            threads.Add(new Thread(() => CloseOnStop(session, coordinator)) { Name = $"QueueRunnerThread-{Name}-close_on_stop", IsBackground = daemon });
+        foreach (var t in threads)
+        {
+            coordinator?.RegisterThread(t);
+            if (start) t.Start();
+        }
+        return threads;
+    }
+
+    private bool IsQueueClosed(Exception e) => _closedTypes.Any(t => t.IsInstanceOfType(e));
+
+    private void Run(Session session, Operation enqueueOp, Coordinator? coordinator)
+    {
+        bool decremented = false;
+        try
+        {
+            while (coordinator is null || !coordinator.ShouldStop)
+            {
+                try
+                {
+                    session.Run(enqueueOp);
+                }
+                catch (Exception e) when (IsQueueClosed(e) || e is ObjectDisposedException)
+                {
+                    // The queue was closed (or the session): this thread is done.
+                    lock (_lock)
+                    {
+                        decremented = true;
+                        if (--_runsPerSession[session] == 0 && e is not ObjectDisposedException) TryRun(session, CloseOp);
+                    }
+                    return;
+                }
+            }
+        }
+#pragma warning disable CA1031 // a thread's failure is reported to the coordinator (or kept), as TF's QueueRunner does
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            if (coordinator is not null) coordinator.RequestStop(e);
+            else
+            {
+                lock (_lock) _exceptions.Add(e);
+            }
+        }
+        finally
+        {
+            if (!decremented)
+            {
+                lock (_lock) _runsPerSession[session]--;
+            }
+        }
+    }
+
+    private void CloseOnStop(Session session, Coordinator coordinator)
+    {
+        coordinator.WaitForStop();
+        TryRun(session, CancelOp);
+    }
+
+    /// <summary>Runs a close op, ignoring its errors (a closed queue or session), as TF does.</summary>
+    private static void TryRun(Session session, Operation op)
+    {
+        try
+        {
+            session.Run(op);
+        }
+        catch (Exception e) when (e is TensorGraphException or ObjectDisposedException)
+        {
+            // Intentionally ignored, as TF's QueueRunner ignores errors of its close ops.
+        }
+    }
+
+    /// <summary>
+    /// TF's <c>tf.train.start_queue_runners(sess, coord, daemon, start, collection)</c>: creates
+    /// (and starts) the threads of every <see cref="QueueRunner"/> in the graph's
+    /// <paramref name="collection"/>, registered with <paramref name="coordinator"/>.
+    /// </summary>
+    public static IReadOnlyList<Thread> StartQueueRunners(Session session, Coordinator? coordinator = null, bool daemon = true, bool start = true,
+        string collection = GraphKeys.QueueRunners)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        var threads = new List<Thread>();
+        foreach (var qr in session.Graph.GetCollection<QueueRunner>(collection))
+            threads.AddRange(qr.CreateThreads(session, coordinator, daemon, start));
+        return threads;
+    }
+}
+
+/// <summary>Registers queue runners in a graph (TF's <c>tf.train.add_queue_runner</c>).</summary>
+public static class QueueRunners
+{
+    /// <summary>Adds <paramref name="runner"/> to <paramref name="collection"/> of its queue's graph.</summary>
+    public static void Add(QueueRunner runner, string collection = GraphKeys.QueueRunners)
+    {
+        ArgumentNullException.ThrowIfNull(runner);
+        runner.Queue.Graph.AddToCollection(collection, runner);
+    }
+}
