@@ -97,7 +97,7 @@ public sealed partial class Graph
         using (NameScope(name ?? "input_producer"))
         {
             var scope = CurrentNameScope + "/";
-            var t = Constant(Tensor.FromArray(strings.Select(s => System.Text.Encoding.UTF8.GetBytes(s)).ToArray()));
+            var t = Constant(Tensor.FromArray(strings));
             return StringInputProducer(t, numEpochs, shuffle, seed, capacity, sharedName, scope);
         }
     }
