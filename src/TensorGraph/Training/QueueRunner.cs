@@ -1,10 +1,13 @@
+using TensorGraph.Proto;
+
 namespace TensorGraph.Training;
 
 /// <summary>
 /// TF's <c>tf.train.QueueRunner</c>: the enqueue ops that fill a queue and the ops that close it.
 /// <see cref="CreateThreads"/> starts one background thread per enqueue op, each running its op
-/// again and again until the queue is closed (OutOfRange or Cancelled, e.g. an input producer's
-/// epochs are used up), a coordinator asks it to stop, or the session is closed. When the last
+/// again and again until its input is used up (one of the queue-closed exception types, by default
+/// OutOfRange, e.g. an input producer's epochs are used up), a coordinator asks it to stop (an
+/// enqueue then cancelled by the cancel op ends quietly), or the session is closed. When the last
 /// thread of a session ends that way the close op runs, so consumers drain what is left and then
 /// get OutOfRange. Any other error requests a stop of the coordinator with that error (so
 /// <see cref="Coordinator.Join"/> rethrows it), or, without a coordinator, is kept in
@@ -20,8 +23,8 @@ public sealed class QueueRunner
     private readonly Type[] _closedTypes;
 
     /// <summary>
-    /// TF's <c>QueueRunner(queue, enqueue_ops, close_op, cancel_op, queue_closed_exception_types)</c>.
-    /// The close and cancel ops default to <c>queue.close()</c> and
+    /// TF's <c>QueueRunner(queue, enqueue_ops, close_op, cancel_op, queue_closed_exception_types)</c>;
+    /// the exception types default to TF's <c>(OutOfRangeError,)</c>. The close and cancel ops default to <c>queue.close()</c> and
     /// <c>queue.close(cancel_pending_enqueues=True)</c>, built here as TF builds them
     /// (<c>&lt;queue&gt;_Close</c>, <c>&lt;queue&gt;_Close_1</c>).
     /// </summary>
@@ -35,7 +38,7 @@ public sealed class QueueRunner
         EnqueueOps = [.. enqueueOps];
         CloseOp = closeOp ?? queue.Close();
         CancelOp = cancelOp ?? queue.Close(cancelPendingEnqueues: true);
-        _closedTypes = queueClosedExceptionTypes is { Length: > 0 } t ? t : [typeof(OutOfRangeException), typeof(CancelledException)];
+        _closedTypes = queueClosedExceptionTypes is { Length: > 0 } t ? t : [typeof(OutOfRangeException)];
     }
 
     /// <summary>The queue the runner fills.</summary>
@@ -104,14 +107,20 @@ public sealed class QueueRunner
                 {
                     session.Run(enqueueOp);
                 }
-                catch (Exception e) when (IsQueueClosed(e) || e is ObjectDisposedException)
+                catch (Exception e) when (IsQueueClosed(e))
                 {
-                    // The queue was closed (or the session): this thread is done.
+                    // The input is used up: this thread is done; the last one closes the queue.
                     lock (_lock)
                     {
                         decremented = true;
-                        if (--_runsPerSession[session] == 0 && e is not ObjectDisposedException) TryRun(session, CloseOp);
+                        if (--_runsPerSession[session] == 0) TryRun(session, CloseOp);
                     }
+                    return;
+                }
+                catch (Exception e) when (e is ObjectDisposedException || (e is CancelledException && (session.IsClosed || coordinator?.ShouldStop == true)))
+                {
+                    // The session was closed, or the stop's cancel op cancelled this enqueue (TF's
+                    // request_stop ignores that error once a stop was requested): a quiet end.
                     return;
                 }
             }
@@ -152,6 +161,56 @@ public sealed class QueueRunner
         {
             // Intentionally ignored, as TF's QueueRunner ignores errors of its close ops.
         }
+    }
+
+    /// <summary>The exception types that mean the queue was closed (TF's <c>queue_closed_exception_types</c>).</summary>
+    public IReadOnlyList<Type> QueueClosedExceptionTypes => _closedTypes;
+
+    /// <summary>TF's <c>QueueRunner.to_proto()</c>: a <c>QueueRunnerDef</c> naming the queue and ops.</summary>
+    public QueueRunnerDef ToProto()
+    {
+        var def = new QueueRunnerDef { QueueName = Queue.Op.Name, CloseOpName = CloseOp.Name, CancelOpName = CancelOp.Name };
+        def.EnqueueOpName.AddRange(EnqueueOps.Select(o => o.Name));
+        foreach (var t in _closedTypes.Where(t => t != typeof(TensorGraphException)))
+        {
+            // Each TensorGraph exception type stands for one TF error code.
+            foreach (var code in Enum.GetValues<ErrorCode>())
+            {
+                if (Errors.Make(code, "").GetType() == t)
+                {
+                    def.QueueClosedExceptionTypes.Add((Code)(int)code);
+                    break;
+                }
+            }
+        }
+        return def;
+    }
+
+    /// <summary>
+    /// TF's <c>QueueRunner.from_proto</c>: the runner a MetaGraph's <c>queue_runners</c> collection
+    /// describes, over the nodes of <paramref name="graph"/> (names under <paramref name="prefix"/>).
+    /// Null when a node is missing or the queue node is not a queue.
+    /// </summary>
+    public static QueueRunner? FromProto(Graph graph, QueueRunnerDef def, string prefix = "")
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        ArgumentNullException.ThrowIfNull(def);
+        string Name(string n) => prefix.Length == 0 ? n : prefix.TrimEnd('/') + "/" + n;
+        if (graph.TryGetOperation(Name(def.QueueName)) is not { } queueOp || graph.QueueOf(queueOp) is not { } queue) return null;
+        var enqueues = new List<Operation>();
+        foreach (var n in def.EnqueueOpName)
+        {
+            if (graph.TryGetOperation(Name(n)) is not { } op) return null;
+            enqueues.Add(op);
+        }
+        if (enqueues.Count == 0) return null;
+        var close = graph.TryGetOperation(Name(def.CloseOpName));
+        var cancel = graph.TryGetOperation(Name(def.CancelOpName));
+        if (close is null || cancel is null) return null;
+        // Codes without an exception type of their own (Aborted, Unknown, …) cannot be told apart here and are left out.
+        var types = def.QueueClosedExceptionTypes.Select(c => Errors.Make((ErrorCode)(int)c, "").GetType())
+            .Where(t => t != typeof(TensorGraphException)).Distinct().ToArray();
+        return new QueueRunner(queue, enqueues, close, cancel, types.Length > 0 ? types : [typeof(OutOfRangeException)]);
     }
 
     /// <summary>

@@ -262,6 +262,40 @@ public class QueueRunnerTests
     }
 
     [Test]
+    public void QueueRunnersRoundTripThroughAMetaGraph()
+    {
+        var g = new Graph();
+        var row = g.SliceInputProducer([g.Constant(new[] { 1, 2, 3 })], numEpochs: 1, shuffle: false);
+        var batch = g.Batch(row, batchSize: 3);
+        var meta = g.ToMetaGraphDef();
+        var col = meta.CollectionDef[GraphKeys.QueueRunners];
+        Assert.That(col.BytesList.Value, Has.Count.EqualTo(2));
+        var def = TensorGraph.Proto.QueueRunnerDef.Parser.ParseFrom(col.BytesList.Value[1]);
+        Assert.Multiple(() =>
+        {
+            Assert.That(def.QueueName, Is.EqualTo("batch/fifo_queue"));
+            Assert.That(def.EnqueueOpName, Is.EqualTo(new[] { "batch/fifo_queue_enqueue" }));
+            Assert.That(def.CloseOpName, Is.EqualTo("batch/fifo_queue_Close"));
+            Assert.That(def.CancelOpName, Is.EqualTo("batch/fifo_queue_Close_1"));
+            Assert.That(def.QueueClosedExceptionTypes, Is.EqualTo(new[] { TensorGraph.Proto.Code.OutOfRange }));
+        });
+
+        var g2 = new Graph();
+        g2.ImportMetaGraph(meta);
+        var runners = g2.GetCollection<QueueRunner>(GraphKeys.QueueRunners);
+        Assert.That(runners.Select(r => r.Name), Is.EqualTo(new[] { "input_producer/input_producer", "batch/fifo_queue" }));
+        Assert.That(runners[1].Queue.DTypes, Is.EqualTo(new[] { DType.Int32 }));
+        using var s = new Session(g2);
+        s.Run(g2.LocalVariablesInitializer());
+        var coord = new Coordinator();
+        var threads = QueueRunner.StartQueueRunners(s, coord);
+        Assert.That(s.Run(g2.GetTensor(batch[0].Name), options: Generous).ToArray<int>(), Is.EqualTo(new[] { 1, 2, 3 }));
+        Assert.Throws<OutOfRangeException>(() => s.Run(g2.GetTensor(batch[0].Name), options: Generous));
+        coord.RequestStop();
+        coord.Join(threads, Grace);
+    }
+
+    [Test]
     public void DisposingTheSessionEndsRunnerThreadsBlockedOnAFullQueue()
     {
         var g = new Graph();

@@ -101,3 +101,18 @@ public sealed class Queue
     /// <inheritdoc/>
     public override string ToString() => $"<{Op.Type} '{Op.Name}' components={DTypes.Count}>";
 }
+
+public sealed partial class Graph
+{
+    /// <summary>
+    /// The <see cref="Queue"/> of an existing queue-creating node (one built here or imported),
+    /// with its dtypes and shapes from the node's attrs; null when <paramref name="queueOp"/> does
+    /// not create a queue.
+    /// </summary>
+    public Queue? QueueOf(Operation queueOp)
+    {
+        ArgumentNullException.ThrowIfNull(queueOp);
+        if (queueOp.Spec is not QueueOpSpec spec || !ReferenceEquals(queueOp.Graph, this)) return null;
+        return new Queue(this, queueOp[0], spec.ComponentTypes(queueOp), spec.ComponentShapes(queueOp));
+    }
+}
