@@ -129,7 +129,7 @@ public sealed class Coordinator
         foreach (var t in all)
         {
             var left = deadline - DateTime.UtcNow;
-            if (left > TimeSpan.Zero) t.Join(left);
+            if (left > TimeSpan.Zero && t.IsAlive) t.Join(left);
         }
         var stragglers = all.Where(t => t.IsAlive).Select(t => t.Name ?? $"thread {t.ManagedThreadId}").ToArray();
         lock (_lock)

@@ -129,11 +129,7 @@ public sealed class QueueRunner
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            if (coordinator is not null) coordinator.RequestStop(e);
-            else
-            {
-                lock (_lock) _exceptions.Add(e);
-            }
+            Report(e, coordinator);
         }
         finally
         {
@@ -144,10 +140,41 @@ public sealed class QueueRunner
         }
     }
 
+    /// <summary>
+    /// Hands a thread's error to the coordinator, or keeps it. Never throws: an exception escaping a
+    /// thread would end the process (a coordinator already joined rethrows, so the error is kept).
+    /// </summary>
+    private void Report(Exception e, Coordinator? coordinator)
+    {
+        if (coordinator is not null)
+        {
+            try
+            {
+                coordinator.RequestStop(e);
+                return;
+            }
+#pragma warning disable CA1031 // see above: keep it instead
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
+        }
+        lock (_lock) _exceptions.Add(e);
+    }
+
     private void CloseOnStop(Session session, Coordinator coordinator)
     {
-        coordinator.WaitForStop();
-        TryRun(session, CancelOp);
+        try
+        {
+            coordinator.WaitForStop();
+            TryRun(session, CancelOp);
+        }
+#pragma warning disable CA1031 // a thread must not end the process
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            lock (_lock) _exceptions.Add(e);
+        }
     }
 
     /// <summary>Runs a close op, ignoring its errors (a closed queue or session), as TF does.</summary>

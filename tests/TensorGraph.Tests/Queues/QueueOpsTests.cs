@@ -260,6 +260,19 @@ public class QueueOpsTests
     }
 
     [Test]
+    public void RandomShuffleQueueSeedsFollowTf()
+    {
+        var g = new Graph { Seed = 1 };
+        // A graph seed and a shared name without an op seed: seed2 = md5("1q")[:8] & 0x7FFFFFFF (TF 1.15's data_flow_ops.py).
+        var shared = g.RandomShuffleQueue(10, 0, [DType.Float32], sharedName: "q");
+        Assert.That((shared.Op.GetAttrInt("seed"), shared.Op.GetAttrInt("seed2")), Is.EqualTo((1L, 86180321L)));
+        var seeded = g.RandomShuffleQueue(10, 0, [DType.Float32], seed: 5);
+        Assert.That((seeded.Op.GetAttrInt("seed"), seeded.Op.GetAttrInt("seed2")), Is.EqualTo((1L, 5L)));
+        var none = new Graph().RandomShuffleQueue(10, 0, [DType.Float32]);
+        Assert.That((none.Op.GetAttrInt("seed"), none.Op.GetAttrInt("seed2")), Is.EqualTo((0L, 0L)));
+    }
+
+    [Test]
     public void RandomShuffleQueueKeepsMinAfterDequeueUntilClosed()
     {
         var g = new Graph();

@@ -50,7 +50,7 @@ public sealed partial class Graph
     {
         ArgumentNullException.ThrowIfNull(dtypes);
         var (s1, s2) = GetSeed(seed);
-        if (seed is null && sharedName is not null && s1 != 0)
+        if (seed is null && sharedName is not null && Seed is not null)
         {
             // TF 1.15: with a graph seed and a shared name, seed2 depends on those only.
 #pragma warning disable CA5351 // TF's own derivation (hashlib.md5), not a security use
