@@ -90,7 +90,8 @@ public static class CliApp
         var fetch = new Option<string[]>("--fetch") { Description = "Tensor (name:k) or op to fetch/run; with --signature an output key." };
         var outDir = new Option<string?>("--out") { Description = "Write each fetched tensor to DIR/<name>.npy." };
         var json = new Option<bool>("--json") { Description = "Print the fetched tensors as JSON." };
-        var run = new Command("run", "Run a model: feed tensors and print the fetched ones.") { runModel, tag, signature, checkpoint, feed, fetch, outDir, json, strict };
+        var timeoutMs = new Option<long>("--timeout_ms") { Description = "Stop the run after this many milliseconds (TF's RunOptions.timeout_in_ms; 0 = none), e.g. when a fetch waits on an input queue nothing fills." };
+        var run = new Command("run", "Run a model: feed tensors and print the fetched ones.") { runModel, tag, signature, checkpoint, feed, fetch, outDir, json, strict, timeoutMs };
         run.SetAction(p => Guard(p.GetValue(verbose), stderr, () => Runner.Run(new RunOptions
         {
             Model = p.GetValue(runModel)!,
@@ -102,6 +103,7 @@ public static class CliApp
             OutDir = p.GetValue(outDir),
             Json = p.GetValue(json),
             Strict = p.GetValue(strict),
+            TimeoutMs = p.GetValue(timeoutMs),
         }, stdout)));
         root.Subcommands.Add(run);
 

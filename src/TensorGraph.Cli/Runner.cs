@@ -26,6 +26,8 @@ public sealed class RunOptions
     public bool Json { get; init; }
     /// <summary>Refuse a graph that uses op types TensorGraph does not implement (instead of keeping those nodes inert).</summary>
     public bool Strict { get; init; }
+    /// <summary>The run's timeout in milliseconds (TF's <c>timeout_in_ms</c>); 0 for none.</summary>
+    public long TimeoutMs { get; init; }
 }
 
 /// <summary>The <c>run</c> command.</summary>
@@ -98,7 +100,7 @@ public static class Runner
         }
         if (options.OutDir is not null) CheckFileNames(fetchNames, typedNames);
 
-        var values = model.Session.Run(fetches.ToArray(), feeds, targets.ToArray());
+        var values = model.Session.Run(fetches.ToArray(), feeds, targets.ToArray(), new TensorGraph.RunOptions { TimeoutInMs = options.TimeoutMs });
         if (options.OutDir is { } dir) WriteOutputs(dir, fetchNames, values);
         if (options.Json)
         {

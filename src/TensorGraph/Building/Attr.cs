@@ -34,6 +34,13 @@ public static class Attr
         a.List.Type.AddRange(v.Select(t => t.ToProto()));
         return a;
     }
+    /// <summary>A <c>list(shape)</c> attr.</summary>
+    public static AttrValue Shapes(IEnumerable<Shape> v)
+    {
+        var a = new AttrValue { List = new AttrValue.Types.ListValue() };
+        a.List.Shape.AddRange(v.Select(s => s.ToProto()));
+        return a;
+    }
     /// <summary>A <c>list(string)</c> attr.</summary>
     public static AttrValue Strings(IEnumerable<string> v)
     {

@@ -17,6 +17,8 @@ public static class GraphKeys
     public const string GlobalStep = "global_step";
     /// <summary>Local (non-saved) variables.</summary>
     public const string LocalVariables = "local_variables";
+    /// <summary>Queue runners that <c>QueueRunner.StartQueueRunners</c> starts (TF's <c>QUEUE_RUNNERS</c>).</summary>
+    public const string QueueRunners = "queue_runners";
 }
 
 /// <summary>
@@ -139,7 +141,25 @@ public sealed partial class Graph
         return MakeVariable(initialValue, trainable);
     }
 
-    private Variable MakeVariable(Output init, bool trainable)
+    /// <summary>
+    /// A variable in the <c>local_variables</c> collection only (TF's
+    /// <c>variable(…, trainable=False, collections=[LOCAL_VARIABLES])</c>, as <c>limit_epochs</c>
+    /// makes its epoch counter): not saved by default savers, initialized by
+    /// <see cref="LocalVariablesInitializer"/>.
+    /// </summary>
+    public Variable LocalVariable(Output initialValue, string? name = null)
+    {
+        using var scope = NameScope(name ?? "Variable");
+        return MakeVariable(initialValue, trainable: false, local: true);
+    }
+
+    /// <summary>Variables of the <c>local_variables</c> collection (<c>tf.local_variables()</c>).</summary>
+    public IReadOnlyList<Variable> LocalVariables => GetCollection<Variable>(GraphKeys.LocalVariables);
+
+    /// <summary>TF's <c>tf.local_variables_initializer()</c>: a NoOp named <c>init</c> (made unique) depending on every local variable's initializer.</summary>
+    public Operation LocalVariablesInitializer(string name = "init") => VariablesInitializer(LocalVariables, name);
+
+    private Variable MakeVariable(Output init, bool trainable, bool local = false)
     {
         var varName = CurrentNameScope + "/";
         if (!init.Shape.IsFullyDefined)
@@ -156,7 +176,7 @@ public sealed partial class Graph
             read = AddOp(IdentitySpec.OpType, [v[0]], "read", attrs: [NamedAttr("T", Attr.Type(init.DType)), NamedAttr("_class", Attr.Strings(["loc:@" + v.Name]))])[0];
         }
         var variable = new Variable(v, assign, init, read, trainable);
-        AddToCollection(GraphKeys.GlobalVariables, variable);
+        AddToCollection(local ? GraphKeys.LocalVariables : GraphKeys.GlobalVariables, variable);
         if (trainable) AddToCollection(GraphKeys.TrainableVariables, variable);
         return variable;
     }

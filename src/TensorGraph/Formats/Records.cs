@@ -37,10 +37,18 @@ public static class RecordReader
     {
         ArgumentNullException.ThrowIfNull(path);
         if (!File.Exists(path)) throw new NotFoundException($"Record file '{path}' does not exist");
+        return Iterate(path).Select(r => r.Data);
+    }
+
+    /// <summary>The records of <paramref name="path"/> with the byte offset each starts at (TF's TFRecordReader keys are <c>file:offset</c>).</summary>
+    public static IEnumerable<(long Offset, byte[] Data)> ReadRecordsWithOffsets(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (!File.Exists(path)) throw new NotFoundException($"Record file '{path}' does not exist");
         return Iterate(path);
     }
 
-    private static IEnumerable<byte[]> Iterate(string path)
+    private static IEnumerable<(long Offset, byte[] Data)> Iterate(string path)
     {
         using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
         var head = new byte[12];
@@ -62,8 +70,9 @@ public static class RecordReader
                 throw new DataLossException($"Truncated record in '{path}' at offset {offset}: missing data CRC");
             if (Crc32C.Unmask(BinaryPrimitives.ReadUInt32LittleEndian(tail)) != Crc32C.Compute(data))
                 throw new DataLossException($"Corrupted record data (CRC mismatch) in '{path}' at offset {offset}");
+            long start = offset;
             offset = fs.Position;
-            yield return data;
+            yield return (start, data);
         }
     }
 }

@@ -104,6 +104,14 @@ public static class MetaGraphs
                     }
                 }
                 return def;
+            case TensorGraph.Training.QueueRunner:
+                def.BytesList = new CollectionDef.Types.BytesList();
+                foreach (var o in items)
+                {
+                    if (o is not TensorGraph.Training.QueueRunner qr) return null;
+                    def.BytesList.Value.Add(qr.ToProto().ToByteString());
+                }
+                return def;
             case long or int:
                 def.Int64List = new CollectionDef.Types.Int64List();
                 foreach (var o in items)
@@ -183,6 +191,22 @@ public static class MetaGraphs
                         if (v is null) continue;
                         if (graph.GetCollection<object>(key).Contains(v)) continue;
                         graph.AddToCollection(key, v);
+                    }
+                    break;
+                case CollectionDef.KindOneofCase.BytesList when key == GraphKeys.QueueRunners:
+                    foreach (var bytes in def.BytesList.Value)
+                    {
+                        QueueRunnerDef qd;
+                        try
+                        {
+                            qd = QueueRunnerDef.Parser.ParseFrom(bytes);
+                        }
+                        catch (InvalidProtocolBufferException e)
+                        {
+                            throw new DataLossException($"Collection '{key}' holds an invalid QueueRunnerDef: {e.Message}", e);
+                        }
+                        // A runner whose queue or ops did not import (an inert node) is left out.
+                        if (TensorGraph.Training.QueueRunner.FromProto(graph, qd, prefix) is { } qr) graph.AddToCollection(key, qr);
                     }
                     break;
                 case CollectionDef.KindOneofCase.Int64List:

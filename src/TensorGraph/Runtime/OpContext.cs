@@ -15,6 +15,12 @@ internal sealed class OpContext
 
     public int NumInputs => Node.InputIds.Length;
 
+    /// <summary>
+    /// Throws if the run must stop (cancelled, past its deadline, or its session closed): a kernel
+    /// that waits (a queue's dequeue) calls it between waits, so a blocked run can be stopped.
+    /// </summary>
+    public void CheckStop() => State.CheckStop();
+
     /// <summary>The resources of the current run (TF's step container): stacks and tensor arrays live here.</summary>
     public RunResources RunResources => State.Resources;
 
@@ -105,6 +111,9 @@ internal sealed class KernelBuilder(Operation op, Session session)
 
     /// <summary>The variable that ref input <paramref name="i"/> refers to.</summary>
     public VariableSlot RefInput(int i) => Session.ResolveVariable(Op.Inputs[i], Op);
+
+    /// <summary>Resources that live as long as the session (queues).</summary>
+    public SessionResources SessionResources => Session.Resources;
 
     /// <summary>Session-wide state of this op (e.g. a random stream), created on first use.</summary>
     public T OpState<T>(Func<T> create) where T : class => Session.OpState(Op, create);

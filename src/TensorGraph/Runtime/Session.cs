@@ -20,6 +20,7 @@ public sealed class Session : IDisposable
     private volatile bool _closed;
     private readonly RemoteSession? _remote;
     private readonly VariableStore _variables = new();
+    private readonly SessionResources _resources = new();
 
     /// <summary>Creates a session over <paramref name="graph"/>.</summary>
     public Session(Graph graph)
@@ -54,6 +55,9 @@ public sealed class Session : IDisposable
         : throw new NotSupportedException($"The variables of a session with target {_remote.Target} live on its server: read them with Run, and save them with a saver's ops run remotely rather than with a local session's Saver");
 
     internal bool IsClosed => _closed;
+
+    /// <summary>Resources that live as long as the session (queues), keyed by their ops.</summary>
+    internal SessionResources Resources => _resources;
 
     /// <summary>
     /// Whether plans run their fusion passes, which put one kernel in place of chains such as
@@ -375,6 +379,7 @@ public sealed class Session : IDisposable
         _closed = true;
         _plans.Clear();
         _opState.Clear();
+        _resources.Clear();
         _variables.Clear();
         _remote?.Dispose();
     }

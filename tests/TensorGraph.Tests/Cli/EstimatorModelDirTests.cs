@@ -167,6 +167,18 @@ public class EstimatorModelDirTests
     }
 
     [Test]
+    public void AnUnfedDequeueWaitsForItsQueueUntilTheRunTimeout()
+    {
+        WriteModelDir();
+        Assume.That(QueueTypesMissing(), Is.Empty, "with the queue ops missing the run is refused before it starts");
+        // Nothing runs the enqueue (no queue runners in the CLI), so the dequeue waits until the timeout.
+        var r = Run("run", Path.Combine(_dir, "graph.pbtxt"), "--checkpoint", _dir, "--fetch", "ArgMax", "--timeout_ms", "200");
+        Assert.That(r.Code, Is.EqualTo(2), r.Err);
+        Assert.That(r.Err, Does.Contain("Timed out waiting for notification").And.Contain(Dequeue));
+        Assert.That(r.Err.Trim().Split('\n'), Has.Length.EqualTo(1));
+    }
+
+    [Test]
     public void StrictRefusesAndInspectListsTheUnsupportedOps()
     {
         WriteModelDir();

@@ -131,6 +131,30 @@ public class ConformanceTests
                 using (b.G.ControlDependencies(push.Op)) return b.G.StackPopV2(h, DType.Float32).Op;
             },
             ["StackCloseV2"] = b => b.G.StackCloseV2(b.G.StackV2(b.G.Constant(-1), DType.Int32)),
+            // ---------------------------------------------------------------- data flow (session queues)
+            ["FIFOQueueV2"] = b => b.G.FIFOQueue(10, [DType.Float32], [new Shape(3)]).Op,
+            ["PaddingFIFOQueueV2"] = b => b.G.PaddingFIFOQueue(10, [DType.Float32], [new Shape(-1)]).Op,
+            ["RandomShuffleQueueV2"] = b => b.G.RandomShuffleQueue(10, 2, [DType.Float32], [new Shape(3)], seed: 3).Op,
+            ["PriorityQueueV2"] = b => b.G.PriorityQueue(10, [DType.Float32], [new Shape(3)]).Op,
+            ["QueueEnqueueV2"] = b => b.G.FIFOQueue(-1, [DType.Float32], [new Shape(3)]).Enqueue(b.Feed(new float[] { 1, 2, 3 }, [-1])),
+            ["QueueEnqueueManyV2"] = b => b.G.FIFOQueue(-1, [DType.Float32], [new Shape(3)]).EnqueueMany(b.Feed(M23, [-1, 3])),
+            ["QueueDequeueV2"] = b => FilledQueue(b).Dequeue()[0].Op,
+            ["QueueDequeueManyV2"] = b => FilledQueue(b).DequeueMany(2)[0].Op,
+            ["QueueDequeueUpToV2"] = b => FilledQueue(b).DequeueUpTo(b.Feed(Tensor.Scalar(2), Shape.Scalar))[0].Op,
+            ["QueueCloseV2"] = b => b.G.FIFOQueue(-1, [DType.Float32]).Close(cancelPendingEnqueues: true),
+            ["QueueSizeV2"] = b => FilledQueue(b).Size().Op,
+            ["QueueIsClosedV2"] = b => FilledQueue(b).IsClosed().Op,
+            ["CountUpTo"] = b => b.G.CountUpTo(b.Var(Tensor.Scalar(0L)), 10).Op,
+            ["RandomShuffle"] = b => b.G.RandomShuffle(b.Feed(M23, [-1, 3]), seed: 5).Op,
+            ["TFRecordReaderV2"] = b => b.G.TFRecordReader().Op,
+            ["ReaderReadV2"] = b =>
+            {
+                var files = b.G.FIFOQueue(-1, [DType.String], [Shape.Scalar]);
+                b.Setup.Add(files.Enqueue(b.G.Constant(Tensor.Scalar(RecordFile()))));
+                return b.G.ReaderRead(b.G.TFRecordReader(), files).Key.Op;
+            },
+            ["ParseSingleExample"] = b => b.G.ParseSingleExample(b.Feed(Tensor.Scalar(Queues.ReaderTests.ExampleBytes([1, 2], 3)), Shape.Scalar),
+                ["x", "label"], [b.G.Constant(Array.Empty<float>()), b.G.Constant(Tensor.Scalar(0L))], [new Shape(2), Shape.Scalar])[0].Op,
             // ---------------------------------------------------------------- data flow (per-run tensor arrays)
             ["TensorArrayV3"] = b => b.G.TensorArrayV3(b.Feed(Tensor.Scalar(3), Shape.Scalar), DType.Float32, new Shape(-1, 3)).Handle.Op,
             ["TensorArrayGradV3"] = b => b.G.TensorArray(DType.Float32, 2).Write(0, b.Feed(M23, [-1, 3])).Grad("gradients").Handle.Op,
@@ -492,6 +516,23 @@ public class ConformanceTests
             ? [dy, x, scale, mean, variance, b.G.Constant(0f)]
             : [dy, x, scale, mean, variance];
         return b.G.AddFusedBatchNormGrad(type, inputs, 0.001f, nchw ? "NCHW" : "NHWC", training);
+    }
+
+    /// <summary>A TFRecord file of three records, in the temp folder (removed when the process ends).</summary>
+    private static string RecordFile()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"tg-conformance-{Guid.NewGuid():N}.tfrecord");
+        Queues.ReaderTests.WriteRecords(path, ["a"u8.ToArray(), "bb"u8.ToArray(), "ccc"u8.ToArray()]);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => File.Delete(path);
+        return path;
+    }
+
+    /// <summary>A FIFO queue of float [3] elements with 8 elements enqueued by the setup (two runs dequeue from it).</summary>
+    private static Queue FilledQueue(CaseBuilder b)
+    {
+        var q = b.G.FIFOQueue(-1, [DType.Float32], [new Shape(3)]);
+        b.Setup.Add(q.EnqueueMany(b.G.Constant(new float[8, 3])));
+        return q;
     }
 
     private static IEnumerable<string> RowNames => Rows.Keys.Order(StringComparer.Ordinal);
