@@ -34,14 +34,22 @@ internal sealed class ExecutionPlan
     private readonly Stack<ExecState> _pool = new();
     private readonly Lock _poolLock = new();
 
-    public ExecutionPlan(Session session, Output[] feeds, Output[] fetches, Operation[] targets)
+    /// <param name="session">The session whose kernels and variables the plan uses.</param>
+    /// <param name="feeds">The fed tensors, in the order <see cref="ExecState.Execute"/> takes their values.</param>
+    /// <param name="fetches">The tensors whose values a run returns.</param>
+    /// <param name="targets">Ops run for their effect.</param>
+    /// <param name="done">
+    /// Ops that already ran in an earlier step of the same partial run: control inputs on them
+    /// are satisfied, and their outputs the plan reads must be among <paramref name="feeds"/>.
+    /// </param>
+    public ExecutionPlan(Session session, Output[] feeds, Output[] fetches, Operation[] targets, IReadOnlySet<Operation>? done = null)
     {
         Session = session;
         Feeds = feeds;
         Fetches = fetches;
         Targets = targets;
         var fed = new HashSet<Output>(feeds);
-        var needed = Prune(fed, fetches, targets);
+        var needed = Prune(fed, fetches, targets, done);
         RefuseInertNodes(needed, fed, fetches, targets);
         // Creation order is a topological order: an op's inputs always exist before it.
         var order = needed.OrderBy(o => o.Id).ToArray();
@@ -69,8 +77,11 @@ internal sealed class ExecutionPlan
         else AssignBuffers(Nodes, session);
     }
 
-    /// <summary>The ops the fetches and targets need: walks back over data and control inputs; fed tensors cut the graph.</summary>
-    private static HashSet<Operation> Prune(HashSet<Output> fed, Output[] fetches, Operation[] targets)
+    /// <summary>
+    /// The ops the fetches and targets need: walks back over data and control inputs; fed tensors
+    /// cut the graph, and so do control inputs on <paramref name="done"/> ops.
+    /// </summary>
+    internal static HashSet<Operation> Prune(IReadOnlySet<Output> fed, IEnumerable<Output> fetches, IEnumerable<Operation> targets, IReadOnlySet<Operation>? done = null)
     {
         var needed = new HashSet<Operation>();
         var stack = new Stack<Operation>();
@@ -84,7 +95,7 @@ internal sealed class ExecutionPlan
         {
             var op = stack.Pop();
             foreach (var i in op.Inputs) if (!fed.Contains(i)) Need(i.Op);
-            foreach (var c in op.ControlInputs) Need(c);
+            foreach (var c in op.ControlInputs) if (done is null || !done.Contains(c)) Need(c);
         }
         return needed;
     }
@@ -128,7 +139,7 @@ internal sealed class ExecutionPlan
     }
 
     /// <summary>A placeholder the plan needs but nobody feeds fails the plan, before anything runs.</summary>
-    private static void RequireFedPlaceholders(Operation[] order)
+    internal static void RequireFedPlaceholders(IEnumerable<Operation> order)
     {
         foreach (var op in order)
         {
