@@ -222,6 +222,23 @@ public class MasterTests
         Assert.That(Assert.ThrowsAsync<RpcException>(() => MakeCallable(s, [], []))!.StatusCode, Is.EqualTo(StatusCode.Aborted));
     }
 
+    [Test, CancelAfter(60_000)]
+    public async Task ACallablesRunOptionsTimeoutStopsEveryRun()
+    {
+        var g = new Graph();
+        var forever = g.WhileLoop(i => g.Constant(true), i => i + 1, g.Constant(0), name: "forever");
+        var one = g.Constant(1f, name: "one");
+        var s = (await Create(g)).SessionHandle;
+        var h = (await MakeCallable(s, [], [forever.Name], more: o => o.RunOptions = new TensorGraph.Proto.RunOptions { TimeoutInMs = 200 })).Handle;
+        for (int i = 0; i < 2; i++)
+        {
+            var e = Assert.ThrowsAsync<RpcException>(() => RunCallable(s, h))!;
+            Assert.That(e.StatusCode, Is.EqualTo(StatusCode.DeadlineExceeded));
+        }
+        // The session is still usable.
+        Assert.That(Floats((await Step(s, [one.Name])).Tensor[0]), Is.EqualTo(new[] { 1f }));
+    }
+
     [Test]
     public async Task ACallableSeesTheGraphAsItWasExtended()
     {

@@ -240,6 +240,11 @@ public class RemoteSessionTests
         using var gather = s.MakeCallable([q], [picked]);
         var e = Assert.Throws<InvalidArgumentException>(() => gather.Run(Tensor.Create(new[] { 9 }, 1)))!;
         Assert.That(e.NodeName, Is.EqualTo("picked"));
+        // A call's timeout reaches the server, and the callable stays usable.
+        var forever = g.WhileLoop(i => g.Constant(true), i => i + 1, g.Constant(0), name: "forever");
+        using var endless = s.MakeCallable([], [forever]);
+        Assert.Throws<DeadlineExceededException>(() => endless.Run([], new RunOptions { TimeoutInMs = 200 }));
+        Assert.That(gather.Run(Tensor.Create(new[] { 1 }, 1))[0].ToArray<float>(), Is.EqualTo(new[] { 2f }));
     }
 
     [Test]

@@ -106,4 +106,21 @@ public class CallableTests
             for (int k = 0; k < 50; k++)
                 Assert.That(results[t][k], Is.EqualTo(serial[(t + k) % 8]));
     }
+
+    [Test]
+    public void ADisposedCallableRefusesToRun()
+    {
+        var (g, x, y) = TenOpGraph();
+        using var s = new Session(g);
+        var call = s.MakeCallable([x], [y]);
+        float before = call.Run(2f)[0].Scalar<float>();
+        Assert.That(before, Is.EqualTo(s.Run(y, new FeedDict { [x] = 2f }).Scalar<float>()));
+        call.Dispose();
+        call.Dispose();
+        var e = Assert.Throws<InvalidArgumentException>(() => call.Run(2f))!;
+        Assert.That(e.Message, Does.Contain("released"));
+        // The session and other callables are unaffected.
+        using var again = s.MakeCallable([x], [y]);
+        Assert.That(again.Run(2f)[0].Scalar<float>(), Is.EqualTo(before));
+    }
 }
