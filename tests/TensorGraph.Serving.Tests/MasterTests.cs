@@ -240,6 +240,26 @@ public class MasterTests
     }
 
     [Test]
+    public async Task TensorConnectionsAsTF1KerasSendsThem()
+    {
+        var g = new Graph();
+        var input = g.Placeholder(DType.Float32, new Shape(-1), name: "input_1");
+        var dense = g.Multiply(input, g.Constant(3f), name: "out");
+        var data = g.Constant(new[] { 1f, 2f, 4f }, name: "data");
+        var s = (await Create(g)).SessionHandle;
+        var h = (await MakeCallable(s, [], ["out:0"], more: o => o.TensorConnection.Add(new TensorConnection { FromTensor = "data:0", ToTensor = "input_1:0" }))).Handle;
+        Assert.That(TensorProtos.FromProto((await RunCallable(s, h)).Fetch[0]).ToArray<float>(), Is.EqualTo(new[] { 3f, 6f, 12f }));
+        var e = Assert.ThrowsAsync<RpcException>(() => MakeCallable(s, [], ["out:0"], more: o => o.TensorConnection.Add(new TensorConnection { FromTensor = "nope:0", ToTensor = "input_1:0" })))!;
+        Assert.That((e.StatusCode, e.Status.Detail), Is.EqualTo((StatusCode.InvalidArgument, "Requested tensor connection from unknown node: \"input_1:0\".")));
+        e = Assert.ThrowsAsync<RpcException>(() => MakeCallable(s, [], ["out:0"], more: o => o.TensorConnection.Add(new TensorConnection { FromTensor = "data:3", ToTensor = "input_1:0" })))!;
+        Assert.That((e.StatusCode, e.Status.Detail), Is.EqualTo((StatusCode.InvalidArgument, "Requested tensor connection from unknown edge: \"input_1:0\" (actual number of outputs = 1).")));
+        e = Assert.ThrowsAsync<RpcException>(() => MakeCallable(s, [], ["out:0"], more: o => o.TensorConnection.Add(new TensorConnection { FromTensor = "out:0", ToTensor = "input_1:0" })))!;
+        Assert.That(e.Status.Detail, Does.Contain("would create a cycle"));
+        GC.KeepAlive(dense);
+        GC.KeepAlive(data);
+    }
+
+    [Test]
     public async Task ACallableSeesTheGraphAsItWasExtended()
     {
         var g = new Graph();

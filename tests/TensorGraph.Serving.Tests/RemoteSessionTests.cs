@@ -240,6 +240,12 @@ public class RemoteSessionTests
         using var gather = s.MakeCallable([q], [picked]);
         var e = Assert.Throws<InvalidArgumentException>(() => gather.Run(Tensor.Create(new[] { 9 }, 1)))!;
         Assert.That(e.NodeName, Is.EqualTo("picked"));
+        // Tensor connections go with MakeCallable.
+        var fromQ = g.Add(q, g.Constant(1), name: "q_plus_one");
+        var q2 = g.Placeholder(DType.Int32, new Shape(-1), name: "q2");
+        var picked2 = g.Gather(g.Constant(new[] { 1f, 2f, 3f }), q2, name: "picked2");
+        using (var connected = s.MakeCallable([q], [picked2], [], [(fromQ, q2)]))
+            Assert.That(connected.Run(Tensor.Create(new[] { 1, 0 }, 2))[0].ToArray<float>(), Is.EqualTo(new[] { 3f, 2f }));
         // A call's timeout reaches the server, and the callable stays usable.
         var forever = g.WhileLoop(i => g.Constant(true), i => i + 1, g.Constant(0), name: "forever");
         using var endless = s.MakeCallable([], [forever]);

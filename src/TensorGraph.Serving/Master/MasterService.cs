@@ -226,21 +226,32 @@ internal sealed class MasterServiceImpl : IDisposable
         // A remote session has no defined meaning for on-device feeds and fetches (TF's grpc_session_test expects UNIMPLEMENTED).
         if (o.FeedDevices.Count > 0 || o.FetchDevices.Count > 0)
             throw new ServingException(StatusCode.Unimplemented, "CallableOptions.feed_devices and fetch_devices are not supported by a remote session");
-        if (o.TensorConnection.Count > 0)
-            throw new ServingException(StatusCode.Unimplemented, "CallableOptions.tensor_connection is not supported by this server");
         lock (s.Gate)
         {
             var g = s.Graph;
             var seen = new HashSet<string>(StringComparer.Ordinal);
             foreach (var f in o.Feed)
                 if (!seen.Add(f)) throw ServingException.InvalidArgument($"Duplicate feed {f} in CallableOptions");
+            var connections = o.TensorConnection.Select(c => (Connected(g, c), g.GetTensor(c.ToTensor))).ToArray();
             // fetch_skip_sync asks not to wait for device streams: a CPU step has none, so it changes nothing.
-            var callable = s.Session.MakeCallable([.. o.Feed.Select(g.GetTensor)], [.. o.Fetch.Select(g.GetTensor)], [.. o.Target.Select(g.GetOperation)]);
+            var callable = s.Session.MakeCallable([.. o.Feed.Select(g.GetTensor)], [.. o.Fetch.Select(g.GetTensor)], [.. o.Target.Select(g.GetOperation)], connections);
             long handle = s.NextCallableHandle++;
             s.Callables[handle] = new MasterCallable(callable, o.Feed.Count, o.RunOptions?.TimeoutInMs ?? 0);
             return Task.FromResult(new MakeCallableResponse { Handle = handle });
         }
     });
+
+    /// <summary>A tensor connection's from_tensor, with graph_execution_state.cc's errors (which name the to_tensor).</summary>
+    private static Output Connected(Graph g, TensorConnection c)
+    {
+        int colon = c.FromTensor.LastIndexOf(':');
+        var opName = colon >= 0 ? c.FromTensor[..colon] : c.FromTensor;
+        var op = g.TryGetOperation(opName) ?? throw ServingException.InvalidArgument($"Requested tensor connection from unknown node: \"{c.ToTensor}\".");
+        int index = 0;
+        if (colon >= 0 && (!int.TryParse(c.FromTensor.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out index) || index >= op.NumOutputs))
+            throw ServingException.InvalidArgument($"Requested tensor connection from unknown edge: \"{c.ToTensor}\" (actual number of outputs = {op.NumOutputs}).");
+        return op[index];
+    }
 
     /// <summary>TF's RunCallable: feeds in CallableOptions.feed order, fetches in CallableOptions.fetch order.</summary>
     public Task<RunCallableResponse> RunCallable(RunCallableRequest request, ServerCallContext context) => Guarded.Call(() =>

@@ -100,13 +100,14 @@ internal sealed partial class RemoteSession : IDisposable
     /// Compiles a callable on the server (MakeCallable with CallableOptions feed/fetch/target names
     /// and the run options' timeout), after sending the graph as it is now.
     /// </summary>
-    public RemoteCallable MakeCallable(Output[] feeds, Output[] fetches, Operation[] targets, Proto.RunOptions? runOptions)
+    public RemoteCallable MakeCallable(Output[] feeds, Output[] fetches, Operation[] targets, (Output From, Output To)[] connections, Proto.RunOptions? runOptions)
     {
         var handle = Sync(default);
         var options = new CallableOptions();
         foreach (var f in feeds) options.Feed.Add(f.Name);
         foreach (var f in fetches) options.Fetch.Add(f.Name);
         foreach (var t in targets) options.Target.Add(t.Name);
+        foreach (var (from, to) in connections) options.TensorConnection.Add(new TensorConnection { FromTensor = from.Name, ToTensor = to.Name });
         if (runOptions is not null) options.RunOptions = runOptions;
         var made = Call(MakeCallableMethod, new MakeCallableRequest { SessionHandle = handle, Options = options }, default);
         return new RemoteCallable(this, handle, made.Handle, fetches.Length);

@@ -315,9 +315,29 @@ public sealed class Session : IDisposable
     /// order of <paramref name="feeds"/> and returns fetched values in reused buffers, allocating
     /// nothing in steady state.
     /// </summary>
-    public Callable MakeCallable(Output[] feeds, Output[] fetches, params Operation[] targets)
+    public Callable MakeCallable(Output[] feeds, Output[] fetches, params Operation[] targets) => MakeCallable(feeds, fetches, targets, []);
+
+    /// <summary>
+    /// Compiles a run signature with tensor connections (TF's <c>CallableOptions.tensor_connection</c>,
+    /// which TF1 Keras uses for symbolic inputs): each <c>To</c> tensor is not computed, and what
+    /// reads it gets the value of <c>From</c>, computed in the same step (feeds and dtypes must agree).
+    /// </summary>
+    public Callable MakeCallable(Output[] feeds, Output[] fetches, Operation[] targets, (Output From, Output To)[] tensorConnections)
     {
         ThrowIfDisposed();
+        ArgumentNullException.ThrowIfNull(tensorConnections);
+        foreach (var (from, to) in tensorConnections)
+        {
+            if (from.Op is null || to.Op is null) throw new InvalidArgumentException("A tensor connection has a default (unset) Output");
+            CheckGraph(from.Op);
+            CheckGraph(to.Op);
+            if (from.DType != to.DType)
+                throw new InvalidArgumentException($"Tensor connection from '{from.Name}' ({from.DType.Name()}) to '{to.Name}' ({to.DType.Name()}): the dtypes differ");
+            if (Array.IndexOf(feeds ?? [], to) >= 0)
+                throw new InvalidArgumentException($"Tensor '{to.Name}' is both fed and the end of a tensor connection");
+        }
+        if (tensorConnections.Select(c => c.To).Distinct().Count() != tensorConnections.Length)
+            throw new InvalidArgumentException("A tensor is the end of two tensor connections");
         ArgumentNullException.ThrowIfNull(feeds);
         ArgumentNullException.ThrowIfNull(fetches);
         targets ??= [];
@@ -329,10 +349,10 @@ public sealed class Session : IDisposable
         foreach (var t in targets) CheckGraph(t ?? throw new InvalidArgumentException("A target is null"));
         if (feeds.Distinct().Count() != feeds.Length) throw new InvalidArgumentException("A tensor is fed twice");
         // A remote session compiles it on the server (MakeCallable) and runs it there (RunCallable).
-        if (_remote is not null) return new Callable(this, _remote.MakeCallable(feeds, fetches, targets, null), feeds);
+        if (_remote is not null) return new Callable(this, _remote.MakeCallable(feeds, fetches, targets, tensorConnections, null), feeds);
         // Plans take feeds in sorted order; the callable maps caller order onto it.
         var sorted = feeds.Select((f, i) => (f, i)).OrderBy(p => p.f.Op.Id).ThenBy(p => p.f.Index).ToArray();
-        var plan = new ExecutionPlan(this, sorted.Select(p => p.f).ToArray(), fetches, targets);
+        var plan = new ExecutionPlan(this, sorted.Select(p => p.f).ToArray(), fetches, targets, connections: tensorConnections);
         return new Callable(this, plan, sorted.Select(p => p.i).ToArray(), feeds);
     }
 
@@ -420,7 +440,7 @@ public sealed class Session : IDisposable
 }
 
 /// <summary>
-/// A compiled run signature from <see cref="Session.MakeCallable"/>. Calls are serialized; the
+/// A compiled run signature from <see cref="Session.MakeCallable(Output[], Output[], Operation[])"/>. Calls are serialized; the
 /// returned tensors are reused buffers, valid until the next call (use <see cref="Tensor.Clone"/>
 /// to keep one). A remote session's callable lives on its server (TF's MakeCallable/RunCallable);
 /// <see cref="Dispose"/> releases it there (ReleaseCallable).
