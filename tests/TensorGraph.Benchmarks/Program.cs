@@ -11,6 +11,7 @@ var benchmarks = new SortedDictionary<string, Action>(StringComparer.OrdinalIgno
     ["infer"] = InferBenchmark.Run,
     ["gemm"] = () => GemmBenchmark.Run([]),
     ["serve"] = ServeBenchmark.Run,
+    ["master"] = MasterBenchmark.Run,
     ["rnn"] = RnnBenchmark.Run,
 };
 
@@ -19,6 +20,14 @@ if (args.Length > 1 && string.Equals(args[0], "serve", StringComparison.OrdinalI
 {
     Console.WriteLine(Harness.MachineHeader());
     ServeBenchmark.Run(args[1..]);
+    return 0;
+}
+
+// master takes the client count and steps per client: master [CLIENTS] [STEPS_PER_CLIENT]
+if (args.Length > 1 && string.Equals(args[0], "master", StringComparison.OrdinalIgnoreCase))
+{
+    Console.WriteLine(Harness.MachineHeader());
+    MasterBenchmark.Run(args[1..]);
     return 0;
 }
 

@@ -97,6 +97,19 @@ public class PythonClientTests
             Assert.That(D("w"), Is.EqualTo(new[] { 1.0, 2.0, 4.0 }));
             Assert.That(D("z"), Is.EqualTo(new[] { 2.0, 5.0, 13.0 }));
             Assert.That(json.GetProperty("fetched").EnumerateArray().Select(v => v.GetString()), Is.EqualTo(new[] { "z:0", "w:0" }));
+            // The callable after the extension: x = [2, 0, -1], y = x · w, z = y + 1, fetched in CallableOptions order.
+            Assert.That(json.GetProperty("callable_handle").GetInt64(), Is.Zero);
+            Assert.That(D("callable_z"), Is.EqualTo(new[] { 3.0, 1.0, -3.0 }));
+            Assert.That(D("callable_y"), Is.EqualTo(new[] { 2.0, 0.0, -4.0 }));
+            Assert.That(json.GetProperty("after_release").EnumerateArray().Select(v => v.GetString()),
+                Is.EqualTo(new[] { "INVALID_ARGUMENT", "Attempted to run callable after handle was released: 0" }));
+            // The partial run: x = [1, -1, 0.5] fed in the first piece, z computed from it in the second.
+            Assert.That(D("partial_y"), Is.EqualTo(new[] { 1.0, -2.0, 2.0 }));
+            Assert.That(D("partial_z"), Is.EqualTo(new[] { 2.0, -1.0, 3.0 }));
+            Assert.That(json.GetProperty("partial_refused").EnumerateArray().Select(v => v.GetString()),
+                Is.EqualTo(new[] { "INVALID_ARGUMENT", "The fetch y:0 has already been fetched." }));
+            Assert.That(json.GetProperty("partial_done").EnumerateArray().Select(v => v.GetString()),
+                Is.EqualTo(new[] { "INVALID_ARGUMENT", "Must run PartialRunSetup before performing partial runs" }));
             Assert.That(json.GetProperty("error_code").GetString(), Is.EqualTo("NOT_FOUND"));
             Assert.That(json.GetProperty("error_message").GetString(), Does.Contain("no_such_node"));
             Assert.That(json.GetProperty("devices").EnumerateArray().Select(v => v.GetString()), Is.EqualTo(new[] { "/job:localhost/replica:0/task:0/device:CPU:0" }));

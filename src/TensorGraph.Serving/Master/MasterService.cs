@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Security.Cryptography;
 using Google.Protobuf;
+using Google.Protobuf.Collections;
 using Grpc.AspNetCore.Server.Model;
 using Grpc.Core;
 using TensorGraph.Proto;
@@ -19,13 +21,31 @@ internal sealed class MasterSession(Graph graph, Session session) : IDisposable
     public object Gate { get; } = new();
     public long GraphVersion { get; set; }
 
-    public void Dispose() => Session.Dispose();
+    /// <summary>Callables by handle (TF's <c>callables_</c>); handles count from 0 and are never reused.</summary>
+    public Dictionary<long, MasterCallable> Callables { get; } = [];
+    public long NextCallableHandle { get; set; }
+
+    /// <summary>Partial runs by handle (TF's <c>partial_runs_</c>; handles "0", "1", ...).</summary>
+    public Dictionary<string, PartialRunHandle> PartialRuns { get; } = new(StringComparer.Ordinal);
+    public long NextPartialRunHandle { get; set; }
+
+    public void Dispose()
+    {
+        foreach (var c in Callables.Values) c.Callable.Dispose();
+        Callables.Clear();
+        PartialRuns.Clear();
+        Session.Dispose();
+    }
 }
+
+/// <summary>A callable of a master session, with the timeout of its CallableOptions.run_options.</summary>
+internal sealed record MasterCallable(Callable Callable, int FeedCount, long TimeoutInMs);
 
 /// <summary>
 /// TF 1.15's master (<c>tensorflow.MasterService</c>) over TensorGraph sessions: CreateSession,
-/// ExtendSession, RunStep, CloseSession, ListDevices and Reset. Partial runs and callables are
-/// UNIMPLEMENTED.
+/// ExtendSession, PartialRunSetup, RunStep (partial runs included), CloseSession, ListDevices,
+/// Reset, MakeCallable, RunCallable and ReleaseCallable, with the codes and messages of TF's
+/// <c>master_session.cc</c>.
 /// </summary>
 internal sealed class MasterServiceImpl : IDisposable
 {
@@ -91,29 +111,59 @@ internal sealed class MasterServiceImpl : IDisposable
         }
     }
 
+    /// <summary>The run's timeout: the request's own (or a callable's), bounded by the call's deadline; null for none.</summary>
+    private static RunOptions? TimeoutOf(long timeout, ServerCallContext context)
+    {
+        if (context.Deadline != DateTime.MaxValue)
+        {
+            long left = Math.Max(1, (long)(context.Deadline - DateTime.UtcNow).TotalMilliseconds);
+            timeout = timeout > 0 ? Math.Min(timeout, left) : left;
+        }
+        return timeout > 0 ? new RunOptions { TimeoutInMs = timeout } : null;
+    }
+
+    private static FeedDict Feeds(Graph g, RepeatedField<NamedTensorProto> feed)
+    {
+        var feeds = new FeedDict();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var f in feed)
+        {
+            if (f.Tensor is null) throw ServingException.InvalidArgument($"Feed {f.Name} has no tensor");
+            if (!seen.Add(f.Name)) throw ServingException.InvalidArgument($"Duplicated feeds: {f.Name}");
+            feeds.Add(g.GetTensor(f.Name), TensorCodec.Decode(f.Tensor, f.Name));
+        }
+        return feeds;
+    }
+
     private RunStepResponse Run(RunStepRequest request, ServerCallContext context)
     {
-        if (request.PartialRunHandle.Length > 0) throw new ServingException(StatusCode.Unimplemented, "Partial runs are not supported");
         var s = Find(request.SessionHandle);
         lock (s.Gate)
         {
             var g = s.Graph;
-            var feeds = new FeedDict();
-            foreach (var f in request.Feed)
-            {
-                if (f.Tensor is null) throw ServingException.InvalidArgument($"Feed {f.Name} has no tensor");
-                feeds.Add(g.GetTensor(f.Name), TensorCodec.Decode(f.Tensor, f.Name));
-            }
+            var feeds = Feeds(g, request.Feed);
             var fetches = request.Fetch.Select(g.GetTensor).ToArray();
-            var targets = request.Target.Select(g.GetOperation).ToArray();
-            long timeout = request.Options?.TimeoutInMs ?? 0;
-            if (context.Deadline != DateTime.MaxValue)
+            var options = TimeoutOf(request.Options?.TimeoutInMs ?? 0, context);
+            Tensor[] values;
+            if (request.PartialRunHandle.Length > 0)
             {
-                long left = Math.Max(1, (long)(context.Deadline - DateTime.UtcNow).TotalMilliseconds);
-                timeout = timeout > 0 ? Math.Min(timeout, left) : left;
+                // TF's DoPartialRun: the handle's run feeds and fetches pieces of one step; request targets are not used.
+                if (!s.PartialRuns.TryGetValue(request.PartialRunHandle, out var pr))
+                    throw ServingException.InvalidArgument("Must run PartialRunSetup before performing partial runs");
+                try
+                {
+                    values = pr.Run(fetches, feeds, options, context.CancellationToken);
+                }
+                finally
+                {
+                    if (pr.IsFinished) s.PartialRuns.Remove(request.PartialRunHandle);
+                }
             }
-            var options = timeout > 0 ? new RunOptions { TimeoutInMs = timeout } : null;
-            var values = s.Session.Run(fetches, feeds, targets, options, context.CancellationToken);
+            else
+            {
+                var targets = request.Target.Select(g.GetOperation).ToArray();
+                values = s.Session.Run(fetches, feeds, targets, options, context.CancellationToken);
+            }
             var response = new RunStepResponse();
             for (int i = 0; i < values.Length; i++)
                 response.Tensor.Add(new NamedTensorProto { Name = request.Fetch[i], Tensor = TensorProtos.ToProto(values[i]) });
@@ -153,13 +203,91 @@ internal sealed class MasterServiceImpl : IDisposable
                 lock (s.Gate) s.Dispose();
     }
 
-    private static Task<T> Unimplemented<T>(string what) =>
-        throw new RpcException(new Status(StatusCode.Unimplemented, what + " is not supported by this server"));
+    /// <summary>TF's PartialRunSetup: declares the feeds, fetches and targets of a partial run; later RunSteps carry the handle.</summary>
+    public Task<PartialRunSetupResponse> PartialRunSetup(PartialRunSetupRequest request, ServerCallContext context) => Guarded.Call(() =>
+    {
+        var s = Find(request.SessionHandle);
+        lock (s.Gate)
+        {
+            var g = s.Graph;
+            var pr = s.Session.PartialRunSetup(
+                [.. request.Fetch.Select(g.GetTensor)], [.. request.Feed.Select(g.GetTensor)], [.. request.Target.Select(g.GetOperation)]);
+            var handle = (s.NextPartialRunHandle++).ToString(CultureInfo.InvariantCulture);
+            s.PartialRuns[handle] = pr;
+            return Task.FromResult(new PartialRunSetupResponse { PartialRunHandle = handle });
+        }
+    });
 
-    public Task<PartialRunSetupResponse> PartialRunSetup(PartialRunSetupRequest request, ServerCallContext context) => Unimplemented<PartialRunSetupResponse>("PartialRunSetup");
-    public Task<MakeCallableResponse> MakeCallable(MakeCallableRequest request, ServerCallContext context) => Unimplemented<MakeCallableResponse>("MakeCallable");
-    public Task<RunCallableResponse> RunCallable(RunCallableRequest request, ServerCallContext context) => Unimplemented<RunCallableResponse>("RunCallable");
-    public Task<ReleaseCallableResponse> ReleaseCallable(ReleaseCallableRequest request, ServerCallContext context) => Unimplemented<ReleaseCallableResponse>("ReleaseCallable");
+    /// <summary>TF's MakeCallable: compiles CallableOptions' feeds, fetches and targets once; the handle counts from 0 per session.</summary>
+    public Task<MakeCallableResponse> MakeCallable(MakeCallableRequest request, ServerCallContext context) => Guarded.Call(() =>
+    {
+        var s = Find(request.SessionHandle);
+        var o = request.Options ?? new CallableOptions();
+        // A remote session has no defined meaning for on-device feeds and fetches (TF's grpc_session_test expects UNIMPLEMENTED).
+        if (o.FeedDevices.Count > 0 || o.FetchDevices.Count > 0)
+            throw new ServingException(StatusCode.Unimplemented, "CallableOptions.feed_devices and fetch_devices are not supported by a remote session");
+        lock (s.Gate)
+        {
+            var g = s.Graph;
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var f in o.Feed)
+                if (!seen.Add(f)) throw ServingException.InvalidArgument($"Duplicate feed {f} in CallableOptions");
+            var connections = o.TensorConnection.Select(c => (Connected(g, c), g.GetTensor(c.ToTensor))).ToArray();
+            // fetch_skip_sync asks not to wait for device streams: a CPU step has none, so it changes nothing.
+            var callable = s.Session.MakeCallable([.. o.Feed.Select(g.GetTensor)], [.. o.Fetch.Select(g.GetTensor)], [.. o.Target.Select(g.GetOperation)], connections);
+            long handle = s.NextCallableHandle++;
+            s.Callables[handle] = new MasterCallable(callable, o.Feed.Count, o.RunOptions?.TimeoutInMs ?? 0);
+            return Task.FromResult(new MakeCallableResponse { Handle = handle });
+        }
+    });
+
+    /// <summary>A tensor connection's from_tensor, with graph_execution_state.cc's errors (which name the to_tensor).</summary>
+    private static Output Connected(Graph g, TensorConnection c)
+    {
+        int colon = c.FromTensor.LastIndexOf(':');
+        var opName = colon >= 0 ? c.FromTensor[..colon] : c.FromTensor;
+        var op = g.TryGetOperation(opName) ?? throw ServingException.InvalidArgument($"Requested tensor connection from unknown node: \"{c.ToTensor}\".");
+        int index = 0;
+        if (colon >= 0 && (!int.TryParse(c.FromTensor.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out index) || index >= op.NumOutputs))
+            throw ServingException.InvalidArgument($"Requested tensor connection from unknown edge: \"{c.ToTensor}\" (actual number of outputs = {op.NumOutputs}).");
+        return op[index];
+    }
+
+    /// <summary>TF's RunCallable: feeds in CallableOptions.feed order, fetches in CallableOptions.fetch order.</summary>
+    public Task<RunCallableResponse> RunCallable(RunCallableRequest request, ServerCallContext context) => Guarded.Call(() =>
+        Task.Run(() =>
+        {
+            var s = Find(request.SessionHandle);
+            lock (s.Gate)
+            {
+                if (!s.Callables.TryGetValue(request.Handle, out var c))
+                {
+                    if (request.Handle < 0 || request.Handle >= s.NextCallableHandle)
+                        throw ServingException.InvalidArgument($"No such callable handle: {request.Handle}");
+                    throw ServingException.InvalidArgument($"Attempted to run callable after handle was released: {request.Handle}");
+                }
+                if (request.Feed.Count != c.FeedCount)
+                    throw ServingException.InvalidArgument($"Invalid number of feed tensors: expected {c.FeedCount}, got {request.Feed.Count}");
+                var feeds = new Tensor[request.Feed.Count];
+                for (int i = 0; i < feeds.Length; i++) feeds[i] = TensorCodec.Decode(request.Feed[i], $"feed {i}");
+                var values = c.Callable.Run(feeds, TimeoutOf(c.TimeoutInMs, context), context.CancellationToken);
+                var response = new RunCallableResponse();
+                // The callable's results are its reused buffers: encode them before the next call.
+                foreach (var v in values) response.Fetch.Add(TensorProtos.ToProto(v));
+                return response;
+            }
+        }, context.CancellationToken));
+
+    /// <summary>TF's ReleaseCallable: drops the handle; an unknown or already released one is not an error.</summary>
+    public Task<ReleaseCallableResponse> ReleaseCallable(ReleaseCallableRequest request, ServerCallContext context) => Guarded.Call(() =>
+    {
+        var s = Find(request.SessionHandle);
+        lock (s.Gate)
+        {
+            if (s.Callables.Remove(request.Handle, out var c)) c.Callable.Dispose();
+            return Task.FromResult(new ReleaseCallableResponse());
+        }
+    });
 
     public void Dispose() => CloseAll();
 }

@@ -29,6 +29,10 @@ internal sealed partial class RemoteSession : IDisposable
     private static readonly Method<CreateSessionRequest, CreateSessionResponse> CreateMethod = M<CreateSessionRequest, CreateSessionResponse>("CreateSession", CreateSessionResponse.Parser);
     private static readonly Method<ExtendSessionRequest, ExtendSessionResponse> ExtendMethod = M<ExtendSessionRequest, ExtendSessionResponse>("ExtendSession", ExtendSessionResponse.Parser);
     private static readonly Method<RunStepRequest, RunStepResponse> RunStepMethod = M<RunStepRequest, RunStepResponse>("RunStep", RunStepResponse.Parser);
+    private static readonly Method<MakeCallableRequest, MakeCallableResponse> MakeCallableMethod = M<MakeCallableRequest, MakeCallableResponse>("MakeCallable", MakeCallableResponse.Parser);
+    private static readonly Method<RunCallableRequest, RunCallableResponse> RunCallableMethod = M<RunCallableRequest, RunCallableResponse>("RunCallable", RunCallableResponse.Parser);
+    private static readonly Method<ReleaseCallableRequest, ReleaseCallableResponse> ReleaseCallableMethod = M<ReleaseCallableRequest, ReleaseCallableResponse>("ReleaseCallable", ReleaseCallableResponse.Parser);
+    private static readonly Method<PartialRunSetupRequest, PartialRunSetupResponse> PartialRunSetupMethod = M<PartialRunSetupRequest, PartialRunSetupResponse>("PartialRunSetup", PartialRunSetupResponse.Parser);
     private static readonly Method<CloseSessionRequest, CloseSessionResponse> CloseMethod = M<CloseSessionRequest, CloseSessionResponse>("CloseSession", CloseSessionResponse.Parser);
 
     /// <summary>Opens a channel to <paramref name="target"/> (<c>grpc://host:port</c>); nothing is sent until the first run.</summary>
@@ -65,10 +69,14 @@ internal sealed partial class RemoteSession : IDisposable
             Marshallers.Create((TResp m) => m.ToByteArray(), parser.ParseFrom));
 
     /// <summary>One step: feeds as TensorProtos, fetches as <c>op:index</c>, targets by op name.</summary>
-    public Tensor[] Run(Output[] fetches, Output[] feedKeys, Tensor[] feedValues, Operation[] targets, long timeoutInMs, CancellationToken cancellationToken)
+    public Tensor[] Run(Output[] fetches, Output[] feedKeys, Tensor[] feedValues, Operation[] targets, long timeoutInMs, CancellationToken cancellationToken) =>
+        Step(fetches, feedKeys, feedValues, targets, "", timeoutInMs, cancellationToken);
+
+    /// <summary>One RunStep (of a partial run when <paramref name="partialRunHandle"/> is set), errors in the response body.</summary>
+    internal Tensor[] Step(Output[] fetches, Output[] feedKeys, Tensor[] feedValues, Operation[] targets, string partialRunHandle, long timeoutInMs, CancellationToken cancellationToken)
     {
         var handle = Sync(cancellationToken);
-        var request = new RunStepRequest { SessionHandle = handle, StoreErrorsInResponseBody = true };
+        var request = new RunStepRequest { SessionHandle = handle, StoreErrorsInResponseBody = true, PartialRunHandle = partialRunHandle };
         for (int i = 0; i < feedKeys.Length; i++)
             request.Feed.Add(new NamedTensorProto { Name = feedKeys[i].Name, Tensor = TensorProtos.ToProto(feedValues[i]) });
         foreach (var f in fetches) request.Fetch.Add(f.Name);
@@ -86,6 +94,67 @@ internal sealed partial class RemoteSession : IDisposable
             results[i] = TensorProtos.FromProto(proto);
         }
         return results;
+    }
+
+    /// <summary>
+    /// Compiles a callable on the server (MakeCallable with CallableOptions feed/fetch/target names
+    /// and the run options' timeout), after sending the graph as it is now.
+    /// </summary>
+    public RemoteCallable MakeCallable(Output[] feeds, Output[] fetches, Operation[] targets, (Output From, Output To)[] connections, Proto.RunOptions? runOptions)
+    {
+        var handle = Sync(default);
+        var options = new CallableOptions();
+        foreach (var f in feeds) options.Feed.Add(f.Name);
+        foreach (var f in fetches) options.Fetch.Add(f.Name);
+        foreach (var t in targets) options.Target.Add(t.Name);
+        foreach (var (from, to) in connections) options.TensorConnection.Add(new TensorConnection { FromTensor = from.Name, ToTensor = to.Name });
+        if (runOptions is not null) options.RunOptions = runOptions;
+        var made = Call(MakeCallableMethod, new MakeCallableRequest { SessionHandle = handle, Options = options }, default);
+        return new RemoteCallable(this, handle, made.Handle, fetches.Length);
+    }
+
+    /// <summary>One RunCallable: feeds in the callable's feed order; a timeout becomes the call's deadline.</summary>
+    internal Tensor[] RunCallable(string session, long handle, Tensor[] feeds, int fetchCount, long timeoutInMs, CancellationToken cancellationToken)
+    {
+        var request = new RunCallableRequest { SessionHandle = session, Handle = handle };
+        foreach (var f in feeds) request.Feed.Add(TensorProtos.ToProto(f));
+        DateTime? deadline = timeoutInMs > 0 ? DateTime.UtcNow.AddMilliseconds(timeoutInMs) : null;
+        var response = Call(RunCallableMethod, request, cancellationToken, deadline);
+        if (response.Fetch.Count != fetchCount)
+            throw new InternalException($"The server at {Target} returned {response.Fetch.Count} values for a callable with {fetchCount} fetches");
+        var results = new Tensor[fetchCount];
+        for (int i = 0; i < fetchCount; i++) results[i] = TensorProtos.FromProto(response.Fetch[i]);
+        return results;
+    }
+
+    /// <summary>ReleaseCallable; a server that is gone (or a session already closed) is not an error.</summary>
+    internal void ReleaseCallable(string session, long handle)
+    {
+        lock (_gate)
+        {
+            if (_handle != session) return;
+            try
+            {
+                _calls.BlockingUnaryCall(ReleaseCallableMethod, null, new CallOptions(_headers, deadline: DateTime.UtcNow.AddSeconds(10)),
+                    new ReleaseCallableRequest { SessionHandle = session, Handle = handle });
+            }
+            catch (RpcException)
+            {
+                // The server dropped it with the session, or is gone.
+            }
+        }
+    }
+
+    /// <summary>PartialRunSetup on the server, after sending the graph as it is now.</summary>
+    public RemotePartialRun PartialRunSetup(Output[] fetches, Output[] feeds, Operation[] targets, CancellationToken cancellationToken)
+    {
+        var handle = Sync(cancellationToken);
+        var request = new PartialRunSetupRequest { SessionHandle = handle };
+        foreach (var f in feeds) request.Feed.Add(f.Name);
+        foreach (var f in fetches) request.Fetch.Add(f.Name);
+        foreach (var t in targets) request.Target.Add(t.Name);
+        var setup = Call(PartialRunSetupMethod, request, cancellationToken);
+        return new RemotePartialRun(this, setup.PartialRunHandle);
     }
 
     /// <summary>Sends the graph on first use, and the nodes added since on later ones; returns the session handle.</summary>
@@ -117,12 +186,12 @@ internal sealed partial class RemoteSession : IDisposable
         }
     }
 
-    private TResp Call<TReq, TResp>(Method<TReq, TResp> method, TReq request, CancellationToken cancellationToken)
+    private TResp Call<TReq, TResp>(Method<TReq, TResp> method, TReq request, CancellationToken cancellationToken, DateTime? deadline = null)
         where TReq : class where TResp : class
     {
         try
         {
-            return _calls.BlockingUnaryCall(method, null, new CallOptions(_headers, cancellationToken: cancellationToken), request);
+            return _calls.BlockingUnaryCall(method, null, new CallOptions(_headers, deadline, cancellationToken), request);
         }
         catch (RpcException e)
         {

@@ -34,27 +34,49 @@ internal sealed class ExecutionPlan
     private readonly Stack<ExecState> _pool = new();
     private readonly Lock _poolLock = new();
 
-    public ExecutionPlan(Session session, Output[] feeds, Output[] fetches, Operation[] targets)
+    /// <param name="session">The session whose kernels and variables the plan uses.</param>
+    /// <param name="feeds">The fed tensors, in the order <see cref="ExecState.Execute"/> takes their values.</param>
+    /// <param name="fetches">The tensors whose values a run returns.</param>
+    /// <param name="targets">Ops run for their effect.</param>
+    /// <param name="done">
+    /// Ops that already ran in an earlier step of the same partial run: control inputs on them
+    /// are satisfied, and their outputs the plan reads must be among <paramref name="feeds"/>.
+    /// </param>
+    /// <param name="connections">
+    /// TF's <c>CallableOptions.tensor_connection</c>: each <c>To</c> tensor is cut from the graph
+    /// as a feed is, and its readers get the value of <c>From</c>, computed in the same step.
+    /// </param>
+    public ExecutionPlan(Session session, Output[] feeds, Output[] fetches, Operation[] targets, IReadOnlySet<Operation>? done = null,
+        (Output From, Output To)[]? connections = null)
     {
         Session = session;
         Feeds = feeds;
         Fetches = fetches;
         Targets = targets;
+        connections ??= [];
         var fed = new HashSet<Output>(feeds);
-        var needed = Prune(fed, fetches, targets);
-        RefuseInertNodes(needed, fed, fetches, targets);
-        // Creation order is a topological order: an op's inputs always exist before it.
-        var order = needed.OrderBy(o => o.Id).ToArray();
+        var cut = new HashSet<Output>(fed);
+        foreach (var (_, to) in connections) cut.Add(to);
+        var needed = Prune(cut, fetches, targets, done);
+        if (connections.Length > 0) NeedConnected(needed, fed, cut, fetches, connections);
+        RefuseInertNodes(needed, cut, fetches, targets);
+        // Creation order is a topological order: an op's inputs always exist before it. A tensor
+        // connection adds edges creation order does not know (From before the readers of To).
+        var order = connections.Length == 0 ? needed.OrderBy(o => o.Id).ToArray() : TopologicalOrder(needed, connections);
         RequireFedPlaceholders(order);
         HasLoops = order.Any(o => o.Spec.ControlFlow == ControlFlowRole.Enter);
-        // Loop plans run iteration by iteration (FrameExecution): no fusion, no buffer reuse.
-        var fusions = session.EnableFusion && !HasLoops ? RunPlanPasses(order, needed, fed, fetches) : [];
+        if (HasLoops && connections.Length > 0)
+            throw new UnimplementedException("A tensor connection in a plan with while loops is not supported");
+        // Loop plans run iteration by iteration (FrameExecution): no fusion, no buffer reuse; a
+        // connected From is read by nodes the fusion passes do not see, so those plans are not fused either.
+        var fusions = session.EnableFusion && !HasLoops && connections.Length == 0 ? RunPlanPasses(order, needed, fed, fetches) : [];
         var absorbed = new HashSet<Operation>(fusions.Values.SelectMany(f => f.Absorbed));
         var kept = order.Where(op => !absorbed.Contains(op)).ToArray();
 
         var values = new ValueIds();
         FeedIds = [.. feeds.Select(values.OfFeed)];
-        var outputIds = NumberOutputs(kept, fed, values);
+        var outputIds = NumberOutputs(kept, cut, values);
+        foreach (var (from, to) in connections) values.Alias(to, from);
         var nodes = BuildNodes(kept, outputIds, fusions, values);
         LinkControlInputs(nodes);
         HasControlFlow = HasLoops || nodes.Any(n => n.Op.Spec.ControlFlow == ControlFlowRole.Switch);
@@ -69,8 +91,11 @@ internal sealed class ExecutionPlan
         else AssignBuffers(Nodes, session);
     }
 
-    /// <summary>The ops the fetches and targets need: walks back over data and control inputs; fed tensors cut the graph.</summary>
-    private static HashSet<Operation> Prune(HashSet<Output> fed, Output[] fetches, Operation[] targets)
+    /// <summary>
+    /// The ops the fetches and targets need: walks back over data and control inputs; fed tensors
+    /// cut the graph, and so do control inputs on <paramref name="done"/> ops.
+    /// </summary>
+    internal static HashSet<Operation> Prune(IReadOnlySet<Output> fed, IEnumerable<Output> fetches, IEnumerable<Operation> targets, IReadOnlySet<Operation>? done = null)
     {
         var needed = new HashSet<Operation>();
         var stack = new Stack<Operation>();
@@ -84,9 +109,75 @@ internal sealed class ExecutionPlan
         {
             var op = stack.Pop();
             foreach (var i in op.Inputs) if (!fed.Contains(i)) Need(i.Op);
-            foreach (var c in op.ControlInputs) Need(c);
+            foreach (var c in op.ControlInputs) if (done is null || !done.Contains(c)) Need(c);
         }
         return needed;
+    }
+
+    /// <summary>
+    /// Adds what each connected <c>From</c> needs, for every connection whose <c>To</c> the plan
+    /// reads or fetches (until nothing changes: one From may read another To), after checking that
+    /// From does not itself read To (TF's "would create a cycle").
+    /// </summary>
+    private static void NeedConnected(HashSet<Operation> needed, HashSet<Output> fed, HashSet<Output> cut, Output[] fetches, (Output From, Output To)[] connections)
+    {
+        var added = new bool[connections.Length];
+        for (bool changed = true; changed;)
+        {
+            changed = false;
+            for (int i = 0; i < connections.Length; i++)
+            {
+                if (added[i]) continue;
+                var (from, to) = connections[i];
+                bool read = fetches.Contains(to) || needed.Any(op => op.Inputs.Contains(to));
+                if (!read) continue;
+                // TF walks back from From in the graph with only the feeds cut.
+                if (from == to || Prune(fed, [from], []).Contains(to.Op))
+                    throw new InvalidArgumentException($"Requested Tensor connection between nodes \"{to.Op.Name}\" and \"{from.Op.Name}\" would create a cycle.");
+                needed.UnionWith(Prune(cut, [from], []));
+                added[i] = true;
+                changed = true;
+            }
+        }
+    }
+
+    /// <summary>The needed ops in a topological order over data and control edges plus the connections' From → readers of To, ties by creation order.</summary>
+    private static Operation[] TopologicalOrder(HashSet<Operation> needed, (Output From, Output To)[] connections)
+    {
+        var preds = new Dictionary<Operation, HashSet<Operation>>();
+        var succs = new Dictionary<Operation, List<Operation>>();
+        foreach (var op in needed) preds[op] = [];
+        var redirect = new Dictionary<Output, Output>();
+        foreach (var (from, to) in connections) redirect[to] = from;
+        void Edge(Operation a, Operation b)
+        {
+            if (a == b || !needed.Contains(a) || !preds[b].Add(a)) return;
+            if (!succs.TryGetValue(a, out var l)) succs[a] = l = [];
+            l.Add(b);
+        }
+        foreach (var op in needed)
+        {
+            foreach (var i in op.Inputs) Edge(redirect.TryGetValue(i, out var f) ? f.Op : i.Op, op);
+            foreach (var c in op.ControlInputs) Edge(c, op);
+        }
+        var ready = new PriorityQueue<Operation, int>();
+        var left = new Dictionary<Operation, int>();
+        foreach (var op in needed)
+        {
+            left[op] = preds[op].Count;
+            if (left[op] == 0) ready.Enqueue(op, op.Id);
+        }
+        var order = new List<Operation>(needed.Count);
+        while (ready.TryDequeue(out var op, out _))
+        {
+            order.Add(op);
+            if (succs.TryGetValue(op, out var next))
+                foreach (var n in next)
+                    if (--left[n] == 0) ready.Enqueue(n, n.Id);
+        }
+        if (order.Count != needed.Count)
+            throw new InvalidArgumentException("The tensor connections make the callable's graph cyclic");
+        return [.. order];
     }
 
     /// <summary>
@@ -94,7 +185,7 @@ internal sealed class ExecutionPlan
     /// fails before anything runs: one error listing every op type the plan lacks and each inert
     /// node with the first fetch (or target) that needs it.
     /// </summary>
-    private static void RefuseInertNodes(HashSet<Operation> needed, HashSet<Output> fed, Output[] fetches, Operation[] targets)
+    private static void RefuseInertNodes(HashSet<Operation> needed, IReadOnlySet<Output> fed, Output[] fetches, Operation[] targets)
     {
         bool any = false;
         foreach (var op in needed)
@@ -128,7 +219,7 @@ internal sealed class ExecutionPlan
     }
 
     /// <summary>A placeholder the plan needs but nobody feeds fails the plan, before anything runs.</summary>
-    private static void RequireFedPlaceholders(Operation[] order)
+    internal static void RequireFedPlaceholders(IEnumerable<Operation> order)
     {
         foreach (var op in order)
         {
@@ -171,13 +262,19 @@ internal sealed class ExecutionPlan
         }
 
         public int Of(Output o) => _ids[o];
+
+        /// <summary>Readers of <paramref name="to"/> read the value of <paramref name="from"/> (a tensor connection; one nothing reads has no From in the plan).</summary>
+        public void Alias(Output to, Output from)
+        {
+            if (_ids.TryGetValue(from, out int id)) _ids[to] = id;
+        }
     }
 
     /// <summary>
     /// The output ids of every kept node, numbered before any input is looked up: a loop's Merge
     /// reads its NextIteration, which comes later in creation order.
     /// </summary>
-    private static int[][] NumberOutputs(Operation[] kept, HashSet<Output> fed, ValueIds values)
+    private static int[][] NumberOutputs(Operation[] kept, IReadOnlySet<Output> fed, ValueIds values)
     {
         var outIdsOf = new int[kept.Length][];
         for (int n = 0; n < kept.Length; n++)

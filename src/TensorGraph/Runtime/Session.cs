@@ -198,7 +198,7 @@ public sealed class Session : IDisposable
         return result;
     }
 
-    private void CheckGraph(Operation op)
+    internal void CheckGraph(Operation op)
     {
         if (!ReferenceEquals(op.Graph, Graph))
             throw new InvalidArgumentException($"Operation '{op.Name}' is not an element of this session's graph");
@@ -257,7 +257,7 @@ public sealed class Session : IDisposable
         if (_closed) throw new ObjectDisposedException(nameof(Session), "Attempted to use a closed Session.");
     }
 
-    private (Output[] Keys, Tensor[] Values) CollectFeeds(FeedDict? feedDict)
+    internal (Output[] Keys, Tensor[] Values) CollectFeeds(FeedDict? feedDict)
     {
         if (feedDict is null || feedDict.Count == 0) return ([], []);
         var pairs = new List<(Output, Tensor)>();
@@ -319,21 +319,80 @@ public sealed class Session : IDisposable
     /// order of <paramref name="feeds"/> and returns fetched values in reused buffers, allocating
     /// nothing in steady state.
     /// </summary>
-    public Callable MakeCallable(Output[] feeds, Output[] fetches, params Operation[] targets)
+    public Callable MakeCallable(Output[] feeds, Output[] fetches, params Operation[] targets) => MakeCallable(feeds, fetches, targets, []);
+
+    /// <summary>
+    /// Compiles a run signature with tensor connections (TF's <c>CallableOptions.tensor_connection</c>,
+    /// which TF1 Keras uses for symbolic inputs): each <c>To</c> tensor is not computed, and what
+    /// reads it gets the value of <c>From</c>, computed in the same step (feeds and dtypes must agree).
+    /// </summary>
+    public Callable MakeCallable(Output[] feeds, Output[] fetches, Operation[] targets, (Output From, Output To)[] tensorConnections)
     {
         ThrowIfDisposed();
-        if (_remote is not null)
-            throw new NotSupportedException($"MakeCallable needs a session in this process; a session with target {_remote.Target} runs each step with Run");
+        ArgumentNullException.ThrowIfNull(tensorConnections);
+        foreach (var (from, to) in tensorConnections)
+        {
+            if (from.Op is null || to.Op is null) throw new InvalidArgumentException("A tensor connection has a default (unset) Output");
+            CheckGraph(from.Op);
+            CheckGraph(to.Op);
+            if (from.DType != to.DType)
+                throw new InvalidArgumentException($"Tensor connection from '{from.Name}' ({from.DType.Name()}) to '{to.Name}' ({to.DType.Name()}): the dtypes differ");
+            if (Array.IndexOf(feeds ?? [], to) >= 0)
+                throw new InvalidArgumentException($"Tensor '{to.Name}' is both fed and the end of a tensor connection");
+        }
+        if (tensorConnections.Select(c => c.To).Distinct().Count() != tensorConnections.Length)
+            throw new InvalidArgumentException("A tensor is the end of two tensor connections");
         ArgumentNullException.ThrowIfNull(feeds);
         ArgumentNullException.ThrowIfNull(fetches);
-        foreach (var f in feeds) CheckGraph(f.Op);
-        foreach (var f in fetches) CheckGraph(f.Op);
-        foreach (var t in targets ?? []) CheckGraph(t);
+        targets ??= [];
+        foreach (var f in feeds.Concat(fetches))
+        {
+            if (f.Op is null) throw new InvalidArgumentException("MakeCallable was given a default (unset) Output");
+            CheckGraph(f.Op);
+        }
+        foreach (var t in targets) CheckGraph(t ?? throw new InvalidArgumentException("A target is null"));
         if (feeds.Distinct().Count() != feeds.Length) throw new InvalidArgumentException("A tensor is fed twice");
+        // A remote session compiles it on the server (MakeCallable) and runs it there (RunCallable).
+        if (_remote is not null) return new Callable(this, _remote.MakeCallable(feeds, fetches, targets, tensorConnections, null), feeds);
         // Plans take feeds in sorted order; the callable maps caller order onto it.
         var sorted = feeds.Select((f, i) => (f, i)).OrderBy(p => p.f.Op.Id).ThenBy(p => p.f.Index).ToArray();
-        var plan = new ExecutionPlan(this, sorted.Select(p => p.f).ToArray(), fetches, targets ?? []);
+        var plan = new ExecutionPlan(this, sorted.Select(p => p.f).ToArray(), fetches, targets, connections: tensorConnections);
         return new Callable(this, plan, sorted.Select(p => p.i).ToArray(), feeds);
+    }
+
+    // ------------------------------------------------------------------ partial runs
+
+    /// <summary>
+    /// Declares a partial run (TF's <c>sess.partial_run_setup(fetches, feeds)</c>): the tensors that
+    /// may be fetched, those that may be fed, and ops to run along the way. Feed and fetch it
+    /// piecewise with <see cref="PartialRun"/> (or <see cref="PartialRunHandle.Run"/>). A remote
+    /// session declares it on the server (PartialRunSetup) and runs each piece there.
+    /// </summary>
+    public PartialRunHandle PartialRunSetup(Output[] fetches, Output[] feeds, params Operation[] targets)
+    {
+        ThrowIfDisposed();
+        ArgumentNullException.ThrowIfNull(fetches);
+        ArgumentNullException.ThrowIfNull(feeds);
+        targets ??= [];
+        foreach (var f in fetches.Concat(feeds))
+        {
+            if (f.Op is null) throw new InvalidArgumentException("partial_run_setup was given a default (unset) Output");
+            CheckGraph(f.Op);
+        }
+        foreach (var t in targets) CheckGraph(t ?? throw new InvalidArgumentException("A target is null"));
+        var remote = _remote?.PartialRunSetup(fetches, feeds, targets, default);
+        return new PartialRunHandle(this, fetches, feeds, targets, remote);
+    }
+
+    /// <summary>
+    /// One piece of a partial run (TF's <c>sess.partial_run(handle, fetches, feed_dict)</c>): feeds
+    /// some declared feeds and returns some declared fetches.
+    /// </summary>
+    public Tensor[] PartialRun(PartialRunHandle handle, Output[] fetches, FeedDict? feeds = null, RunOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(handle);
+        if (!ReferenceEquals(handle.Session, this)) throw new InvalidArgumentException("The partial run handle belongs to another session");
+        return handle.Run(fetches, feeds, options, cancellationToken);
     }
 
     // ------------------------------------------------------------------ runtime services
@@ -386,28 +445,38 @@ public sealed class Session : IDisposable
 }
 
 /// <summary>
-/// A compiled run signature from <see cref="Session.MakeCallable"/>. Calls are serialized; the
+/// A compiled run signature from <see cref="Session.MakeCallable(Output[], Output[], Operation[])"/>. Calls are serialized; the
 /// returned tensors are reused buffers, valid until the next call (use <see cref="Tensor.Clone"/>
-/// to keep one).
+/// to keep one). A remote session's callable lives on its server (TF's MakeCallable/RunCallable);
+/// <see cref="Dispose"/> releases it there (ReleaseCallable).
 /// </summary>
-public sealed class Callable
+public sealed class Callable : IDisposable
 {
     private readonly Session _session;
-    private readonly ExecutionPlan _plan;
     private readonly int[] _order;
     private readonly Output[] _feeds;
     private readonly Tensor[] _sortedFeeds;
     private readonly Lock _lock = new();
-    private readonly ExecState _state;
+    private readonly ExecState? _state;
+    private readonly RemoteCallable? _remote;
+    private bool _released;
 
     internal Callable(Session session, ExecutionPlan plan, int[] order, Output[] feeds)
     {
         _session = session;
-        _plan = plan;
         _order = order;
         _feeds = feeds;
         _sortedFeeds = new Tensor[feeds.Length];
         _state = plan.Rent();
+    }
+
+    internal Callable(Session session, RemoteCallable remote, Output[] feeds)
+    {
+        _session = session;
+        _remote = remote;
+        _feeds = feeds;
+        _order = [.. Enumerable.Range(0, feeds.Length)];
+        _sortedFeeds = new Tensor[feeds.Length];
     }
 
     /// <summary>Runs one step with <paramref name="feeds"/> in the order given at creation.</summary>
@@ -429,6 +498,7 @@ public sealed class Callable
             throw new InvalidArgumentException($"This callable takes {_feeds.Length} feeds, got {feeds.Length}");
         lock (_lock)
         {
+            if (_released) throw new InvalidArgumentException("Attempted to run callable after handle was released");
             for (int i = 0; i < _order.Length; i++)
             {
                 var t = feeds[_order[i]] ?? throw new InvalidArgumentException($"Feed {_order[i]} is null");
@@ -437,7 +507,8 @@ public sealed class Callable
             }
             try
             {
-                _state.Execute(_sortedFeeds, _session.TimeoutFor(options), cancellationToken);
+                if (_remote is not null) return _remote.Run(_sortedFeeds, _session.TimeoutFor(options), cancellationToken);
+                _state!.Execute(_sortedFeeds, _session.TimeoutFor(options), cancellationToken);
             }
             finally
             {
@@ -445,6 +516,20 @@ public sealed class Callable
             }
             GC.KeepAlive(_session);
             return _state.Results;
+        }
+    }
+
+    /// <summary>
+    /// Releases the callable (TF's <c>ReleaseCallable</c>; a remote one is dropped on its server).
+    /// Later calls fail with <see cref="InvalidArgumentException"/>. Calling it again does nothing.
+    /// </summary>
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            if (_released) return;
+            _released = true;
+            _remote?.Dispose();
         }
     }
 }

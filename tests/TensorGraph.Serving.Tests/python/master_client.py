@@ -3,8 +3,11 @@
 It speaks to the server the way tf.Session("grpc://...") does: a GraphDef made of plain NodeDefs
 (what tf.Graph.as_graph_def() holds for a variable, its initializer and a product) goes out with
 CreateSession, a second part with ExtendSession, and RunStep carries feeds as TensorProtos with
-tensor_content. Calls go to TF's own method paths (/tensorflow.MasterService/<Method>); ListDevices
-also goes through the generated stub's path.
+tensor_content. A callable is made, run and released (MakeCallable/RunCallable/ReleaseCallable
+with CallableOptions, as Session.make_callable does), and a partial run fed and fetched in two
+pieces (PartialRunSetup, then RunSteps carrying partial_run_handle). Calls go to TF's own method
+paths (/tensorflow.MasterService/<Method>); ListDevices and ReleaseCallable also go through the
+generated stub's path.
 
 Usage: master_client.py STUBS_DIR HOST:PORT
 Prints one JSON object with what the server answered, for the test to check.
@@ -24,7 +27,7 @@ from tensorflow.core.framework import (  # noqa: E402
     tensor_shape_pb2,
     types_pb2,
 )
-from tensorflow.core.protobuf import error_codes_pb2, master_pb2, master_service_pb2_grpc, named_tensor_pb2  # noqa: E402
+from tensorflow.core.protobuf import config_pb2, error_codes_pb2, master_pb2, master_service_pb2_grpc, named_tensor_pb2  # noqa: E402
 
 target = sys.argv[2]
 out = {}
@@ -84,9 +87,9 @@ def call(channel, method, request, response_type):
     return rpc(request, timeout=60.0)
 
 
-def step(channel, handle, fetch=(), targets=(), feeds=None, errors_in_body=False):
+def step(channel, handle, fetch=(), targets=(), feeds=None, errors_in_body=False, partial_run_handle=""):
     r = master_pb2.RunStepRequest(session_handle=handle, fetch=list(fetch), target=list(targets),
-                                  store_errors_in_response_body=errors_in_body)
+                                  store_errors_in_response_body=errors_in_body, partial_run_handle=partial_run_handle)
     for name, t in (feeds or {}).items():
         r.feed.append(named_tensor_pb2.NamedTensorProto(name=name, tensor=t))
     return call(channel, "RunStep", r, master_pb2.RunStepResponse)
@@ -111,11 +114,43 @@ with grpc.insecure_channel(target) as channel:
     out["z"] = decode(answer.tensor[0].tensor)
     out["w"] = decode(answer.tensor[1].tensor)
 
+    # A callable: feeds and fetches by name in CallableOptions, values in their order.
+    stub = master_service_pb2_grpc.MasterServiceStub(channel)
+    options = config_pb2.CallableOptions(feed=["x:0"], fetch=["z:0", "y:0"])
+    made = call(channel, "MakeCallable", master_pb2.MakeCallableRequest(session_handle=handle, options=options),
+                master_pb2.MakeCallableResponse)
+    out["callable_handle"] = made.handle
+    ran = call(channel, "RunCallable",
+               master_pb2.RunCallableRequest(session_handle=handle, handle=made.handle, feed=[floats([2.0, 0.0, -1.0])]),
+               master_pb2.RunCallableResponse)
+    out["callable_z"] = decode(ran.fetch[0])
+    out["callable_y"] = decode(ran.fetch[1])
+    stub.ReleaseCallable(master_pb2.ReleaseCallableRequest(session_handle=handle, handle=made.handle), timeout=60.0)
+    try:
+        call(channel, "RunCallable", master_pb2.RunCallableRequest(session_handle=handle, handle=made.handle, feed=[floats([1.0, 1.0, 1.0])]),
+             master_pb2.RunCallableResponse)
+        out["after_release"] = ["OK", ""]
+    except grpc.RpcError as e:
+        out["after_release"] = [e.code().name, e.details()]
+
+    # A partial run: y from the first piece (feeding x), z = y + 1 from the second.
+    setup = call(channel, "PartialRunSetup",
+                 master_pb2.PartialRunSetupRequest(session_handle=handle, feed=["x:0"], fetch=["y:0", "z:0"]),
+                 master_pb2.PartialRunSetupResponse)
+    prun = setup.partial_run_handle
+    out["partial_y"] = decode(step(channel, handle, fetch=["y:0"], feeds={"x:0": floats([1.0, -1.0, 0.5])},
+                                   partial_run_handle=prun).tensor[0].tensor)
+    refused = step(channel, handle, fetch=["y:0"], errors_in_body=True, partial_run_handle=prun)
+    out["partial_refused"] = [error_codes_pb2.Code.Name(refused.status_code), refused.status_error_message]
+    out["partial_z"] = decode(step(channel, handle, fetch=["z:0"], partial_run_handle=prun).tensor[0].tensor)
+    done = step(channel, handle, fetch=["z:0"], errors_in_body=True, partial_run_handle=prun)
+    out["partial_done"] = [error_codes_pb2.Code.Name(done.status_code), done.status_error_message]
+
     bad = step(channel, handle, fetch=["no_such_node:0"], errors_in_body=True)
     out["error_code"] = error_codes_pb2.Code.Name(bad.status_code)
     out["error_message"] = bad.status_error_message
 
-    devices = master_service_pb2_grpc.MasterServiceStub(channel).ListDevices(
+    devices = stub.ListDevices(
         master_pb2.ListDevicesRequest(session_handle=handle), timeout=60.0)
     out["devices"] = [d.name for d in devices.local_device]
 

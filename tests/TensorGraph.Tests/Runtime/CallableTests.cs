@@ -106,4 +106,52 @@ public class CallableTests
             for (int k = 0; k < 50; k++)
                 Assert.That(results[t][k], Is.EqualTo(serial[(t + k) % 8]));
     }
+
+    [Test]
+    public void ADisposedCallableRefusesToRun()
+    {
+        var (g, x, y) = TenOpGraph();
+        using var s = new Session(g);
+        var call = s.MakeCallable([x], [y]);
+        float before = call.Run(2f)[0].Scalar<float>();
+        Assert.That(before, Is.EqualTo(s.Run(y, new FeedDict { [x] = 2f }).Scalar<float>()));
+        call.Dispose();
+        call.Dispose();
+        var e = Assert.Throws<InvalidArgumentException>(() => call.Run(2f))!;
+        Assert.That(e.Message, Does.Contain("released"));
+        // The session and other callables are unaffected.
+        using var again = s.MakeCallable([x], [y]);
+        Assert.That(again.Run(2f)[0].Scalar<float>(), Is.EqualTo(before));
+    }
+
+    [Test]
+    public void TensorConnectionsFeedAPlaceholderFromAnotherTensorOfTheSameStep()
+    {
+        // TF1 Keras's symbolic inputs: the placeholder p is not fed, it reads `from`, which was
+        // built after p's readers (creation order is then not an execution order) and reads a feed.
+        var g = new Graph();
+        var p = g.Placeholder(DType.Float32, new Shape(2), name: "p");
+        var y = g.Multiply(p, g.Constant(2f), name: "y");
+        var q = g.Placeholder(DType.Float32, new Shape(2), name: "q");
+        var from = g.Add(q, g.Constant(1f), name: "from");
+        using var s = new Session(g);
+        using var call = s.MakeCallable([q], [y, p], [], [(from, p)]);
+        var r = call.Run(Tensor.Create(new[] { 1f, -3f }, 2));
+        Assert.That(r[0].ToArray<float>(), Is.EqualTo(new[] { 4f, -4f }));
+        Assert.That(r[1].ToArray<float>(), Is.EqualTo(new[] { 2f, -2f }), "fetching the connected tensor gives From's value");
+        r = call.Run(Tensor.Create(new[] { 0f, 10f }, 2));
+        Assert.That(r[0].ToArray<float>(), Is.EqualTo(new[] { 2f, 22f }));
+        // A connection whose To nothing reads adds nothing: From's feed is then not needed.
+        using var unused = s.MakeCallable([], [g.Constant(5f, name: "five")], [], [(from, p)]);
+        Assert.That(unused.Run()[0].Scalar<float>(), Is.EqualTo(5f));
+
+        var e = Assert.Throws<InvalidArgumentException>(() => s.MakeCallable([], [y], [], [(y, p)]))!;
+        Assert.That(e.Message, Is.EqualTo("Requested Tensor connection between nodes \"p\" and \"y\" would create a cycle."));
+        e = Assert.Throws<InvalidArgumentException>(() => s.MakeCallable([p], [y], [], [(from, p)]))!;
+        Assert.That(e.Message, Does.Contain("both fed and the end of a tensor connection"));
+        e = Assert.Throws<InvalidArgumentException>(() => s.MakeCallable([], [y], [], [(g.Constant(1), p)]))!;
+        Assert.That(e.Message, Does.Contain("dtypes differ"));
+        e = Assert.Throws<InvalidArgumentException>(() => s.MakeCallable([q], [y], [], [(from, p), (from, p)]))!;
+        Assert.That(e.Message, Does.Contain("two tensor connections"));
+    }
 }
