@@ -8,12 +8,16 @@ namespace TensorGraph.Keras;
 /// </summary>
 public sealed class KerasTensor
 {
-    internal KerasTensor(Output output, Layer layer, IReadOnlyList<KerasTensor> inbound)
+    internal KerasTensor(Output output, Layer layer, IReadOnlyList<KerasTensor> inbound, int index = 0)
     {
         Output = output;
         Layer = layer;
         Inbound = inbound;
+        Index = index;
     }
+
+    /// <summary>Which output of the layer call this is (Keras's tensor index: 0, or a state of an RNN with return_state).</summary>
+    public int Index { get; }
 
     /// <summary>The graph tensor.</summary>
     public Output Output { get; }

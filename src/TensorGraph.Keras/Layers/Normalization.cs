@@ -116,6 +116,9 @@ public sealed class Embedding : Layer
     /// <summary>The table, once built.</summary>
     public Variable? Embeddings => _embeddings;
 
+    /// <summary>Initializer of the table (default uniform in [−0.05, 0.05]).</summary>
+    public Initializer EmbeddingsInitializer => _init;
+
     /// <inheritdoc/>
     protected override void Build(Graph g, Shape[] inputShapes) => _embeddings = AddWeight(g, "embeddings", [InputDim, OutputDim], _init);
 
