@@ -731,8 +731,8 @@ public class Model
 
     /// <summary>
     /// Saves the whole model as Keras's HDF5 file (<c>model_config</c> JSON and <c>model_weights</c>);
-    /// Sequential models of Dense, Activation, Dropout, Flatten, Reshape, Conv2D and MaxPooling2D
-    /// layers so far. The optimizer state is not saved.
+    /// Sequential models of Dense, Activation, Dropout, Flatten, Reshape, Conv2D, MaxPooling2D, Embedding,
+    /// SimpleRNN, LSTM, GRU and Bidirectional layers so far. The optimizer state is not saved.
     /// </summary>
     public void Save(string path)
     {
