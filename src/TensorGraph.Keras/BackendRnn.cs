@@ -28,9 +28,13 @@ public static partial class Backend
     /// <paramref name="goBackwards"/>, as in Keras) and the final states. Differentiable through
     /// the loop. Unlike TF, the step is not also called once outside the loop to find the output's
     /// shape; the shape comes from <paramref name="outputShape"/> ([batch, …]).
+    /// With <paramref name="mask"/> ([batch, time], true where a step holds data; TensorArray
+    /// <c>mask_ta</c>) a masked step keeps the previous states and repeats the previous output
+    /// (zeros before the first step), through <c>Select</c>s, as Keras's masked loop does
+    /// (<c>zero_output_for_mask=False</c>); the output then needs the first state's shape.
     /// </summary>
     public static (Output LastOutput, Output Outputs, Output[] States) Rnn(RnnStepFunction stepFunction, Output inputs, Output[] initialStates,
-        Shape outputShape, bool goBackwards = false)
+        Shape outputShape, bool goBackwards = false, Output? mask = null)
     {
         ArgumentNullException.ThrowIfNull(stepFunction);
         ArgumentNullException.ThrowIfNull(initialStates);
@@ -51,25 +55,70 @@ public static partial class Backend
         var outputTa = g.TensorArray(outDtype, timeStepsT, tensorArrayName: "output_ta_0", elementShape: outputShape);
         var time = g.Constant(0, name: "time");
         var stateShapes = initialStates.Select(s => s.Shape).ToArray();
-        Output[] loopVars = [time, outputTa.Flow, .. initialStates];
-        var final = g.WhileLoop(v => g.Less(v[0], timeStepsT), v =>
+        var maxIterations = timeSteps >= 0 ? g.Constant(timeSteps, name: "maximum_iterations") : (Output?)null;
+        Output[] final;
+        int firstState;
+        if (mask is not { } m)
         {
-            var current = inputTa.Read(v[0]);
-            g.SetShape(current, stepShape);
-            var (output, newStates) = stepFunction(current, v[2..]);
-            if (newStates.Length != initialStates.Length)
-                throw new InvalidArgumentException($"The RNN step returned {newStates.Length} states for {initialStates.Length} initial states");
-            for (int i = 0; i < newStates.Length; i++) g.SetShape(newStates[i], stateShapes[i]);
-            var ta = outputTa.WithFlow(v[1]).Write(v[0], output);
-            return [g.AddV2(v[0], g.Constant(1), name: "add"), ta.Flow, .. newStates];
-        }, loopVars, parallelIterations: 32, name: "while", maximumIterations: timeSteps >= 0 ? g.Constant(timeSteps, name: "maximum_iterations") : null);
+            firstState = 2;
+            Output[] loopVars = [time, outputTa.Flow, .. initialStates];
+            final = g.WhileLoop(v => g.Less(v[0], timeStepsT), v =>
+            {
+                var (output, newStates) = StepAt(v[0], v[2..]);
+                var ta = outputTa.WithFlow(v[1]).Write(v[0], output);
+                return [g.AddV2(v[0], g.Constant(1), name: "add"), ta.Flow, .. newStates];
+            }, loopVars, parallelIterations: 32, name: "while", maximumIterations: maxIterations);
+        }
+        else
+        {
+            if (initialStates.Length == 0 || !initialStates[0].Shape.IsCompatibleWith(outputShape))
+                throw new InvalidArgumentException($"A masked RNN loop needs an output shaped like its first state, got {outputShape}");
+            if (!m.Shape.IsCompatibleWith(new Shape(batch, timeSteps)))
+                throw new InvalidArgumentException($"The mask of an RNN must be [batch, time] = {new Shape(batch, timeSteps)}, got '{m.Name}' of shape {m.Shape}");
+            if (m.DType != DType.Bool) m = g.Cast(m, DType.Bool);
+            var tm = g.Transpose(g.ExpandDims(m, -1), [1, 0, 2], name: "transpose");
+            if (goBackwards) tm = g.Reverse(tm, [0], name: "ReverseV2");
+            var maskTa = g.TensorArray(DType.Bool, timeStepsT, tensorArrayName: "mask_ta", elementShape: new Shape(batch, 1)).Unstack(tm);
+            var zeroOutput = g.ZerosLike(initialStates[0]);
+            firstState = 3;
+            Output[] loopVars = [time, outputTa.Flow, zeroOutput, .. initialStates];
+            final = g.WhileLoop(v => g.Less(v[0], timeStepsT), v =>
+            {
+                var maskT = maskTa.Read(v[0]);
+                var states = v[3..];
+                var (output, newStates) = StepAt(v[0], states);
+                var kept = g.Select(Tiled(maskT, output), output, v[2]);
+                for (int i = 0; i < newStates.Length; i++) newStates[i] = g.Select(Tiled(maskT, states[i]), newStates[i], states[i]);
+                var ta = outputTa.WithFlow(v[1]).Write(v[0], kept);
+                return [g.AddV2(v[0], g.Constant(1), name: "add"), ta.Flow, kept, .. newStates];
+            }, loopVars, parallelIterations: 32, name: "while", maximumIterations: maxIterations);
+
+            // Keras's _expand_mask: the [batch, 1] mask tiled to the shape of a [batch, n] tensor.
+            Output Tiled(Output maskT, Output like)
+            {
+                var n = like.Shape.IsRankKnown && like.Shape.Rank == 2 && like.Shape[1] >= 0 ? like.Shape[1]
+                    : throw new InvalidArgumentException($"A masked RNN step needs [batch, n] outputs and states, got '{like.Name}' of shape {like.Shape}");
+                return g.Tile(maskT, g.Constant(new[] { 1, n }, name: "Tile/multiples"));
+            }
+        }
         var outputs = outputTa.WithFlow(final[1]).Stack();
         var last = g.StridedSlice(outputs, [-1], [0], shrinkAxisMask: 1);
         int[] outDims = [timeSteps, batch, .. outputShape.ToArray()[1..]];
         g.SetShape(outputs, new Shape(outDims));
         int outRank = outDims.Length;
-        var batchMajor = g.Transpose(outputs, [1, 0, .. Enumerable.Range(2, outRank - 2)], name: "transpose_1");
-        return (last, batchMajor, final[2..]);
+        var batchMajor = g.Transpose(outputs, [1, 0, .. Enumerable.Range(2, outRank - 2)], name: "transpose");
+        return (last, batchMajor, final[firstState..]);
+
+        (Output Output, Output[] States) StepAt(Output t, Output[] states)
+        {
+            var current = inputTa.Read(t);
+            g.SetShape(current, stepShape);
+            var (output, newStates) = stepFunction(current, states);
+            if (newStates.Length != initialStates.Length)
+                throw new InvalidArgumentException($"The RNN step returned {newStates.Length} states for {initialStates.Length} initial states");
+            for (int i = 0; i < newStates.Length; i++) g.SetShape(newStates[i], stateShapes[i]);
+            return (output, newStates);
+        }
     }
 
     /// <summary>A scalar constant of <paramref name="dtype"/>.</summary>

@@ -18,8 +18,10 @@ internal static class RecurrentReference
     /// <paramref name="initial"/>[state][batch][units]); returns the outputs in processing order
     /// [batch][step][units] and the final states [state][batch][units].
     /// </summary>
+    /// With <paramref name="mask"/> ([batch, time], false = padding) a masked step keeps the states
+    /// and repeats the previous output (zeros at first), as Keras's masked loop does.
     public static (double[][][] Outputs, double[][][] States) Run(float[] x, int batch, int time, int features, int units, int stateCount, Step step,
-        bool goBackwards = false, double[][][]? initial = null)
+        bool goBackwards = false, double[][][]? initial = null, bool[]? mask = null)
     {
         var outputs = new double[batch][][];
         var states = new double[stateCount][][];
@@ -34,6 +36,11 @@ internal static class RecurrentReference
                 int t = goBackwards ? time - 1 - k : k;
                 var xt = new double[features];
                 for (int f = 0; f < features; f++) xt[f] = x[(b * time + t) * features + f];
+                if (mask is not null && !mask[b * time + t])
+                {
+                    outputs[b][k] = k == 0 ? new double[units] : outputs[b][k - 1];
+                    continue;
+                }
                 var (o, ns) = step(xt, st);
                 outputs[b][k] = o;
                 st = ns;

@@ -87,7 +87,7 @@ internal static class H5Model
             case Embedding e:
                 c["input_dim"] = e.InputDim; c["output_dim"] = e.OutputDim; c["embeddings_initializer"] = InitJson(e.EmbeddingsInitializer);
                 c["embeddings_regularizer"] = null; c["activity_regularizer"] = null; c["embeddings_constraint"] = null;
-                c["mask_zero"] = false; c["input_length"] = e.InputLength;
+                c["mask_zero"] = e.MaskZero; c["input_length"] = e.InputLength;
                 break;
             case RNN rnn: RnnConfig(c, rnn); break;
             case Bidirectional bi:
@@ -226,7 +226,7 @@ internal static class H5Model
             "Conv2D" => new Conv2D((int)c["filters"]!, Pair(c["kernel_size"], (1, 1)), Pair(c["strides"], (1, 1)), (string?)c["padding"] ?? "valid", act,
                 (bool?)c["use_bias"] ?? true, dilationRate: Pair(c["dilation_rate"], (1, 1)), inputShape: inputShape, name: name),
             "Embedding" => new Embedding((int)c["input_dim"]!, (int)c["output_dim"]!, InitFromJson(c["embeddings_initializer"], new RandomUniform()),
-                (int?)c["input_length"] ?? (inputShape is [var len] && len >= 0 ? len : null), name),
+                (int?)c["input_length"] ?? (inputShape is [var len] && len >= 0 ? len : null), name, (bool?)c["mask_zero"] ?? false),
             "SimpleRNN" or "LSTM" or "GRU" => RnnFromConfig(cls, c, name, inputShape),
             "Bidirectional" => new Bidirectional(
                 (FromConfig((string)c["layer"]!["class_name"]!, c["layer"]!["config"]!.AsObject()) as RNN)

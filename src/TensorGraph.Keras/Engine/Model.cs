@@ -238,6 +238,9 @@ public class Model
         if (_optimizer is null || _lossSpec is null) throw new InvalidOperationException("You must compile your model before training/testing. Use `model.Compile(optimizer, loss)`.");
         var g = Graph;
         int n = _outputs.Count;
+        foreach (var o in _outputs)
+            if (o.Mask is not null)
+                throw new NotSupportedException($"Output {o.Output.Name} carries a mask (from Embedding(maskZero: true) through layers that keep it); losses over masked outputs are not supported. End the masked part with a recurrent layer that does not return sequences.");
         _losses = _lossSpec is object[] per
             ? (per.Length == n ? [.. per.Select(Loss.Get)] : throw new ArgumentException($"When passing a list as loss, it should have one entry per model output. The model has {n} outputs, but you passed {per.Length} losses."))
             : [.. Enumerable.Repeat(Loss.Get(_lossSpec), n)];

@@ -100,9 +100,9 @@ public abstract class Layer
     {
         ArgumentNullException.ThrowIfNull(inputs);
         if (inputs.Length == 0) throw new ArgumentException($"Layer {Name} called with no inputs", nameof(inputs));
-        var outs = InvokeAll([.. inputs.Select(i => i.Output)]);
+        var (outs, masks) = InvokeWithMasks([.. inputs.Select(i => i.Output)], [.. inputs.Select(i => i.Mask)]);
         var ts = new KerasTensor[outs.Length];
-        for (int i = 0; i < outs.Length; i++) ts[i] = new KerasTensor(outs[i], this, inputs, i);
+        for (int i = 0; i < outs.Length; i++) ts[i] = new KerasTensor(outs[i], this, inputs, i, masks[i]);
         _calls.Add((inputs, ts));
         return ts;
     }
@@ -135,7 +135,14 @@ public abstract class Layer
     }
 
     /// <summary>Opens the layer's name scope, builds the weights on the first call and adds the forward ops.</summary>
-    internal Output[] InvokeAll(Output[] inputs)
+    internal Output[] InvokeAll(Output[] inputs) => InvokeWithMasks(inputs, null).Outputs;
+
+    /// <summary>
+    /// <see cref="InvokeAll(Output[])"/> with the inputs' masks (Keras's <c>_keras_mask</c>, null for
+    /// none), which <see cref="ForwardAll"/> reads as <see cref="InputMasks"/>; returns the outputs
+    /// and their masks (<see cref="ComputeMask"/>, in the layer's scope as Keras computes them).
+    /// </summary>
+    internal (Output[] Outputs, Output?[] Masks) InvokeWithMasks(Output[] inputs, Output?[]? masks)
     {
         if (inputs.Length == 0) throw new ArgumentException($"Layer {Name} called with no inputs", nameof(inputs));
         var g = inputs[0].Graph;
@@ -149,9 +156,46 @@ public abstract class Layer
             Build(g, [.. inputs.Select(i => i.Shape)]);
             Built = true;
         }
-        var outs = ForwardAll(g, inputs);
-        if (outs.Length != OutputCount) throw new InvalidOperationException($"Layer {Name} made {outs.Length} outputs, not {OutputCount}");
-        return outs;
+        masks ??= new Output?[inputs.Length];
+        _inputMasks = masks;
+        try
+        {
+            var outs = ForwardAll(g, inputs);
+            if (outs.Length != OutputCount) throw new InvalidOperationException($"Layer {Name} made {outs.Length} outputs, not {OutputCount}");
+            var outMasks = masks.Any(m => m is not null) || MakesMask ? ComputeMask(g, inputs, masks) : new Output?[outs.Length];
+            if (outMasks.Length != outs.Length) throw new InvalidOperationException($"Layer {Name} made {outMasks.Length} masks for {outs.Length} outputs");
+            return (outs, outMasks);
+        }
+        finally
+        {
+            _inputMasks = [];
+        }
+    }
+
+    private Output?[] _inputMasks = [];
+
+    /// <summary>Whether the layer makes a mask of its own from unmasked inputs (<c>Embedding(maskZero: true)</c>).</summary>
+    protected virtual bool MakesMask => false;
+
+    /// <summary>The masks of the inputs of the call being built (null entries: no mask), for <see cref="ForwardAll"/>.</summary>
+    protected IReadOnlyList<Output?> InputMasks => _inputMasks;
+
+    /// <summary>
+    /// Whether the layer passes its input's mask on to its outputs (Keras's <c>supports_masking</c>);
+    /// a layer that does not drops the mask, as tf.keras 1.15 does.
+    /// </summary>
+    public virtual bool SupportsMasking => false;
+
+    /// <summary>
+    /// The masks of the outputs (Keras's <c>compute_mask</c>): by default the first input's mask for
+    /// every output when <see cref="SupportsMasking"/>, else none.
+    /// </summary>
+    protected virtual Output?[] ComputeMask(Graph g, Output[] inputs, IReadOnlyList<Output?> masks)
+    {
+        ArgumentNullException.ThrowIfNull(masks);
+        var result = new Output?[OutputCount];
+        if (SupportsMasking) Array.Fill(result, masks.Count > 0 ? masks[0] : null);
+        return result;
     }
 
     /// <summary>Creates the weights for inputs of these static shapes (batch dimension first).</summary>

@@ -87,9 +87,19 @@ public abstract class RNN : Layer
                     throw new InvalidArgumentException($"An initial state of layer {Name} must be {x.DType.Name()} of shape (batch, {Units}), got '{s.Name}' {s.DType.Name()} {s.Shape}");
         }
         else initial = InitialState(g, x);
-        var (last, outputs, states) = Backend.Rnn((inp, st) => Step(g, inp, st), x, initial, new Shape(x.Shape[0], Units), GoBackwards);
+        var mask = InputMasks.Count > 0 ? InputMasks[0] : null;
+        var (last, outputs, states) = Backend.Rnn((inp, st) => Step(g, inp, st), x, initial, new Shape(x.Shape[0], Units), GoBackwards, mask);
         var output = ReturnSequences ? outputs : last;
         return ReturnState ? [output, .. states] : [output];
+    }
+
+    /// <summary>The output keeps the input's mask when it is the whole sequence; states carry none (Keras's <c>RNN.compute_mask</c>).</summary>
+    protected override Output?[] ComputeMask(Graph g, Output[] inputs, IReadOnlyList<Output?> masks)
+    {
+        ArgumentNullException.ThrowIfNull(masks);
+        var result = new Output?[OutputCount];
+        if (ReturnSequences && masks.Count > 0) result[0] = masks[0];
+        return result;
     }
 
     /// <summary>Keras's <c>get_initial_state</c>: zeros [batch, units] per state, the batch read from the input (<c>Shape</c>, <c>strided_slice</c>).</summary>
@@ -563,8 +573,9 @@ public sealed class Bidirectional : Layer
             fwInit = inputs[1..(1 + n)];
             bwInit = inputs[(1 + n)..];
         }
-        var y = ForwardLayer.InvokeAll([x, .. fwInit]);
-        var yRev = BackwardLayer.InvokeAll([x, .. bwInit]);
+        Output?[] Masks(int states) => [InputMasks.Count > 0 ? InputMasks[0] : null, .. new Output?[states]];
+        var y = ForwardLayer.InvokeWithMasks([x, .. fwInit], Masks(fwInit.Length)).Outputs;
+        var yRev = BackwardLayer.InvokeWithMasks([x, .. bwInit], Masks(bwInit.Length)).Outputs;
         var a = y[0];
         var b = yRev[0];
         if (Layer.ReturnSequences) b = g.Reverse(b, [1], name: "ReverseV2");
@@ -577,5 +588,15 @@ public sealed class Bidirectional : Layer
             _ => [a, b],
         };
         return [.. merged, .. y[1..], .. yRev[1..]];
+    }
+
+    /// <summary>Merged outputs keep the input's mask when they are whole sequences; states carry none.</summary>
+    protected override Output?[] ComputeMask(Graph g, Output[] inputs, IReadOnlyList<Output?> masks)
+    {
+        ArgumentNullException.ThrowIfNull(masks);
+        var result = new Output?[OutputCount];
+        if (Layer.ReturnSequences && masks.Count > 0)
+            for (int i = 0; i < (MergeMode is null ? 2 : 1); i++) result[i] = masks[0];
+        return result;
     }
 }
