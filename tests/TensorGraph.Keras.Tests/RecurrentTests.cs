@@ -261,6 +261,12 @@ public class RecurrentTests
         var e = Assert.Throws<InvalidArgumentException>(() => new GRU(2).Apply(flat))!;
         Assert.That(e.Message, Does.Contain("expected ndim=3"));
         Assert.Throws<ArgumentException>(() => new GRU(2, recurrentActivation: "nope"));
+        // A built layer called on inputs of another width.
+        var gru = new GRU(2);
+        gru.Apply(input);
+        var wide = Keras.Input([T, F + 1]);
+        e = Assert.Throws<InvalidArgumentException>(() => gru.Apply(wide))!;
+        Assert.That(e.Message, Does.Contain($"expected shape (None, None, {F})"));
     }
 
     // ------------------------------------------------------------------ masking

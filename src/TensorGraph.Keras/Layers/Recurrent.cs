@@ -60,8 +60,11 @@ public abstract class RNN : Layer
         if (s[2] < 0) throw new InvalidArgumentException($"The last dimension of the inputs to `{GetType().Name}` should be defined. Found `None`. (layer {Name})");
         var dtype = BuildDType is DType.Float32 or DType.Float64 ? BuildDType
             : throw new InvalidArgumentException($"Layer {Name} takes float32 or float64 inputs, got {BuildDType.Name()}");
+        _inputDim = s[2];
         BuildCell(g, s[2], dtype);
     }
+
+    private int _inputDim;
 
     /// <inheritdoc/>
     protected override Output Forward(Graph g, Output[] inputs) => ForwardAll(g, inputs)[0];
@@ -74,8 +77,8 @@ public abstract class RNN : Layer
         var x = inputs[0];
         if (x.DType != BuildDType)
             throw new InvalidArgumentException($"Layer {Name} was built for {BuildDType.Name()} inputs, got {x.DType.Name()} ('{x.Name}')");
-        if (!x.Shape.IsRankKnown || x.Shape.Rank != 3 || x.Shape[2] != inputs[0].Shape[2])
-            throw new InvalidArgumentException($"Input 0 of layer {Name} is incompatible with the layer: expected ndim=3, found shape {x.Shape}");
+        if (!x.Shape.IsRankKnown || x.Shape.Rank != 3 || x.Shape[2] != _inputDim)
+            throw new InvalidArgumentException($"Input 0 of layer {Name} is incompatible with the layer: expected shape (None, None, {_inputDim}), found shape {x.Shape}");
         Output[] initial;
         if (inputs.Length > 1)
         {
