@@ -8,7 +8,7 @@ namespace TensorGraph.Keras;
 /// models are built in, one <see cref="Session"/> per graph, per-graph name counters
 /// (<c>dense</c>, <c>dense_1</c>, …) and the <c>keras_learning_phase</c> placeholder.
 /// </summary>
-public static class Backend
+public static partial class Backend
 {
     private sealed class GraphState
     {

@@ -8,12 +8,23 @@ namespace TensorGraph.Keras;
 /// </summary>
 public sealed class KerasTensor
 {
-    internal KerasTensor(Output output, Layer layer, IReadOnlyList<KerasTensor> inbound)
+    internal KerasTensor(Output output, Layer layer, IReadOnlyList<KerasTensor> inbound, int index = 0, Output? mask = null)
     {
+        Mask = mask;
         Output = output;
         Layer = layer;
         Inbound = inbound;
+        Index = index;
     }
+
+    /// <summary>
+    /// The boolean mask [batch, time] of the steps that hold data (Keras's <c>_keras_mask</c>), made
+    /// by <c>Embedding(maskZero: true)</c> and carried by the layers that support masking; null for none.
+    /// </summary>
+    public Output? Mask { get; }
+
+    /// <summary>Which output of the layer call this is (Keras's tensor index: 0, or a state of an RNN with return_state).</summary>
+    public int Index { get; }
 
     /// <summary>The graph tensor.</summary>
     public Output Output { get; }

@@ -55,7 +55,31 @@ public class Model
             if (i.Layer is not InputLayer) throw new ArgumentException($"Input tensors to a Model must come from `Keras.Input`. Received: {i} (missing previous layer metadata).", nameof(inputs));
         var g = inputs[0].Graph;
         if (inputs.Concat(outputs).Any(t => !ReferenceEquals(t.Graph, g))) throw new ArgumentException("All inputs and outputs of a model must be in one graph");
-        SetGraphNetwork(inputs, outputs, [.. outputs.Select(o => o.Layer.Name)]);
+        SetGraphNetwork(inputs, outputs, UniqueOutputNames(outputs));
+    }
+
+    /// <summary>
+    /// The output layers' names, made unique as Keras's <c>_set_output_names</c> does when one layer
+    /// gives several outputs (an RNN's states): <c>lstm</c>, <c>lstm_1</c>, <c>lstm_2</c>.
+    /// </summary>
+    private static List<string> UniqueOutputNames(KerasTensor[] outputs)
+    {
+        var names = new List<string>();
+        var used = new HashSet<string>();
+        var counts = new Dictionary<string, int>();
+        foreach (var o in outputs)
+        {
+            string name = o.Layer.Name, proposal = name;
+            while (used.Contains(proposal))
+            {
+                int n = counts.GetValueOrDefault(name, 1);
+                proposal = $"{name}_{n}";
+                counts[name] = n + 1;
+            }
+            used.Add(proposal);
+            names.Add(proposal);
+        }
+        return names;
     }
 
     /// <summary>For subclasses (<see cref="Sequential"/>): a model with no network yet.</summary>
@@ -214,6 +238,9 @@ public class Model
         if (_optimizer is null || _lossSpec is null) throw new InvalidOperationException("You must compile your model before training/testing. Use `model.Compile(optimizer, loss)`.");
         var g = Graph;
         int n = _outputs.Count;
+        foreach (var o in _outputs)
+            if (o.Mask is not null)
+                throw new NotSupportedException($"Output {o.Output.Name} carries a mask (from Embedding(maskZero: true) through layers that keep it); losses over masked outputs are not supported. End the masked part with a recurrent layer that does not return sequences.");
         _losses = _lossSpec is object[] per
             ? (per.Length == n ? [.. per.Select(Loss.Get)] : throw new ArgumentException($"When passing a list as loss, it should have one entry per model output. The model has {n} outputs, but you passed {per.Length} losses."))
             : [.. Enumerable.Repeat(Loss.Get(_lossSpec), n)];
@@ -707,8 +734,8 @@ public class Model
 
     /// <summary>
     /// Saves the whole model as Keras's HDF5 file (<c>model_config</c> JSON and <c>model_weights</c>);
-    /// Sequential models of Dense, Activation, Dropout, Flatten, Reshape, Conv2D and MaxPooling2D
-    /// layers so far. The optimizer state is not saved.
+    /// Sequential models of Dense, Activation, Dropout, Flatten, Reshape, Conv2D, MaxPooling2D, Embedding,
+    /// SimpleRNN, LSTM, GRU and Bidirectional layers so far. The optimizer state is not saved.
     /// </summary>
     public void Save(string path)
     {
@@ -771,13 +798,13 @@ public class Model
         for (int i = 0; i < layers.Count; i++)
         {
             var l = layers[i];
-            string shape = l is InputLayer il ? "[" + ShapeText(il.Tensor(Graph).Shape) + "]" : l.Calls.Count > 0 ? ShapeText(l.Output.Shape) : "multiple";
+            string shape = l is InputLayer il ? "[" + ShapeText(il.Tensor(Graph).Shape) + "]" : l.Calls.Count > 0 ? ShapesText(l.Outputs) : "multiple";
             string name = $"{l.Name} ({l.GetType().Name})";
             string parms = l.CountParams().ToString(CultureInfo.InvariantCulture);
             if (sequentialLike) Row([name, shape, parms]);
             else
             {
-                var conns = l.Calls.Count == 0 ? [] : l.Calls[0].Inputs.Select(t => $"{t.Layer.Name}[0][{Math.Max(0, t.Layer.Calls.Select(c => c.Output).ToList().IndexOf(t))}]").ToList();
+                var conns = l.Calls.Count == 0 ? [] : l.Calls[0].Inputs.Select(t => $"{t.Layer.Name}[{Math.Max(0, t.Layer.Calls.Select(c => c.Outputs).ToList().FindIndex(o => o.Contains(t)))}][{t.Index}]").ToList();
                 Row([name, shape, parms, conns.Count > 0 ? conns[0] : ""]);
                 for (int c = 1; c < conns.Count; c++) Row(["", "", "", conns[c]]);
             }
@@ -790,6 +817,10 @@ public class Model
         printFn("Non-trainable params: " + nonTrainable.ToString("N0", CultureInfo.InvariantCulture));
         printFn(new string('_', width));
     }
+
+    /// <summary>One output's shape, or a list of them as Keras prints several: <c>[(None, 4), (None, 4)]</c>.</summary>
+    private static string ShapesText(IReadOnlyList<KerasTensor> outputs) =>
+        outputs.Count == 1 ? ShapeText(outputs[0].Shape) : "[" + string.Join(", ", outputs.Select(o => ShapeText(o.Shape))) + "]";
 
     /// <summary>A shape as Python prints a Keras shape tuple: <c>(None, 512)</c>, <c>(None,)</c>.</summary>
     internal static string ShapeText(Shape s)

@@ -32,6 +32,8 @@ public class Sequential : Model
     {
         ArgumentNullException.ThrowIfNull(layer);
         if (_layers.Contains(layer)) throw new ArgumentException($"Layer {layer.Name} is already in the model", nameof(layer));
+        if (layer.OutputCount != 1)
+            throw new ArgumentException($"All layers in a Sequential model should have a single output tensor. For multi-output layers, use the functional API. (layer {layer.Name} has {layer.OutputCount})", nameof(layer));
         if (_input is null && _layers.Count == 0)
         {
             if (layer is InputLayer il)

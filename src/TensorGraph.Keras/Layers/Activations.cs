@@ -5,7 +5,7 @@ public static class Activations
 {
     /// <summary>
     /// The activation a string names: relu, softmax, sigmoid, tanh, softplus, softsign, elu,
-    /// selu, exponential, linear (or null: identity). An unknown name raises.
+    /// selu, exponential, hard_sigmoid, linear (or null: identity). An unknown name raises.
     /// </summary>
     public static Func<Graph, Output, Output> Get(string? name) => (name?.ToLowerInvariant()) switch
     {
@@ -19,6 +19,7 @@ public static class Activations
         "elu" => static (g, x) => g.Elu(x),
         "selu" => static (g, x) => g.Selu(x),
         "exponential" => static (g, x) => g.Exp(x),
+        "hard_sigmoid" => static (g, x) => Backend.HardSigmoid(x),
         _ => throw new ArgumentException($"Unknown activation function: {name}", nameof(name)),
     };
 }

@@ -41,6 +41,9 @@ public sealed class Dense : Layer
     /// <summary>Whether a bias is added.</summary>
     public bool UseBias { get; }
 
+    /// <inheritdoc/>
+    public override bool SupportsMasking => true;
+
     /// <summary>The kernel [input width, units], once built.</summary>
     public Variable? Kernel => _kernel;
 
@@ -94,6 +97,9 @@ public sealed class Activation : Layer
     public string ActivationName { get; }
 
     /// <inheritdoc/>
+    public override bool SupportsMasking => true;
+
+    /// <inheritdoc/>
     protected override Output Forward(Graph g, Output[] inputs) => _fn(g, Single(inputs));
 }
 
@@ -117,6 +123,9 @@ public sealed class Dropout : Layer
 
     /// <summary>Op-level seed of the random mask.</summary>
     public int? Seed { get; }
+
+    /// <inheritdoc/>
+    public override bool SupportsMasking => true;
 
     /// <inheritdoc/>
     protected override Output Forward(Graph g, Output[] inputs)

@@ -9,8 +9,9 @@ public abstract class Layer
 {
     private readonly List<Variable> _trainable = [];
     private readonly List<Variable> _nonTrainable = [];
-    private readonly List<(IReadOnlyList<KerasTensor> Inputs, KerasTensor Output)> _calls = [];
+    private readonly List<(IReadOnlyList<KerasTensor> Inputs, KerasTensor[] Outputs)> _calls = [];
     private readonly List<Operation> _updates = [];
+    private readonly List<Layer> _sublayers = [];
 
     /// <summary>Creates the layer; without a name it gets the next free snake-case name of its class.</summary>
     /// <param name="name">Layer name (the graph scope of its ops).</param>
@@ -30,23 +31,37 @@ public abstract class Layer
     /// <summary>Whether the weights exist.</summary>
     public bool Built { get; private set; }
 
+    /// <summary>The element type of the first input of the call that built the layer (what <see cref="Build"/> sees).</summary>
+    protected DType BuildDType { get; private set; } = DType.Float32;
+
     /// <summary>The graph the layer was built in, once built.</summary>
     public Graph? Graph { get; private set; }
 
     /// <summary>Whether the weights are trained (the optimizer skips a frozen layer).</summary>
     public bool Trainable { get; set; } = true;
 
-    /// <summary>Trainable weights in creation order (empty when the layer is frozen).</summary>
-    public IReadOnlyList<Variable> TrainableWeights => Trainable ? _trainable : [];
+    /// <summary>
+    /// Trainable weights in creation order, then those of the nested layers (a wrapper's
+    /// <c>forward_lstm</c>, <c>backward_lstm</c>); empty when the layer is frozen.
+    /// </summary>
+    public IReadOnlyList<Variable> TrainableWeights => Trainable ? [.. _trainable, .. _sublayers.SelectMany(l => l.TrainableWeights)] : [];
 
-    /// <summary>Non-trainable weights (and every weight of a frozen layer).</summary>
-    public IReadOnlyList<Variable> NonTrainableWeights => Trainable ? _nonTrainable : [.. _trainable, .. _nonTrainable];
+    /// <summary>Non-trainable weights (and every weight of a frozen layer), then those of the nested layers.</summary>
+    public IReadOnlyList<Variable> NonTrainableWeights => Trainable
+        ? [.. _nonTrainable, .. _sublayers.SelectMany(l => l.NonTrainableWeights)]
+        : [.. _trainable, .. _sublayers.SelectMany(l => l.TrainableWeights), .. _nonTrainable, .. _sublayers.SelectMany(l => l.NonTrainableWeights)];
 
     /// <summary>Every weight: trainable first, then non-trainable, as Keras orders them.</summary>
-    public IReadOnlyList<Variable> Weights => [.. _trainable, .. _nonTrainable];
+    public IReadOnlyList<Variable> Weights => Trainable ? [.. TrainableWeights, .. NonTrainableWeights] : NonTrainableWeights;
 
     /// <summary>Ops the training function runs with each step (BatchNormalization's moving averages).</summary>
-    public IReadOnlyList<Operation> Updates => _updates;
+    public IReadOnlyList<Operation> Updates => [.. _updates, .. _sublayers.SelectMany(l => l.Updates)];
+
+    /// <summary>Makes <paramref name="layer"/> part of this one: its weights and updates count as this layer's (Keras's tracked sublayers).</summary>
+    protected void AddSublayer(Layer layer) => _sublayers.Add(layer ?? throw new ArgumentNullException(nameof(layer)));
+
+    /// <summary>How many tensors one call returns (more than one for an RNN with <c>return_state</c>).</summary>
+    public virtual int OutputCount => 1;
 
     /// <summary>Registers an op for the training function to run each step.</summary>
     protected void AddUpdate(Operation op) => _updates.Add(op ?? throw new ArgumentNullException(nameof(op)));
@@ -54,13 +69,17 @@ public abstract class Layer
     /// <summary>The number of scalars in the weights.</summary>
     public long CountParams() => Weights.Sum(v => v.Shape.NumElements);
 
-    /// <summary>The output of the layer's last call, in the functional API.</summary>
-    public KerasTensor Output => _calls.Count > 0 ? _calls[^1].Output : throw new InvalidOperationException($"Layer {Name} has never been called and thus has no defined output.");
+    /// <summary>The output of the layer's last call, in the functional API (see <see cref="Outputs"/> for a layer with several).</summary>
+    public KerasTensor Output => Outputs is [var single] ? single
+        : throw new InvalidOperationException($"Layer {Name} has {Outputs.Count} outputs; use Outputs.");
+
+    /// <summary>Every output of the layer's last call (an RNN with <c>return_state</c> returns the output, then the states).</summary>
+    public IReadOnlyList<KerasTensor> Outputs => _calls.Count > 0 ? _calls[^1].Outputs : throw new InvalidOperationException($"Layer {Name} has never been called and thus has no defined output.");
 
     /// <summary>The inputs of the layer's last call.</summary>
     public IReadOnlyList<KerasTensor> Input => _calls.Count > 0 ? _calls[^1].Inputs : throw new InvalidOperationException($"Layer {Name} is not connected, no input to return.");
 
-    internal IReadOnlyList<(IReadOnlyList<KerasTensor> Inputs, KerasTensor Output)> Calls => _calls;
+    internal IReadOnlyList<(IReadOnlyList<KerasTensor> Inputs, KerasTensor[] Outputs)> Calls => _calls;
 
     /// <summary>Applies the layer to a symbolic tensor (Keras's <c>layer(x)</c>).</summary>
     public KerasTensor Apply(KerasTensor input) => Apply([input]);
@@ -68,12 +87,30 @@ public abstract class Layer
     /// <summary>Applies the layer to several symbolic tensors (merge layers).</summary>
     public KerasTensor Apply(params KerasTensor[] inputs)
     {
+        RequireSingleOutput();
+        return ApplyAll(inputs)[0];
+    }
+
+    /// <summary>
+    /// Applies the layer and returns every output: for an RNN with <c>return_state</c> the output
+    /// then the final states, as Keras's call returns a list. Further inputs after the first are an
+    /// RNN's initial states (Keras's <c>initial_state</c>).
+    /// </summary>
+    public KerasTensor[] ApplyAll(params KerasTensor[] inputs)
+    {
         ArgumentNullException.ThrowIfNull(inputs);
         if (inputs.Length == 0) throw new ArgumentException($"Layer {Name} called with no inputs", nameof(inputs));
-        var outp = Invoke([.. inputs.Select(i => i.Output)]);
-        var t = new KerasTensor(outp, this, inputs);
-        _calls.Add((inputs, t));
-        return t;
+        var (outs, masks) = InvokeWithMasks([.. inputs.Select(i => i.Output)], [.. inputs.Select(i => i.Mask)]);
+        var ts = new KerasTensor[outs.Length];
+        for (int i = 0; i < outs.Length; i++) ts[i] = new KerasTensor(outs[i], this, inputs, i, masks[i]);
+        _calls.Add((inputs, ts));
+        return ts;
+    }
+
+    private void RequireSingleOutput()
+    {
+        if (OutputCount != 1)
+            throw new InvalidOperationException($"Layer {Name} returns {OutputCount} tensors (the output and its states); use ApplyAll to get them all.");
     }
 
     /// <summary>Same as <see cref="Apply(KerasTensor)"/>.</summary>
@@ -86,11 +123,26 @@ public abstract class Layer
     public Output Apply(params Output[] inputs)
     {
         ArgumentNullException.ThrowIfNull(inputs);
-        return Invoke(inputs);
+        RequireSingleOutput();
+        return InvokeAll(inputs)[0];
+    }
+
+    /// <summary>Applies the layer to plain graph tensors and returns every output.</summary>
+    public Output[] ApplyAll(params Output[] inputs)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        return InvokeAll(inputs);
     }
 
     /// <summary>Opens the layer's name scope, builds the weights on the first call and adds the forward ops.</summary>
-    internal Output Invoke(Output[] inputs)
+    internal Output[] InvokeAll(Output[] inputs) => InvokeWithMasks(inputs, null).Outputs;
+
+    /// <summary>
+    /// <see cref="InvokeAll(Output[])"/> with the inputs' masks (Keras's <c>_keras_mask</c>, null for
+    /// none), which <see cref="ForwardAll"/> reads as <see cref="InputMasks"/>; returns the outputs
+    /// and their masks (<see cref="ComputeMask"/>, in the layer's scope as Keras computes them).
+    /// </summary>
+    internal (Output[] Outputs, Output?[] Masks) InvokeWithMasks(Output[] inputs, Output?[]? masks)
     {
         if (inputs.Length == 0) throw new ArgumentException($"Layer {Name} called with no inputs", nameof(inputs));
         var g = inputs[0].Graph;
@@ -100,10 +152,50 @@ public abstract class Layer
         if (!Built)
         {
             Graph = g;
+            BuildDType = inputs[0].DType;
             Build(g, [.. inputs.Select(i => i.Shape)]);
             Built = true;
         }
-        return Forward(g, inputs);
+        masks ??= new Output?[inputs.Length];
+        _inputMasks = masks;
+        try
+        {
+            var outs = ForwardAll(g, inputs);
+            if (outs.Length != OutputCount) throw new InvalidOperationException($"Layer {Name} made {outs.Length} outputs, not {OutputCount}");
+            var outMasks = masks.Any(m => m is not null) || MakesMask ? ComputeMask(g, inputs, masks) : new Output?[outs.Length];
+            if (outMasks.Length != outs.Length) throw new InvalidOperationException($"Layer {Name} made {outMasks.Length} masks for {outs.Length} outputs");
+            return (outs, outMasks);
+        }
+        finally
+        {
+            _inputMasks = [];
+        }
+    }
+
+    private Output?[] _inputMasks = [];
+
+    /// <summary>Whether the layer makes a mask of its own from unmasked inputs (<c>Embedding(maskZero: true)</c>).</summary>
+    protected virtual bool MakesMask => false;
+
+    /// <summary>The masks of the inputs of the call being built (null entries: no mask), for <see cref="ForwardAll"/>.</summary>
+    protected IReadOnlyList<Output?> InputMasks => _inputMasks;
+
+    /// <summary>
+    /// Whether the layer passes its input's mask on to its outputs (Keras's <c>supports_masking</c>);
+    /// a layer that does not drops the mask, as tf.keras 1.15 does.
+    /// </summary>
+    public virtual bool SupportsMasking => false;
+
+    /// <summary>
+    /// The masks of the outputs (Keras's <c>compute_mask</c>): by default the first input's mask for
+    /// every output when <see cref="SupportsMasking"/>, else none.
+    /// </summary>
+    protected virtual Output?[] ComputeMask(Graph g, Output[] inputs, IReadOnlyList<Output?> masks)
+    {
+        ArgumentNullException.ThrowIfNull(masks);
+        var result = new Output?[OutputCount];
+        if (SupportsMasking) Array.Fill(result, masks.Count > 0 ? masks[0] : null);
+        return result;
     }
 
     /// <summary>Creates the weights for inputs of these static shapes (batch dimension first).</summary>
@@ -111,6 +203,9 @@ public abstract class Layer
 
     /// <summary>Adds the layer's forward ops; runs inside the layer's name scope.</summary>
     protected abstract Output Forward(Graph g, Output[] inputs);
+
+    /// <summary>Adds the forward ops of a layer with <see cref="OutputCount"/> outputs; by default the one of <see cref="Forward"/>.</summary>
+    protected virtual Output[] ForwardAll(Graph g, Output[] inputs) => [Forward(g, inputs)];
 
     /// <summary>
     /// Adds a weight named <c>&lt;scope&gt;/&lt;name&gt;</c> whose initial value is built under

@@ -39,6 +39,9 @@ public sealed class BatchNormalization : Layer
     public bool Scale { get; }
 
     /// <inheritdoc/>
+    public override bool SupportsMasking => true;
+
+    /// <inheritdoc/>
     protected override void Build(Graph g, Shape[] inputShapes)
     {
         var s = inputShapes[0];
@@ -93,9 +96,17 @@ public sealed class Embedding : Layer
     private Variable? _embeddings;
 
     /// <summary>Creates the layer.</summary>
-    public Embedding(int inputDim, int outputDim, object? embeddingsInitializer = null, int? inputLength = null, string? name = null)
+    /// <param name="inputDim">Vocabulary size.</param>
+    /// <param name="outputDim">Width of each vector.</param>
+    /// <param name="embeddingsInitializer">Default uniform in [−0.05, 0.05].</param>
+    /// <param name="inputLength">The sequence length, when fixed.</param>
+    /// <param name="name">Layer name.</param>
+    /// <param name="maskZero">Treat id 0 as padding: the output carries the mask <c>ids != 0</c>
+    /// (<c>embedding/NotEqual</c>), which recurrent layers use to skip padded steps.</param>
+    public Embedding(int inputDim, int outputDim, object? embeddingsInitializer = null, int? inputLength = null, string? name = null, bool maskZero = false)
         : base(name, [inputLength ?? -1])
     {
+        MaskZero = maskZero;
         if (inputDim <= 0) throw new ArgumentOutOfRangeException(nameof(inputDim), inputDim, "input_dim must be positive");
         if (outputDim <= 0) throw new ArgumentOutOfRangeException(nameof(outputDim), outputDim, "output_dim must be positive");
         InputDim = inputDim;
@@ -113,8 +124,27 @@ public sealed class Embedding : Layer
     /// <summary>The sequence length, when fixed.</summary>
     public int? InputLength { get; }
 
+    /// <summary>Whether id 0 is padding, masked out for the layers after.</summary>
+    public bool MaskZero { get; }
+
+    /// <inheritdoc/>
+    protected override bool MakesMask => MaskZero;
+
+    /// <inheritdoc/>
+    protected override Output?[] ComputeMask(Graph g, Output[] inputs, IReadOnlyList<Output?> masks)
+    {
+        ArgumentNullException.ThrowIfNull(g);
+        ArgumentNullException.ThrowIfNull(inputs);
+        if (!MaskZero) return [null];
+        var ids = inputs[0];
+        return [g.NotEqual(ids, Backend.Scalar(g, ids.DType, 0), name: "NotEqual")];
+    }
+
     /// <summary>The table, once built.</summary>
     public Variable? Embeddings => _embeddings;
+
+    /// <summary>Initializer of the table (default uniform in [−0.05, 0.05]).</summary>
+    public Initializer EmbeddingsInitializer => _init;
 
     /// <inheritdoc/>
     protected override void Build(Graph g, Shape[] inputShapes) => _embeddings = AddWeight(g, "embeddings", [InputDim, OutputDim], _init);
