@@ -115,7 +115,34 @@ public class H5WeightsTests
         Assert.That(again.Name, Is.EqualTo("sequential"));
         Assert.That(again.Layers.Select(l => l.Name), Is.EqualTo(new[] { "conv2d", "max_pooling2d", "flatten", "dropout", "dense" }));
         Assert.That(again.Predict(x).ToArray<float>(), Is.EqualTo(expected));
-        Assert.Throws<NotSupportedException>(() => again.Save(Path.Combine(_dir, "saved_model_dir")));
+    }
+
+    /// <summary>A directory path exports a TF1 SavedModel (serve, serving_default keyed by input layer and output names) that loads without Keras.</summary>
+    [Test]
+    public void SaveToADirectoryExportsAServableSavedModel()
+    {
+        var input = Keras.Input(shape: [5], name: "features");
+        var hidden = new Dense(6, activation: "relu").Apply(input);
+        var dropped = new Dropout(0.5).Apply(hidden);
+        var probs = new Dense(3, activation: "softmax", name: "probs").Apply(dropped);
+        var score = new Dense(1, name: "score").Apply(hidden);
+        var model = new Model([input], [probs, score]);
+        model.Compile(optimizer: "adam", loss: "mse");
+        var rng = new Random(4);
+        var x = Tensor.Create(Enumerable.Range(0, 4 * 5).Select(_ => (float)rng.NextDouble()).ToArray(), 4, 5);
+        var expected = model.PredictMany([x]);
+        var dir = Path.Combine(_dir, "export", "1");
+        model.Save(dir);
+
+        using var bundle = TensorGraph.Serialization.SavedModelBundle.Load(dir);
+        var sig = bundle.SignatureDefs["serving_default"];
+        Assert.That(sig.MethodName, Is.EqualTo("tensorflow/serving/predict"));
+        Assert.That(sig.Inputs.Keys, Is.EqualTo(new[] { "features" }));
+        Assert.That(sig.Outputs.Keys, Is.EquivalentTo(new[] { "probs", "score" }));
+        var got = bundle.Run("serving_default", new Dictionary<string, Tensor> { ["features"] = x });
+        Assert.That(got["probs"].ToArray<float>(), Is.EqualTo(expected[0].ToArray<float>()), "inference: dropout is off by default");
+        Assert.That(got["score"].ToArray<float>(), Is.EqualTo(expected[1].ToArray<float>()));
+        Assert.Throws<AlreadyExistsException>(() => model.Save(dir), "an export is never overwritten");
     }
 
     [Test]

@@ -1,5 +1,8 @@
 using System.Globalization;
 using Saver = TensorGraph.Training.Saver;
+using SavedModelBuilder = TensorGraph.Serialization.SavedModelBuilder;
+using SavedModelBundle = TensorGraph.Serialization.SavedModelBundle;
+using SignatureDefs = TensorGraph.Serialization.SignatureDefs;
 using TensorGraph.Keras.Callbacks;
 using TensorGraph.Keras.Layers;
 using TensorGraph.Keras.Losses;
@@ -733,16 +736,33 @@ public class Model
     }
 
     /// <summary>
-    /// Saves the whole model as Keras's HDF5 file (<c>model_config</c> JSON and <c>model_weights</c>);
-    /// Sequential models of Dense, Activation, Dropout, Flatten, Reshape, Conv2D, MaxPooling2D, Embedding,
-    /// SimpleRNN, LSTM, GRU and Bidirectional layers so far. The optimizer state is not saved.
+    /// Saves the whole model. A <c>.h5</c>/<c>.hdf5</c> path gets Keras's HDF5 file
+    /// (<c>model_config</c> JSON and <c>model_weights</c>; Sequential models of Dense, Activation,
+    /// Dropout, Flatten, Reshape, Conv2D, MaxPooling2D, Embedding, SimpleRNN, LSTM, GRU and
+    /// Bidirectional layers so far; the optimizer state is not saved). Any other path is a
+    /// directory that gets a TF1 SavedModel (tf.keras 1.15's <c>export_saved_model</c> for
+    /// serving): tag <c>serve</c>, a <c>serving_default</c> Predict signature whose inputs are keyed
+    /// by the input layers' names and outputs by <see cref="OutputNames"/>, and the model's weights
+    /// under <c>variables/</c> — what <c>SavedModelBundle.Load</c>, <c>tensorgraph run</c> and
+    /// <c>tensorgraph serve</c> load. The learning phase is left at its default (inference).
     /// </summary>
     public void Save(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (!Built) throw NotBuilt();
-        if (!H5Weights.IsH5Path(path)) throw new NotSupportedException($"Saving as a SavedModel directory is not supported yet; give a .h5 path (got {path})");
         InitializeVariables();
+        if (!H5Weights.IsH5Path(path))
+        {
+            var inputs = new Dictionary<string, Output>(StringComparer.Ordinal);
+            foreach (var t in _inputs) inputs[t.Layer.Name] = t.Output;
+            var outputs = new Dictionary<string, Output>(StringComparer.Ordinal);
+            for (int i = 0; i < _outputs.Count; i++) outputs[_outputNames[i]] = _outputs[i].Output;
+            new SavedModelBuilder(path)
+                .AddMetaGraphAndVariables(Session, [SavedModelBundle.ServeTag],
+                    new Dictionary<string, Proto.SignatureDef> { [SignatureDefs.DefaultServingKey] = SignatureDefs.Predict(inputs, outputs) }, variables: Weights)
+                .Save();
+            return;
+        }
         var dir = Path.GetDirectoryName(Path.GetFullPath(path));
         if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
         H5Model.Save(this, path);

@@ -42,16 +42,24 @@ public sealed class SavedModelBuilder
     /// Saves the session's global variables to <c>variables/variables</c> and adds the session's
     /// graph as a meta graph with <paramref name="tags"/> and <paramref name="signatureDefs"/>
     /// (TF's <c>add_meta_graph_and_variables</c>); <paramref name="mainOp"/> is run by loaders
-    /// after the restore (e.g. table initializers). Call once, before <see cref="AddMetaGraph"/>.
+    /// after the restore (e.g. table initializers). <paramref name="variables"/> limits what is
+    /// saved and restored (default: every global variable of the graph). Call once, before
+    /// <see cref="AddMetaGraph"/>.
     /// </summary>
-    public SavedModelBuilder AddMetaGraphAndVariables(Session session, string[] tags, IReadOnlyDictionary<string, SignatureDef>? signatureDefs = null, Operation? mainOp = null)
+    public SavedModelBuilder AddMetaGraphAndVariables(Session session, string[] tags, IReadOnlyDictionary<string, SignatureDef>? signatureDefs = null, Operation? mainOp = null,
+        IEnumerable<Variable>? variables = null)
     {
         ArgumentNullException.ThrowIfNull(session);
         session.ThrowIfDisposed();
         if (_graph is not null) throw new FailedPreconditionException("Graph state including variables and assets has already been saved. Please invoke `add_meta_graph()` instead.");
         CheckTags(tags);
         var graph = session.Graph;
-        _saverDef = AddSaverOps(graph);
+        var vars = (variables ?? graph.GlobalVariables).Distinct().ToArray();
+        foreach (var v in vars)
+        {
+            if (!ReferenceEquals(v.Graph, graph)) throw new InvalidArgumentException($"Variable '{v.Name}' is not in the session's graph");
+        }
+        _saverDef = AddSaverOps(graph, vars);
         var varDir = Path.Combine(_exportDir, "variables");
         Directory.CreateDirectory(varDir);
         if (_saverDef.SaveTensorName.Length > 0)
@@ -140,13 +148,13 @@ public sealed class SavedModelBuilder
     }
 
     /// <summary>
-    /// TF's (unsharded, V2) <c>Saver</c> ops for every global variable, in a fresh <c>save</c>
+    /// TF's (unsharded, V2) <c>Saver</c> ops for <paramref name="variables"/>, in a fresh <c>save</c>
     /// scope: a file-name PlaceholderWithDefault <c>save/Const</c>, SaveV2 + <c>save/control_dependency</c>
     /// (the save tensor), RestoreV2 + one Assign per variable grouped in <c>save/restore_all</c>.
     /// </summary>
-    private static SaverDef AddSaverOps(Graph graph)
+    private static SaverDef AddSaverOps(Graph graph, Variable[] variables)
     {
-        var vars = graph.GlobalVariables.OrderBy(v => v.Name, StringComparer.Ordinal).ToArray();
+        var vars = variables.OrderBy(v => v.Name, StringComparer.Ordinal).ToArray();
         using var scope = graph.NameScope("save");
         var filename = graph.PlaceholderWithDefault(graph.Constant(Tensor.Scalar("model"), name: "filename/input"), Shape.Scalar, name: "filename");
         var prefix = graph.PlaceholderWithDefault(filename, Shape.Scalar, name: "Const");
