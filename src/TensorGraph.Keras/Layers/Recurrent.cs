@@ -14,15 +14,41 @@ namespace TensorGraph.Keras.Layers;
 /// </summary>
 public abstract class RNN : Layer
 {
-    /// <summary>Creates the layer.</summary>
-    protected RNN(int units, bool returnSequences, bool returnState, bool goBackwards, int[]? inputShape, string? name) : base(name, inputShape)
+    /// <summary>Creates the layer (the cell's activation, bias and initializers with Keras's defaults: glorot_uniform, orthogonal, zeros).</summary>
+    protected RNN(int units, string? activation, bool useBias, object? kernelInitializer, object? recurrentInitializer, object? biasInitializer,
+        bool returnSequences, bool returnState, bool goBackwards, int[]? inputShape, string? name) : base(name, inputShape)
     {
         if (units <= 0) throw new ArgumentOutOfRangeException(nameof(units), units, "units must be positive");
         Units = units;
         ReturnSequences = returnSequences;
         ReturnState = returnState;
         GoBackwards = goBackwards;
+        ActivationName = activation;
+        Activation = Activations.Get(activation);
+        UseBias = useBias;
+        KernelInitializer = Initializer.Get(kernelInitializer, new GlorotUniform());
+        RecurrentInitializer = Initializer.Get(recurrentInitializer, new Orthogonal());
+        BiasInitializer = Initializer.Get(biasInitializer, new Zeros());
     }
+
+    /// <summary>The cell's activation.</summary>
+    private protected Func<Graph, Output, Output> Activation { get; }
+
+    /// <summary>The activation's name (null: linear).</summary>
+    public string? ActivationName { get; }
+
+    /// <summary>Whether a bias is added.</summary>
+    public bool UseBias { get; }
+
+    /// <summary>Initializer of <c>kernel</c>.</summary>
+    public Initializer KernelInitializer { get; }
+
+    /// <summary>Initializer of <c>recurrent_kernel</c>.</summary>
+    public Initializer RecurrentInitializer { get; }
+
+    /// <summary>Initializer of <c>bias</c>.</summary>
+    public Initializer BiasInitializer { get; }
+
 
     /// <summary>Width of the output and of each state.</summary>
     public int Units { get; }
@@ -133,6 +159,30 @@ public abstract class RNN : Layer
     private protected static Output Dot(Graph g, Output a, Output b) => g.MatMul(a, b, name: "MatMul");
 }
 
+/// <summary>A recurrent layer with gates (LSTM, GRU): their activation and Keras's implementation mode.</summary>
+public abstract class GatedRNN : RNN
+{
+    /// <summary>Creates the layer.</summary>
+    private protected GatedRNN(int units, string? activation, string? recurrentActivation, bool useBias, object? kernelInitializer, object? recurrentInitializer,
+        object? biasInitializer, int implementation, bool returnSequences, bool returnState, bool goBackwards, int[]? inputShape, string? name)
+        : base(units, activation, useBias, kernelInitializer, recurrentInitializer, biasInitializer, returnSequences, returnState, goBackwards, inputShape, name)
+    {
+        if (implementation is not (1 or 2)) throw new ArgumentOutOfRangeException(nameof(implementation), implementation, "implementation must be 1 or 2");
+        RecurrentActivationName = recurrentActivation;
+        RecurrentActivation = Activations.Get(recurrentActivation);
+        Implementation = implementation;
+    }
+
+    /// <summary>The gates' activation.</summary>
+    private protected Func<Graph, Output, Output> RecurrentActivation { get; }
+
+    /// <summary>The gates' activation's name (null: linear).</summary>
+    public string? RecurrentActivationName { get; }
+
+    /// <summary>1 (a product per gate) or 2 (fewer, larger products).</summary>
+    public int Implementation { get; }
+}
+
 /// <summary>
 /// <c>SimpleRNN(units, activation='tanh', use_bias=True, kernel_initializer='glorot_uniform',
 /// recurrent_initializer='orthogonal', bias_initializer='zeros')</c>:
@@ -140,7 +190,6 @@ public abstract class RNN : Layer
 /// </summary>
 public sealed class SimpleRNN : RNN
 {
-    private readonly Func<Graph, Output, Output> _activation;
     private Variable? _kernel, _recurrent, _bias;
 
     /// <summary>Creates the layer.</summary>
@@ -157,30 +206,9 @@ public sealed class SimpleRNN : RNN
     /// <param name="name">Layer name.</param>
     public SimpleRNN(int units, string? activation = "tanh", bool useBias = true, object? kernelInitializer = null, object? recurrentInitializer = null,
         object? biasInitializer = null, bool returnSequences = false, bool returnState = false, bool goBackwards = false, int[]? inputShape = null, string? name = null)
-        : base(units, returnSequences, returnState, goBackwards, inputShape, name)
+        : base(units, activation, useBias, kernelInitializer, recurrentInitializer, biasInitializer, returnSequences, returnState, goBackwards, inputShape, name)
     {
-        ActivationName = activation;
-        _activation = Activations.Get(activation);
-        UseBias = useBias;
-        KernelInitializer = Initializer.Get(kernelInitializer, new GlorotUniform());
-        RecurrentInitializer = Initializer.Get(recurrentInitializer, new Orthogonal());
-        BiasInitializer = Initializer.Get(biasInitializer, new Zeros());
     }
-
-    /// <summary>The activation's name (null: linear).</summary>
-    public string? ActivationName { get; }
-
-    /// <summary>Whether a bias is added.</summary>
-    public bool UseBias { get; }
-
-    /// <summary>Initializer of <c>kernel</c>.</summary>
-    public Initializer KernelInitializer { get; }
-
-    /// <summary>Initializer of <c>recurrent_kernel</c>.</summary>
-    public Initializer RecurrentInitializer { get; }
-
-    /// <summary>Initializer of <c>bias</c>.</summary>
-    public Initializer BiasInitializer { get; }
 
     /// <inheritdoc/>
     public override int StateCount => 1;
@@ -201,7 +229,7 @@ public sealed class SimpleRNN : RNN
     {
         var h = Dot(g, input, _kernel!.Value);
         if (_bias is { } b) h = g.BiasAdd(h, b.Value, name: "BiasAdd");
-        var output = _activation(g, g.AddV2(h, Dot(g, states[0], _recurrent!.Value), name: "add"));
+        var output = Activation(g, g.AddV2(h, Dot(g, states[0], _recurrent!.Value), name: "add"));
         return (output, [output]);
     }
 }
@@ -218,9 +246,8 @@ public sealed class SimpleRNN : RNN
 /// <c>h' = o·tanh(c')</c>; states [h, c]. Implementation 1 multiplies per gate (split kernels),
 /// 2 in one product.
 /// </summary>
-public sealed class LSTM : RNN
+public sealed class LSTM : GatedRNN
 {
-    private readonly Func<Graph, Output, Output> _activation, _recurrentActivation;
     private Variable? _kernel, _recurrent, _bias;
 
     /// <summary>Creates the layer.</summary>
@@ -241,44 +268,14 @@ public sealed class LSTM : RNN
     public LSTM(int units, string? activation = "tanh", string? recurrentActivation = "hard_sigmoid", bool useBias = true, object? kernelInitializer = null,
         object? recurrentInitializer = null, object? biasInitializer = null, bool unitForgetBias = true, int implementation = 1,
         bool returnSequences = false, bool returnState = false, bool goBackwards = false, int[]? inputShape = null, string? name = null)
-        : base(units, returnSequences, returnState, goBackwards, inputShape, name)
+        : base(units, activation, recurrentActivation, useBias, kernelInitializer, recurrentInitializer, biasInitializer, implementation,
+            returnSequences, returnState, goBackwards, inputShape, name)
     {
-        if (implementation is not (1 or 2)) throw new ArgumentOutOfRangeException(nameof(implementation), implementation, "implementation must be 1 or 2");
-        ActivationName = activation;
-        RecurrentActivationName = recurrentActivation;
-        _activation = Activations.Get(activation);
-        _recurrentActivation = Activations.Get(recurrentActivation);
-        UseBias = useBias;
-        KernelInitializer = Initializer.Get(kernelInitializer, new GlorotUniform());
-        RecurrentInitializer = Initializer.Get(recurrentInitializer, new Orthogonal());
-        BiasInitializer = Initializer.Get(biasInitializer, new Zeros());
         UnitForgetBias = unitForgetBias;
-        Implementation = implementation;
     }
-
-    /// <summary>The activation's name (null: linear).</summary>
-    public string? ActivationName { get; }
-
-    /// <summary>The gates' activation's name (null: linear).</summary>
-    public string? RecurrentActivationName { get; }
-
-    /// <summary>Whether a bias is added.</summary>
-    public bool UseBias { get; }
-
-    /// <summary>Initializer of <c>kernel</c>.</summary>
-    public Initializer KernelInitializer { get; }
-
-    /// <summary>Initializer of <c>recurrent_kernel</c>.</summary>
-    public Initializer RecurrentInitializer { get; }
-
-    /// <summary>Initializer of <c>bias</c>.</summary>
-    public Initializer BiasInitializer { get; }
 
     /// <summary>Whether the forget gate's bias starts at one.</summary>
     public bool UnitForgetBias { get; }
-
-    /// <summary>1 (a product per gate) or 2 (one product).</summary>
-    public int Implementation { get; }
 
     /// <inheritdoc/>
     public override int StateCount => 2;
@@ -313,23 +310,23 @@ public sealed class LSTM : RNN
                 var b = g.Split(bias.Value, 4, axis: 0, name: "split_1");
                 for (int q = 0; q < 4; q++) x[q] = g.BiasAdd(x[q], b[q], name: "BiasAdd");
             }
-            i = _recurrentActivation(g, g.AddV2(x[0], Dot(g, h, Columns(g, rk, null, u)), name: "add"));
-            f = _recurrentActivation(g, g.AddV2(x[1], Dot(g, h, Columns(g, rk, u, 2 * u)), name: "add"));
+            i = RecurrentActivation(g, g.AddV2(x[0], Dot(g, h, Columns(g, rk, null, u)), name: "add"));
+            f = RecurrentActivation(g, g.AddV2(x[1], Dot(g, h, Columns(g, rk, u, 2 * u)), name: "add"));
             cNew = g.AddV2(g.Multiply(f, c, name: "mul"),
-                g.Multiply(i, _activation(g, g.AddV2(x[2], Dot(g, h, Columns(g, rk, 2 * u, 3 * u)), name: "add")), name: "mul"), name: "add");
-            o = _recurrentActivation(g, g.AddV2(x[3], Dot(g, h, Columns(g, rk, 3 * u, null)), name: "add"));
+                g.Multiply(i, Activation(g, g.AddV2(x[2], Dot(g, h, Columns(g, rk, 2 * u, 3 * u)), name: "add")), name: "mul"), name: "add");
+            o = RecurrentActivation(g, g.AddV2(x[3], Dot(g, h, Columns(g, rk, 3 * u, null)), name: "add"));
         }
         else
         {
             var z = g.AddV2(Dot(g, input, _kernel!.Value), Dot(g, h, rk), name: "add");
             if (_bias is { } bias) z = g.BiasAdd(z, bias.Value, name: "BiasAdd");
             var zs = g.Split(z, 4, axis: 1, name: "split");
-            i = _recurrentActivation(g, zs[0]);
-            f = _recurrentActivation(g, zs[1]);
-            cNew = g.AddV2(g.Multiply(f, c, name: "mul"), g.Multiply(i, _activation(g, zs[2]), name: "mul"), name: "add");
-            o = _recurrentActivation(g, zs[3]);
+            i = RecurrentActivation(g, zs[0]);
+            f = RecurrentActivation(g, zs[1]);
+            cNew = g.AddV2(g.Multiply(f, c, name: "mul"), g.Multiply(i, Activation(g, zs[2]), name: "mul"), name: "add");
+            o = RecurrentActivation(g, zs[3]);
         }
-        var hNew = g.Multiply(o, _activation(g, cNew), name: "mul");
+        var hNew = g.Multiply(o, Activation(g, cNew), name: "mul");
         return (hNew, [hNew, cNew]);
     }
 
@@ -355,9 +352,8 @@ public sealed class LSTM : RNN
 /// With <see cref="ResetAfter"/> (the CuDNN convention) the bias is [2, 3·units], an input row
 /// and a recurrent row, and <c>ĥ = tanh(x·Wh + bh + r·(h·Uh + b'h))</c>.
 /// </summary>
-public sealed class GRU : RNN
+public sealed class GRU : GatedRNN
 {
-    private readonly Func<Graph, Output, Output> _activation, _recurrentActivation;
     private Variable? _kernel, _recurrent, _bias;
 
     /// <summary>Creates the layer.</summary>
@@ -378,41 +374,11 @@ public sealed class GRU : RNN
     public GRU(int units, string? activation = "tanh", string? recurrentActivation = "hard_sigmoid", bool useBias = true, object? kernelInitializer = null,
         object? recurrentInitializer = null, object? biasInitializer = null, int implementation = 1, bool resetAfter = false,
         bool returnSequences = false, bool returnState = false, bool goBackwards = false, int[]? inputShape = null, string? name = null)
-        : base(units, returnSequences, returnState, goBackwards, inputShape, name)
+        : base(units, activation, recurrentActivation, useBias, kernelInitializer, recurrentInitializer, biasInitializer, implementation,
+            returnSequences, returnState, goBackwards, inputShape, name)
     {
-        if (implementation is not (1 or 2)) throw new ArgumentOutOfRangeException(nameof(implementation), implementation, "implementation must be 1 or 2");
-        ActivationName = activation;
-        RecurrentActivationName = recurrentActivation;
-        _activation = Activations.Get(activation);
-        _recurrentActivation = Activations.Get(recurrentActivation);
-        UseBias = useBias;
-        KernelInitializer = Initializer.Get(kernelInitializer, new GlorotUniform());
-        RecurrentInitializer = Initializer.Get(recurrentInitializer, new Orthogonal());
-        BiasInitializer = Initializer.Get(biasInitializer, new Zeros());
-        Implementation = implementation;
         ResetAfter = resetAfter;
     }
-
-    /// <summary>The activation's name (null: linear).</summary>
-    public string? ActivationName { get; }
-
-    /// <summary>The gates' activation's name (null: linear).</summary>
-    public string? RecurrentActivationName { get; }
-
-    /// <summary>Whether a bias is added.</summary>
-    public bool UseBias { get; }
-
-    /// <summary>Initializer of <c>kernel</c>.</summary>
-    public Initializer KernelInitializer { get; }
-
-    /// <summary>Initializer of <c>recurrent_kernel</c>.</summary>
-    public Initializer RecurrentInitializer { get; }
-
-    /// <summary>Initializer of <c>bias</c>.</summary>
-    public Initializer BiasInitializer { get; }
-
-    /// <summary>1 (a product per gate) or 2 (fewer products).</summary>
-    public int Implementation { get; }
 
     /// <summary>Whether the reset gate applies after the recurrent product (bias [2, 3·units]).</summary>
     public bool ResetAfter { get; }
@@ -469,8 +435,8 @@ public sealed class GRU : RNN
                 rz = g.BiasAdd(rz, Range(g, rb, null, u), name: "BiasAdd");
                 rr = g.BiasAdd(rr, Range(g, rb, u, 2 * u), name: "BiasAdd");
             }
-            z = _recurrentActivation(g, g.AddV2(xz, rz, name: "add"));
-            r = _recurrentActivation(g, g.AddV2(xr, rr, name: "add"));
+            z = RecurrentActivation(g, g.AddV2(xz, rz, name: "add"));
+            r = RecurrentActivation(g, g.AddV2(xr, rr, name: "add"));
             Output rh;
             if (ResetAfter)
             {
@@ -479,7 +445,7 @@ public sealed class GRU : RNN
                 rh = g.Multiply(r, rh, name: "mul");
             }
             else rh = Dot(g, g.Multiply(r, h, name: "mul"), Columns(g, rk, 2 * u, null));
-            hh = _activation(g, g.AddV2(xh, rh, name: "add"));
+            hh = Activation(g, g.AddV2(xh, rh, name: "add"));
         }
         else
         {
@@ -494,10 +460,10 @@ public sealed class GRU : RNN
             }
             else inner = Dot(g, h, Columns(g, rk, null, 2 * u));
             var rs = g.Split(inner, ResetAfter ? [u, u, u] : [u, u], axis: 1, name: "split_1");
-            z = _recurrentActivation(g, g.AddV2(xs[0], rs[0], name: "add"));
-            r = _recurrentActivation(g, g.AddV2(xs[1], rs[1], name: "add"));
+            z = RecurrentActivation(g, g.AddV2(xs[0], rs[0], name: "add"));
+            r = RecurrentActivation(g, g.AddV2(xs[1], rs[1], name: "add"));
             var rh = ResetAfter ? g.Multiply(r, rs[2], name: "mul") : Dot(g, g.Multiply(r, h, name: "mul"), Columns(g, rk, 2 * u, null));
-            hh = _activation(g, g.AddV2(xs[2], rh, name: "add"));
+            hh = Activation(g, g.AddV2(xs[2], rh, name: "add"));
         }
         var one = Backend.Scalar(g, h.DType, 1, "sub/x");
         var hNew = g.AddV2(g.Multiply(z, h, name: "mul"), g.Multiply(g.Subtract(one, z, name: "sub"), hh, name: "mul"), name: "add");
