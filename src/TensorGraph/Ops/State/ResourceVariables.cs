@@ -8,7 +8,7 @@ namespace TensorGraph;
 /// VarHandleOp: a handle to a resource variable kept in the session, shared by (container,
 /// shared_name) — the op name when shared_name is empty.
 /// </summary>
-internal sealed class VarHandleOpSpec : OpSpec
+internal sealed class VarHandleOpSpec : OpSpec, IVariableHandleSource
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList =
     [
@@ -42,6 +42,8 @@ internal sealed class VarHandleOpSpec : OpSpec
 
     /// <summary>The variable slot a resource handle tensor refers to.</summary>
     internal static VariableSlot Slot(Tensor handle) => VariableSlot.FromHandle(handle);
+
+    public Shape DeclaredShape(Operation op) => op.GetAttrShape("shape");
 }
 
 /// <summary>ReadVariableOp: a snapshot of a resource variable's value.</summary>
@@ -67,8 +69,7 @@ internal sealed class ReadVariableOpSpec : OpSpec
     public override void Infer(InferContext c)
     {
         c.RequireType(0, DType.Resource);
-        var h = c.Inputs[0].Op;
-        var shape = h.Type == VarHandleOpSpec.OpType ? h.GetAttrShape("shape") : Shape.Unknown;
+        var shape = VariableHandles.DeclaredShape(c.Inputs[0]);
         c.AddOutput(c.AttrType("dtype"), shape);
     }
 
@@ -180,9 +181,8 @@ internal sealed class ResourceGatherSpec : OpSpec
         c.RequireType(0, DType.Resource);
         c.RequireType(1, DType.Int32, DType.Int64);
         if (c.AttrInt("batch_dims") != 0) throw c.Error($"ResourceGather supports batch_dims = 0 only, got {c.AttrInt("batch_dims")}");
-        var h = c.Inputs[0].Op;
-        var var = h.Type == VarHandleOpSpec.OpType ? h.GetAttrShape("shape") : Shape.Unknown;
-        if (var.IsRankKnown && var.Rank == 0) throw c.Error($"params must be at least 1 dimensional, the variable '{h.Name}' is a scalar");
+        var var = VariableHandles.DeclaredShape(c.Inputs[0]);
+        if (var.IsRankKnown && var.Rank == 0) throw c.Error($"params must be at least 1 dimensional, the variable '{c.Inputs[0].Op.Name}' is a scalar");
         var idx = c.InputShape(1);
         c.AddOutput(c.AttrType("dtype"), var.IsRankKnown && idx.IsRankKnown ? new Shape([.. idx.ToArray(), .. var.ToArray()[1..]]) : Shape.Unknown);
     }
@@ -251,8 +251,7 @@ internal sealed class VariableShapeSpec : OpSpec
         c.RequireType(0, DType.Resource);
         var type = c.AttrType("out_type");
         if (type != DType.Int32 && type != DType.Int64) throw c.Error($"out_type must be int32 or int64, got {type.Name()}");
-        var h = c.Inputs[0].Op;
-        var var = h.Type == VarHandleOpSpec.OpType ? h.GetAttrShape("shape") : Shape.Unknown;
+        var var = VariableHandles.DeclaredShape(c.Inputs[0]);
         c.AddOutput(type, var.IsRankKnown ? new Shape(var.Rank) : Shape.UnknownOfRank(1));
     }
 

@@ -45,8 +45,7 @@ internal abstract class ScatterSpec : OpSpec
             var dtype = c.AttrType("dtype");
             if (c.InputType(2) != dtype) throw c.Error($"updates are {c.InputType(2).Name()} but dtype is {dtype.Name()}");
             if (Mode != ScatterMode.Update) c.RequireType(2, TypeSets.Real);
-            var h = c.Inputs[0].Op;
-            r = h.Type == VarHandleOpTypeName ? h.GetAttrShape("shape") : Shape.Unknown;
+            r = VariableHandles.DeclaredShape(c.Inputs[0]);
         }
         else
         {
@@ -69,9 +68,6 @@ internal abstract class ScatterSpec : OpSpec
         }
         if (!Resource) c.AddOutput(c.InputType(0), r);
     }
-
-    /// <summary>The op type whose handles carry a static variable shape (TF's VarHandleOp).</summary>
-    private const string VarHandleOpTypeName = "VarHandleOp";
 
     public override OpKernel CreateKernel(KernelBuilder b) => new ScatterKernel(Resource ? null : b.RefInput(0), Mode);
 
