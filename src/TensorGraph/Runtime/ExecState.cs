@@ -76,7 +76,7 @@ internal sealed partial class ExecState
     /// <param name="cancellationToken">Stops the run before its next node.</param>
     public void Execute(ReadOnlySpan<Tensor> feeds, long timeoutMs, StepStatsCollector? trace, CancellationToken cancellationToken)
     {
-        BeginStopChecks(timeoutMs, cancellationToken);
+        BeginStopChecks(timeoutMs, Plan.Session.IntraOpParallelismThreads, cancellationToken);
         _trace = trace;
         var plan = Plan;
         RunBytes = 0;

@@ -30,6 +30,25 @@ public sealed class Session : IDisposable
     }
 
     /// <summary>
+    /// Creates a session over <paramref name="graph"/> with TF's <c>ConfigProto</c> settings
+    /// (see <see cref="SessionOptions"/> for what each affects); a negative thread count is an
+    /// <see cref="InvalidArgumentException"/>.
+    /// </summary>
+    public Session(Graph graph, SessionOptions options) : this(graph)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        IntraOpParallelismThreads = options.IntraOpParallelismThreads;
+        InterOpParallelismThreads = options.InterOpParallelismThreads;
+        OperationTimeoutInMs = options.OperationTimeoutInMs;
+    }
+
+    /// <summary>Creates a session over <paramref name="graph"/> configured by a TF <c>ConfigProto</c> (<see cref="SessionOptions.FromConfigProto"/>).</summary>
+    public Session(Graph graph, Proto.ConfigProto config) : this(graph, SessionOptions.FromConfigProto(config))
+    {
+    }
+
+    /// <summary>
     /// Creates a session over <paramref name="graph"/> that runs where <paramref name="target"/>
     /// says (TF's <c>tf.Session(target)</c>): <c>""</c> in this process, <c>grpc://host:port</c> on a
     /// TF1 master such as <c>tensorgraph server</c>. A remote session sends the graph with its first
@@ -65,6 +84,12 @@ public sealed class Session : IDisposable
     /// TF's ops either way; set before the first run.
     /// </summary>
     public bool EnableFusion { get; set; } = true;
+
+    /// <summary>The most threads one kernel of this session may use (TF's <c>intra_op_parallelism_threads</c>); 0 = one per core. See <see cref="SessionOptions"/>.</summary>
+    public int IntraOpParallelismThreads { get; }
+
+    /// <summary>TF's <c>inter_op_parallelism_threads</c> as given; it has no effect (nodes run one at a time). See <see cref="SessionOptions"/>.</summary>
+    public int InterOpParallelismThreads { get; }
 
     /// <summary>Number of compiled plans in the cache (one per distinct run signature).</summary>
     public int CachedPlanCount => _plans.Count;
