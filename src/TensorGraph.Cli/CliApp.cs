@@ -91,7 +91,8 @@ public static class CliApp
         var outDir = new Option<string?>("--out") { Description = "Write each fetched tensor to DIR/<name>.npy." };
         var json = new Option<bool>("--json") { Description = "Print the fetched tensors as JSON." };
         var timeoutMs = new Option<long>("--timeout_ms") { Description = "Stop the run after this many milliseconds (TF's RunOptions.timeout_in_ms; 0 = none), e.g. when a fetch waits on an input queue nothing fills." };
-        var run = new Command("run", "Run a model: feed tensors and print the fetched ones.") { runModel, tag, signature, checkpoint, feed, fetch, outDir, json, strict, timeoutMs };
+        var trace = new Option<string?>("--trace") { Description = "Trace the run (TF's RunOptions FULL_TRACE): write its Chrome trace JSON (chrome://tracing, ui.perfetto.dev) to this file and print a per-op-type time summary to stderr." };
+        var run = new Command("run", "Run a model: feed tensors and print the fetched ones.") { runModel, tag, signature, checkpoint, feed, fetch, outDir, json, strict, timeoutMs, trace };
         run.SetAction(p => Guard(p.GetValue(verbose), stderr, () => Runner.Run(new RunOptions
         {
             Model = p.GetValue(runModel)!,
@@ -104,7 +105,8 @@ public static class CliApp
             Json = p.GetValue(json),
             Strict = p.GetValue(strict),
             TimeoutMs = p.GetValue(timeoutMs),
-        }, stdout)));
+            TracePath = p.GetValue(trace),
+        }, stdout, stderr)));
         root.Subcommands.Add(run);
 
         // convert

@@ -28,16 +28,26 @@ public sealed class RunOptions
     public bool Strict { get; init; }
     /// <summary>The run's timeout in milliseconds (TF's <c>timeout_in_ms</c>); 0 for none.</summary>
     public long TimeoutMs { get; init; }
+    /// <summary>Trace the run (TF's FULL_TRACE) and write its Chrome trace JSON here; the per-op-type summary goes to the error writer.</summary>
+    public string? TracePath { get; init; }
 }
 
 /// <summary>The <c>run</c> command.</summary>
 public static class Runner
 {
     /// <summary>Runs the model as described by <paramref name="options"/> and prints the fetched tensors.</summary>
-    public static void Run(RunOptions options, TextWriter output)
+    public static void Run(RunOptions options, TextWriter output) => Run(options, output, TextWriter.Null);
+
+    /// <summary>
+    /// Runs the model as described by <paramref name="options"/> and prints the fetched tensors;
+    /// with <see cref="RunOptions.TracePath"/>, writes the run's Chrome trace there and its
+    /// per-op-type summary to <paramref name="errors"/>.
+    /// </summary>
+    public static void Run(RunOptions options, TextWriter output, TextWriter errors)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(errors);
         using var model = Models.Load(options.Model, options.Tags, options.Checkpoint, options.Strict);
         var graph = model.Graph;
         Signature? sig = null;
@@ -100,7 +110,14 @@ public static class Runner
         }
         if (options.OutDir is not null) CheckFileNames(fetchNames, typedNames);
 
-        var values = model.Session.Run(fetches.ToArray(), feeds, targets.ToArray(), new TensorGraph.RunOptions { TimeoutInMs = options.TimeoutMs });
+        var runOptions = new TensorGraph.RunOptions
+        {
+            TimeoutInMs = options.TimeoutMs,
+            TraceLevel = options.TracePath is null ? TraceLevel.NoTrace : TraceLevel.FullTrace,
+        };
+        var metadata = options.TracePath is null ? null : new TensorGraph.Proto.RunMetadata();
+        var values = model.Session.Run(fetches.ToArray(), feeds, targets.ToArray(), runOptions, metadata);
+        if (options.TracePath is { } tracePath) WriteTrace(tracePath, metadata!, errors);
         if (options.OutDir is { } dir) WriteOutputs(dir, fetchNames, values);
         if (options.Json)
         {
@@ -111,6 +128,15 @@ public static class Runner
             for (int i = 0; i < values.Length; i++) output.WriteLine($"{fetchNames[i]} = {values[i]}");
             if (targets.Count > 0 && values.Length == 0) output.WriteLine("ran " + string.Join(", ", targets.Select(t => t.Name)));
         }
+    }
+
+    /// <summary>Writes the run's Chrome trace to <paramref name="path"/> and its per-op-type summary to <paramref name="errors"/>.</summary>
+    private static void WriteTrace(string path, TensorGraph.Proto.RunMetadata metadata, TextWriter errors)
+    {
+        var stats = metadata.StepStats ?? new TensorGraph.Proto.StepStats();
+        File.WriteAllText(path, new Timeline(stats).GenerateChromeTraceFormat());
+        errors.Write(Timeline.OpTypeSummary(stats));
+        errors.WriteLine($"trace written to {path}");
     }
 
     /// <summary>

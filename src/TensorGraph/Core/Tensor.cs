@@ -398,6 +398,9 @@ public sealed partial class Tensor
     /// <summary>Whether <see cref="Reuse"/> to <paramref name="elements"/> of <paramref name="dtype"/> would keep the storage.</summary>
     internal bool CanHold(DType dtype, int elements) => dtype == DType && _data.Length >= elements;
 
+    /// <summary>Elements the storage array holds (at least <see cref="Size"/>; more when a reused buffer shrank).</summary>
+    internal int Capacity => _data.Length;
+
     /// <summary>Changes the dims without touching the data (sizes must match).</summary>
     internal void SetDims(ReadOnlySpan<int> dims)
     {

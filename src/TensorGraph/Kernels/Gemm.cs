@@ -52,6 +52,22 @@ internal static class Gemm
         set => s_maxThreads = Math.Max(1, value);
     }
 
+    [ThreadStatic]
+    private static int t_runThreads;
+
+    /// <summary>
+    /// The session's intra-op thread count for products computed on this thread (set by the
+    /// executor for the length of a run; 0 = no cap beyond <see cref="MaxThreads"/>).
+    /// </summary>
+    public static int RunThreadLimit
+    {
+        get => t_runThreads;
+        set => t_runThreads = Math.Max(0, value);
+    }
+
+    /// <summary>Most threads the next product on this thread may use: <see cref="MaxThreads"/>, capped by <see cref="RunThreadLimit"/>.</summary>
+    public static int ThreadsForCall => t_runThreads > 0 ? Math.Min(t_runThreads, s_maxThreads) : s_maxThreads;
+
     /// <summary>The instruction set the next call will use.</summary>
     public static GemmIsa EffectiveIsa
     {
@@ -94,7 +110,7 @@ internal static class Gemm
     private static unsafe bool FewRowsInParallel<T>(ReadOnlySpan<T> a, bool transA, ReadOnlySpan<T> b, bool transB, Span<T> c, int m, int n, int k, GemmScratch scratch)
         where T : unmanaged, INumber<T>
     {
-        int parts = Math.Min(MaxThreads, n / 64);
+        int parts = Math.Min(ThreadsForCall, n / 64);
         if (parts < 2 || (long)m * n * k < FewRowsParallelThreshold) return false;
         // Each part gathers its own column of A when A is transposed: size the buffers here.
         if (transA) for (int p = 0; p < parts; p++) scratch.PackA(p, (nint)k * sizeof(T));

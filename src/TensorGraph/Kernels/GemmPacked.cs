@@ -69,9 +69,9 @@ internal static class GemmPacked
         int elem = sizeof(T), mr = MR(isa), nr = NR(isa, elem);
         int parts = 1;
         bool splitN = m <= n;
-        if ((long)m * n * k >= ParallelThreshold && Gemm.MaxThreads > 1)
+        int maxParts = Gemm.ThreadsForCall;
+        if ((long)m * n * k >= ParallelThreshold && maxParts > 1)
         {
-            int maxParts = Gemm.MaxThreads;
             int tilesN = (n + nr - 1) / nr, tilesM = (m + mr - 1) / mr;
             if (splitN && tilesN < 2 * maxParts && tilesM >= 2 * maxParts) splitN = false;
             else if (!splitN && tilesM < 2 * maxParts && tilesN >= 2 * maxParts) splitN = true;

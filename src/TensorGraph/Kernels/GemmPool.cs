@@ -23,12 +23,23 @@ internal static class GemmPool
     /// <summary>Managed bytes the worker threads have allocated over their wake-ups so far (for tests).</summary>
     internal static long WorkerAllocatedBytes => Interlocked.Read(ref s_workerBytes);
 
+    private static long s_runs;
+    private static int s_lastParts;
+
+    /// <summary>Products the pool has split so far (for tests: a one-thread session never adds to it).</summary>
+    internal static long SplitProducts => Interlocked.Read(ref s_runs);
+
+    /// <summary>Parts (threads) of the last split product.</summary>
+    internal static int LastParts => Volatile.Read(ref s_lastParts);
+
     /// <summary>Runs parts 0..<c>args.Parts</c>-1 of the product; false when the pool is busy.</summary>
     public static bool TryRun(in GemmArgs args)
     {
         if (!Monitor.TryEnter(Gate)) return false;
         try
         {
+            Interlocked.Increment(ref s_runs);
+            Volatile.Write(ref s_lastParts, args.Parts);
             int helpers = args.Parts - 1;
             if (s_workers.Length < helpers)
             {

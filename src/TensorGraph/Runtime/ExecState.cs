@@ -14,6 +14,7 @@ internal sealed partial class ExecState
 {
     private readonly OpKernel[] _kernels;
     private readonly OpContext _ctx = new();
+    private StepStatsCollector? _trace;
 
     public ExecState(ExecutionPlan plan, OpKernel[] kernels)
     {
@@ -65,9 +66,18 @@ internal sealed partial class ExecState
     /// positive) has passed (<see cref="DeadlineExceededException"/>). A stopped run leaves the
     /// state clean for the next one; nodes that ran keep their effects.
     /// </remarks>
-    public void Execute(ReadOnlySpan<Tensor> feeds, long timeoutMs = 0, CancellationToken cancellationToken = default)
+    public void Execute(ReadOnlySpan<Tensor> feeds, long timeoutMs = 0, CancellationToken cancellationToken = default) =>
+        Execute(feeds, timeoutMs, null, cancellationToken);
+
+    /// <summary>Runs every node as <see cref="Execute(ReadOnlySpan{Tensor}, long, CancellationToken)"/> does, recording each executed node in <paramref name="trace"/>.</summary>
+    /// <param name="feeds">The fed values, in the plan's feed order.</param>
+    /// <param name="timeoutMs">The run's deadline in milliseconds; 0 for none.</param>
+    /// <param name="trace">Records every executed node when given (a traced run); null costs nothing per node.</param>
+    /// <param name="cancellationToken">Stops the run before its next node.</param>
+    public void Execute(ReadOnlySpan<Tensor> feeds, long timeoutMs, StepStatsCollector? trace, CancellationToken cancellationToken)
     {
-        BeginStopChecks(timeoutMs, cancellationToken);
+        BeginStopChecks(timeoutMs, Plan.Session.IntraOpParallelismThreads, cancellationToken);
+        _trace = trace;
         var plan = Plan;
         RunBytes = 0;
         if (plan.HasLoops)
@@ -83,6 +93,7 @@ internal sealed partial class ExecState
                 Array.Clear(Dead);
                 Resources.ReleaseAll();
                 EndStopChecks();
+                _trace = null;
             }
             return;
         }
@@ -107,8 +118,7 @@ internal sealed partial class ExecState
                 {
                     if (Values[ids[i]] is null && !node.InputIsRef[i] && !(controlFlow && Dead[ids[i]])) throw Uninitialized(node, i);
                 }
-                RunKernel(n, node);
-                CheckOutputs(node);
+                RunNode(n, node);
             }
             var fetchIds = plan.FetchIds;
             for (int i = 0; i < fetchIds.Length; i++)
@@ -127,7 +137,29 @@ internal sealed partial class ExecState
             }
             Resources.ReleaseAll();
             EndStopChecks();
+            _trace = null;
         }
+    }
+
+    /// <summary>Runs node <paramref name="n"/>'s kernel and checks its outputs; in a traced run also records it.</summary>
+    private void RunNode(int n, PlanNode node)
+    {
+        if (_trace is null)
+        {
+            RunKernel(n, node);
+            CheckOutputs(node);
+        }
+        else RunNodeTraced(n, node, _trace);
+    }
+
+    private void RunNodeTraced(int n, PlanNode node, StepStatsCollector trace)
+    {
+        long allStart = trace.NowMicros();
+        long opStart = trace.NowMicros();
+        RunKernel(n, node);
+        long opEnd = trace.NowMicros();
+        CheckOutputs(node);
+        trace.Record(node, Values, Dead, allStart, opStart, opEnd, trace.NowMicros());
     }
 
     private void RunKernel(int n, PlanNode node)

@@ -13,14 +13,23 @@ internal sealed partial class ExecState
     private long _deadline; // a Stopwatch timestamp; 0 for none
     private long _timeoutMs;
 
-    private void BeginStopChecks(long timeoutMs, CancellationToken cancellationToken)
+    private int _outerThreadLimit;
+
+    /// <summary>Starts a run: its stop conditions, and the session's intra-op thread cap for the kernels on this thread.</summary>
+    private void BeginStopChecks(long timeoutMs, int intraOpThreads, CancellationToken cancellationToken)
     {
+        _outerThreadLimit = Kernels.Gemm.RunThreadLimit;
+        Kernels.Gemm.RunThreadLimit = intraOpThreads;
         _token = cancellationToken;
         _timeoutMs = timeoutMs;
         _deadline = timeoutMs > 0 ? Deadline(timeoutMs) : 0;
     }
 
-    private void EndStopChecks() => _token = default;
+    private void EndStopChecks()
+    {
+        _token = default;
+        Kernels.Gemm.RunThreadLimit = _outerThreadLimit;
+    }
 
     private static long Deadline(long timeoutMs)
     {

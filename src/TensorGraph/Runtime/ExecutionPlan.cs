@@ -22,6 +22,9 @@ internal sealed class PlanNode
 
     /// <summary>Set when a plan pass made this node run a fused kernel in place of a chain that ends in <see cref="Op"/>.</summary>
     public FusedNode? Fusion { get; init; }
+
+    /// <summary>TF's timeline label of the node (<c>name = Op(inputs)</c>), made the first time a traced run asks.</summary>
+    public string TimelineLabel => field ??= StepStatsCollector.Label(this);
 }
 
 /// <summary>
@@ -35,7 +38,7 @@ internal sealed class ExecutionPlan
     private readonly Lock _poolLock = new();
 
     /// <param name="session">The session whose kernels and variables the plan uses.</param>
-    /// <param name="feeds">The fed tensors, in the order <see cref="ExecState.Execute"/> takes their values.</param>
+    /// <param name="feeds">The fed tensors, in the order <c>ExecState.Execute</c> takes their values.</param>
     /// <param name="fetches">The tensors whose values a run returns.</param>
     /// <param name="targets">Ops run for their effect.</param>
     /// <param name="done">

@@ -493,8 +493,7 @@ internal sealed partial class ExecState
                 deadFlags[ids[i]] = !ni.Arrived[i] || ni.InDead[i];
             }
             ClearValues(node.OutputIds);
-            _state.RunKernel(m, node);
-            _state.CheckOutputs(node);
+            _state.RunNode(m, node);
             for (int o = 0; o < outs.Length; o++)
             {
                 outs[o] = values[node.OutputIds[o]];

@@ -14,4 +14,28 @@ public sealed class RunOptions
     /// their effects (variable updates stay), as in TF.
     /// </summary>
     public long TimeoutInMs { get; init; }
+
+    /// <summary>
+    /// Whether the run records step statistics (TF's <c>trace_level</c>): anything but
+    /// <see cref="TensorGraph.TraceLevel.NoTrace"/> fills the <c>StepStats</c> of the
+    /// <see cref="Proto.RunMetadata"/> passed to the run with one <c>NodeExecStats</c> per executed
+    /// node. There is one CPU device, so every level records the same thing.
+    /// </summary>
+    public TraceLevel TraceLevel { get; init; }
+}
+
+/// <summary>How much a run traces (TF's <c>RunOptions.TraceLevel</c>, same numbers).</summary>
+public enum TraceLevel
+{
+    /// <summary>No tracing: the executor does no extra work per node.</summary>
+    NoTrace = 0,
+
+    /// <summary>Per-node timings and outputs on the CPU (TF's software trace).</summary>
+    SoftwareTrace = 1,
+
+    /// <summary>TF adds device (GPU) tracer events; there is no such device here, so this records what <see cref="SoftwareTrace"/> does.</summary>
+    HardwareTrace = 2,
+
+    /// <summary>Everything TF records; here the same as <see cref="SoftwareTrace"/>.</summary>
+    FullTrace = 3,
 }

@@ -30,6 +30,25 @@ public sealed class Session : IDisposable
     }
 
     /// <summary>
+    /// Creates a session over <paramref name="graph"/> with TF's <c>ConfigProto</c> settings
+    /// (see <see cref="SessionOptions"/> for what each affects); a negative thread count is an
+    /// <see cref="InvalidArgumentException"/>.
+    /// </summary>
+    public Session(Graph graph, SessionOptions options) : this(graph)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        IntraOpParallelismThreads = options.IntraOpParallelismThreads;
+        InterOpParallelismThreads = options.InterOpParallelismThreads;
+        OperationTimeoutInMs = options.OperationTimeoutInMs;
+    }
+
+    /// <summary>Creates a session over <paramref name="graph"/> configured by a TF <c>ConfigProto</c> (<see cref="SessionOptions.FromConfigProto"/>).</summary>
+    public Session(Graph graph, Proto.ConfigProto config) : this(graph, SessionOptions.FromConfigProto(config))
+    {
+    }
+
+    /// <summary>
     /// Creates a session over <paramref name="graph"/> that runs where <paramref name="target"/>
     /// says (TF's <c>tf.Session(target)</c>): <c>""</c> in this process, <c>grpc://host:port</c> on a
     /// TF1 master such as <c>tensorgraph server</c>. A remote session sends the graph with its first
@@ -65,6 +84,12 @@ public sealed class Session : IDisposable
     /// TF's ops either way; set before the first run.
     /// </summary>
     public bool EnableFusion { get; set; } = true;
+
+    /// <summary>The most threads one kernel of this session may use (TF's <c>intra_op_parallelism_threads</c>); 0 = one per core. See <see cref="SessionOptions"/>.</summary>
+    public int IntraOpParallelismThreads { get; }
+
+    /// <summary>TF's <c>inter_op_parallelism_threads</c> as given; it has no effect (nodes run one at a time). See <see cref="SessionOptions"/>.</summary>
+    public int InterOpParallelismThreads { get; }
 
     /// <summary>Number of compiled plans in the cache (one per distinct run signature).</summary>
     public int CachedPlanCount => _plans.Count;
@@ -137,6 +162,36 @@ public sealed class Session : IDisposable
         RunCore([], feeds, targets, options, cancellationToken);
     }
 
+    // ------------------------------------------------------------------ traced runs
+    //
+    // TF's sess.run(..., options=, run_metadata=): a run whose RunOptions.TraceLevel is not
+    // NoTrace fills runMetadata.StepStats; any other run leaves it empty.
+
+    /// <summary>Evaluates one tensor and reports what the run did in <paramref name="runMetadata"/> (see <see cref="RunOptions.TraceLevel"/>).</summary>
+    public Tensor Run(Output fetch, FeedDict? feeds, RunOptions? options, Proto.RunMetadata? runMetadata, CancellationToken cancellationToken = default) =>
+        RunCore([fetch], feeds, [], options, cancellationToken, runMetadata)[0];
+
+    /// <summary>Evaluates <paramref name="fetches"/> after also running <paramref name="targets"/>, and reports what the run did in <paramref name="runMetadata"/>.</summary>
+    public Tensor[] Run(Output[] fetches, FeedDict? feeds, Operation[] targets, RunOptions? options, Proto.RunMetadata? runMetadata, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(fetches);
+        return RunCore(fetches, feeds, targets ?? [], options, cancellationToken, runMetadata);
+    }
+
+    /// <summary>Runs operations for their effect, and reports what the run did in <paramref name="runMetadata"/>.</summary>
+    public void Run(Operation[] targets, FeedDict? feeds, RunOptions? options, Proto.RunMetadata? runMetadata, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(targets);
+        RunCore([], feeds, targets, options, cancellationToken, runMetadata);
+    }
+
+    /// <summary>Fetches any mix of tensors, operations and names, and reports what the run did in <paramref name="runMetadata"/>.</summary>
+    public Tensor?[] Run(Fetch[] fetches, FeedDict? feeds, RunOptions? options, Proto.RunMetadata? runMetadata, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(fetches);
+        return RunFetches(fetches, feeds, options, cancellationToken, runMetadata);
+    }
+
     /// <summary>Fetches one item (tensor, operation or name); an operation yields null.</summary>
     public Tensor? Run(Fetch fetch, FeedDict? feeds = null, RunOptions? options = null, CancellationToken cancellationToken = default) =>
         RunFetches([fetch], feeds, options, cancellationToken)[0];
@@ -162,7 +217,7 @@ public sealed class Session : IDisposable
         return RunFetches(fetches, feeds, options, cancellationToken);
     }
 
-    private Tensor?[] RunFetches(Fetch[] fetches, FeedDict? feeds, RunOptions? options, CancellationToken cancellationToken)
+    private Tensor?[] RunFetches(Fetch[] fetches, FeedDict? feeds, RunOptions? options, CancellationToken cancellationToken, Proto.RunMetadata? runMetadata = null)
     {
         ThrowIfDisposed();
         var tensors = new List<Output>();
@@ -192,7 +247,7 @@ public sealed class Session : IDisposable
             }
             else throw new InvalidArgumentException("Fetch argument is empty");
         }
-        var r = RunCore([.. tensors], feeds, [.. targets], options, cancellationToken);
+        var r = RunCore([.. tensors], feeds, [.. targets], options, cancellationToken, runMetadata);
         var result = new Tensor?[fetches.Length];
         for (int i = 0; i < fetches.Length; i++) result[i] = slot[i] >= 0 ? r[slot[i]] : null;
         return result;
@@ -204,7 +259,8 @@ public sealed class Session : IDisposable
             throw new InvalidArgumentException($"Operation '{op.Name}' is not an element of this session's graph");
     }
 
-    private Tensor[] RunCore(Output[] fetches, FeedDict? feedDict, Operation[] targets, RunOptions? options, CancellationToken cancellationToken)
+    private Tensor[] RunCore(Output[] fetches, FeedDict? feedDict, Operation[] targets, RunOptions? options, CancellationToken cancellationToken,
+        Proto.RunMetadata? runMetadata = null)
     {
         ThrowIfDisposed();
         if (cancellationToken.IsCancellationRequested) throw ExecState.CancelledError();
@@ -215,12 +271,15 @@ public sealed class Session : IDisposable
         }
         foreach (var t in targets) CheckGraph(t ?? throw new InvalidArgumentException("A target is null"));
         var (feedKeys, feedValues) = CollectFeeds(feedDict);
+        if (runMetadata is not null) runMetadata.StepStats = null;
         if (_remote is not null) return _remote.Run(fetches, feedKeys, feedValues, targets, TimeoutFor(options), cancellationToken);
         var plan = GetPlan(feedKeys, fetches, targets);
         var state = plan.Rent();
         try
         {
-            state.Execute(feedValues, TimeoutFor(options), cancellationToken);
+            var trace = TraceFor(options, runMetadata);
+            state.Execute(feedValues, TimeoutFor(options), trace, cancellationToken);
+            if (trace is not null) runMetadata!.StepStats = trace.Finish();
             var results = new Tensor[fetches.Length];
             for (int i = 0; i < results.Length; i++)
             {
@@ -250,6 +309,10 @@ public sealed class Session : IDisposable
     /// <summary>The timeout of one run: the call's own, else the session's default; 0 for none.</summary>
     internal long TimeoutFor(RunOptions? options) =>
         options is { TimeoutInMs: > 0 } o ? o.TimeoutInMs : Math.Max(OperationTimeoutInMs, 0);
+
+    /// <summary>A collector when the call asks for a trace and gives somewhere to put it; else null (no tracing).</summary>
+    internal static StepStatsCollector? TraceFor(RunOptions? options, Proto.RunMetadata? runMetadata) =>
+        runMetadata is not null && options is { TraceLevel: > TraceLevel.NoTrace } ? new StepStatsCollector() : null;
 
     /// <summary>Throws <see cref="ObjectDisposedException"/> once the session is disposed.</summary>
     internal void ThrowIfDisposed()
@@ -490,7 +553,15 @@ public sealed class Callable : IDisposable
     /// default) and a token, both checked before each node. A stopped step leaves the callable
     /// usable; its result buffers then hold unspecified values until the next successful call.
     /// </summary>
-    public Tensor[] Run(ReadOnlySpan<Tensor> feeds, RunOptions? options, CancellationToken cancellationToken = default)
+    public Tensor[] Run(ReadOnlySpan<Tensor> feeds, RunOptions? options, CancellationToken cancellationToken = default) =>
+        Run(feeds, options, null, cancellationToken);
+
+    /// <summary>
+    /// Runs one step as <see cref="Run(ReadOnlySpan{Tensor}, RunOptions?, CancellationToken)"/> does,
+    /// and reports what it did in <paramref name="runMetadata"/>: its <c>StepStats</c> when
+    /// <see cref="RunOptions.TraceLevel"/> asks for a trace, else nothing.
+    /// </summary>
+    public Tensor[] Run(ReadOnlySpan<Tensor> feeds, RunOptions? options, Proto.RunMetadata? runMetadata, CancellationToken cancellationToken = default)
     {
         _session.ThrowIfDisposed();
         if (cancellationToken.IsCancellationRequested) throw ExecState.CancelledError();
@@ -507,8 +578,11 @@ public sealed class Callable : IDisposable
             }
             try
             {
+                if (runMetadata is not null) runMetadata.StepStats = null;
                 if (_remote is not null) return _remote.Run(_sortedFeeds, _session.TimeoutFor(options), cancellationToken);
-                _state!.Execute(_sortedFeeds, _session.TimeoutFor(options), cancellationToken);
+                var trace = Session.TraceFor(options, runMetadata);
+                _state!.Execute(_sortedFeeds, _session.TimeoutFor(options), trace, cancellationToken);
+                if (trace is not null) runMetadata!.StepStats = trace.Finish();
             }
             finally
             {

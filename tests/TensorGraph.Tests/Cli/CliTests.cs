@@ -52,6 +52,26 @@ public class CliTests
     }
 
     [Test]
+    public void RunTraceWritesAChromeTraceAndSummarizesOpTypes()
+    {
+        var path = Path.Combine(_tmp, "trace.json");
+        var r = Run("run", Fx(HalfPlusTwo), "--feed", "x=[[1],[2],[5]]", "--fetch", "y", "--trace", path);
+        Assert.That(r.Code, Is.EqualTo(0), r.Err);
+        Assert.That(r.Out, Does.StartWith("y:0 = [[2.5]"), "the run's output is unchanged");
+        using var doc = JsonDocument.Parse(File.ReadAllText(path));
+        var ops = doc.RootElement.GetProperty("traceEvents").EnumerateArray().Where(e => e.GetProperty("ph").GetString() == "X").ToList();
+        var names = ops.Select(e => e.GetProperty("args").GetProperty("name").GetString()).ToList();
+        Assert.That(names, Does.Contain("y"), "y = a * x + b: its last node");
+        Assert.That(names, Has.None.EqualTo("x"), "the fed placeholder does not run");
+        var types = ops.Select(e => e.GetProperty("name").GetString()!).Distinct().ToList();
+        var lines = r.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(lines[0], Does.StartWith("op type"));
+        foreach (var t in types) Assert.That(lines.Any(l => l.StartsWith(t + " ", StringComparison.Ordinal)), $"summary row for {t}:\n{r.Err}");
+        Assert.That(types, Does.Contain("Mul"));
+        Assert.That(r.Err, Does.Contain("trace written to " + path));
+    }
+
+    [Test]
     public void RunJson()
     {
         var r = Run("run", Fx(HalfPlusTwo), "--feed", "x=[[1],[2],[5]]", "--fetch", "y:0", "--json");

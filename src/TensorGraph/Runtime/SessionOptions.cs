@@ -1,0 +1,59 @@
+using TensorGraph.Proto;
+
+namespace TensorGraph;
+
+/// <summary>
+/// Settings of a <see cref="Session"/> fixed at creation, named after TF's <c>ConfigProto</c>
+/// fields (<see cref="Session(Graph, SessionOptions)"/>; <see cref="FromConfigProto"/> reads a
+/// <c>ConfigProto</c>). What each knob affects here:
+/// <list type="bullet">
+/// <item><see cref="IntraOpParallelismThreads"/> caps the threads one kernel may use. Today the
+/// only kernels that split their work across threads are the float32/float64 matrix products
+/// (MatMul, BatchMatMul, the fused dense kernel, and Conv2D and its gradients through im2col),
+/// which share one pool of GEMM workers; every other kernel runs on the calling thread.</item>
+/// <item><see cref="InterOpParallelismThreads"/> is accepted and validated but changes nothing:
+/// the executor runs one node at a time on the thread that called <c>Run</c>, so independent
+/// nodes never run concurrently whatever its value. (Separate <c>Run</c> calls, e.g. queue
+/// runners, do run concurrently, each on its own thread.)</item>
+/// <item><see cref="OperationTimeoutInMs"/> is <see cref="Session.OperationTimeoutInMs"/>.</item>
+/// </list>
+/// </summary>
+public sealed class SessionOptions
+{
+    /// <summary>
+    /// The most threads one kernel may use (TF's <c>intra_op_parallelism_threads</c>); 0 (the
+    /// default) means one per core. 1 runs every product on the calling thread; results are the
+    /// same bit for bit whatever the value. Negative values are rejected.
+    /// </summary>
+    public int IntraOpParallelismThreads { get; init; }
+
+    /// <summary>
+    /// TF's <c>inter_op_parallelism_threads</c>: how many nodes may run at once. Validated (0 or
+    /// more; 0 = default) but without effect, because the executor runs nodes one at a time.
+    /// </summary>
+    public int InterOpParallelismThreads { get; init; }
+
+    /// <summary>The default timeout of every run in milliseconds (TF's <c>operation_timeout_in_ms</c>); 0 or less for none.</summary>
+    public long OperationTimeoutInMs { get; init; }
+
+    /// <summary>The options a TF <c>ConfigProto</c> sets (its other fields have no meaning for one CPU and are ignored).</summary>
+    public static SessionOptions FromConfigProto(ConfigProto config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return new SessionOptions
+        {
+            IntraOpParallelismThreads = config.IntraOpParallelismThreads,
+            InterOpParallelismThreads = config.InterOpParallelismThreads,
+            OperationTimeoutInMs = config.OperationTimeoutInMs,
+        };
+    }
+
+    /// <summary>Throws <see cref="InvalidArgumentException"/> for a negative thread count.</summary>
+    internal void Validate()
+    {
+        if (IntraOpParallelismThreads < 0)
+            throw new InvalidArgumentException($"intra_op_parallelism_threads must be 0 (one per core) or more, got {IntraOpParallelismThreads}");
+        if (InterOpParallelismThreads < 0)
+            throw new InvalidArgumentException($"inter_op_parallelism_threads must be 0 (the default) or more, got {InterOpParallelismThreads}");
+    }
+}
