@@ -72,9 +72,32 @@ public class NnCoreOpsTests
         var lab = Tensor.Create(new double[] { 0.2, 0.3, 0.5, 1, 0, 0 }, 2, 3);
         Assert.That(GradError((gg, t) => gg.SoftmaxCrossEntropyWithLogits(gg.Constant(lab), t), Random(4, 2, 3)), Is.LessThan(1e-6));
         var lg = Random(4, 2, 3);
-        Assert.That(GradError((gg, t) => gg.SoftmaxCrossEntropyWithLogits(t, gg.Constant(lg)), lab), Is.LessThan(1e-6));
+        Assert.That(GradError((gg, t) => gg.SoftmaxCrossEntropyWithLogitsV2(t, gg.Constant(lg)), lab), Is.LessThan(1e-6));
         // Second derivative through the backprop output.
         Assert.That(GradError((gg, t) => gg.Gradients(gg.ReduceSum(gg.SoftmaxCrossEntropyWithLogits(gg.Constant(lab), t)), t)[0]!.Value, Random(5, 2, 3)), Is.LessThan(1e-6));
+    }
+
+    [Test]
+    public void SoftmaxCrossEntropyV1StopsLabelGradientsV2DoesNot()
+    {
+        // TF 1.15: tf.nn.softmax_cross_entropy_with_logits wraps the labels in
+        // softmax_cross_entropy_with_logits_sg/labels_stop_gradient; the _v2 form trains them.
+        var g = new Graph();
+        var logits = g.Constant(new double[,] { { 1, 2, 3 } });
+        var labels = g.Variable(new double[,] { { 0.2, 0.3, 0.5 } }, name: "labels");
+        var v1 = g.SoftmaxCrossEntropyWithLogits(labels, logits);
+        var v2 = g.SoftmaxCrossEntropyWithLogitsV2(labels, logits);
+        Assert.That(v1.Op.Name, Is.EqualTo("softmax_cross_entropy_with_logits_sg"));
+        Assert.That(g.GetOperation("softmax_cross_entropy_with_logits_sg/labels_stop_gradient").Type, Is.EqualTo("StopGradient"));
+        Assert.That(v2.Op.Name, Is.EqualTo("softmax_cross_entropy_with_logits"));
+        Assert.That(g.Gradients(g.ReduceSum(v1), [labels.Value])[0], Is.Null);
+        var d2 = g.Gradients(g.ReduceSum(v2), [labels.Value])[0]!.Value;
+        using var s = new Session(g);
+        s.Run(g.GlobalVariablesInitializer());
+        Assert.That(s.Run(v1).ToArray<double>()[0], Is.EqualTo(s.Run(v2).ToArray<double>()[0]));
+        // d/dlabels of -sum(labels * log_softmax(logits)) = -log_softmax(logits).
+        double lse = Math.Log(Math.Exp(1) + Math.Exp(2) + Math.Exp(3));
+        Assert.That(s.Run(d2).ToArray<double>(), Is.EqualTo(new[] { lse - 1, lse - 2, lse - 3 }).Within(1e-12));
     }
 
     [Test]
