@@ -133,7 +133,7 @@ public sealed class Dropout : Layer
         var x = Single(inputs);
         if (Rate == 0) return g.Identity(x, "Identity");
         var training = Backend.LearningPhase(g);
-        return g.Cond(training, () => g.Dropout(x, Rate, Seed), () => g.Identity(x), name: "cond");
+        return g.Cond(training, () => g.Dropout(x, rate: Rate, seed: Seed), () => g.Identity(x), name: "cond");
     }
 }
 

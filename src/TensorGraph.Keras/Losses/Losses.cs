@@ -87,8 +87,8 @@ public sealed class CategoricalCrossentropy(bool fromLogits = false) : Loss
     {
         ArgumentNullException.ThrowIfNull(g);
         var target = g.Cast(yTrue, yPred.DType);
-        if (FromLogits) return g.SoftmaxCrossEntropyWithLogits(target, yPred);
-        if (yPred.Op.Type == "Softmax") return g.SoftmaxCrossEntropyWithLogits(target, yPred.Op.Inputs[0]);
+        if (FromLogits) return g.SoftmaxCrossEntropyWithLogitsV2(target, yPred);
+        if (yPred.Op.Type == "Softmax") return g.SoftmaxCrossEntropyWithLogitsV2(target, yPred.Op.Inputs[0]);
         var p = g.RealDiv(yPred, g.ReduceSum(yPred, [-1], keepDims: true));
         p = Clip(g, p);
         return g.Negative(g.ReduceSum(g.Multiply(target, g.Log(p)), [-1]));

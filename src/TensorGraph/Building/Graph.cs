@@ -176,6 +176,29 @@ public sealed partial class Graph
         lock (_lock) return _collections.TryGetValue(key, out var l) ? l.OfType<T>().ToArray() : [];
     }
 
+    /// <summary>
+    /// TF's <c>get_collection(key, scope)</c>: the items whose name matches the regular expression
+    /// <paramref name="scope"/> at its start (Python's <c>re.match</c>), e.g. every trainable
+    /// variable under <c>"generator"</c>; items without a name (not an <see cref="Operation"/>,
+    /// <see cref="Output"/> or <see cref="TensorGraph.Variable"/>) are left out, as TF leaves them out.
+    /// A null scope returns the whole collection.
+    /// </summary>
+    public IReadOnlyList<T> GetCollection<T>(string key, string? scope)
+    {
+        var all = GetCollection<T>(key);
+        if (scope is null) return all;
+        Regex regex;
+        try { regex = new Regex(@"\G(?:" + scope + ")", RegexOptions.CultureInvariant); }
+        catch (ArgumentException e) { throw new InvalidArgumentException($"Collection scope '{scope}' is not a valid regular expression: {e.Message}"); }
+        var result = new List<T>();
+        foreach (var item in all)
+        {
+            string? name = item switch { Operation op => op.Name, Output o => o.Name, Variable v => v.Name, _ => null };
+            if (name is not null && regex.IsMatch(name)) result.Add(item);
+        }
+        return result;
+    }
+
     /// <summary>The names of non-empty collections.</summary>
     public IReadOnlyList<string> CollectionKeys
     {

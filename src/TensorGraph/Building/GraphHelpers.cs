@@ -8,6 +8,20 @@ public sealed partial class Graph
     internal Output Binary(string type, Output x, Output y, string? name, string? defaultName = null) =>
         AddOp(type, [x, y], name, defaultName, [new("T", Attr.Type(x.DType))])[0];
 
+    /// <summary>
+    /// A binary op with one literal operand, as TF's op wrappers build it: in a scope named
+    /// <paramref name="name"/> (default the op type), the literal becomes a <c>Const</c> named after
+    /// its argument (<c>Pow/y</c>) converted to the tensor's dtype, and the op takes the scope's name.
+    /// </summary>
+    internal Output BinaryWithLiteral(string type, Output tensor, Tensor literal, bool literalOnLeft, string? name)
+    {
+        ArgumentNullException.ThrowIfNull(literal);
+        using var scope = NameScope(name ?? type);
+        var exact = CurrentNameScope + "/";
+        var c = ConstLike(literal, tensor, literalOnLeft ? "x" : "y");
+        return literalOnLeft ? Binary(type, c, tensor, exact) : Binary(type, tensor, c, exact);
+    }
+
     /// <summary>Adds a unary op with attr T from <paramref name="x"/>.</summary>
     internal Output Unary(string type, Output x, string? name, string? defaultName = null) =>
         AddOp(type, [x], name, defaultName, [new("T", Attr.Type(x.DType))])[0];

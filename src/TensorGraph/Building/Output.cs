@@ -50,7 +50,7 @@ public readonly struct Output : IEquatable<Output>
     public override string ToString() =>
         Op is null ? "Output(default)" : $"Tensor(\"{Name}\", shape={Shape}, dtype={DType.Name()})";
 
-    /// <summary>Equality of references (does not build an Equal op; use <see cref="Graph.Equal"/>).</summary>
+    /// <summary>Equality of references (does not build an Equal op; use <see cref="Graph.Equal(Output, Output, string?)"/>).</summary>
     public static bool operator ==(Output a, Output b) => a.Equals(b);
 
     /// <summary>Inequality of references.</summary>

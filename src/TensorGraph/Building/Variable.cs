@@ -184,6 +184,36 @@ public sealed partial class Graph
     /// <summary>Every variable (<c>tf.global_variables()</c>).</summary>
     public IReadOnlyList<Variable> GlobalVariables => GetCollection<Variable>(GraphKeys.GlobalVariables);
 
+    /// <summary>
+    /// TF's <c>tf.train.create_global_step()</c>: an int64 scalar variable <c>global_step</c> at the
+    /// root scope, starting at 0, not trainable, in the <see cref="GraphKeys.GlobalStep"/> collection.
+    /// </summary>
+    /// <exception cref="InvalidArgumentException">The graph already has a global step.</exception>
+    public Variable CreateGlobalStep()
+    {
+        if (GetGlobalStep() is not null) throw new InvalidArgumentException("\"global_step\" already exists.");
+        using var root = NameScope(null);
+        var v = Variable(0L, GraphKeys.GlobalStep, trainable: false);
+        AddToCollection(GraphKeys.GlobalStep, v);
+        return v;
+    }
+
+    /// <summary>TF's <c>tf.train.get_global_step()</c>: the graph's global step variable, or null when it has none.</summary>
+    /// <exception cref="InvalidArgumentException">More than one global step, or one that is not an integer scalar.</exception>
+    public Variable? GetGlobalStep()
+    {
+        var steps = GetCollection<Variable>(GraphKeys.GlobalStep);
+        if (steps.Count > 1) throw new InvalidArgumentException("There should be exactly one global step tensor.");
+        if (steps.Count == 0) return null;
+        var v = steps[0];
+        if (!v.Value.DType.IsInteger() || v.Value.Shape.Rank != 0)
+            throw new InvalidArgumentException($"Existing \"global_step\" does not have integer type: {v.Value.DType.Name()}{(v.Value.Shape.Rank != 0 ? " or is not a scalar" : "")}");
+        return v;
+    }
+
+    /// <summary>TF's <c>tf.train.get_or_create_global_step()</c>.</summary>
+    public Variable GetOrCreateGlobalStep() => GetGlobalStep() ?? CreateGlobalStep();
+
     /// <summary>Trainable variables (<c>tf.trainable_variables()</c>).</summary>
     public IReadOnlyList<Variable> TrainableVariables => GetCollection<Variable>(GraphKeys.TrainableVariables);
 

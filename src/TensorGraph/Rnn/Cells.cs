@@ -321,7 +321,7 @@ public sealed class DropoutWrapper(RnnCell cell, double inputKeepProb = 1.0, dou
         _scope = scope.Contains('/') ? scope[..scope.LastIndexOf('/')] : "";
 
     private static Output Drop(Graph graph, Output x, double keep, int? seed) =>
-        keep >= 1 ? x : graph.Dropout(x, 1 - keep, seed);
+        keep >= 1 ? x : graph.Dropout(x, rate: 1 - keep, seed: seed);
 
     /// <inheritdoc/>
     protected override (Output Output, Output[] State) Step(Graph graph, Output input, Output[] state)

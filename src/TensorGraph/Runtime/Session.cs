@@ -335,11 +335,37 @@ public sealed class Session : IDisposable
             if (k.Op is null) throw new InvalidArgumentException("A feed key is a default (unset) Output");
             CheckGraph(k.Op);
             if (i > 0 && keys[i - 1] == k) throw new InvalidArgumentException($"Tensor '{k.Name}' is fed twice");
+            v = ConvertFeed(k, v);
             CheckFeed(k, v);
             keys[i] = k;
             values[i] = v;
         }
         return (keys, values);
+    }
+
+    /// <summary>
+    /// Converts a fed value to the fed tensor's dtype as TF's <c>session.run</c> converts a
+    /// feed_dict value (<c>np.asarray(value, dtype=tensor.dtype)</c>): between numeric dtypes and
+    /// bool, element by element with <see cref="Tensor.Cast"/>'s rules. A scalar integer that the
+    /// dtype cannot hold exactly (300 into int8, 2^24 + 1 into float32) is refused, as TF refuses a
+    /// Python int that does not survive the conversion; strings, resources and a dtype-less key
+    /// are left for <see cref="CheckFeed"/> to judge. Callables take their feeds as they are.
+    /// </summary>
+    internal static Tensor ConvertFeed(Output key, Tensor value)
+    {
+        var to = key.DType;
+        var from = value.DType;
+        if (from == to || to == DType.Invalid || !Tensor.IsCastable(from) || !Tensor.IsCastable(to)) return value;
+        var converted = value.Cast(to);
+        if (value.Rank == 0 && from.IsInteger() && !converted.Cast(from).ValueEquals(value))
+        {
+            var op = key.Op;
+            string where = op.Location is null ? "" : $" (defined at {op.Location})";
+            throw Errors.Make(ErrorCode.InvalidArgument,
+                $"Type of feed value {value.GetInt64(0)} with type {from.Name()} is not compatible with Tensor '{key.Name}'{where} of type {to.Name()}. " +
+                "Try explicitly setting the type of the feed tensor to a larger type (e.g. int64).", null, op.Name);
+        }
+        return converted;
     }
 
     internal static void CheckFeed(Output key, Tensor value)

@@ -49,14 +49,10 @@ public static class LearningRates
         return (result, norm);
     }
 
-    /// <summary>TF's <c>tf.train.create_global_step</c>: an int64 scalar variable <c>global_step</c> starting at 0.</summary>
+    /// <summary>TF's <c>tf.train.create_global_step</c> (the same as <see cref="Graph.CreateGlobalStep"/>).</summary>
     public static Variable CreateGlobalStep(Graph g)
     {
         ArgumentNullException.ThrowIfNull(g);
-        if (g.GetCollection<Variable>(GraphKeys.GlobalStep).Count > 0) throw new InvalidArgumentException("global_step already exists");
-        using var root = g.NameScope(null);
-        var v = g.Variable(0L, "global_step", trainable: false);
-        g.AddToCollection(GraphKeys.GlobalStep, v);
-        return v;
+        return g.CreateGlobalStep();
     }
 }

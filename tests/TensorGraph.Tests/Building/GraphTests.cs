@@ -226,4 +226,24 @@ public class GraphTests
         g.Constant(1f);
         Assert.That(g.GetSeed(null), Is.EqualTo((42L, 1L)));
     }
+
+    [Test]
+    public void GetCollectionFiltersByScopeAsTfDoes()
+    {
+        // TF's get_collection(key, scope): re.match of the scope against each item's name.
+        var g = new Graph();
+        Variable gw, gb, dw;
+        using (g.NameScope("generator")) { gw = g.Variable(new float[] { 1 }, name: "w"); gb = g.Variable(new float[] { 2 }, name: "b"); }
+        using (g.NameScope("discriminator")) dw = g.Variable(new float[] { 3 }, name: "w");
+        var gen = g.GetCollection<Variable>(GraphKeys.TrainableVariables, "generator");
+        Assert.That(gen.Select(v => v.Name), Is.EqualTo(new[] { "generator/w", "generator/b" }));
+        Assert.That(g.GetCollection<Variable>(GraphKeys.TrainableVariables, "disc|gen").Count, Is.EqualTo(3));
+        Assert.That(g.GetCollection<Variable>(GraphKeys.TrainableVariables, "w"), Is.Empty, "match anchors at the start");
+        Assert.That(g.GetCollection<Variable>(GraphKeys.TrainableVariables, ".*/w").Select(v => v.Name), Is.EqualTo(new[] { "generator/w", "discriminator/w" }));
+        Assert.That(g.GetCollection<Variable>(GraphKeys.TrainableVariables, null).Count, Is.EqualTo(3));
+        Assert.Throws<InvalidArgumentException>(() => g.GetCollection<Variable>(GraphKeys.TrainableVariables, "("));
+        g.AddToCollection("mixed", "no name");
+        g.AddToCollection("mixed", dw.Value);
+        Assert.That(g.GetCollection<object>("mixed", "disc").Single(), Is.EqualTo(dw.Value));
+    }
 }

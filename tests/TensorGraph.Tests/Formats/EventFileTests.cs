@@ -81,6 +81,27 @@ public class EventFileTests
     }
 
     [Test]
+    public void SummaryTagsAreCleanedAsTfCleansThem()
+    {
+        // TF 1.15: tf.summary.scalar(w.name, ...) with w.name == "W1:0" logs "Summary name W1:0 is
+        // illegal; using W1_0 instead." and makes node and tag W1_0; leading slashes are dropped.
+        var g = new Graph();
+        var w = g.Variable(new float[] { 1, 2 }, name: "W1");
+        var a = g.ScalarSummary(w.Value.Name, g.ReduceSum(w.Value));
+        var b = g.HistogramSummary("/weights (layer 1)", w.Value);
+        Output c;
+        using (g.NameScope("train")) c = g.ScalarSummary("loss:0", g.Constant(3f));
+        Assert.That(a.Op.Name, Is.EqualTo("W1/read_0"));
+        Assert.That(b.Op.Name, Is.EqualTo("weights__layer_1_"));
+        Assert.That(c.Op.Name, Is.EqualTo("train/loss_0"));
+        using var s = new Session(g);
+        s.Run(g.GlobalVariablesInitializer());
+        var summary = Summary.Parser.ParseFrom(s.Run(g.MergeAllSummaries()!.Value).AsSpan<byte[]>()[0]);
+        Assert.That(summary.Value.Select(v => v.Tag), Is.EqualTo(new[] { "W1/read_0", "weights__layer_1_", "train/loss_0" }));
+        Assert.That(summary.Value[0].SimpleValue, Is.EqualTo(3f));
+    }
+
+    [Test]
     public void MergeSummary_DuplicateTagIsError()
     {
         var g = new Graph();

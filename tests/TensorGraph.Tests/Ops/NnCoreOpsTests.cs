@@ -72,9 +72,32 @@ public class NnCoreOpsTests
         var lab = Tensor.Create(new double[] { 0.2, 0.3, 0.5, 1, 0, 0 }, 2, 3);
         Assert.That(GradError((gg, t) => gg.SoftmaxCrossEntropyWithLogits(gg.Constant(lab), t), Random(4, 2, 3)), Is.LessThan(1e-6));
         var lg = Random(4, 2, 3);
-        Assert.That(GradError((gg, t) => gg.SoftmaxCrossEntropyWithLogits(t, gg.Constant(lg)), lab), Is.LessThan(1e-6));
+        Assert.That(GradError((gg, t) => gg.SoftmaxCrossEntropyWithLogitsV2(t, gg.Constant(lg)), lab), Is.LessThan(1e-6));
         // Second derivative through the backprop output.
         Assert.That(GradError((gg, t) => gg.Gradients(gg.ReduceSum(gg.SoftmaxCrossEntropyWithLogits(gg.Constant(lab), t)), t)[0]!.Value, Random(5, 2, 3)), Is.LessThan(1e-6));
+    }
+
+    [Test]
+    public void SoftmaxCrossEntropyV1StopsLabelGradientsV2DoesNot()
+    {
+        // TF 1.15: tf.nn.softmax_cross_entropy_with_logits wraps the labels in
+        // softmax_cross_entropy_with_logits_sg/labels_stop_gradient; the _v2 form trains them.
+        var g = new Graph();
+        var logits = g.Constant(new double[,] { { 1, 2, 3 } });
+        var labels = g.Variable(new double[,] { { 0.2, 0.3, 0.5 } }, name: "labels");
+        var v1 = g.SoftmaxCrossEntropyWithLogits(labels, logits);
+        var v2 = g.SoftmaxCrossEntropyWithLogitsV2(labels, logits);
+        Assert.That(v1.Op.Name, Is.EqualTo("softmax_cross_entropy_with_logits_sg"));
+        Assert.That(g.GetOperation("softmax_cross_entropy_with_logits_sg/labels_stop_gradient").Type, Is.EqualTo("StopGradient"));
+        Assert.That(v2.Op.Name, Is.EqualTo("softmax_cross_entropy_with_logits"));
+        Assert.That(g.Gradients(g.ReduceSum(v1), [labels.Value])[0], Is.Null);
+        var d2 = g.Gradients(g.ReduceSum(v2), [labels.Value])[0]!.Value;
+        using var s = new Session(g);
+        s.Run(g.GlobalVariablesInitializer());
+        Assert.That(s.Run(v1).ToArray<double>()[0], Is.EqualTo(s.Run(v2).ToArray<double>()[0]));
+        // d/dlabels of -sum(labels * log_softmax(logits)) = -log_softmax(logits).
+        double lse = Math.Log(Math.Exp(1) + Math.Exp(2) + Math.Exp(3));
+        Assert.That(s.Run(d2).ToArray<double>(), Is.EqualTo(new[] { lse - 1, lse - 2, lse - 3 }).Within(1e-12));
     }
 
     [Test]
@@ -169,13 +192,47 @@ public class NnCoreOpsTests
     {
         var g = new Graph { Seed = 3 };
         var x = g.Ones([100, 100]);
-        var d = g.Dropout(x, 0.3);
+        // TF1's positional argument is keep_prob: 0.7 keeps 70% and scales them by 1/0.7.
+        var d = g.Dropout(x, 0.7);
         var v = Run(g, d).ToArray<float>();
         Assert.That(v.Distinct().OrderBy(f => f), Is.EqualTo(new[] { 0f, 1 / 0.7f }).Within(1e-6));
         double keptFraction = v.Count(f => f != 0) / (double)v.Length;
         Assert.That(keptFraction, Is.EqualTo(0.7).Within(0.03));
-        var noDrop = g.Dropout(x, g.PlaceholderWithDefault(g.Constant(0f)));
+        // rate: is TF 2's meaning, the fraction dropped; the same op-level seed draws the same mask.
+        var byRate = g.Dropout(x, rate: 0.3, seed: 5);
+        var byKeep = g.Dropout(x, 0.7, seed: 5);
+        Assert.That(Run(g, byRate).ToArray<float>(), Is.EqualTo(Run(g, byKeep).ToArray<float>()));
+        var noDrop = g.Dropout(x, rate: g.PlaceholderWithDefault(g.Constant(0f)));
         Assert.That(Run(g, noDrop).ToArray<float>(), Has.All.EqualTo(1f));
+        var keepAll = g.Dropout(x, keepProb: g.PlaceholderWithDefault(g.Constant(1f)));
+        Assert.That(Run(g, keepAll).ToArray<float>(), Has.All.EqualTo(1f));
+        Assert.That(g.Dropout(x, 1.0), Is.EqualTo(x), "keep_prob 1 is no dropout at all, as in TF");
+    }
+
+    [Test]
+    public void DropoutRefusesWhatTfRefuses()
+    {
+        var g = new Graph();
+        var x = g.Ones([4]);
+        Assert.That(Assert.Throws<InvalidArgumentException>(() => g.Dropout(x, 0.5, rate: 0.5))!.Message, Does.Contain("Cannot specify both 'keep_prob' and 'rate'"));
+        Assert.That(Assert.Throws<InvalidArgumentException>(() => g.Dropout(x, keepProb: (double?)null))!.Message, Does.Contain("You must provide a rate to dropout"));
+        Assert.That(Assert.Throws<InvalidArgumentException>(() => g.Dropout(x, 0.0))!.Message, Does.Contain("range [0, 1), got 1"));
+        Assert.Throws<InvalidArgumentException>(() => g.Dropout(x, rate: -0.1));
+        Assert.Throws<InvalidArgumentException>(() => g.Dropout(g.Ones([2], DType.Int32), 0.5));
+        Assert.Throws<InvalidArgumentException>(() => g.Dropout(x, keepProb: g.Constant(0.5f), rate: g.Constant(0.5f)));
+    }
+
+    [Test]
+    public void DropoutNoiseShapeBroadcasts()
+    {
+        // noise_shape [rows, 1]: a whole row is kept or dropped together (TF's _get_noise_shape use).
+        var g = new Graph { Seed = 11 };
+        var x = g.Ones([200, 5]);
+        var d = g.Dropout(x, 0.5, noiseShape: g.Constant(new[] { 200, 1 }));
+        var v = Run(g, d).ToArray<float>();
+        for (int r = 0; r < 200; r++)
+            Assert.That(v.Skip(r * 5).Take(5).Distinct().Count(), Is.EqualTo(1), $"row {r}");
+        Assert.That(v.Distinct().OrderBy(f => f), Is.EqualTo(new[] { 0f, 2f }));
     }
 }
 

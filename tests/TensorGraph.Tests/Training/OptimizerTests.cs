@@ -339,6 +339,23 @@ public class OptimizerTests
     }
 
     [Test]
+    public void GlobalStepHelpersFollowTfTrain()
+    {
+        var g = new Graph();
+        Assert.That(g.GetGlobalStep(), Is.Null);
+        Variable step;
+        using (g.NameScope("model")) step = g.GetOrCreateGlobalStep();
+        Assert.That(step.Name, Is.EqualTo("global_step"), "created at the root scope");
+        Assert.That(g.GetOrCreateGlobalStep().Op, Is.SameAs(step.Op));
+        Assert.That(g.GetGlobalStep()!.Op, Is.SameAs(step.Op));
+        Assert.That(g.TrainableVariables, Is.Empty);
+        Assert.That(Assert.Throws<InvalidArgumentException>(() => g.CreateGlobalStep())!.Message, Does.Contain("already exists"));
+        var h = new Graph();
+        h.AddToCollection(GraphKeys.GlobalStep, h.Variable(1.5f, "global_step"));
+        Assert.That(Assert.Throws<InvalidArgumentException>(() => h.GetGlobalStep())!.Message, Does.Contain("does not have integer type"));
+    }
+
+    [Test]
     public void VariableWithoutGradientIsSkippedAndNoneIsAnError()
     {
         var (g, w, loss) = Problem();

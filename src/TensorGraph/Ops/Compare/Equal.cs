@@ -49,4 +49,10 @@ public sealed partial class Graph
 {
     /// <summary>TF's <c>tf.equal</c>: element-wise equal, bool result (not the C# == operator).</summary>
     public Output Equal(Output x, Output y, string? name = null) => Binary(EqualSpec.OpType, x, y, name);
+
+    /// <summary><see cref="Equal(Output, Output, string?)"/> with a literal <paramref name="y"/> converted to x's dtype (TF's <c>Const</c> <c>Equal/y</c>).</summary>
+    public Output Equal(Output x, Tensor y, string? name = null) => BinaryWithLiteral(EqualSpec.OpType, x, y, false, name);
+
+    /// <summary><see cref="Equal(Output, Output, string?)"/> with a literal <paramref name="x"/> converted to y's dtype.</summary>
+    public Output Equal(Tensor x, Output y, string? name = null) => BinaryWithLiteral(EqualSpec.OpType, y, x, true, name);
 }

@@ -32,4 +32,10 @@ public sealed partial class Graph
 {
     /// <summary>Greater: x &gt; y element-wise, bool result.</summary>
     public Output Greater(Output x, Output y, string? name = null) => Binary(GreaterSpec.OpType, x, y, name);
+
+    /// <summary><see cref="Greater(Output, Output, string?)"/> with a literal <paramref name="y"/> converted to x's dtype (TF's <c>Const</c> <c>Greater/y</c>).</summary>
+    public Output Greater(Output x, Tensor y, string? name = null) => BinaryWithLiteral(GreaterSpec.OpType, x, y, false, name);
+
+    /// <summary><see cref="Greater(Output, Output, string?)"/> with a literal <paramref name="x"/> converted to y's dtype.</summary>
+    public Output Greater(Tensor x, Output y, string? name = null) => BinaryWithLiteral(GreaterSpec.OpType, y, x, true, name);
 }

@@ -32,4 +32,10 @@ public sealed partial class Graph
 {
     /// <summary>GreaterEqual: x &gt;= y element-wise, bool result.</summary>
     public Output GreaterEqual(Output x, Output y, string? name = null) => Binary(GreaterEqualSpec.OpType, x, y, name);
+
+    /// <summary><see cref="GreaterEqual(Output, Output, string?)"/> with a literal <paramref name="y"/> converted to x's dtype (TF's <c>Const</c> <c>GreaterEqual/y</c>).</summary>
+    public Output GreaterEqual(Output x, Tensor y, string? name = null) => BinaryWithLiteral(GreaterEqualSpec.OpType, x, y, false, name);
+
+    /// <summary><see cref="GreaterEqual(Output, Output, string?)"/> with a literal <paramref name="x"/> converted to y's dtype.</summary>
+    public Output GreaterEqual(Tensor x, Output y, string? name = null) => BinaryWithLiteral(GreaterEqualSpec.OpType, y, x, true, name);
 }

@@ -32,4 +32,10 @@ public sealed partial class Graph
 {
     /// <summary>Less: x &lt; y element-wise, bool result.</summary>
     public Output Less(Output x, Output y, string? name = null) => Binary(LessSpec.OpType, x, y, name);
+
+    /// <summary><see cref="Less(Output, Output, string?)"/> with a literal <paramref name="y"/> converted to x's dtype (TF's <c>Const</c> <c>Less/y</c>).</summary>
+    public Output Less(Output x, Tensor y, string? name = null) => BinaryWithLiteral(LessSpec.OpType, x, y, false, name);
+
+    /// <summary><see cref="Less(Output, Output, string?)"/> with a literal <paramref name="x"/> converted to y's dtype.</summary>
+    public Output Less(Tensor x, Output y, string? name = null) => BinaryWithLiteral(LessSpec.OpType, y, x, true, name);
 }

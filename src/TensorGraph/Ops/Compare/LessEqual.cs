@@ -32,4 +32,10 @@ public sealed partial class Graph
 {
     /// <summary>LessEqual: x &lt;= y element-wise, bool result.</summary>
     public Output LessEqual(Output x, Output y, string? name = null) => Binary(LessEqualSpec.OpType, x, y, name);
+
+    /// <summary><see cref="LessEqual(Output, Output, string?)"/> with a literal <paramref name="y"/> converted to x's dtype (TF's <c>Const</c> <c>LessEqual/y</c>).</summary>
+    public Output LessEqual(Output x, Tensor y, string? name = null) => BinaryWithLiteral(LessEqualSpec.OpType, x, y, false, name);
+
+    /// <summary><see cref="LessEqual(Output, Output, string?)"/> with a literal <paramref name="x"/> converted to y's dtype.</summary>
+    public Output LessEqual(Tensor x, Output y, string? name = null) => BinaryWithLiteral(LessEqualSpec.OpType, y, x, true, name);
 }

@@ -49,4 +49,10 @@ public sealed partial class Graph
 {
     /// <summary>TF's <c>tf.not_equal</c>: element-wise not equal, bool result (not the C# == operator).</summary>
     public Output NotEqual(Output x, Output y, string? name = null) => Binary(NotEqualSpec.OpType, x, y, name);
+
+    /// <summary><see cref="NotEqual(Output, Output, string?)"/> with a literal <paramref name="y"/> converted to x's dtype (TF's <c>Const</c> <c>NotEqual/y</c>).</summary>
+    public Output NotEqual(Output x, Tensor y, string? name = null) => BinaryWithLiteral(NotEqualSpec.OpType, x, y, false, name);
+
+    /// <summary><see cref="NotEqual(Output, Output, string?)"/> with a literal <paramref name="x"/> converted to y's dtype.</summary>
+    public Output NotEqual(Tensor x, Output y, string? name = null) => BinaryWithLiteral(NotEqualSpec.OpType, y, x, true, name);
 }

@@ -66,6 +66,12 @@ public sealed partial class Graph
     /// <summary>TF's <c>tf.add</c>: an <c>Add</c> node (x + y, broadcasting; string concatenation).</summary>
     public Output Add(Output x, Output y, string? name = null) => Binary(AddSpec.OpType, x, y, name);
 
+    /// <summary><see cref="Add(Output, Output, string?)"/> with a literal <paramref name="y"/> converted to x's dtype (TF's <c>Const</c> <c>Add/y</c>).</summary>
+    public Output Add(Output x, Tensor y, string? name = null) => BinaryWithLiteral(AddSpec.OpType, x, y, false, name);
+
+    /// <summary><see cref="Add(Output, Output, string?)"/> with a literal <paramref name="x"/> converted to y's dtype.</summary>
+    public Output Add(Tensor x, Output y, string? name = null) => BinaryWithLiteral(AddSpec.OpType, y, x, true, name);
+
     /// <summary>An <c>AddV2</c> node (x + y, broadcasting), what <c>x + y</c> emits.</summary>
     public Output AddV2(Output x, Output y, string? name = null) => Binary(AddV2Spec.OpType, x, y, name);
 

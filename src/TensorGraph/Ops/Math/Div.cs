@@ -30,4 +30,10 @@ public sealed partial class Graph
 {
     /// <summary>Div (legacy): x / y; integers divide with truncation toward zero.</summary>
     public Output Div(Output x, Output y, string? name = null) => Binary(DivSpec.OpType, x, y, name);
+
+    /// <summary><see cref="Div(Output, Output, string?)"/> with a literal <paramref name="y"/> converted to x's dtype (TF's <c>Const</c> <c>Div/y</c>).</summary>
+    public Output Div(Output x, Tensor y, string? name = null) => BinaryWithLiteral(DivSpec.OpType, x, y, false, name);
+
+    /// <summary><see cref="Div(Output, Output, string?)"/> with a literal <paramref name="x"/> converted to y's dtype.</summary>
+    public Output Div(Tensor x, Output y, string? name = null) => BinaryWithLiteral(DivSpec.OpType, y, x, true, name);
 }

@@ -36,4 +36,10 @@ public sealed partial class Graph
 {
     /// <summary>FloorDiv: floor(x / y) (<c>tf.floordiv</c>, <c>//</c>).</summary>
     public Output FloorDiv(Output x, Output y, string? name = null) => Binary(FloorDivSpec.OpType, x, y, name);
+
+    /// <summary><see cref="FloorDiv(Output, Output, string?)"/> with a literal <paramref name="y"/> converted to x's dtype (TF's <c>Const</c> <c>FloorDiv/y</c>).</summary>
+    public Output FloorDiv(Output x, Tensor y, string? name = null) => BinaryWithLiteral(FloorDivSpec.OpType, x, y, false, name);
+
+    /// <summary><see cref="FloorDiv(Output, Output, string?)"/> with a literal <paramref name="x"/> converted to y's dtype.</summary>
+    public Output FloorDiv(Tensor x, Output y, string? name = null) => BinaryWithLiteral(FloorDivSpec.OpType, y, x, true, name);
 }

@@ -50,4 +50,10 @@ public sealed partial class Graph
 {
     /// <summary>FloorMod: x - floor(x / y) * y, the result has the sign of y (<c>tf.floormod</c>, <c>%</c>).</summary>
     public Output FloorMod(Output x, Output y, string? name = null) => Binary(FloorModSpec.OpType, x, y, name);
+
+    /// <summary><see cref="FloorMod(Output, Output, string?)"/> with a literal <paramref name="y"/> converted to x's dtype (TF's <c>Const</c> <c>FloorMod/y</c>).</summary>
+    public Output FloorMod(Output x, Tensor y, string? name = null) => BinaryWithLiteral(FloorModSpec.OpType, x, y, false, name);
+
+    /// <summary><see cref="FloorMod(Output, Output, string?)"/> with a literal <paramref name="x"/> converted to y's dtype.</summary>
+    public Output FloorMod(Tensor x, Output y, string? name = null) => BinaryWithLiteral(FloorModSpec.OpType, y, x, true, name);
 }

@@ -30,4 +30,10 @@ public sealed partial class Graph
 {
     /// <summary>Maximum: max(x, y) element-wise (<c>tf.maximum</c>).</summary>
     public Output Maximum(Output x, Output y, string? name = null) => Binary(MaximumSpec.OpType, x, y, name);
+
+    /// <summary><see cref="Maximum(Output, Output, string?)"/> with a literal <paramref name="y"/> converted to x's dtype (TF's <c>Const</c> <c>Maximum/y</c>).</summary>
+    public Output Maximum(Output x, Tensor y, string? name = null) => BinaryWithLiteral(MaximumSpec.OpType, x, y, false, name);
+
+    /// <summary><see cref="Maximum(Output, Output, string?)"/> with a literal <paramref name="x"/> converted to y's dtype.</summary>
+    public Output Maximum(Tensor x, Output y, string? name = null) => BinaryWithLiteral(MaximumSpec.OpType, y, x, true, name);
 }

@@ -30,4 +30,10 @@ public sealed partial class Graph
 {
     /// <summary>Minimum: min(x, y) element-wise (<c>tf.minimum</c>).</summary>
     public Output Minimum(Output x, Output y, string? name = null) => Binary(MinimumSpec.OpType, x, y, name);
+
+    /// <summary><see cref="Minimum(Output, Output, string?)"/> with a literal <paramref name="y"/> converted to x's dtype (TF's <c>Const</c> <c>Minimum/y</c>).</summary>
+    public Output Minimum(Output x, Tensor y, string? name = null) => BinaryWithLiteral(MinimumSpec.OpType, x, y, false, name);
+
+    /// <summary><see cref="Minimum(Output, Output, string?)"/> with a literal <paramref name="x"/> converted to y's dtype.</summary>
+    public Output Minimum(Tensor x, Output y, string? name = null) => BinaryWithLiteral(MinimumSpec.OpType, y, x, true, name);
 }

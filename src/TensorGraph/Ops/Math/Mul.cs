@@ -41,4 +41,10 @@ public sealed partial class Graph
 {
     /// <summary>Mul: x * y with broadcasting (<c>tf.multiply</c>, the <c>*</c> operator).</summary>
     public Output Multiply(Output x, Output y, string? name = null) => Binary(MulSpec.OpType, x, y, name);
+
+    /// <summary><see cref="Multiply(Output, Output, string?)"/> with a literal <paramref name="y"/> converted to x's dtype (TF's <c>Const</c> <c>Mul/y</c>).</summary>
+    public Output Multiply(Output x, Tensor y, string? name = null) => BinaryWithLiteral(MulSpec.OpType, x, y, false, name);
+
+    /// <summary><see cref="Multiply(Output, Output, string?)"/> with a literal <paramref name="x"/> converted to y's dtype.</summary>
+    public Output Multiply(Tensor x, Output y, string? name = null) => BinaryWithLiteral(MulSpec.OpType, y, x, true, name);
 }

@@ -60,4 +60,10 @@ public sealed partial class Graph
 {
     /// <summary>Pow: x ** y element-wise (<c>tf.pow</c>).</summary>
     public Output Pow(Output x, Output y, string? name = null) => Binary(PowSpec.OpType, x, y, name);
+
+    /// <summary><see cref="Pow(Output, Output, string?)"/> with a literal <paramref name="y"/> converted to x's dtype (TF's <c>Const</c> <c>Pow/y</c>).</summary>
+    public Output Pow(Output x, Tensor y, string? name = null) => BinaryWithLiteral(PowSpec.OpType, x, y, false, name);
+
+    /// <summary><see cref="Pow(Output, Output, string?)"/> with a literal <paramref name="x"/> converted to y's dtype.</summary>
+    public Output Pow(Tensor x, Output y, string? name = null) => BinaryWithLiteral(PowSpec.OpType, y, x, true, name);
 }

@@ -42,4 +42,10 @@ public sealed partial class Graph
 {
     /// <summary>RealDiv: x / y (<c>tf.realdiv</c>; integer inputs divide with truncation and fail on zero).</summary>
     public Output RealDiv(Output x, Output y, string? name = null) => Binary(RealDivSpec.OpType, x, y, name);
+
+    /// <summary><see cref="RealDiv(Output, Output, string?)"/> with a literal <paramref name="y"/> converted to x's dtype (TF's <c>Const</c> <c>RealDiv/y</c>).</summary>
+    public Output RealDiv(Output x, Tensor y, string? name = null) => BinaryWithLiteral(RealDivSpec.OpType, x, y, false, name);
+
+    /// <summary><see cref="RealDiv(Output, Output, string?)"/> with a literal <paramref name="x"/> converted to y's dtype.</summary>
+    public Output RealDiv(Tensor x, Output y, string? name = null) => BinaryWithLiteral(RealDivSpec.OpType, y, x, true, name);
 }

@@ -49,4 +49,10 @@ public sealed partial class Graph
 {
     /// <summary>SquaredDifference: (x − y)² element-wise with broadcasting (<c>tf.squared_difference</c>).</summary>
     public Output SquaredDifference(Output x, Output y, string? name = null) => Binary(SquaredDifferenceSpec.OpType, x, y, name);
+
+    /// <summary><see cref="SquaredDifference(Output, Output, string?)"/> with a literal <paramref name="y"/> converted to x's dtype (TF's <c>Const</c> <c>SquaredDifference/y</c>).</summary>
+    public Output SquaredDifference(Output x, Tensor y, string? name = null) => BinaryWithLiteral(SquaredDifferenceSpec.OpType, x, y, false, name);
+
+    /// <summary><see cref="SquaredDifference(Output, Output, string?)"/> with a literal <paramref name="x"/> converted to y's dtype.</summary>
+    public Output SquaredDifference(Tensor x, Output y, string? name = null) => BinaryWithLiteral(SquaredDifferenceSpec.OpType, y, x, true, name);
 }

@@ -38,4 +38,10 @@ public sealed partial class Graph
 {
     /// <summary>Sub: x - y with broadcasting (<c>tf.subtract</c>, the <c>-</c> operator).</summary>
     public Output Subtract(Output x, Output y, string? name = null) => Binary(SubSpec.OpType, x, y, name);
+
+    /// <summary><see cref="Subtract(Output, Output, string?)"/> with a literal <paramref name="y"/> converted to x's dtype (TF's <c>Const</c> <c>Sub/y</c>).</summary>
+    public Output Subtract(Output x, Tensor y, string? name = null) => BinaryWithLiteral(SubSpec.OpType, x, y, false, name);
+
+    /// <summary><see cref="Subtract(Output, Output, string?)"/> with a literal <paramref name="x"/> converted to y's dtype.</summary>
+    public Output Subtract(Tensor x, Output y, string? name = null) => BinaryWithLiteral(SubSpec.OpType, y, x, true, name);
 }

@@ -201,11 +201,26 @@ public sealed partial class Graph
     /// TF's <c>tf.nn.softmax_cross_entropy_with_logits_v2(labels, logits)</c>: per-example loss
     /// (labels receive gradients too), in a <c>softmax_cross_entropy_with_logits</c> scope.
     /// </summary>
-    public Output SoftmaxCrossEntropyWithLogits(Output labels, Output logits, string? name = null)
+    public Output SoftmaxCrossEntropyWithLogitsV2(Output labels, Output logits, string? name = null)
     {
         using var scope = NameScope(name ?? "softmax_cross_entropy_with_logits");
         var exact = CurrentNameScope + "/";
         return SoftmaxCrossEntropyWithLogitsOp(logits, labels, exact).Loss;
+    }
+
+    /// <summary>
+    /// TF1's <c>tf.nn.softmax_cross_entropy_with_logits(labels, logits)</c>: per-example loss with
+    /// no gradient into <paramref name="labels"/> (TF routes them through a <c>StopGradient</c>
+    /// named <c>labels_stop_gradient</c> in a <c>softmax_cross_entropy_with_logits_sg</c> scope,
+    /// then calls the v2 op in that scope). Use <see cref="SoftmaxCrossEntropyWithLogitsV2"/> when
+    /// the labels are to be trained.
+    /// </summary>
+    public Output SoftmaxCrossEntropyWithLogits(Output labels, Output logits, string? name = null)
+    {
+        using var scope = NameScope(name ?? "softmax_cross_entropy_with_logits_sg");
+        var exact = CurrentNameScope + "/";
+        var stopped = StopGradient(labels, name: "labels_stop_gradient");
+        return SoftmaxCrossEntropyWithLogitsOp(logits, stopped, exact).Loss;
     }
 
     /// <summary>

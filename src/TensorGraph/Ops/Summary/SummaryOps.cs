@@ -13,6 +13,22 @@ internal static class SummaryOpUtil
         [DType.Float32, DType.Float64, DType.Int32, DType.Int64, DType.Int16, DType.Int8, DType.UInt8, DType.UInt16];
 
     public static Tensor Serialize(Summary s) => Tensor.Create([s.ToByteArray()]);
+
+    private static readonly System.Text.RegularExpressions.Regex InvalidTagCharacters = new(@"[^-/\w\.]");
+
+    /// <summary>
+    /// TF's <c>summary_op_util.clean_tag</c>: every character outside <c>[-/\w.]</c> becomes
+    /// <c>_</c> and leading slashes go (so <c>var.name</c>, <c>"W1:0"</c>, makes the tag
+    /// <c>W1_0</c>); a changed name is reported, as TF logs it, through
+    /// <see cref="System.Diagnostics.Trace"/>.
+    /// </summary>
+    public static string CleanTag(string name)
+    {
+        var cleaned = InvalidTagCharacters.Replace(name, "_").TrimStart('/');
+        if (cleaned != name)
+            System.Diagnostics.Trace.TraceInformation($"Summary name {name} is illegal; using {cleaned} instead.");
+        return cleaned;
+    }
 }
 
 /// <summary>ScalarSummary: a serialized <c>Summary</c> with one <c>simple_value</c> per (tag, value) pair.</summary>
@@ -156,10 +172,14 @@ public sealed partial class Graph
     /// <summary>
     /// TF1's <c>tf.summary.scalar(name, value)</c>: a <c>ScalarSummary</c> whose tag is
     /// <paramref name="tag"/> under the current name scope, added to <see cref="GraphKeys.Summaries"/>.
+    /// Characters TF does not allow in a tag are replaced as TF's <c>clean_tag</c> replaces them
+    /// (<c>"W1:0"</c> → <c>W1_0</c>).
     /// </summary>
     public Output ScalarSummary(string tag, Output value, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(tag);
+        tag = SummaryOpUtil.CleanTag(tag);
+        if (name is not null) name = SummaryOpUtil.CleanTag(name);
         using var scope = NameScope(name ?? tag);
         var fullTag = SummaryTag(tag, name);
         var tags = Constant(Tensor.Scalar(fullTag), name: "tags");
@@ -176,10 +196,12 @@ public sealed partial class Graph
         return op;
     }
 
-    /// <summary>TF1's <c>tf.summary.histogram(name, values)</c>, added to <see cref="GraphKeys.Summaries"/>.</summary>
+    /// <summary>TF1's <c>tf.summary.histogram(name, values)</c>, added to <see cref="GraphKeys.Summaries"/>; the tag is cleaned as TF cleans it.</summary>
     public Output HistogramSummary(string tag, Output values, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(tag);
+        tag = SummaryOpUtil.CleanTag(tag);
+        if (name is not null) name = SummaryOpUtil.CleanTag(name);
         using var scope = NameScope(name ?? tag);
         var fullTag = SummaryTag(tag, name);
         var t = Constant(Tensor.Scalar(fullTag), name: "tag");
