@@ -341,4 +341,31 @@ public class RandomOpsTests
         Assert.Throws<InvalidArgumentException>(() => g.AddOp("RandomUniform", [g.Constant(new[] { 2f })], attrs: attrs));
         Assert.Throws<InvalidArgumentException>(() => g.AddOp("RandomUniform", [g.Constant(new[] { 2, -1 })], attrs: attrs));
     }
+
+    [Test]
+    public void RandomOpsTakeRunTimeShapes()
+    {
+        // TF ports write tf.random_normal(tf.shape(mu)) for a VAE's noise.
+        var g = new Graph { Seed = 4 };
+        var x = g.Placeholder(DType.Float32, new Shape(-1, 2), name: "x");
+        var normal = g.RandomNormal(g.ShapeOf(x), mean: 1, stddev: 2);
+        var truncated = g.TruncatedNormal(g.ShapeOf(x), stddev: 0.5);
+        var ints = g.RandomUniform(g.ShapeOf(x), 0, 10, DType.Int64);
+        Assert.That(normal.Shape.ToString(), Is.EqualTo("(?, 2)"));
+        Assert.That(ints.Op.Type, Is.EqualTo("RandomUniformInt"));
+        using var s = new Session(g);
+        var feed = new FeedDict { [x] = Tensor.Zeros(DType.Float32, 20000, 2) };
+        var r = s.Run([normal, truncated, ints], feed);
+        Assert.That(r[0].Dims.ToArray(), Is.EqualTo(new[] { 20000, 2 }));
+        var n = r[0].ToArray<float>();
+        double mean = n.Average(v => (double)v);
+        double sd = Math.Sqrt(n.Average(v => (v - mean) * (v - mean)));
+        Assert.That(mean, Is.EqualTo(1).Within(0.05));
+        Assert.That(sd, Is.EqualTo(2).Within(0.05));
+        Assert.That(r[1].ToArray<float>(), Has.All.InRange(-1f, 1f), "truncated at two stddevs");
+        var k = r[2].ToArray<long>();
+        Assert.That(k, Has.All.InRange(0L, 9L));
+        Assert.That(k.Distinct().Count(), Is.EqualTo(10));
+        Assert.That(s.Run(normal, new FeedDict { [x] = Tensor.Zeros(DType.Float32, 3, 2) }).Dims.ToArray(), Is.EqualTo(new[] { 3, 2 }));
+    }
 }

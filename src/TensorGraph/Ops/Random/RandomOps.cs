@@ -64,6 +64,9 @@ internal static class RandomShapes
         var s = c.InputShape(i);
         if (s.IsRankKnown && s.Rank != 1) throw c.Error($"shape must be a vector, got shape {s}");
         if (c.ConstantDims(i, "shape") is { } d) return Shape.Wrap(d);
+        // TF's MakeShapeFromShapeTensor: what build time knows of the shape (ShapeOf(x), a Pack, …).
+        var partial = c.PartialShapeInput(i);
+        if (partial.IsRankKnown) return partial;
         return s.IsRankKnown && s[0] >= 0 ? Shape.UnknownOfRank(s[0]) : Shape.Unknown;
     }
 
@@ -214,15 +217,20 @@ public sealed partial class Graph
         return Binary(AddSpec.OpType, scaled, min, exact);
     }
 
-    /// <summary>TF's <c>tf.random_uniform</c> with a run-time shape tensor (float dtypes).</summary>
+    /// <summary>TF's <c>tf.random_uniform</c> with a run-time shape tensor (int32 or int64, e.g. <c>ShapeOf(x)</c>); integer dtypes use RandomUniformInt.</summary>
     public Output RandomUniform(Output shape, double minval = 0, double maxval = 1, DType dtype = DType.Float32, int? seed = null, string? name = null)
     {
-        if (!dtype.IsFloating()) throw new InvalidArgumentException($"RandomUniform with a shape tensor needs a float dtype, got {dtype.Name()}");
+        if (!dtype.IsFloating() && !dtype.IsInteger()) throw new InvalidArgumentException($"RandomUniform needs a float or integer dtype, got {dtype.Name()}");
         using var scope = NameScope(name ?? "random_uniform");
         var exact = CurrentNameScope + "/";
         var (s1, s2) = GetSeed(seed);
         var min = Constant(ScalarOf(dtype, minval), name: "min");
         var max = Constant(ScalarOf(dtype, maxval), name: "max");
+        if (dtype.IsInteger())
+        {
+            return AddOp(RandomUniformIntSpec.OpType, [shape, min, max], exact, attrs:
+                [NamedAttr("seed", Attr.Int(s1)), NamedAttr("seed2", Attr.Int(s2)), NamedAttr("Tout", Attr.Type(dtype)), NamedAttr("T", Attr.Type(shape.DType))])[0];
+        }
         var rnd = AddOp(RandomUniformSpec.OpType, [shape], "RandomUniform", attrs:
             [NamedAttr("seed", Attr.Int(s1)), NamedAttr("seed2", Attr.Int(s2)), NamedAttr("dtype", Attr.Type(dtype)), NamedAttr("T", Attr.Type(shape.DType))])[0];
         var range = Subtract(max, min, "sub");
@@ -232,24 +240,32 @@ public sealed partial class Graph
 
     /// <summary>TF's <c>tf.random_normal</c>: N(mean, stddev²).</summary>
     public Output RandomNormal(Shape shape, double mean = 0, double stddev = 1, DType dtype = DType.Float32, int? seed = null, string? name = null) =>
-        NormalLike(RandomStandardNormalSpec.OpType, shape, mean, stddev, dtype, seed, name ?? "random_normal");
+        NormalLike(RandomStandardNormalSpec.OpType, shape, null, mean, stddev, dtype, seed, name ?? "random_normal");
+
+    /// <summary>TF's <c>tf.random_normal</c> with a run-time shape tensor (e.g. <c>RandomNormal(ShapeOf(mu))</c>, a VAE's noise).</summary>
+    public Output RandomNormal(Output shape, double mean = 0, double stddev = 1, DType dtype = DType.Float32, int? seed = null, string? name = null) =>
+        NormalLike(RandomStandardNormalSpec.OpType, null, shape, mean, stddev, dtype, seed, name ?? "random_normal");
 
     /// <summary>TF's <c>tf.truncated_normal</c>: N(mean, stddev²) with values beyond two stddevs redrawn.</summary>
     public Output TruncatedNormal(Shape shape, double mean = 0, double stddev = 1, DType dtype = DType.Float32, int? seed = null, string? name = null) =>
-        NormalLike(TruncatedNormalSpec.OpType, shape, mean, stddev, dtype, seed, name ?? "truncated_normal");
+        NormalLike(TruncatedNormalSpec.OpType, shape, null, mean, stddev, dtype, seed, name ?? "truncated_normal");
 
-    private Output NormalLike(string op, Shape shape, double mean, double stddev, DType dtype, int? seed, string name)
+    /// <summary>TF's <c>tf.truncated_normal</c> with a run-time shape tensor.</summary>
+    public Output TruncatedNormal(Output shape, double mean = 0, double stddev = 1, DType dtype = DType.Float32, int? seed = null, string? name = null) =>
+        NormalLike(TruncatedNormalSpec.OpType, null, shape, mean, stddev, dtype, seed, name ?? "truncated_normal");
+
+    private Output NormalLike(string op, Shape? shape, Output? shapeTensor, double mean, double stddev, DType dtype, int? seed, string name)
     {
-        ArgumentNullException.ThrowIfNull(shape);
+        if (shape is null && shapeTensor is null) throw new ArgumentNullException(nameof(shape));
         if (!dtype.IsFloating()) throw new InvalidArgumentException($"{op} needs a float dtype, got {dtype.Name()}");
         using var scope = NameScope(name);
         var exact = CurrentNameScope + "/";
-        var shapeT = Constant(shape.ToArray(), name: "shape");
+        var shapeT = shapeTensor ?? Constant(shape!.ToArray(), name: "shape");
         var meanT = Constant(ScalarOf(dtype, mean), name: "mean");
         var stdT = Constant(ScalarOf(dtype, stddev), name: "stddev");
         var (s1, s2) = GetSeed(seed);
         var rnd = AddOp(op, [shapeT], op, attrs:
-            [NamedAttr("seed", Attr.Int(s1)), NamedAttr("seed2", Attr.Int(s2)), NamedAttr("dtype", Attr.Type(dtype)), NamedAttr("T", Attr.Type(DType.Int32))])[0];
+            [NamedAttr("seed", Attr.Int(s1)), NamedAttr("seed2", Attr.Int(s2)), NamedAttr("dtype", Attr.Type(dtype)), NamedAttr("T", Attr.Type(shapeT.DType))])[0];
         var mul = Multiply(rnd, stdT, "mul");
         return Binary(AddSpec.OpType, mul, meanT, exact);
     }
