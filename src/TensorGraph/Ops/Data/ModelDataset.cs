@@ -23,3 +23,10 @@ internal sealed class ModelDatasetSpec : UnaryDatasetOpSpec
     protected override DatasetBase Create(OpContext ctx, DType[] types, Shape[] shapes) =>
         new TransformDataset(OpType, Input(ctx, types), types, shapes, (e, _) => e);
 }
+
+public sealed partial class Graph
+{
+    /// <summary>A ModelDataset node over <paramref name="inputDataset"/>.</summary>
+    public Output ModelDataset(Output inputDataset, DType[] outputTypes, Shape[] outputShapes, string? name = null) =>
+        AddOp(ModelDatasetSpec.OpType, [inputDataset], name, attrs: DatasetElementAttrs(outputTypes, outputShapes))[0];
+}

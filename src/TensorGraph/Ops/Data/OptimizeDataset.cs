@@ -24,3 +24,10 @@ internal sealed class OptimizeDatasetSpec : UnaryDatasetOpSpec
     protected override DatasetBase Create(OpContext ctx, DType[] types, Shape[] shapes) =>
         new TransformDataset(OpType, Input(ctx, types), types, shapes, (e, _) => e);
 }
+
+public sealed partial class Graph
+{
+    /// <summary>An OptimizeDataset node (<paramref name="optimizations"/>: a string vector of optimization names).</summary>
+    public Output OptimizeDataset(Output inputDataset, Output optimizations, DType[] outputTypes, Shape[] outputShapes, string? name = null) =>
+        AddOp(OptimizeDatasetSpec.OpType, [inputDataset, optimizations], name, attrs: DatasetElementAttrs(outputTypes, outputShapes))[0];
+}
