@@ -514,6 +514,10 @@ public class DatasetTests
         Assert.That(() => r.Shuffle(0), Throws.TypeOf<InvalidArgumentException>());
         Assert.That(() => Dataset.Range(g, 0, 3, 0), Throws.TypeOf<InvalidArgumentException>());
         Assert.That(() => Dataset.FromTensorSlices(g, Tensor.Scalar(1)), Throws.TypeOf<InvalidArgumentException>());
+        Assert.That(() => g.RepeatDataset(r.Variant, g.Constant(new long[] { 1, 2 }), [DType.Int64], [Shape.Scalar]),
+            Throws.TypeOf<InvalidArgumentException>().With.Message.Contains("must be rank 0 but is rank 1 for input 'count'"));
+        Assert.That(() => g.RepeatDataset(g.Constant(1L), g.Constant(1L), [DType.Int64], [Shape.Scalar]),
+            Throws.TypeOf<InvalidArgumentException>().With.Message.Contains("Expected a dataset (variant)"));
         // A zero batch size fed at run time is the kernel's error.
         var n = g.Placeholder(DType.Int64, Shape.Scalar);
         var ds = g.BatchDatasetV2(r.Variant, n, g.Constant(false), [DType.Int64], [new Shape(-1)]);
@@ -549,5 +553,22 @@ public class DatasetTests
         var (wv, bv) = s.Run(w, b);
         Assert.That(wv.ToArray<float>()[0], Is.EqualTo(2).Within(1e-3));
         Assert.That(bv.ToArray<float>()[0], Is.EqualTo(-1).Within(1e-3));
+    }
+
+    [Test]
+    public void ElementTransformSlotMapsAndDropsElements()
+    {
+        // The slot MapDataset/FilterDataset kernels fill with a graph function: here a C# transform over a dataset a run made.
+        var g = new Graph();
+        var variant = Dataset.Range(g, 6).Variant;
+        using var s = new Session(g);
+        var range = DatasetBase.Resolve(s.Run(variant));
+        var mapped = new TransformDataset("MapDataset", range, [DType.Int64], [Shape.Scalar],
+            (e, _) => e[0].Scalar<long>() % 2 == 0 ? [Tensor.Scalar(e[0].Scalar<long>() * 10)] : null);
+        using var it = mapped.MakeIterator();
+        var got = new List<long>();
+        while (it.GetNext(null!) is { } e) got.Add(e[0].Scalar<long>());
+        Assert.That(got, Is.EqualTo(new long[] { 0, 20, 40 }));
+        Assert.That(it.GetNext(null!), Is.Null);
     }
 }

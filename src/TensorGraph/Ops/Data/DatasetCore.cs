@@ -215,6 +215,9 @@ internal abstract class DatasetOpSpec : OpSpec
             var arg = DatasetOps.InputArgName(this, c, i);
             if (arg is "input_dataset" or "input_datasets" && c.InputType(i) != DType.Variant)
                 throw c.Error($"Expected a dataset (variant) as input {i} ('{c.Inputs[i].Name}'), got {c.InputType(i).Name()}");
+            if (arg is "count" or "buffer_size" or "batch_size" or "drop_remainder" or "seed" or "seed2" or "start" or "stop" or "step"
+                && c.InputShape(i) is { IsRankKnown: true, Rank: not 0 } s)
+                throw c.Error($"Shape must be rank 0 but is rank {s.Rank} for input '{arg}' ('{c.Inputs[i].Name}')");
         }
         InferElement(c, types, shapes);
         c.AddOutput(DType.Variant, Shape.Scalar);

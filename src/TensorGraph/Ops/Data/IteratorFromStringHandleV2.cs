@@ -20,8 +20,6 @@ internal sealed class IteratorFromStringHandleV2Spec : OpSpec
 
     public override bool NotDifferentiable => true;
 
-    public override bool IsStateful => true;
-
     protected override string[] InputArgs => ["string_handle: string"];
 
     protected override string[] OutputArgs => ["resource_handle: resource"];

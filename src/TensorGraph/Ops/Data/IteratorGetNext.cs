@@ -18,8 +18,6 @@ internal sealed class IteratorGetNextSpec : OpSpec
 
     public override bool NotDifferentiable => true;
 
-    public override bool IsStateful => true;
-
     protected override string[] InputArgs => ["iterator: resource"];
 
     protected override string[] OutputArgs => ["components: output_types"];

@@ -13,8 +13,6 @@ internal sealed class IteratorToStringHandleSpec : OpSpec
 
     public override bool NotDifferentiable => true;
 
-    public override bool IsStateful => true;
-
     protected override string[] InputArgs => ["resource_handle: resource"];
 
     protected override string[] OutputArgs => ["string_handle: string"];

@@ -22,8 +22,6 @@ internal sealed class IteratorV2Spec : OpSpec
 
     public override bool NotDifferentiable => true;
 
-    public override bool IsStateful => true;
-
     protected override string[] InputArgs => [];
 
     protected override string[] OutputArgs => ["handle: resource"];

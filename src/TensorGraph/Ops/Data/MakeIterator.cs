@@ -12,8 +12,6 @@ internal sealed class MakeIteratorSpec : OpSpec
 
     public override bool NotDifferentiable => true;
 
-    public override bool IsStateful => true;
-
     protected override string[] InputArgs => ["dataset: variant", "iterator: resource"];
 
     protected override string[] OutputArgs => [];
