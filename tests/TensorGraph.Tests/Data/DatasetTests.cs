@@ -562,7 +562,9 @@ public class DatasetTests
         var g = new Graph();
         var variant = Dataset.Range(g, 6).Variant;
         using var s = new Session(g);
-        var range = DatasetBase.Resolve(s.Run(variant));
+        var fetched = s.Run(variant);
+        Assert.That((fetched.DType, fetched.ToString()), Is.EqualTo((DType.Variant, "<RangeDataset: [int64]>")));
+        var range = DatasetBase.Resolve(fetched);
         var mapped = new TransformDataset("MapDataset", range, [DType.Int64], [Shape.Scalar],
             (e, _) => e[0].Scalar<long>() % 2 == 0 ? [Tensor.Scalar(e[0].Scalar<long>() * 10)] : null);
         using var it = mapped.MakeIterator();

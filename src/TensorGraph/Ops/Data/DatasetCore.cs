@@ -26,6 +26,9 @@ internal abstract class DatasetBase(string kind, DType[] types, Shape[] shapes)
     /// <summary>A fresh iterator positioned before the first element.</summary>
     public abstract DatasetIterator MakeIterator();
 
+    /// <summary>The dataset in messages and printed tensors: <c>&lt;BatchDatasetV2: [int64]&gt;</c>.</summary>
+    public override string ToString() => $"<{Kind}: {DatasetOps.TypeList(Types)}>";
+
     /// <summary>The scalar variant tensor that carries this dataset.</summary>
     public Tensor ToTensor() => new(DType.Variant, new object[] { this }, [], 1);
 
@@ -169,6 +172,9 @@ internal sealed class IteratorResource(string key, string name, DType[] types, S
             _iterator = null;
         }
     }
+
+    /// <summary>The iterator in messages and printed tensors.</summary>
+    public override string ToString() => $"<Iterator '{Name}': {DatasetOps.TypeList(Types)}>";
 
     /// <summary>A scalar resource tensor referring to this iterator.</summary>
     public Tensor ToTensor() => new(DType.Resource, new object[] { this }, [], 1);
