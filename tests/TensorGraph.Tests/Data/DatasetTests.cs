@@ -573,4 +573,42 @@ public class DatasetTests
         Assert.That(got, Is.EqualTo(new long[] { 0, 20, 40 }));
         Assert.That(it.GetNext(null!), Is.Null);
     }
+
+    /// <summary>What TF 1.15's Python writes for <c>tf.data.Dataset.range(5).batch(2)</c> and <c>make_initializable_iterator()</c> with the default options (OptimizeDataset, ModelDataset), in text format.</summary>
+    private const string Tf115Pipeline = """
+        node { name: "start" op: "Const" attr { key: "dtype" value { type: DT_INT64 } } attr { key: "value" value { tensor { dtype: DT_INT64 tensor_shape {} int64_val: 0 } } } }
+        node { name: "stop" op: "Const" attr { key: "dtype" value { type: DT_INT64 } } attr { key: "value" value { tensor { dtype: DT_INT64 tensor_shape {} int64_val: 5 } } } }
+        node { name: "step" op: "Const" attr { key: "dtype" value { type: DT_INT64 } } attr { key: "value" value { tensor { dtype: DT_INT64 tensor_shape {} int64_val: 1 } } } }
+        node { name: "RangeDataset" op: "RangeDataset" input: "start" input: "stop" input: "step"
+          attr { key: "output_shapes" value { list { shape {} } } } attr { key: "output_types" value { list { type: DT_INT64 } } } }
+        node { name: "batch_size" op: "Const" attr { key: "dtype" value { type: DT_INT64 } } attr { key: "value" value { tensor { dtype: DT_INT64 tensor_shape {} int64_val: 2 } } } }
+        node { name: "drop_remainder" op: "Const" attr { key: "dtype" value { type: DT_BOOL } } attr { key: "value" value { tensor { dtype: DT_BOOL tensor_shape {} bool_val: false } } } }
+        node { name: "BatchDatasetV2" op: "BatchDatasetV2" input: "RangeDataset" input: "batch_size" input: "drop_remainder"
+          attr { key: "output_shapes" value { list { shape { dim { size: -1 } } } } } attr { key: "output_types" value { list { type: DT_INT64 } } }
+          attr { key: "parallel_copy" value { b: false } } }
+        node { name: "optimizations" op: "Const" attr { key: "dtype" value { type: DT_STRING } }
+          attr { key: "value" value { tensor { dtype: DT_STRING tensor_shape { dim { size: 2 } } string_val: "map_and_batch_fusion" string_val: "noop_elimination" } } } }
+        node { name: "OptimizeDataset" op: "OptimizeDataset" input: "BatchDatasetV2" input: "optimizations"
+          attr { key: "optimization_configs" value { list { s: "map_vectorization:use_choose_fastest:false" } } }
+          attr { key: "output_shapes" value { list { shape { dim { size: -1 } } } } } attr { key: "output_types" value { list { type: DT_INT64 } } } }
+        node { name: "ModelDataset" op: "ModelDataset" input: "OptimizeDataset" attr { key: "cpu_budget" value { i: 0 } }
+          attr { key: "output_shapes" value { list { shape { dim { size: -1 } } } } } attr { key: "output_types" value { list { type: DT_INT64 } } } }
+        node { name: "Iterator" op: "IteratorV2" attr { key: "container" value { s: "" } } attr { key: "shared_name" value { s: "" } }
+          attr { key: "output_shapes" value { list { shape { dim { size: -1 } } } } } attr { key: "output_types" value { list { type: DT_INT64 } } } }
+        node { name: "MakeIterator" op: "MakeIterator" input: "ModelDataset" input: "Iterator" }
+        node { name: "IteratorGetNext" op: "IteratorGetNext" input: "Iterator"
+          attr { key: "output_shapes" value { list { shape { dim { size: -1 } } } } } attr { key: "output_types" value { list { type: DT_INT64 } } } }
+        versions { producer: 134 }
+        """;
+
+    [Test]
+    public void ImportedTf115PipelineRuns()
+    {
+        var g = Graph.FromGraphDef(TextFormat.Parse<GraphDef>(Tf115Pipeline), "pipeline.pbtxt");
+        var next = g.GetTensor("IteratorGetNext:0");
+        Assert.That(next.Shape.ToString(), Is.EqualTo("(?,)"));
+        using var s = new Session(g);
+        s.Run(g.GetOperation("MakeIterator"));
+        Assert.That(Drain(s, [next]).Select(e => e[0].ToArray<long>()), Is.EqualTo(new[] { new long[] { 0, 1 }, [2, 3], [4] }));
+    }
 }

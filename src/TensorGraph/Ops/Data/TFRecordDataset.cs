@@ -10,7 +10,7 @@ namespace TensorGraph;
 /// TFRecordDataset: the records of TFRecord files, one string scalar each, file after file
 /// (TF's <c>tf.data.TFRecordDataset</c>). <c>compression_type</c> is "", "ZLIB" or "GZIP" (the whole
 /// file compressed as one stream, as TF writes it); <c>buffer_size</c> is the read buffer in bytes
-/// (0 for TF's default of 256 KiB).
+/// (0 for TF's default of 256 KiB; at most 16 MiB is used).
 /// </summary>
 internal sealed class TFRecordDatasetSpec : OpSpec
 {
@@ -51,7 +51,7 @@ internal sealed class TFRecordDatasetSpec : OpSpec
             throw new InvalidArgumentException($"Unsupported compression_type: {compression}.");
         long buffer = DatasetOps.Int64Scalar(ctx, 2, "buffer_size");
         if (buffer < 0) throw new InvalidArgumentException("`buffer_size` must be >= 0 (0 == no buffering)");
-        ctx.SetOutput(0, new Dataset(names, compression, buffer == 0 ? 256 << 10 : (int)Math.Min(buffer, 1 << 30)).ToTensor());
+        ctx.SetOutput(0, new Dataset(names, compression, buffer == 0 ? 256 << 10 : (int)Math.Min(buffer, 16 << 20)).ToTensor());
     }, OutputKind.External);
 
     private sealed class Dataset(string[] files, string compression, int bufferSize) : DatasetBase(OpType, [DType.String], [Shape.Scalar])
