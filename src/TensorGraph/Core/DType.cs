@@ -29,6 +29,8 @@ public enum DType
     UInt16 = 17,
     /// <summary>A handle to a resource such as a resource variable (<c>DT_RESOURCE</c>).</summary>
     Resource = 20,
+    /// <summary>An opaque host value such as a tf.data dataset (<c>DT_VARIANT</c>).</summary>
+    Variant = 21,
 }
 
 /// <summary>Facts about <see cref="DType"/> values.</summary>
@@ -68,6 +70,7 @@ public static class DTypes
         DType.Bool => "bool",
         DType.String => "string",
         DType.Resource => "resource",
+        DType.Variant => "variant",
         _ => "invalid",
     };
 
@@ -84,7 +87,7 @@ public static class DTypes
         DType.UInt16 => typeof(ushort),
         DType.Bool => typeof(bool),
         DType.String => typeof(byte[]),
-        DType.Resource => typeof(object),
+        DType.Resource or DType.Variant => typeof(object),
         _ => throw new InvalidArgumentException($"dtype {t} has no element type"),
     };
 
@@ -120,6 +123,7 @@ public static class DTypes
         "uint16" or "dt_uint16" => DType.UInt16,
         "bool" or "dt_bool" => DType.Bool,
         "string" or "dt_string" => DType.String,
+        "variant" or "dt_variant" => DType.Variant,
         _ => throw new InvalidArgumentException($"Unknown dtype '{name}'"),
     };
 

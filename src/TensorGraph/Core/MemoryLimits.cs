@@ -165,7 +165,7 @@ internal static class TensorSize
     internal static int ElementBytes(DType dtype) => dtype switch
     {
         DType.String => StringElementBytes,
-        DType.Resource => IntPtr.Size,
+        DType.Resource or DType.Variant => IntPtr.Size,
         _ => Math.Max(1, dtype.Size()),
     };
 

@@ -48,9 +48,26 @@ public static class RecordReader
         return Iterate(path);
     }
 
+    /// <summary>
+    /// The records of <paramref name="stream"/> (read from its current position to its end), for
+    /// compressed files read through a decompressing stream; <paramref name="name"/> is the file in
+    /// messages. The caller owns the stream.
+    /// </summary>
+    public static IEnumerable<byte[]> ReadRecords(Stream stream, string name)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(name);
+        return Iterate(stream, name).Select(r => r.Data);
+    }
+
     private static IEnumerable<(long Offset, byte[] Data)> Iterate(string path)
     {
         using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        foreach (var r in Iterate(fs, path)) yield return r;
+    }
+
+    private static IEnumerable<(long Offset, byte[] Data)> Iterate(Stream fs, string path)
+    {
         var head = new byte[12];
         var tail = new byte[4];
         long offset = 0;
@@ -62,16 +79,17 @@ public static class RecordReader
             if (Crc32C.Unmask(BinaryPrimitives.ReadUInt32LittleEndian(head.AsSpan(8))) != Crc32C.Compute(head.AsSpan(0, 8)))
                 throw new DataLossException($"Corrupted record length (CRC mismatch) in '{path}' at offset {offset}");
             ulong len = BinaryPrimitives.ReadUInt64LittleEndian(head);
-            if (len > MaxRecordLength || (long)len > fs.Length - fs.Position)
+            if (len > MaxRecordLength || (fs.CanSeek && (long)len > fs.Length - fs.Position))
                 throw new DataLossException($"Truncated record in '{path}' at offset {offset}: length {len} runs past the end of the file");
             var data = new byte[len];
-            fs.ReadExactly(data);
+            if (fs.ReadAtLeast(data, data.Length, throwOnEndOfStream: false) < data.Length)
+                throw new DataLossException($"Truncated record in '{path}' at offset {offset}: length {len} runs past the end of the file");
             if (fs.ReadAtLeast(tail, 4, throwOnEndOfStream: false) < 4)
                 throw new DataLossException($"Truncated record in '{path}' at offset {offset}: missing data CRC");
             if (Crc32C.Unmask(BinaryPrimitives.ReadUInt32LittleEndian(tail)) != Crc32C.Compute(data))
                 throw new DataLossException($"Corrupted record data (CRC mismatch) in '{path}' at offset {offset}");
             long start = offset;
-            offset = fs.Position;
+            offset += 12 + data.Length + 4;
             yield return (start, data);
         }
     }

@@ -1,4 +1,5 @@
 using TensorGraph.Ops;
+using TensorGraph.Proto;
 
 namespace TensorGraph.Tests.Ops;
 
@@ -155,6 +156,45 @@ public class ConformanceTests
             },
             ["ParseSingleExample"] = b => b.G.ParseSingleExample(b.Feed(Tensor.Scalar(Queues.ReaderTests.ExampleBytes([1, 2], 3)), Shape.Scalar),
                 ["x", "label"], [b.G.Constant(Array.Empty<float>()), b.G.Constant(Tensor.Scalar(0L))], [new Shape(2), Shape.Scalar])[0].Op,
+            // ---------------------------------------------------------------- tf.data (datasets are variant scalars)
+            ["TensorDataset"] = b => b.G.TensorDataset([b.Feed(M23, [-1, 3])]).Op,
+            ["TensorSliceDataset"] = b => b.G.TensorSliceDataset([b.Feed(M23, [-1, 3]), b.G.Constant(new[] { 1, 2 })]).Op,
+            ["RangeDataset"] = b => b.G.RangeDataset(b.G.Constant(Tensor.Scalar(0L)), b.Feed(Tensor.Scalar(5L), Shape.Scalar), b.G.Constant(Tensor.Scalar(2L))).Op,
+            ["TFRecordDataset"] = b => b.G.TFRecordDataset(b.G.Constant(new[] { RecordFile() }), b.G.Constant(Tensor.Scalar("")), b.G.Constant(Tensor.Scalar(0L))).Op,
+            ["BatchDatasetV2"] = b => Dataset.Range(b.G, 5).Batch(2).Variant.Op,
+            ["PaddedBatchDatasetV2"] = b => Dataset.FromTensorSlices(b.G, M23).PaddedBatch(2, [new Shape(4)]).Variant.Op,
+            ["ShuffleDataset"] = b => Dataset.Range(b.G, 5).Shuffle(3, seed: 1).Variant.Op,
+            ["RepeatDataset"] = b => Dataset.Range(b.G, 5).Repeat(2).Variant.Op,
+            ["TakeDataset"] = b => Dataset.Range(b.G, 5).Take(2).Variant.Op,
+            ["SkipDataset"] = b => Dataset.Range(b.G, 5).Skip(2).Variant.Op,
+            ["PrefetchDataset"] = b => Dataset.Range(b.G, 5).Prefetch(2).Variant.Op,
+            ["ZipDataset"] = b => Dataset.Zip(Dataset.Range(b.G, 5), Dataset.FromTensorSlices(b.G, M23)).Variant.Op,
+            ["OptimizeDataset"] = b => b.G.OptimizeDataset(Dataset.Range(b.G, 5).Variant, b.G.Constant(new[] { "noop_elimination" }), [DType.Int64], [Shape.Scalar]).Op,
+            ["ModelDataset"] = b => b.G.ModelDataset(Dataset.Range(b.G, 5).Variant, [DType.Int64], [Shape.Scalar]).Op,
+            ["IteratorV2"] = b => b.G.IteratorV2([DType.Float32], [new Shape(3)]).Op,
+            ["MakeIterator"] = b => Dataset.FromTensorSlices(b.G, M23).MakeInitializableIterator().Initializer!,
+            ["IteratorGetNext"] = b =>
+            {
+                // Two runs read two of the three rows.
+                var it = Dataset.FromTensorSlices(b.G, b.Feed(new float[3, 3], [-1, 3])).MakeInitializableIterator();
+                b.Setup.Add(it.Initializer!);
+                return it.GetNext()[0].Op;
+            },
+            ["IteratorToStringHandle"] = b => Dataset.Range(b.G, 5).MakeInitializableIterator().StringHandle().Op,
+            ["IteratorFromStringHandleV2"] = b =>
+                Iterator.FromStringHandle(Dataset.Range(b.G, 5).MakeInitializableIterator().StringHandle(), [DType.Int64], [Shape.Scalar]).Handle.Op,
+            ["OneShotIterator"] = b =>
+            {
+                // Its dataset_factory is a graph function, which cannot run yet (DatasetTests checks the error); inference is still checked.
+                var op = b.G.AddOp(OneShotIteratorSpec.OpType, [], null, attrs:
+                [
+                    new("dataset_factory", new AttrValue { Func = new NameAttrList { Name = "_make_dataset" } }),
+                    new("output_types", Attr.Types([DType.Int64])), new("output_shapes", Attr.Shapes([Shape.Scalar])),
+                ]);
+                Assert.That((op.Outputs[0].DType, op.Outputs[0].Shape.Rank), Is.EqualTo((DType.Resource, 0)));
+                b.FetchInstead = b.G.Constant(0);
+                return op;
+            },
             // ---------------------------------------------------------------- data flow (per-run tensor arrays)
             ["TensorArrayV3"] = b => b.G.TensorArrayV3(b.Feed(Tensor.Scalar(3), Shape.Scalar), DType.Float32, new Shape(-1, 3)).Handle.Op,
             ["TensorArrayGradV3"] = b => b.G.TensorArray(DType.Float32, 2).Write(0, b.Feed(M23, [-1, 3])).Grad("gradients").Handle.Op,

@@ -79,6 +79,7 @@ internal sealed record ArgSpec(string Name, DType? Type = null, string? TypeAttr
         "bool" => DType.Bool,
         "string" => DType.String,
         "resource" => DType.Resource,
+        "variant" => DType.Variant,
         _ => null,
     };
 

@@ -1,0 +1,353 @@
+using TensorGraph.Proto;
+using TensorGraph.Ops;
+using TensorGraph.Runtime;
+
+namespace TensorGraph;
+
+/// <summary>
+/// A tf.data dataset (TF's <c>DatasetBase</c>, core/framework/dataset.h): an immutable description
+/// of a sequence of elements, each a tuple of tensors of <see cref="Types"/> and (static)
+/// <see cref="Shapes"/>. A dataset op's kernel makes one and hands it on in a scalar
+/// <see cref="DType.Variant"/> tensor; the tensors it holds are its own copies, so a dataset
+/// outlives the run that made it. Iterating is done by <see cref="MakeIterator"/>, any number of
+/// times: every iterator starts from the beginning.
+/// </summary>
+internal abstract class DatasetBase(string kind, DType[] types, Shape[] shapes)
+{
+    /// <summary>The op type that made the dataset (in messages).</summary>
+    public string Kind { get; } = kind;
+
+    /// <summary>The dtypes of an element's components.</summary>
+    public DType[] Types { get; } = types;
+
+    /// <summary>The components' static shapes (possibly partial).</summary>
+    public Shape[] Shapes { get; } = shapes;
+
+    /// <summary>A fresh iterator positioned before the first element.</summary>
+    public abstract DatasetIterator MakeIterator();
+
+    /// <summary>The dataset in messages and printed tensors: <c>&lt;BatchDatasetV2: [int64]&gt;</c>.</summary>
+    public override string ToString() => $"<{Kind}: {DatasetOps.TypeList(Types)}>";
+
+    /// <summary>The scalar variant tensor that carries this dataset.</summary>
+    public Tensor ToTensor() => new(DType.Variant, new object[] { this }, [], 1);
+
+    /// <summary>The dataset a variant tensor carries; InvalidArgument for anything else.</summary>
+    public static DatasetBase Resolve(Tensor t, string what = "input_dataset")
+    {
+        if (t.DType != DType.Variant || t.Size != 1 || t.Data.GetValue(0) is not DatasetBase d)
+            throw new InvalidArgumentException($"Expected {what} to be a scalar variant tensor holding a dataset, got a {t.DType.Name()} tensor of shape {Shape.Format(t.Dims)}");
+        return d;
+    }
+}
+
+/// <summary>
+/// A position in a dataset (TF's <c>IteratorBase</c>): <see cref="GetNext"/> returns the next element,
+/// or null at the end of the sequence (and on every call after it). An iterator is used by one
+/// caller at a time (<see cref="IteratorResource"/> serializes); the tensors it returns belong to the
+/// caller. Disposing releases whatever it holds (open files, input iterators).
+/// </summary>
+internal abstract class DatasetIterator : IDisposable
+{
+    /// <summary>The next element, or null at the end of the sequence.</summary>
+    public abstract Tensor[]? GetNext(OpContext ctx);
+
+    /// <summary>Releases held resources; the default holds none.</summary>
+    public virtual void Dispose() => GC.SuppressFinalize(this);
+}
+
+/// <summary>
+/// A dataset that passes each element of its input through a per-element transform: the element
+/// out, or null to drop it. This is the slot dataset ops whose work is a graph function
+/// (MapDataset, FilterDataset) plug into: their kernel builds the transform from the function and
+/// wraps the input in this dataset.
+/// </summary>
+internal sealed class TransformDataset(string kind, DatasetBase input, DType[] types, Shape[] shapes,
+    Func<Tensor[], OpContext, Tensor[]?> transform) : DatasetBase(kind, types, shapes)
+{
+    public override DatasetIterator MakeIterator() => new It(input.MakeIterator(), transform);
+
+    private sealed class It(DatasetIterator input, Func<Tensor[], OpContext, Tensor[]?> transform) : DatasetIterator
+    {
+        public override Tensor[]? GetNext(OpContext ctx)
+        {
+            while (input.GetNext(ctx) is { } e)
+            {
+                if (transform(e, ctx) is { } r) return r;
+            }
+            return null;
+        }
+
+        public override void Dispose()
+        {
+            input.Dispose();
+            base.Dispose();
+        }
+    }
+}
+
+/// <summary>
+/// An iterator living in the session (TF's <c>IteratorResource</c>): created by IteratorV2 under
+/// (container, shared_name) or its node, (re)positioned at the start of a dataset by MakeIterator,
+/// advanced by IteratorGetNext across runs. Calls are serialized; a waiting caller polls its run's
+/// stop conditions.
+/// </summary>
+internal sealed class IteratorResource(string key, string name, DType[] types, Shape[] shapes) : IDisposable
+{
+    /// <summary>Where the iterator lives in its session's resources (its string handle).</summary>
+    public string Key { get; } = key;
+
+    private readonly Lock _sync = new();
+    private DatasetIterator? _iterator;
+    private bool _disposed;
+
+    /// <summary>The iterator's name (its shared name, or the node's).</summary>
+    public string Name { get; } = name;
+
+    /// <summary>The element dtypes the iterator was declared with.</summary>
+    public DType[] Types { get; } = types;
+
+    /// <summary>The element shapes the iterator was declared with.</summary>
+    public Shape[] Shapes { get; } = shapes;
+
+    private void Enter(OpContext ctx)
+    {
+        while (!_sync.TryEnter(10)) ctx.CheckStop();
+    }
+
+    /// <summary>TF's MakeIterator: starts <paramref name="dataset"/> from its beginning, dropping any previous position.</summary>
+    public void Reset(DatasetBase dataset, OpContext ctx)
+    {
+        if (!dataset.Types.SequenceEqual(Types))
+            throw new InvalidArgumentException($"The iterator '{Name}' expects elements of types {DatasetOps.TypeList(Types)}, but the dataset ({dataset.Kind}) produces {DatasetOps.TypeList(dataset.Types)}");
+        for (int i = 0; i < Shapes.Length && i < dataset.Shapes.Length; i++)
+        {
+            if (!Shapes[i].IsCompatibleWith(dataset.Shapes[i]))
+                throw new InvalidArgumentException($"The iterator '{Name}' expects component {i} of shape {Shapes[i]}, but the dataset ({dataset.Kind}) produces {dataset.Shapes[i]}");
+        }
+        Enter(ctx);
+        try
+        {
+            if (_disposed) throw new CancelledException("Run call was cancelled: the session was closed while the run was in flight");
+            _iterator?.Dispose();
+            _iterator = dataset.MakeIterator();
+        }
+        finally
+        {
+            _sync.Exit();
+        }
+    }
+
+    /// <summary>TF's IteratorGetNext: the next element; OutOfRange "End of sequence" after the last.</summary>
+    public Tensor[] GetNext(OpContext ctx)
+    {
+        Enter(ctx);
+        try
+        {
+            if (_iterator is null)
+                throw new FailedPreconditionException("GetNext() failed because the iterator has not been initialized. Ensure that you have run the initializer operation for this iterator before getting the next element.");
+            var e = _iterator.GetNext(ctx) ?? throw new OutOfRangeException("End of sequence");
+            if (e.Length != Types.Length)
+                throw new InvalidArgumentException($"The iterator '{Name}' expects {Types.Length} components, got an element of {e.Length}");
+            for (int i = 0; i < e.Length; i++)
+            {
+                if (e[i].DType != Types[i] || (i < Shapes.Length && !Shapes[i].IsCompatibleWith(e[i].Dims)))
+                    throw new InvalidArgumentException($"Component {i} of the element is a {e[i].DType.Name()} tensor of shape {Shape.Format(e[i].Dims)}, but the iterator '{Name}' expects {Types[i].Name()} of shape {(i < Shapes.Length ? Shapes[i] : Shape.Unknown)}");
+            }
+            return e;
+        }
+        finally
+        {
+            _sync.Exit();
+        }
+    }
+
+    /// <summary>The session is closing: release the position.</summary>
+    public void Dispose()
+    {
+        lock (_sync)
+        {
+            _disposed = true;
+            _iterator?.Dispose();
+            _iterator = null;
+        }
+    }
+
+    /// <summary>The iterator in messages and printed tensors.</summary>
+    public override string ToString() => $"<Iterator '{Name}': {DatasetOps.TypeList(Types)}>";
+
+    /// <summary>A scalar resource tensor referring to this iterator.</summary>
+    public Tensor ToTensor() => new(DType.Resource, new object[] { this }, [], 1);
+
+    /// <summary>The iterator a handle refers to.</summary>
+    public static IteratorResource Resolve(Tensor handle)
+    {
+        if (handle.DType != DType.Resource || handle.Size != 1 || handle.Data.GetValue(0) is not IteratorResource r)
+            throw new InvalidArgumentException($"Expected a handle to an iterator, got a {handle.DType.Name()} tensor of shape {Shape.Format(handle.Dims)}");
+        return r;
+    }
+}
+
+/// <summary>
+/// The schema most dataset ops share: a <c>handle: variant</c> out, the element spec in
+/// <c>output_types</c>/<c>output_shapes</c> (the source ops of tensors call them
+/// <c>Toutput_types</c>), no gradient. The kernel makes the op's <see cref="DatasetBase"/> from its
+/// inputs every time it runs.
+/// </summary>
+internal abstract class DatasetOpSpec : OpSpec
+{
+    public override bool NotDifferentiable => true;
+
+    protected override string[] OutputArgs => ["handle: variant"];
+
+    /// <summary>The name of the element-types attr (<c>output_types</c>, or <c>Toutput_types</c>).</summary>
+    protected virtual string TypesAttr => "output_types";
+
+    /// <summary>The attrs <c>output_types</c> and <c>output_shapes</c> (each a non-empty list).</summary>
+    protected static AttrSpec[] ElementAttrs(string typesAttr = "output_types") =>
+        [new(typesAttr, "list(type)", Minimum: 1), new("output_shapes", "list(shape)", Minimum: 1)];
+
+    /// <summary>TF attrs added after 1.15: accepted on import, never written.</summary>
+    protected static readonly AttrSpec Metadata = new("metadata", "string", Attr.String(""), Optional: true);
+
+    public override void Infer(InferContext c)
+    {
+        var types = DatasetOps.Types(c.Attr(TypesAttr));
+        var shapes = DatasetOps.Shapes(c.Attr("output_shapes"));
+        if (types.Length != shapes.Length)
+            throw c.Error($"{TypesAttr} has {types.Length} entries but output_shapes has {shapes.Length}");
+        for (int i = 0; i < c.NumInputs; i++)
+        {
+            var arg = DatasetOps.InputArgName(this, c, i);
+            if (arg is "input_dataset" or "input_datasets" && c.InputType(i) != DType.Variant)
+                throw c.Error($"Expected a dataset (variant) as input {i} ('{c.Inputs[i].Name}'), got {c.InputType(i).Name()}");
+            if (arg is "count" or "buffer_size" or "batch_size" or "drop_remainder" or "seed" or "seed2" or "start" or "stop" or "step"
+                && c.InputShape(i) is { IsRankKnown: true, Rank: not 0 } s)
+                throw c.Error($"Shape must be rank 0 but is rank {s.Rank} for input '{arg}' ('{c.Inputs[i].Name}')");
+        }
+        InferElement(c, types, shapes);
+        c.AddOutput(DType.Variant, Shape.Scalar);
+    }
+
+    /// <summary>Op-specific build-time checks of the inputs against the element spec.</summary>
+    protected virtual void InferElement(InferContext c, DType[] types, Shape[] shapes)
+    {
+    }
+
+    /// <summary>The dataset for one run of the node.</summary>
+    protected abstract DatasetBase Create(OpContext ctx, DType[] types, Shape[] shapes);
+
+    public override OpKernel CreateKernel(KernelBuilder b)
+    {
+        var types = DatasetOps.Types(b.Op.GetAttr(TypesAttr));
+        var shapes = DatasetOps.Shapes(b.Op.GetAttr("output_shapes"));
+        return new LambdaKernel(ctx => ctx.SetOutput(0, Create(ctx, types, shapes).ToTensor()), OutputKind.External);
+    }
+}
+
+/// <summary>A dataset op with one input dataset and the element spec as attrs (Repeat, Take, Skip, Prefetch, …).</summary>
+internal abstract class UnaryDatasetOpSpec : DatasetOpSpec
+{
+    /// <summary>The input dataset at run time, checked against the node's element dtypes.</summary>
+    protected static DatasetBase Input(OpContext ctx, DType[] types)
+    {
+        var d = DatasetBase.Resolve(ctx.Input(0));
+        if (!d.Types.SequenceEqual(types))
+            throw new InvalidArgumentException($"The input dataset ({d.Kind}) produces {DatasetOps.TypeList(d.Types)}, but the op declares output_types {DatasetOps.TypeList(types)}");
+        return d;
+    }
+}
+
+/// <summary>Helpers of the dataset ops: attrs, scalar inputs, slicing and stacking elements.</summary>
+internal static class DatasetOps
+{
+    public static DType[] Types(AttrValue? a) => [.. (a?.List?.Type ?? []).Select(DTypes.FromProto)];
+
+    public static Shape[] Shapes(AttrValue? a) => [.. (a?.List?.Shape ?? []).Select(Shape.FromProto)];
+
+    /// <summary>A dtype list as TF prints it: <c>[float, int64]</c>.</summary>
+    public static string TypeList(IEnumerable<DType> types) => "[" + string.Join(", ", types.Select(t => ArgSpec.TfName(t))) + "]";
+
+    /// <summary>The name of the declared input argument tensor <paramref name="i"/> belongs to.</summary>
+    public static string InputArgName(OpSpec spec, InferContext c, int i)
+    {
+        int k = 0;
+        foreach (var a in spec.Inputs)
+        {
+            int n = a.Count(c.Attrs) ?? 1;
+            if (i < k + n) return a.Name;
+            k += n;
+        }
+        return "";
+    }
+
+    /// <summary>An int64 scalar input (TF's <c>ParseScalarArgument&lt;int64&gt;</c>).</summary>
+    public static long Int64Scalar(OpContext ctx, int i, string name)
+    {
+        var t = ctx.Input(i);
+        if (t.Rank != 0 || t.DType != DType.Int64)
+            throw new InvalidArgumentException($"{name} must be a scalar");
+        return t.Scalar<long>();
+    }
+
+    /// <summary>A bool scalar input.</summary>
+    public static bool BoolScalar(OpContext ctx, int i, string name)
+    {
+        var t = ctx.Input(i);
+        if (t.Rank != 0 || t.DType != DType.Bool)
+            throw new InvalidArgumentException($"{name} must be a scalar");
+        return t.Scalar<bool>();
+    }
+
+    /// <summary>The dims of one row of <paramref name="t"/> (its dims without the first).</summary>
+    public static int[] RowDims(Tensor t) => t.Dims.ToArray()[1..];
+
+    /// <summary>Row <paramref name="i"/> of <paramref name="t"/> as a new tensor.</summary>
+    public static Tensor Slice(Tensor t, int i)
+    {
+        var dims = RowDims(t);
+        var row = Tensor.Zeros(t.DType, dims);
+        int n = row.Size;
+        Array.Copy(t.Data, (long)i * n, row.Data, 0, n);
+        return row;
+    }
+
+    /// <summary>
+    /// The tensors of <paramref name="parts"/> (all of one shape) stacked along a new first dim
+    /// (TF's batch_util CopyElementToSlice); a shape mismatch is TF's InvalidArgument.
+    /// </summary>
+    public static Tensor Stack(IReadOnlyList<Tensor> parts, int component)
+    {
+        var first = parts[0];
+        for (int k = 1; k < parts.Count; k++)
+        {
+            if (!parts[k].Dims.SequenceEqual(first.Dims))
+                throw new InvalidArgumentException($"Cannot batch tensors with different shapes in component {component}. First element had shape {ShapeString(first.Dims)} and element {k} had shape {ShapeString(parts[k].Dims)}.");
+        }
+        var t = Tensor.Zeros(first.DType, [parts.Count, .. first.Dims.ToArray()]);
+        int n = first.Size;
+        for (int k = 0; k < parts.Count; k++) Array.Copy(parts[k].Data, 0, t.Data, (long)k * n, n);
+        return t;
+    }
+
+    /// <summary>TF's TensorShape::DebugString: <c>[2,3]</c>.</summary>
+    public static string ShapeString(ReadOnlySpan<int> dims) => "[" + string.Join(",", dims.ToArray()) + "]";
+
+    /// <summary>A copy of <paramref name="t"/> the dataset keeps (the run's buffer may be reused).</summary>
+    public static Tensor Keep(Tensor t) => t.Clone();
+
+    /// <summary>The element spec of a batch of <paramref name="shapes"/>: a leading dim of <paramref name="batch"/> (-1 unknown).</summary>
+    public static Shape[] Batched(Shape[] shapes, int batch) =>
+        [.. shapes.Select(s => s.IsRankKnown ? new Shape([batch, .. s.ToArray()]) : Shape.Unknown)];
+}
+
+public sealed partial class Graph
+{
+    /// <summary>The output_types/output_shapes attrs of a dataset node.</summary>
+    internal static KeyValuePair<string, Proto.AttrValue>[] DatasetElementAttrs(DType[] types, Shape[] shapes, string typesAttr = "output_types")
+    {
+        ArgumentNullException.ThrowIfNull(types);
+        ArgumentNullException.ThrowIfNull(shapes);
+        return [new(typesAttr, Attr.Types(types)), new("output_shapes", Attr.Shapes(shapes))];
+    }
+}
