@@ -1,6 +1,7 @@
 using System.Globalization;
 using Google.Protobuf;
 using Google.Protobuf.Collections;
+using TensorGraph.Functions;
 using TensorGraph.Ops;
 using TensorGraph.Proto;
 
@@ -82,9 +83,10 @@ internal sealed class GraphDefImporter
         importer.CheckInputMapKeys();
         importer.CollectOutputUses();
         var order = importer.ProducersFirst();
+        // Functions first: a node whose op type names a library function is a call of it.
+        importer.MergeLibrary();
         importer.CreateOperations(order);
         importer.CloseBackEdges();
-        importer.MergeLibrary();
         return importer.LookUpReturnElements(returnElements);
     }
 
@@ -134,6 +136,10 @@ internal sealed class GraphDefImporter
                 (LegacyOpNames.TryGetValue(type, out var alias) && OpRegistry.TryGet(alias, out spec)))
             {
                 _specs[i] = spec;
+            }
+            else if ((FunctionBodies.Find(_graphDef.Library, type) ?? FunctionBodies.Find(_graph.Library, type)) is { } function)
+            {
+                _specs[i] = new FunctionCallSpec(function);
             }
             else if (missingTypes.Add(type))
             {
