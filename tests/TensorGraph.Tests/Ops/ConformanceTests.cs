@@ -397,6 +397,7 @@ public class ConformanceTests
                 b.Setup.Add(b.G.AssignVariableOp(h, b.G.Constant(M23)));
                 return b.G.ReadVariableOp(h, DType.Float32).Op;
             },
+            ["DisableCopyOnRead"] = b => b.G.DisableCopyOnRead(Res(b, M23)),
             ["VarIsInitializedOp"] = b => b.G.VarIsInitializedOp(b.G.VarHandleOp(DType.Float32, [2, 3], name: "rv")).Op,
 
             ["ParseExample"] = b =>
