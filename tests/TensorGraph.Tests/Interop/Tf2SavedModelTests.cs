@@ -86,4 +86,32 @@ public class Tf2SavedModelTests
             for (int c = 0; c < 10; c++) Assert.That(got[n * 10 + c], Is.EqualTo(Math.Exp(logits[c] - max) / z).Within(1e-5), $"example {n}, class {c}");
         }
     }
+
+    [Test]
+    public void KerasTf2CustomLayerModelPredicts()
+    {
+        var dir = Dir("tfnet/test/TensorFlowNET.Keras.UnitTest/Assets/python_func_model");
+        using var m = SavedModelBundle.Load(dir, "serve");
+        var x = new float[3, 784];
+        for (int n = 0; n < 3; n++)
+            for (int p = 0; p < 784; p++)
+                x[n, p] = ((n * 13 + p * 5) % 11) / 11f;
+        var y = m.Run("serving_default", new Dictionary<string, Tensor> { ["input_1"] = Tensor.FromArray(x) })["softmax"].ToArray<float>();
+        float[] w;
+        using (var ckpt = new CheckpointReader(Path.Combine(dir, "variables", "variables")))
+            w = ckpt.GetTensor("layer_with_weights-0/matrix/.ATTRIBUTES/VARIABLE_VALUE").ToArray<float>();
+        // The custom layer (its function body): m = (x + 1) · matrix; out = m + (m - 1); then softmax.
+        for (int n = 0; n < 3; n++)
+        {
+            var logits = new double[10];
+            for (int c = 0; c < 10; c++)
+            {
+                double mm = 0;
+                for (int p = 0; p < 784; p++) mm += (x[n, p] + 1) * w[p * 10 + c];
+                logits[c] = mm + (mm - 1);
+            }
+            double max = logits.Max(), z = logits.Sum(l => Math.Exp(l - max));
+            for (int c = 0; c < 10; c++) Assert.That(y[n * 10 + c], Is.EqualTo(Math.Exp(logits[c] - max) / z).Within(1e-5), $"example {n}, class {c}");
+        }
+    }
 }
