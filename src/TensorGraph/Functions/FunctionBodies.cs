@@ -22,6 +22,14 @@ internal sealed class FunctionBody
     public required Output[] Rets { get; init; }
     public required Operation[] Targets { get; init; }
 
+    private readonly ConditionalWeakTable<Session, FunctionCaller> _callers = new();
+
+    /// <summary>
+    /// The body compiled for <paramref name="session"/>: one caller per body and session, shared by
+    /// every call node (and kernel) that runs this instantiation there.
+    /// </summary>
+    public FunctionCaller CallerFor(Session session) => _callers.GetValue(session, s => new FunctionCaller(this, s));
+
     /// <summary>The source label the body's nodes carry in errors: <c>[node 'mul' (Mul), from function 'f']</c>.</summary>
     public static string SourceLabel(string function) => $"function '{function}'";
 }

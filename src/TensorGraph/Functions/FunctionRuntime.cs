@@ -30,15 +30,12 @@ internal static class FunctionRuntime
     }
 
     /// <summary>
-    /// <see cref="Instantiate"/> for the node <paramref name="b"/> builds, bound to its session: one
-    /// caller per node and session (kept as the node's op state, so every execution state of every
-    /// plan shares its compiled body). Thread-safe.
+    /// <see cref="Instantiate"/> for the node <paramref name="b"/> builds (its graph's library),
+    /// bound to its session: one caller per instantiation and session, so every execution state of
+    /// every plan shares the compiled body. A node may bind several functions. Thread-safe.
     /// </summary>
-    public static FunctionCaller Bind(KernelBuilder b, NameAttrList f, IReadOnlyList<Shape>? argShapes = null)
-    {
-        var body = Instantiate(b.Op.Graph, f, argShapes);
-        return b.OpState(() => new FunctionCaller(body, b.Session, b.Op));
-    }
+    public static FunctionCaller Bind(KernelBuilder b, NameAttrList f, IReadOnlyList<Shape>? argShapes = null) =>
+        Instantiate(b.Op.Graph, f, argShapes).CallerFor(b.Session);
 }
 
 /// <summary>
@@ -49,12 +46,10 @@ internal sealed class FunctionCaller
 {
     private readonly FunctionBody _body;
     private readonly ExecutionPlan _plan;
-    private readonly Operation? _caller;
-
-    public FunctionCaller(FunctionBody body, Session session, Operation? caller = null)
+    /// <summary>Compiles <paramref name="body"/> for <paramref name="session"/> (prefer <see cref="FunctionBody.CallerFor"/>, which caches).</summary>
+    public FunctionCaller(FunctionBody body, Session session)
     {
         _body = body;
-        _caller = caller;
         try
         {
             _plan = new ExecutionPlan(session, body.Args, body.Rets, body.Targets);
@@ -128,5 +123,5 @@ internal sealed class FunctionCaller
     }
 
     private TensorGraphException Wrap(TensorGraphException e) =>
-        Errors.Make(e.Code, $"{e.Message}; in function '{Name}'" + (_caller is null ? "" : $" called by node '{_caller.Name}'"), e);
+        Errors.Make(e.Code, $"{e.Message}; in function '{Name}'", e);
 }

@@ -10,8 +10,9 @@ namespace TensorGraph.Serialization;
 /// <summary>
 /// Adds the nodes of one <c>GraphDef</c> to a graph (the work behind <see cref="Graph.Import"/>),
 /// in the steps of TF's importer: check the node names, resolve the op types, parse the inputs,
-/// order the nodes producers first, create the operations, close the while loops' back edges,
-/// merge the function library and look up the requested return elements. Each step either
+/// order the nodes producers first, merge the function library (a node may call one of its
+/// functions), create the operations, close the while loops' back edges and look up the
+/// requested return elements. Each step either
 /// succeeds or throws before the graph is changed, except the creation steps, which run last.
 /// </summary>
 internal sealed class GraphDefImporter
