@@ -64,7 +64,15 @@ public static class Inspector
         foreach (var grp in g.Node.GroupBy(n => n.Op).OrderByDescending(x => x.Count()).ThenBy(x => x.Key, StringComparer.Ordinal))
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {grp.Key,-28} {grp.Count(),5}"));
 
-        var unsupported = g.Node.Where(n => !Graph.IsImportableOpType(n.Op)).GroupBy(n => n.Op)
+        var functions = new HashSet<string>(g.Library?.Function.Select(f => f.Signature.Name) ?? [], StringComparer.Ordinal);
+        bool Known(string op) => Graph.IsImportableOpType(op) || functions.Contains(op);
+        if (functions.Count > 0)
+        {
+            var inside = g.Library!.Function.SelectMany(f => f.NodeDef).Where(n => !Known(n.Op)).Select(n => n.Op).Distinct().Order(StringComparer.Ordinal).ToArray();
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"Functions: {functions.Count} in the library; op types in their bodies TensorGraph lacks: {(inside.Length == 0 ? "none" : string.Join(", ", inside))}"));
+        }
+        var unsupported = g.Node.Where(n => !Known(n.Op)).GroupBy(n => n.Op)
             .OrderByDescending(x => x.Count()).ThenBy(x => x.Key, StringComparer.Ordinal).ToArray();
         if (unsupported.Length == 0) output.WriteLine("Unsupported op types: none");
         else

@@ -104,7 +104,7 @@ public sealed class InferenceCore
     internal static Dictionary<string, Tensor> RunSignature(Session session, Signature sig, IReadOnlyDictionary<string, Tensor> inputs, IReadOnlyList<string> aliases,
         RunOptions? options, CancellationToken cancellationToken)
     {
-        var feeds = new FeedDict();
+        var feeds = new FeedDict { ConvertDtypes = false };
         foreach (var (alias, value) in inputs) feeds[sig.Inputs[alias]] = value;
         var fetches = aliases.Select(a => sig.Outputs[a]).ToArray();
         var values = session.Run(fetches, feeds, [], options, cancellationToken);

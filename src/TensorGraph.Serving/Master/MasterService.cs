@@ -124,7 +124,7 @@ internal sealed class MasterServiceImpl : IDisposable
 
     private static FeedDict Feeds(Graph g, RepeatedField<NamedTensorProto> feed)
     {
-        var feeds = new FeedDict();
+        var feeds = new FeedDict { ConvertDtypes = false };
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var f in feed)
         {

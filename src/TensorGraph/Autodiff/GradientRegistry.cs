@@ -35,6 +35,22 @@ internal static class GradientRegistry
     /// <summary>True and the function (null = not differentiable) when the op type is registered.</summary>
     public static bool TryGet(string opType, out GradientFunction? fn) => All.Value.TryGetValue(opType, out fn);
 
+    /// <summary>
+    /// <see cref="TryGet(string, out GradientFunction?)"/> for node <paramref name="op"/>; a node whose
+    /// schema is not registered (a direct call of a library function) uses its own schema's gradient.
+    /// </summary>
+    public static bool TryGet(Operation op, out GradientFunction? fn)
+    {
+        if (All.Value.TryGetValue(op.Type, out fn)) return true;
+        if (op.Spec.Inert is null && op.Spec.HasGradient)
+        {
+            fn = op.Spec.Gradient;
+            return true;
+        }
+        fn = null;
+        return false;
+    }
+
     /// <summary>Every op type with a registration.</summary>
     public static IEnumerable<string> RegisteredTypes => All.Value.Keys;
 

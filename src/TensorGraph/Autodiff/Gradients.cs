@@ -313,7 +313,7 @@ public sealed partial class Graph
         private Output?[] InputGradients(Operation op, Gradient?[] outValues, out IReadOnlyDictionary<int, IndexedSlices>? sparse)
         {
             sparse = null;
-            if (!GradientRegistry.TryGet(op.Type, out var fn))
+            if (!GradientRegistry.TryGet(op, out var fn))
                 throw new UnimplementedException($"No gradient defined for operation '{op.Name}' (op type: {op.Type}){SourceLocation.Suffix(op.Location, op.Name)}") { NodeName = op.Name };
             if (fn is null) return new Output?[op.NumInputs];
             var state = _loops?.Of(op, before: false);

@@ -39,10 +39,15 @@ public sealed partial class Graph
     public int? Seed { get; set; }
 
     /// <summary>
-    /// The function library of an imported GraphDef, kept as-is (TensorGraph does not execute
-    /// functions) and written back by <see cref="ToGraphDef"/>; null when the graph has none.
+    /// The graph's function library (TF's <c>FunctionDefLibrary</c>): functions of an imported
+    /// GraphDef and those <see cref="DefineFunction"/> adds, written back by <see cref="ToGraphDef"/>;
+    /// null when the graph has none. Call nodes (PartitionedCall, StatefulPartitionedCall, or an
+    /// op type naming a function) run the function's body.
     /// </summary>
     public FunctionDefLibrary? Library { get; set; }
+
+    // Direct-call schemas made from the library, by function name (see ResolveSpec).
+    private readonly Dictionary<string, (FunctionDef Def, OpSpec Spec)> _callSpecs = new(StringComparer.Ordinal);
 
     /// <summary>All operations, in creation order.</summary>
     public IReadOnlyList<Operation> Operations
@@ -268,7 +273,7 @@ public sealed partial class Graph
         IEnumerable<KeyValuePair<string, AttrValue>>? attrs = null, IEnumerable<Operation>? controlInputs = null,
         string device = "", bool exactName = false, bool imported = false, SourceLocation? origin = null)
     {
-        var spec = OpRegistry.Get(type);
+        var spec = ResolveSpec(type);
         foreach (var i in inputs)
         {
             if (i.Op is null) throw new InvalidArgumentException($"An input of new '{type}' op is a default (unset) Output");
@@ -367,6 +372,30 @@ public sealed partial class Graph
         finally
         {
             _controlContext = context;
+        }
+    }
+
+    /// <summary>
+    /// The schema of op type <paramref name="type"/>: a registered op, else a direct call of the
+    /// library function of that name (NotFound when it is neither).
+    /// </summary>
+    internal OpSpec ResolveSpec(string type)
+    {
+        if (OpRegistry.TryGet(type, out var spec)) return spec;
+        return TryCallSpec(type) ?? OpRegistry.Get(type);
+    }
+
+    /// <summary>The direct-call schema of library function <paramref name="name"/>, or null when the library has no such function.</summary>
+    internal OpSpec? TryCallSpec(string name)
+    {
+        var def = Library?.Function.FirstOrDefault(f => f.Signature?.Name == name);
+        if (def is null) return null;
+        lock (_lock)
+        {
+            if (_callSpecs.TryGetValue(name, out var e) && ReferenceEquals(e.Def, def)) return e.Spec;
+            var spec = new FunctionCallSpec(def);
+            _callSpecs[name] = (def, spec);
+            return spec;
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Google.Protobuf;
 using Google.Protobuf.Collections;
+using TensorGraph.Functions;
 using TensorGraph.Ops;
 using TensorGraph.Proto;
 
@@ -9,8 +10,9 @@ namespace TensorGraph.Serialization;
 /// <summary>
 /// Adds the nodes of one <c>GraphDef</c> to a graph (the work behind <see cref="Graph.Import"/>),
 /// in the steps of TF's importer: check the node names, resolve the op types, parse the inputs,
-/// order the nodes producers first, create the operations, close the while loops' back edges,
-/// merge the function library and look up the requested return elements. Each step either
+/// order the nodes producers first, merge the function library (a node may call one of its
+/// functions), create the operations, close the while loops' back edges and look up the
+/// requested return elements. Each step either
 /// succeeds or throws before the graph is changed, except the creation steps, which run last.
 /// </summary>
 internal sealed class GraphDefImporter
@@ -82,9 +84,10 @@ internal sealed class GraphDefImporter
         importer.CheckInputMapKeys();
         importer.CollectOutputUses();
         var order = importer.ProducersFirst();
+        // Functions first: a node whose op type names a library function is a call of it.
+        importer.MergeLibrary();
         importer.CreateOperations(order);
         importer.CloseBackEdges();
-        importer.MergeLibrary();
         return importer.LookUpReturnElements(returnElements);
     }
 
@@ -134,6 +137,10 @@ internal sealed class GraphDefImporter
                 (LegacyOpNames.TryGetValue(type, out var alias) && OpRegistry.TryGet(alias, out spec)))
             {
                 _specs[i] = spec;
+            }
+            else if ((FunctionBodies.Find(_graphDef.Library, type) ?? FunctionBodies.Find(_graph.Library, type)) is { } function)
+            {
+                _specs[i] = new FunctionCallSpec(function);
             }
             else if (missingTypes.Add(type))
             {

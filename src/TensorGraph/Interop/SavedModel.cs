@@ -1,4 +1,5 @@
 using Google.Protobuf;
+using TensorGraph.Functions;
 using TensorGraph.Proto;
 using TensorGraph.Training;
 using ProtoSavedModel = TensorGraph.Proto.SavedModel;
@@ -439,7 +440,7 @@ public sealed class SavedModelBundle : IDisposable
                 if (!consumers.TryGetValue(NodeOf(raw), out var l)) consumers[NodeOf(raw)] = l = [];
                 l.Add(n.Name);
             }
-            if (!GraphDefImporter.IsImportable(n.Op) && skipped.TryAdd(n.Name, $"op type {n.Op} (node '{n.Name}'), which TensorGraph does not implement"))
+            if (!GraphDefImporter.IsImportable(n.Op) && FunctionBodies.Find(def.Library, n.Op) is null && skipped.TryAdd(n.Name, $"op type {n.Op} (node '{n.Name}'), which TensorGraph does not implement"))
                 queue.Enqueue(n.Name);
         }
         if (skipped.Count == 0) return (def, skipped);

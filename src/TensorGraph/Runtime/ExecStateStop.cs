@@ -31,6 +31,17 @@ internal sealed partial class ExecState
         Kernels.Gemm.RunThreadLimit = _outerThreadLimit;
     }
 
+    /// <summary>
+    /// What a nested run (a function called by a kernel of this run) must stop on: the time left
+    /// before this run's deadline in milliseconds (0 for none; at least 1 while one is set) and its token.
+    /// </summary>
+    internal (long TimeoutMs, CancellationToken Token) StopConditions()
+    {
+        if (_deadline == 0) return (0, _token);
+        long left = (long)((_deadline - Stopwatch.GetTimestamp()) * 1000.0 / Stopwatch.Frequency);
+        return (Math.Max(left, 1), _token);
+    }
+
     private static long Deadline(long timeoutMs)
     {
         double ticks = timeoutMs * (double)Stopwatch.Frequency / 1000;

@@ -31,6 +31,14 @@ public sealed class FeedDict : IEnumerable<KeyValuePair<Output, Tensor>>
     /// <summary>Adds a feed by tensor name.</summary>
     public void Add(string name, Tensor value) => this[name] = value;
 
+    /// <summary>
+    /// Whether a numeric or bool value of another dtype is converted to the fed tensor's dtype, as
+    /// TF's Python <c>session.run</c> converts feed_dict values (true, the default). Servers set it
+    /// false: TF's C++ session, which the model server and the master protocol reach, takes only
+    /// exact dtypes and refuses the rest.
+    /// </summary>
+    public bool ConvertDtypes { get; init; } = true;
+
     /// <summary>Number of feeds.</summary>
     public int Count => _byTensor.Count + _byName.Count;
 

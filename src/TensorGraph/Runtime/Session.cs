@@ -335,7 +335,7 @@ public sealed class Session : IDisposable
             if (k.Op is null) throw new InvalidArgumentException("A feed key is a default (unset) Output");
             CheckGraph(k.Op);
             if (i > 0 && keys[i - 1] == k) throw new InvalidArgumentException($"Tensor '{k.Name}' is fed twice");
-            v = ConvertFeed(k, v);
+            if (feedDict.ConvertDtypes) v = ConvertFeed(k, v);
             CheckFeed(k, v);
             keys[i] = k;
             values[i] = v;

@@ -72,6 +72,20 @@ public class CliTests
     }
 
     [Test]
+    public void RunAndInspectATf2SavedModel()
+    {
+        const string tf2 = "serving/servables/tensorflow/testdata/saved_model_half_plus_two_tf2_cpu/00000123";
+        var r = Run("run", Fx(tf2), "--signature", "serving_default", "--feed", "x=[5.0]", "--fetch", "y", "--json");
+        Assert.That(r.Code, Is.EqualTo(0), r.Err);
+        using (var doc = JsonDocument.Parse(r.Out))
+            Assert.That(doc.RootElement.GetProperty("y").GetProperty("values").EnumerateArray().Select(e => e.GetSingle()), Is.EqualTo(new[] { 4.5f }));
+        r = Run("inspect", Fx(tf2));
+        Assert.That(r.Code, Is.EqualTo(0), r.Err);
+        Assert.That(r.Out, Does.Contain("Functions: 14 in the library; op types in their bodies TensorGraph lacks: none"));
+        Assert.That(r.Out, Does.Contain("Unsupported op types: none"));
+    }
+
+    [Test]
     public void RunJson()
     {
         var r = Run("run", Fx(HalfPlusTwo), "--feed", "x=[[1],[2],[5]]", "--fetch", "y:0", "--json");

@@ -415,6 +415,19 @@ public class ConformanceTests
             ["BatchMatMul"] = b => b.G.AddOp("BatchMatMul", [b.Feed(Tensor.FromArray(new float[2, 2, 3]), [-1, 2, 3]), b.G.Constant(Tensor.FromArray(new float[2, 3, 4]))],
                 attrs: [new("T", Attr.Type(DType.Float32))]),
 
+            // ---------------------------------------------------------------- function calls
+            ["PartitionedCall"] = b =>
+            {
+                b.G.DefineFunction("scale_add", [DType.Float32, DType.Float32], (fg, a) => [a[0] * a[1] + a[1]]);
+                return b.G.PartitionedCall([b.Feed(M23, [-1, 3]), b.G.Constant(new float[] { 1, 2, 3 })],
+                    new Proto.NameAttrList { Name = "scale_add" }, [DType.Float32])[0].Op;
+            },
+            ["StatefulPartitionedCall"] = b =>
+            {
+                b.G.DefineFunction("read_twice", [DType.Resource], (fg, a) => [fg.ReadVariableOp(a[0], DType.Float32) * 2f]);
+                return b.G.StatefulPartitionedCall([Res(b, M23)], new Proto.NameAttrList { Name = "read_twice" }, [DType.Float32])[0].Op;
+            },
+
             // ---------------------------------------------------------------- resource variables
             ["VarHandleOp"] = b => b.G.VarHandleOp(DType.Float32, [2, 3], name: "rv").Op,
             ["AssignVariableOp"] = b => b.G.AssignVariableOp(b.G.VarHandleOp(DType.Float32, [2, 3], name: "rv"), b.Feed(M23, [-1, 3])),
@@ -424,6 +437,7 @@ public class ConformanceTests
                 b.Setup.Add(b.G.AssignVariableOp(h, b.G.Constant(M23)));
                 return b.G.ReadVariableOp(h, DType.Float32).Op;
             },
+            ["DisableCopyOnRead"] = b => b.G.DisableCopyOnRead(Res(b, M23)),
             ["VarIsInitializedOp"] = b => b.G.VarIsInitializedOp(b.G.VarHandleOp(DType.Float32, [2, 3], name: "rv")).Op,
 
             ["ParseExample"] = b =>

@@ -90,6 +90,17 @@ public class FeedConversionTests
     }
 
     [Test]
+    public void AFeedDictCanAskForExactDtypes()
+    {
+        var g = new Graph();
+        var x = g.Placeholder(DType.Float32, Shape.Scalar, name: "x");
+        using var s = new Session(g);
+        var e = Assert.Throws<InvalidArgumentException>(() => s.Run(g.Identity(x), new FeedDict { ConvertDtypes = false, [x] = 2 }))!;
+        Assert.That(e.Message, Does.Contain("Cannot feed value of dtype int32 for Tensor 'x:0'"));
+        Assert.That(s.Run(g.Identity(x), new FeedDict { ConvertDtypes = false, [x] = 2f }).Scalar<float>(), Is.EqualTo(2f));
+    }
+
+    [Test]
     public void TensorCastFollowsNumpyAstype()
     {
         Tensor d = new[] { 2.7, -2.7, double.NaN, 1e10 };
