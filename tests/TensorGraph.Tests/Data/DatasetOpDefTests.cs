@@ -29,6 +29,8 @@ public class DatasetOpDefTests
         ["PaddedBatchDatasetV2"] = new(["input_dataset", "batch_size", "padded_shapes", "padding_values", "drop_remainder"], ["handle"],
             ["parallel_copy", "Toutput_types", "output_shapes", "N"]),
         ["ShuffleDataset"] = new(["input_dataset", "buffer_size", "seed", "seed2"], ["handle"], ["reshuffle_each_iteration", .. Elem]),
+        ["MapDataset"] = new(["input_dataset", "other_arguments"], ["handle"], ["f", "Targuments", .. Elem, "use_inter_op_parallelism", "preserve_cardinality"]),
+        ["FilterDataset"] = new(["input_dataset", "other_arguments"], ["handle"], ["predicate", "Targuments", .. Elem]),
         ["OptimizeDataset"] = new(["input_dataset", "optimizations"], ["handle"], [.. Elem, "optimization_configs"]),
         ["ModelDataset"] = new(["input_dataset"], ["handle"], ["algorithm", "cpu_budget", .. Elem]),
         ["IteratorV2"] = new([], ["handle"], ["shared_name", "container", .. Elem]),

@@ -461,6 +461,73 @@ public class DatasetTests
     }
 
     [Test]
+    public void MapTransformsEveryElementThroughALibraryFunction()
+    {
+        // TF: Dataset.from_tensor_slices((images, labels)).map(lambda x, y: (x / 255, tf.cast(y, tf.int64)))
+        var g = new Graph();
+        var images = Tensor.Create(new byte[] { 0, 255, 51, 102, 204, 255 }, 3, 2);
+        var labels = Tensor.Create(new[] { 7, 1, 3 }, 3);
+        var ds = Dataset.FromTensorSlices(g, images, labels)
+            .Map((f, e) => [f.RealDiv(f.Cast(e[0], DType.Float32), 255f), f.Cast(e[1], DType.Int64)])
+            .Batch(2);
+        Assert.That(ds.OutputTypes, Is.EqualTo(new[] { DType.Float32, DType.Int64 }));
+        Assert.That(ds.OutputShapes.Select(x => x.ToString()), Is.EqualTo(new[] { "(?, 2)", "(?,)" }));
+        var next = ds.MakeOneShotIterator().GetNext("next");
+        Assert.That(g.Library!.Function.Select(f => f.Signature.Name), Does.Contain("Dataset_map_0"));
+        using var s = new Session(g);
+        var all = Drain(s, next);
+        Assert.That(all, Has.Count.EqualTo(2));
+        Assert.That(all[0][0].ToArray<float>(), Is.EqualTo(new[] { 0f, 1f, 0.2f, 0.4f }).Within(1e-7));
+        Assert.That(all[1][0].ToArray<float>(), Is.EqualTo(new[] { 0.8f, 1f }).Within(1e-7));
+        Assert.That(all.SelectMany(e => e[1].ToArray<long>()), Is.EqualTo(new[] { 7L, 1, 3 }));
+    }
+
+    [Test]
+    public void FilterKeepsTheElementsItsPredicateAccepts()
+    {
+        var g = new Graph();
+        var ds = Dataset.Range(g, 20).Filter((f, e) => f.Equal(f.FloorMod(e[0], 3L), 0L)).Map((f, e) => [f.Multiply(e[0], 10L)]);
+        var it = ds.MakeInitializableIterator();
+        var next = it.GetNext();
+        using var s = new Session(g);
+        s.Run(it.Initializer!);
+        Assert.That(Drain(s, next).Select(e => e[0].Scalar<long>()), Is.EqualTo(new[] { 0L, 30, 60, 90, 120, 150, 180 }));
+        // Two maps in one graph get two functions.
+        Assert.That(g.Library!.Function.Select(f => f.Signature.Name), Is.EquivalentTo(new[] { "Dataset_filter_0", "Dataset_map_0" }));
+        Assert.Throws<InvalidArgumentException>(() => Dataset.Range(g, 3).Filter((f, e) => e[0]));
+    }
+
+    [Test]
+    public void MapAndFilterRoundTripThroughGraphDefWithTheirFunctions()
+    {
+        var g = new Graph();
+        var ds = Dataset.Range(g, 10).Filter((f, e) => f.Less(e[0], 5L)).Map((f, e) => [f.Square(e[0]), f.Cast(e[0], DType.Float64)]);
+        ds.MakeOneShotIterator().GetNext("next");
+        var g2 = Graph.FromGraphDef(GraphDef.Parser.ParseFrom(g.ToGraphDef().ToByteArray()), "pipeline.pb");
+        Assert.That(g2.ToGraphDef().ToByteArray(), Is.EqualTo(g.ToGraphDef().ToByteArray()), "the round trip is byte-identical");
+        using var s = new Session(g2);
+        var all = Drain(s, [g2.GetTensor("next:0"), g2.GetTensor("next:1")]);
+        Assert.That(all.Select(e => e[0].Scalar<long>()), Is.EqualTo(new[] { 0L, 1, 4, 9, 16 }));
+        Assert.That(all.Select(e => e[1].Scalar<double>()), Is.EqualTo(new[] { 0.0, 1, 2, 3, 4 }));
+    }
+
+    [Test]
+    public void AMapFunctionReturningTheWrongDtypeFailsNamingTheNode()
+    {
+        // A hand-built MapDataset whose declared output_types disagree with its function.
+        var g = new Graph();
+        var f = g.DefineFunction("twice", [DType.Int64], (fg, a) => [fg.Multiply(a[0], 2L)], [Shape.Scalar]);
+        var map = g.MapDataset(Dataset.Range(g, 3).Variant, [], f.Name, [DType.Int32], [Shape.Scalar], name: "bad_map");
+        var it = g.IteratorV2([DType.Int32], [Shape.Scalar]);
+        var init = g.MakeIterator(map, it);
+        var next = g.IteratorGetNext(it, [DType.Int32], [Shape.Scalar]);
+        using var s = new Session(g);
+        s.Run(init);
+        var e = Assert.Throws<InvalidArgumentException>(() => s.Run(next))!;
+        Assert.That(e.Message, Does.Contain("Function twice of 'bad_map' returned int64 for component 0, but the dataset declares int32"));
+    }
+
+    [Test]
     public void OneShotGraphRoundTripsThroughGraphDef()
     {
         var g = new Graph();

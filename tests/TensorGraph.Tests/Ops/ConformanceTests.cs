@@ -166,6 +166,8 @@ public class ConformanceTests
             ["ShuffleDataset"] = b => Dataset.Range(b.G, 5).Shuffle(3, seed: 1).Variant.Op,
             ["RepeatDataset"] = b => Dataset.Range(b.G, 5).Repeat(2).Variant.Op,
             ["TakeDataset"] = b => Dataset.Range(b.G, 5).Take(2).Variant.Op,
+            ["MapDataset"] = b => Dataset.Range(b.G, 5).Map((g, e) => [g.Multiply(e[0], 2L)]).Variant.Op,
+            ["FilterDataset"] = b => Dataset.Range(b.G, 5).Filter((g, e) => g.Greater(e[0], 1L)).Variant.Op,
             ["SkipDataset"] = b => Dataset.Range(b.G, 5).Skip(2).Variant.Op,
             ["PrefetchDataset"] = b => Dataset.Range(b.G, 5).Prefetch(2).Variant.Op,
             ["ZipDataset"] = b => Dataset.Zip(Dataset.Range(b.G, 5), Dataset.FromTensorSlices(b.G, M23)).Variant.Op,

@@ -184,7 +184,7 @@ public class CoreOpsTests
     {
         var g = new Graph();
         var x = g.Placeholder(DType.Float32, [-1, 3], name: "x");
-        Assert.Throws<InvalidArgumentException>(() => Eval(x, new FeedDict { [x] = new[,] { { 1, 2, 3 } } }));
+        Assert.Throws<InvalidArgumentException>(() => Eval(x, new FeedDict { [x] = new[] { "1", "2", "3" } }));
         Assert.Throws<InvalidArgumentException>(() => Eval(x, new FeedDict { [x] = new float[,] { { 1, 2 } } }));
         Assert.Throws<InvalidArgumentException>(() => Eval(x, new FeedDict { [x] = new float[] { 1, 2, 3 } }));
     }

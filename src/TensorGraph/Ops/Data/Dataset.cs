@@ -201,6 +201,49 @@ public sealed class Dataset
     public Dataset Repeat(long count = -1) =>
         Then(Types, Shapes, fresh => Graph.RepeatDataset(Node(fresh), I64(count, "count"), Types, Shapes));
 
+    /// <summary>
+    /// TF's <c>map(map_func)</c>: every element through <paramref name="mapFunc"/>, which builds the
+    /// new element from the components on a graph of its own (a library function named
+    /// <c>Dataset_map_N</c>, as TF traces <c>map_func</c> into one; it runs once per element). The
+    /// function cannot read tensors of the outer graph: build constants inside it.
+    /// </summary>
+    public Dataset Map(Func<Graph, Output[], Output[]> mapFunc)
+    {
+        ArgumentNullException.ThrowIfNull(mapFunc);
+        var (name, results) = Trace("Dataset_map", mapFunc);
+        DType[] types = [.. results.Select(r => r.DType)];
+        Shape[] shapes = [.. results.Select(r => r.Shape)];
+        if (types.Length == 0) throw new InvalidArgumentException("The map function must return at least one tensor");
+        return Then(types, shapes, fresh => Graph.MapDataset(Node(fresh), [], name, types, shapes));
+    }
+
+    /// <summary>
+    /// TF's <c>filter(predicate)</c>: the elements for which <paramref name="predicate"/> (built as
+    /// for <see cref="Map"/>, a function <c>Dataset_filter_N</c>) returns a true bool scalar.
+    /// </summary>
+    public Dataset Filter(Func<Graph, Output[], Output> predicate)
+    {
+        ArgumentNullException.ThrowIfNull(predicate);
+        var (name, results) = Trace("Dataset_filter", (g, args) => [predicate(g, args)]);
+        if (results[0].DType != DType.Bool || !results[0].Shape.IsCompatibleWith(Shape.Scalar))
+            throw new InvalidArgumentException($"The filter predicate must return a scalar bool tensor, got {results[0].DType.Name()} of shape {results[0].Shape}");
+        return Then(Types, Shapes, fresh => Graph.FilterDataset(Node(fresh), [], name, Types, Shapes));
+    }
+
+    // Defines a library function from a per-element body; its results' dtypes and static shapes
+    // become the new element spec.
+    private (string Name, Output[] Results) Trace(string prefix, Func<Graph, Output[], Output[]> body)
+    {
+        var library = Graph.Library;
+        int n = 0;
+        string name;
+        do name = $"{prefix}_{n++}";
+        while (library is not null && library.Function.Any(f => f.Signature?.Name == name));
+        Output[] results = [];
+        Graph.DefineFunction(name, Types, (g, args) => results = body(g, args), Shapes);
+        return (name, results);
+    }
+
     /// <summary>TF's <c>take(count)</c>: at most the first <paramref name="count"/> elements (-1 all).</summary>
     public Dataset Take(long count) =>
         Then(Types, Shapes, fresh => Graph.TakeDataset(Node(fresh), I64(count, "count"), Types, Shapes));

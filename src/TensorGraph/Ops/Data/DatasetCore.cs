@@ -290,6 +290,37 @@ internal static class DatasetOps
         return t.Scalar<long>();
     }
 
+    /// <summary>
+    /// The captured arguments of a function-taking dataset op (inputs <paramref name="start"/> on,
+    /// TF's <c>other_arguments</c>), copied: the dataset outlives the run that made it.
+    /// </summary>
+    public static Tensor[] CapturedArguments(OpContext ctx, int start)
+    {
+        var r = new Tensor[ctx.NumInputs - start];
+        for (int i = 0; i < r.Length; i++) r[i] = ctx.Input(start + i).Clone();
+        return r;
+    }
+
+    /// <summary>Calls a dataset op's function on an element's components followed by the captured arguments.</summary>
+    public static Tensor[] CallElementFunction(Functions.FunctionCaller f, Tensor[] element, Tensor[] captured, OpContext ctx)
+    {
+        if (captured.Length == 0) return f.Call(element, ctx);
+        return f.Call([.. element, .. captured], ctx);
+    }
+
+    /// <summary>A function's result as a dataset element: as many components as <paramref name="types"/>, of those dtypes.</summary>
+    public static Tensor[] CheckElement(Tensor[] result, DType[] types, string node, string function)
+    {
+        if (result.Length != types.Length)
+            throw new InvalidArgumentException($"Function {function} of '{node}' returned {result.Length} component(s), but the dataset declares output_types {TypeList(types)}") { NodeName = node };
+        for (int i = 0; i < types.Length; i++)
+        {
+            if (result[i].DType != types[i])
+                throw new InvalidArgumentException($"Function {function} of '{node}' returned {result[i].DType.Name()} for component {i}, but the dataset declares {types[i].Name()}") { NodeName = node };
+        }
+        return result;
+    }
+
     /// <summary>A bool scalar input.</summary>
     public static bool BoolScalar(OpContext ctx, int i, string name)
     {
