@@ -34,34 +34,13 @@ internal sealed class BatchDatasetV2Spec : UnaryDatasetOpSpec
         public override DatasetIterator MakeIterator() => new It(input.MakeIterator(), n, drop);
     }
 
-    private sealed class It(DatasetIterator input, int n, bool drop) : DatasetIterator
+    private sealed class It(DatasetIterator input, int n, bool drop) : GroupingIterator(input, n, drop)
     {
-        private bool _end;
-
-        public override Tensor[]? GetNext(OpContext ctx)
+        protected override Tensor[] Combine(List<Tensor[]> batch)
         {
-            if (_end) return null;
-            var batch = new List<Tensor[]>();
-            while (batch.Count < n)
-            {
-                var e = input.GetNext(ctx);
-                if (e is null)
-                {
-                    _end = true;
-                    break;
-                }
-                batch.Add(e);
-            }
-            if (batch.Count == 0 || (drop && batch.Count < n)) return null;
             var result = new Tensor[batch[0].Length];
             for (int c = 0; c < result.Length; c++) result[c] = DatasetOps.Stack([.. batch.Select(e => e[c])], c);
             return result;
-        }
-
-        public override void Dispose()
-        {
-            input.Dispose();
-            base.Dispose();
         }
     }
 }

@@ -87,6 +87,88 @@ internal sealed class TransformDataset(string kind, DatasetBase input, DType[] t
 }
 
 /// <summary>
+/// An iterator that groups up to <c>n</c> consecutive input elements into one (BatchDatasetV2,
+/// PaddedBatchDatasetV2): a short last group is kept unless <c>drop</c>; <see cref="Combine"/> makes
+/// the batched element from the group.
+/// </summary>
+internal abstract class GroupingIterator(DatasetIterator input, int n, bool drop) : DatasetIterator
+{
+    private bool _end;
+
+    /// <summary>The batched element of <paramref name="group"/> (1 to n elements).</summary>
+    protected abstract Tensor[] Combine(List<Tensor[]> group);
+
+    public override Tensor[]? GetNext(OpContext ctx)
+    {
+        if (_end) return null;
+        var group = new List<Tensor[]>();
+        while (group.Count < n)
+        {
+            var e = input.GetNext(ctx);
+            if (e is null)
+            {
+                _end = true;
+                break;
+            }
+            group.Add(e);
+        }
+        if (group.Count == 0 || (drop && group.Count < n)) return null;
+        return Combine(group);
+    }
+
+    public override void Dispose()
+    {
+        input.Dispose();
+        base.Dispose();
+    }
+}
+
+/// <summary>
+/// A dataset op whose attr <see cref="FunctionAttr"/> names a library function applied per element
+/// (MapDataset's <c>f</c>, FilterDataset's <c>predicate</c>): the function is bound to the session
+/// when the kernel is made, the captured <c>other_arguments</c> are copied when the dataset is made,
+/// and <see cref="Transform"/> turns one element (and the function's results) into the output
+/// element, or null to drop it.
+/// </summary>
+internal abstract class FunctionDatasetOpSpec : UnaryDatasetOpSpec
+{
+    /// <summary>The attr naming the function.</summary>
+    protected abstract string FunctionAttr { get; }
+
+    /// <summary>The attrs of TF's schema: the function attr <paramref name="functionAttr"/>, <c>Targuments</c>, the element spec, then <paramref name="extra"/>.</summary>
+    protected static AttrSpec[] FunctionAttrs(string functionAttr, params AttrSpec[] extra) =>
+        [new(functionAttr, "func"), new("Targuments", "list(type)", Minimum: 0), .. ElementAttrs(), .. extra];
+
+    protected override string[] InputArgs => ["input_dataset: variant", "other_arguments: Targuments"];
+
+    /// <summary>Whether the input dataset's element dtypes must equal <c>output_types</c> (a filter keeps elements as they are).</summary>
+    protected abstract bool KeepsElementTypes { get; }
+
+    /// <summary>The output element for <paramref name="element"/> given the function's <paramref name="results"/>; null drops it.</summary>
+    protected abstract Tensor[]? Transform(Tensor[] element, Tensor[] results, DType[] types, string node, string function);
+
+    public override OpKernel CreateKernel(KernelBuilder b)
+    {
+        var types = DatasetOps.Types(b.Op.GetAttr("output_types"));
+        var shapes = DatasetOps.Shapes(b.Op.GetAttr("output_shapes"));
+        var f = Functions.FunctionRuntime.Bind(b, b.Op.GetAttr(FunctionAttr).Func);
+        var node = b.Op.Name;
+        return new LambdaKernel(ctx =>
+        {
+            var input = KeepsElementTypes ? Input(ctx, types) : DatasetBase.Resolve(ctx.Input(0));
+            var captured = new Tensor[ctx.NumInputs - 1];
+            for (int i = 0; i < captured.Length; i++) captured[i] = ctx.Input(1 + i).Clone();
+            var d = new TransformDataset(Type, input, types, shapes, (element, c) =>
+                Transform(element, f.Call(captured.Length == 0 ? element : [.. element, .. captured], c), types, node, f.Name));
+            ctx.SetOutput(0, d.ToTensor());
+        }, OutputKind.External);
+    }
+
+    protected sealed override DatasetBase Create(OpContext ctx, DType[] types, Shape[] shapes) =>
+        throw new InternalException($"{Type} makes its dataset in its own kernel");
+}
+
+/// <summary>
 /// An iterator living in the session (TF's <c>IteratorResource</c>): created by IteratorV2 under
 /// (container, shared_name) or its node, (re)positioned at the start of a dataset by MakeIterator,
 /// advanced by IteratorGetNext across runs. Calls are serialized; a waiting caller polls its run's
@@ -290,24 +372,6 @@ internal static class DatasetOps
         return t.Scalar<long>();
     }
 
-    /// <summary>
-    /// The captured arguments of a function-taking dataset op (inputs <paramref name="start"/> on,
-    /// TF's <c>other_arguments</c>), copied: the dataset outlives the run that made it.
-    /// </summary>
-    public static Tensor[] CapturedArguments(OpContext ctx, int start)
-    {
-        var r = new Tensor[ctx.NumInputs - start];
-        for (int i = 0; i < r.Length; i++) r[i] = ctx.Input(start + i).Clone();
-        return r;
-    }
-
-    /// <summary>Calls a dataset op's function on an element's components followed by the captured arguments.</summary>
-    public static Tensor[] CallElementFunction(Functions.FunctionCaller f, Tensor[] element, Tensor[] captured, OpContext ctx)
-    {
-        if (captured.Length == 0) return f.Call(element, ctx);
-        return f.Call([.. element, .. captured], ctx);
-    }
-
     /// <summary>A function's result as a dataset element: as many components as <paramref name="types"/>, of those dtypes.</summary>
     public static Tensor[] CheckElement(Tensor[] result, DType[] types, string node, string function)
     {
@@ -319,6 +383,15 @@ internal static class DatasetOps
                 throw new InvalidArgumentException($"Function {function} of '{node}' returned {result[i].DType.Name()} for component {i}, but the dataset declares {types[i].Name()}") { NodeName = node };
         }
         return result;
+    }
+
+    /// <summary>The attrs of a function-taking dataset node built in code: the function by name, <c>Targuments</c> from the captured inputs, the element spec.</summary>
+    public static KeyValuePair<string, AttrValue>[] FunctionNodeAttrs(string functionAttr, string function, Output[] otherArguments, DType[] types, Shape[] shapes)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        ArgumentNullException.ThrowIfNull(otherArguments);
+        return [new(functionAttr, new AttrValue { Func = new NameAttrList { Name = function } }), new("Targuments", Attr.Types(otherArguments.Select(a => a.DType))),
+            .. Graph.DatasetElementAttrs(types, shapes)];
     }
 
     /// <summary>A bool scalar input.</summary>

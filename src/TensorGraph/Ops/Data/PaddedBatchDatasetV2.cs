@@ -67,25 +67,10 @@ internal sealed class PaddedBatchDatasetV2Spec : UnaryDatasetOpSpec
         public override DatasetIterator MakeIterator() => new It(input.MakeIterator(), n, padded, values, drop);
     }
 
-    private sealed class It(DatasetIterator input, int n, long[][] padded, Tensor[] values, bool drop) : DatasetIterator
+    private sealed class It(DatasetIterator input, int n, long[][] padded, Tensor[] values, bool drop) : GroupingIterator(input, n, drop)
     {
-        private bool _end;
-
-        public override Tensor[]? GetNext(OpContext ctx)
+        protected override Tensor[] Combine(List<Tensor[]> batch)
         {
-            if (_end) return null;
-            var batch = new List<Tensor[]>();
-            while (batch.Count < n)
-            {
-                var e = input.GetNext(ctx);
-                if (e is null)
-                {
-                    _end = true;
-                    break;
-                }
-                batch.Add(e);
-            }
-            if (batch.Count == 0 || (drop && batch.Count < n)) return null;
             var result = new Tensor[padded.Length];
             for (int c = 0; c < result.Length; c++) result[c] = Pad(batch, c);
             return result;
@@ -152,12 +137,6 @@ internal sealed class PaddedBatchDatasetV2Spec : UnaryDatasetOpSpec
                     idx[d] = 0;
                 }
             }
-        }
-
-        public override void Dispose()
-        {
-            input.Dispose();
-            base.Dispose();
         }
     }
 }
