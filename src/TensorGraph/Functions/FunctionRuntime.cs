@@ -39,8 +39,8 @@ internal static class FunctionRuntime
 }
 
 /// <summary>
-/// A function body compiled for one session (see <see cref="FunctionRuntime"/>). <see cref="Call"/>
-/// may be used from several threads: each call rents an execution state of the body's plan.
+/// A function body compiled for one session (see <see cref="FunctionRuntime"/>).
+/// <see cref="Call(ReadOnlySpan{Tensor}, OpContext?)"/> may be used from several threads: each call rents an execution state of the body's plan.
 /// </summary>
 internal sealed class FunctionCaller
 {
@@ -75,7 +75,15 @@ internal sealed class FunctionCaller
     /// calling run is cancelled or past its deadline. An error inside the body names the body's
     /// node and says which function it is in; the calling kernel's executor adds the call node.
     /// </summary>
-    public Tensor[] Call(ReadOnlySpan<Tensor> args, OpContext? ctx = null)
+    public Tensor[] Call(ReadOnlySpan<Tensor> args, OpContext? ctx = null) =>
+        Call(args, ctx, default);
+
+    /// <summary>
+    /// <see cref="Call(ReadOnlySpan{Tensor}, OpContext?)"/> that also stops when <paramref name="cancel"/>
+    /// is cancelled: for calls made off the calling run's thread (a parallel map's workers), which
+    /// pass no context and are stopped by their owner.
+    /// </summary>
+    public Tensor[] Call(ReadOnlySpan<Tensor> args, OpContext? ctx, CancellationToken cancel)
     {
         if (args.Length != _body.Args.Length)
             throw new InvalidArgumentException($"Function '{Name}' takes {_body.Args.Length} argument(s), got {args.Length}");
@@ -89,8 +97,9 @@ internal sealed class FunctionCaller
         var state = _plan.Rent();
         try
         {
-            var (timeout, token) = ctx is null ? (0L, default(CancellationToken)) : ctx.State.StopConditions();
-            state.Execute(args, timeout, token);
+            var (timeout, token) = ctx is null ? (0L, cancel) : ctx.State.StopConditions();
+            using var linked = ctx is not null && cancel.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(token, cancel) : null;
+            state.Execute(args, timeout, linked?.Token ?? token);
             var results = new Tensor[_plan.FetchIds.Length];
             for (int i = 0; i < results.Length; i++)
             {

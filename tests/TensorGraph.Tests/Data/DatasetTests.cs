@@ -412,28 +412,6 @@ public class DatasetTests
     }
 
     [Test]
-    public void ImportedOneShotIteratorFailsNamingTheNode()
-    {
-        var gd = new GraphDef();
-        var node = new NodeDef { Name = "OneShotIterator", Op = OneShotIteratorSpec.OpType };
-        node.Attr.Add("dataset_factory", new AttrValue { Func = new NameAttrList { Name = "_make_dataset_1a2b3c" } });
-        node.Attr.Add("output_types", Attr.Types([DType.Int64]));
-        node.Attr.Add("output_shapes", Attr.Shapes([Shape.Scalar]));
-        node.Attr.Add("container", Attr.String(""));
-        node.Attr.Add("shared_name", Attr.String(""));
-        gd.Node.Add(node);
-        var get = new NodeDef { Name = "IteratorGetNext", Op = IteratorGetNextSpec.OpType };
-        get.Input.Add("OneShotIterator");
-        get.Attr.Add("output_types", Attr.Types([DType.Int64]));
-        get.Attr.Add("output_shapes", Attr.Shapes([Shape.Scalar]));
-        gd.Node.Add(get);
-        var g = Graph.FromGraphDef(gd, "pipeline.pb");
-        using var s = new Session(g);
-        Assert.That(() => s.Run(g.GetTensor("IteratorGetNext:0")), Throws.TypeOf<UnimplementedException>()
-            .With.Message.Contains("OneShotIterator 'OneShotIterator'").And.Message.Contains("_make_dataset_1a2b3c"));
-    }
-
-    [Test]
     public void GraphDefRoundTripRunsTheSameSequence()
     {
         var g = new Graph();
@@ -633,7 +611,7 @@ public class DatasetTests
         Assert.That((fetched.DType, fetched.ToString()), Is.EqualTo((DType.Variant, "<RangeDataset: [int64]>")));
         var range = DatasetBase.Resolve(fetched);
         var mapped = new TransformDataset("MapDataset", range, [DType.Int64], [Shape.Scalar],
-            (e, _) => e[0].Scalar<long>() % 2 == 0 ? [Tensor.Scalar(e[0].Scalar<long>() * 10)] : null);
+            (e, _, _) => e[0].Scalar<long>() % 2 == 0 ? [Tensor.Scalar(e[0].Scalar<long>() * 10)] : null);
         using var it = mapped.MakeIterator();
         var got = new List<long>();
         while (it.GetNext(null!) is { } e) got.Add(e[0].Scalar<long>());

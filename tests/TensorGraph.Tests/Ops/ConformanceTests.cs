@@ -187,15 +187,21 @@ public class ConformanceTests
                 Iterator.FromStringHandle(Dataset.Range(b.G, 5).MakeInitializableIterator().StringHandle(), [DType.Int64], [Shape.Scalar]).Handle.Op,
             ["OneShotIterator"] = b =>
             {
-                // Its dataset_factory is a graph function, which cannot run yet (DatasetTests checks the error); inference is still checked.
-                var op = b.G.AddOp(OneShotIteratorSpec.OpType, [], null, attrs:
+                // Its dataset_factory: a library function that makes the dataset (run once per session).
+                b.G.DefineFunction("_make_dataset", [], (f, _) => [Dataset.Range(f, 5).Variant]);
+                return b.G.AddOp(OneShotIteratorSpec.OpType, [], null, attrs:
                 [
                     new("dataset_factory", new AttrValue { Func = new NameAttrList { Name = "_make_dataset" } }),
                     new("output_types", Attr.Types([DType.Int64])), new("output_shapes", Attr.Shapes([Shape.Scalar])),
                 ]);
-                Assert.That((op.Outputs[0].DType, op.Outputs[0].Shape.Rank), Is.EqualTo((DType.Resource, 0)));
-                b.FetchInstead = b.G.Constant(0);
-                return op;
+            },
+            ["ParallelMapDataset"] = b => Dataset.Range(b.G, 5).Map((g, e) => [g.Multiply(e[0], 2L)], 2).Variant.Op,
+            ["ParallelMapDatasetV2"] = b =>
+            {
+                var input = Dataset.Range(b.G, 5);
+                b.G.DefineFunction("_double", [DType.Int64], (f, e) => [f.Multiply(e[0], 2L)], [Shape.Scalar]);
+                return b.G.AddOp(ParallelMapDatasetV2Spec.OpType, [input.Variant, b.G.Constant(Tensor.Scalar(-1L))], null, attrs:
+                    [.. DatasetOps.FunctionNodeAttrs("f", "_double", [], [DType.Int64], [Shape.Scalar]), new("deterministic", Attr.String("true"))]);
             },
             // ---------------------------------------------------------------- data flow (per-run tensor arrays)
             ["TensorArrayV3"] = b => b.G.TensorArrayV3(b.Feed(Tensor.Scalar(3), Shape.Scalar), DType.Float32, new Shape(-1, 3)).Handle.Op,

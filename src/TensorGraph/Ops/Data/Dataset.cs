@@ -207,19 +207,39 @@ public sealed class Dataset
     /// <c>Dataset_map_N</c>, as TF traces <c>map_func</c> into one; it runs once per element). The
     /// function cannot read tensors of the outer graph: build constants inside it.
     /// </summary>
-    public Dataset Map(Func<Graph, Output[], Output[]> mapFunc)
+    public Dataset Map(Func<Graph, Output[], Output[]> mapFunc) => MapWith(mapFunc, null);
+
+    /// <summary>
+    /// TF's <c>map(map_func, num_parallel_calls)</c>: <see cref="Map(Func{Graph, Output[], Output[]})"/>
+    /// with up to <paramref name="numParallelCalls"/> elements mapped at once on pool threads
+    /// (<see cref="Autotune"/>: one per processor), a ParallelMapDataset node; the elements keep
+    /// their order.
+    /// </summary>
+    public Dataset Map(Func<Graph, Output[], Output[]> mapFunc, int numParallelCalls)
+    {
+        if (numParallelCalls <= 0 && numParallelCalls != Autotune)
+            throw new InvalidArgumentException("num_parallel_calls must be greater than zero.");
+        return MapWith(mapFunc, numParallelCalls);
+    }
+
+    /// <summary>TF's <c>tf.data.experimental.AUTOTUNE</c> (-1): as many parallel calls as processors.</summary>
+    public const int Autotune = -1;
+
+    private Dataset MapWith(Func<Graph, Output[], Output[]> mapFunc, int? numParallelCalls)
     {
         ArgumentNullException.ThrowIfNull(mapFunc);
         var (name, results) = Trace("Dataset_map", mapFunc);
         DType[] types = [.. results.Select(r => r.DType)];
         Shape[] shapes = [.. results.Select(r => r.Shape)];
         if (types.Length == 0) throw new InvalidArgumentException("The map function must return at least one tensor");
-        return Then(types, shapes, fresh => Graph.MapDataset(Node(fresh), [], name, types, shapes));
+        return Then(types, shapes, fresh => numParallelCalls is { } n
+            ? Graph.ParallelMapDataset(Node(fresh), [], Graph.Constant(Tensor.Scalar(n), name: "num_parallel_calls"), name, types, shapes)
+            : Graph.MapDataset(Node(fresh), [], name, types, shapes));
     }
 
     /// <summary>
     /// TF's <c>filter(predicate)</c>: the elements for which <paramref name="predicate"/> (built as
-    /// for <see cref="Map"/>, a function <c>Dataset_filter_N</c>) returns a true bool scalar.
+    /// for <see cref="Map(Func{Graph, Output[], Output[]})"/>, a function <c>Dataset_filter_N</c>) returns a true bool scalar.
     /// </summary>
     public Dataset Filter(Func<Graph, Output[], Output> predicate)
     {

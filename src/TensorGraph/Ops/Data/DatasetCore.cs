@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using TensorGraph.Proto;
 using TensorGraph.Ops;
 using TensorGraph.Runtime;
@@ -59,27 +60,85 @@ internal abstract class DatasetIterator : IDisposable
 /// <summary>
 /// A dataset that passes each element of its input through a per-element transform: the element
 /// out, or null to drop it. This is the slot dataset ops whose work is a graph function
-/// (MapDataset, FilterDataset) plug into: their kernel builds the transform from the function and
-/// wraps the input in this dataset.
+/// (MapDataset, ParallelMapDataset, FilterDataset) plug into: their kernel builds the transform
+/// from the function and wraps the input in this dataset. The transform gets the calling run's
+/// context, or — when <paramref name="parallelism"/> is above 1 — none and a token its iterator
+/// cancels: then up to that many elements are transformed at once on pool threads, and the results
+/// come out in input order (TF's ParallelMapDataset with deterministic order); an error stays with
+/// its element and is raised when that element is asked for.
 /// </summary>
 internal sealed class TransformDataset(string kind, DatasetBase input, DType[] types, Shape[] shapes,
-    Func<Tensor[], OpContext, Tensor[]?> transform) : DatasetBase(kind, types, shapes)
+    Func<Tensor[], OpContext?, CancellationToken, Tensor[]?> transform, int parallelism = 1) : DatasetBase(kind, types, shapes)
 {
-    public override DatasetIterator MakeIterator() => new It(input.MakeIterator(), transform);
+    public override DatasetIterator MakeIterator() =>
+        parallelism > 1 ? new ParallelIt(input.MakeIterator(), transform, parallelism) : new It(input.MakeIterator(), transform);
 
-    private sealed class It(DatasetIterator input, Func<Tensor[], OpContext, Tensor[]?> transform) : DatasetIterator
+    private sealed class It(DatasetIterator input, Func<Tensor[], OpContext?, CancellationToken, Tensor[]?> transform) : DatasetIterator
     {
         public override Tensor[]? GetNext(OpContext ctx)
         {
             while (input.GetNext(ctx) is { } e)
             {
-                if (transform(e, ctx) is { } r) return r;
+                if (transform(e, ctx, default) is { } r) return r;
             }
             return null;
         }
 
         public override void Dispose()
         {
+            input.Dispose();
+            base.Dispose();
+        }
+    }
+
+    // The input is read on the caller's thread (its iterators may use the run's context); only the
+    // transforms run on pool threads, at most `window` of them ahead of the consumer.
+    private sealed class ParallelIt(DatasetIterator input, Func<Tensor[], OpContext?, CancellationToken, Tensor[]?> transform, int window) : DatasetIterator
+    {
+        private readonly Queue<Task<Tensor[]?>> _inFlight = new();
+        private readonly CancellationTokenSource _cancel = new();
+        private bool _inputDone;
+
+        public override Tensor[]? GetNext(OpContext ctx)
+        {
+            while (true)
+            {
+                while (!_inputDone && _inFlight.Count < window)
+                {
+                    var e = input.GetNext(ctx);
+                    if (e is null)
+                    {
+                        _inputDone = true;
+                        break;
+                    }
+                    var token = _cancel.Token;
+                    _inFlight.Enqueue(Task.Run(() => transform(e, null, token), token));
+                }
+                if (_inFlight.Count == 0) return null;
+                var head = _inFlight.Peek();
+                while (!((IAsyncResult)head).AsyncWaitHandle.WaitOne(10)) ctx.CheckStop();
+                _inFlight.Dequeue();
+                // GetResult rethrows the element's own exception, not an AggregateException.
+                if (head.GetAwaiter().GetResult() is { } r) return r;
+            }
+        }
+
+        public override void Dispose()
+        {
+            _cancel.Cancel();
+            foreach (var t in _inFlight)
+            {
+                try
+                {
+                    t.Wait();
+                }
+                catch (AggregateException)
+                {
+                    // The element's error (or its cancellation) no longer has a caller.
+                }
+            }
+            _inFlight.Clear();
+            _cancel.Dispose();
             input.Dispose();
             base.Dispose();
         }
@@ -147,6 +206,12 @@ internal abstract class FunctionDatasetOpSpec : UnaryDatasetOpSpec
     /// <summary>The output element for <paramref name="element"/> given the function's <paramref name="results"/>; null drops it.</summary>
     protected abstract Tensor[]? Transform(Tensor[] element, Tensor[] results, DType[] types, string node, string function);
 
+    /// <summary>How many of the inputs after <c>other_arguments</c> are the op's own scalars (ParallelMapDataset's <c>num_parallel_calls</c>).</summary>
+    protected virtual int TrailingInputs => 0;
+
+    /// <summary>How many elements may be transformed at once, read from this run's inputs (1: in the caller's thread).</summary>
+    protected virtual int Parallelism(OpContext ctx) => 1;
+
     public override OpKernel CreateKernel(KernelBuilder b)
     {
         var types = DatasetOps.Types(b.Op.GetAttr("output_types"));
@@ -156,10 +221,11 @@ internal abstract class FunctionDatasetOpSpec : UnaryDatasetOpSpec
         return new LambdaKernel(ctx =>
         {
             var input = KeepsElementTypes ? Input(ctx, types) : DatasetBase.Resolve(ctx.Input(0));
-            var captured = new Tensor[ctx.NumInputs - 1];
+            var captured = new Tensor[ctx.NumInputs - 1 - TrailingInputs];
             for (int i = 0; i < captured.Length; i++) captured[i] = ctx.Input(1 + i).Clone();
-            var d = new TransformDataset(Type, input, types, shapes, (element, c) =>
-                Transform(element, f.Call(captured.Length == 0 ? element : [.. element, .. captured], c), types, node, f.Name));
+            var d = new TransformDataset(Type, input, types, shapes, (element, c, cancel) =>
+                Transform(element, f.Call(captured.Length == 0 ? element : [.. element, .. captured], c, cancel), types, node, f.Name),
+                Parallelism(ctx));
             ctx.SetOutput(0, d.ToTensor());
         }, OutputKind.External);
     }
@@ -182,6 +248,8 @@ internal sealed class IteratorResource(string key, string name, DType[] types, S
     private readonly Lock _sync = new();
     private DatasetIterator? _iterator;
     private bool _disposed;
+    private bool _started;
+    private ExceptionDispatchInfo? _startError;
 
     /// <summary>The iterator's name (its shared name, or the node's).</summary>
     public string Name { get; } = name;
@@ -200,13 +268,7 @@ internal sealed class IteratorResource(string key, string name, DType[] types, S
     /// <summary>TF's MakeIterator: starts <paramref name="dataset"/> from its beginning, dropping any previous position.</summary>
     public void Reset(DatasetBase dataset, OpContext ctx)
     {
-        if (!dataset.Types.SequenceEqual(Types))
-            throw new InvalidArgumentException($"The iterator '{Name}' expects elements of types {DatasetOps.TypeList(Types)}, but the dataset ({dataset.Kind}) produces {DatasetOps.TypeList(dataset.Types)}");
-        for (int i = 0; i < Shapes.Length && i < dataset.Shapes.Length; i++)
-        {
-            if (!Shapes[i].IsCompatibleWith(dataset.Shapes[i]))
-                throw new InvalidArgumentException($"The iterator '{Name}' expects component {i} of shape {Shapes[i]}, but the dataset ({dataset.Kind}) produces {dataset.Shapes[i]}");
-        }
+        Check(dataset);
         Enter(ctx);
         try
         {
@@ -217,6 +279,53 @@ internal sealed class IteratorResource(string key, string name, DType[] types, S
         finally
         {
             _sync.Exit();
+        }
+    }
+
+    /// <summary>
+    /// TF's OneShotIterator: the first call starts the dataset <paramref name="make"/> builds; later
+    /// calls do nothing, or raise the error the first one met again (the iterator cannot be
+    /// restarted). A cancelled or timed-out start is not kept: the next call tries again.
+    /// </summary>
+    public void StartOnce(Func<DatasetBase> make, OpContext ctx)
+    {
+        Enter(ctx);
+        try
+        {
+            if (_disposed) throw new CancelledException("Run call was cancelled: the session was closed while the run was in flight");
+            if (_started)
+            {
+                _startError?.Throw();
+                return;
+            }
+            try
+            {
+                var dataset = make();
+                Check(dataset);
+                _iterator = dataset.MakeIterator();
+            }
+            catch (TensorGraphException e) when (e is not CancelledException and not DeadlineExceededException)
+            {
+                _startError = ExceptionDispatchInfo.Capture(e);
+                _started = true;
+                throw;
+            }
+            _started = true;
+        }
+        finally
+        {
+            _sync.Exit();
+        }
+    }
+
+    private void Check(DatasetBase dataset)
+    {
+        if (!dataset.Types.SequenceEqual(Types))
+            throw new InvalidArgumentException($"The iterator '{Name}' expects elements of types {DatasetOps.TypeList(Types)}, but the dataset ({dataset.Kind}) produces {DatasetOps.TypeList(dataset.Types)}");
+        for (int i = 0; i < Shapes.Length && i < dataset.Shapes.Length; i++)
+        {
+            if (!Shapes[i].IsCompatibleWith(dataset.Shapes[i]))
+                throw new InvalidArgumentException($"The iterator '{Name}' expects component {i} of shape {Shapes[i]}, but the dataset ({dataset.Kind}) produces {dataset.Shapes[i]}");
         }
     }
 
@@ -303,7 +412,7 @@ internal abstract class DatasetOpSpec : OpSpec
             var arg = DatasetOps.InputArgName(this, c, i);
             if (arg is "input_dataset" or "input_datasets" && c.InputType(i) != DType.Variant)
                 throw c.Error($"Expected a dataset (variant) as input {i} ('{c.Inputs[i].Name}'), got {c.InputType(i).Name()}");
-            if (arg is "count" or "buffer_size" or "batch_size" or "drop_remainder" or "seed" or "seed2" or "start" or "stop" or "step"
+            if (arg is "count" or "buffer_size" or "batch_size" or "drop_remainder" or "seed" or "seed2" or "start" or "stop" or "step" or "num_parallel_calls"
                 && c.InputShape(i) is { IsRankKnown: true, Rank: not 0 } s)
                 throw c.Error($"Shape must be rank 0 but is rank {s.Rank} for input '{arg}' ('{c.Inputs[i].Name}')");
         }

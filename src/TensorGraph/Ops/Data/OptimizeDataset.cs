@@ -22,7 +22,7 @@ internal sealed class OptimizeDatasetSpec : UnaryDatasetOpSpec
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
 
     protected override DatasetBase Create(OpContext ctx, DType[] types, Shape[] shapes) =>
-        new TransformDataset(OpType, Input(ctx, types), types, shapes, (e, _) => e);
+        new TransformDataset(OpType, Input(ctx, types), types, shapes, (e, _, _) => e);
 }
 
 public sealed partial class Graph

@@ -30,7 +30,7 @@ internal sealed class PrefetchDatasetSpec : UnaryDatasetOpSpec
         var input = Input(ctx, types);
         long buffer = DatasetOps.Int64Scalar(ctx, 1, "buffer_size");
         if (buffer < -1) throw new InvalidArgumentException("buffer_size must be >= 0 or set buffer_size to be -1 for autotune");
-        return new TransformDataset(OpType, input, types, shapes, (e, _) => e);
+        return new TransformDataset(OpType, input, types, shapes, (e, _, _) => e);
     }
 }
 
