@@ -250,7 +250,9 @@ internal static class FunctionBodies
                 throw new UnimplementedException($"Function '{name}': list-valued output argument '{o.Name}' is not supported");
             if (!function.Ret.TryGetValue(o.Name, out var r))
                 throw new InvalidArgumentException($"Function '{name}': output '{o.Name}' has no entry in the ret map");
-            rets.Add(Resolve(r, "ret"));
+            // An argument returned as it is resolves to its placeholder's bare name: name its output.
+            var ret = Resolve(r, "ret");
+            rets.Add(ret.Contains(':') ? ret : ret + ":0");
             retTypes.Add(types[0]);
         }
         var controls = function.ControlRet.Values.Select(c => argNodes.TryGetValue(c, out var an) ? an[0] : c).ToArray();

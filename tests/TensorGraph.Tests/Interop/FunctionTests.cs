@@ -32,6 +32,19 @@ public class FunctionTests
     }
 
     [Test]
+    public void AFunctionMayReturnAnArgumentAsItIs()
+    {
+        // TF writes such a ret as the bare argument name ("b"), not "node:out:0".
+        var g = new Graph();
+        var f = g.DefineFunction("swap_double", [DType.Float32, DType.Int64], (fg, a) => [a[1], a[0] * 2f], argNames: ["a", "b"]);
+        Assert.That(g.Library!.Function.Single().Ret.Values, Does.Contain("b"));
+        var r = f.Call(g.Constant(new float[] { 1, 2 }), g.Constant(new long[] { 7, 8, 9 }));
+        using var s = new Session(g);
+        Assert.That(s.Run(r[0]).ToArray<long>(), Is.EqualTo(new long[] { 7, 8, 9 }));
+        Assert.That(s.Run(r[1]).ToArray<float>(), Is.EqualTo(new float[] { 2, 4 }));
+    }
+
+    [Test]
     public void FunctionDefIsEncodedAsTensorFlowDoes()
     {
         var g = new Graph();
