@@ -119,6 +119,34 @@ public class SampledLossTests
         Assert.That(GradientChecker.Compute(s, x, xv, loss, new FeedDict { [w] = wv, [b] = bv }, 1e-6).MaxRelativeError, Is.LessThan(1e-7));
     }
 
+    [TestCase("mod")]
+    [TestCase("div")]
+    public void PartitionedWeightsGiveTheUnpartitionedLoss(string strategy)
+    {
+        long[,] labels = { { 1, 4 }, { 2, 6 } };
+        long[] sampled = [3, 0, 6, 5];
+        double[,] tc = { { 0.3, 0.1 }, { 0.25, 0.2 } };
+        double[] sc = [0.2, 0.6, 0.05, 0.3];
+        // mod: part p holds rows p, p + 2, …; div: rows 0–3 and 4–6.
+        int[][] rows = strategy == "mod" ? [[0, 2, 4, 6], [1, 3, 5]] : [[0, 1, 2, 3], [4, 5, 6]];
+        var g = new Graph();
+        var w = W;
+        var parts = rows.Select(r =>
+        {
+            var a = new double[r.Length, Dim];
+            for (int i = 0; i < r.Length; i++)
+                for (int d = 0; d < Dim; d++) a[i, d] = w[r[i], d];
+            return g.Constant(Tensor.FromArray(a));
+        }).ToArray();
+        var sv = new CandidateSamples(g.Constant(sampled), g.Constant(tc), g.Constant(sc));
+        var lab = g.Constant(Tensor.FromArray(labels));
+        var nce = g.NceLoss(parts, g.Constant(B), lab, g.Constant(X), 4, Classes, 2, sv, partitionStrategy: strategy);
+        var ssm = g.SampledSoftmaxLoss(parts, g.Constant(B), lab, g.Constant(X), 4, Classes, 2, sv, partitionStrategy: strategy);
+        using var s = new Session(g);
+        Assert.That(s.Run(nce).ToArray<double>(), Is.EqualTo(Reference(labels, sampled, tc, sc, false, false)).Within(1e-12));
+        Assert.That(s.Run(ssm).ToArray<double>(), Is.EqualTo(Reference(labels, sampled, tc, sc, true, true)).Within(1e-12));
+    }
+
     [Test]
     public void WithAllClassesSampledTheSampledSoftmaxIsTheFullSoftmax()
     {

@@ -17,26 +17,48 @@ public sealed partial class Graph
     /// to a true class get −FLT_MAX added to their logits ("sampled logistic" loss).
     /// </summary>
     public Output NceLoss(Output weights, Output biases, Output labels, Output inputs, int numSampled, int numClasses, int numTrue = 1,
-        CandidateSamples? sampledValues = null, bool removeAccidentalHits = false, string name = "nce_loss", int? seed = null)
+        CandidateSamples? sampledValues = null, bool removeAccidentalHits = false, string name = "nce_loss", int? seed = null) =>
+        NceLoss([weights], biases, labels, inputs, numSampled, numClasses, numTrue, sampledValues, removeAccidentalHits, "mod", name, seed);
+
+    /// <summary>
+    /// <see cref="NceLoss(Output, Output, Output, Output, int, int, int, CandidateSamples, bool, string, int?)"/> over class
+    /// embeddings split into <paramref name="weights"/> (rows looked up by
+    /// <see cref="EmbeddingLookup(Output[], Output, string, double?, string)"/> with
+    /// <paramref name="partitionStrategy"/>, "mod" or "div").
+    /// </summary>
+    public Output NceLoss(Output[] weights, Output biases, Output labels, Output inputs, int numSampled, int numClasses, int numTrue = 1,
+        CandidateSamples? sampledValues = null, bool removeAccidentalHits = false, string partitionStrategy = "mod", string name = "nce_loss",
+        int? seed = null)
     {
         var (logits, lab) = ComputeSampledLogits(weights, biases, labels, inputs, numSampled, numClasses, numTrue, sampledValues,
-            subtractLogQ: true, removeAccidentalHits, name, seed);
+            subtractLogQ: true, removeAccidentalHits, partitionStrategy, name, seed);
         var sampledLosses = SigmoidCrossEntropyWithLogits(lab, logits, "sampled_losses");
         return SumRows(sampledLosses);
     }
 
     /// <summary>
     /// TF 1.15's <c>tf.nn.sampled_softmax_loss</c>: the sampled softmax loss per example,
-    /// [batch_size]: the sampled logits of <see cref="NceLoss"/> (accidental hits removed by
+    /// [batch_size]: the sampled logits of
+    /// <see cref="NceLoss(Output, Output, Output, Output, int, int, int, CandidateSamples, bool, string, int?)"/> (accidental hits removed by
     /// default) and labels 1/num_true for the true classes through
     /// <see cref="SoftmaxCrossEntropyWithLogitsV2"/>, the labels behind a StopGradient named
     /// <c>labels_stop_gradient</c>.
     /// </summary>
     public Output SampledSoftmaxLoss(Output weights, Output biases, Output labels, Output inputs, int numSampled, int numClasses, int numTrue = 1,
-        CandidateSamples? sampledValues = null, bool removeAccidentalHits = true, string name = "sampled_softmax_loss", int? seed = null)
+        CandidateSamples? sampledValues = null, bool removeAccidentalHits = true, string name = "sampled_softmax_loss", int? seed = null) =>
+        SampledSoftmaxLoss([weights], biases, labels, inputs, numSampled, numClasses, numTrue, sampledValues, removeAccidentalHits, "mod", name, seed);
+
+    /// <summary>
+    /// <see cref="SampledSoftmaxLoss(Output, Output, Output, Output, int, int, int, CandidateSamples, bool, string, int?)"/>
+    /// over class embeddings split into <paramref name="weights"/> (see
+    /// <see cref="NceLoss(Output[], Output, Output, Output, int, int, int, CandidateSamples, bool, string, string, int?)"/>).
+    /// </summary>
+    public Output SampledSoftmaxLoss(Output[] weights, Output biases, Output labels, Output inputs, int numSampled, int numClasses, int numTrue = 1,
+        CandidateSamples? sampledValues = null, bool removeAccidentalHits = true, string partitionStrategy = "mod",
+        string name = "sampled_softmax_loss", int? seed = null)
     {
         var (logits, lab) = ComputeSampledLogits(weights, biases, labels, inputs, numSampled, numClasses, numTrue, sampledValues,
-            subtractLogQ: true, removeAccidentalHits, name, seed);
+            subtractLogQ: true, removeAccidentalHits, partitionStrategy, name, seed);
         lab = StopGradient(lab, "labels_stop_gradient");
         return SoftmaxCrossEntropyWithLogitsV2(lab, logits);
     }
@@ -60,9 +82,11 @@ public sealed partial class Graph
     /// logits (true classes first) and the matching labels (1/num_true, then 0), node by node as
     /// TF builds them in the <paramref name="name"/> scope.
     /// </summary>
-    private (Output Logits, Output Labels) ComputeSampledLogits(Output weights, Output biases, Output labels, Output inputs, int numSampled,
-        int numClasses, int numTrue, CandidateSamples? sampledValues, bool subtractLogQ, bool removeAccidentalHits, string name, int? seed)
+    private (Output Logits, Output Labels) ComputeSampledLogits(Output[] weights, Output biases, Output labels, Output inputs, int numSampled,
+        int numClasses, int numTrue, CandidateSamples? sampledValues, bool subtractLogQ, bool removeAccidentalHits, string partitionStrategy,
+        string name, int? seed)
     {
+        ArgumentNullException.ThrowIfNull(weights);
         if (numTrue < 1) throw new InvalidArgumentException($"num_true must be >= 1, got {numTrue}");
         using var scope = NameScope(name ?? "compute_sampled_logits");
         if (labels.DType != DType.Int64) labels = Cast(labels, DType.Int64);
@@ -76,14 +100,14 @@ public sealed partial class Graph
         sampled = Cast(sampled, DType.Int64);
 
         var allIds = Concat([labelsFlat, sampled], 0);
-        var allW = EmbeddingLookup(weights, allIds);
+        var allW = EmbeddingLookup(weights, allIds, partitionStrategy);
         if (allW.DType != inputs.DType) allW = Cast(allW, inputs.DType);
         // true_w [batch_size * num_true, dim], sampled_w [num_sampled, dim]
         var trueW = Slice(allW, Constant(new[] { 0, 0 }), Stack([Slice(ShapeOf(labelsFlat), SliceItem.At(0)), Constant(-1)]));
         var sampledW = Slice(allW, Stack([Slice(ShapeOf(labelsFlat), SliceItem.At(0)), Constant(0)]), Constant(new[] { -1, -1 }));
         var sampledLogits = MatMul(inputs, sampledW, transposeB: true);
 
-        var allB = EmbeddingLookup(biases, allIds);
+        var allB = EmbeddingLookup([biases], allIds, partitionStrategy);
         if (allB.DType != inputs.DType) allB = Cast(allB, inputs.DType);
         var trueB = Slice(allB, Constant(new[] { 0 }), ShapeOf(labelsFlat));
         var sampledB = Slice(allB, ShapeOf(labelsFlat), Constant(new[] { -1 }));

@@ -7,7 +7,7 @@ namespace TensorGraph;
 
 /// <summary>
 /// The three outputs of a candidate sampler (TF's <c>*_candidate_sampler</c> tuple), also what
-/// <see cref="Graph.NceLoss"/> and <see cref="Graph.SampledSoftmaxLoss"/> take as sampled values.
+/// <c>Graph.NceLoss</c> and <c>Graph.SampledSoftmaxLoss</c> take as sampled values.
 /// </summary>
 /// <param name="SampledCandidates">int64 [num_sampled]: the sampled class ids.</param>
 /// <param name="TrueExpectedCount">float [batch_size, num_true]: how often each true class is expected in a batch of samples.</param>
