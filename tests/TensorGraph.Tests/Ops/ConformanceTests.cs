@@ -342,6 +342,8 @@ public class ConformanceTests
             ["Unpack"] = b => b.G.Unstack(b.Feed(M23, [-1, 3]), axis: 1)[0].Op,
             ["GatherV2"] = b => b.G.Gather(b.Feed(M23, [-1, 3]), b.Feed(new[] { 2, 0, 1, 1 }, [-1]), b.G.Constant(1)).Op,
             ["UnsortedSegmentSum"] = b => b.G.UnsortedSegmentSum(b.Feed(M23, [-1, 3]), b.G.Constant(new[] { 2, 0 }), b.G.Constant(3)).Op,
+            ["SparseToDense"] = b => b.G.SparseToDense(b.Feed(Tensor.FromArray(new long[,] { { 0, 1 }, { 1, 2 } }), [-1, 2]), b.G.Constant(new long[] { 2, 3 }),
+                b.G.Constant(new[] { 5f, 6f }), b.G.Constant(0f)).Op,
             ["OneHot"] = b => b.G.OneHot(b.Feed(new[] { 0, 2, 1 }, [-1]), b.G.Constant(4), b.G.Constant(1f), b.G.Constant(0f)).Op,
             ["Slice"] = b => b.G.Slice(b.Feed(M23, [-1, 3]), b.G.Constant(new[] { 0, 1 }), b.G.Constant(new[] { -1, 2 })).Op,
             ["StridedSlice"] = b => b.G.StridedSlice(b.Feed(M23, [-1, 3]), b.G.Constant(new[] { 1, 0 }), b.G.Constant(new[] { 2, 3 }),
@@ -387,6 +389,13 @@ public class ConformanceTests
             ["RandomStandardNormal"] = b => { b.G.RandomNormal([4], dtype: DType.Float64, seed: 2); return b.Find("RandomStandardNormal"); },
             ["TruncatedNormal"] = b => { b.G.TruncatedNormal([3, 1], seed: 3); return b.Find("TruncatedNormal"); },
             ["RandomUniformInt"] = b => b.G.RandomUniform([5], -3, 3, DType.Int64, seed: 4).Op,
+            ["UniformCandidateSampler"] = b => b.G.UniformCandidateSampler(b.Feed(Tensor.FromArray(new long[,] { { 1 }, { 3 } }), [-1, 1]), 1, 3, true, 5, seed: 5).SampledCandidates.Op,
+            ["LogUniformCandidateSampler"] = b => b.G.LogUniformCandidateSampler(b.Feed(Tensor.FromArray(new long[,] { { 1, 2 } }), [-1, 2]), 2, 4, false, 10, seed: 6).SampledCandidates.Op,
+            ["LearnedUnigramCandidateSampler"] = b => b.G.LearnedUnigramCandidateSampler(b.G.Constant(Tensor.FromArray(new long[,] { { 0 }, { 4 } })), 1, 3, true, 6, seed: 7).SampledCandidates.Op,
+            ["FixedUnigramCandidateSampler"] = b => b.G.FixedUnigramCandidateSampler(b.Feed(Tensor.FromArray(new long[,] { { 2 } }), [1, -1]), 1, 2, true, 4,
+                unigrams: [1, 2, 3, 4], seed: 8).SampledCandidates.Op,
+            ["AllCandidateSampler"] = b => b.G.AllCandidateSampler(b.Feed(Tensor.FromArray(new long[,] { { 0 }, { 2 } }), [-1, 1]), 1, 4, true).SampledCandidates.Op,
+            ["ComputeAccidentalHits"] = b => b.G.ComputeAccidentalHits(b.Feed(Tensor.FromArray(new long[,] { { 1, 2 }, { 0, 3 } }), [-1, 2]), b.G.Constant(new long[] { 3, 1, 5 }), 2).Indices.Op,
 
             // ---------------------------------------------------------------- gradient support
             ["AddN"] = b => b.G.AddN([b.Feed(M23, [-1, 3]), b.G.Constant(M23), b.G.Constant(M23)]).Op,

@@ -196,6 +196,59 @@ public sealed partial class Graph
         AddOp(Conv2DBackpropFilterSpec.OpType, [input, filterSizes, outBackprop], name, Conv2DBackpropFilterSpec.OpType,
             ConvAttrs(input.DType, strides, padding, dilations, dataFormat, explicitPaddings))[0];
 
+    /// <summary>
+    /// TF 1.15's <c>tf.nn.conv2d_transpose(value, filter, output_shape, strides, padding,
+    /// data_format)</c>: the transpose (gradient) of Conv2D, a Conv2DBackpropInput node named
+    /// <c>conv2d_transpose</c> whose <c>input_sizes</c> is <paramref name="outputShape"/> (a Const
+    /// <c>conv2d_transpose/input_sizes</c>). <paramref name="filter"/> is [height, width,
+    /// output_channels, in_channels]; <paramref name="strides"/> has 1, 2 or 4 entries (TF's
+    /// <c>_get_sequence</c>); <paramref name="padding"/> is "SAME" or "VALID".
+    /// </summary>
+    public Output Conv2DTranspose(Output value, Output filter, int[] outputShape, int[] strides, string padding = "SAME",
+        string dataFormat = "NHWC", string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(outputShape);
+        if (outputShape.Length != 4) throw new InvalidArgumentException($"output_shape must have shape (4,), got ({outputShape.Length},)");
+        int axis = dataFormat == "NCHW" ? 1 : 3;
+        int fout = filter.Shape.IsRankKnown && filter.Shape.Rank == 4 ? filter.Shape[2] : -1;
+        if (fout >= 0 && outputShape[axis] >= 0 && fout != outputShape[axis])
+            throw new InvalidArgumentException($"output_shape does not match filter's output channels, {outputShape[axis]} != {fout}");
+        using var scope = NameScope(name ?? "conv2d_transpose");
+        var exact = CurrentNameScope + "/";
+        return Conv2DTransposeIn(value, filter, Constant(outputShape, name: "input_sizes"), strides, padding, dataFormat, exact);
+    }
+
+    /// <summary><see cref="Conv2DTranspose(Output, Output, int[], int[], string, string, string)"/> with the output shape as an int32 tensor of 4 elements.</summary>
+    public Output Conv2DTranspose(Output value, Output filter, Output outputShape, int[] strides, string padding = "SAME",
+        string dataFormat = "NHWC", string? name = null)
+    {
+        if (outputShape.Shape.IsRankKnown && (outputShape.Shape.Rank != 1 || (outputShape.Shape[0] >= 0 && outputShape.Shape[0] != 4)))
+            throw new InvalidArgumentException($"output_shape must have shape (4,), got {outputShape.Shape}");
+        using var scope = NameScope(name ?? "conv2d_transpose");
+        return Conv2DTransposeIn(value, filter, outputShape, strides, padding, dataFormat, CurrentNameScope + "/");
+    }
+
+    private Output Conv2DTransposeIn(Output value, Output filter, Output outputShape, int[] strides, string padding, string dataFormat, string exact)
+    {
+        ArgumentNullException.ThrowIfNull(strides);
+        if (dataFormat is not ("NHWC" or "NCHW")) throw new InvalidArgumentException($"data_format has to be either NCHW or NHWC, got {dataFormat}");
+        if (padding is not ("SAME" or "VALID")) throw new InvalidArgumentException($"padding must be either VALID or SAME: {padding}");
+        bool nchw = dataFormat == "NCHW";
+        int axis = nchw ? 1 : 3;
+        int vin = value.Shape.IsRankKnown && value.Shape.Rank == 4 ? value.Shape[axis] : -1;
+        int fin = filter.Shape.IsRankKnown && filter.Shape.Rank == 4 ? filter.Shape[3] : -1;
+        if (vin >= 0 && fin >= 0 && vin != fin)
+            throw new InvalidArgumentException($"input channels does not match filter's input channels, {vin} != {fin}");
+        int[] s4 = strides.Length switch
+        {
+            1 => nchw ? [1, 1, strides[0], strides[0]] : [1, strides[0], strides[0], 1],
+            2 => nchw ? [1, 1, strides[0], strides[1]] : [1, strides[0], strides[1], 1],
+            4 => strides,
+            _ => throw new InvalidArgumentException($"strides should be of length 1, 2 or 4 but was {strides.Length}"),
+        };
+        return Conv2DBackpropInput(outputShape, filter, value, s4, padding, name: exact, dataFormat: dataFormat);
+    }
+
     /// <summary>A Conv2DBackpropInput node whose attrs (other than T) are copied from <paramref name="like"/> (used by gradients).</summary>
     internal Output Conv2DBackpropInputLike(Output inputSizes, Output filter, Output outBackprop, Operation like, DType t) =>
         ConvLike(Conv2DBackpropInputSpec.OpType, [inputSizes, filter, outBackprop], like, t);
