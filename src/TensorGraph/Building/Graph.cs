@@ -33,6 +33,13 @@ public sealed partial class Graph
     private ControlFlowContext? _controlContext;
     private readonly Dictionary<Operation, Output> _condPredicates = [];
 
+    // Variable scopes (Building/VariableScope.cs, GetVariable.cs): TF's _VariableStore (the
+    // variables GetVariable made, by full name), the current VariableScope (null = the root, made
+    // on first use) and _VariableScopeStore's count of openings per variable scope name.
+    private readonly Dictionary<string, Variable> _getVariables = new(StringComparer.Ordinal);
+    private VariableScope? _varScope;
+    private readonly Dictionary<string, int> _varScopeCounts = new(StringComparer.Ordinal);
+
     internal object SyncRoot => _lock;
 
     /// <summary>Graph-level random seed (TF's <c>tf.set_random_seed</c>); null = none.</summary>
