@@ -166,11 +166,11 @@ public sealed class GlorotNormal(int? seed = null, DType dtype = DType.Float32) 
 /// <summary>
 /// TF 1.15's <c>tf.orthogonal_initializer(gain=1.0, seed, dtype)</c>: a <c>random_normal</c>
 /// matrix of shape (max(rows, cols), min(rows, cols)), rows = the product of all dimensions but
-/// the last, replaced by the Q of its QR decomposition with R's diagonal made positive (so Q is
-/// unique), transposed when rows &lt; cols, reshaped to the shape and times the gain. TF takes Q
-/// from a <c>Qr</c> op; TensorGraph has none, so Q is built in the graph by Gram-Schmidt run twice
-/// per column (CGS2) in a <c>while</c> loop over the columns, which gives that same Q up to
-/// rounding; the value is drawn anew each time the initializer runs, as TF's.
+/// the last, replaced by the Q of its QR decomposition (the <c>Qr</c> op) times the signs of R's
+/// diagonal (so Q is unique: the one whose R has a positive diagonal), transposed when
+/// rows &lt; cols, reshaped to the shape and times the gain. The value is drawn anew each time
+/// the initializer runs, as TF's. TF takes R's diagonal with a <c>DiagPart</c> op, which the core
+/// does not have; here it is the column sums of R times the identity (the same values).
 /// </summary>
 public sealed class Orthogonal(double gain = 1.0, int? seed = null, DType dtype = DType.Float32) : Initializer(dtype)
 {
@@ -193,23 +193,13 @@ public sealed class Orthogonal(double gain = 1.0, int? seed = null, DType dtype 
         int cols = shape[^1];
         int m = Math.Max(rows, cols), n = Math.Min(rows, cols);
         var a = g.RandomNormal(new Shape(m, n), 0, 1, dtype, Seed, name: "random_normal");
-        var at = g.Transpose(a, [1, 0], name: "transpose");
-        // Rows of qt are the orthonormal columns found so far (zeros after the j-th), so projecting
-        // on qt removes exactly the components along the earlier columns.
-        var qt0 = g.Zeros(new Shape(n, m), dtype);
-        var final = g.WhileLoop(v => g.Less(v[0], g.Constant(n)), v =>
-        {
-            var j = v[0];
-            var qt = v[1];
-            var col = g.ExpandDims(g.Gather(at, j), 0);
-            for (int pass = 0; pass < 2; pass++)
-                col = g.Subtract(col, g.MatMul(g.MatMul(col, qt, transposeB: true), qt));
-            var q = g.RealDiv(col, g.Sqrt(g.ReduceSum(g.Square(col))));
-            var e = g.ExpandDims(g.OneHot(j, n, dtype: dtype), 1);
-            return [g.AddV2(j, g.Constant(1)), g.AddV2(qt, g.MatMul(e, q))];
-        }, [g.Constant(0), qt0], name: "while");
-        var result = rows < cols ? final[1] : g.Transpose(final[1], [1, 0], name: "transpose_1");
-        result = g.Reshape(result, shape, name: "Reshape");
-        return g.Multiply(g.Constant(Graph.ScalarOf(dtype, Gain), name: "gain"), result, name: "mul");
+        var (q, r) = g.Qr(a);
+        var eye = new double[n * n];
+        for (int i = 0; i < n; i++) eye[i * n + i] = 1;
+        var diag = g.ReduceSum(g.Multiply(r, g.Constant(Tensor.Create(eye, n, n).Cast(dtype), name: "eye")), [0], name: "DiagPart");
+        q = g.Multiply(q, g.Sign(diag), name: "mul");
+        if (rows < cols) q = g.Transpose(q, [1, 0], name: "matrix_transpose");
+        var result = g.Reshape(q, shape, name: "Reshape");
+        return g.Multiply(g.Constant(Graph.ScalarOf(dtype, Gain), name: "gain"), result, name: "mul_1");
     }
 }
