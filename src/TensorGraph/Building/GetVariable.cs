@@ -29,16 +29,31 @@ public sealed partial class Graph
         var scope = GetVariableScope();
         var full = scope.Name.Length > 0 ? scope.Name + "/" + name : name;
         var dt = dtype ?? scope.DType;
+        Initializer? init = null;
         return GetOrCreate(scope, full, shape, dt, regularizer, trainable, collections, SourceLocation.Capture(), () =>
         {
-            var init = initializer ?? scope.Initializer ?? DefaultInitializer(full, dt);
+            // Checked before anything is built, so a refused variable leaves no names used.
+            init = initializer ?? scope.Initializer ?? DefaultInitializer(full, dt);
             if (shape is null || !shape.IsFullyDefined)
                 throw new InvalidArgumentException("The initializer passed is not valid. It should be a callable with no arguments and the shape "
                     + "should not be provided or an instance of `tf.keras.initializers.*' and `shape` should be fully defined.");
+        }, () =>
+        {
             using (NameScope("Initializer"))
-                return init.Call(this, shape.ToArray(), dt);
+                return init!.Call(this, shape!.ToArray(), dt);
         });
     }
+
+    /// <summary>
+    /// TF's <c>tf.get_local_variable</c>: <see cref="GetVariable(string, Shape?, DType?, Initializer?, Func{Output, Output?}?, bool?, IEnumerable{string}?)"/>
+    /// with <c>trainable=False</c> and the variable in <see cref="GraphKeys.LocalVariables"/> (added to
+    /// <paramref name="collections"/> when given), so default savers leave it out and
+    /// <see cref="LocalVariablesInitializer"/> initializes it.
+    /// </summary>
+    public Variable GetLocalVariable(string name, Shape? shape = null, DType? dtype = null, Initializer? initializer = null,
+        Func<Output, Output?>? regularizer = null, IEnumerable<string>? collections = null) =>
+        GetVariable(name, shape, dtype, initializer, regularizer, trainable: false,
+            collections: collections is null ? [GraphKeys.LocalVariables] : [.. collections, GraphKeys.LocalVariables]);
 
     /// <summary>
     /// <c>tf.get_variable(name, initializer=tensor)</c>: as <see cref="GetVariable(string, Shape?, DType?, Initializer?, Func{Output, Output?}?, bool?, IEnumerable{string}?)"/>,
@@ -57,7 +72,7 @@ public sealed partial class Graph
         var full = scope.Name.Length > 0 ? scope.Name + "/" + name : name;
         if (dtype is { } d && d != initialValue.DType)
             throw Fail($"Initializer type '{TfDType(initialValue.DType)}' and explicit dtype '{TfDType(d)}' don't match.", full, loc);
-        return GetOrCreate(scope, full, null, initialValue.DType, regularizer, trainable, collections, loc, () => initialValue);
+        return GetOrCreate(scope, full, null, initialValue.DType, regularizer, trainable, collections, loc, null, () => initialValue);
     }
 
     /// <summary>TF's <c>tf.losses.get_regularization_losses(scope)</c>: the <see cref="GraphKeys.RegularizationLosses"/> collection, filtered by a scope regular expression as <c>GetCollection</c> filters.</summary>
@@ -80,7 +95,7 @@ public sealed partial class Graph
     public IReadOnlyList<Variable> GetGlobalVariables(string? scope = null) => GetCollection<Variable>(GraphKeys.GlobalVariables, scope);
 
     private Variable GetOrCreate(VariableScope scope, string full, Shape? shape, DType dtype, Func<Output, Output?>? regularizer,
-        bool? trainable, IEnumerable<string>? collections, SourceLocation? loc, Func<Output> initialValue)
+        bool? trainable, IEnumerable<string>? collections, SourceLocation? loc, Action? precheck, Func<Output> initialValue)
     {
         var reuse = scope.Reuse;
         regularizer ??= scope.Regularizer;
@@ -103,6 +118,18 @@ public sealed partial class Graph
         }
         if (reuse.IsSet && !reuse.IsAuto)
             throw Fail($"Variable {full} does not exist, or was not created with tf.get_variable(). Did you mean to set reuse=tf.AUTO_REUSE in VarScope?", full, loc);
+
+        if (precheck is not null)
+        {
+            try
+            {
+                precheck();
+            }
+            catch (TensorGraphException e)
+            {
+                throw Fail(e.Message, full, loc, e);
+            }
+        }
 
         // TF creates the variable at the root name scope (names come from the variable scope only),
         // outside control dependencies and control flow (init_scope).

@@ -494,4 +494,101 @@ public class VariableScopeTests
         Assert.That(s.Run(r[0]).Scalar<float>(), Is.EqualTo(3f));
         Assert.That(made!.Name, Is.EqualTo("body/inc"));
     }
+    [Test]
+    public void ARefusedVariableLeavesItsNameFree()
+    {
+        var g = new Graph();
+        Assert.That(() => g.GetVariable("w"), Throws.TypeOf<InvalidArgumentException>());
+        Assert.That(() => g.GetVariable("w", [2], DType.Resource), Throws.TypeOf<InvalidArgumentException>().With.Message.StartWith(
+            "An initializer for variable w of <dtype: 'resource'> is required"));
+        var w = g.GetVariable("w", [2]);
+        Assert.That(w.Name, Is.EqualTo("w"));
+        Assert.That(w.InitialValue.Op.Name, Is.EqualTo("w/Initializer/random_uniform"));
+    }
+
+    [Test]
+    public void LocalVariablesAreNotTrainableNorGlobal()
+    {
+        var g = new Graph();
+        Variable count;
+        using (g.VariableScope("metrics")) count = g.GetLocalVariable("count", [], DType.Int64);
+        Assert.Multiple(() =>
+        {
+            Assert.That(count.Name, Is.EqualTo("metrics/count"));
+            Assert.That(g.LocalVariables, Is.EqualTo(new[] { count }));
+            Assert.That(g.GlobalVariables, Is.Empty);
+            Assert.That(g.TrainableVariables, Is.Empty);
+        });
+        using var s = new Session(g);
+        s.Run(g.LocalVariablesInitializer());
+        Assert.That(s.Run(count.Value).Scalar<long>(), Is.EqualTo(0L));
+    }
+
+    [Test]
+    public void ARegularizerRunsOnlyWhenTheVariableIsCreated()
+    {
+        var g = new Graph();
+        for (int i = 0; i < 3; i++)
+            using (g.VariableScope("s", reuse: Reuse.AutoReuse, regularizer: Regularizers.L2(0.1)))
+                g.GetVariable("w", [2]);
+        Assert.That(g.GetRegularizationLosses(), Has.Count.EqualTo(1));
+    }
+
+    [Test]
+    public void OriginalNameScopes()
+    {
+        var g = new Graph();
+        using (g.VariableScope("a"))
+        {
+            using (var b = g.VariableScope("b")) Assert.That(b.OriginalNameScope, Is.EqualTo("a/b/"));
+            using (var d = g.VariableScope(null, defaultName: "d")) Assert.That((d.Name, d.OriginalNameScope), Is.EqualTo(("a/d", "a/d/")));
+            using (var d = g.VariableScope(null, defaultName: "d")) Assert.That((d.Name, d.OriginalNameScope), Is.EqualTo(("a/d_1", "a/d_1/")));
+            // No auxiliary name scope: ops stay in the current one, which becomes the original name scope.
+            using (var x = g.VariableScope("x", auxiliaryNameScope: false))
+            {
+                Assert.That(x.OriginalNameScope, Is.EqualTo("a/"));
+                Assert.That(g.Constant(1f, name: "c").Op.Name, Is.EqualTo("a/c"));
+                Assert.That(g.GetVariable("v", [1]).Name, Is.EqualTo("a/x/v"));
+                Assert.That(x.ToString(), Is.EqualTo("<VariableScope 'a/x' reuse=False>"));
+            }
+        }
+    }
+
+    [Test]
+    public void GetVariableScopeReportsTheCurrentScope()
+    {
+        var g = new Graph();
+        var root = g.GetVariableScope();
+        Assert.That((root.Name, root.Reuse, root.DType, root.OriginalNameScope), Is.EqualTo(("", Reuse.False, DType.Float32, "")));
+        using (var a = g.VariableScope("a", reuse: Reuse.AutoReuse))
+        {
+            Assert.That(g.GetVariableScope(), Is.SameAs(a));
+            Assert.That(a.Reuse.IsAuto && a.Reuse.IsSet, Is.True);
+            // A child scope opened with reuse: true keeps reuse true.
+            using var b = g.VariableScope("b", reuse: true);
+            Assert.That(g.GetVariableScope().Reuse, Is.EqualTo(Reuse.True));
+        }
+        Assert.That(g.GetVariableScope(), Is.SameAs(root));
+        // Disposing a scope that no block opened does nothing.
+        root.Dispose();
+        Assert.That(g.GetVariableScope(), Is.SameAs(root));
+    }
+
+    [Test]
+    public void SetInitializerAndReuseVariablesOnTheCurrentScope()
+    {
+        var g = new Graph();
+        using (var s = g.VariableScope("a"))
+        {
+            s.SetInitializer(new Constant(7));
+            s.SetDType(DType.Float64);
+            var v = g.GetVariable("v", [1]);
+            s.ReuseVariables();
+            Assert.That(g.GetVariable("v", [1]), Is.SameAs(v));
+            Assert.That(v.DType, Is.EqualTo(DType.Float64));
+            using var sess = new Session(g);
+            sess.Run(g.GlobalVariablesInitializer());
+            Assert.That(sess.Run(v.Value).ToArray<double>(), Is.EqualTo(new[] { 7.0 }));
+        }
+    }
 }
