@@ -591,4 +591,19 @@ public class VariableScopeTests
             Assert.That(sess.Run(v.Value).ToArray<double>(), Is.EqualTo(new[] { 7.0 }));
         }
     }
+    [Test]
+    public void TheNodesOfAGetVariableAreTensorFlowsInItsOrder()
+    {
+        // tf.get_variable("w", [2, 3]) in TF 1.15 builds these nodes, in this order.
+        var g = new Graph();
+        g.GetVariable("w", [2, 3]);
+        Assert.That(g.Operations.Select(o => o.Name), Is.EqualTo(new[]
+        {
+            "w/Initializer/random_uniform/shape", "w/Initializer/random_uniform/min", "w/Initializer/random_uniform/max",
+            "w/Initializer/random_uniform/RandomUniform", "w/Initializer/random_uniform/sub", "w/Initializer/random_uniform/mul",
+            "w/Initializer/random_uniform", "w", "w/Assign", "w/read",
+        }));
+        double limit = Math.Sqrt(6.0 / 5);
+        Assert.That(g.GetOperation("w/Initializer/random_uniform/max").GetAttrTensor("value").Scalar<float>(), Is.EqualTo((float)limit));
+    }
 }
