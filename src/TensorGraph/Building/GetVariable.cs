@@ -39,8 +39,19 @@ public sealed partial class Graph
                     + "should not be provided or an instance of `tf.keras.initializers.*' and `shape` should be fully defined.");
         }, () =>
         {
-            using (NameScope("Initializer"))
-                return init!.Call(this, shape!.ToArray(), dt);
+            // TF builds the initializer in an attr scope that colocates its ops with the variable
+            // (`_class: loc:@<variable>`; the variable's node takes the name scope's name).
+            var prevAttrs = _attrScope;
+            _attrScope = [NamedAttr("_class", Attr.Strings(["loc:@" + CurrentNameScope]))];
+            try
+            {
+                using (NameScope("Initializer"))
+                    return init!.Call(this, shape!.ToArray(), dt);
+            }
+            finally
+            {
+                _attrScope = prevAttrs;
+            }
         });
     }
 

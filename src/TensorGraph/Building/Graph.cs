@@ -40,6 +40,10 @@ public sealed partial class Graph
     private VariableScope? _varScope;
     private readonly Dictionary<string, int> _varScopeCounts = new(StringComparer.Ordinal);
 
+    // TF's Graph._attr_scope: attrs every op built meanwhile gets (GetVariable's initializer ops
+    // get the variable's `_class: loc:@name`, as TF colocates them); null = none.
+    private KeyValuePair<string, AttrValue>[]? _attrScope;
+
     internal object SyncRoot => _lock;
 
     /// <summary>Graph-level random seed (TF's <c>tf.set_random_seed</c>); null = none.</summary>
@@ -319,6 +323,7 @@ public sealed partial class Graph
         var location = imported ? origin : SourceLocation.Capture();
         var map = new SortedDictionary<string, AttrValue>(StringComparer.Ordinal);
         if (attrs is not null) foreach (var (k, v) in attrs) map[k] = v;
+        if (_attrScope is not null && !imported) foreach (var (k, v) in _attrScope) map[k] = v.Clone();
         foreach (var a in spec.Attrs)
         {
             if (!map.ContainsKey(a.Name) && !a.Optional)

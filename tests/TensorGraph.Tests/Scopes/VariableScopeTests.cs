@@ -603,6 +603,10 @@ public class VariableScopeTests
             "w/Initializer/random_uniform/RandomUniform", "w/Initializer/random_uniform/sub", "w/Initializer/random_uniform/mul",
             "w/Initializer/random_uniform", "w", "w/Assign", "w/read",
         }));
+        // The initializer's ops are colocated with the variable, as TF's attr scope makes them.
+        foreach (var op in g.Operations.Where(o => o.Name.StartsWith("w/Initializer/", StringComparison.Ordinal)))
+            Assert.That(op.GetAttr("_class").List.S.Select(b => b.ToStringUtf8()), Is.EqualTo(new[] { "loc:@w" }), op.Name);
+        Assert.That(g.GetOperation("w").Attrs.ContainsKey("_class"), Is.False);
         double limit = Math.Sqrt(6.0 / 5);
         Assert.That(g.GetOperation("w/Initializer/random_uniform/max").GetAttrTensor("value").Scalar<float>(), Is.EqualTo((float)limit));
     }
