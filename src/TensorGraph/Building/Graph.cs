@@ -33,6 +33,17 @@ public sealed partial class Graph
     private ControlFlowContext? _controlContext;
     private readonly Dictionary<Operation, Output> _condPredicates = [];
 
+    // Variable scopes (Building/VariableScope.cs, GetVariable.cs): TF's _VariableStore (the
+    // variables GetVariable made, by full name), the current VariableScope (null = the root, made
+    // on first use) and _VariableScopeStore's count of openings per variable scope name.
+    private readonly Dictionary<string, Variable> _getVariables = new(StringComparer.Ordinal);
+    private VariableScope? _varScope;
+    private readonly Dictionary<string, int> _varScopeCounts = new(StringComparer.Ordinal);
+
+    // TF's Graph._attr_scope: attrs every op built meanwhile gets (GetVariable's initializer ops
+    // get the variable's `_class: loc:@name`, as TF colocates them); null = none.
+    private KeyValuePair<string, AttrValue>[]? _attrScope;
+
     internal object SyncRoot => _lock;
 
     /// <summary>Graph-level random seed (TF's <c>tf.set_random_seed</c>); null = none.</summary>
@@ -312,6 +323,7 @@ public sealed partial class Graph
         var location = imported ? origin : SourceLocation.Capture();
         var map = new SortedDictionary<string, AttrValue>(StringComparer.Ordinal);
         if (attrs is not null) foreach (var (k, v) in attrs) map[k] = v;
+        if (_attrScope is not null && !imported) foreach (var (k, v) in _attrScope) map[k] = v.Clone();
         foreach (var a in spec.Attrs)
         {
             if (!map.ContainsKey(a.Name) && !a.Optional)

@@ -17,6 +17,8 @@ public static class GraphKeys
     public const string GlobalStep = "global_step";
     /// <summary>Local (non-saved) variables.</summary>
     public const string LocalVariables = "local_variables";
+    /// <summary>Regularization losses that <c>GetVariable</c>'s regularizers add (TF's <c>REGULARIZATION_LOSSES</c>).</summary>
+    public const string RegularizationLosses = "regularization_losses";
     /// <summary>Queue runners that <c>QueueRunner.StartQueueRunners</c> starts (TF's <c>QUEUE_RUNNERS</c>).</summary>
     public const string QueueRunners = "queue_runners";
 }
@@ -159,7 +161,7 @@ public sealed partial class Graph
     /// <summary>TF's <c>tf.local_variables_initializer()</c>: a NoOp named <c>init</c> (made unique) depending on every local variable's initializer.</summary>
     public Operation LocalVariablesInitializer(string name = "init") => VariablesInitializer(LocalVariables, name);
 
-    private Variable MakeVariable(Output init, bool trainable, bool local = false)
+    private Variable MakeVariable(Output init, bool trainable, bool local = false, IReadOnlyList<string>? collections = null)
     {
         var varName = CurrentNameScope + "/";
         if (!init.Shape.IsFullyDefined)
@@ -176,8 +178,11 @@ public sealed partial class Graph
             read = AddOp(IdentitySpec.OpType, [v[0]], "read", attrs: [NamedAttr("T", Attr.Type(init.DType)), NamedAttr("_class", Attr.Strings(["loc:@" + v.Name]))])[0];
         }
         var variable = new Variable(v, assign, init, read, trainable);
-        AddToCollection(local ? GraphKeys.LocalVariables : GraphKeys.GlobalVariables, variable);
-        if (trainable) AddToCollection(GraphKeys.TrainableVariables, variable);
+        // TF's RefVariable: collections default to [GLOBAL_VARIABLES]; a trainable variable also
+        // joins TRAINABLE_VARIABLES unless the list names it.
+        collections ??= [local ? GraphKeys.LocalVariables : GraphKeys.GlobalVariables];
+        foreach (var key in collections.Distinct(StringComparer.Ordinal)) AddToCollection(key, variable);
+        if (trainable && !collections.Contains(GraphKeys.TrainableVariables)) AddToCollection(GraphKeys.TrainableVariables, variable);
         return variable;
     }
 
