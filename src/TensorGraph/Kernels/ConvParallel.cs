@@ -3,6 +3,13 @@ using System.Numerics.Tensors;
 
 namespace TensorGraph.Kernels;
 
+/// <summary>What a fused kernel does to each chunk of output rows right after its product (bias, activation), while the rows are in cache.</summary>
+internal interface IConvEpilogue<T>
+{
+    /// <summary>Finishes <paramref name="rows"/>: whole output rows of <paramref name="channels"/> values each.</summary>
+    void Apply(Span<T> rows, int channels);
+}
+
 /// <summary>
 /// The three im2col convolutions split across cores (<see cref="ParallelParts"/>): each part
 /// gathers (or scatters) its own rows of the column matrix and multiplies them on its own thread,
@@ -51,17 +58,33 @@ internal sealed class ConvParallel<T> : IParallelParts where T : unmanaged, INum
     /// <summary>The parts the last call was split into (for tests).</summary>
     internal int LastParts { get; private set; }
 
-    /// <summary>output = conv(input, filter); see <see cref="Im2Col.Forward{T}"/>.</summary>
-    public void Forward(T[] input, T[] filter, T[] output, in ConvGeometry g, int maxParts = int.MaxValue)
+    private IConvEpilogue<T>? _epilogue;
+
+    /// <summary>
+    /// output = conv(input, filter); see <see cref="Im2Col.Forward{T}"/>. With
+    /// <paramref name="epilogue"/>, each chunk of output rows is finished by it right after its product.
+    /// </summary>
+    public void Forward(T[] input, T[] filter, T[] output, in ConvGeometry g, IConvEpilogue<T>? epilogue = null, int maxParts = int.MaxValue)
     {
         int parts = g.IsPointwise ? 1 : ParallelParts.For((long)g.Rows * g.K * g.OC, _minWorkPerPart, Math.Min(maxParts, g.Rows));
-        if (parts <= 1)
+        if (g.IsPointwise || g.K == 0)
         {
-            Im2Col.Forward<T>(Whole(input, g.N * g.H * g.W * g.C), Whole(filter, g.K * g.OC), output.AsSpan(0, g.Rows * g.OC), g, ref _serialCol, _serialScratch, _chunkElements);
+            var o = output.AsSpan(0, g.Rows * g.OC);
+            Im2Col.Forward<T>(Whole(input, g.N * g.H * g.W * g.C), Whole(filter, g.K * g.OC), o, g, ref _serialCol, _serialScratch, _chunkElements);
+            if (g.OC > 0) epilogue?.Apply(o, g.OC);
             LastParts = 1;
             return;
         }
-        Split(Mode.Forward, g, input, filter, output, parts);
+        _epilogue = epilogue;
+        try
+        {
+            // One part runs here, its products still split across the pool.
+            Split(Mode.Forward, g, input, filter, output, parts);
+        }
+        finally
+        {
+            _epilogue = null;
+        }
     }
 
     /// <summary>dInput = conv_backprop_input(filter, dOut); see <see cref="Im2Col.BackpropInput{T}"/>.</summary>
@@ -139,7 +162,9 @@ internal sealed class ConvParallel<T> : IParallelParts where T : unmanaged, INum
                     int rc = Math.Min(chunk, r1 - r);
                     var colSpan = col.AsSpan(0, rc * g.K);
                     Im2Col.Gather(input, g, r, rc, colSpan);
-                    Gemm.Multiply<T>(colSpan, false, filter, false, _z.AsSpan(r * g.OC, rc * g.OC), rc, g.OC, g.K, _scratch[part]);
+                    var rows = _z.AsSpan(r * g.OC, rc * g.OC);
+                    Gemm.Multiply<T>(colSpan, false, filter, false, rows, rc, g.OC, g.K, _scratch[part]);
+                    _epilogue?.Apply(rows, g.OC);
                 }
                 break;
             }

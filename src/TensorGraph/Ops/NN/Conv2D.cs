@@ -23,6 +23,8 @@ internal sealed class Conv2DSpec : OpSpec
 
     public override IReadOnlyList<AttrSpec> Attrs => ConvCommon.ConvAttrList;
 
+    public override FusionRole Fusion => FusionRole.Conv2D;
+
     public override void Infer(InferContext c)
     {
         c.RequireType(0, TypeSets.Float);
