@@ -13,7 +13,17 @@ var benchmarks = new SortedDictionary<string, Action>(StringComparer.OrdinalIgno
     ["serve"] = ServeBenchmark.Run,
     ["master"] = MasterBenchmark.Run,
     ["rnn"] = RnnBenchmark.Run,
+    ["cnn"] = CnnBenchmark.Run,
 };
+
+// cnn takes the step count and batch size of peers/cnn.py: cnn [STEPS] [BATCH]
+if (args.Length > 1 && string.Equals(args[0], "cnn", StringComparison.OrdinalIgnoreCase))
+{
+    Console.WriteLine(Harness.MachineHeader());
+    CnnBenchmark.Run(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture),
+        args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 50);
+    return 0;
+}
 
 // serve takes the client count and requests per client: serve [CLIENTS] [REQUESTS_PER_CLIENT]
 if (args.Length > 1 && string.Equals(args[0], "serve", StringComparison.OrdinalIgnoreCase))

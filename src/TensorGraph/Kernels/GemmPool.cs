@@ -32,21 +32,71 @@ internal static class GemmPool
     /// <summary>Parts (threads) of the last split product.</summary>
     internal static int LastParts => Volatile.Read(ref s_lastParts);
 
+    // The work of the current split when it is not a product (a kernel's own parts), else null.
+    private static IParallelParts? s_body;
+    private static int s_bodyParts;
+
+    // Set while this thread runs a part of a split: a product or split started inside one stays
+    // on this thread (the pool is already in use, and its slot holds the outer split).
+    [ThreadStatic]
+    private static bool t_inPart;
+
+    /// <summary>
+    /// Runs <paramref name="body"/>'s parts 0..<paramref name="parts"/>-1, part 0 on the calling
+    /// thread and the others on the pool's workers; false (nothing run) when the pool is busy or
+    /// the caller is itself running a part. Products inside a part run on that part's thread.
+    /// </summary>
+    public static bool TryRunParts(IParallelParts body, int parts)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        if (parts < 2 || t_inPart || !Monitor.TryEnter(Gate)) return false;
+        try
+        {
+            EnsureWorkers(parts - 1);
+            s_body = body;
+            s_bodyParts = parts;
+            s_error = null;
+            Volatile.Write(ref s_pending, parts - 1);
+            for (int i = 0; i < parts - 1; i++) s_workers[i].Start();
+            try
+            {
+                t_inPart = true;
+                body.RunPart(0, parts);
+            }
+            finally
+            {
+                t_inPart = false;
+                var spin = new SpinWait();
+                while (Volatile.Read(ref s_pending) != 0) spin.SpinOnce(sleep1Threshold: -1);
+                s_body = null;
+            }
+            s_error?.Throw();
+            return true;
+        }
+        finally
+        {
+            Monitor.Exit(Gate);
+        }
+    }
+
+    private static void EnsureWorkers(int helpers)
+    {
+        if (s_workers.Length >= helpers) return;
+        int had = s_workers.Length;
+        Array.Resize(ref s_workers, helpers);
+        for (int i = had; i < helpers; i++) s_workers[i] = new Worker(i + 1);
+    }
+
     /// <summary>Runs parts 0..<c>args.Parts</c>-1 of the product; false when the pool is busy.</summary>
     public static bool TryRun(in GemmArgs args)
     {
-        if (!Monitor.TryEnter(Gate)) return false;
+        if (t_inPart || !Monitor.TryEnter(Gate)) return false;
         try
         {
             Interlocked.Increment(ref s_runs);
             Volatile.Write(ref s_lastParts, args.Parts);
             int helpers = args.Parts - 1;
-            if (s_workers.Length < helpers)
-            {
-                int had = s_workers.Length;
-                Array.Resize(ref s_workers, helpers);
-                for (int i = had; i < helpers; i++) s_workers[i] = new Worker(i + 1);
-            }
+            EnsureWorkers(helpers);
             s_args = args;
             s_error = null;
             Volatile.Write(ref s_pending, helpers);
@@ -107,7 +157,15 @@ internal static class GemmPool
                 _go.Reset();
                 try
                 {
-                    GemmPacked.Execute(in s_args, _part);
+                    t_inPart = true;
+                    if (s_body is { } body)
+                    {
+                        if (_part < s_bodyParts) body.RunPart(_part, s_bodyParts);
+                    }
+                    else
+                    {
+                        GemmPacked.Execute(in s_args, _part);
+                    }
                 }
                 catch (Exception e)
                 {
@@ -115,9 +173,47 @@ internal static class GemmPool
                 }
                 finally
                 {
+                    t_inPart = false;
                     Interlocked.Decrement(ref s_pending);
                 }
             }
         }
+    }
+}
+
+/// <summary>
+/// Work a kernel splits into parts for <see cref="GemmPool.TryRunParts"/> (or runs one after another
+/// with <see cref="ParallelParts.Run"/> when the pool is busy): part <c>p</c> of <c>n</c> must touch
+/// only its own outputs and scratch. The kernel itself implements it, so a split allocates nothing.
+/// </summary>
+internal interface IParallelParts
+{
+    /// <summary>Runs part <paramref name="part"/> of <paramref name="parts"/>.</summary>
+    void RunPart(int part, int parts);
+}
+
+/// <summary>Splitting a kernel's work across the GEMM pool's threads.</summary>
+internal static class ParallelParts
+{
+    /// <summary>
+    /// How many parts work of <paramref name="work"/> units (multiply-adds, elements moved) is worth
+    /// splitting into: 1 below <paramref name="minPerPart"/> per part, else up to
+    /// <see cref="Gemm.ThreadsForCall"/> and <paramref name="maxParts"/>.
+    /// </summary>
+    public static int For(long work, long minPerPart, int maxParts = int.MaxValue) =>
+        (int)Math.Clamp(work / Math.Max(1, minPerPart), 1, Math.Min(Gemm.ThreadsForCall, maxParts));
+
+    /// <summary>Runs all <paramref name="parts"/> of <paramref name="body"/>: on the pool when it is free, else one after another here.</summary>
+    public static void Run(IParallelParts body, int parts)
+    {
+        if (parts > 1 && GemmPool.TryRunParts(body, parts)) return;
+        for (int p = 0; p < parts; p++) body.RunPart(p, parts);
+    }
+
+    /// <summary>The range [start, end) of part <paramref name="part"/> of <paramref name="count"/> items split into <paramref name="parts"/> nearly equal runs.</summary>
+    public static (int Start, int End) Range(int count, int part, int parts)
+    {
+        long start = (long)count * part / parts, end = (long)count * (part + 1) / parts;
+        return ((int)start, (int)end);
     }
 }

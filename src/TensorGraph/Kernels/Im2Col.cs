@@ -32,7 +32,7 @@ internal readonly record struct ConvGeometry(
 internal static class Im2Col
 {
     /// <summary>Column-matrix elements processed per GEMM call (bounds scratch memory).</summary>
-    public const int ChunkElements = 1 << 20;
+    public const int ChunkElements = 1 << 18;
 
     /// <summary>Rows per chunk so that one chunk of the column matrix has about <see cref="ChunkElements"/> elements.</summary>
     public static int ChunkRows(in ConvGeometry g, int chunkElements) => Math.Clamp(chunkElements / Math.Max(1, g.K), 1, Math.Max(1, g.Rows));

@@ -199,6 +199,48 @@ public class ConvPoolTests
         }
     }
 
+    [TestCase(2, 1 << 20)]
+    [TestCase(3, 1 << 20)]
+    [TestCase(3, 27 * 5)]
+    [TestCase(5, 1)]
+    public void ParallelConvolutionMatchesTheNaiveFormulas(int threads, int chunk)
+    {
+        // Every part count the pool allows, with chunks small enough to accumulate inside a part.
+        int[] xd = [5, 6, 7, 3], fd = [3, 3, 3, 4], st = [1, 2, 1, 1], dl = [1, 1, 1, 1];
+        var xv = Rand(Prod(xd), 11);
+        var fv = Rand(Prod(fd), 12);
+        var expected = NaiveConv(xv, xd, fv, fd, st, "SAME", dl, [], out var od);
+        var dy = Rand(Prod(od), 13);
+        var (edx, edf) = NaiveConvAdjoint(xd, xv, fd, fv, dy, st, "SAME", dl);
+        var geo = new ConvGeometry(5, 6, 7, 3, 3, 3, 4, od[1], od[2], 2, 1, 1, 1, ConvCommon.Window(6, 3, 1, 2, PaddingKind.Same).PadBefore, ConvCommon.Window(7, 3, 1, 1, PaddingKind.Same).PadBefore);
+        int saved = Gemm.MaxThreads;
+        Gemm.MaxThreads = threads;
+        try
+        {
+            var conv = new ConvParallel<double>(chunk, minWorkPerPart: 1);
+            var o = new double[Prod(od)];
+            conv.Forward(xv, fv, o, geo);
+            Assert.That(conv.LastParts, Is.EqualTo(threads), "forward parts");
+            Assert.That(o, Is.EqualTo(expected).Within(1e-12), "forward");
+            var dx = new double[xv.Length];
+            conv.BackpropInput(fv, dy, dx, geo);
+            Assert.That(conv.LastParts, Is.EqualTo(Math.Min(threads, 5)), "input-gradient parts (at most one per image)");
+            Assert.That(dx, Is.EqualTo(edx).Within(1e-12), "input grad");
+            var df = new double[fv.Length];
+            conv.BackpropFilter(xv, dy, df, geo);
+            Assert.That(conv.LastParts, Is.EqualTo(threads), "filter-gradient parts");
+            Assert.That(df, Is.EqualTo(edf).Within(1e-12), "filter grad");
+            // The same parts again (reused scratch) give the same bits.
+            var o2 = new double[o.Length];
+            conv.Forward(xv, fv, o2, geo);
+            Assert.That(o2, Is.EqualTo(o));
+        }
+        finally
+        {
+            Gemm.MaxThreads = saved;
+        }
+    }
+
     [TestCase("SAME", 1, 1)]
     [TestCase("VALID", 2, 1)]
     [TestCase("SAME", 2, 1)]

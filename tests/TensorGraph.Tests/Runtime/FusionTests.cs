@@ -59,6 +59,58 @@ public class FusionTests
         Assert.That(fused.Skip(37).Take(37), Has.All.NaN, "a NaN row stays NaN");
     }
 
+    [TestCase(true, 1)]
+    [TestCase(false, 1)]
+    [TestCase(true, 2)]
+    public void FusedConvolutionsMatchUnfusedOnesBitForBit(bool relu, int stride)
+    {
+        // Conv2D → BiasAdd (→ Relu), forward and a few training steps; NaN and infinity in the input.
+        float[] Run(bool fuse, out float[] losses, out string[] traced)
+        {
+            var g = new Graph { Seed = 3 };
+            var x = g.Placeholder(DType.Float32, [-1, 9, 7, 3], name: "x");
+            var f = g.Variable(g.RandomUniform([3, 3, 3, 5], -1, 1), name: "f");
+            var b = g.Variable(g.RandomUniform([5], -1, 1), name: "b");
+            var y = g.BiasAdd(g.Conv2D(x, f, [1, stride, stride, 1], "SAME"), b);
+            if (relu) y = g.Relu(y);
+            var loss = g.ReduceMean(g.Square(y));
+            var train = new TensorGraph.Training.GradientDescentOptimizer(0.01).Minimize(loss);
+            using var s = new Session(g) { EnableFusion = fuse };
+            s.Run(g.GlobalVariablesInitializer());
+            var rng = new Random(4);
+            var data = Enumerable.Range(0, 4 * 9 * 7 * 3).Select(_ => (float)rng.NextDouble() * 2 - 1).ToArray();
+            var batch = Tensor.Create(data, 4, 9, 7, 3);
+            var step = s.MakeCallable([x], [loss], train);
+            losses = [.. Enumerable.Range(0, 4).Select(_ => step.Run(batch)[0].Scalar<float>())];
+            data[5] = float.NaN;
+            data[40] = float.PositiveInfinity;
+            var meta = new Proto.RunMetadata();
+            var result = s.Run([y], new FeedDict { [x] = Tensor.Create(data, 4, 9, 7, 3) }, [], new RunOptions { TraceLevel = TraceLevel.FullTrace }, meta)[0].ToArray<float>();
+            traced = [.. meta.StepStats.DevStats.SelectMany(d => d.NodeStats).Select(n => n.TimelineLabel)];
+            return result;
+        }
+        var fused = Run(true, out var fusedLoss, out var fusedNodes);
+        var plain = Run(false, out var plainLoss, out _);
+        Assert.That(fused.Select(BitConverter.SingleToInt32Bits), Is.EqualTo(plain.Select(BitConverter.SingleToInt32Bits)));
+        Assert.That(fusedLoss, Is.EqualTo(plainLoss));
+        Assert.That(fused.Any(float.IsNaN), Is.True, "the NaN reaches the output");
+        Assert.That(fusedNodes, Has.Some.Contains(relu ? "Conv2D+BiasAdd+Relu" : "Conv2D+BiasAdd"), "the chain ran as one fused node");
+    }
+
+    [Test]
+    public void AConvolutionWhoseOutputIsFetchedIsNotFused()
+    {
+        var g = new Graph();
+        var x = g.Constant(Tensor.Create(Enumerable.Range(0, 2 * 4 * 4 * 2).Select(i => (i % 5) - 2f).ToArray(), 2, 4, 4, 2));
+        var f = g.Constant(Tensor.Create(Enumerable.Range(0, 2 * 2 * 2 * 3).Select(i => (i % 3) - 1f).ToArray(), 2, 2, 2, 3));
+        var conv = g.Conv2D(x, f, [1, 1, 1, 1], "VALID");
+        var y = g.Relu(g.BiasAdd(conv, g.Constant(new float[] { 1, -1, 0.5f })));
+        using var s = new Session(g);
+        var (c, r) = s.Run(conv, y);
+        var bias = new[] { 1f, -1, 0.5f };
+        Assert.That(r.ToArray<float>(), Is.EqualTo(c.ToArray<float>().Select((v, i) => Math.Max(0, v + bias[i % 3])).ToArray()));
+    }
+
     [Test]
     public void FetchedIntermediatesAreNotFusedAway()
     {

@@ -252,6 +252,8 @@ internal enum FusionRole
     BiasAdd,
     /// <summary>Relu: max(x, 0) elementwise, an activation a fused kernel can apply in place.</summary>
     Relu,
+    /// <summary>Conv2D: a 2-D convolution (attrs strides, padding, dilations, data_format), the head of a convolution chain.</summary>
+    Conv2D,
 }
 
 /// <summary>The part an op plays in TF's dataflow control flow; the executor asks this, never op names.</summary>

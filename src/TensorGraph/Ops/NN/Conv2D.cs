@@ -23,6 +23,8 @@ internal sealed class Conv2DSpec : OpSpec
 
     public override IReadOnlyList<AttrSpec> Attrs => ConvCommon.ConvAttrList;
 
+    public override FusionRole Fusion => FusionRole.Conv2D;
+
     public override void Infer(InferContext c)
     {
         c.RequireType(0, TypeSets.Float);
@@ -73,8 +75,7 @@ internal sealed class Conv2DSpec : OpSpec
 
     private sealed class Conv2DKernel<T>(ConvCommon.Attrs2D a) : OpKernel where T : unmanaged, INumber<T>
     {
-        private T[]? _col;
-        private readonly GemmScratch _gemm = new();
+        private readonly ConvParallel<T> _conv = new();
 
         public override void Compute(OpContext ctx)
         {
@@ -83,7 +84,7 @@ internal sealed class Conv2DSpec : OpSpec
             var g = ConvCommon.Geometry(a, input.Dims, filter.Dims, OpType);
             Span<int> od = [g.N, g.OH, g.OW, g.OC];
             var o = ctx.AllocateOutput(0, input.DType, od);
-            Im2Col.Forward(input.Span<T>(), filter.Span<T>(), o.Span<T>(), g, ref _col, _gemm);
+            _conv.Forward((T[])input.Data, (T[])filter.Data, (T[])o.Data, g);
         }
     }
 }

@@ -87,8 +87,7 @@ internal sealed class Conv2DBackpropInputSpec : OpSpec
 
     private sealed class Kernel<T>(ConvCommon.Attrs2D a) : OpKernel where T : unmanaged, INumber<T>
     {
-        private T[]? _col;
-        private readonly GemmScratch _gemm = new();
+        private readonly ConvParallel<T> _conv = new();
 
         public override void Compute(OpContext ctx)
         {
@@ -99,7 +98,7 @@ internal sealed class Conv2DBackpropInputSpec : OpSpec
             var g = ConvCommon.Geometry(a, inDims, filter.Dims, OpType);
             ConvBackprop.CheckOutBackprop(g, dOut, OpType);
             var o = ctx.AllocateOutput(0, filter.DType, inDims);
-            Im2Col.BackpropInput(filter.Span<T>(), dOut.Span<T>(), o.Span<T>(), g, ref _col, _gemm);
+            _conv.BackpropInput((T[])filter.Data, (T[])dOut.Data, (T[])o.Data, g);
         }
     }
 }
@@ -158,9 +157,7 @@ internal sealed class Conv2DBackpropFilterSpec : OpSpec
 
     private sealed class Kernel<T>(ConvCommon.Attrs2D a) : OpKernel where T : unmanaged, INumber<T>
     {
-        private T[]? _col;
-        private T[]? _partial;
-        private readonly GemmScratch _gemm = new();
+        private readonly ConvParallel<T> _conv = new();
 
         public override void Compute(OpContext ctx)
         {
@@ -171,7 +168,7 @@ internal sealed class Conv2DBackpropFilterSpec : OpSpec
             var g = ConvCommon.Geometry(a, input.Dims, fDims, OpType);
             ConvBackprop.CheckOutBackprop(g, dOut, OpType);
             var o = ctx.AllocateOutput(0, input.DType, fDims);
-            Im2Col.BackpropFilter(input.Span<T>(), dOut.Span<T>(), o.Span<T>(), g, ref _col, ref _partial, _gemm);
+            _conv.BackpropFilter((T[])input.Data, (T[])dOut.Data, (T[])o.Data, g);
         }
     }
 }

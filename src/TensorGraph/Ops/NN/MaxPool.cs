@@ -24,18 +24,37 @@ internal sealed class MaxPoolSpec : ForwardPoolSpec
 
     protected override OpKernel NewKernel<T>(int[] ksize, int[] strides, PaddingKind padding) => new Kernel<T>(ksize, strides, padding);
 
-    private sealed class Kernel<T>(int[] ksize, int[] strides, PaddingKind padding) : OpKernel where T : unmanaged, INumber<T>
+    // Images are pooled in parallel parts; the window's channels are compared a vector at a time.
+    private sealed class Kernel<T>(int[] ksize, int[] strides, PaddingKind padding) : OpKernel, IParallelParts where T : unmanaged, INumber<T>
     {
+        private Tensor? _x, _o;
+        private ConvGeometry _g;
+
         public override void Compute(OpContext ctx)
         {
             var x = ctx.Input(0);
             var g = ConvCommon.PoolGeometry(x.Dims, ksize, strides, padding, OpType);
             Span<int> od = [g.N, g.OH, g.OW, g.C];
             var o = ctx.AllocateOutput(0, x.DType, od);
-            ReadOnlySpan<T> src = x.Span<T>();
-            var dst = o.Span<T>();
+            (_x, _o, _g) = (x, o, g);
+            try
+            {
+                ParallelParts.Run(this, PoolWindow.Parts(g));
+            }
+            finally
+            {
+                (_x, _o) = (null, null);
+            }
+        }
+
+        public void RunPart(int part, int parts)
+        {
+            var g = _g;
+            ReadOnlySpan<T> src = _x!.Span<T>();
+            var dst = _o!.Span<T>();
             int c = g.C;
-            for (int b = 0; b < g.N; b++)
+            var (b0, b1) = ParallelParts.Range(g.N, part, parts);
+            for (int b = b0; b < b1; b++)
             {
                 for (int oy = 0; oy < g.OH; oy++)
                 {
@@ -55,8 +74,7 @@ internal sealed class MaxPoolSpec : ForwardPoolSpec
                                     first = false;
                                     continue;
                                 }
-                                for (int ch = 0; ch < c; ch++)
-                                    if (irow[ch] > orow[ch]) orow[ch] = irow[ch];
+                                PoolWindow.MaxInto(irow, orow);
                             }
                         }
                         if (first) orow.Clear();
@@ -110,10 +128,12 @@ internal abstract class MaxPoolBackpropSpec : PoolSpec
     ];
 
     /// <summary>The loop both kernels share: each pooled position's window maximum, handed to <see cref="Route"/>.</summary>
-    protected abstract class RouteKernel<T>(int[] ksize, int[] strides, PaddingKind padding) : OpKernel where T : unmanaged, INumber<T>
+    protected abstract class RouteKernel<T>(int[] ksize, int[] strides, PaddingKind padding) : OpKernel, IParallelParts where T : unmanaged, INumber<T>
     {
-        private T[] _best = [];
-        private int[] _arg = [];
+        private T[][] _best = [];
+        private int[][] _arg = [];
+        private Tensor? _src, _grad, _dst;
+        private ConvGeometry _g;
 
         /// <summary>The run-time pooling geometry of orig_input.</summary>
         protected ConvGeometry Geometry(Tensor x, string op) => ConvCommon.PoolGeometry(x.Dims, ksize, strides, padding, op);
@@ -122,17 +142,46 @@ internal abstract class MaxPoolBackpropSpec : PoolSpec
         /// For every pooled position, finds the flat orig_input index of each channel's maximum and
         /// calls <see cref="Route"/> with it (<c>found</c> is false for an empty window).
         /// </summary>
-        protected void ForEachWindowMax(ReadOnlySpan<T> src, ReadOnlySpan<T> grad, Span<T> dst, in ConvGeometry g)
+        protected void ForEachWindowMax(Tensor src, Tensor grad, Tensor dst, in ConvGeometry g)
         {
-            int c = g.C;
-            if (_best.Length < c)
+            int parts = PoolWindow.Parts(g);
+            if (_best.Length < parts)
             {
-                _best = new T[c];
-                _arg = new int[c];
+                Array.Resize(ref _best, parts);
+                Array.Resize(ref _arg, parts);
             }
-            var best = _best.AsSpan(0, c);
-            var arg = _arg.AsSpan(0, c);
-            for (int b = 0; b < g.N; b++)
+            for (int p = 0; p < parts; p++)
+            {
+                if (_best[p] is null || _best[p].Length < g.C)
+                {
+                    _best[p] = new T[g.C];
+                    _arg[p] = new int[g.C];
+                }
+            }
+            (_src, _grad, _dst, _g) = (src, grad, dst, g);
+            try
+            {
+                // Parts take whole images: a window's maximum and its route stay inside its image.
+                ParallelParts.Run(this, parts);
+            }
+            finally
+            {
+                (_src, _grad, _dst) = (null, null, null);
+            }
+        }
+
+        /// <summary>The images of part <paramref name="part"/>.</summary>
+        public void RunPart(int part, int parts)
+        {
+            var g = _g;
+            int c = g.C;
+            ReadOnlySpan<T> src = _src!.Span<T>();
+            ReadOnlySpan<T> grad = _grad!.Span<T>();
+            var dst = _dst!.Span<T>();
+            var best = _best[part].AsSpan(0, c);
+            var arg = _arg[part].AsSpan(0, c);
+            var (b0, b1) = ParallelParts.Range(g.N, part, parts);
+            for (int b = b0; b < b1; b++)
             {
                 for (int oy = 0; oy < g.OH; oy++)
                 {
@@ -191,9 +240,8 @@ internal sealed class MaxPoolGradSpec : MaxPoolBackpropSpec
             if (!grad.Dims.SequenceEqual(od) || !y.Dims.SequenceEqual(od))
                 throw new InvalidArgumentException($"MaxPoolGrad: orig_output {Shape.Format(y.Dims)} and grad {Shape.Format(grad.Dims)} must have the pooled shape {Shape.Format(od)}");
             var o = ctx.AllocateOutput(0, x.DType, x.Dims);
-            var dst = o.Span<T>();
-            dst.Clear();
-            ForEachWindowMax(x.Span<T>(), grad.Span<T>(), dst, g);
+            o.Span<T>().Clear();
+            ForEachWindowMax(x, grad, o, g);
         }
 
         // Scatter: each channel's pooled gradient is added at its maximum.
@@ -242,7 +290,7 @@ internal sealed class MaxPoolGradGradSpec : MaxPoolBackpropSpec
             if (!y.Dims.SequenceEqual(od) || !grad.Dims.SequenceEqual(x.Dims))
                 throw new InvalidArgumentException($"MaxPoolGradGrad: orig_output {Shape.Format(y.Dims)} must have the pooled shape {Shape.Format(od)} and grad {Shape.Format(grad.Dims)} the shape of orig_input {Shape.Format(x.Dims)}");
             var o = ctx.AllocateOutput(0, x.DType, od);
-            ForEachWindowMax(x.Span<T>(), grad.Span<T>(), o.Span<T>(), g);
+            ForEachWindowMax(x, grad, o, g);
         }
 
         // Gather: each pooled channel takes grad at its maximum (zero for an empty window).

@@ -20,6 +20,30 @@ internal static class PoolWindow
         x1 = Math.Min(xs + g.KW, g.W);
     }
 
+    /// <summary><c>acc[i] = x[i] &gt; acc[i] ? x[i] : acc[i]</c> (a NaN in x never wins, as the scalar loop), vectorized.</summary>
+    public static void MaxInto<T>(ReadOnlySpan<T> x, Span<T> acc)
+        where T : unmanaged, INumber<T>
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported && x.Length >= Vector<T>.Count)
+        {
+            for (; i <= x.Length - Vector<T>.Count; i += Vector<T>.Count)
+            {
+                var v = new Vector<T>(x[i..]);
+                var a = new Vector<T>(acc[i..]);
+                Vector.ConditionalSelect(Vector.GreaterThan(v, a), v, a).CopyTo(acc[i..]);
+            }
+        }
+        for (; i < x.Length; i++)
+        {
+            if (x[i] > acc[i]) acc[i] = x[i];
+        }
+    }
+
+    /// <summary>Parts worth splitting a pooling op over <paramref name="g"/>'s images into (one per image at most).</summary>
+    public static int Parts(in ConvGeometry g) =>
+        ParallelParts.For((long)g.N * g.OH * g.OW * g.C * g.KH * g.KW, 1 << 18, g.N);
+
     /// <summary>
     /// For output (b, oy, ox): the flat input index of each channel's maximum, ties going to the
     /// first element in row-major window order (TF's CPU rule). False when the window is empty.
