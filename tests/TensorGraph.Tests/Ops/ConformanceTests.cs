@@ -425,6 +425,7 @@ public class ConformanceTests
             ["LogSoftmax"] = b => b.G.LogSoftmax(b.Feed(M23, [2, -1])).Op,
             ["SoftmaxCrossEntropyWithLogits"] = b => b.G.SoftmaxCrossEntropyWithLogitsOp(b.Feed(M23, [-1, 3]), b.G.Constant(new float[,] { { 0, 1, 0 }, { 1, 0, 0 } })).Loss.Op,
             ["SparseSoftmaxCrossEntropyWithLogits"] = b => b.G.SparseSoftmaxCrossEntropyWithLogitsOp(b.Feed(M23, [-1, 3]), b.G.Constant(new[] { 2, 0 })).Loss.Op,
+            ["TopKV2"] = b => b.G.TopK(b.Feed(M23, [-1, 3]), 2).Values.Op,
             ["InTopKV2"] = b => b.G.InTopK(b.Feed(M23, [-1, 3]), b.G.Constant(new[] { 2, 0 }), 2).Op,
             ["InTopK"] = b => b.G.AddOp("InTopK", [b.Feed(M23, [-1, 3]), b.G.Constant(new[] { 2, 0 })], attrs: [new("k", Attr.Int(1)), new("T", Attr.Type(DType.Int32))]),
             ["CheckNumerics"] = b => b.G.CheckNumerics(b.Feed(M23, [-1, 3]), "ok").Op,
