@@ -331,6 +331,13 @@ public class ConformanceTests
                 return b.G.MaxPoolGradGrad(x, y, b.G.OnesLike(x), [1, 2, 2, 1], [1, 2, 2, 1], "VALID").Op;
             },
 
+            // ---------------------------------------------------------------- images
+            ["ResizeBilinear"] = b => b.G.ResizeBilinear(b.Feed(Img(2, 3, 4, 2), [-1, 3, -1, 2]), b.G.Constant(new[] { 5, 2 })).Op,
+            ["ResizeBilinearGrad"] = b => b.G.ResizeBilinearGrad(b.Feed(Img(2, 5, 2, 2), [-1, 5, 2, 2]), b.Feed(Img(2, 3, 4, 2), [2, 3, 4, -1]), halfPixelCenters: true).Op,
+            ["ResizeNearestNeighbor"] = b => b.G.ResizeNearestNeighbor(b.Feed(I23.Reshape(1, 2, 3, 1), [1, -1, 3, 1]), b.Feed((Tensor)new[] { 4, 4 }, [2]), alignCorners: true).Op,
+            ["ResizeNearestNeighborGrad"] = b => b.G.ResizeNearestNeighborGrad(b.Feed(Img(1, 4, 4, 2), [-1, 4, 4, 2]), b.G.Constant(new[] { 3, 2 })).Op,
+            ["ResizeArea"] = b => b.G.ResizeArea(b.Feed(Img(1, 4, 5, 3), [1, 4, 5, 3]), b.G.Constant(new[] { 3, 2 })).Op,
+
             // ---------------------------------------------------------------- more array
             ["ExpandDims"] = b => b.G.ExpandDims(b.Feed(M23, [-1, 3]), b.G.Constant(-1)).Op,
             ["Squeeze"] = b => b.G.Squeeze(b.Feed(Tensor.FromArray(new float[2, 1, 3]), [-1, 1, 3]), [1]).Op,
