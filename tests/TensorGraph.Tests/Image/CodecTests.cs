@@ -129,8 +129,9 @@ public class CodecTests
         var o = ours.ToArray<byte>();
         double mean = o.Zip(reference, (a, b) => (double)Math.Abs(a - b)).Average();
         int max = o.Zip(reference, (a, b) => Math.Abs(a - b)).Max();
+        TestContext.Out.WriteLine($"JPEG vs libjpeg-turbo (IFAST): mean |diff| {mean:F3}, max {max}");
         Assert.That(mean, Is.LessThan(2.0), "mean absolute difference from libjpeg-turbo");
-        Assert.That(max, Is.LessThanOrEqualTo(16), "largest difference from libjpeg-turbo");
+        Assert.That(max, Is.LessThanOrEqualTo(8), "largest difference from libjpeg-turbo");
         // Also close to the encoded source: (10x, 15y, 3xy mod 256) at quality 90.
         Assert.That(Math.Abs(o[(5 * w + 7) * 3] - 70), Is.LessThanOrEqualTo(8));
         Assert.That(Math.Abs(o[(5 * w + 7) * 3 + 1] - 75), Is.LessThanOrEqualTo(8));
@@ -281,6 +282,28 @@ public class CodecTests
         // Within the default budget a small declared image with missing data is invalid data, not a crash.
         Assert.That(() => Decode("png", HugePng(64, 64)), Throws.TypeOf<InvalidArgumentException>().With.Message.Contains("Invalid PNG data"));
         Assert.That(() => Decode("png", HugePng(64, 64, 16), dtype: DType.UInt16), Throws.TypeOf<InvalidArgumentException>().With.Message.Contains("Invalid PNG data"));
+    }
+
+    [Test]
+    public void ConcurrentDecodesAgree()
+    {
+        // tf.data's parallel map runs decoders on several threads at once.
+        string[] files = ["rgb.jpg", "gray.jpg", "palette_trns.png", "gray16.png", "two_frames.gif", "rgb24.bmp"];
+        var g = new Graph();
+        var c = g.Placeholder(DType.String, Shape.Scalar);
+        var png = g.DecodePng(c, 3);
+        var gif = g.DecodeGif(c);
+        var bmp = g.DecodeBmp(c);
+        using var s = new Session(g);
+        Output Pick(string f) => f.EndsWith(".gif", StringComparison.Ordinal) ? gif : f.EndsWith(".bmp", StringComparison.Ordinal) ? bmp : png;
+        var expected = files.Select(f => s.Run(Pick(f), new FeedDict { [c] = Tensor.Scalar(ImageFixtures.Bytes(f)) }).ToArray<byte>()).ToArray();
+        var bytes = files.Select(ImageFixtures.Bytes).ToArray();
+        Parallel.For(0, 96, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
+        {
+            int k = i % files.Length;
+            var got = s.Run(Pick(files[k]), new FeedDict { [c] = Tensor.Scalar(bytes[k]) }).ToArray<byte>();
+            if (!got.SequenceEqual(expected[k])) throw new InvalidOperationException($"{files[k]} decoded differently on a concurrent run");
+        });
     }
 
     [Test]
