@@ -235,6 +235,75 @@ public class CodecTests
         Assert.That(() => Decode("bmp", png), Throws.TypeOf<InvalidArgumentException>().With.Message.Contains("Expected BMP, got PNG"));
     }
 
+    [Test]
+    public void MutatedFilesLoadOrFailWithATypedError()
+    {
+        // Bit flips, truncations and byte runs over every fixture (and a 16-bit and an interlace-free
+        // 8-bit PNG of our own): each decode either succeeds or raises InvalidArgument/ResourceExhausted.
+        var sources = new List<(string Op, byte[] Data, DType Dtype)>
+        {
+            ("jpeg", ImageFixtures.Bytes("rgb.jpg"), DType.UInt8),
+            ("jpeg", ImageFixtures.Bytes("gray.jpg"), DType.UInt8),
+            ("png", ImageFixtures.Bytes("palette_trns.png"), DType.UInt8),
+            ("png", ImageFixtures.Bytes("gray16.png"), DType.UInt16),
+            ("png", Encode(Pattern8(9, 7, 4)), DType.UInt8),
+            ("png", Encode(Tensor.Create(Enumerable.Range(0, 60).Select(i => (ushort)(i * 999)).ToArray(), 5, 4, 3)), DType.UInt16),
+            ("gif", ImageFixtures.Bytes("two_frames.gif"), DType.UInt8),
+            ("bmp", ImageFixtures.Bytes("rgb24.bmp"), DType.UInt8),
+        };
+        var g = new Graph();
+        var c = g.Placeholder(DType.String, Shape.Scalar);
+        var ops = new Dictionary<(string, DType), Output>
+        {
+            [("jpeg", DType.UInt8)] = g.DecodeJpeg(c),
+            [("png", DType.UInt8)] = g.DecodePng(c, 4),
+            [("png", DType.UInt16)] = g.DecodePng(c, 0, DType.UInt16),
+            [("gif", DType.UInt8)] = g.DecodeGif(c),
+            [("bmp", DType.UInt8)] = g.DecodeBmp(c),
+        };
+        using var s = new Session(g);
+        var r = new Random(11);
+        int ok = 0, failed = 0;
+        MemoryLimits.MaxTensorBytes = 64 << 20;
+        try
+        {
+            for (int n = 0; n < 3000; n++)
+            {
+                var (op, data, dtype) = sources[n % sources.Count];
+                var m = (byte[])data.Clone();
+                switch (r.Next(3))
+                {
+                    case 0:
+                        for (int k = r.Next(1, 4); k > 0; k--) m[r.Next(m.Length)] ^= (byte)(1 << r.Next(8));
+                        break;
+                    case 1:
+                        m = m[..r.Next(1, m.Length)];
+                        break;
+                    default:
+                        int at = r.Next(m.Length), len = Math.Min(m.Length - at, r.Next(1, 16));
+                        byte v = (byte)r.Next(256);
+                        for (int i = 0; i < len; i++) m[at + i] = v;
+                        break;
+                }
+                try
+                {
+                    s.Run(ops[(op, dtype)], new FeedDict { [c] = Tensor.Scalar(m) });
+                    ok++;
+                }
+                catch (Exception e) when (e is InvalidArgumentException or ResourceExhaustedException)
+                {
+                    failed++;
+                }
+            }
+        }
+        finally
+        {
+            MemoryLimits.Reset();
+        }
+        TestContext.Out.WriteLine($"mutated images: {ok} decoded, {failed} rejected");
+        Assert.That(ok + failed, Is.EqualTo(3000));
+    }
+
     /// <summary>A PNG whose IHDR (with a valid CRC) declares <paramref name="w"/> × <paramref name="h"/> RGBA pixels, followed by a tiny IDAT.</summary>
     private static byte[] HugePng(int w, int h, int depth = 8)
     {
