@@ -91,6 +91,39 @@ public class ResizeTests
     }
 
     [Test]
+    public void Bicubic()
+    {
+        var row = Tensor.Create(new float[] { 1, 2, 4, 8 }, 1, 1, 4, 1);
+        // align_corners, 4 → 7: scale 0.5; x = 1 samples 0.5 with a = −0.75 weights
+        // (−0.09375, 0.59375, 0.59375, −0.09375) over indices (0 clamped, 0, 1, 2).
+        var aligned = Run((g, x) => g.ResizeBicubic(x, Size(g, 1, 7), alignCorners: true), row);
+        Assert.That(aligned[1], Is.EqualTo(-0.09375f + 0.59375f + 2 * 0.59375f - 4 * 0.09375f).Within(1e-5));
+        Assert.That(aligned[0], Is.EqualTo(1f).Within(1e-6));
+        Assert.That(aligned[6], Is.EqualTo(8f).Within(1e-6));
+        // half_pixel_centers, 4 → 8: x = 0 samples −0.25 (in_loc −1, delta 0.75) with Keys weights;
+        // the taps at −2 and −1 are outside and get 0, the others (0.8671875, −0.0703125) are renormalized.
+        var half = Run((g, x) => g.ResizeBicubic(x, Size(g, 1, 8), halfPixelCenters: true), row);
+        Assert.That(half[0], Is.EqualTo((0.8671875f * 1 - 0.0703125f * 2) / 0.796875f).Within(1e-5));
+        // A constant image stays constant (the weights sum to 1).
+        var flat = Tensor.Create(Enumerable.Repeat(3f, 12).ToArray(), 1, 3, 4, 1);
+        Assert.That(Run((g, x) => g.ResizeBicubic(x, Size(g, 5, 3)), flat), Is.All.EqualTo(3f).Within(1e-5));
+    }
+
+    [TestCase(false, false)]
+    [TestCase(true, false)]
+    [TestCase(false, true)]
+    public void BicubicGradientMatchesFiniteDifferences(bool align, bool half)
+    {
+        var g = new Graph();
+        var x = g.Placeholder(DType.Float32, [1, 3, 4, 2], name: "x");
+        var y = g.ResizeBicubic(x, Size(g, 5, 6), align, half);
+        using var s = new Session(g);
+        var check = GradientChecker.Compute(s, x, Random(3, 1, 3, 4, 2), y, delta: 1e-2);
+        Assert.That(check.MaxRelativeError, Is.LessThan(3e-3));
+        Assert.That(g.Gradients(g.ReduceSum(y), x)[0]!.Value.Op.Type, Is.EqualTo("ResizeBicubicGrad"));
+    }
+
+    [Test]
     public void ValidationAsTf()
     {
         var g = new Graph();

@@ -336,6 +336,8 @@ public class ConformanceTests
             ["ResizeBilinearGrad"] = b => b.G.ResizeBilinearGrad(b.Feed(Img(2, 5, 2, 2), [-1, 5, 2, 2]), b.Feed(Img(2, 3, 4, 2), [2, 3, 4, -1]), halfPixelCenters: true).Op,
             ["ResizeNearestNeighbor"] = b => b.G.ResizeNearestNeighbor(b.Feed(I23.Reshape(1, 2, 3, 1), [1, -1, 3, 1]), b.Feed((Tensor)new[] { 4, 4 }, [2]), alignCorners: true).Op,
             ["ResizeNearestNeighborGrad"] = b => b.G.ResizeNearestNeighborGrad(b.Feed(Img(1, 4, 4, 2), [-1, 4, 4, 2]), b.G.Constant(new[] { 3, 2 })).Op,
+            ["ResizeBicubic"] = b => b.G.ResizeBicubic(b.Feed(Img(2, 3, 4, 2), [-1, 3, -1, 2]), b.G.Constant(new[] { 5, 7 }), halfPixelCenters: true).Op,
+            ["ResizeBicubicGrad"] = b => b.G.ResizeBicubicGrad(b.Feed(Img(2, 5, 7, 2), [-1, 5, 7, 2]), b.Feed(Img(2, 3, 4, 2), [2, 3, 4, -1])).Op,
             ["ResizeArea"] = b => b.G.ResizeArea(b.Feed(Img(1, 4, 5, 3), [1, 4, 5, 3]), b.G.Constant(new[] { 3, 2 })).Op,
             ["EncodePng"] = b => b.G.EncodePng(b.Feed(Tensor.Create(new byte[] { 1, 2, 3, 4, 5, 6 }, 1, 2, 3), [-1, -1, 3]), compression: 9).Op,
             ["DecodePng"] = b => b.G.DecodePng(b.Feed(Tensor.Scalar(Image.ImageFixtures.Bytes("palette_trns.png")), Shape.Scalar), channels: 4).Op,

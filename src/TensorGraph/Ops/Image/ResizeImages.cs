@@ -9,6 +9,9 @@ public enum ResizeMethod
     /// <summary>Nearest neighbour (<c>ResizeNearestNeighbor</c>, the images' dtype).</summary>
     NearestNeighbor = 1,
 
+    /// <summary>Bicubic interpolation (<c>ResizeBicubic</c>, float32 result).</summary>
+    Bicubic = 2,
+
     /// <summary>Area averaging (<c>ResizeArea</c>, float32 result).</summary>
     Area = 3,
 }
@@ -48,6 +51,7 @@ public sealed partial class Graph
         {
             ResizeMethod.Bilinear => ResizeBilinear(images, size, alignCorners),
             ResizeMethod.NearestNeighbor => ResizeNearestNeighbor(images, size, alignCorners),
+            ResizeMethod.Bicubic => ResizeBicubic(images, size, alignCorners),
             ResizeMethod.Area => ResizeArea(images, size, alignCorners),
             _ => throw new InvalidArgumentException($"Resize method is not implemented: {method}"),
         };
