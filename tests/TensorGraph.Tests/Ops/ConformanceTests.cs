@@ -331,6 +331,22 @@ public class ConformanceTests
                 return b.G.MaxPoolGradGrad(x, y, b.G.OnesLike(x), [1, 2, 2, 1], [1, 2, 2, 1], "VALID").Op;
             },
 
+            // ---------------------------------------------------------------- images
+            ["ResizeBilinear"] = b => b.G.ResizeBilinear(b.Feed(Img(2, 3, 4, 2), [-1, 3, -1, 2]), b.G.Constant(new[] { 5, 2 })).Op,
+            ["ResizeBilinearGrad"] = b => b.G.ResizeBilinearGrad(b.Feed(Img(2, 5, 2, 2), [-1, 5, 2, 2]), b.Feed(Img(2, 3, 4, 2), [2, 3, 4, -1]), halfPixelCenters: true).Op,
+            ["ResizeNearestNeighbor"] = b => b.G.ResizeNearestNeighbor(b.Feed(I23.Reshape(1, 2, 3, 1), [1, -1, 3, 1]), b.Feed((Tensor)new[] { 4, 4 }, [2]), alignCorners: true).Op,
+            ["ResizeNearestNeighborGrad"] = b => b.G.ResizeNearestNeighborGrad(b.Feed(Img(1, 4, 4, 2), [-1, 4, 4, 2]), b.G.Constant(new[] { 3, 2 })).Op,
+            ["ResizeBicubic"] = b => b.G.ResizeBicubic(b.Feed(Img(2, 3, 4, 2), [-1, 3, -1, 2]), b.G.Constant(new[] { 5, 7 }), halfPixelCenters: true).Op,
+            ["ResizeBicubicGrad"] = b => b.G.ResizeBicubicGrad(b.Feed(Img(2, 5, 7, 2), [-1, 5, 7, 2]), b.Feed(Img(2, 3, 4, 2), [2, 3, 4, -1])).Op,
+            ["ResizeArea"] = b => b.G.ResizeArea(b.Feed(Img(1, 4, 5, 3), [1, 4, 5, 3]), b.G.Constant(new[] { 3, 2 })).Op,
+            ["EncodePng"] = b => b.G.EncodePng(b.Feed(Tensor.Create(new byte[] { 1, 2, 3, 4, 5, 6 }, 1, 2, 3), [-1, -1, 3]), compression: 9).Op,
+            ["DecodePng"] = b => b.G.DecodePng(b.Feed(Tensor.Scalar(Image.ImageFixtures.Bytes("palette_trns.png")), Shape.Scalar), channels: 4).Op,
+            ["DecodeJpeg"] = b => b.G.DecodeJpeg(b.Feed(Tensor.Scalar(Image.ImageFixtures.Bytes("rgb.jpg")), Shape.Scalar), channels: 3).Op,
+            ["DecodeGif"] = b => b.G.DecodeGif(b.Feed(Tensor.Scalar(Image.ImageFixtures.Bytes("two_frames.gif")), Shape.Scalar)).Op,
+            ["DecodeBmp"] = b => b.G.DecodeBmp(b.Feed(Tensor.Scalar(Image.ImageFixtures.Bytes("rgb24.bmp")), Shape.Scalar)).Op,
+            ["ReadFile"] = b => b.G.ReadFile(b.Feed(Tensor.Scalar(Image.ImageFixtures.Path("rgb24.bmp")), Shape.Scalar)).Op,
+            ["WriteFile"] = b => b.G.WriteFile(b.G.Constant(Tensor.Scalar(TempFile())), b.Feed(Tensor.Scalar("contents"), Shape.Unknown)),
+
             // ---------------------------------------------------------------- more array
             ["ExpandDims"] = b => b.G.ExpandDims(b.Feed(M23, [-1, 3]), b.G.Constant(-1)).Op,
             ["Squeeze"] = b => b.G.Squeeze(b.Feed(Tensor.FromArray(new float[2, 1, 3]), [-1, 1, 3]), [1]).Op,
@@ -594,6 +610,13 @@ public class ConformanceTests
     }
 
     /// <summary>A TFRecord file of three records, in the temp folder (removed when the process ends).</summary>
+    private static string TempFile()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"tg-conformance-{Guid.NewGuid():N}", "out.bin");
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => { if (File.Exists(path)) Directory.Delete(Path.GetDirectoryName(path)!, recursive: true); };
+        return path;
+    }
+
     private static string RecordFile()
     {
         var path = Path.Combine(Path.GetTempPath(), $"tg-conformance-{Guid.NewGuid():N}.tfrecord");

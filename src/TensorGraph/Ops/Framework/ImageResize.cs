@@ -1,0 +1,117 @@
+using TensorGraph.Proto;
+
+namespace TensorGraph.Ops;
+
+/// <summary>
+/// What the resize ops share, as TF 1.15's <c>image_resizer_state.h</c>: the attrs, the
+/// build-time shape rule (<c>ResizeShapeFn</c>), the run-time validation of the input and the size
+/// vector (<c>ImageResizerState::ValidateAndCalculateOutputSize</c>), the scale
+/// (<c>CalculateResizeScale</c>) and the two source-coordinate scalers.
+/// </summary>
+internal static class ImageResize
+{
+    /// <summary>The dtypes the resize kernels take (TF's real number types that exist here).</summary>
+    public static readonly DType[] Types = TypeSets.Real;
+
+    /// <summary>T, align_corners and half_pixel_centers (both false by default), as TF registers them.</summary>
+    public static IReadOnlyList<AttrSpec> Attrs(bool halfPixelCenters, IReadOnlyList<DType> types) =>
+        halfPixelCenters
+            ? [new("T", "type", AllowedTypes: types), new("align_corners", "bool", Attr.Bool(false)), new("half_pixel_centers", "bool", Attr.Bool(false))]
+            : [new("T", "type", AllowedTypes: types), new("align_corners", "bool", Attr.Bool(false))];
+
+    /// <summary>The align_corners and half_pixel_centers attrs of a node (false when absent).</summary>
+    public static (bool AlignCorners, bool HalfPixelCenters) ReadAttrs(IDictionary<string, AttrValue> attrs)
+    {
+        bool align = attrs.TryGetValue("align_corners", out var a) && a.B;
+        bool half = attrs.TryGetValue("half_pixel_centers", out var h) && h.B;
+        if (align && half) throw new InvalidArgumentException("If half_pixel_centers is True, align_corners must be False.");
+        return (align, half);
+    }
+
+    /// <summary>
+    /// TF's <c>ResizeShapeFn</c>: images of rank 4, size an int32 vector of 2; the output is
+    /// [batch, size[0], size[1], channels] with the sizes known where size is a constant.
+    /// </summary>
+    public static Shape InferResized(InferContext c, int sizeInput = 1)
+    {
+        var images = c.InputShape(0);
+        if (images.IsRankKnown && images.Rank != 4) throw c.Error($"Shape must be rank 4 but is rank {images.Rank} for images {images}");
+        c.RequireType(sizeInput, DType.Int32);
+        var size = c.InputShape(sizeInput);
+        if (size.IsRankKnown && size.Rank != 1) throw c.Error($"Shape must be rank 1 but is rank {size.Rank} for size {size}");
+        if (size.IsRankKnown && size[0] >= 0 && size[0] != 2) throw c.Error($"Dimension must be 2 but is {size[0]} for size {size}");
+        int oh = -1, ow = -1;
+        var value = c.PartialShapeInput(sizeInput);
+        if (value.IsRankKnown && value.Rank == 2)
+        {
+            oh = value[0];
+            ow = value[1];
+        }
+        return images.IsRankKnown ? new Shape(images[0], oh, ow, images[3]) : new Shape(-1, oh, ow, -1);
+    }
+
+    /// <summary>Input and output geometry of one resize, checked as TF checks it.</summary>
+    public readonly record struct Geometry(int Batch, int InHeight, int InWidth, int Channels, int OutHeight, int OutWidth, float HeightScale, float WidthScale);
+
+    /// <summary>
+    /// TF's <c>ImageResizerState::ValidateAndCalculateOutputSize</c>: a 4-D input of non-zero size
+    /// with at least one channel and a size vector of two positive int32 values.
+    /// </summary>
+    public static Geometry Validate(Tensor input, Tensor size, bool alignCorners)
+    {
+        if (input.Rank != 4) throw new InvalidArgumentException($"input must be 4-dimensional{Shape.Format(input.Dims)}");
+        if (size.Rank != 1) throw new InvalidArgumentException($"shape_t must be 1-dimensional{Shape.Format(size.Dims)}");
+        if (size.Size != 2) throw new InvalidArgumentException($"shape_t must have two elements{Shape.Format(size.Dims)}");
+        var s = size.Span<int>();
+        int oh = s[0], ow = s[1];
+        var d = input.Dims;
+        if (oh <= 0 || ow <= 0) throw new InvalidArgumentException("output dimensions must be positive");
+        if (d[3] <= 0) throw new InvalidArgumentException("image must have at least one channel");
+        if (d[1] <= 0 || d[2] <= 0) throw new InvalidArgumentException("input image must be of non-zero size");
+        return new Geometry(d[0], d[1], d[2], d[3], oh, ow, Scale(d[1], oh, alignCorners), Scale(d[2], ow, alignCorners));
+    }
+
+    /// <summary>TF's <c>CalculateResizeScale</c>: in/out, or (in−1)/(out−1) with align_corners and out &gt; 1.</summary>
+    public static float Scale(long inSize, long outSize, bool alignCorners) =>
+        alignCorners && outSize > 1 ? (inSize - 1) / (float)(outSize - 1) : inSize / (float)outSize;
+
+    /// <summary>TF's <c>HalfPixelScaler</c> ((x + 0.5)·scale − 0.5) or <c>LegacyScaler</c> (x·scale).</summary>
+    public static float Source(int x, float scale, bool halfPixelCenters) =>
+        halfPixelCenters ? (x + 0.5f) * scale - 0.5f : x * scale;
+
+    /// <summary>
+    /// TF's nearest-neighbour source index: round (align_corners) or floor of (x + 0.5)·scale
+    /// (<c>HalfPixelScalerForNN</c>) or x·scale, capped at <paramref name="limit"/> − 1 and, with
+    /// half-pixel centers, at 0 from below.
+    /// </summary>
+    public static int Nearest(int x, float scale, int limit, bool alignCorners, bool halfPixelCenters)
+    {
+        float v = halfPixelCenters ? (x + 0.5f) * scale : x * scale;
+        long i = alignCorners ? (long)MathF.Round(v, MidpointRounding.AwayFromZero) : (long)MathF.Floor(v);
+        i = Math.Min(i, limit - 1);
+        if (halfPixelCenters) i = Math.Max(0, i);
+        return (int)i;
+    }
+
+    /// <summary>
+    /// TF's <c>compute_interpolation_weights</c>: per output index the lower and upper source
+    /// indices (floor clamped at 0, ceil clamped at size − 1) and the weight in − floor(in).
+    /// </summary>
+    public static void Weights(int outSize, int inSize, float scale, bool halfPixelCenters, int[] lower, int[] upper, float[] lerp)
+    {
+        for (int i = 0; i < outSize; i++)
+        {
+            float v = Source(i, scale, halfPixelCenters);
+            float f = MathF.Floor(v);
+            lower[i] = (int)Math.Max((long)f, 0);
+            upper[i] = (int)Math.Min((long)MathF.Ceiling(v), inSize - 1);
+            lerp[i] = v - f;
+        }
+    }
+
+    /// <summary>The NodeDef attrs of a resize op: T, align_corners and (when the op has it) half_pixel_centers.</summary>
+    public static KeyValuePair<string, AttrValue>[] NodeAttrs(DType t, bool alignCorners, bool? halfPixelCenters) =>
+        halfPixelCenters is { } h
+            ? [new("T", Attr.Type(t)), new("align_corners", Attr.Bool(alignCorners)), new("half_pixel_centers", Attr.Bool(h))]
+            : [new("T", Attr.Type(t)), new("align_corners", Attr.Bool(alignCorners))];
+}

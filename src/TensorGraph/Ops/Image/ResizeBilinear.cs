@@ -1,0 +1,224 @@
+using System.Numerics;
+using TensorGraph.Autodiff;
+using TensorGraph.Ops;
+using TensorGraph.Runtime;
+
+namespace TensorGraph;
+
+/// <summary>
+/// ResizeBilinear (<c>tf.image.resize_bilinear</c>): NHWC images of any real dtype resized to
+/// <c>size</c> by bilinear interpolation, output float32, with TF 1.15's arithmetic: source
+/// coordinate x·scale (or (x + 0.5)·scale − 0.5 with half_pixel_centers), lower index
+/// max(floor, 0), upper min(ceil, size − 1), weight in − floor(in), and the two-step lerp of
+/// <c>compute_lerp</c> in single precision.
+/// </summary>
+internal sealed class ResizeBilinearSpec : OpSpec
+{
+    private static readonly IReadOnlyList<AttrSpec> AttrList = ImageResize.Attrs(halfPixelCenters: true, ImageResize.Types);
+
+    public const string OpType = "ResizeBilinear";
+
+    public override string Type => OpType;
+
+    protected override string[] InputArgs => ["images: T", "size: int32"];
+
+    protected override string[] OutputArgs => ["resized_images: float"];
+
+    public override IReadOnlyList<AttrSpec> Attrs => AttrList;
+
+    public override void Infer(InferContext c)
+    {
+        c.RequireType(0, ImageResize.Types);
+        ImageResize.ReadAttrs(c.Attrs);
+        c.AddOutput(DType.Float32, ImageResize.InferResized(c));
+    }
+
+    /// <summary>
+    /// TF 1.15's <c>_ResizeBilinearGrad</c>: [ResizeBilinearGrad(grad, images), None]; images of a
+    /// dtype ResizeBilinearGrad has no kernel for (integers) get no gradient.
+    /// </summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        var image = c.X;
+        if (Array.IndexOf(TypeSets.Float, image.DType) < 0) return [null, null];
+        var g = c.Graph;
+        var (align, half) = ImageResize.ReadAttrs(c.Op.AttrMap);
+        return [g.ResizeBilinearGrad(c.Grad, image, align, half), null];
+    }
+
+    public override OpKernel CreateKernel(KernelBuilder b)
+    {
+        var (align, half) = ImageResize.ReadAttrs(b.Op.AttrMap);
+        return b.InputType(0) switch
+        {
+            DType.Float32 => new Kernel<float>(align, half),
+            DType.Float64 => new Kernel<double>(align, half),
+            DType.Int32 => new Kernel<int>(align, half),
+            DType.Int64 => new Kernel<long>(align, half),
+            DType.UInt8 => new Kernel<byte>(align, half),
+            DType.Int8 => new Kernel<sbyte>(align, half),
+            DType.Int16 => new Kernel<short>(align, half),
+            DType.UInt16 => new Kernel<ushort>(align, half),
+            var t => throw new UnimplementedException($"ResizeBilinear has no kernel for {t.Name()}"),
+        };
+    }
+
+    private sealed class Kernel<T>(bool align, bool half) : OpKernel where T : unmanaged, INumber<T>
+    {
+        public override void Compute(OpContext ctx)
+        {
+            var input = ctx.Input(0);
+            var g = ImageResize.Validate(input, ctx.Input(1), align);
+            var output = ctx.AllocateOutput(0, DType.Float32, [g.Batch, g.OutHeight, g.OutWidth, g.Channels]);
+            if (output.Size == 0) return;
+            int[] yl = new int[g.OutHeight], yu = new int[g.OutHeight], xl = new int[g.OutWidth], xu = new int[g.OutWidth];
+            float[] ylerp = new float[g.OutHeight], xlerp = new float[g.OutWidth];
+            ImageResize.Weights(g.OutHeight, g.InHeight, g.HeightScale, half, yl, yu, ylerp);
+            ImageResize.Weights(g.OutWidth, g.InWidth, g.WidthScale, half, xl, xu, xlerp);
+            var src = input.Span<T>();
+            var dst = output.Span<float>();
+            int c = g.Channels, inRow = g.InWidth * c, inImage = g.InHeight * inRow;
+            int o = 0;
+            for (int b = 0; b < g.Batch; b++)
+            {
+                int img = b * inImage;
+                for (int y = 0; y < g.OutHeight; y++)
+                {
+                    int top = img + yl[y] * inRow, bottom = img + yu[y] * inRow;
+                    float yw = ylerp[y];
+                    for (int x = 0; x < g.OutWidth; x++)
+                    {
+                        int left = xl[x] * c, right = xu[x] * c;
+                        float xw = xlerp[x];
+                        for (int k = 0; k < c; k++)
+                        {
+                            float tl = float.CreateTruncating(src[top + left + k]);
+                            float tr = float.CreateTruncating(src[top + right + k]);
+                            float bl = float.CreateTruncating(src[bottom + left + k]);
+                            float br = float.CreateTruncating(src[bottom + right + k]);
+                            float t = tl + (tr - tl) * xw;
+                            float bo = bl + (br - bl) * xw;
+                            dst[o++] = t + (bo - t) * yw;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// <summary>
+/// ResizeBilinearGrad: the gradient of ResizeBilinear with respect to its images, shaped as
+/// <c>original_image</c> and of its dtype (float or double): every output-gradient value is
+/// spread over its four source pixels with the forward weights, as TF's CPU kernel does.
+/// </summary>
+internal sealed class ResizeBilinearGradSpec : OpSpec
+{
+    private static readonly IReadOnlyList<AttrSpec> AttrList = ImageResize.Attrs(halfPixelCenters: true, TypeSets.Float);
+
+    public const string OpType = "ResizeBilinearGrad";
+
+    public override string Type => OpType;
+
+    protected override string[] InputArgs => ["grads: float", "original_image: T"];
+
+    protected override string[] OutputArgs => ["output: T"];
+
+    public override IReadOnlyList<AttrSpec> Attrs => AttrList;
+
+    /// <summary>TF 1.15 registers no gradient for ResizeBilinearGrad.</summary>
+    public override bool NotDifferentiable => true;
+
+    public override void Infer(InferContext c)
+    {
+        c.RequireType(0, DType.Float32);
+        c.RequireType(1, TypeSets.Float);
+        ImageResize.ReadAttrs(c.Attrs);
+        var grads = c.InputShape(0);
+        var image = c.InputShape(1);
+        if (grads.IsRankKnown && grads.Rank != 4) throw c.Error($"Shape must be rank 4 but is rank {grads.Rank} for grads {grads}");
+        if (image.IsRankKnown && image.Rank != 4) throw c.Error($"Shape must be rank 4 but is rank {image.Rank} for original_image {image}");
+        c.AddOutput(c.InputType(1), image);
+    }
+
+    public override OpKernel CreateKernel(KernelBuilder b)
+    {
+        var (align, half) = ImageResize.ReadAttrs(b.Op.AttrMap);
+        return b.InputType(1) switch
+        {
+            DType.Float32 => new Kernel<float>(align, half),
+            DType.Float64 => new Kernel<double>(align, half),
+            var t => throw new UnimplementedException($"ResizeBilinearGrad has no kernel for {t.Name()}"),
+        };
+    }
+
+    private sealed class Kernel<T>(bool align, bool half) : OpKernel where T : unmanaged, IFloatingPoint<T>
+    {
+        public override void Compute(OpContext ctx)
+        {
+            var grads = ctx.Input(0);
+            var image = ctx.Input(1);
+            if (grads.Rank != 4) throw new InvalidArgumentException($"input_grad must be 4-dimensional{Shape.Format(grads.Dims)}");
+            if (image.Rank != 4) throw new InvalidArgumentException($"original_image must be 4-dimensional{Shape.Format(image.Dims)}");
+            int n = grads.Dims[0], gh = grads.Dims[1], gw = grads.Dims[2], c = grads.Dims[3];
+            int oh = image.Dims[1], ow = image.Dims[2];
+            if (image.Dims[0] != n) throw new InvalidArgumentException("input_grad and original_image must have the same batch size");
+            if (image.Dims[3] != c) throw new InvalidArgumentException("input_grad and original_image must have the same number of channels");
+            if (oh <= 0 || ow <= 0) throw new InvalidArgumentException("original sizes must be positive");
+            var output = ctx.AllocateOutput(0, image.DType, image.Dims);
+            var dst = output.Span<T>();
+            dst.Clear();
+            if (grads.Size == 0) return;
+            float hs = ImageResize.Scale(oh, gh, align), ws = ImageResize.Scale(ow, gw, align);
+            var src = grads.Span<float>();
+            int outRow = ow * c, outImage = oh * outRow;
+            int i = 0;
+            for (int b = 0; b < n; b++)
+            {
+                for (int y = 0; y < gh; y++)
+                {
+                    float inY = ImageResize.Source(y, hs, half);
+                    int top = (int)Math.Max((long)MathF.Floor(inY), 0), bottom = (int)Math.Min((long)MathF.Ceiling(inY), oh - 1);
+                    float yl = inY - MathF.Floor(inY), iyl = 1 - yl;
+                    for (int x = 0; x < gw; x++)
+                    {
+                        float inX = ImageResize.Source(x, ws, half);
+                        int left = (int)Math.Max((long)MathF.Floor(inX), 0), right = (int)Math.Min((long)MathF.Ceiling(inX), ow - 1);
+                        float xl = inX - MathF.Floor(inX), ixl = 1 - xl;
+                        int tl = b * outImage + top * outRow + left * c, tr = b * outImage + top * outRow + right * c;
+                        int bl = b * outImage + bottom * outRow + left * c, br = b * outImage + bottom * outRow + right * c;
+                        for (int k = 0; k < c; k++)
+                        {
+                            float v = src[i++];
+                            dst[tl + k] += T.CreateTruncating(v * iyl * ixl);
+                            dst[tr + k] += T.CreateTruncating(v * iyl * xl);
+                            dst[bl + k] += T.CreateTruncating(v * yl * ixl);
+                            dst[br + k] += T.CreateTruncating(v * yl * xl);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+public sealed partial class Graph
+{
+    /// <summary>
+    /// TF's <c>tf.image.resize_bilinear</c> (op <c>ResizeBilinear</c>): NHWC
+    /// <paramref name="images"/> resized to the int32 [height, width] vector <paramref name="size"/>
+    /// by bilinear interpolation; the result is float32.
+    /// </summary>
+    public Output ResizeBilinear(Output images, Output size, bool alignCorners = false, bool halfPixelCenters = false, string? name = null) =>
+        AddOp(ResizeBilinearSpec.OpType, [images, size], name, ResizeBilinearSpec.OpType,
+            ImageResize.NodeAttrs(images.DType, alignCorners, halfPixelCenters))[0];
+
+    /// <summary>
+    /// TF's <c>ResizeBilinearGrad</c>: the gradient of <see cref="ResizeBilinear"/> with respect to
+    /// its images, given the float32 gradient <paramref name="grads"/> of the resized images and the
+    /// <paramref name="originalImage"/> (whose shape and dtype the result has).
+    /// </summary>
+    public Output ResizeBilinearGrad(Output grads, Output originalImage, bool alignCorners = false, bool halfPixelCenters = false, string? name = null) =>
+        AddOp(ResizeBilinearGradSpec.OpType, [grads, originalImage], name, ResizeBilinearGradSpec.OpType,
+            ImageResize.NodeAttrs(originalImage.DType, alignCorners, halfPixelCenters))[0];
+}
