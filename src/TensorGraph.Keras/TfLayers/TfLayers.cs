@@ -49,7 +49,7 @@ public static class TfLayers
     /// bias_regularizer=None, trainable=True, name=None, reuse=None)</c> on NHWC inputs:
     /// <c>conv2d/Conv2D</c>, <c>conv2d/BiasAdd</c>; kernel [kh, kw, in, filters].
     /// </summary>
-    /// <exception cref="NotSupportedException"><paramref name="dataFormat"/> is not <c>channels_last</c>.</exception>
+    /// <exception cref="UnimplementedException"><paramref name="dataFormat"/> is not <c>channels_last</c>.</exception>
     public static Output Conv2D(Output inputs, int filters, (int, int) kernelSize, (int, int)? strides = null, string padding = "valid",
         string dataFormat = ChannelsLast, (int, int)? dilationRate = null, Func<Output, Output>? activation = null, bool useBias = true,
         Initializer? kernelInitializer = null, Initializer? biasInitializer = null, Func<Output, Output?>? kernelRegularizer = null,
@@ -77,7 +77,7 @@ public static class TfLayers
     /// reuse=None)</c> on (batch, steps, channels): <c>conv1d/conv1d/ExpandDims</c>,
     /// <c>conv1d/conv1d</c>, <c>conv1d/conv1d/Squeeze</c>, <c>conv1d/BiasAdd</c>; kernel [k, in, filters].
     /// </summary>
-    /// <exception cref="NotSupportedException"><paramref name="dataFormat"/> is not <c>channels_last</c>.</exception>
+    /// <exception cref="UnimplementedException"><paramref name="dataFormat"/> is not <c>channels_last</c>.</exception>
     public static Output Conv1D(Output inputs, int filters, int kernelSize, int strides = 1, string padding = "valid",
         string dataFormat = ChannelsLast, int dilationRate = 1, Func<Output, Output>? activation = null, bool useBias = true,
         Initializer? kernelInitializer = null, Initializer? biasInitializer = null, Func<Output, Output?>? kernelRegularizer = null,
@@ -99,7 +99,7 @@ public static class TfLayers
     /// Keras's <c>deconv_output_length</c>: <c>in · stride + max(k − stride, 0)</c> for valid,
     /// <c>in · stride</c> for same), then <c>conv2d_transpose/BiasAdd</c>.
     /// </summary>
-    /// <exception cref="NotSupportedException"><paramref name="dataFormat"/> is not <c>channels_last</c>.</exception>
+    /// <exception cref="UnimplementedException"><paramref name="dataFormat"/> is not <c>channels_last</c>.</exception>
     public static Output Conv2DTranspose(Output inputs, int filters, (int, int) kernelSize, (int, int)? strides = null, string padding = "valid",
         string dataFormat = ChannelsLast, Func<Output, Output>? activation = null, bool useBias = true,
         Initializer? kernelInitializer = null, Initializer? biasInitializer = null, Func<Output, Output?>? kernelRegularizer = null,
@@ -199,7 +199,7 @@ public static class TfLayers
     /// the updates <c>moving ← moving − (moving − batch)·(1 − momentum)</c> (<c>AssignMovingAvg</c>,
     /// <c>AssignMovingAvg_1</c>) join <see cref="GraphKeys.UpdateOps"/>.
     /// </summary>
-    /// <exception cref="NotSupportedException">An axis other than the last.</exception>
+    /// <exception cref="UnimplementedException">An axis other than the last.</exception>
     public static Output BatchNormalization(Output inputs, int axis = -1, double momentum = 0.99, double epsilon = 1e-3, bool center = true, bool scale = true,
         Initializer? betaInitializer = null, Initializer? gammaInitializer = null, Initializer? movingMeanInitializer = null,
         Initializer? movingVarianceInitializer = null, Func<Output, Output?>? betaRegularizer = null, Func<Output, Output?>? gammaRegularizer = null,
@@ -212,7 +212,7 @@ public static class TfLayers
     /// statistics are <c>cond</c>s on it (<c>batch_normalization/cond</c>, <c>cond_1</c>), so at
     /// inference the updates in <see cref="GraphKeys.UpdateOps"/> leave the moving statistics as they are.
     /// </summary>
-    /// <exception cref="NotSupportedException">An axis other than the last.</exception>
+    /// <exception cref="UnimplementedException">An axis other than the last.</exception>
     public static Output BatchNormalization(Output inputs, Output training, int axis = -1, double momentum = 0.99, double epsilon = 1e-3, bool center = true,
         bool scale = true, Initializer? betaInitializer = null, Initializer? gammaInitializer = null, Initializer? movingMeanInitializer = null,
         Initializer? movingVarianceInitializer = null, Func<Output, Output?>? betaRegularizer = null, Func<Output, Output?>? gammaRegularizer = null,
@@ -226,7 +226,7 @@ public static class TfLayers
     {
         int rank = inputs.Shape.IsRankKnown ? inputs.Shape.Rank : -1;
         if (axis != -1 && axis != rank - 1)
-            throw new NotSupportedException($"batch_normalization normalizes over the last axis only (axis=-1), got axis={axis} for an input of rank {rank}");
+            throw new UnimplementedException($"batch_normalization normalizes over the last axis only (axis=-1), got axis={axis} for an input of rank {rank}");
         var scope = CaptureScope(inputs, name, "batch_normalization", scopeIsName: true, reuse);
         var layer = new KerasLayers.BatchNormalization(momentum, epsilon, center, scale, name: LayerName(scope));
         return Call(layer, inputs, scope, reuse, trainable, training,
@@ -237,7 +237,7 @@ public static class TfLayers
     private static void RequireChannelsLast(string dataFormat)
     {
         if (dataFormat != ChannelsLast)
-            throw new NotSupportedException($"tf.layers here takes data_format='channels_last' only, got '{dataFormat}'");
+            throw new UnimplementedException($"tf.layers here takes data_format='channels_last' only, got '{dataFormat}'");
     }
 
     // tf.layers' Layer.__init__ (`_scope=name`: variable_scope(name)) and _set_scope (with reuse:
