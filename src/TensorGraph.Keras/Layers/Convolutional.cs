@@ -7,7 +7,7 @@ namespace TensorGraph.Keras.Layers;
 /// </summary>
 public sealed class Conv2D : Layer
 {
-    private readonly Func<Graph, Output, Output> _activation;
+    private Func<Graph, Output, Output> _activation;
     private readonly Initializer _kernelInit, _biasInit;
     private Variable? _kernel, _bias;
 
@@ -71,6 +71,9 @@ public sealed class Conv2D : Layer
 
     /// <summary>The bias, once built.</summary>
     public Variable? Bias => _bias;
+
+    // The tf.layers face passes a callable activation (TF's activation=tf.nn.relu).
+    internal void SetActivation(Func<Graph, Output, Output> activation) => _activation = activation;
 
     /// <inheritdoc/>
     protected override void Build(Graph g, Shape[] inputShapes)

@@ -8,7 +8,7 @@ namespace TensorGraph.Keras.Layers;
 /// </summary>
 public sealed class Conv1D : Layer
 {
-    private readonly Func<Graph, Output, Output> _activation;
+    private Func<Graph, Output, Output> _activation;
     private readonly Initializer _kernelInit, _biasInit;
     private Variable? _kernel, _bias;
 
@@ -46,6 +46,9 @@ public sealed class Conv1D : Layer
 
     /// <summary>Whether a bias is added.</summary>
     public bool UseBias { get; }
+
+    // The tf.layers face passes a callable activation (TF's activation=tf.nn.relu).
+    internal void SetActivation(Func<Graph, Output, Output> activation) => _activation = activation;
 
     /// <inheritdoc/>
     protected override void Build(Graph g, Shape[] inputShapes)
@@ -103,6 +106,38 @@ public sealed class MaxPooling1D : Layer
     {
         var xe = g.ExpandDims(Single(inputs), 1, name: "ExpandDims");
         var p = g.MaxPool(xe, [1, 1, PoolSize, 1], [1, 1, Strides, 1], Padding, name: "MaxPool");
+        return g.Squeeze(p, [1], name: "Squeeze");
+    }
+}
+
+/// <summary>
+/// <c>AveragePooling1D(pool_size=2, strides=None, padding='valid')</c> on (batch, steps, channels):
+/// <c>average_pooling1d/ExpandDims</c>, <c>average_pooling1d/AvgPool</c>, <c>average_pooling1d/Squeeze</c>.
+/// </summary>
+public sealed class AveragePooling1D : Layer
+{
+    /// <summary>Creates the layer.</summary>
+    public AveragePooling1D(int poolSize = 2, int? strides = null, string padding = "valid", string? name = null) : base(name)
+    {
+        PoolSize = poolSize;
+        Strides = strides ?? poolSize;
+        Padding = Pooling.NormalizePadding(padding);
+    }
+
+    /// <summary>Window.</summary>
+    public int PoolSize { get; }
+
+    /// <summary>Stride.</summary>
+    public int Strides { get; }
+
+    /// <summary>"VALID" or "SAME".</summary>
+    public string Padding { get; }
+
+    /// <inheritdoc/>
+    protected override Output Forward(Graph g, Output[] inputs)
+    {
+        var xe = g.ExpandDims(Single(inputs), 1, name: "ExpandDims");
+        var p = g.AvgPool(xe, [1, 1, PoolSize, 1], [1, 1, Strides, 1], Padding, name: "AvgPool");
         return g.Squeeze(p, [1], name: "Squeeze");
     }
 }

@@ -8,7 +8,7 @@ namespace TensorGraph.Keras.Layers;
 /// </summary>
 public sealed class Dense : Layer
 {
-    private readonly Func<Graph, Output, Output> _activation;
+    private Func<Graph, Output, Output> _activation;
     private readonly Initializer _kernelInit, _biasInit;
     private Variable? _kernel, _bias;
 
@@ -49,6 +49,9 @@ public sealed class Dense : Layer
 
     /// <summary>The bias [units], once built.</summary>
     public Variable? Bias => _bias;
+
+    // The tf.layers face passes a callable activation (TF's activation=tf.nn.relu).
+    internal void SetActivation(Func<Graph, Output, Output> activation) => _activation = activation;
 
     /// <inheritdoc/>
     protected override void Build(Graph g, Shape[] inputShapes)
@@ -132,8 +135,28 @@ public sealed class Dropout : Layer
     {
         var x = Single(inputs);
         if (Rate == 0) return g.Identity(x, "Identity");
+        Output Dropped() => g.Dropout(x, rate: Rate, noiseShape: NoiseShapeOf(g, x), seed: Seed);
+        switch (Training)
+        {
+            case bool b: // smart_cond on a Python bool: one branch, no cond
+                return b ? Dropped() : g.Identity(x, "Identity");
+            case Output t:
+                return g.Cond(t, Dropped, () => g.Identity(x), name: "cond");
+        }
         var training = Backend.LearningPhase(g);
-        return g.Cond(training, () => g.Dropout(x, rate: Rate, seed: Seed), () => g.Identity(x), name: "cond");
+        return g.Cond(training, Dropped, () => g.Identity(x), name: "cond");
+    }
+
+    // Keras's noise_shape (-1 for None: the input's run-time size there), as _get_noise_shape builds it.
+    internal int[]? NoiseShape { get; set; }
+
+    private Output? NoiseShapeOf(Graph g, Output x)
+    {
+        if (NoiseShape is not { } ns) return null;
+        if (ns.All(d => d >= 0)) return g.Constant(Tensor.Create(ns, ns.Length));
+        var dynamic = g.ShapeOf(x);
+        var parts = ns.Select((d, i) => d >= 0 ? g.Constant(Tensor.Scalar(d)) : g.StridedSlice(dynamic, [i], [i + 1], shrinkAxisMask: 1)).ToArray();
+        return g.Stack(parts);
     }
 }
 

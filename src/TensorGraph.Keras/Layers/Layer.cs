@@ -148,7 +148,7 @@ public abstract class Layer
         var g = inputs[0].Graph;
         if (Graph is not null && !ReferenceEquals(Graph, g))
             throw new InvalidOperationException($"Layer {Name} was built in another graph; a layer's weights live in one graph");
-        using var scope = g.NameScope(Name);
+        using var scope = CallScope is { } open ? open(g) : g.NameScope(Name);
         if (!Built)
         {
             Graph = g;
@@ -216,16 +216,30 @@ public abstract class Layer
         ArgumentNullException.ThrowIfNull(g);
         ArgumentNullException.ThrowIfNull(initializer);
         Variable v;
-        using (g.NameScope(name))
+        if (WeightGetter is { } get) v = get(g, name, shape, initializer, trainable, BuildDType.IsFloating() ? BuildDType : dtype);
+        else
         {
-            var exact = g.CurrentNameScope + "/";
-            Output init;
-            using (g.NameScope("Initializer")) init = initializer.Create(g, shape, dtype);
-            v = g.Variable(init, name: exact, trainable: trainable);
+            using (g.NameScope(name))
+            {
+                var exact = g.CurrentNameScope + "/";
+                Output init;
+                using (g.NameScope("Initializer")) init = initializer.Create(g, shape, dtype);
+                v = g.Variable(init, name: exact, trainable: trainable);
+            }
         }
         (trainable ? _trainable : _nonTrainable).Add(v);
         return v;
     }
+
+    // The tf.layers face (TensorGraph.Layers.TfLayers): the scope a call opens in place of the
+    // layer's name scope (the variable scope re-entered and its original name scope), where the
+    // weights come from in place of a new Variable (GetVariable in that scope), and the call's
+    // `training` argument (null: Keras's learning phase; a bool or a bool tensor).
+    internal Func<Graph, IDisposable>? CallScope { get; set; }
+
+    internal Func<Graph, string, int[], Initializer, bool, DType, Variable>? WeightGetter { get; set; }
+
+    internal object? Training { get; set; }
 
     /// <summary>The one input of a single-input layer.</summary>
     protected Output Single(Output[] inputs)

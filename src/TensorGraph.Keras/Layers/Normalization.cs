@@ -59,27 +59,45 @@ public sealed class BatchNormalization : Layer
         var x = Single(inputs);
         int rank = x.Shape.Rank;
         int[] axes = [.. Enumerable.Range(0, rank - 1)];
+        if (Training is false) return Normalize(g, x, _mean!.Value, _var!.Value); // tf.layers' training=False: the moving statistics, no updates
         Output mean, variance;
         using (g.NameScope("moments"))
         {
             mean = g.ReduceMean(x, axes, name: "mean");
             variance = g.ReduceMean(g.Square(g.Subtract(x, g.StopGradient(mean))), axes, name: "variance");
         }
-        Output Normalize(Output m, Output v)
+        Output output;
+        switch (Training)
         {
-            using var scope = g.NameScope("batchnorm");
-            var inv = g.Rsqrt(g.AddV2(v, g.Constant(Tensor.Scalar((float)Epsilon))));
-            if (_gamma is not null) inv = g.Multiply(inv, _gamma.Value);
-            var y = g.Multiply(x, inv);
-            var shift = _beta is not null ? g.Subtract(_beta.Value, g.Multiply(m, inv)) : g.Negative(g.Multiply(m, inv));
-            return g.AddV2(y, shift);
+            case true: // tf.layers' training=True: the batch statistics
+                output = Normalize(g, x, mean, variance);
+                break;
+            case Output t: // a bool tensor: smart_cond picks the statistics, as TF's non-fused path
+                var (batchMean, batchVariance) = (mean, variance);
+                mean = g.Cond(t, () => batchMean, () => _mean!.Value, name: "cond");
+                variance = g.Cond(t, () => batchVariance, () => _var!.Value, name: "cond_1");
+                output = Normalize(g, x, mean, variance);
+                break;
+            default:
+                var training = Backend.LearningPhase(g);
+                output = g.Cond(training, () => Normalize(g, x, mean, variance), () => Normalize(g, x, _mean!.Value, _var!.Value), name: "cond");
+                break;
         }
-        var training = Backend.LearningPhase(g);
-        var output = g.Cond(training, () => Normalize(mean, variance), () => Normalize(_mean!.Value, _var!.Value), name: "cond");
+        // With a training tensor the statistics above are the moving ones at inference, so the update moves nothing then.
         var decay = g.Constant(Tensor.Scalar((float)(1 - Momentum)));
         AddUpdate(g.AssignSub(_mean!, g.Multiply(g.Subtract(_mean!.Value, mean), decay), name: "AssignMovingAvg").Op);
         AddUpdate(g.AssignSub(_var!, g.Multiply(g.Subtract(_var!.Value, variance), decay), name: "AssignMovingAvg_1").Op);
         return output;
+    }
+
+    private Output Normalize(Graph g, Output x, Output m, Output v)
+    {
+        using var scope = g.NameScope("batchnorm");
+        var inv = g.Rsqrt(g.AddV2(v, g.Constant(Tensor.Scalar((float)Epsilon))));
+        if (_gamma is not null) inv = g.Multiply(inv, _gamma.Value);
+        var y = g.Multiply(x, inv);
+        var shift = _beta is not null ? g.Subtract(_beta.Value, g.Multiply(m, inv)) : g.Negative(g.Multiply(m, inv));
+        return g.AddV2(y, shift);
     }
 }
 
