@@ -1,4 +1,6 @@
+using System.Numerics;
 using TensorGraph.Proto;
+using TensorGraph.Runtime;
 
 namespace TensorGraph.Ops;
 
@@ -114,4 +116,78 @@ internal static class ImageResize
         halfPixelCenters is { } h
             ? [new("T", Attr.Type(t)), new("align_corners", Attr.Bool(alignCorners)), new("half_pixel_centers", Attr.Bool(h))]
             : [new("T", Attr.Type(t)), new("align_corners", Attr.Bool(alignCorners))];
+}
+
+/// <summary>
+/// What ResizeBilinearGrad and ResizeBicubicGrad share: TF's schema (float32 grads, an
+/// original_image of float or double), the shape rule, no gradient of their own (TF 1.15
+/// registers none), and the kernel's validation (TF's ImageResizerGradientState); a kernel only
+/// spreads the gradient values over their source pixels.
+/// </summary>
+internal abstract class ResizeGradSpec : OpSpec
+{
+    private static readonly IReadOnlyList<AttrSpec> AttrList = ImageResize.Attrs(halfPixelCenters: true, TypeSets.Float);
+
+    protected override string[] InputArgs => ["grads: float", "original_image: T"];
+
+    protected override string[] OutputArgs => ["output: T"];
+
+    public override IReadOnlyList<AttrSpec> Attrs => AttrList;
+
+    public override bool NotDifferentiable => true;
+
+    public override void Infer(InferContext c)
+    {
+        c.RequireType(0, DType.Float32);
+        c.RequireType(1, TypeSets.Float);
+        ImageResize.ReadAttrs(c.Attrs);
+        var grads = c.InputShape(0);
+        var image = c.InputShape(1);
+        if (grads.IsRankKnown && grads.Rank != 4) throw c.Error($"Shape must be rank 4 but is rank {grads.Rank} for grads {grads}");
+        if (image.IsRankKnown && image.Rank != 4) throw c.Error($"Shape must be rank 4 but is rank {image.Rank} for original_image {image}");
+        c.AddOutput(c.InputType(1), image);
+    }
+
+    public override OpKernel CreateKernel(KernelBuilder b)
+    {
+        var (align, half) = ImageResize.ReadAttrs(b.Op.AttrMap);
+        return b.InputType(1) switch
+        {
+            DType.Float32 => NewKernel<float>(align, half),
+            DType.Float64 => NewKernel<double>(align, half),
+            var t => throw new UnimplementedException($"{Type} has no kernel for {t.Name()}"),
+        };
+    }
+
+    /// <summary>The kernel for an original_image of <typeparamref name="T"/>.</summary>
+    protected abstract OpKernel NewKernel<T>(bool align, bool half) where T : unmanaged, IFloatingPoint<T>;
+
+    /// <summary>The geometry of one gradient call: grads [N, GH, GW, C] onto an image [N, OH, OW, C], with the forward scales.</summary>
+    protected readonly record struct GradGeometry(int N, int GH, int GW, int C, int OH, int OW, float HeightScale, float WidthScale, bool HalfPixelCenters);
+
+    /// <summary>The validated, zeroed output of a resize gradient; <see cref="Spread"/> adds the gradient values into it.</summary>
+    protected abstract class GradKernel<T>(bool align, bool half) : OpKernel where T : unmanaged, IFloatingPoint<T>
+    {
+        public sealed override void Compute(OpContext ctx)
+        {
+            var grads = ctx.Input(0);
+            var image = ctx.Input(1);
+            if (grads.Rank != 4) throw new InvalidArgumentException($"input_grad must be 4-dimensional{Shape.Format(grads.Dims)}");
+            if (image.Rank != 4) throw new InvalidArgumentException($"original_image must be 4-dimensional{Shape.Format(image.Dims)}");
+            int n = grads.Dims[0], gh = grads.Dims[1], gw = grads.Dims[2], c = grads.Dims[3];
+            int oh = image.Dims[1], ow = image.Dims[2];
+            if (image.Dims[0] != n) throw new InvalidArgumentException("input_grad and original_image must have the same batch size");
+            if (image.Dims[3] != c) throw new InvalidArgumentException("input_grad and original_image must have the same number of channels");
+            if (oh <= 0 || ow <= 0) throw new InvalidArgumentException("original sizes must be positive");
+            var output = ctx.AllocateOutput(0, image.DType, image.Dims);
+            var dst = output.Span<T>();
+            dst.Clear();
+            if (grads.Size == 0) return;
+            var g = new GradGeometry(n, gh, gw, c, oh, ow, ImageResize.Scale(oh, gh, align), ImageResize.Scale(ow, gw, align), half);
+            Spread(grads.Span<float>(), dst, g);
+        }
+
+        /// <summary>Adds each value of <paramref name="src"/> (grads, NHWC) to its source pixels in <paramref name="dst"/> with the forward weights.</summary>
+        protected abstract void Spread(ReadOnlySpan<float> src, Span<T> dst, in GradGeometry g);
+    }
 }

@@ -112,65 +112,21 @@ internal sealed class ResizeBilinearSpec : OpSpec
 /// <c>original_image</c> and of its dtype (float or double): every output-gradient value is
 /// spread over its four source pixels with the forward weights, as TF's CPU kernel does.
 /// </summary>
-internal sealed class ResizeBilinearGradSpec : OpSpec
+internal sealed class ResizeBilinearGradSpec : ResizeGradSpec
 {
-    private static readonly IReadOnlyList<AttrSpec> AttrList = ImageResize.Attrs(halfPixelCenters: true, TypeSets.Float);
-
     public const string OpType = "ResizeBilinearGrad";
 
     public override string Type => OpType;
 
-    protected override string[] InputArgs => ["grads: float", "original_image: T"];
+    protected override OpKernel NewKernel<T>(bool align, bool half) => new Kernel<T>(align, half);
 
-    protected override string[] OutputArgs => ["output: T"];
-
-    public override IReadOnlyList<AttrSpec> Attrs => AttrList;
-
-    /// <summary>TF 1.15 registers no gradient for ResizeBilinearGrad.</summary>
-    public override bool NotDifferentiable => true;
-
-    public override void Infer(InferContext c)
+    private sealed class Kernel<T>(bool alignCorners, bool halfPixelCenters) : GradKernel<T>(alignCorners, halfPixelCenters) where T : unmanaged, IFloatingPoint<T>
     {
-        c.RequireType(0, DType.Float32);
-        c.RequireType(1, TypeSets.Float);
-        ImageResize.ReadAttrs(c.Attrs);
-        var grads = c.InputShape(0);
-        var image = c.InputShape(1);
-        if (grads.IsRankKnown && grads.Rank != 4) throw c.Error($"Shape must be rank 4 but is rank {grads.Rank} for grads {grads}");
-        if (image.IsRankKnown && image.Rank != 4) throw c.Error($"Shape must be rank 4 but is rank {image.Rank} for original_image {image}");
-        c.AddOutput(c.InputType(1), image);
-    }
-
-    public override OpKernel CreateKernel(KernelBuilder b)
-    {
-        var (align, half) = ImageResize.ReadAttrs(b.Op.AttrMap);
-        return b.InputType(1) switch
+        protected override void Spread(ReadOnlySpan<float> src, Span<T> dst, in GradGeometry g)
         {
-            DType.Float32 => new Kernel<float>(align, half),
-            DType.Float64 => new Kernel<double>(align, half),
-            var t => throw new UnimplementedException($"ResizeBilinearGrad has no kernel for {t.Name()}"),
-        };
-    }
-
-    private sealed class Kernel<T>(bool align, bool half) : OpKernel where T : unmanaged, IFloatingPoint<T>
-    {
-        public override void Compute(OpContext ctx)
-        {
-            var grads = ctx.Input(0);
-            var image = ctx.Input(1);
-            if (grads.Rank != 4) throw new InvalidArgumentException($"input_grad must be 4-dimensional{Shape.Format(grads.Dims)}");
-            if (image.Rank != 4) throw new InvalidArgumentException($"original_image must be 4-dimensional{Shape.Format(image.Dims)}");
-            int n = grads.Dims[0], gh = grads.Dims[1], gw = grads.Dims[2], c = grads.Dims[3];
-            int oh = image.Dims[1], ow = image.Dims[2];
-            if (image.Dims[0] != n) throw new InvalidArgumentException("input_grad and original_image must have the same batch size");
-            if (image.Dims[3] != c) throw new InvalidArgumentException("input_grad and original_image must have the same number of channels");
-            if (oh <= 0 || ow <= 0) throw new InvalidArgumentException("original sizes must be positive");
-            var output = ctx.AllocateOutput(0, image.DType, image.Dims);
-            var dst = output.Span<T>();
-            dst.Clear();
-            if (grads.Size == 0) return;
-            float hs = ImageResize.Scale(oh, gh, align), ws = ImageResize.Scale(ow, gw, align);
-            var src = grads.Span<float>();
+            int n = g.N, gh = g.GH, gw = g.GW, c = g.C, oh = g.OH, ow = g.OW;
+            float hs = g.HeightScale, ws = g.WidthScale;
+            bool half = g.HalfPixelCenters;
             int outRow = ow * c, outImage = oh * outRow;
             int i = 0;
             for (int b = 0; b < n; b++)
