@@ -106,6 +106,25 @@ internal sealed class PlanPassContext
         return cs.Length == 1 ? cs[0] : null;
     }
 
+    /// <summary>
+    /// The BiasAdd (→ Relu) tail a fused kernel can absorb after <paramref name="head"/> (by their
+    /// fusion roles): the BiasAdd reads the head's value at input 0 and is its sole consumer, the
+    /// Relu, if any, is the BiasAdd's; none has control inputs, the chain's end is not fed, no op of
+    /// it is claimed, and <paramref name="acceptBias"/> (when given) accepts the BiasAdd. Null otherwise.
+    /// </summary>
+    public (Operation BiasAdd, Operation? Relu)? BiasReluTail(Operation head, Func<Operation, bool>? acceptBias = null)
+    {
+        if (head.ControlInputs.Count > 0) return null;
+        if (SoleConsumer(head) is not { } b || b.Op.Spec.Fusion != Ops.FusionRole.BiasAdd || b.Input != 0) return null;
+        var bias = b.Op;
+        // A control edge may carry deadness or ordering the fused node would lose.
+        if (bias.ControlInputs.Count > 0 || (acceptBias is not null && !acceptBias(bias))) return null;
+        var relu = SoleConsumer(bias) is { } r && r.Op.Spec.Fusion == Ops.FusionRole.Relu && r.Op.ControlInputs.Count == 0 ? r.Op : null;
+        var end = relu ?? bias;
+        if (IsFed(end[0]) || IsClaimed(head) || IsClaimed(bias) || IsClaimed(end)) return null;
+        return (bias, relu);
+    }
+
     /// <summary>Records <paramref name="node"/> in place of its chain.</summary>
     public void Fuse(FusedNode node)
     {

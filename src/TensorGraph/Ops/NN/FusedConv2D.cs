@@ -18,15 +18,10 @@ internal sealed class ConvFusionPass : PlanPass
     {
         foreach (var conv in plan.Operations)
         {
-            if (conv.Spec.Fusion != FusionRole.Conv2D || conv.OutputType(0) is not (DType.Float32 or DType.Float64) || conv.ControlInputs.Count > 0) continue;
+            if (conv.Spec.Fusion != FusionRole.Conv2D || conv.OutputType(0) is not (DType.Float32 or DType.Float64)) continue;
             if (conv.GetAttrString("data_format") != "NHWC") continue;
-            if (plan.SoleConsumer(conv) is not { } b || b.Op.Spec.Fusion != FusionRole.BiasAdd || b.Input != 0) continue;
-            var bias = b.Op;
-            if (bias.ControlInputs.Count > 0 || bias.GetAttrString("data_format") != "NHWC") continue;
-            var relu = plan.SoleConsumer(bias) is { } r && r.Op.Spec.Fusion == FusionRole.Relu && r.Op.ControlInputs.Count == 0 ? r.Op : null;
-            var end = relu ?? bias;
-            if (plan.IsFed(end[0]) || plan.IsClaimed(conv) || plan.IsClaimed(bias) || plan.IsClaimed(end)) continue;
-            plan.Fuse(new FusedConv2D(conv, bias, relu));
+            if (plan.BiasReluTail(conv, static b => b.GetAttrString("data_format") == "NHWC") is { } tail)
+                plan.Fuse(new FusedConv2D(conv, tail.BiasAdd, tail.Relu));
         }
     }
 }

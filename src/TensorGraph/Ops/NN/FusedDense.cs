@@ -17,14 +17,8 @@ internal sealed class DenseFusionPass : PlanPass
     {
         foreach (var m in plan.Operations)
         {
-            if (m.Spec.Fusion != FusionRole.MatMul || m.OutputType(0) is not (DType.Float32 or DType.Float64) || m.ControlInputs.Count > 0) continue;
-            if (plan.SoleConsumer(m) is not { } b || b.Op.Spec.Fusion != FusionRole.BiasAdd || b.Input != 0) continue;
-            var bias = b.Op;
-            if (bias.ControlInputs.Count > 0) continue; // a control edge may carry deadness or ordering the fused node would lose
-            var relu = plan.SoleConsumer(bias) is { } r && r.Op.Spec.Fusion == FusionRole.Relu && r.Op.ControlInputs.Count == 0 ? r.Op : null;
-            var end = relu ?? bias;
-            if (plan.IsFed(end[0]) || plan.IsClaimed(m) || plan.IsClaimed(bias) || plan.IsClaimed(end)) continue;
-            plan.Fuse(new FusedDense(m, bias, relu));
+            if (m.Spec.Fusion != FusionRole.MatMul || m.OutputType(0) is not (DType.Float32 or DType.Float64)) continue;
+            if (plan.BiasReluTail(m) is { } tail) plan.Fuse(new FusedDense(m, tail.BiasAdd, tail.Relu));
         }
     }
 }
