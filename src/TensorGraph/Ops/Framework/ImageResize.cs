@@ -119,6 +119,55 @@ internal static class ImageResize
 }
 
 /// <summary>
+/// What the four resize ops share (ResizeBilinear, ResizeBicubic, ResizeNearestNeighbor,
+/// ResizeArea): TF's schema (images of a real dtype and an int32 size), the shape rule
+/// (<c>ResizeShapeFn</c>) and the kernel factory over the eight real dtypes.
+/// </summary>
+internal abstract class ResizeSpec : OpSpec
+{
+    private IReadOnlyList<AttrSpec>? _attrs;
+
+    /// <summary>Whether the op has TF's half_pixel_centers attr (ResizeArea has not).</summary>
+    protected virtual bool HasHalfPixelCenters => true;
+
+    /// <summary>Whether the output keeps the images' dtype (nearest neighbour) instead of float32.</summary>
+    protected virtual bool KeepsType => false;
+
+    protected override string[] InputArgs => ["images: T", "size: int32"];
+
+    protected override string[] OutputArgs => [KeepsType ? "resized_images: T" : "resized_images: float"];
+
+    public override IReadOnlyList<AttrSpec> Attrs => _attrs ??= ImageResize.Attrs(HasHalfPixelCenters, ImageResize.Types);
+
+    public override void Infer(InferContext c)
+    {
+        c.RequireType(0, ImageResize.Types);
+        ImageResize.ReadAttrs(c.Attrs);
+        c.AddOutput(KeepsType ? c.InputType(0) : DType.Float32, ImageResize.InferResized(c));
+    }
+
+    public override OpKernel CreateKernel(KernelBuilder b)
+    {
+        var (align, half) = ImageResize.ReadAttrs(b.Op.AttrMap);
+        return b.InputType(0) switch
+        {
+            DType.Float32 => NewKernel<float>(align, half),
+            DType.Float64 => NewKernel<double>(align, half),
+            DType.Int32 => NewKernel<int>(align, half),
+            DType.Int64 => NewKernel<long>(align, half),
+            DType.UInt8 => NewKernel<byte>(align, half),
+            DType.Int8 => NewKernel<sbyte>(align, half),
+            DType.Int16 => NewKernel<short>(align, half),
+            DType.UInt16 => NewKernel<ushort>(align, half),
+            var t => throw new UnimplementedException($"{Type} has no kernel for {t.Name()}"),
+        };
+    }
+
+    /// <summary>The kernel for images of <typeparamref name="T"/>.</summary>
+    protected abstract OpKernel NewKernel<T>(bool align, bool half) where T : unmanaged, INumber<T>;
+}
+
+/// <summary>
 /// What ResizeBilinearGrad and ResizeBicubicGrad share: TF's schema (float32 grads, an
 /// original_image of float or double), the shape rule, no gradient of their own (TF 1.15
 /// registers none), and the kernel's validation (TF's ImageResizerGradientState); a kernel only

@@ -11,44 +11,17 @@ namespace TensorGraph;
 /// it inside that cell, rows summed within, then over rows, then scaled by 1/(hs·ws). TF
 /// registers no gradient (<c>ops.NotDifferentiable("ResizeArea")</c>).
 /// </summary>
-internal sealed class ResizeAreaSpec : OpSpec
+internal sealed class ResizeAreaSpec : ResizeSpec
 {
-    private static readonly IReadOnlyList<AttrSpec> AttrList = ImageResize.Attrs(halfPixelCenters: false, ImageResize.Types);
-
     public const string OpType = "ResizeArea";
 
     public override string Type => OpType;
 
-    protected override string[] InputArgs => ["images: T", "size: int32"];
-
-    protected override string[] OutputArgs => ["resized_images: float"];
-
-    public override IReadOnlyList<AttrSpec> Attrs => AttrList;
+    protected override bool HasHalfPixelCenters => false;
 
     public override bool NotDifferentiable => true;
 
-    public override void Infer(InferContext c)
-    {
-        c.RequireType(0, ImageResize.Types);
-        c.AddOutput(DType.Float32, ImageResize.InferResized(c));
-    }
-
-    public override OpKernel CreateKernel(KernelBuilder b)
-    {
-        bool align = b.Op.AttrMap.TryGetValue("align_corners", out var a) && a.B;
-        return b.InputType(0) switch
-        {
-            DType.Float32 => new Kernel<float>(align),
-            DType.Float64 => new Kernel<double>(align),
-            DType.Int32 => new Kernel<int>(align),
-            DType.Int64 => new Kernel<long>(align),
-            DType.UInt8 => new Kernel<byte>(align),
-            DType.Int8 => new Kernel<sbyte>(align),
-            DType.Int16 => new Kernel<short>(align),
-            DType.UInt16 => new Kernel<ushort>(align),
-            var t => throw new UnimplementedException($"ResizeArea has no kernel for {t.Name()}"),
-        };
-    }
+    protected override OpKernel NewKernel<T>(bool align, bool half) => new Kernel<T>(align);
 
     /// <summary>TF's weight of source index <paramref name="v"/> in the cell [lo, hi) of width <paramref name="scale"/>.</summary>
     private static float Part(long v, float lo, float hi, float scale) =>

@@ -12,26 +12,11 @@ namespace TensorGraph;
 /// max(floor, 0), upper min(ceil, size − 1), weight in − floor(in), and the two-step lerp of
 /// <c>compute_lerp</c> in single precision.
 /// </summary>
-internal sealed class ResizeBilinearSpec : OpSpec
+internal sealed class ResizeBilinearSpec : ResizeSpec
 {
-    private static readonly IReadOnlyList<AttrSpec> AttrList = ImageResize.Attrs(halfPixelCenters: true, ImageResize.Types);
-
     public const string OpType = "ResizeBilinear";
 
     public override string Type => OpType;
-
-    protected override string[] InputArgs => ["images: T", "size: int32"];
-
-    protected override string[] OutputArgs => ["resized_images: float"];
-
-    public override IReadOnlyList<AttrSpec> Attrs => AttrList;
-
-    public override void Infer(InferContext c)
-    {
-        c.RequireType(0, ImageResize.Types);
-        ImageResize.ReadAttrs(c.Attrs);
-        c.AddOutput(DType.Float32, ImageResize.InferResized(c));
-    }
 
     /// <summary>
     /// TF 1.15's <c>_ResizeBilinearGrad</c>: [ResizeBilinearGrad(grad, images), None]; images of a
@@ -46,22 +31,7 @@ internal sealed class ResizeBilinearSpec : OpSpec
         return [g.ResizeBilinearGrad(c.Grad, image, align, half), null];
     }
 
-    public override OpKernel CreateKernel(KernelBuilder b)
-    {
-        var (align, half) = ImageResize.ReadAttrs(b.Op.AttrMap);
-        return b.InputType(0) switch
-        {
-            DType.Float32 => new Kernel<float>(align, half),
-            DType.Float64 => new Kernel<double>(align, half),
-            DType.Int32 => new Kernel<int>(align, half),
-            DType.Int64 => new Kernel<long>(align, half),
-            DType.UInt8 => new Kernel<byte>(align, half),
-            DType.Int8 => new Kernel<sbyte>(align, half),
-            DType.Int16 => new Kernel<short>(align, half),
-            DType.UInt16 => new Kernel<ushort>(align, half),
-            var t => throw new UnimplementedException($"ResizeBilinear has no kernel for {t.Name()}"),
-        };
-    }
+    protected override OpKernel NewKernel<T>(bool align, bool half) => new Kernel<T>(align, half);
 
     private sealed class Kernel<T>(bool align, bool half) : OpKernel where T : unmanaged, INumber<T>
     {

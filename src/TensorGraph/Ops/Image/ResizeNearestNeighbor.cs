@@ -10,26 +10,13 @@ namespace TensorGraph;
 /// round, with align_corners) of x·scale (or (x + 0.5)·scale with half_pixel_centers), capped at
 /// the last index. The output keeps the input's dtype.
 /// </summary>
-internal sealed class ResizeNearestNeighborSpec : OpSpec
+internal sealed class ResizeNearestNeighborSpec : ResizeSpec
 {
-    private static readonly IReadOnlyList<AttrSpec> AttrList = ImageResize.Attrs(halfPixelCenters: true, ImageResize.Types);
-
     public const string OpType = "ResizeNearestNeighbor";
 
     public override string Type => OpType;
 
-    protected override string[] InputArgs => ["images: T", "size: int32"];
-
-    protected override string[] OutputArgs => ["resized_images: T"];
-
-    public override IReadOnlyList<AttrSpec> Attrs => AttrList;
-
-    public override void Infer(InferContext c)
-    {
-        c.RequireType(0, ImageResize.Types);
-        ImageResize.ReadAttrs(c.Attrs);
-        c.AddOutput(c.InputType(0), ImageResize.InferResized(c));
-    }
+    protected override bool KeepsType => true;
 
     /// <summary>
     /// TF 1.15's <c>_ResizeNearestNeighborGrad</c>: [ResizeNearestNeighborGrad(grad, the images'
@@ -47,22 +34,7 @@ internal sealed class ResizeNearestNeighborSpec : OpSpec
         return [g.ResizeNearestNeighborGrad(c.Grad, size, align, half), null];
     }
 
-    public override OpKernel CreateKernel(KernelBuilder b)
-    {
-        var (align, half) = ImageResize.ReadAttrs(b.Op.AttrMap);
-        return b.InputType(0) switch
-        {
-            DType.Float32 => new Kernel<float>(align, half),
-            DType.Float64 => new Kernel<double>(align, half),
-            DType.Int32 => new Kernel<int>(align, half),
-            DType.Int64 => new Kernel<long>(align, half),
-            DType.UInt8 => new Kernel<byte>(align, half),
-            DType.Int8 => new Kernel<sbyte>(align, half),
-            DType.Int16 => new Kernel<short>(align, half),
-            DType.UInt16 => new Kernel<ushort>(align, half),
-            var t => throw new UnimplementedException($"ResizeNearestNeighbor has no kernel for {t.Name()}"),
-        };
-    }
+    protected override OpKernel NewKernel<T>(bool align, bool half) => new Kernel<T>(align, half);
 
     private sealed class Kernel<T>(bool align, bool half) : OpKernel where T : unmanaged
     {
