@@ -49,12 +49,15 @@ public static partial class Backend
         }
     }
 
-    /// <summary>The session that runs <paramref name="graph"/> (<c>K.get_session()</c>), created on first use.</summary>
+    /// <summary>
+    /// The session that runs <paramref name="graph"/> (<c>K.get_session()</c>), created on first use
+    /// with soft placement allowed, as Keras's <c>get_default_session_config</c> makes it.
+    /// </summary>
     public static Session GetSession(Graph graph)
     {
         ArgumentNullException.ThrowIfNull(graph);
         var st = State(graph);
-        lock (Gate) return st.Session ??= new Session(graph);
+        lock (Gate) return st.Session ??= new Session(graph, new SessionOptions { AllowSoftPlacement = true });
     }
 
     /// <summary>Runs the initializers of the variables of <paramref name="graph"/> that the session has not yet initialized.</summary>

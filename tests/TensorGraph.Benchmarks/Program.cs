@@ -14,6 +14,7 @@ var benchmarks = new SortedDictionary<string, Action>(StringComparer.OrdinalIgno
     ["master"] = MasterBenchmark.Run,
     ["rnn"] = RnnBenchmark.Run,
     ["cnn"] = CnnBenchmark.Run,
+    ["histogram"] = HistogramBenchmark.Run,
 };
 
 // cnn takes the step count and batch size of peers/cnn.py: cnn [STEPS] [BATCH]
@@ -22,6 +23,14 @@ if (args.Length > 1 && string.Equals(args[0], "cnn", StringComparison.OrdinalIgn
     Console.WriteLine(Harness.MachineHeader());
     CnnBenchmark.Run(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture),
         args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 50);
+    return 0;
+}
+
+// histogram takes the value count: histogram [COUNT]
+if (args.Length > 1 && string.Equals(args[0], "histogram", StringComparison.OrdinalIgnoreCase))
+{
+    Console.WriteLine(Harness.MachineHeader());
+    HistogramBenchmark.Run(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture));
     return 0;
 }
 

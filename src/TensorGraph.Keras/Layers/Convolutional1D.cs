@@ -79,13 +79,14 @@ public sealed class Conv1D : Layer
 }
 
 /// <summary>
-/// <c>MaxPooling1D(pool_size=2, strides=None, padding='valid')</c> on (batch, steps, channels):
-/// <c>max_pooling1d/ExpandDims</c>, <c>max_pooling1d/MaxPool</c>, <c>max_pooling1d/Squeeze</c>.
+/// What MaxPooling1D and AveragePooling1D share (Keras's <c>Pooling1D</c>): window, stride
+/// (default: the window), padding, and the forward pass that pools (batch, steps, channels) as a
+/// one-row image: <c>ExpandDims</c> at axis 1, the 2-D pooling op, <c>Squeeze</c> of axis 1.
 /// </summary>
-public sealed class MaxPooling1D : Layer
+public abstract class Pooling1DLayer : Layer
 {
     /// <summary>Creates the layer.</summary>
-    public MaxPooling1D(int poolSize = 2, int? strides = null, string padding = "valid", string? name = null) : base(name)
+    protected Pooling1DLayer(int poolSize, int? strides, string padding, string? name) : base(name)
     {
         PoolSize = poolSize;
         Strides = strides ?? poolSize;
@@ -101,43 +102,38 @@ public sealed class MaxPooling1D : Layer
     /// <summary>"VALID" or "SAME".</summary>
     public string Padding { get; }
 
+    /// <summary>The 2-D pooling op over the expanded NHWC input, with window and strides already laid out.</summary>
+    protected abstract Output Pool(Graph g, Output expanded, int[] ksize, int[] strides);
+
     /// <inheritdoc/>
-    protected override Output Forward(Graph g, Output[] inputs)
+    protected sealed override Output Forward(Graph g, Output[] inputs)
     {
         var xe = g.ExpandDims(Single(inputs), 1, name: "ExpandDims");
-        var p = g.MaxPool(xe, [1, 1, PoolSize, 1], [1, 1, Strides, 1], Padding, name: "MaxPool");
+        var p = Pool(g, xe, [1, 1, PoolSize, 1], [1, 1, Strides, 1]);
         return g.Squeeze(p, [1], name: "Squeeze");
     }
+}
+
+/// <summary>
+/// <c>MaxPooling1D(pool_size=2, strides=None, padding='valid')</c> on (batch, steps, channels):
+/// <c>max_pooling1d/ExpandDims</c>, <c>max_pooling1d/MaxPool</c>, <c>max_pooling1d/Squeeze</c>.
+/// </summary>
+public sealed class MaxPooling1D(int poolSize = 2, int? strides = null, string padding = "valid", string? name = null)
+    : Pooling1DLayer(poolSize, strides, padding, name)
+{
+    /// <inheritdoc/>
+    protected override Output Pool(Graph g, Output expanded, int[] ksize, int[] strides) =>
+        g.MaxPool(expanded, ksize, strides, Padding, name: "MaxPool");
 }
 
 /// <summary>
 /// <c>AveragePooling1D(pool_size=2, strides=None, padding='valid')</c> on (batch, steps, channels):
 /// <c>average_pooling1d/ExpandDims</c>, <c>average_pooling1d/AvgPool</c>, <c>average_pooling1d/Squeeze</c>.
 /// </summary>
-public sealed class AveragePooling1D : Layer
+public sealed class AveragePooling1D(int poolSize = 2, int? strides = null, string padding = "valid", string? name = null)
+    : Pooling1DLayer(poolSize, strides, padding, name)
 {
-    /// <summary>Creates the layer.</summary>
-    public AveragePooling1D(int poolSize = 2, int? strides = null, string padding = "valid", string? name = null) : base(name)
-    {
-        PoolSize = poolSize;
-        Strides = strides ?? poolSize;
-        Padding = Pooling.NormalizePadding(padding);
-    }
-
-    /// <summary>Window.</summary>
-    public int PoolSize { get; }
-
-    /// <summary>Stride.</summary>
-    public int Strides { get; }
-
-    /// <summary>"VALID" or "SAME".</summary>
-    public string Padding { get; }
-
     /// <inheritdoc/>
-    protected override Output Forward(Graph g, Output[] inputs)
-    {
-        var xe = g.ExpandDims(Single(inputs), 1, name: "ExpandDims");
-        var p = g.AvgPool(xe, [1, 1, PoolSize, 1], [1, 1, Strides, 1], Padding, name: "AvgPool");
-        return g.Squeeze(p, [1], name: "Squeeze");
-    }
+    protected override Output Pool(Graph g, Output expanded, int[] ksize, int[] strides) =>
+        g.AvgPool(expanded, ksize, strides, Padding, name: "AvgPool");
 }

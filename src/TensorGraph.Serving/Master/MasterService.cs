@@ -68,7 +68,12 @@ internal sealed class MasterServiceImpl : IDisposable
     {
         var graph = new Graph();
         if (request.GraphDef is { } def) graph.Import(def, source: "CreateSession", options: Extend);
-        var session = new Session(graph) { OperationTimeoutInMs = request.Config?.OperationTimeoutInMs ?? 0 };
+        var session = new Session(graph, new SessionOptions
+        {
+            OperationTimeoutInMs = request.Config?.OperationTimeoutInMs ?? 0,
+            AllowSoftPlacement = request.Config?.AllowSoftPlacement ?? false,
+            LogDevicePlacement = request.Config?.LogDevicePlacement ?? false,
+        });
         var handle = Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant();
         var ms = new MasterSession(graph, session);
         _sessions[handle] = ms;

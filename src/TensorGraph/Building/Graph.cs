@@ -44,6 +44,10 @@ public sealed partial class Graph
     // get the variable's `_class: loc:@name`, as TF colocates them); null = none.
     private KeyValuePair<string, AttrValue>[]? _attrScope;
 
+    // TF's _device_function_stack (Building/GraphDevices.cs): the device scopes in effect, innermost
+    // last; AddOp applies them innermost first, as TF's _apply_device_functions does.
+    private readonly List<DeviceScope> _deviceStack = [];
+
     internal object SyncRoot => _lock;
 
     /// <summary>Graph-level random seed (TF's <c>tf.set_random_seed</c>); null = none.</summary>
@@ -373,6 +377,7 @@ public sealed partial class Graph
             {
                 op = new Operation(this, _ops.Count, final, spec, inputs, controls.Count == 0 ? [] : [.. controls], map,
                     outTypes, outShapes, device, location);
+                if (_deviceStack.Count > 0) ApplyDeviceScopes(op);
                 _ops.Add(op);
                 _byName[final] = op;
                 for (int i = 0; i < inputs.Length; i++) inputs[i].Op.Consumers.Add((op, i));

@@ -48,8 +48,14 @@ public sealed class Operation
     /// <summary>TensorFlow op type, e.g. <c>MatMul</c>.</summary>
     public string Type { get; }
 
-    /// <summary>Device string as given (TensorGraph runs everything on the CPU).</summary>
-    public string Device { get; }
+    /// <summary>
+    /// The requested device (TF's <c>op.device</c>, NodeDef <c>device</c>): the device scopes'
+    /// merged specification in TF's form (<c>/job:ps/device:GPU:0</c>), a device function's string,
+    /// or an imported node's string as written; "" when none. Every node runs on the one CPU device,
+    /// <c>/job:localhost/replica:0/task:0/device:CPU:0</c>: a session refuses a plan with a node
+    /// explicitly assigned elsewhere unless soft placement is on (<see cref="SessionOptions.AllowSoftPlacement"/>).
+    /// </summary>
+    public string Device { get; internal set; }
 
     /// <summary>Where the user built this node, when it could be determined.</summary>
     public SourceLocation? Location { get; }

@@ -52,7 +52,7 @@ internal sealed class FunctionCaller
         _body = body;
         try
         {
-            _plan = new ExecutionPlan(session, body.Args, body.Rets, body.Targets);
+            _plan = new ExecutionPlan(session, body.Args, body.Rets, body.Targets, functionBody: true);
         }
         catch (TensorGraphException e)
         {

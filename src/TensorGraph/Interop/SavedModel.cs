@@ -194,10 +194,14 @@ public sealed class SavedModelBundle : IDisposable
         return LoadWithNewSession(new Graph(), exportDir, meta, relaxInputShapes: true);
     }
 
-    /// <summary>Loads <paramref name="meta"/> into <paramref name="graph"/> with a new session that the bundle owns (disposed if loading fails).</summary>
+    /// <summary>
+    /// Loads <paramref name="meta"/> into <paramref name="graph"/> with a new session that the bundle
+    /// owns (disposed if loading fails). That session allows soft placement, so a model exported with
+    /// GPU device assignments runs on the CPU; a session passed in keeps its own options.
+    /// </summary>
     private static SavedModelBundle LoadWithNewSession(Graph graph, string exportDir, MetaGraphDef meta, bool relaxInputShapes = false)
     {
-        var session = new Session(graph);
+        var session = new Session(graph, new SessionOptions { AllowSoftPlacement = true });
         try
         {
             return LoadInto(session, exportDir, meta, ownsSession: true, relaxInputShapes);

@@ -49,8 +49,12 @@ internal sealed class ExecutionPlan
     /// TF's <c>CallableOptions.tensor_connection</c>: each <c>To</c> tensor is cut from the graph
     /// as a feed is, and its readers get the value of <c>From</c>, computed in the same step.
     /// </param>
+    /// <param name="functionBody">
+    /// True for a library function's body: its nodes run where the calling node runs (TF's
+    /// single-device functions), so they are not placed or logged.
+    /// </param>
     public ExecutionPlan(Session session, Output[] feeds, Output[] fetches, Operation[] targets, IReadOnlySet<Operation>? done = null,
-        (Output From, Output To)[]? connections = null)
+        (Output From, Output To)[]? connections = null, bool functionBody = false)
     {
         Session = session;
         Feeds = feeds;
@@ -67,6 +71,7 @@ internal sealed class ExecutionPlan
         // connection adds edges creation order does not know (From before the readers of To).
         var order = connections.Length == 0 ? needed.OrderBy(o => o.Id).ToArray() : TopologicalOrder(needed, connections);
         RequireFedPlaceholders(order);
+        if (!functionBody) Placement.Place(session, order);
         HasLoops = order.Any(o => o.Spec.ControlFlow == ControlFlowRole.Enter);
         if (HasLoops && connections.Length > 0)
             throw new UnimplementedException("A tensor connection in a plan with while loops is not supported");

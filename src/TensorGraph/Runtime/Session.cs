@@ -41,6 +41,13 @@ public sealed class Session : IDisposable
         IntraOpParallelismThreads = options.IntraOpParallelismThreads;
         InterOpParallelismThreads = options.InterOpParallelismThreads;
         OperationTimeoutInMs = options.OperationTimeoutInMs;
+        AllowSoftPlacement = options.AllowSoftPlacement;
+        if (options.LogDevicePlacement)
+        {
+            DevicePlacementLog = options.DevicePlacementLog ?? Console.Error;
+            // TF's DirectSession prints its device mapping; the CPU device has no physical description.
+            lock (DevicePlacementLog) DevicePlacementLog.Write("Device mapping: no known devices.\n");
+        }
     }
 
     /// <summary>Creates a session over <paramref name="graph"/> configured by a TF <c>ConfigProto</c> (<see cref="SessionOptions.FromConfigProto"/>).</summary>
@@ -90,6 +97,15 @@ public sealed class Session : IDisposable
 
     /// <summary>TF's <c>inter_op_parallelism_threads</c> as given; it has no effect (nodes run one at a time). See <see cref="SessionOptions"/>.</summary>
     public int InterOpParallelismThreads { get; }
+
+    /// <summary>
+    /// Whether a node explicitly assigned to a device this process lacks runs on the CPU instead of
+    /// failing its run (TF's <c>allow_soft_placement</c>; see <see cref="SessionOptions.AllowSoftPlacement"/>).
+    /// </summary>
+    public bool AllowSoftPlacement { get; }
+
+    /// <summary>Where plans log their device placement (<see cref="SessionOptions.LogDevicePlacement"/>); null when they do not.</summary>
+    internal TextWriter? DevicePlacementLog { get; }
 
     /// <summary>Number of compiled plans in the cache (one per distinct run signature).</summary>
     public int CachedPlanCount => _plans.Count;

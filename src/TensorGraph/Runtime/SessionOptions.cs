@@ -16,6 +16,8 @@ namespace TensorGraph;
 /// nodes never run concurrently whatever its value. (Separate <c>Run</c> calls, e.g. queue
 /// runners, do run concurrently, each on its own thread.)</item>
 /// <item><see cref="OperationTimeoutInMs"/> is <see cref="Session.OperationTimeoutInMs"/>.</item>
+/// <item><see cref="AllowSoftPlacement"/> and <see cref="LogDevicePlacement"/> are TF's placement
+/// switches over the one device, <c>/job:localhost/replica:0/task:0/device:CPU:0</c>.</item>
 /// </list>
 /// </summary>
 public sealed class SessionOptions
@@ -36,7 +38,30 @@ public sealed class SessionOptions
     /// <summary>The default timeout of every run in milliseconds (TF's <c>operation_timeout_in_ms</c>); 0 or less for none.</summary>
     public long OperationTimeoutInMs { get; init; }
 
-    /// <summary>The options a TF <c>ConfigProto</c> sets (its other fields have no meaning for one CPU and are ignored).</summary>
+    /// <summary>
+    /// TF's <c>allow_soft_placement</c>: a node explicitly assigned to a device this process does not
+    /// have (<c>/device:GPU:0</c>, <c>/device:CPU:1</c>) runs on the CPU instead of failing its run
+    /// with "Cannot assign a device for operation …". The job, replica and task still have to be
+    /// this process's (<c>/job:localhost/replica:0/task:0</c>, or unset), as in TF. Default false.
+    /// </summary>
+    public bool AllowSoftPlacement { get; init; }
+
+    /// <summary>
+    /// TF's <c>log_device_placement</c>: the session writes TF's <c>Device mapping: no known devices.</c>
+    /// when it is created, and each plan it compiles writes one <c>name: (Op): device</c> line per
+    /// node it places (nodes with inputs first, then the generators, as TF's placer does), to
+    /// <see cref="DevicePlacementLog"/>. Default false.
+    /// </summary>
+    public bool LogDevicePlacement { get; init; }
+
+    /// <summary>Where <see cref="LogDevicePlacement"/> writes; null (the default) is standard error.</summary>
+    public TextWriter? DevicePlacementLog { get; init; }
+
+    /// <summary>
+    /// The options a TF <c>ConfigProto</c> sets: the thread counts, <c>operation_timeout_in_ms</c>,
+    /// <c>allow_soft_placement</c> and <c>log_device_placement</c> (its other fields have no meaning
+    /// for one CPU and are ignored).
+    /// </summary>
     public static SessionOptions FromConfigProto(ConfigProto config)
     {
         ArgumentNullException.ThrowIfNull(config);
@@ -45,6 +70,8 @@ public sealed class SessionOptions
             IntraOpParallelismThreads = config.IntraOpParallelismThreads,
             InterOpParallelismThreads = config.InterOpParallelismThreads,
             OperationTimeoutInMs = config.OperationTimeoutInMs,
+            AllowSoftPlacement = config.AllowSoftPlacement,
+            LogDevicePlacement = config.LogDevicePlacement,
         };
     }
 

@@ -37,12 +37,10 @@ public sealed class Histogram
         _max = -double.MaxValue;
     }
 
-    /// <summary>Adds one value.</summary>
+    /// <summary>Adds one value (TF's <c>Histogram::Add</c>; a value past the last limit, or NaN, counts in the last bucket).</summary>
     public void Add(double value)
     {
-        int b = UpperBound(_limits, value);
-        if (b >= _buckets.Length) b = _buckets.Length - 1;
-        _buckets[b] += 1.0;
+        _buckets[BucketIndex(value)] += 1.0;
         if (_min > value) _min = value;
         if (_max < value) _max = value;
         _num++;
@@ -50,16 +48,97 @@ public sealed class Histogram
         _sumSquares += value * value;
     }
 
-    private static int UpperBound(double[] a, double v)
+    /// <summary>
+    /// Adds every value of <paramref name="values"/> in order, as <see cref="Add"/> would, and
+    /// returns -1; stops before the first NaN or infinity and returns its index (TF's
+    /// HistogramSummary kernel refuses those).
+    /// </summary>
+    internal int AddFinite(ReadOnlySpan<float> values)
     {
-        int lo = 0, hi = a.Length;
-        while (lo < hi)
+        double min = _min, max = _max, sum = _sum, sumSquares = _sumSquares;
+        var buckets = _buckets;
+        int stop = -1;
+        int i = 0;
+        for (; i < values.Length; i++)
         {
-            int mid = (lo + hi) >>> 1;
-            if (a[mid] <= v) lo = mid + 1;
-            else hi = mid;
+            double v = values[i];
+            if (!double.IsFinite(v)) { stop = i; break; }
+            buckets[BucketIndex(v)] += 1.0;
+            if (min > v) min = v;
+            if (max < v) max = v;
+            sum += v;
+            sumSquares += v * v;
         }
-        return lo;
+        (_min, _max, _sum, _sumSquares) = (min, max, sum, sumSquares);
+        _num += i;
+        return stop;
+    }
+
+    /// <summary>As <see cref="AddFinite(ReadOnlySpan{float})"/>, for doubles.</summary>
+    internal int AddFinite(ReadOnlySpan<double> values)
+    {
+        double min = _min, max = _max, sum = _sum, sumSquares = _sumSquares;
+        var buckets = _buckets;
+        int stop = -1;
+        int i = 0;
+        for (; i < values.Length; i++)
+        {
+            double v = values[i];
+            if (!double.IsFinite(v)) { stop = i; break; }
+            buckets[BucketIndex(v)] += 1.0;
+            if (min > v) min = v;
+            if (max < v) max = v;
+            sum += v;
+            sumSquares += v * v;
+        }
+        (_min, _max, _sum, _sumSquares) = (min, max, sum, sumSquares);
+        _num += i;
+        return stop;
+    }
+
+    // The default limits are 0, ±DBL_MAX and ±p_k with p_k = 1e-12·1.1^k, so a bucket follows from a
+    // value's magnitude. The top 15 bits of a positive double (11 exponent bits, 4 mantissa bits)
+    // cut the magnitudes into ranges [lo, hi) with hi/lo ≤ 17/16 < 1.1, each holding at most one
+    // p_k; Below[key] counts the p_k under the range's lo, and one comparison with the next p_k
+    // finishes what std::upper_bound over all 1551 limits finds.
+    private static readonly double[] Positive = [.. DefaultLimits.Where(l => l > 0)];
+    private static readonly ushort[] Below = BuildBelow();
+    private static readonly int NegativeCount = Positive.Length;
+
+    private static ushort[] BuildBelow()
+    {
+        var below = new ushort[0x7FF0];
+        int n = 0;
+        for (int key = 0; key < below.Length; key++)
+        {
+            double lo = BitConverter.Int64BitsToDouble((long)key << 48);
+            while (n < Positive.Length && Positive[n] < lo) n++;
+            below[key] = (ushort)n;
+        }
+        return below;
+    }
+
+    /// <summary>
+    /// TF's bucket of <paramref name="value"/>: <c>std::upper_bound</c> over the default limits (the
+    /// first limit greater than the value), the last bucket for NaN or a value from DBL_MAX up.
+    /// </summary>
+    internal static int BucketIndex(double value)
+    {
+        long bits = BitConverter.DoubleToInt64Bits(value);
+        long magnitude = bits & long.MaxValue;
+        int key = (int)(magnitude >> 48);
+        if (key >= 0x7FF0) return value == double.NegativeInfinity ? 0 : DefaultLimits.Length - 1;
+        double m = BitConverter.Int64BitsToDouble(magnitude);
+        int n = Below[key];
+        if (bits >= 0)
+        {
+            // Limits ≤ v: the negatives, 0, and the p_k ≤ v.
+            int b = NegativeCount + 1 + n + (Positive[n] <= m ? 1 : 0);
+            return b < DefaultLimits.Length ? b : DefaultLimits.Length - 1;
+        }
+        if (magnitude == 0) return NegativeCount + 1; // -0 == 0: every negative limit and 0 itself
+        // Limits ≤ -m: the -p_k with p_k ≥ m.
+        return NegativeCount - n - (Positive[n] < m ? 1 : 0);
     }
 
     /// <summary>Encodes as a <c>HistogramProto</c> (runs of empty buckets collapsed, as TF does by default).</summary>

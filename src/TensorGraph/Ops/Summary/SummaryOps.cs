@@ -96,23 +96,43 @@ internal sealed class HistogramSummarySpec : OpSpec
         c.AddOutput(DType.String, Shape.Scalar);
     }
 
-    public override OpKernel CreateKernel(KernelBuilder b) => new LambdaKernel(ctx =>
+    public override OpKernel CreateKernel(KernelBuilder b)
+    {
+        string node = b.Op.Name;
+        return new LambdaKernel(ctx => Compute(ctx, node), OutputKind.External);
+    }
+
+    // The other real dtypes, value by value: the index of the first NaN or infinity, or -1.
+    private static int AddEach(Histogram h, Tensor values)
+    {
+        for (int i = 0; i < values.Size; i++)
+        {
+            double v = values.GetDouble(i);
+            if (!double.IsFinite(v)) return i;
+            h.Add(v);
+        }
+        return -1;
+    }
+
+    private static void Compute(OpContext ctx, string node)
     {
         var tag = ctx.Input(0);
         var tagText = Encoding.UTF8.GetString(tag.ScalarValue<byte[]>("tags"));
         var values = ctx.Input(1);
         var h = new Histogram();
-        for (int i = 0; i < values.Size; i++)
+        int bad = values.DType switch
         {
-            double v = values.GetDouble(i);
-            if (!double.IsFinite(v))
-                throw new InvalidArgumentException($"{(double.IsNaN(v) ? "Nan" : "Infinity")} in summary histogram for: {tagText}");
-            h.Add(v);
-        }
+            DType.Float32 => h.AddFinite(values.AsSpan<float>()),
+            DType.Float64 => h.AddFinite(values.AsSpan<double>()),
+            _ => AddEach(h, values),
+        };
+        // TF's SummaryHistoOp names the node (its name()), not the tag.
+        if (bad >= 0)
+            throw new InvalidArgumentException($"{(double.IsNaN(values.GetDouble(bad)) ? "Nan" : "Infinity")} in summary histogram for: {node}");
         var s = new Summary();
         s.Value.Add(new Summary.Types.Value { Tag = tagText, Histo = h.ToProto() });
         ctx.SetOutput(0, SummaryOpUtil.Serialize(s));
-    }, OutputKind.External);
+    }
 }
 
 /// <summary>MergeSummary: concatenates the values of N serialized summaries; duplicate tags are an error.</summary>
