@@ -21,6 +21,8 @@ public static class GraphKeys
     public const string RegularizationLosses = "regularization_losses";
     /// <summary>Queue runners that <c>QueueRunner.StartQueueRunners</c> starts (TF's <c>QUEUE_RUNNERS</c>).</summary>
     public const string QueueRunners = "queue_runners";
+    /// <summary>The local variables of streaming metrics (TF's <c>METRIC_VARIABLES</c>; <c>tf.metrics.*</c> adds them here and to <see cref="LocalVariables"/>).</summary>
+    public const string MetricVariables = "metric_variables";
 }
 
 /// <summary>
@@ -160,6 +162,30 @@ public sealed partial class Graph
 
     /// <summary>TF's <c>tf.local_variables_initializer()</c>: a NoOp named <c>init</c> (made unique) depending on every local variable's initializer.</summary>
     public Operation LocalVariablesInitializer(string name = "init") => VariablesInitializer(LocalVariables, name);
+
+    /// <summary>
+    /// TF's <c>metrics_impl.metric_variable(shape, dtype, name)</c>: a non-trainable variable
+    /// <c>&lt;scope&gt;/&lt;name&gt;</c> in the local and metric variable collections, initialized to
+    /// zeros built under <c>&lt;name&gt;/Initializer/zeros</c> (colocated with the variable, outside
+    /// control dependencies, as RefVariable's callable initial value is).
+    /// </summary>
+    internal Variable MetricVariable(Shape shape, DType dtype, string name)
+    {
+        using var deps = ControlDependencies((Operation[]?)null);
+        using var scope = NameScope(name);
+        var prevAttrs = _attrScope;
+        _attrScope = [NamedAttr("_class", Attr.Strings(["loc:@" + CurrentNameScope]))];
+        Output init;
+        try
+        {
+            using (NameScope("Initializer")) init = Filled(shape, dtype, 0, "zeros");
+        }
+        finally
+        {
+            _attrScope = prevAttrs;
+        }
+        return MakeVariable(init, trainable: false, collections: [GraphKeys.LocalVariables, GraphKeys.MetricVariables]);
+    }
 
     private Variable MakeVariable(Output init, bool trainable, bool local = false, IReadOnlyList<string>? collections = null)
     {

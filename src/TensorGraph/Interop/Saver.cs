@@ -53,6 +53,36 @@ public sealed class Saver
     public IReadOnlyList<string> LastCheckpoints => _last.ToArray();
 
     /// <summary>
+    /// TF's <c>Saver.recover_last_checkpoints</c>: takes <paramref name="checkpointPaths"/> (oldest
+    /// first, e.g. the <c>checkpoint</c> file's <c>all_model_checkpoint_paths</c>, relative paths
+    /// resolved against <paramref name="directory"/>) as the checkpoints this saver wrote, so that
+    /// later saves keep counting them against <see cref="MaxToKeep"/>; prefixes whose files are
+    /// gone are skipped.
+    /// </summary>
+    public void RecoverLastCheckpoints(IEnumerable<string> checkpointPaths, string? directory = null)
+    {
+        ArgumentNullException.ThrowIfNull(checkpointPaths);
+        foreach (var p in checkpointPaths)
+        {
+            var full = directory is not null && !Path.IsPathRooted(p) ? Path.Combine(directory, p) : p;
+            if (!CheckpointFiles.Exists(full)) continue;
+            _last.Remove(full);
+            _last.Add(full);
+        }
+    }
+
+    /// <summary>
+    /// The prefixes the <c>checkpoint</c> file of <paramref name="directory"/> lists in
+    /// <c>all_model_checkpoint_paths</c>, oldest first, as written (empty when there is no file).
+    /// </summary>
+    public static IReadOnlyList<string> AllCheckpointPaths(string directory)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        var state = CheckpointStateFile.Read(directory);
+        return state is null ? [] : state.AllModelCheckpointPaths.ToArray();
+    }
+
+    /// <summary>
     /// Saves the variables' current values. Returns the checkpoint prefix: <paramref name="prefix"/>,
     /// or <c>prefix-N</c> when <paramref name="globalStep"/> is given.
     /// </summary>

@@ -101,7 +101,7 @@ internal sealed class ExecutionPlan
 
     /// <summary>
     /// The ops the fetches and targets need: walks back over data and control inputs; fed tensors
-    /// cut the graph, and so do control inputs on <paramref name="done"/> ops.
+    /// cut the graph, and so do control inputs on <paramref name="done"/> ops and on fed placeholders.
     /// </summary>
     internal static HashSet<Operation> Prune(IReadOnlySet<Output> fed, IEnumerable<Output> fetches, IEnumerable<Operation> targets, IReadOnlySet<Operation>? done = null)
     {
@@ -117,7 +117,13 @@ internal sealed class ExecutionPlan
         {
             var op = stack.Pop();
             foreach (var i in op.Inputs) if (!fed.Contains(i)) Need(i.Op);
-            foreach (var c in op.ControlInputs) if (done is null || !done.Contains(c)) Need(c);
+            foreach (var c in op.ControlInputs)
+            {
+                // TF's FeedInputs: a fed placeholder's control edges move to the value that
+                // replaces it, so a control input on a fed placeholder is satisfied.
+                if (c.Spec.IsPlaceholder && fed.Contains(c[0])) continue;
+                if (done is null || !done.Contains(c)) Need(c);
+            }
         }
         return needed;
     }

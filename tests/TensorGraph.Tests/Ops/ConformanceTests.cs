@@ -244,6 +244,7 @@ public class ConformanceTests
             ["Sub"] = b => b.G.Subtract(b.Feed(new float[,] { { 1 }, { 2 } }, [-1, 1]), b.G.Constant(new float[,] { { 1, 2, 3 } })).Op,
             ["Mul"] = b => b.G.Multiply(b.G.Constant(2), b.Feed(I23, [-1, 3])).Op,
             ["RealDiv"] = b => b.G.RealDiv(b.Feed(M23, [2, 3]), b.G.Constant(4f)).Op,
+            ["DivNoNan"] = b => b.G.DivNoNan(b.Feed(M23, [2, 3]), b.G.Constant(new float[] { 2, 0, 4 })).Op,
             ["Div"] = b => b.G.Div(b.Feed(I23, [-1, 3]), b.G.Constant(new[] { 2, 3, -1 })).Op,
             ["FloorDiv"] = b => b.G.FloorDiv(b.Feed(I23, [-1, 3]), b.G.Constant(new[] { 2, 3, -1 })).Op,
             ["FloorMod"] = b => b.G.FloorMod(b.Feed(M23, [-1, 3]), b.G.Constant(-2.5f)).Op,

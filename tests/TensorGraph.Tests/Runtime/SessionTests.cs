@@ -3,6 +3,20 @@ namespace TensorGraph.Tests.Runtime;
 public class SessionTests
 {
     [Test]
+    public void ControlInputOnAFedPlaceholderIsSatisfiedByTheFeed()
+    {
+        // TF's FeedInputs moves a fed placeholder's control edges to the fed value
+        // (tf.metrics.mean puts one on its values when they are a placeholder).
+        var g = new Graph();
+        var x = g.Placeholder(DType.Float32, new Shape(2), "x");
+        Output y;
+        using (g.ControlDependencies(x)) y = g.Constant(5f) + g.Constant(1f);
+        using var s = new Session(g);
+        Assert.That(s.Run(y, new FeedDict { [x] = new[] { 1f, 2f } }).Scalar<float>(), Is.EqualTo(6f));
+        Assert.Throws<InvalidArgumentException>(() => s.Run(y));
+    }
+
+    [Test]
     public void RunOverloads()
     {
         var g = new Graph();
