@@ -1,4 +1,5 @@
 using TensorGraph.Training;
+using static TensorGraph.Examples.Classics.ClassicsCatalog;
 
 namespace TensorGraph.Examples.Classics;
 
@@ -73,7 +74,7 @@ public static class NeuralNetworkRaw
                 // Calculate batch loss and accuracy
                 var (l, acc) = sess.Run(lossOp, accuracy, new FeedDict { [X] = batchX, [Y] = batchY });
                 loss = l.Scalar<float>();
-                log.WriteLine($"Step {step}, Minibatch Loss= {loss:F4}, Training Accuracy= {acc.Scalar<float>():F3}");
+                log.WriteLine($"Step {step}, Minibatch Loss= {F(loss, "F4")}, Training Accuracy= {F(acc.Scalar<float>(), "F3")}");
             }
         }
         log.WriteLine("Optimization Finished!");

@@ -30,7 +30,7 @@ internal static class HistogramBenchmark
         Console.WriteLine($"histogram: HistogramSummary over {count} float32 values (normal, sigma 0.05), per value");
         bool tiny = count < 100_000;
         var op = Harness.Measure(() => callable.Run(input), reps: 5, warmupSeconds: tiny ? 0.2 : 2, repSeconds: tiny ? 0.05 : 0.5);
-        var add = Harness.Measure(() => new Histogram().AddFinite(data), reps: 5, warmupSeconds: tiny ? 0.2 : 2, repSeconds: tiny ? 0.05 : 0.5);
+        var add = Harness.Measure(() => new Histogram().AddFinite<float>(data), reps: 5, warmupSeconds: tiny ? 0.2 : 2, repSeconds: tiny ? 0.05 : 0.5);
         var table = new Table();
         table.Add("summary_op_ns_per_value", op.Micros.Select(us => us * 1000 / count).ToArray(), "F2");
         table.Add("histogram_add_ns_per_value", add.Micros.Select(us => us * 1000 / count).ToArray(), "F2");

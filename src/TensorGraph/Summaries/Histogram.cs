@@ -1,3 +1,4 @@
+using System.Numerics;
 using TensorGraph.Proto;
 
 namespace TensorGraph.Summaries;
@@ -49,11 +50,11 @@ public sealed class Histogram
     }
 
     /// <summary>
-    /// Adds every value of <paramref name="values"/> in order, as <see cref="Add"/> would, and
-    /// returns -1; stops before the first NaN or infinity and returns its index (TF's
-    /// HistogramSummary kernel refuses those).
+    /// Adds every value of <paramref name="values"/> (float32 or float64) in order, as
+    /// <see cref="Add"/> would, and returns -1; stops before the first NaN or infinity and returns
+    /// its index (TF's HistogramSummary kernel refuses those).
     /// </summary>
-    internal int AddFinite(ReadOnlySpan<float> values)
+    internal int AddFinite<T>(ReadOnlySpan<T> values) where T : struct, IFloatingPointIeee754<T>
     {
         double min = _min, max = _max, sum = _sum, sumSquares = _sumSquares;
         var buckets = _buckets;
@@ -61,29 +62,7 @@ public sealed class Histogram
         int i = 0;
         for (; i < values.Length; i++)
         {
-            double v = values[i];
-            if (!double.IsFinite(v)) { stop = i; break; }
-            buckets[BucketIndex(v)] += 1.0;
-            if (min > v) min = v;
-            if (max < v) max = v;
-            sum += v;
-            sumSquares += v * v;
-        }
-        (_min, _max, _sum, _sumSquares) = (min, max, sum, sumSquares);
-        _num += i;
-        return stop;
-    }
-
-    /// <summary>As <see cref="AddFinite(ReadOnlySpan{float})"/>, for doubles.</summary>
-    internal int AddFinite(ReadOnlySpan<double> values)
-    {
-        double min = _min, max = _max, sum = _sum, sumSquares = _sumSquares;
-        var buckets = _buckets;
-        int stop = -1;
-        int i = 0;
-        for (; i < values.Length; i++)
-        {
-            double v = values[i];
+            double v = double.CreateTruncating(values[i]);
             if (!double.IsFinite(v)) { stop = i; break; }
             buckets[BucketIndex(v)] += 1.0;
             if (min > v) min = v;

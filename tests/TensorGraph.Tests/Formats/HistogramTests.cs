@@ -67,7 +67,7 @@ public class HistogramTests
         values[10] = 0f;
         values[11] = -0f;
         var bulk = new Histogram();
-        Assert.That(bulk.AddFinite(values), Is.EqualTo(-1));
+        Assert.That(bulk.AddFinite<float>(values), Is.EqualTo(-1));
         // TF's Histogram::Add value by value, and EncodeToProto with runs of empty buckets collapsed.
         var buckets = new double[Limits.Length];
         double min = double.MaxValue, max = -double.MaxValue, sum = 0, sumSquares = 0;
@@ -95,7 +95,7 @@ public class HistogramTests
     public void BulkAddStopsAtTheFirstNonFiniteValue()
     {
         var h = new Histogram();
-        Assert.That(h.AddFinite(new[] { 1.0, 2.0, double.PositiveInfinity, 3.0 }), Is.EqualTo(2));
+        Assert.That(h.AddFinite<double>(new[] { 1.0, 2.0, double.PositiveInfinity, 3.0 }), Is.EqualTo(2));
         Assert.That(h.ToProto().Num, Is.EqualTo(2));
         Assert.That(new Histogram().ToProto().BucketLimit, Is.EqualTo(new[] { double.MaxValue }), "an empty histogram has one bucket");
     }
