@@ -130,6 +130,30 @@ public class TlsTests
         await Call(calls, "CloseSession", new CloseSessionRequest { SessionHandle = created.SessionHandle }, CloseSessionResponse.Parser);
     }
 
+    [Test]
+    public async Task ARemoteSessionTrustsTheRootsItIsGiven()
+    {
+        await using var server = await MasterServer.StartAsync(new MasterServerOptions { Port = 0, SslCert = _cert, SslKey = _key });
+        var target = $"grpc://127.0.0.1:{server.Port}";
+        var g = new Graph();
+        var x = g.Placeholder(DType.Float32, new Shape(-1), name: "x");
+        var total = g.Variable(0f, name: "total");
+        var add = g.AssignAdd(total, g.ReduceSum(x));
+        var roots = new X509Certificate2Collection { X509CertificateLoader.LoadCertificateFromFile(_cert) };
+        using (var s = new Session(g, target: target, remote: new RemoteOptions { UseTls = true, TrustedRootCertificates = roots }))
+        {
+            s.Run(g.GlobalVariablesInitializer());
+            Assert.That(s.Run(add, new FeedDict { { x, new[] { 1f, 2f, 3f } } }).Scalar<float>(), Is.EqualTo(6f));
+            Assert.That(s.Run(total.Value).Scalar<float>(), Is.EqualTo(6f));
+        }
+        // The system's roots do not include the test's certificate; plain text to a TLS port fails too.
+        using (var s = new Session(g, target: target, remote: new RemoteOptions { UseTls = true }))
+            Assert.That(() => s.Run(g.GlobalVariablesInitializer()), Throws.InstanceOf<TensorGraphException>());
+        using (var s = new Session(g, target: target))
+            Assert.That(() => s.Run(g.GlobalVariablesInitializer()), Throws.InstanceOf<TensorGraphException>());
+        Assert.Throws<InvalidArgumentException>(() => new Session(g, target: target, remote: new RemoteOptions { TrustedRootCertificates = roots }));
+    }
+
     private static Task<TResp> Call<TReq, TResp>(CallInvoker calls, string name, TReq request, MessageParser<TResp> parser)
         where TReq : class, IMessage<TReq> where TResp : class, IMessage<TResp>
     {
