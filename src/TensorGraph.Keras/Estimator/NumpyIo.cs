@@ -43,9 +43,14 @@ public static class NumpyIo
             ArgumentNullException.ThrowIfNull(v, k);
             if (v.Dims.Length == 0) throw new ArgumentException($"The feature '{k}' is a scalar; numpy_input_fn needs arrays with a row dimension");
         }
+        if (single && x[0].Value.Size == 0) throw new ArgumentException("x cannot be an empty array");
         int rows = x[0].Value.Dims[0];
         if (x.Any(kv => kv.Value.Dims[0] != rows) || (y is not null && (y.Dims.Length == 0 || y.Dims[0] != rows)))
-            throw new ArgumentException("Length of tensors in x and y is mismatched. All elements in x and y must have the same length.");
+        {
+            var shapesX = string.Join(", ", x.Select(kv => $"'{kv.Key}': {kv.Value.Shape}"));
+            throw new ArgumentException("Length of tensors in x and y is mismatched. All elements in x and y must have the same length.\n"
+                + $"Shapes in x: {{{shapesX}}}\nShapes in y: {(y is null ? "None" : y.Shape.ToString())}\n");
+        }
         return g =>
         {
             var feeds = new FeedDict();
