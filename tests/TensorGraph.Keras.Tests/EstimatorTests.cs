@@ -345,7 +345,8 @@ public class EstimatorTests
         Assert.That(result["global_step"].Scalar<long>(), Is.EqualTo(30));
 
         // Summaries under eval/ at the global step, with the checkpoint's path.
-        var events = Events(Path.Combine(ModelDir(), "eval"));
+        Assert.That(est.EvalDir(), Is.EqualTo(Path.Combine(ModelDir(), "eval")));
+        var events = Events(est.EvalDir());
         Assert.That(Scalars(events, "loss")[30], Is.EqualTo(result["loss"].Scalar<float>()));
         Assert.That(Scalars(events, "accuracy")[30], Is.EqualTo(result["accuracy"].Scalar<float>()));
         Assert.That(Scalars(events, "global_step"), Is.Empty);
@@ -356,7 +357,7 @@ public class EstimatorTests
         var two = est.Evaluate(ClassInput(5, 1), steps: 2, name: "head");
         Assert.That(two["loss"].Scalar<float>(), Is.EqualTo((BatchLoss(0, 5) + BatchLoss(5, 10)) / 2).Within(1e-5));
         Assert.That(two["accuracy"].Scalar<float>(), Is.EqualTo(correct.Take(10).Count(c => c) / 10.0).Within(1e-6));
-        Assert.That(Scalars(Events(Path.Combine(ModelDir(), "eval_head")), "loss")[30], Is.EqualTo(two["loss"].Scalar<float>()));
+        Assert.That(Scalars(Events(est.EvalDir("head")), "loss")[30], Is.EqualTo(two["loss"].Scalar<float>()));
     }
 
     [Test]
@@ -411,6 +412,10 @@ public class EstimatorTests
         Assert.That(only.Select(d => d["class_ids"].Scalar<long>()), Is.EqualTo(preds.Select(d => d["class_ids"].Scalar<long>())));
         Assert.That(() => est.Predict(ClassInput(5, 1, labels: false), predictKeys: ["logits"]).ToArray(),
             Throws.ArgumentException.With.Message.StartsWith("Expected to run at least one output from [class_ids, probabilities], provided [logits]."));
+        // Whole batches on request: 5, 5, 2 rows.
+        var whole = est.Predict(ClassInput(5, 1, labels: false), yieldSingleExamples: false).ToArray();
+        Assert.That(whole.Select(d => d["probabilities"].Dims.ToArray()), Is.EqualTo(new[] { new[] { 5, 3 }, [5, 3], [2, 3] }));
+        Assert.That(whole.SelectMany(d => d["class_ids"].ToArray<long>()), Is.EqualTo(preds.Select(d => d["class_ids"].Scalar<long>())));
         // Labels from the input are ignored in PREDICT.
         Assert.That(est.Predict(ClassInput(12, 1)).Count(), Is.EqualTo(12));
         // A single-tensor model asked for dictionaries is refused.

@@ -88,6 +88,9 @@ public partial class Estimator
         return r.GetTensor(name);
     }
 
+    /// <summary>TF's <c>eval_dir(name)</c>: where <see cref="Evaluate"/> writes its summaries, <c>eval</c> or <c>eval_&lt;name&gt;</c> under the model directory.</summary>
+    public string EvalDir(string? name = null) => Path.Combine(ModelDir, string.IsNullOrEmpty(name) ? "eval" : "eval_" + name);
+
     private InvalidOperationException NoModel() => new($"Could not find trained model in model_dir: {ModelDir}.");
 
     private void Log(string message) => Logger?.Invoke(message);
@@ -304,7 +307,7 @@ public partial class Estimator
         long gs = values[^1].Scalar<long>();
         result[GraphKeys.GlobalStep] = values[^1];
         Log($"Saving dict for global step {gs}: " + string.Join(", ", result.Select(kv => $"{kv.Key} = {Show(kv.Value)}")));
-        var evalDir = Path.Combine(ModelDir, name is null ? "eval" : "eval_" + name);
+        var evalDir = EvalDir(name);
         using (var writer = new FileWriter(evalDir, g))
         {
             writer.AddSummary(EvalSummary(result), gs);
@@ -378,26 +381,31 @@ public partial class Estimator
     /// input ends, and yields one dictionary per example (each prediction's row). With
     /// <paramref name="predictKeys"/> (not empty) only those predictions are kept; keys the model
     /// does not predict are ignored, and keeping none is TF's ValueError "Expected to run at least
-    /// one output". Nothing runs until the result is enumerated, as TF's generator.
+    /// one output". With <paramref name="yieldSingleExamples"/> false each batch is yielded whole
+    /// (TF's <c>yield_single_examples=False</c>). Nothing runs until the result is enumerated, as
+    /// TF's generator.
     /// </summary>
-    public IEnumerable<IReadOnlyDictionary<string, Tensor>> Predict(InputFn inputFn, IEnumerable<string>? predictKeys = null, string? checkpointPath = null)
+    public IEnumerable<IReadOnlyDictionary<string, Tensor>> Predict(InputFn inputFn, IEnumerable<string>? predictKeys = null, string? checkpointPath = null,
+        bool yieldSingleExamples = true)
     {
         ArgumentNullException.ThrowIfNull(inputFn);
         var keys = predictKeys?.ToArray();
-        return PredictCore(inputFn, keys, checkpointPath, single: false).Select(p => (IReadOnlyDictionary<string, Tensor>)p.Dict!);
+        return PredictCore(inputFn, keys, checkpointPath, single: false, yieldSingleExamples).Select(p => (IReadOnlyDictionary<string, Tensor>)p.Dict!);
     }
 
     /// <summary>
     /// <see cref="Predict"/> for a model whose predictions are a single tensor: yields each
-    /// example's row of it, as TF's <c>predict</c> yields the values themselves.
+    /// example's row of it (or each batch whole, with <paramref name="yieldSingleExamples"/> false),
+    /// as TF's <c>predict</c> yields the values themselves.
     /// </summary>
-    public IEnumerable<Tensor> PredictTensors(InputFn inputFn, string? checkpointPath = null)
+    public IEnumerable<Tensor> PredictTensors(InputFn inputFn, string? checkpointPath = null, bool yieldSingleExamples = true)
     {
         ArgumentNullException.ThrowIfNull(inputFn);
-        return PredictCore(inputFn, null, checkpointPath, single: true).Select(p => p.Value!);
+        return PredictCore(inputFn, null, checkpointPath, single: true, yieldSingleExamples).Select(p => p.Value!);
     }
 
-    private IEnumerable<(Dictionary<string, Tensor>? Dict, Tensor? Value)> PredictCore(InputFn inputFn, string[]? predictKeys, string? checkpointPath, bool single)
+    private IEnumerable<(Dictionary<string, Tensor>? Dict, Tensor? Value)> PredictCore(InputFn inputFn, string[]? predictKeys, string? checkpointPath, bool single,
+        bool yieldSingleExamples)
     {
         var checkpoint = checkpointPath ?? LatestCheckpoint();
         if (checkpoint is null) Log($"Could not find trained model in model_dir: {ModelDir}, running initialization to predict.");
@@ -435,6 +443,18 @@ public partial class Estimator
             catch (OutOfRangeException)
             {
                 yield break;
+            }
+            if (!yieldSingleExamples)
+            {
+                if (single)
+                {
+                    yield return (null, batch[0]);
+                    continue;
+                }
+                var whole = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+                for (int i = 0; i < names.Length; i++) whole[names[i]] = batch[i];
+                yield return (whole, null);
+                continue;
             }
             if (batch.Any(t => t.Dims.Length == 0))
                 throw new InvalidOperationException("Prediction values must have a batch dimension (rank >= 1)");
