@@ -262,10 +262,22 @@ public class EstimatorTests
         Assert.That(fromConfig.ModelDir, Is.EqualTo(ModelDir("a")));
         Assert.That(fromConfig.Config.ModelDir, Is.EqualTo(ModelDir("a")));
         Assert.That(() => new TfEstimator(Linear, ModelDir("b"), new RunConfig(modelDir: ModelDir("a"))), Throws.ArgumentException.With.Message.Contains("model_dir are set both"));
-        var temp = new TfEstimator(Linear) { Logger = null };
+        var stderr = Console.Error;
+        var captured = new StringWriter();
+        Console.SetError(captured);
+        TfEstimator temp;
+        try
+        {
+            temp = new TfEstimator(Linear);
+        }
+        finally
+        {
+            Console.SetError(stderr);
+        }
         try
         {
             Assert.That(Directory.Exists(temp.ModelDir));
+            Assert.That(captured.ToString(), Is.EqualTo($"INFO:tensorflow:Using temporary folder as model directory: {temp.ModelDir}{Environment.NewLine}"));
         }
         finally
         {
@@ -649,6 +661,48 @@ public class EstimatorTests
         var served = bundle.Run("serving_default", new Dictionary<string, Tensor> { ["examples"] = Tensor.Create(examples, examples.Length) });
         var expected = est.Predict(ClassInput(12, 1, labels: false)).Select(p => p["class_ids"].Scalar<long>()).ToArray();
         Assert.That(served["class_ids"].ToArray<long>(), Is.EqualTo(expected));
+    }
+
+    [Test]
+    public void ExportWrapsSingleTensorsAndAddsSignaturesPerReceiverAlternative()
+    {
+        // A model whose features are one tensor, trained on the bare array.
+        static EstimatorSpec Bare(TensorDict f, Output? l, string m, IReadOnlyDictionary<string, object> p) =>
+            Linear(new Dictionary<string, Output> { ["x"] = f.Single!.Value }, l, m, p);
+        var est = NewEstimator(Bare, ModelDir());
+        est.Train(NumpyIo.NumpyInputFn(Matrix(RegressionX()), Column(RegressionY(RegressionX())), batchSize: N, numEpochs: null, shuffle: false), steps: 3);
+        var exported = est.ExportSavedModel(Path.Combine(_dir, "export"), g =>
+        {
+            // The server feeds ten times x; the alternative feeds the features themselves, downstream.
+            var scaled = g.Placeholder(DType.Float32, new Shape(-1, 2), "x_times_ten");
+            var x = g.Multiply(scaled, g.Constant(0.1f));
+            return new TensorServingInputReceiver(x, scaled, new Dictionary<string, TensorDict> { ["raw"] = x });
+        });
+        using var bundle = SavedModelBundle.Load(exported);
+        Assert.That(bundle.SignatureDefs.Keys, Is.EquivalentTo(new[] { "serving_default", "raw:serving_default" }));
+        Assert.That(bundle.GetSignature("serving_default").Inputs.Keys, Is.EqualTo(new[] { ServingInputReceiver.SingleReceiverKey }));
+        var expected = est.PredictTensors(NumpyIo.NumpyInputFn(Matrix(RegressionX()), shuffle: false)).Select(t => t.ToArray<float>()[0]).ToArray();
+        var tenfold = new float[N, 2];
+        for (int i = 0; i < N; i++) (tenfold[i, 0], tenfold[i, 1]) = (RegressionX()[i, 0] * 10, RegressionX()[i, 1] * 10);
+        var served = bundle.Run("serving_default", new Dictionary<string, Tensor> { ["input"] = Matrix(tenfold) });
+        Assert.That(served["output"].ToArray<float>(), Is.EqualTo(expected).Within(1e-5));
+        var raw = bundle.Run("raw:serving_default", new Dictionary<string, Tensor> { ["input"] = Matrix(RegressionX()) });
+        Assert.That(raw["output"].ToArray<float>(), Is.EqualTo(expected));
+
+        // A ServingInputReceiver wraps a single feature tensor under "feature".
+        TensorDict? seen = null;
+        EstimatorSpec Spy(TensorDict f, Output? l, string m, IReadOnlyDictionary<string, object> p)
+        {
+            seen = f;
+            return Bare(f["feature"], l, m, p);
+        }
+        NewEstimator(Spy, ModelDir()).ExportSavedModel(Path.Combine(_dir, "export2"), g =>
+        {
+            var x = g.Placeholder(DType.Float32, new Shape(-1, 2), "x");
+            return new ServingInputReceiver(x, new Dictionary<string, Output> { ["x"] = x });
+        });
+        Assert.That(seen!.IsDictionary);
+        Assert.That(seen.Items!.Keys, Is.EqualTo(new[] { ServingInputReceiver.SingleFeatureKey }));
     }
 
     [Test]
