@@ -242,6 +242,24 @@ public class EstimatorTests
     }
 
     [Test]
+    public void AFloat64LossTrainsAndIsLoggedAsTensorFlowPrintsIt()
+    {
+        EstimatorSpec Fn(TensorDict f, Output? l, string m, IReadOnlyDictionary<string, object> p)
+        {
+            var spec = Linear(f, l, m, p);
+            var g = spec.Loss!.Value.Op.Graph;
+            return new EstimatorSpec(m, loss: g.Cast(spec.Loss.Value, DType.Float64), trainOp: spec.TrainOp);
+        }
+        var est = NewEstimator(Fn, ModelDir(), new RunConfig(logStepCountSteps: 1));
+        est.Train(RegressionInput(), steps: 2);
+        using (var r = new CheckpointReader(est.LatestCheckpoint()!)) AssertWeights(r, 2);
+        var line = _log.Single(l => l.StartsWith("loss = ", StringComparison.Ordinal) && l.EndsWith(", step = 1", StringComparison.Ordinal));
+        var logged = double.Parse(line["loss = ".Length..line.IndexOf(',', StringComparison.Ordinal)], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.That(logged, Is.EqualTo(HostDescent(1).Losses[0]).Within(1e-5));
+        Assert.That(_log.Last(), Does.StartWith("Loss for final step: ").And.Not.EndWith("None."));
+    }
+
+    [Test]
     public void TheEndOfTheInputEndsTraining()
     {
         // 10 rows, batches of 4, 2 epochs: 20 rows = 5 batches; then OutOfRange ends training at step 5.

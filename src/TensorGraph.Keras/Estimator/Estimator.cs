@@ -98,6 +98,9 @@ public partial class Estimator
     private static string Py(float v) => float.IsNaN(v) ? "nan" : float.IsPositiveInfinity(v) ? "inf" : float.IsNegativeInfinity(v) ? "-inf"
         : v.ToString("R", CultureInfo.InvariantCulture);
 
+    private static string Py(double v) => double.IsNaN(v) ? "nan" : double.IsPositiveInfinity(v) ? "inf" : double.IsNegativeInfinity(v) ? "-inf"
+        : v.ToString("R", CultureInfo.InvariantCulture);
+
     /// <summary>A graph as TF's estimator starts one: the seed and the global step.</summary>
     private Graph NewGraph(out Variable globalStep)
     {
@@ -192,7 +195,7 @@ public partial class Estimator
         var counterClock = new Stopwatch();
         var logClock = new Stopwatch();
         long iteration = 0;
-        float lastLoss = float.NaN;
+        Tensor? lastLoss = null;
         var trainOp = spec.TrainOp!;
         while (step < lastStep)
         {
@@ -208,8 +211,8 @@ public partial class Estimator
                 break;
             }
             step = s.Run(gsRead).Scalar<long>();
-            lastLoss = r[0].Scalar<float>();
-            if (float.IsNaN(lastLoss)) throw new NanLossDuringTrainingException();
+            lastLoss = r[0];
+            if (double.IsNaN(ToDouble(lastLoss))) throw new NanLossDuringTrainingException();
             if (iteration == 0 && Config.SaveSummarySteps > 0)
                 writer.AddEvent(new Event { Step = step, SessionLog = new SessionLog { Status = SessionLog.Types.SessionStatus.Start } });
             if (wantSummary)
@@ -221,7 +224,7 @@ public partial class Estimator
             {
                 if (iteration % Config.LogStepCountSteps == 0)
                 {
-                    var stats = $"loss = {Py(lastLoss)}, step = {step}";
+                    var stats = $"loss = {Show(lastLoss)}, step = {step}";
                     Log(iteration == 0 ? stats : string.Create(CultureInfo.InvariantCulture, $"{stats} ({logClock.Elapsed.TotalSeconds:0.000} sec)"));
                     logClock.Restart();
                 }
@@ -252,7 +255,7 @@ public partial class Estimator
         if (step != lastSaved) Save(step);
         writer.Flush();
         if (iteration == 0) Log("WARNING: Training with estimator made no steps. Perhaps input is empty or misspecified.");
-        Log($"Loss for final step: {(iteration == 0 ? "None" : Py(lastLoss))}.");
+        Log($"Loss for final step: {(lastLoss is null ? "None" : Show(lastLoss))}.");
         return this;
     }
 
@@ -369,10 +372,12 @@ public partial class Estimator
         DType.Float32 => v.AsSpan<float>()[0],
         DType.Float64 => v.AsSpan<double>()[0],
         DType.Int32 => v.AsSpan<int>()[0],
-        _ => v.AsSpan<long>()[0],
+        DType.Int64 => v.AsSpan<long>()[0],
+        _ => v.Cast(DType.Float64).AsSpan<double>()[0],
     };
 
-    private static string Show(Tensor v) => v.Size == 1 && v.DType == DType.Float32 ? Py(v.AsSpan<float>()[0]) : v.Size == 1 ? v.ToString() : v.ToString();
+    private static string Show(Tensor v) => v.Size == 1 && v.DType == DType.Float32 ? Py(v.AsSpan<float>()[0])
+        : v.Size == 1 && v.DType == DType.Float64 ? Py(v.AsSpan<double>()[0]) : v.ToString();
 
     /// <summary>
     /// TF's <c>Estimator.predict(input_fn, predict_keys, checkpoint_path)</c> for dictionary
