@@ -471,6 +471,11 @@ public class EstimatorTests
             Assert.That(rows[i].Dims.ToArray(), Is.EqualTo(new[] { 1 }));
             Assert.That(rows[i].ToArray<float>()[0], Is.EqualTo(x[i, 0] * w[0] + x[i, 1] * w[1] + b).Within(1e-5));
         }
+        // Features that are plain tensors never end: TF warns, and a caller takes what it needs.
+        _log.Clear();
+        var constant = est.PredictTensors(g => new InputFnResult(new Dictionary<string, Output> { ["x"] = g.Constant(Tensor.Create(new float[] { 1, 2 }, 1, 2)) })).Take(3).ToArray();
+        Assert.That(constant.Select(t => t.ToArray<float>()[0]), Is.All.EqualTo((float)(w[0] + 2 * w[1] + b)).Within(1e-5));
+        Assert.That(_log, Has.Some.StartsWith("WARNING: Input graph does not use tf.data.Dataset"));
         // An earlier checkpoint by path.
         var first = est.PredictTensors(RegressionInput(epochs: 1), checkpointPath: Path.Combine(ModelDir(), "model.ckpt-0")).ToArray();
         Assert.That(first.Select(t => t.ToArray<float>().Single()), Is.All.EqualTo(0f));

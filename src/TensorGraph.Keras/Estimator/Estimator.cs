@@ -416,6 +416,8 @@ public partial class Estimator
         if (checkpoint is null) Log($"Could not find trained model in model_dir: {ModelDir}, running initialization to predict.");
         var g = NewGraph(out _);
         var input = CallInputFn(inputFn, g);
+        if (!input.Features.Pairs.Any(p => p.Value.Op.Type == "IteratorGetNext"))
+            Log("WARNING: Input graph does not use tf.data.Dataset or contain a QueueRunner. That means predict yields forever. This is probably a mistake.");
         var spec = CallModelFn(input.Features, null, ModeKeys.Predict);
         var preds = spec.Predictions!;
         if (single && preds.IsDictionary) throw new InvalidOperationException("The predictions are a dictionary: use Predict");
