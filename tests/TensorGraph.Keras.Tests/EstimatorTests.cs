@@ -403,6 +403,34 @@ public class EstimatorTests
     }
 
     [Test]
+    public void EvalSummariesFollowTheTypesOfTheValues()
+    {
+        EstimatorSpec Fn(TensorDict f, Output? l, string m, IReadOnlyDictionary<string, object> p)
+        {
+            var spec = Linear(f, l, m, p);
+            if (m != ModeKeys.Eval) return spec;
+            var g = spec.Loss!.Value.Op.Graph;
+            var vector = g.Constant(Tensor.Create(new float[] { 1.5f, -2 }, 2));
+            var count = g.Constant(7L);
+            var flag = g.Constant(true);
+            return new EstimatorSpec(m, loss: spec.Loss, evalMetricOps: new Dictionary<string, (Output, Output)>
+            {
+                ["vector"] = (vector, vector), ["count"] = (count, count), ["flag"] = (flag, flag),
+            });
+        }
+        var est = NewEstimator(Fn, ModelDir());
+        var result = est.Evaluate(RegressionInput(epochs: 1));
+        Assert.That(result.Keys, Is.EqualTo(new[] { "count", "flag", "global_step", "loss", "vector" }));
+        var values = Events(est.EvalDir()).Where(e => e.Summary is not null).SelectMany(e => e.Summary.Value).ToDictionary(v => v.Tag);
+        Assert.That(values.Keys, Is.EquivalentTo(new[] { "count", "loss", "vector" }), "bools are skipped with a warning, global_step is the event's step");
+        Assert.That(values["count"].SimpleValue, Is.EqualTo(7f));
+        Assert.That(values["vector"].NodeName, Is.EqualTo("vector"));
+        Assert.That(TensorProtos.FromProto(values["vector"].Tensor).ToArray<float>(), Is.EqualTo(new[] { 1.5f, -2f }));
+        Assert.That(_log, Has.Some.StartsWith("WARNING: Skipping summary for flag"));
+        Assert.That(_log, Has.Some.StartsWith("Saving dict for global step 0: count = 7, flag = "));
+    }
+
+    [Test]
     public void EvaluateRefusesReservedMetricNames()
     {
         foreach (var reserved in new[] { "loss", "global_step" })
