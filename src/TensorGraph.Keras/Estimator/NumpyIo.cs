@@ -17,9 +17,11 @@ public static class NumpyIo
 
     /// <summary>
     /// TF's <c>numpy_input_fn</c> for a dictionary of feature arrays: batches of
-    /// <paramref name="batchSize"/> rows (the last one partial) through <paramref name="numEpochs"/>
-    /// passes (null: forever), shuffled with a buffer of <paramref name="queueCapacity"/> rows
-    /// (seeded by the graph's seed, <c>tf_random_seed</c>) when <paramref name="shuffle"/>, which must
+    /// <paramref name="batchSize"/> rows through <paramref name="numEpochs"/> passes, one epoch
+    /// running on into the next within a batch so that only the very last batch may be partial
+    /// (TF's <c>dequeue_up_to</c>; null epochs: forever, every batch full), each epoch shuffled
+    /// with a buffer of <paramref name="queueCapacity"/> rows (seeded by the graph's seed,
+    /// <c>tf_random_seed</c>) when <paramref name="shuffle"/>, which must
     /// be given, as TF requires. All arrays must have the same number of rows. The arrays are fed to
     /// the pipeline when its iterator starts, not stored in the graph.
     /// </summary>
