@@ -103,7 +103,7 @@ public static class ConvolutionalNetwork
         }
 
         // Build the Estimator
-        var model = new TensorGraph.Estimator.Estimator((f, l, m, _) => ModelFn(f, l, m), o.Dir("convolutional_network"), new RunConfig(tfRandomSeed: o.Seed)) { Logger = o.EstimatorLog(log) };
+        var model = new TensorGraph.Estimator.Estimator(ModelFn, o.Dir("convolutional_network"), new RunConfig(tfRandomSeed: o.Seed)) { Logger = o.EstimatorLog(log) };
 
         // Define the input function for training
         var inputFn = NumpyIo.NumpyInputFn(

@@ -75,7 +75,7 @@ public static class NeuralNetwork
         }
 
         // Build the Estimator
-        var model = new TensorGraph.Estimator.Estimator((f, l, m, _) => ModelFn(f, l, m), o.Dir("neural_network"), new RunConfig(tfRandomSeed: o.Seed)) { Logger = o.EstimatorLog(log) };
+        var model = new TensorGraph.Estimator.Estimator(ModelFn, o.Dir("neural_network"), new RunConfig(tfRandomSeed: o.Seed)) { Logger = o.EstimatorLog(log) };
 
         // Define the input function for training
         var inputFn = NumpyIo.NumpyInputFn(

@@ -46,6 +46,21 @@ public partial class Estimator
         Params = parameters ?? new Dictionary<string, object>();
     }
 
+    /// <summary>
+    /// <see cref="Estimator(ModelFn, string?, RunConfig?, IReadOnlyDictionary{string, object}?)"/> for a
+    /// model function without <c>params</c>, TF's <c>model_fn(features, labels, mode)</c>.
+    /// </summary>
+    public Estimator(Func<TensorDict, Output?, string, EstimatorSpec> modelFn, string? modelDir = null, RunConfig? config = null)
+        : this(Wrap(modelFn), modelDir, config)
+    {
+    }
+
+    private static ModelFn Wrap(Func<TensorDict, Output?, string, EstimatorSpec> modelFn)
+    {
+        ArgumentNullException.ThrowIfNull(modelFn);
+        return (features, labels, mode, _) => modelFn(features, labels, mode);
+    }
+
     /// <summary>The model directory.</summary>
     public string ModelDir { get; }
 
