@@ -4,12 +4,24 @@ namespace TensorGraph.Keras;
 public static class Models
 {
     /// <summary>
-    /// Loads a Sequential model saved by <see cref="Model.Save"/> (or by Keras with the same layer
-    /// types) from a <c>.h5</c> file, in the Keras default graph, with its weights.
+    /// Loads a model from a Keras <c>.h5</c> file (Keras's <c>load_model</c>): one written by
+    /// <see cref="Model.Save"/> or by Keras 2.x itself — a <c>Sequential</c> (with or without a
+    /// leading <c>InputLayer</c>) or a functional <c>Model</c>/<c>Functional</c> graph rebuilt from its
+    /// layers' <c>inbound_nodes</c> — in the Keras default graph, with its weights. The layers keep
+    /// the file's names. With <paramref name="compile"/> and a <c>training_config</c> in the file,
+    /// the model is compiled with the saved optimizer (Adam, SGD, RMSprop, Adagrad and their
+    /// hyperparameters), loss(es), metrics and loss weights, ready to fit; the optimizer's saved
+    /// state (<c>optimizer_weights</c>) is not restored, so training starts with fresh slots, and
+    /// kernel/bias regularizers in the config are not applied.
     /// </summary>
-    public static Model LoadModel(string path)
+    /// <param name="path">The .h5 file.</param>
+    /// <param name="compile">Whether to compile from the file's training_config (Keras's <c>compile=True</c>).</param>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="NotSupportedException">The file holds a layer class, layer option, optimizer, loss or metric TensorGraph does not have; the message names the layer (or setting) and the file.</exception>
+    /// <exception cref="InvalidDataException">The config is malformed or does not fit the weights; the message names the file.</exception>
+    public static Model LoadModel(string path, bool compile = true)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        return H5Model.Load(path);
+        return H5Model.Load(path, compile);
     }
 }

@@ -10,7 +10,7 @@ namespace TensorGraph.Keras;
 /// <c>{"class_name": "Sequential", "config": {"name", "layers": [{"class_name", "config"}]}}</c>)
 /// and the weights under <c>model_weights</c>.
 /// </summary>
-internal static class H5Model
+internal static partial class H5Model
 {
     public static void Save(Model model, string path)
     {
@@ -34,26 +34,6 @@ internal static class H5Model
         file["model_weights"] = weights;
         strings.Add(json);
         file.Write(path, new H5WriteOptions(DefaultStringLength: H5Weights.StringLength(strings)));
-    }
-
-    public static Model Load(string path)
-    {
-        List<Layer> layers = [];
-        using (var file = H5File.OpenRead(path))
-        {
-            if (!file.AttributeExists("model_config")) throw new ArgumentException($"No model found in config file: {path}");
-            var root = JsonNode.Parse(file.Attribute("model_config").Read<string>().TrimEnd('\0'))!;
-            var cls = (string?)root["class_name"];
-            if (cls != "Sequential") throw new NotSupportedException($"Loading a {cls} model from .h5 is not supported yet (Sequential only)");
-            var cfg = root["config"]!;
-            var layerList = cfg is JsonArray arr ? arr : cfg["layers"]!.AsArray();
-            string? name = cfg is JsonObject o ? (string?)o["name"] : null;
-            foreach (var entry in layerList) layers.Add(FromConfig((string)entry!["class_name"]!, entry["config"]!.AsObject()));
-            var model = new Sequential(layers, name);
-            if (!model.Built) throw new ArgumentException($"The model in {path} has no input shape in its first layer's config");
-            model.SetWeights(H5Weights.Read(file.Group("model_weights"), model.Layers));
-            return model;
-        }
     }
 
     private static JsonNode? Shape(Shape s) => new JsonArray([.. s.ToArray().Select(d => d < 0 ? null : (JsonNode)d)]);
@@ -121,27 +101,6 @@ internal static class H5Model
         return new JsonObject { ["class_name"] = cls, ["config"] = cfg };
     }
 
-    /// <summary>
-    /// An initializer from its config. Only the class matters for what loading does (the weights are
-    /// then set from the file), so a class TensorGraph lacks falls back to the layer's default.
-    /// </summary>
-    private static Initializer InitFromJson(JsonNode? n, Initializer fallback)
-    {
-        if (n is not JsonObject o) return fallback;
-        var cfg = o["config"] as JsonObject;
-        int? seed = cfg?["seed"] is JsonValue sv ? sv.GetValue<int>() : null;
-        return (string?)o["class_name"] switch
-        {
-            "GlorotUniform" => new GlorotUniform(seed),
-            "Orthogonal" => new Orthogonal((double?)cfg?["gain"] ?? 1.0, seed),
-            "Zeros" => new Zeros(),
-            "Ones" => new Ones(),
-            "RandomUniform" => new RandomUniform((double?)cfg?["minval"] ?? -0.05, (double?)cfg?["maxval"] ?? 0.05, seed),
-            "Constant" => new Constant((double?)cfg?["value"] ?? 0),
-            _ => fallback,
-        };
-    }
-
     /// <summary>The config of tf.keras 1.15's SimpleRNN/LSTM/GRU (v1): the RNN base's fields, then the cell's.</summary>
     private static void RnnConfig(JsonObject c, RNN rnn)
     {
@@ -173,70 +132,4 @@ internal static class H5Model
         if (rnn is LSTM lstm) c["implementation"] = lstm.Implementation;
         if (rnn is GRU gru) { c["implementation"] = gru.Implementation; c["reset_after"] = gru.ResetAfter; }
     }
-
-    private static string? Activation(JsonNode? n, string? fallback)
-    {
-        if (n is null) return fallback;
-        var a = (string?)n;
-        return a == "linear" ? null : a;
-    }
-
-    /// <summary>An RNN layer from its config; stateful, time-major or dropout layers are refused (TensorGraph's RNN layers have none of these).</summary>
-    private static RNN RnnFromConfig(string cls, JsonObject c, string name, int[]? inputShape)
-    {
-        if ((bool?)c["stateful"] == true) throw new NotSupportedException($"Loading a stateful {cls} layer ({name}) is not supported");
-        if ((bool?)c["time_major"] == true) throw new NotSupportedException($"Loading a time-major {cls} layer ({name}) is not supported");
-        if (((double?)c["dropout"] ?? 0) != 0 || ((double?)c["recurrent_dropout"] ?? 0) != 0)
-            throw new NotSupportedException($"Loading a {cls} layer with dropout or recurrent_dropout ({name}) is not supported");
-        int units = (int)c["units"]!;
-        bool seq = (bool?)c["return_sequences"] ?? false, state = (bool?)c["return_state"] ?? false, back = (bool?)c["go_backwards"] ?? false;
-        bool bias = (bool?)c["use_bias"] ?? true;
-        var k = InitFromJson(c["kernel_initializer"], new GlorotUniform());
-        var rk = InitFromJson(c["recurrent_initializer"], new Orthogonal());
-        var b = InitFromJson(c["bias_initializer"], new Zeros());
-        int impl = Math.Max(1, (int?)c["implementation"] ?? 1);
-        return cls switch
-        {
-            "SimpleRNN" => new SimpleRNN(units, Activation(c["activation"], "tanh"), bias, k, rk, b, seq, state, back, inputShape, name),
-            "LSTM" => new LSTM(units, Activation(c["activation"], "tanh"), Activation(c["recurrent_activation"], "hard_sigmoid"), bias, k, rk, b,
-                (bool?)c["unit_forget_bias"] ?? true, impl, seq, state, back, inputShape, name),
-            "GRU" => new GRU(units, Activation(c["activation"], "tanh"), Activation(c["recurrent_activation"], "hard_sigmoid"), bias, k, rk, b, impl,
-                (bool?)c["reset_after"] ?? false, seq, state, back, inputShape, name),
-            _ => throw new NotSupportedException($"Loading a {cls} layer from .h5 is not supported yet"),
-        };
-    }
-
-    private static int[]? Ints(JsonNode? n) => n is JsonArray a ? [.. a.Select(v => v is null ? -1 : v.GetValue<int>())] : null;
-
-    private static (int, int) Pair(JsonNode? n, (int, int) fallback) => Ints(n) is { Length: 2 } v ? (v[0], v[1]) : n is JsonValue ? (n.GetValue<int>(), n.GetValue<int>()) : fallback;
-
-    private static Layer FromConfig(string cls, JsonObject c)
-    {
-        string name = (string)c["name"]!;
-        int[]? inputShape = Ints(c["batch_input_shape"]) is { } b ? b[1..] : null;
-        string? act = (string?)c["activation"];
-        if (act == "linear") act = null;
-        var layer = cls switch
-        {
-            "Dense" => (Layer)new Dense((int)c["units"]!, act, (bool?)c["use_bias"] ?? true, inputShape: inputShape, name: name),
-            "Activation" => new Activation((string)c["activation"]!, inputShape, name),
-            "Dropout" => new Dropout((double)c["rate"]!, (int?)c["seed"], inputShape, name),
-            "Flatten" => new Flatten(inputShape, name),
-            "Reshape" => new Reshape(Ints(c["target_shape"])!, inputShape, name),
-            "Conv2D" => new Conv2D((int)c["filters"]!, Pair(c["kernel_size"], (1, 1)), Pair(c["strides"], (1, 1)), (string?)c["padding"] ?? "valid", act,
-                (bool?)c["use_bias"] ?? true, dilationRate: Pair(c["dilation_rate"], (1, 1)), inputShape: inputShape, name: name),
-            "Embedding" => new Embedding((int)c["input_dim"]!, (int)c["output_dim"]!, InitFromJson(c["embeddings_initializer"], new RandomUniform()),
-                (int?)c["input_length"] ?? (inputShape is [var len] && len >= 0 ? len : null), name, (bool?)c["mask_zero"] ?? false),
-            "SimpleRNN" or "LSTM" or "GRU" => RnnFromConfig(cls, c, name, inputShape),
-            "Bidirectional" => new Bidirectional(
-                (FromConfig((string)c["layer"]!["class_name"]!, c["layer"]!["config"]!.AsObject()) as RNN)
-                    ?? throw new NotSupportedException($"Bidirectional layer {name} wraps a layer that is not a recurrent layer"),
-                (string?)c["merge_mode"], inputShape: inputShape, name: name),
-            "MaxPooling2D" => new MaxPooling2D(Pair(c["pool_size"], (2, 2)), c["strides"] is null ? null : Pair(c["strides"], (2, 2)), (string?)c["padding"] ?? "valid", name),
-            _ => throw new NotSupportedException($"Loading a {cls} layer from .h5 is not supported yet"),
-        };
-        if ((bool?)c["trainable"] == false) layer.Trainable = false;
-        return layer;
-    }
-
 }

@@ -71,13 +71,11 @@ internal static class H5Weights
     /// <summary>Reads weights from a group in Keras's layout (the root of a weights file or <c>model_weights</c>).</summary>
     public static List<Tensor> Read(IH5Group file, IReadOnlyList<Layer> layers)
     {
-        var root = file.Attribute("layer_names").Read<string[]>();
         var fileLayers = new List<(string Name, string[] Weights, IH5Group Group)>();
-        foreach (var name in root.Select(n => n.TrimEnd('\0')))
+        foreach (var name in Strings(file, "layer_names"))
         {
             var g = file.Group(name);
-            var wn = g.Attribute("weight_names");
-            string[] weights = wn.Space.Rank == 0 || wn.Space.Dimensions[0] == 0 ? [] : [.. wn.Read<string[]>().Select(n => n.TrimEnd('\0'))];
+            string[] weights = Strings(g, "weight_names");
             if (weights.Length > 0) fileLayers.Add((name, weights, g));
         }
         var ours = layers.Where(l => l.Weights.Count > 0).ToArray();
@@ -98,6 +96,58 @@ internal static class H5Weights
                 if (!want.IsCompatibleWith(dims))
                     throw new ArgumentException($"Layer #{i} (named \"{ours[i].Name}\"), weight {ours[i].Weights[k].Name} has shape {want}, but the saved weight {name}/{weights[k]} has shape ({string.Join(", ", dims)}).");
                 result.Add(Tensor.Create(data, dims));
+            }
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// A string-array attribute as <c>save_attributes_to_hdf5_group</c> writes it: one attribute, or
+    /// chunks <c>name0</c>, <c>name1</c>, … when it would pass HDF5's 64 KiB header limit; an empty
+    /// array (h5py writes a float64 array of length 0) is no strings.
+    /// </summary>
+    public static string[] Strings(IH5Object obj, string name)
+    {
+        if (obj.AttributeExists(name)) return Read(obj.Attribute(name));
+        var parts = new List<string>();
+        for (int i = 0; obj.AttributeExists(name + i.ToString(System.Globalization.CultureInfo.InvariantCulture)); i++)
+            parts.AddRange(Read(obj.Attribute(name + i.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+        return [.. parts];
+
+        static string[] Read(IH5Attribute a) =>
+            a.Space.Rank == 0 || a.Space.Dimensions[0] == 0 ? [] : [.. a.Read<string[]>().Select(n => n.TrimEnd('\0'))];
+    }
+
+    /// <summary>
+    /// The weights of a whole-model file (<c>model_weights</c>), matched to <paramref name="layers"/>
+    /// by layer name (the loaded layers carry the file's names), in each layer's weight order, with
+    /// the shapes checked.
+    /// </summary>
+    public static List<Tensor> ReadByName(IH5Group group, IReadOnlyList<Layer> layers, string path)
+    {
+        var names = Strings(group, "layer_names");
+        var known = new HashSet<string>(names, StringComparer.Ordinal);
+        var ours = new HashSet<string>(layers.Select(l => l.Name), StringComparer.Ordinal);
+        foreach (var n in names)
+            if (!ours.Contains(n) && Strings(group.Group(n), "weight_names").Length > 0)
+                throw new InvalidDataException($"{path}: model_weights holds weights for layer {n}, which the model config does not have");
+        var result = new List<Tensor>();
+        foreach (var layer in layers)
+        {
+            var want = layer.Weights;
+            if (want.Count == 0) continue;
+            if (!known.Contains(layer.Name)) throw new InvalidDataException($"{path}: model_weights has no weights for layer {layer.Name}");
+            var g = group.Group(layer.Name);
+            var weights = Strings(g, "weight_names");
+            if (weights.Length != want.Count)
+                throw new InvalidDataException($"{path}: layer {layer.Name} expects {want.Count} weight(s), but the file has {weights.Length} ({string.Join(", ", weights)})");
+            for (int k = 0; k < weights.Length; k++)
+            {
+                var ds = g.Dataset(weights[k]);
+                var dims = ds.Space.Dimensions.Select(d => checked((int)d)).ToArray();
+                if (!want[k].Shape.IsCompatibleWith(dims))
+                    throw new InvalidDataException($"{path}: weight {want[k].Name} of layer {layer.Name} has shape {want[k].Shape}, but the file's {weights[k]} has shape ({string.Join(", ", dims)})");
+                result.Add(Tensor.Create(ds.Read<float[]>(), dims));
             }
         }
         return result;

@@ -1,0 +1,365 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using PureHDF;
+using TensorGraph.Keras.Layers;
+
+namespace TensorGraph.Keras;
+
+/// <summary>
+/// Reading Keras's full-model HDF5 file as Keras 2.x writes it (<c>hdf5_format.load_model_from_hdf5</c>):
+/// the <c>model_config</c> of a <c>Sequential</c> (with or without a leading <c>InputLayer</c>) or of a
+/// graph network (<c>Model</c>/<c>Functional</c>: <c>layers</c> with <c>inbound_nodes</c>,
+/// <c>input_layers</c>, <c>output_layers</c>), the weights under <c>model_weights/&lt;layer&gt;/...</c>,
+/// and the <c>training_config</c> the model is compiled from.
+/// </summary>
+internal static partial class H5Model
+{
+    public static Model Load(string path, bool compile)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"No file or directory found at {path}", path);
+        using var file = H5File.OpenRead(path);
+        if (!file.AttributeExists("model_config")) throw new ArgumentException($"No model found in config file: {path}");
+        var root = ParseJson(ReadString(file, "model_config"), path, "model_config");
+        var cls = (string?)root["class_name"];
+        var cfg = root["config"] ?? throw new InvalidDataException($"{path}: model_config has no \"config\"");
+        var model = cls switch
+        {
+            "Sequential" => LoadSequential(cfg, path),
+            "Model" or "Functional" => LoadFunctional(cfg.AsObject(), path),
+            _ => throw new NotSupportedException($"{path}: loading a model of class {cls} is not supported (Sequential, Model and Functional are)"),
+        };
+        if (!model.Built) throw new ArgumentException($"The model in {path} has no input shape (it was saved before it was built): there are no weights to load");
+        var weights = file.Group("model_weights");
+        model.SetWeights(H5Weights.ReadByName(weights, model.Layers, path));
+        if (compile && file.AttributeExists("training_config"))
+            CompileFromConfig(model, ParseJson(ReadString(file, "training_config"), path, "training_config"), path);
+        return model;
+    }
+
+    private static JsonNode ParseJson(string text, string path, string what)
+    {
+        try
+        {
+            return JsonNode.Parse(text.TrimEnd('\0')) ?? throw new InvalidDataException($"{path}: {what} is empty");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: {what} is not valid JSON: {e.Message}", e);
+        }
+    }
+
+    /// <summary>A string attribute (h5py writes fixed-length bytes or variable-length strings).</summary>
+    internal static string ReadString(IH5Object obj, string name) => obj.Attribute(name).Read<string>();
+
+    private static Sequential LoadSequential(JsonNode cfg, string path)
+    {
+        // Keras 2.0-2.2: config is the layer list; later: {"name", "layers": [...]}.
+        var layerList = cfg is JsonArray arr ? arr : cfg["layers"]?.AsArray() ?? throw new InvalidDataException($"{path}: the Sequential config has no \"layers\"");
+        string? name = cfg is JsonObject o ? (string?)o["name"] : null;
+        var model = new Sequential([], name);
+        foreach (var entry in layerList)
+        {
+            var (cls, c, lname) = Entry(entry, path);
+            if (cls == "InputLayer")
+            {
+                if (model.Layers.Count > 0 || model.Built) throw new NotSupportedException($"{path}: an InputLayer ({lname}) after the first layer of a Sequential model is not supported");
+                model.Add(InputFromConfig(c, lname, path));
+                continue;
+            }
+            int? rank = model.Built ? model.Outputs[0].Shape.Rank : null;
+            var layer = FromConfig(cls, c, lname, path, rank);
+            try
+            {
+                model.Add(layer);
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidArgumentException or NotSupportedException)
+            {
+                throw new InvalidDataException($"{path}: layer {lname} ({cls}) could not be added to the Sequential model: {e.Message}", e);
+            }
+        }
+        return model;
+    }
+
+    private static (string Class, JsonObject Config, string Name) Entry(JsonNode? entry, string path)
+    {
+        var cls = (string?)entry?["class_name"] ?? throw new InvalidDataException($"{path}: a layer entry has no class_name");
+        var c = entry!["config"] as JsonObject ?? throw new InvalidDataException($"{path}: layer entry of class {cls} has no config object");
+        var name = (string?)c["name"] ?? (string?)entry["name"] ?? throw new InvalidDataException($"{path}: a {cls} layer has no name");
+        return (cls, c, name);
+    }
+
+    /// <summary><c>batch_input_shape</c> (Keras 2) or <c>batch_shape</c> (later), with null for unknown dimensions.</summary>
+    private static int[]? BatchShape(JsonObject c) => Ints(c["batch_input_shape"]) ?? Ints(c["batch_shape"]);
+
+    private static InputLayer InputFromConfig(JsonObject c, string name, string path)
+    {
+        var shape = BatchShape(c) ?? throw new InvalidDataException($"{path}: InputLayer {name} has no batch_input_shape");
+        if ((bool?)c["sparse"] == true || (bool?)c["ragged"] == true) throw new NotSupportedException($"{path}: InputLayer {name} is sparse or ragged, which is not supported");
+        var dtype = DTypeOf(c["dtype"], name, path) ?? DType.Float32;
+        return new InputLayer(shape[1..], shape[0] >= 0 ? shape[0] : null, dtype, name);
+    }
+
+    /// <summary>A layer's dtype: a name or a mixed-precision policy (<c>{"class_name": "Policy", "config": {"name"}}</c>).</summary>
+    private static DType? DTypeOf(JsonNode? n, string layer, string path)
+    {
+        string? s = n switch
+        {
+            null => null,
+            JsonValue v => (string?)v,
+            JsonObject o => (string?)o["config"]?["name"],
+            _ => null,
+        };
+        return s switch
+        {
+            null => null,
+            "float32" => DType.Float32,
+            "int32" => DType.Int32,
+            "int64" => DType.Int64,
+            "float64" => DType.Float64,
+            _ => throw new NotSupportedException($"{path}: layer {layer} has dtype {s}, which is not supported"),
+        };
+    }
+
+    /// <summary>Keras's <c>reconstruct_from_config</c>: creates the layers in order and calls each on its inbound nodes, deferring a node until its inputs exist.</summary>
+    private static Model LoadFunctional(JsonObject cfg, string path)
+    {
+        var entries = cfg["layers"]?.AsArray() ?? throw new InvalidDataException($"{path}: the model config has no \"layers\"");
+        var layers = new Dictionary<string, Layer>(StringComparer.Ordinal);
+        var nodeOutputs = new Dictionary<string, List<KerasTensor[]>>(StringComparer.Ordinal);
+        var pending = new List<(Layer Layer, string Class, JsonObject Config, JsonArray Node)>();
+        foreach (var entry in entries)
+        {
+            var (cls, c, name) = Entry(entry, path);
+            if (layers.ContainsKey(name)) throw new InvalidDataException($"{path}: two layers are named {name}");
+            if (cls == "InputLayer")
+            {
+                var input = InputFromConfig(c, name, path);
+                layers[name] = input;
+                nodeOutputs[name] = [[input.Tensor(Backend.Graph)]];
+                continue;
+            }
+            var inbound = entry!["inbound_nodes"] as JsonArray ?? throw new InvalidDataException($"{path}: layer {name} has no inbound_nodes");
+            var layer = FromConfig(cls, c, name, path, null);
+            layers[name] = layer;
+            nodeOutputs[name] = [];
+            foreach (var node in inbound)
+                pending.Add((layer, cls, c, node as JsonArray
+                    ?? throw new NotSupportedException($"{path}: layer {name} has inbound nodes in a form other than Keras 2's lists ([[layer, node, tensor, kwargs], ...]), which is not supported")));
+        }
+        while (pending.Count > 0)
+        {
+            int before = pending.Count;
+            for (int i = 0; i < pending.Count; i++)
+            {
+                var (layer, cls, c, node) = pending[i];
+                // A layer's nodes are made in order (node k before node k + 1).
+                if (pending.Take(i).Any(p => ReferenceEquals(p.Layer, layer))) continue;
+                var inputs = new List<KerasTensor>();
+                bool ready = true;
+                foreach (var t in node)
+                {
+                    var (src, ni, ti) = TensorRef(t, layer.Name, path);
+                    if (!nodeOutputs.TryGetValue(src, out var outs)) throw new InvalidDataException($"{path}: layer {layer.Name} takes input from an unknown layer {src}");
+                    if (ni >= outs.Count) { ready = false; break; }
+                    if (ti >= outs[ni].Length) throw new InvalidDataException($"{path}: layer {layer.Name} takes output {ti} of layer {src}, which has {outs[ni].Length}");
+                    inputs.Add(outs[ni][ti]);
+                }
+                if (!ready) continue;
+                KerasTensor[] result;
+                try
+                {
+                    result = layer.ApplyAll([.. inputs]);
+                }
+                catch (Exception e) when (e is ArgumentException or InvalidArgumentException or NotSupportedException or InvalidOperationException)
+                {
+                    throw new InvalidDataException($"{path}: layer {layer.Name} ({cls}) could not be called on its inputs: {e.Message}", e);
+                }
+                if (layer is BatchNormalization && BnAxis(c, layer.Name, path) is var axis && axis != -1 && axis != inputs[0].Shape.Rank - 1)
+                    throw new NotSupportedException($"{path}: BatchNormalization layer {layer.Name} normalizes axis {axis}; only the last axis is supported");
+                nodeOutputs[layer.Name].Add(result);
+                pending.RemoveAt(i);
+                i--;
+            }
+            if (pending.Count == before)
+                throw new InvalidDataException($"{path}: the inbound nodes of layer(s) {string.Join(", ", pending.Select(p => p.Layer.Name).Distinct())} never become available");
+        }
+        KerasTensor[] Ends(string key)
+        {
+            var list = cfg[key] as JsonArray ?? throw new InvalidDataException($"{path}: the model config has no {key}");
+            // One tensor may be written flat: ["input_1", 0, 0].
+            IEnumerable<JsonNode?> refs = list.Count > 0 && list[0] is JsonValue ? [list] : list;
+            return [.. refs.Select(r =>
+            {
+                var (src, ni, ti) = TensorRef(r, key, path);
+                if (!nodeOutputs.TryGetValue(src, out var outs) || ni >= outs.Count || ti >= outs[ni].Length)
+                    throw new InvalidDataException($"{path}: {key} names {src}[{ni}][{ti}], which the layers do not make");
+                return outs[ni][ti];
+            })];
+        }
+        try
+        {
+            return new Model(Ends("input_layers"), Ends("output_layers"), (string?)cfg["name"]);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"{path}: the model's inputs and outputs do not make a graph network: {e.Message}", e);
+        }
+    }
+
+    /// <summary>An inbound tensor reference <c>[layer_name, node_index, tensor_index, kwargs]</c>.</summary>
+    private static (string Layer, int Node, int Tensor) TensorRef(JsonNode? t, string owner, string path)
+    {
+        if (t is not JsonArray a || a.Count < 3 || a[0] is not JsonValue)
+            throw new InvalidDataException($"{path}: {owner} has an inbound tensor reference that is not [layer, node_index, tensor_index, kwargs]: {t?.ToJsonString()}");
+        if (a.Count > 3 && a[3] is JsonObject kw && kw.Any(p => p.Value is not null && p.Key != "training"))
+            throw new NotSupportedException($"{path}: layer {owner} is called with arguments {kw.ToJsonString()}, which are not supported");
+        return ((string)a[0]!, (int)a[1]!, (int)a[2]!);
+    }
+
+    /// <summary>
+    /// An initializer from its config. Only the class matters for what loading does (the weights are
+    /// then set from the file), so a class TensorGraph lacks falls back to the layer's default.
+    /// </summary>
+    private static Initializer InitFromJson(JsonNode? n, Initializer fallback)
+    {
+        if (n is not JsonObject o) return fallback;
+        var cfg = o["config"] as JsonObject;
+        int? seed = cfg?["seed"] is JsonValue sv ? sv.GetValue<int>() : null;
+        return (string?)o["class_name"] switch
+        {
+            "GlorotUniform" => new GlorotUniform(seed),
+            "Orthogonal" => new Orthogonal((double?)cfg?["gain"] ?? 1.0, seed),
+            "Zeros" => new Zeros(),
+            "Ones" => new Ones(),
+            "RandomUniform" => new RandomUniform((double?)cfg?["minval"] ?? -0.05, (double?)cfg?["maxval"] ?? 0.05, seed),
+            "Constant" => new Constant((double?)cfg?["value"] ?? 0),
+            _ => fallback,
+        };
+    }
+
+    /// <summary>An activation by name (<c>linear</c> is none); a serialized function object is refused.</summary>
+    private static string? Activation(JsonNode? n, string? fallback, string layer, string path)
+    {
+        if (n is null) return fallback;
+        if (n is not JsonValue) throw new NotSupportedException($"{path}: layer {layer} has an activation given as {n.ToJsonString()}; only activation names are supported");
+        var a = (string?)n;
+        if (a == "linear") return null;
+        try
+        {
+            Activations.Get(a);
+        }
+        catch (ArgumentException e)
+        {
+            throw new NotSupportedException($"{path}: layer {layer} uses activation {a}, which is not supported", e);
+        }
+        return a;
+    }
+
+    /// <summary>An RNN layer from its config; stateful, time-major or dropout layers are refused (TensorGraph's RNN layers have none of these).</summary>
+    private static RNN RnnFromConfig(string cls, JsonObject c, string name, int[]? inputShape, string path)
+    {
+        if ((bool?)c["stateful"] == true) throw new NotSupportedException($"{path}: loading a stateful {cls} layer ({name}) is not supported");
+        if ((bool?)c["time_major"] == true) throw new NotSupportedException($"{path}: loading a time-major {cls} layer ({name}) is not supported");
+        if (((double?)c["dropout"] ?? 0) != 0 || ((double?)c["recurrent_dropout"] ?? 0) != 0)
+            throw new NotSupportedException($"{path}: loading a {cls} layer with dropout or recurrent_dropout ({name}) is not supported");
+        int units = (int)c["units"]!;
+        bool seq = (bool?)c["return_sequences"] ?? false, state = (bool?)c["return_state"] ?? false, back = (bool?)c["go_backwards"] ?? false;
+        bool bias = (bool?)c["use_bias"] ?? true;
+        var k = InitFromJson(c["kernel_initializer"], new GlorotUniform());
+        var rk = InitFromJson(c["recurrent_initializer"], new Orthogonal());
+        var b = InitFromJson(c["bias_initializer"], new Zeros());
+        int impl = Math.Max(1, (int?)c["implementation"] ?? 1);
+        return cls switch
+        {
+            "SimpleRNN" => new SimpleRNN(units, Activation(c["activation"], "tanh", name, path), bias, k, rk, b, seq, state, back, inputShape, name),
+            "LSTM" => new LSTM(units, Activation(c["activation"], "tanh", name, path), Activation(c["recurrent_activation"], "hard_sigmoid", name, path), bias, k, rk, b,
+                (bool?)c["unit_forget_bias"] ?? true, impl, seq, state, back, inputShape, name),
+            "GRU" => new GRU(units, Activation(c["activation"], "tanh", name, path), Activation(c["recurrent_activation"], "hard_sigmoid", name, path), bias, k, rk, b, impl,
+                (bool?)c["reset_after"] ?? false, seq, state, back, inputShape, name),
+            _ => throw new NotSupportedException($"{path}: loading a {cls} layer ({name}) is not supported"),
+        };
+    }
+
+    private static int[]? Ints(JsonNode? n) => n is JsonArray a ? [.. a.Select(v => v is null ? -1 : v.GetValue<int>())] : null;
+
+    private static (int, int) Pair(JsonNode? n, (int, int) fallback) => Ints(n) is { Length: 2 } v ? (v[0], v[1]) : n is JsonValue ? (n.GetValue<int>(), n.GetValue<int>()) : fallback;
+
+    private static int One(JsonNode? n, int fallback) => Ints(n) is { Length: 1 } v ? v[0] : n is JsonValue ? n.GetValue<int>() : fallback;
+
+    private static void ChannelsLast(JsonObject c, string cls, string name, string path)
+    {
+        var f = (string?)c["data_format"];
+        if (f is not null && f != "channels_last") throw new NotSupportedException($"{path}: {cls} layer {name} has data_format {f}; only channels_last is supported");
+    }
+
+    private static Layer FromConfig(string cls, JsonObject c, string name, string path, int? inputRank)
+    {
+        int[]? inputShape = BatchShape(c) is { } b ? b[1..] : null;
+        DTypeOf(c["dtype"], name, path);
+        string? Act() => Activation(c["activation"], null, name, path);
+        if (cls is "Conv2D" or "Conv1D" or "MaxPooling2D" or "AveragePooling2D" or "MaxPooling1D" or "AveragePooling1D" or "GlobalAveragePooling2D" or "GlobalMaxPooling2D" or "Flatten")
+            ChannelsLast(c, cls, name, path);
+        if (((int?)c["groups"] ?? 1) != 1) throw new NotSupportedException($"{path}: {cls} layer {name} has groups = {(int?)c["groups"]}; only 1 is supported");
+        if ((bool?)c["keepdims"] == true) throw new NotSupportedException($"{path}: {cls} layer {name} has keepdims = true, which is not supported");
+        var layer = cls switch
+        {
+            "Dense" => (Layer)new Dense((int)c["units"]!, Act(), (bool?)c["use_bias"] ?? true, inputShape: inputShape, name: name),
+            "Activation" => new Activation(Act() ?? "linear", inputShape, name),
+            "Dropout" => new Dropout((double)c["rate"]!, (int?)c["seed"], inputShape, name),
+            "Flatten" => new Flatten(inputShape, name),
+            "Reshape" => new Reshape(Ints(c["target_shape"])!, inputShape, name),
+            "Conv2D" => new Conv2D((int)c["filters"]!, Pair(c["kernel_size"], (1, 1)), Pair(c["strides"], (1, 1)), (string?)c["padding"] ?? "valid", Act(),
+                (bool?)c["use_bias"] ?? true, dilationRate: Pair(c["dilation_rate"], (1, 1)), inputShape: inputShape, name: name),
+            "Conv1D" => (string?)c["padding"] == "causal"
+                ? throw new NotSupportedException($"{path}: Conv1D layer {name} has causal padding, which is not supported")
+                : new Conv1D((int)c["filters"]!, One(c["kernel_size"], 1), One(c["strides"], 1), (string?)c["padding"] ?? "valid", Act(),
+                    (bool?)c["use_bias"] ?? true, dilationRate: One(c["dilation_rate"], 1), inputShape: inputShape, name: name),
+            "Embedding" => new Embedding((int)c["input_dim"]!, (int)c["output_dim"]!, InitFromJson(c["embeddings_initializer"], new RandomUniform()),
+                (int?)c["input_length"] ?? (inputShape is [var len] && len >= 0 ? len : null), name, (bool?)c["mask_zero"] ?? false),
+            "SimpleRNN" or "LSTM" or "GRU" => RnnFromConfig(cls, c, name, inputShape, path),
+            "Bidirectional" => BidirectionalFromConfig(c, name, inputShape, path),
+            "MaxPooling2D" => new MaxPooling2D(Pair(c["pool_size"], (2, 2)), c["strides"] is null ? null : Pair(c["strides"], (2, 2)), (string?)c["padding"] ?? "valid", name),
+            "AveragePooling2D" => new AveragePooling2D(Pair(c["pool_size"], (2, 2)), c["strides"] is null ? null : Pair(c["strides"], (2, 2)), (string?)c["padding"] ?? "valid", name),
+            "MaxPooling1D" => new MaxPooling1D(One(c["pool_size"], 2), c["strides"] is null ? null : One(c["strides"], 2), (string?)c["padding"] ?? "valid", name),
+            "AveragePooling1D" => new AveragePooling1D(One(c["pool_size"], 2), c["strides"] is null ? null : One(c["strides"], 2), (string?)c["padding"] ?? "valid", name),
+            "GlobalAveragePooling2D" => new GlobalAveragePooling2D(name),
+            "GlobalMaxPooling2D" => new GlobalMaxPooling2D(name),
+            "BatchNormalization" => BatchNormFromConfig(c, name, inputShape, path, inputRank),
+            "Add" => new Add(name),
+            "Multiply" => new Multiply(name),
+            "Concatenate" => new Concatenate((int?)c["axis"] ?? -1, name),
+            _ => throw new NotSupportedException($"{path}: layer {name} is of class {cls}, which TensorGraph cannot load"),
+        };
+        if ((bool?)c["trainable"] == false) layer.Trainable = false;
+        return layer;
+    }
+
+    private static Bidirectional BidirectionalFromConfig(JsonObject c, string name, int[]? inputShape, string path)
+    {
+        if (c["backward_layer"] is JsonObject) throw new NotSupportedException($"{path}: Bidirectional layer {name} has its own backward_layer, which is not supported");
+        var (cls, inner, innerName) = Entry(c["layer"], path);
+        var rnn = FromConfig(cls, inner, innerName, path, null) as RNN
+            ?? throw new NotSupportedException($"{path}: Bidirectional layer {name} wraps a {cls} layer, which is not a recurrent layer");
+        return new Bidirectional(rnn, (string?)c["merge_mode"], inputShape: inputShape, name: name);
+    }
+
+    private static int BnAxis(JsonObject c, string name, string path) => c["axis"] switch
+    {
+        null => -1,
+        JsonArray { Count: 1 } a => a[0]!.GetValue<int>(),
+        JsonValue v => v.GetValue<int>(),
+        var other => throw new NotSupportedException($"{path}: BatchNormalization layer {name} normalizes axes {other.ToJsonString()}; only the last axis is supported"),
+    };
+
+    private static BatchNormalization BatchNormFromConfig(JsonObject c, string name, int[]? inputShape, string path, int? inputRank)
+    {
+        int axis = BnAxis(c, name, path);
+        if ((bool?)c["renorm"] == true) throw new NotSupportedException($"{path}: BatchNormalization layer {name} uses batch renormalization, which is not supported");
+        if (c["virtual_batch_size"] is JsonValue) throw new NotSupportedException($"{path}: BatchNormalization layer {name} uses a virtual batch size, which is not supported");
+        int? rank = inputRank ?? (inputShape is null ? null : inputShape.Length + 1);
+        if (axis != -1 && rank is int r && axis != r - 1)
+            throw new NotSupportedException($"{path}: BatchNormalization layer {name} normalizes axis {axis} of a rank-{r} input; only the last axis is supported");
+        var bn = new BatchNormalization((double?)c["momentum"] ?? 0.99, (double?)c["epsilon"] ?? 1e-3, (bool?)c["center"] ?? true, (bool?)c["scale"] ?? true, inputShape, name);
+        return bn;
+    }
+}

@@ -1,0 +1,326 @@
+using System.Globalization;
+using PureHDF;
+using TensorGraph.Keras.Layers;
+using TensorGraph.Keras.Optimizers;
+
+namespace TensorGraph.Keras.Tests;
+
+/// <summary>
+/// .h5 files written by real Keras (../shared/fixtures/keras, see its README): they load, and
+/// predict what Keras predicted (the source repository's stored predictions), or what an
+/// independent forward pass over the weights read straight from the file gives.
+/// </summary>
+public class KerasWrittenH5Tests
+{
+    private static string? _root;
+
+    private static string Root
+    {
+        get
+        {
+            if (_root is not null) return _root;
+            var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory);
+            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Graph.sln"))) dir = dir.Parent;
+            if (dir is null) Assert.Fail("Could not find the repository root (the folder holding Graph.sln)");
+            var root = Path.GetFullPath(Path.Combine(dir!.FullName, "..", "shared", "fixtures", "keras"));
+            if (!Directory.Exists(root)) Assert.Fail($"Keras fixtures not found at '{root}'. They are expected in ../shared/fixtures/keras next to the repository.");
+            return _root = root;
+        }
+    }
+
+    private static string Fixture(string relative)
+    {
+        var p = Path.Combine(Root, relative);
+        if (!File.Exists(p)) Assert.Fail($"Fixture file missing: '{p}'");
+        return p;
+    }
+
+    /// <summary>One sample a line, numbers separated by spaces (hls4ml's testbench files).</summary>
+    private static float[][] ReadDat(string path) =>
+        [.. File.ReadAllLines(path).Where(l => l.Trim().Length > 0)
+            .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(v => float.Parse(v, CultureInfo.InvariantCulture)).ToArray())];
+
+    private static void AssertClose(float[] actual, float[] expected, double rel, double abs, string what)
+    {
+        Assert.That(actual, Has.Length.EqualTo(expected.Length), what);
+        for (int i = 0; i < expected.Length; i++)
+            Assert.That(actual[i], Is.EqualTo(expected[i]).Within(rel * Math.Abs(expected[i]) + abs), $"{what}[{i}]");
+    }
+
+    [SetUp]
+    public void SetUp() => Backend.ClearSession(seed: 7);
+
+    [TestCase("tanh")]
+    [TestCase("sigmoid")]
+    [TestCase("softsign")]
+    [TestCase("selu")]
+    [TestCase("hard_sigmoid")]
+    [TestCase("softplus")]
+    [TestCase("linear")]
+    public void SequentialConv2DPredictsWhatKerasPredicted(string name)
+    {
+        var model = Models.LoadModel(Fixture($"hls4ml/{name}/{name}.h5"));
+        Assert.That(model, Is.InstanceOf<Sequential>());
+        Assert.That(model.Layers.Select(l => l.Name), Is.EqualTo(new[] { "conv2d" }));
+        var conv = (Conv2D)model.Layers[0];
+        Assert.That((conv.Filters, conv.KernelSize, conv.Padding), Is.EqualTo((1, (3, 3), "VALID")));
+        Assert.That(model.Inputs[0].Layer.Name, Is.EqualTo("conv2d_input"));
+
+        var inputs = ReadDat(Fixture($"hls4ml/{name}/tb_input_features.dat"));
+        var expected = ReadDat(Fixture($"hls4ml/{name}/tb_output_predictions.dat"));
+        Assert.That(inputs, Has.Length.EqualTo(expected.Length));
+        var x = Tensor.Create(inputs.SelectMany(r => r).ToArray(), inputs.Length, 5, 5, 1);
+        var y = model.Predict(x);
+        Assert.That(y.Dims.ToArray(), Is.EqualTo(new[] { inputs.Length, 3, 3, 1 }));
+        var got = y.ToArray<float>();
+        for (int s = 0; s < inputs.Length; s++)
+            AssertClose(got[(s * 9)..((s + 1) * 9)], expected[s], 1e-5, 1e-6, $"{name} sample {s}");
+    }
+
+    [Test]
+    public void FunctionalConv1DPredictsWhatKerasPredicted()
+    {
+        var model = Models.LoadModel(Fixture("hls4ml/conv1d_1layer/conv1d_1layer.h5"));
+        Assert.That(model, Is.Not.InstanceOf<Sequential>());
+        Assert.That(model.Layers.Select(l => l.Name), Is.EqualTo(new[] { "input_1", "conv1d" }));
+        Assert.That(model.Inputs[0].Output.Shape.ToArray(), Is.EqualTo(new[] { -1, 5, 5 }));
+        Assert.That(model.OutputNames, Is.EqualTo(new[] { "conv1d" }));
+
+        var inputs = ReadDat(Fixture("hls4ml/conv1d_1layer/tb_input_features.dat"));
+        var expected = ReadDat(Fixture("hls4ml/conv1d_1layer/tb_output_predictions.dat"));
+        var y = model.Predict(Tensor.Create(inputs.SelectMany(r => r).ToArray(), inputs.Length, 5, 5));
+        Assert.That(y.Dims.ToArray(), Is.EqualTo(new[] { inputs.Length, 3, 1 }));
+        var got = y.ToArray<float>();
+        for (int s = 0; s < inputs.Length; s++)
+            AssertClose(got[(s * 3)..((s + 1) * 3)], expected[s], 1e-5, 1e-6, $"sample {s}");
+    }
+
+    // ------------------------------------------------------------ MLPerf Tiny ResNet-8 (functional, training_config)
+
+    private const string Resnet = "mlcommons_tiny/pretrainedResnet.h5";
+
+    /// <summary>Deterministic CIFAR-shaped inputs in [0, 1).</summary>
+    private static float[] Images(int n)
+    {
+        var rng = new Random(12345);
+        return [.. Enumerable.Range(0, n * 32 * 32 * 3).Select(_ => (float)rng.NextDouble())];
+    }
+
+    /// <summary>The forward pass written out from the weights in the file, in double precision.</summary>
+    private sealed class ReferenceResnet
+    {
+        private readonly IH5Group _w;
+
+        public ReferenceResnet(IH5Group modelWeights) => _w = modelWeights;
+
+        private (float[] Data, int[] Dims) W(string layer, string name)
+        {
+            var ds = _w.Group(layer).Group(layer).Dataset(name);
+            return (ds.Read<float[]>(), [.. ds.Space.Dimensions.Select(d => (int)d)]);
+        }
+
+        /// <summary>TF's SAME/stride convolution: pad_total = max((ceil(n/s) − 1)·s + k − n, 0), the smaller half before.</summary>
+        private double[,,] Conv(double[,,] x, string layer, int stride)
+        {
+            var (k, kd) = W(layer, "kernel:0");
+            var (b, _) = W(layer, "bias:0");
+            int h = x.GetLength(0), w = x.GetLength(1), cin = x.GetLength(2), kh = kd[0], kw = kd[1], cout = kd[3];
+            Assert.That(kd[2], Is.EqualTo(cin));
+            int oh = (h + stride - 1) / stride, ow = (w + stride - 1) / stride;
+            int padT = Math.Max((oh - 1) * stride + kh - h, 0) / 2, padL = Math.Max((ow - 1) * stride + kw - w, 0) / 2;
+            var y = new double[oh, ow, cout];
+            for (int i = 0; i < oh; i++)
+                for (int j = 0; j < ow; j++)
+                    for (int o = 0; o < cout; o++)
+                    {
+                        double s = b[o];
+                        for (int di = 0; di < kh; di++)
+                        {
+                            int r = i * stride + di - padT;
+                            if (r < 0 || r >= h) continue;
+                            for (int dj = 0; dj < kw; dj++)
+                            {
+                                int c = j * stride + dj - padL;
+                                if (c < 0 || c >= w) continue;
+                                for (int ci = 0; ci < cin; ci++)
+                                    s += x[r, c, ci] * k[((di * kw + dj) * cin + ci) * cout + o];
+                            }
+                        }
+                        y[i, j, o] = s;
+                    }
+            return y;
+        }
+
+        /// <summary>Inference batch normalization: γ·(x − mean)/√(var + 0.001) + β.</summary>
+        private double[,,] Bn(double[,,] x, string layer)
+        {
+            var (gamma, _) = W(layer, "gamma:0");
+            var (beta, _) = W(layer, "beta:0");
+            var (mean, _) = W(layer, "moving_mean:0");
+            var (variance, _) = W(layer, "moving_variance:0");
+            var y = (double[,,])x.Clone();
+            for (int i = 0; i < x.GetLength(0); i++)
+                for (int j = 0; j < x.GetLength(1); j++)
+                    for (int c = 0; c < x.GetLength(2); c++)
+                        y[i, j, c] = gamma[c] * (x[i, j, c] - mean[c]) / Math.Sqrt(variance[c] + 0.001) + beta[c];
+            return y;
+        }
+
+        private static double[,,] Relu(double[,,] x)
+        {
+            var y = (double[,,])x.Clone();
+            for (int i = 0; i < y.GetLength(0); i++)
+                for (int j = 0; j < y.GetLength(1); j++)
+                    for (int c = 0; c < y.GetLength(2); c++)
+                        y[i, j, c] = Math.Max(0, y[i, j, c]);
+            return y;
+        }
+
+        private static double[,,] Sum(double[,,] a, double[,,] b)
+        {
+            var y = (double[,,])a.Clone();
+            for (int i = 0; i < y.GetLength(0); i++)
+                for (int j = 0; j < y.GetLength(1); j++)
+                    for (int c = 0; c < y.GetLength(2); c++)
+                        y[i, j, c] += b[i, j, c];
+            return y;
+        }
+
+        public double[] Forward(float[] image)
+        {
+            var x = new double[32, 32, 3];
+            for (int i = 0; i < 32; i++)
+                for (int j = 0; j < 32; j++)
+                    for (int c = 0; c < 3; c++)
+                        x[i, j, c] = image[(i * 32 + j) * 3 + c];
+            var a = Relu(Bn(Conv(x, "conv2d", 1), "batch_normalization"));
+            var b = Relu(Bn(Conv(a, "conv2d_1", 1), "batch_normalization_1"));
+            b = Bn(Conv(b, "conv2d_2", 1), "batch_normalization_2");
+            var c1 = Relu(Sum(a, b));
+            var d = Relu(Bn(Conv(c1, "conv2d_3", 2), "batch_normalization_3"));
+            d = Bn(Conv(d, "conv2d_4", 1), "batch_normalization_4");
+            var e = Relu(Sum(Conv(c1, "conv2d_5", 2), d));
+            var f = Relu(Bn(Conv(e, "conv2d_6", 2), "batch_normalization_5"));
+            f = Bn(Conv(f, "conv2d_7", 1), "batch_normalization_6");
+            var g = Relu(Sum(Conv(e, "conv2d_8", 2), f));
+            Assert.That((g.GetLength(0), g.GetLength(1), g.GetLength(2)), Is.EqualTo((8, 8, 64)));
+            // AveragePooling2D(8) over the 8x8 map, Flatten, Dense(10) with softmax.
+            var pooled = new double[64];
+            for (int i = 0; i < 8; i++)
+                for (int j = 0; j < 8; j++)
+                    for (int c = 0; c < 64; c++)
+                        pooled[c] += g[i, j, c] / 64;
+            var (k, _) = W("dense", "kernel:0");
+            var (bias, _) = W("dense", "bias:0");
+            var logits = new double[10];
+            for (int o = 0; o < 10; o++)
+            {
+                logits[o] = bias[o];
+                for (int c = 0; c < 64; c++) logits[o] += pooled[c] * k[c * 10 + o];
+            }
+            double max = logits.Max(), z = logits.Sum(l => Math.Exp(l - max));
+            return [.. logits.Select(l => Math.Exp(l - max) / z)];
+        }
+    }
+
+    [Test]
+    public void FunctionalResnetLoadsItsGraphAndPredictsTheForwardPassOfItsWeights()
+    {
+        var path = Fixture(Resnet);
+        var model = Models.LoadModel(path, compile: false);
+        Assert.That(model, Is.Not.InstanceOf<Sequential>());
+        Assert.That(model.Name, Is.EqualTo("model"));
+        Assert.That(model.Layers, Has.Count.EqualTo(30));
+        Assert.That(model.Layers.OfType<Add>().Select(l => l.Name), Is.EqualTo(new[] { "add", "add_1", "add_2" }));
+        Assert.That(model.Layers.OfType<BatchNormalization>().Count(), Is.EqualTo(7));
+        Assert.That(model.Inputs[0].Output.Shape.ToArray(), Is.EqualTo(new[] { -1, 32, 32, 3 }));
+        Assert.That(model.OutputNames, Is.EqualTo(new[] { "dense" }));
+        Assert.That(model.Optimizer, Is.Null, "compile: false leaves the model uncompiled");
+        // 78,666 parameters, as the published model's summary (Conv2D 3·3·3·16+16 ... Dense 64·10+10).
+        Assert.That(model.CountParams(), Is.EqualTo(78666));
+
+        const int n = 3;
+        var images = Images(n);
+        var y = model.Predict(Tensor.Create(images, n, 32, 32, 3)).ToArray<float>();
+        using var file = H5File.OpenRead(path);
+        var reference = new ReferenceResnet(file.Group("model_weights"));
+        for (int s = 0; s < n; s++)
+        {
+            var want = reference.Forward(images[(s * 3072)..((s + 1) * 3072)]);
+            var got = y[(s * 10)..((s + 1) * 10)];
+            for (int o = 0; o < 10; o++)
+                Assert.That(got[o], Is.EqualTo(want[o]).Within(1e-4 * want[o] + 1e-6), $"sample {s} class {o}");
+        }
+    }
+
+    [Test]
+    public void TrainingConfigCompilesWithTheSavedAdamLossAndMetricsAndFitsOneStep()
+    {
+        var model = Models.LoadModel(Fixture(Resnet));
+        var adam = model.Optimizer as Adam;
+        Assert.That(adam, Is.Not.Null, "optimizer_config class_name Adam");
+        Assert.That(adam!.LearningRate, Is.EqualTo(6.636851594521431e-06).Within(1e-18));
+        Assert.That(adam.Beta1, Is.EqualTo(0.8999999761581421));
+        Assert.That(adam.Beta2, Is.EqualTo(0.9990000128746033));
+        Assert.That(adam.Epsilon, Is.EqualTo(1e-7));
+
+        const int n = 4;
+        var x = Tensor.Create(Images(n), n, 32, 32, 3);
+        var labels = new float[n * 10];
+        for (int s = 0; s < n; s++) labels[s * 10 + s * 3 % 10] = 1;
+        var y = Tensor.Create(labels, n, 10);
+
+        var dense = model.GetLayer("dense");
+        var before = dense.Weights[0];
+        float[] kernelBefore = model.Session.Run([before.Value], null)[0]!.ToArray<float>();
+        var history = model.Fit(x, y, batchSize: n, epochs: 1, verbose: 0);
+        Assert.That(model.MetricsNames, Is.EqualTo(new[] { "loss", "accuracy" }));
+        double loss = history["loss"][0];
+        Assert.That(double.IsFinite(loss) && loss > 0, Is.True, $"loss {loss}");
+        Assert.That(history["accuracy"][0], Is.InRange(0.0, 1.0));
+
+        // Adam's first step moves every weight with a clear gradient by lr·g/(|g| + ε̂) ≈ lr, so the
+        // step size shows that the saved learning rate (not Adam's default 0.001) is in use.
+        float[] kernelAfter = model.Session.Run([before.Value], null)[0]!.ToArray<float>();
+        var steps = kernelBefore.Zip(kernelAfter, (a, b) => Math.Abs((double)a - b)).Order().ToArray();
+        double median = steps[steps.Length / 2];
+        Assert.That(median, Is.EqualTo(adam.LearningRate).Within(0.03 * adam.LearningRate), "median |Δw| of the dense kernel");
+        Assert.That(steps[^1], Is.LessThanOrEqualTo(adam.LearningRate * 1.03));
+    }
+
+    [Test]
+    public void TrainingConfigIsReadFromTheFileAsKerasWroteIt()
+    {
+        // The file's own training_config, read with PureHDF: what the compiled model must match.
+        using var file = H5File.OpenRead(Fixture(Resnet));
+        var tc = System.Text.Json.Nodes.JsonNode.Parse(file.Attribute("training_config").Read<string>())!;
+        Assert.That((string?)tc["loss"], Is.EqualTo("categorical_crossentropy"));
+        Assert.That((string?)tc["optimizer_config"]!["class_name"], Is.EqualTo("Adam"));
+        Assert.That((string?)tc["metrics"]![0]![0]!["config"]!["fn"], Is.EqualTo("categorical_accuracy"));
+        Assert.That((string?)file.Attribute("keras_version").Read<string>(), Is.EqualTo("2.4.0"));
+    }
+
+    // ------------------------------------------------------------ what cannot be loaded
+
+    [Test]
+    public void AnUnknownLayerClassIsATypedErrorNamingTheLayerAndTheFile()
+    {
+        var path = Fixture("hls4ml/relu/relu.h5");
+        var e = Assert.Throws<NotSupportedException>(() => Models.LoadModel(path));
+        Assert.That(e!.Message, Does.Contain("re_lu").And.Contain("ReLU").And.Contain(path));
+    }
+
+    [Test]
+    public void AModelSavedBeforeItWasBuiltIsRefusedNamingTheFile()
+    {
+        var path = Fixture("keras.net/model.h5");
+        var e = Assert.Throws<ArgumentException>(() => Models.LoadModel(path));
+        Assert.That(e!.Message, Does.Contain(path).And.Contain("input shape"));
+    }
+
+    [Test]
+    public void AMissingFileIsFileNotFound()
+    {
+        Assert.Throws<FileNotFoundException>(() => Models.LoadModel(Path.Combine(Root, "no-such-model.h5")));
+    }
+}
