@@ -6,7 +6,8 @@ public static class Models
     /// <summary>
     /// Loads a model from a Keras <c>.h5</c> file (Keras's <c>load_model</c>): one written by
     /// <see cref="Model.Save"/> or by Keras 2.x itself — a <c>Sequential</c> (with or without a
-    /// leading <c>InputLayer</c>) or a functional <c>Model</c>/<c>Functional</c> graph rebuilt from its
+    /// leading <c>InputLayer</c>; one saved before it was built comes back unbuilt and builds on its
+    /// first data) or a functional <c>Model</c>/<c>Functional</c> graph rebuilt from its
     /// layers' <c>inbound_nodes</c> — in the Keras default graph, with its weights. The layers keep
     /// the file's names. With <paramref name="compile"/> and a <c>training_config</c> in the file,
     /// the model is compiled with the saved optimizer (Adam, SGD, RMSprop, Adagrad and their
@@ -23,5 +24,22 @@ public static class Models
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         return H5Model.Load(path, compile);
+    }
+
+    /// <summary>
+    /// A model from the JSON of Keras's <c>model.to_json()</c> (Keras's <c>model_from_json</c>): the
+    /// same Sequential and functional configs <see cref="LoadModel"/> reads, built in the Keras
+    /// default graph with fresh weights (a Sequential whose first layer has no input shape is built on
+    /// its first data, as in Keras); load weights with <see cref="Model.LoadWeights"/> (a
+    /// Keras <c>save_weights</c> .h5 file matches layer by layer).
+    /// </summary>
+    /// <param name="json">The model JSON: <c>{"class_name", "config", ...}</c>.</param>
+    /// <exception cref="NotSupportedException">The JSON holds a layer class or layer option TensorGraph does not have; the message names the layer.</exception>
+    /// <exception cref="InvalidDataException">The JSON is malformed or is not a model config.</exception>
+    public static Model ModelFromJson(string json)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(json);
+        const string source = "model JSON";
+        return H5Model.FromModelConfig(H5Model.ParseJson(json, source, "the text"), source);
     }
 }

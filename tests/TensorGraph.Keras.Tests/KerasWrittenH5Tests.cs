@@ -311,11 +311,104 @@ public class KerasWrittenH5Tests
     }
 
     [Test]
-    public void AModelSavedBeforeItWasBuiltIsRefusedNamingTheFile()
+    public void AModelSavedBeforeItWasBuiltLoadsUnbuiltAndBuildsOnItsFirstData()
     {
-        var path = Fixture("keras.net/model.h5");
-        var e = Assert.Throws<ArgumentException>(() => Models.LoadModel(path));
-        Assert.That(e!.Message, Does.Contain(path).And.Contain("input shape"));
+        var model = Models.LoadModel(Fixture("keras.net/model.h5"));
+        Assert.That(model, Is.InstanceOf<Sequential>());
+        Assert.That(model.Built, Is.False);
+        Assert.That(model.Layers.Select(l => l.Name), Is.EqualTo(new[] { "flatten", "dense", "dropout", "dense_1" }));
+
+        var x = Tensor.Create(Enumerable.Range(0, 12).Select(i => (i - 5) / 4f).ToArray(), 2, 2, 3);
+        var y = model.Predict(x).ToArray<float>();
+        Assert.That(model.Built, Is.True);
+        // softmax(relu(flatten(x)·W1 + b1)·W2 + b2), dropout inactive at inference.
+        var w = model.GetWeights().Select(t => t.ToArray<float>()).ToArray();
+        var xs = x.ToArray<float>();
+        for (int s = 0; s < 2; s++)
+        {
+            var h = new double[128];
+            for (int j = 0; j < 128; j++)
+            {
+                h[j] = w[1][j];
+                for (int i = 0; i < 6; i++) h[j] += xs[s * 6 + i] * w[0][i * 128 + j];
+                h[j] = Math.Max(0, h[j]);
+            }
+            var logits = new double[5];
+            for (int o = 0; o < 5; o++)
+            {
+                logits[o] = w[3][o];
+                for (int j = 0; j < 128; j++) logits[o] += h[j] * w[2][j * 5 + o];
+            }
+            double max = logits.Max(), z = logits.Sum(l => Math.Exp(l - max));
+            for (int o = 0; o < 5; o++) Assert.That(y[s * 5 + o], Is.EqualTo(Math.Exp(logits[o] - max) / z).Within(1e-5));
+        }
+    }
+
+    // ------------------------------------------------------------ model_from_json + Keras-written weight files
+
+    [Test]
+    public void SequentialDenseFromJsonWithKerasWeightsPredictsWhatKerasPredicted()
+    {
+        var model = Models.ModelFromJson(File.ReadAllText(Fixture("hls4ml/KERAS_mnist_mlp/KERAS_mnist_mlp.json")));
+        Assert.That(model, Is.InstanceOf<Sequential>());
+        Assert.That(model.Layers.Select(l => l.Name), Is.EqualTo(new[] { "dense_1", "dropout_1", "dense_2", "dropout_2", "dense_3" }));
+        Assert.That(model.Inputs[0].Output.Shape.ToArray(), Is.EqualTo(new[] { -1, 784 }));
+        model.LoadWeights(Fixture("hls4ml/KERAS_mnist_mlp/KERAS_mnist_mlp_weights.h5"));
+
+        var inputs = ReadDat(Fixture("hls4ml/KERAS_mnist_mlp/KERAS_mnist_mlp_inputs.dat"));
+        var expected = ReadDat(Fixture("hls4ml/KERAS_mnist_mlp/KERAS_mnist_mlp_outputs.dat"));
+        Assert.That((inputs.Length, expected.Length), Is.EqualTo((3, 3)));
+        var y = model.Predict(Tensor.Create(inputs.SelectMany(r => r).ToArray(), 3, 784)).ToArray<float>();
+        for (int s = 0; s < 3; s++)
+        {
+            var got = y[(s * 10)..((s + 1) * 10)];
+            // Probabilities down to 1e-28: float32 logits carry ~1e-5 relative error into the tiny ones.
+            AssertClose(got, expected[s], 1e-4, 1e-30, $"digit {s}");
+            int top = Array.IndexOf(expected[s], expected[s].Max());
+            Assert.That(got[top], Is.EqualTo(expected[s][top]).Within(1e-6), $"digit {s} top class");
+        }
+    }
+
+    [Test]
+    public void FunctionalKeras2_0JsonWithKerasWeightsMatchesTheDenseStackOfItsWeights()
+    {
+        var model = Models.ModelFromJson(File.ReadAllText(Fixture("hls4ml/KERAS_3layer/KERAS_3layer.json")));
+        Assert.That(model, Is.Not.InstanceOf<Sequential>());
+        Assert.That(model.Layers.Select(l => l.Name), Is.EqualTo(new[] { "input_1", "fc1_relu", "fc2_relu", "fc3_relu", "output_softmax" }));
+        var path = Fixture("hls4ml/KERAS_3layer/KERAS_3layer_weights.h5");
+        model.LoadWeights(path);
+
+        var rng = new Random(3);
+        const int n = 4;
+        var x = Enumerable.Range(0, n * 16).Select(_ => (float)(rng.NextDouble() * 4 - 2)).ToArray();
+        var y = model.Predict(Tensor.Create(x, n, 16)).ToArray<float>();
+
+        using var file = H5File.OpenRead(path);
+        (float[] K, float[] B, int In, int Out) Layer(string name)
+        {
+            var g = file.Group(name).Group(name);
+            var k = g.Dataset("kernel:0");
+            return (k.Read<float[]>(), g.Dataset("bias:0").Read<float[]>(), (int)k.Space.Dimensions[0], (int)k.Space.Dimensions[1]);
+        }
+        var stack = new[] { "fc1_relu", "fc2_relu", "fc3_relu", "output_softmax" }.Select(Layer).ToArray();
+        for (int s = 0; s < n; s++)
+        {
+            double[] h = [.. x[(s * 16)..((s + 1) * 16)].Select(v => (double)v)];
+            for (int l = 0; l < stack.Length; l++)
+            {
+                var (k, b, nin, nout) = stack[l];
+                var next = new double[nout];
+                for (int o = 0; o < nout; o++)
+                {
+                    next[o] = b[o];
+                    for (int i = 0; i < nin; i++) next[o] += h[i] * k[i * nout + o];
+                    if (l < stack.Length - 1) next[o] = Math.Max(0, next[o]);
+                }
+                h = next;
+            }
+            double max = h.Max(), z = h.Sum(v => Math.Exp(v - max));
+            for (int o = 0; o < 5; o++) Assert.That(y[s * 5 + o], Is.EqualTo(Math.Exp(h[o] - max) / z).Within(1e-5 * Math.Exp(h[o] - max) / z + 1e-7), $"sample {s} class {o}");
+        }
     }
 
     [Test]

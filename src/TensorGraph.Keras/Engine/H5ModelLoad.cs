@@ -19,24 +19,31 @@ internal static partial class H5Model
         if (!File.Exists(path)) throw new FileNotFoundException($"No file or directory found at {path}", path);
         using var file = H5File.OpenRead(path);
         if (!file.AttributeExists("model_config")) throw new ArgumentException($"No model found in config file: {path}");
-        var root = ParseJson(ReadString(file, "model_config"), path, "model_config");
-        var cls = (string?)root["class_name"];
-        var cfg = root["config"] ?? throw new InvalidDataException($"{path}: model_config has no \"config\"");
-        var model = cls switch
-        {
-            "Sequential" => LoadSequential(cfg, path),
-            "Model" or "Functional" => LoadFunctional(cfg.AsObject(), path),
-            _ => throw new NotSupportedException($"{path}: loading a model of class {cls} is not supported (Sequential, Model and Functional are)"),
-        };
-        if (!model.Built) throw new ArgumentException($"The model in {path} has no input shape (it was saved before it was built): there are no weights to load");
+        var model = FromModelConfig(ParseJson(ReadString(file, "model_config"), path, "model_config"), path);
         var weights = file.Group("model_weights");
-        model.SetWeights(H5Weights.ReadByName(weights, model.Layers, path));
+        if (model.Built) model.SetWeights(H5Weights.ReadByName(weights, model.Layers, path));
+        else if (H5Weights.Strings(weights, "layer_names").Any(n => H5Weights.Strings(weights.Group(n), "weight_names").Length > 0))
+            throw new InvalidDataException($"{path}: the model config has no input shape, yet model_weights holds weights");
+        // else: a Sequential saved before it was built (Keras loads it unbuilt; it builds on its first data).
         if (compile && file.AttributeExists("training_config"))
             CompileFromConfig(model, ParseJson(ReadString(file, "training_config"), path, "training_config"), path);
         return model;
     }
 
-    private static JsonNode ParseJson(string text, string path, string what)
+    /// <summary>A model from its config JSON (<c>model.to_json()</c> or the file's <c>model_config</c>); <paramref name="source"/> names it in errors.</summary>
+    public static Model FromModelConfig(JsonNode root, string source)
+    {
+        var cls = (string?)root["class_name"];
+        var cfg = root["config"] ?? throw new InvalidDataException($"{source}: the model config has no \"config\"");
+        return cls switch
+        {
+            "Sequential" => LoadSequential(cfg, source),
+            "Model" or "Functional" => LoadFunctional(cfg.AsObject(), source),
+            _ => throw new NotSupportedException($"{source}: loading a model of class {cls} is not supported (Sequential, Model and Functional are)"),
+        };
+    }
+
+    public static JsonNode ParseJson(string text, string path, string what)
     {
         try
         {
