@@ -11,9 +11,10 @@ public static class Models
     /// layers' <c>inbound_nodes</c> — in the Keras default graph, with its weights. The layers keep
     /// the file's names. With <paramref name="compile"/> and a <c>training_config</c> in the file,
     /// the model is compiled with the saved optimizer (Adam, SGD, RMSprop, Adagrad and their
-    /// hyperparameters), loss(es), metrics and loss weights, ready to fit; the optimizer's saved
-    /// state (<c>optimizer_weights</c>) is not restored, so training starts with fresh slots, and
-    /// kernel/bias regularizers in the config are not applied.
+    /// hyperparameters), loss(es), metrics and loss weights, and its saved state
+    /// (<c>optimizer_weights</c>: iter and slots, matched by name; a state that does not fit is left
+    /// out with a warning on <see cref="Model.Writer"/>, as Keras does) is restored, ready to resume
+    /// training. Kernel/bias regularizers in the config are not applied.
     /// </summary>
     /// <param name="path">The .h5 file.</param>
     /// <param name="compile">Whether to compile from the file's training_config (Keras's <c>compile=True</c>).</param>

@@ -254,7 +254,7 @@ public class KerasWrittenH5Tests
     }
 
     [Test]
-    public void TrainingConfigCompilesWithTheSavedAdamLossAndMetricsAndFitsOneStep()
+    public void TrainingConfigCompilesWithTheSavedAdamAndItsStateAndFitsOneStep()
     {
         var model = Models.LoadModel(Fixture(Resnet));
         var adam = model.Optimizer as Adam;
@@ -270,22 +270,50 @@ public class KerasWrittenH5Tests
         for (int s = 0; s < n; s++) labels[s * 10 + s * 3 % 10] = 1;
         var y = Tensor.Create(labels, n, 10);
 
-        var dense = model.GetLayer("dense");
-        var before = dense.Weights[0];
-        float[] kernelBefore = model.Session.Run([before.Value], null)[0]!.ToArray<float>();
+        // optimizer_weights: iter and every m/v slot come back from the file.
+        using var file = H5File.OpenRead(Fixture(Resnet));
+        var saved = file.Group("optimizer_weights");
+        long savedIter = saved.Dataset("Adam/iter:0").Read<long[]>()[0];
+        Assert.That(savedIter, Is.EqualTo(781500));
+        var kernel = model.GetLayer("dense").Weights[0];
+        var (iter, m0, v0, w0) = Read(model, adam, kernel);
+        Assert.That(iter, Is.EqualTo(savedIter));
+        Assert.That(m0, Is.EqualTo(saved.Dataset("Adam/dense/kernel/m:0").Read<float[]>()));
+        Assert.That(v0, Is.EqualTo(saved.Dataset("Adam/dense/kernel/v:0").Read<float[]>()));
+        Assert.That(model.Session.Run([adam.GetSlot(model.GetLayer("batch_normalization_6").Weights[0], "v").Value], null)[0]!.ToArray<float>(),
+            Is.EqualTo(saved.Dataset("Adam/batch_normalization_6/gamma/v:0").Read<float[]>()));
+
         var history = model.Fit(x, y, batchSize: n, epochs: 1, verbose: 0);
         Assert.That(model.MetricsNames, Is.EqualTo(new[] { "loss", "accuracy" }));
         double loss = history["loss"][0];
         Assert.That(double.IsFinite(loss) && loss > 0, Is.True, $"loss {loss}");
         Assert.That(history["accuracy"][0], Is.InRange(0.0, 1.0));
 
-        // Adam's first step moves every weight with a clear gradient by lr·g/(|g| + ε̂) ≈ lr, so the
-        // step size shows that the saved learning rate (not Adam's default 0.001) is in use.
-        float[] kernelAfter = model.Session.Run([before.Value], null)[0]!.ToArray<float>();
-        var steps = kernelBefore.Zip(kernelAfter, (a, b) => Math.Abs((double)a - b)).Order().ToArray();
-        double median = steps[steps.Length / 2];
-        Assert.That(median, Is.EqualTo(adam.LearningRate).Within(0.03 * adam.LearningRate), "median |Δw| of the dense kernel");
-        Assert.That(steps[^1], Is.LessThanOrEqualTo(adam.LearningRate * 1.03));
+        // One Adam step from the restored state with the saved hyperparameters: t = iter + 1,
+        // the gradient g = (m₁ − β1·m₀)/(1 − β1) must also give v₁ = β2·v₀ + (1 − β2)·g², and
+        // w₁ = w₀ − lr·√(1 − β2ᵗ)/(1 − β1ᵗ)·m₁/(√v₁ + ε).
+        var (iter1, m1, v1, w1) = Read(model, adam, kernel);
+        Assert.That(iter1, Is.EqualTo(savedIter + 1));
+        double b1 = adam.Beta1, b2 = adam.Beta2, t = savedIter + 1;
+        double lrT = adam.LearningRate * Math.Sqrt(1 - Math.Pow(b2, t)) / (1 - Math.Pow(b1, t));
+        int moved = 0;
+        for (int i = 0; i < w0.Length; i++)
+        {
+            double g = (m1[i] - b1 * m0[i]) / (1 - b1);
+            double vWant = b2 * v0[i] + (1 - b2) * g * g;
+            Assert.That(v1[i], Is.EqualTo(vWant).Within(1e-4 * vWant + 1e-6 * v0[i] + 1e-20), $"v[{i}]");
+            double step = lrT * m1[i] / (Math.Sqrt(v1[i]) + adam.Epsilon);
+            float ulp = MathF.BitIncrement(Math.Abs(w0[i])) - Math.Abs(w0[i]);
+            Assert.That(w1[i], Is.EqualTo(w0[i] - step).Within(2 * ulp + 1e-3 * Math.Abs(step)), $"w[{i}]");
+            if (w1[i] != w0[i]) moved++;
+        }
+        Assert.That(moved, Is.GreaterThan(w0.Length / 2), "the step moved the dense kernel");
+    }
+
+    private static (long Iter, float[] M, float[] V, float[] W) Read(Model model, Adam adam, Variable w)
+    {
+        var r = model.Session.Run([adam.Iterations!.Value, adam.GetSlot(w, "m").Value, adam.GetSlot(w, "v").Value, w.Value], null);
+        return (r[0]!.ToArray<long>()[0], r[1]!.ToArray<float>(), r[2]!.ToArray<float>(), r[3]!.ToArray<float>());
     }
 
     [Test]

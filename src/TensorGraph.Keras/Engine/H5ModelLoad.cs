@@ -26,8 +26,70 @@ internal static partial class H5Model
             throw new InvalidDataException($"{path}: the model config has no input shape, yet model_weights holds weights");
         // else: a Sequential saved before it was built (Keras loads it unbuilt; it builds on its first data).
         if (compile && file.AttributeExists("training_config"))
+        {
             CompileFromConfig(model, ParseJson(ReadString(file, "training_config"), path, "training_config"), path);
+            if (model.Built && file.LinkExists("optimizer_weights")) RestoreOptimizerWeights(model, file.Group("optimizer_weights"), path);
+        }
         return model;
+    }
+
+    /// <summary>
+    /// Keras's <c>load_model</c> restoring <c>optimizer_weights</c>: the optimizer's <c>iter</c> and
+    /// slots, matched by name (<c>Adam/iter:0</c>, <c>Adam/dense/kernel/m:0</c>, with or without a
+    /// leading <c>training/</c>). As in Keras, a saved state that does not fit (old Keras's unnamed
+    /// <c>Variable:0</c> slots, another optimizer) is left out with a warning and training starts
+    /// from a fresh state.
+    /// </summary>
+    private static void RestoreOptimizerWeights(Model model, IH5Group group, string path)
+    {
+        var names = H5Weights.Strings(group, "weight_names");
+        if (names.Length == 0) return;
+        model.BuildTrainFunction();
+        var opt = model.Optimizer!;
+        var targets = new List<(Variable Var, string Name)>();
+        string? problem = null;
+        foreach (var n in names)
+        {
+            var key = n.EndsWith(":0", StringComparison.Ordinal) ? n[..^2] : n;
+            Variable? v = null;
+            if (key.EndsWith("/iter", StringComparison.Ordinal) || key.EndsWith("/iterations", StringComparison.Ordinal)) v = opt.Iterations;
+            else
+            {
+                int cut = key.LastIndexOf('/');
+                string slot = key[(cut + 1)..], varPath = cut < 0 ? "" : key[..cut];
+                var owner = model.TrainableWeights.FirstOrDefault(w => varPath == opt.Name + "/" + w.Name || varPath.EndsWith("/" + opt.Name + "/" + w.Name, StringComparison.Ordinal));
+                if (owner is not null)
+                    try { v = opt.GetSlot(owner, slot); }
+                    catch (KeyNotFoundException) { }
+            }
+            if (v is null) { problem = $"no {opt.Name} state variable matches the saved {n}"; break; }
+            var dims = group.Dataset(n).Space.Dimensions.Select(d => checked((int)d)).ToArray();
+            if (!v.Shape.IsCompatibleWith(dims)) { problem = $"{n} has shape ({string.Join(", ", dims)}), but {v.Name} has {v.Shape}"; break; }
+            targets.Add((v, n));
+        }
+        if (problem is null && targets.Count != opt.Weights.Count) problem = $"the file holds {targets.Count} optimizer weights, the optimizer has {opt.Weights.Count}";
+        if (problem is not null)
+        {
+            model.Writer.WriteLine($"WARNING: Error in loading the saved optimizer state from {path} ({problem}). As a result, your model is starting with a freshly initialized optimizer.");
+            return;
+        }
+        var g = model.Graph;
+        var feeds = new FeedDict();
+        var ops = new List<Operation>();
+        foreach (var (v, n) in targets)
+        {
+            var ds = group.Dataset(n);
+            var dims = ds.Space.Dimensions.Select(d => (int)d).ToArray();
+            Tensor value = v.DType == DType.Int64 ? Tensor.Create(ds.Read<long[]>(), dims) : Tensor.Create(ds.Read<float[]>(), dims);
+            using (g.NameScope(null))
+            using (g.ControlDependencies((Operation[]?)null))
+            {
+                var ph = g.Placeholder(v.DType, v.Shape, name: v.Name + "/restore_placeholder");
+                ops.Add(g.Assign(v, ph, name: v.Name + "/restore").Op);
+                feeds[ph] = value;
+            }
+        }
+        model.Session.Run([], feeds, [.. ops]);
     }
 
     /// <summary>A model from its config JSON (<c>model.to_json()</c> or the file's <c>model_config</c>); <paramref name="source"/> names it in errors.</summary>

@@ -320,6 +320,9 @@ public class Model
         return _trainFn;
     }
 
+    /// <summary>Builds the training function now, so that the optimizer's state variables exist (for restoring a saved state).</summary>
+    internal void BuildTrainFunction() => TrainFunction();
+
     private Callable TestFunction()
     {
         if (_testFn is not null) return _testFn;
