@@ -14,7 +14,8 @@ public static class Models
     /// hyperparameters), loss(es), metrics and loss weights, and its saved state
     /// (<c>optimizer_weights</c>: iter and slots, matched by name; a state that does not fit is left
     /// out with a warning on <see cref="Model.Writer"/>, as Keras does) is restored, ready to resume
-    /// training. Kernel/bias regularizers in the config are not applied.
+    /// training. L1/L2 kernel and bias regularizers of Dense and Conv layers are rebuilt (their
+    /// penalties join the loss, as in Keras); constraints and other regularizers are refused.
     /// </summary>
     /// <param name="path">The .h5 file.</param>
     /// <param name="compile">Whether to compile from the file's training_config (Keras's <c>compile=True</c>).</param>

@@ -317,6 +317,43 @@ public class KerasWrittenH5Tests
     }
 
     [Test]
+    public void EvaluateIsTheCrossEntropyOfTheForwardPassPlusTheSavedL2Penalties()
+    {
+        var path = Fixture(Resnet);
+        var model = Models.LoadModel(path);
+        // kernel_regularizer L2(1e-4) on the nine Conv2D layers, none elsewhere.
+        Assert.That(model.Layers.Where(l => l.Losses.Count > 0).Select(l => l.Name), Is.EquivalentTo(Enumerable.Range(0, 9).Select(i => i == 0 ? "conv2d" : $"conv2d_{i}")));
+        Assert.That(((Conv2D)model.GetLayer("conv2d_4")).KernelRegularizer, Is.InstanceOf<L1L2>().With.Property("L2").EqualTo(9.999999747378752e-05).And.Property("L1").EqualTo(0));
+
+        const int n = 4;
+        var images = Images(n);
+        var labels = new float[n * 10];
+        for (int s = 0; s < n; s++) labels[s * 10 + (s * 7 + 1) % 10] = 1;
+        var result = model.Evaluate(Tensor.Create(images, n, 32, 32, 3), Tensor.Create(labels, n, 10), batchSize: n, verbose: 0);
+
+        using var file = H5File.OpenRead(path);
+        var weights = file.Group("model_weights");
+        var reference = new ReferenceResnet(weights);
+        double ce = 0, correct = 0;
+        for (int s = 0; s < n; s++)
+        {
+            var p = reference.Forward(images[(s * 3072)..((s + 1) * 3072)]);
+            int label = (s * 7 + 1) % 10;
+            ce -= Math.Log(Math.Clamp(p[label], 1e-7, 1 - 1e-7)) / n;
+            if (Array.IndexOf(p, p.Max()) == label) correct++;
+        }
+        double penalty = 0;
+        for (int i = 0; i < 9; i++)
+        {
+            var name = i == 0 ? "conv2d" : $"conv2d_{i}";
+            penalty += 9.999999747378752e-05 * weights.Group(name).Group(name).Dataset("kernel:0").Read<float[]>().Sum(w => (double)w * w);
+        }
+        Assert.That(penalty, Is.GreaterThan(1e-3), "the penalty is large enough to be seen");
+        Assert.That(result[0], Is.EqualTo(ce + penalty).Within(1e-4 * (ce + penalty)));
+        Assert.That(result[1], Is.EqualTo(correct / n));
+    }
+
+    [Test]
     public void TrainingConfigIsReadFromTheFileAsKerasWroteIt()
     {
         // The file's own training_config, read with PureHDF: what the compiled model must match.

@@ -50,7 +50,7 @@ internal static partial class H5Model
             case Dense d:
                 c["units"] = d.Units; c["activation"] = d.ActivationName ?? "linear"; c["use_bias"] = d.UseBias;
                 c["kernel_initializer"] = Init("GlorotUniform"); c["bias_initializer"] = Init("Zeros");
-                c["kernel_regularizer"] = null; c["bias_regularizer"] = null; c["activity_regularizer"] = null;
+                c["kernel_regularizer"] = RegJson(d.KernelRegularizer); c["bias_regularizer"] = RegJson(d.BiasRegularizer); c["activity_regularizer"] = null;
                 c["kernel_constraint"] = null; c["bias_constraint"] = null;
                 break;
             case Activation a: c["activation"] = a.ActivationName; break;
@@ -63,6 +63,8 @@ internal static partial class H5Model
                 c["data_format"] = "channels_last"; c["dilation_rate"] = new JsonArray(cv.DilationRate.Item1, cv.DilationRate.Item2);
                 c["activation"] = cv.ActivationName ?? "linear"; c["use_bias"] = cv.UseBias;
                 c["kernel_initializer"] = Init("GlorotUniform"); c["bias_initializer"] = Init("Zeros");
+                c["kernel_regularizer"] = RegJson(cv.KernelRegularizer); c["bias_regularizer"] = RegJson(cv.BiasRegularizer); c["activity_regularizer"] = null;
+                c["kernel_constraint"] = null; c["bias_constraint"] = null;
                 break;
             case Embedding e:
                 c["input_dim"] = e.InputDim; c["output_dim"] = e.OutputDim; c["embeddings_initializer"] = InitJson(e.EmbeddingsInitializer);
@@ -83,6 +85,14 @@ internal static partial class H5Model
         }
         return c;
     }
+
+    /// <summary>Keras's <c>regularizers.serialize</c> of an L1L2 (tf.keras 1.15 writes <c>{"class_name": "L1L2", "config": {"l1", "l2"}}</c>).</summary>
+    private static JsonObject? RegJson(Regularizer? r) => r switch
+    {
+        null => null,
+        L1L2 x => new JsonObject { ["class_name"] = "L1L2", ["config"] = new JsonObject { ["l1"] = x.L1, ["l2"] = x.L2 } },
+        _ => throw new NotSupportedException($"Saving a {r.GetType().Name} regularizer in a .h5 model is not supported"),
+    };
 
     /// <summary>Keras's <c>initializers.serialize</c>: <c>{"class_name", "config"}</c>.</summary>
     private static JsonObject InitJson(Initializer i)

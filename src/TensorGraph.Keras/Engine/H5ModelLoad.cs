@@ -370,19 +370,27 @@ internal static partial class H5Model
             ChannelsLast(c, cls, name, path);
         if (((int?)c["groups"] ?? 1) != 1) throw new NotSupportedException($"{path}: {cls} layer {name} has groups = {(int?)c["groups"]}; only 1 is supported");
         if ((bool?)c["keepdims"] == true) throw new NotSupportedException($"{path}: {cls} layer {name} has keepdims = true, which is not supported");
+        foreach (var (key, value) in c)
+            if (value is not null && (key.EndsWith("_regularizer", StringComparison.Ordinal) || key.EndsWith("_constraint", StringComparison.Ordinal))
+                && !(cls is "Dense" or "Conv2D" or "Conv1D" && key is "kernel_regularizer" or "bias_regularizer"))
+                throw new NotSupportedException($"{path}: {cls} layer {name} has {key} {value.ToJsonString()}, which is not supported");
+        Regularizer? Reg(string key) => RegularizerFromConfig(c[key], key, name, path);
         var layer = cls switch
         {
-            "Dense" => (Layer)new Dense((int)c["units"]!, Act(), (bool?)c["use_bias"] ?? true, inputShape: inputShape, name: name),
+            "Dense" => (Layer)new Dense((int)c["units"]!, Act(), (bool?)c["use_bias"] ?? true, inputShape: inputShape, name: name,
+                kernelRegularizer: Reg("kernel_regularizer"), biasRegularizer: Reg("bias_regularizer")),
             "Activation" => new Activation(Act() ?? "linear", inputShape, name),
             "Dropout" => new Dropout((double)c["rate"]!, (int?)c["seed"], inputShape, name),
             "Flatten" => new Flatten(inputShape, name),
             "Reshape" => new Reshape(Ints(c["target_shape"])!, inputShape, name),
             "Conv2D" => new Conv2D((int)c["filters"]!, Pair(c["kernel_size"], (1, 1)), Pair(c["strides"], (1, 1)), (string?)c["padding"] ?? "valid", Act(),
-                (bool?)c["use_bias"] ?? true, dilationRate: Pair(c["dilation_rate"], (1, 1)), inputShape: inputShape, name: name),
+                (bool?)c["use_bias"] ?? true, dilationRate: Pair(c["dilation_rate"], (1, 1)), inputShape: inputShape, name: name,
+                kernelRegularizer: Reg("kernel_regularizer"), biasRegularizer: Reg("bias_regularizer")),
             "Conv1D" => (string?)c["padding"] == "causal"
                 ? throw new NotSupportedException($"{path}: Conv1D layer {name} has causal padding, which is not supported")
                 : new Conv1D((int)c["filters"]!, One(c["kernel_size"], 1), One(c["strides"], 1), (string?)c["padding"] ?? "valid", Act(),
-                    (bool?)c["use_bias"] ?? true, dilationRate: One(c["dilation_rate"], 1), inputShape: inputShape, name: name),
+                    (bool?)c["use_bias"] ?? true, dilationRate: One(c["dilation_rate"], 1), inputShape: inputShape, name: name,
+                    kernelRegularizer: Reg("kernel_regularizer"), biasRegularizer: Reg("bias_regularizer")),
             "Embedding" => new Embedding((int)c["input_dim"]!, (int)c["output_dim"]!, InitFromJson(c["embeddings_initializer"], new RandomUniform()),
                 (int?)c["input_length"] ?? (inputShape is [var len] && len >= 0 ? len : null), name, (bool?)c["mask_zero"] ?? false),
             "SimpleRNN" or "LSTM" or "GRU" => RnnFromConfig(cls, c, name, inputShape, path),
@@ -401,6 +409,15 @@ internal static partial class H5Model
         };
         if ((bool?)c["trainable"] == false) layer.Trainable = false;
         return layer;
+    }
+
+    /// <summary>A serialized regularizer: <c>{"class_name": "L1L2" | "L1" | "L2", "config": {"l1", "l2"}}</c>.</summary>
+    private static Regularizer? RegularizerFromConfig(JsonNode? n, string key, string layer, string path)
+    {
+        if (n is null) return null;
+        if (n is JsonObject { } o && (string?)o["class_name"] is "L1L2" or "L1" or "L2" && (o["config"] as JsonObject ?? []) is var c)
+            return new L1L2((double?)c["l1"] ?? 0, (double?)c["l2"] ?? 0);
+        throw new NotSupportedException($"{path}: layer {layer} has {key} {n.ToJsonString()}, which is not supported (L1L2, L1 and L2 are)");
     }
 
     private static Bidirectional BidirectionalFromConfig(JsonObject c, string name, int[]? inputShape, string path)

@@ -65,7 +65,13 @@ internal static class H5Weights
     public static List<Tensor> Load(string path, IReadOnlyList<Layer> layers)
     {
         using var file = H5File.OpenRead(path);
-        return Read(file.AttributeExists("layer_names") ? file : file.Group("model_weights"), layers);
+        IH5Group group = file.AttributeExists("layer_names") || file.AttributeExists("layer_names0") ? file : file.Group("model_weights");
+        // When the file's layers with weights carry exactly the model's names (a model built from the
+        // same config), match by name: what Keras's topological order gives, independent of the order
+        // this model lists its layers in.
+        var withWeights = Strings(group, "layer_names").Where(n => Strings(group.Group(n), "weight_names").Length > 0).ToHashSet(StringComparer.Ordinal);
+        var ours = layers.Where(l => l.Weights.Count > 0).Select(l => l.Name).ToHashSet(StringComparer.Ordinal);
+        return withWeights.SetEquals(ours) ? ReadByName(group, layers, path, intoUserModel: true) : Read(group, layers);
     }
 
     /// <summary>Reads weights from a group in Keras's layout (the root of a weights file or <c>model_weights</c>).</summary>
@@ -121,32 +127,35 @@ internal static class H5Weights
     /// <summary>
     /// The weights of a whole-model file (<c>model_weights</c>), matched to <paramref name="layers"/>
     /// by layer name (the loaded layers carry the file's names), in each layer's weight order, with
-    /// the shapes checked.
+    /// the shapes checked. A mismatch is an <see cref="ArgumentException"/> when the weights go into
+    /// the caller's model (<paramref name="intoUserModel"/>), an <see cref="InvalidDataException"/>
+    /// when the file's own config and weights disagree.
     /// </summary>
-    public static List<Tensor> ReadByName(IH5Group group, IReadOnlyList<Layer> layers, string path)
+    public static List<Tensor> ReadByName(IH5Group group, IReadOnlyList<Layer> layers, string path, bool intoUserModel = false)
     {
+        Exception Mismatch(string message) => intoUserModel ? new ArgumentException(message) : new InvalidDataException(message);
         var names = Strings(group, "layer_names");
         var known = new HashSet<string>(names, StringComparer.Ordinal);
         var ours = new HashSet<string>(layers.Select(l => l.Name), StringComparer.Ordinal);
         foreach (var n in names)
             if (!ours.Contains(n) && Strings(group.Group(n), "weight_names").Length > 0)
-                throw new InvalidDataException($"{path}: model_weights holds weights for layer {n}, which the model config does not have");
+                throw Mismatch($"{path}: model_weights holds weights for layer {n}, which the model config does not have");
         var result = new List<Tensor>();
         foreach (var layer in layers)
         {
             var want = layer.Weights;
             if (want.Count == 0) continue;
-            if (!known.Contains(layer.Name)) throw new InvalidDataException($"{path}: model_weights has no weights for layer {layer.Name}");
+            if (!known.Contains(layer.Name)) throw Mismatch($"{path}: model_weights has no weights for layer {layer.Name}");
             var g = group.Group(layer.Name);
             var weights = Strings(g, "weight_names");
             if (weights.Length != want.Count)
-                throw new InvalidDataException($"{path}: layer {layer.Name} expects {want.Count} weight(s), but the file has {weights.Length} ({string.Join(", ", weights)})");
+                throw Mismatch($"{path}: layer {layer.Name} expects {want.Count} weight(s), but the file has {weights.Length} ({string.Join(", ", weights)})");
             for (int k = 0; k < weights.Length; k++)
             {
                 var ds = g.Dataset(weights[k]);
                 var dims = ds.Space.Dimensions.Select(d => checked((int)d)).ToArray();
                 if (!want[k].Shape.IsCompatibleWith(dims))
-                    throw new InvalidDataException($"{path}: weight {want[k].Name} of layer {layer.Name} has shape {want[k].Shape}, but the file's {weights[k]} has shape ({string.Join(", ", dims)})");
+                    throw Mismatch($"{path}: weight {want[k].Name} of layer {layer.Name} has shape {want[k].Shape}, but the file's {weights[k]} has shape ({string.Join(", ", dims)})");
                 result.Add(Tensor.Create(ds.Read<float[]>(), dims));
             }
         }

@@ -284,6 +284,9 @@ public class Model
                     var weighted = g.Multiply(w, perOutput[i], name: "mul");
                     total = i == 0 ? weighted : g.AddV2(total, weighted, name: "add");
                 }
+                // Keras adds the layers' regularization penalties (model.losses) to the total loss.
+                Output[] penalties = [.. Layers.SelectMany(l => l.Losses).Distinct()];
+                if (penalties.Length > 0) total = g.AddV2(total, penalties.Length == 1 ? penalties[0] : g.AddN(penalties), name: "add_regularization");
             }
             var sums = new Output[_metrics.Count];
             var counts = new Output[_metrics.Count];
