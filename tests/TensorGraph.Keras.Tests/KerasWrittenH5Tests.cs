@@ -477,6 +477,25 @@ public class KerasWrittenH5Tests
     }
 
     [Test]
+    public void MalformedOrKeras1ConfigsAreTypedErrorsNamingTheLayer()
+    {
+        const string noUnits = """{"class_name": "Sequential", "config": {"name": "s", "layers": [{"class_name": "Dense", "config": {"name": "d7", "batch_input_shape": [null, 3]}}]}}""";
+        var e = Assert.Throws<InvalidDataException>(() => Models.ModelFromJson(noUnits));
+        Assert.That(e!.Message, Does.Contain("d7").And.Contain("units"));
+        Assert.Throws<InvalidDataException>(() => Models.ModelFromJson(noUnits.Replace("\"name\": \"d7\"", "\"name\": \"d7\", \"units\": -2")));
+        Assert.Throws<InvalidDataException>(() => Models.ModelFromJson("{not json"));
+        var keras1 = """{"class_name": "Sequential", "keras_version": "1.2.2", "config": [{"class_name": "Dense", "config": {"name": "d", "output_dim": 2}}]}""";
+        Assert.That(Assert.Throws<NotSupportedException>(() => Models.ModelFromJson(keras1))!.Message, Does.Contain("Keras 1.2.2"));
+        const string functional = """
+            {"class_name": "Model", "config": {"name": "m", "layers": [
+              {"class_name": "InputLayer", "name": "a", "config": {"name": "a", "batch_input_shape": [null, 2]}, "inbound_nodes": []},
+              {"class_name": "Dense", "name": "d", "config": {"name": "d", "units": 1}, "inbound_nodes": [[["nowhere", 0, 0, {}]]]}],
+              "input_layers": [["a", 0, 0]], "output_layers": [["d", 0, 0]]}}
+            """;
+        Assert.That(Assert.Throws<InvalidDataException>(() => Models.ModelFromJson(functional))!.Message, Does.Contain("nowhere"));
+    }
+
+    [Test]
     public void AMissingFileIsFileNotFound()
     {
         Assert.Throws<FileNotFoundException>(() => Models.LoadModel(Path.Combine(Root, "no-such-model.h5")));

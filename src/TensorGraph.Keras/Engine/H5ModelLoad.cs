@@ -19,6 +19,8 @@ internal static partial class H5Model
         if (!File.Exists(path)) throw new FileNotFoundException($"No file or directory found at {path}", path);
         using var file = H5File.OpenRead(path);
         if (!file.AttributeExists("model_config")) throw new ArgumentException($"No model found in config file: {path}");
+        if (file.AttributeExists("keras_version") && ReadString(file, "keras_version").StartsWith("1.", StringComparison.Ordinal))
+            throw new NotSupportedException($"{path}: the model was written by Keras {ReadString(file, "keras_version")}; Keras 1 files are not supported (Keras 2.x ones are)");
         var model = FromModelConfig(ParseJson(ReadString(file, "model_config"), path, "model_config"), path);
         var weights = file.Group("model_weights");
         if (model.Built) model.SetWeights(H5Weights.ReadByName(weights, model.Layers, path));
@@ -97,6 +99,8 @@ internal static partial class H5Model
     {
         var cls = (string?)root["class_name"];
         var cfg = root["config"] ?? throw new InvalidDataException($"{source}: the model config has no \"config\"");
+        if (root["keras_version"] is JsonValue kv && ((string?)kv)?.StartsWith("1.", StringComparison.Ordinal) == true)
+            throw new NotSupportedException($"{source}: the model was written by Keras {(string?)kv}; Keras 1 configs are not supported (Keras 2.x ones are)");
         return cls switch
         {
             "Sequential" => LoadSequential(cfg, source),
@@ -331,7 +335,7 @@ internal static partial class H5Model
         if ((bool?)c["time_major"] == true) throw new NotSupportedException($"{path}: loading a time-major {cls} layer ({name}) is not supported");
         if (((double?)c["dropout"] ?? 0) != 0 || ((double?)c["recurrent_dropout"] ?? 0) != 0)
             throw new NotSupportedException($"{path}: loading a {cls} layer with dropout or recurrent_dropout ({name}) is not supported");
-        int units = (int)c["units"]!;
+        int units = Int(c, "units", cls, name, path);
         bool seq = (bool?)c["return_sequences"] ?? false, state = (bool?)c["return_state"] ?? false, back = (bool?)c["go_backwards"] ?? false;
         bool bias = (bool?)c["use_bias"] ?? true;
         var k = InitFromJson(c["kernel_initializer"], new GlorotUniform());
@@ -361,7 +365,23 @@ internal static partial class H5Model
         if (f is not null && f != "channels_last") throw new NotSupportedException($"{path}: {cls} layer {name} has data_format {f}; only channels_last is supported");
     }
 
+    private static int Int(JsonObject c, string key, string cls, string name, string path) =>
+        c[key] is JsonValue v && v.TryGetValue<int>(out var i) ? i : throw new InvalidDataException($"{path}: {cls} layer {name} has no integer {key}");
+
+    /// <summary>A layer from its config; a malformed value is an <see cref="InvalidDataException"/> naming the layer and file.</summary>
     private static Layer FromConfig(string cls, JsonObject c, string name, string path, int? inputRank)
+    {
+        try
+        {
+            return LayerFromConfig(cls, c, name, path, inputRank);
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException)
+        {
+            throw new InvalidDataException($"{path}: the config of {cls} layer {name} is not valid: {e.Message}", e);
+        }
+    }
+
+    private static Layer LayerFromConfig(string cls, JsonObject c, string name, string path, int? inputRank)
     {
         int[]? inputShape = BatchShape(c) is { } b ? b[1..] : null;
         DTypeOf(c["dtype"], name, path);
@@ -377,21 +397,21 @@ internal static partial class H5Model
         Regularizer? Reg(string key) => RegularizerFromConfig(c[key], key, name, path);
         var layer = cls switch
         {
-            "Dense" => (Layer)new Dense((int)c["units"]!, Act(), (bool?)c["use_bias"] ?? true, inputShape: inputShape, name: name,
+            "Dense" => (Layer)new Dense(Int(c, "units", cls, name, path), Act(), (bool?)c["use_bias"] ?? true, inputShape: inputShape, name: name,
                 kernelRegularizer: Reg("kernel_regularizer"), biasRegularizer: Reg("bias_regularizer")),
             "Activation" => new Activation(Act() ?? "linear", inputShape, name),
-            "Dropout" => new Dropout((double)c["rate"]!, (int?)c["seed"], inputShape, name),
+            "Dropout" => new Dropout((double?)c["rate"] ?? throw new InvalidDataException($"{path}: Dropout layer {name} has no rate"), (int?)c["seed"], inputShape, name),
             "Flatten" => new Flatten(inputShape, name),
             "Reshape" => new Reshape(Ints(c["target_shape"])!, inputShape, name),
-            "Conv2D" => new Conv2D((int)c["filters"]!, Pair(c["kernel_size"], (1, 1)), Pair(c["strides"], (1, 1)), (string?)c["padding"] ?? "valid", Act(),
+            "Conv2D" => new Conv2D(Int(c, "filters", cls, name, path), Pair(c["kernel_size"], (1, 1)), Pair(c["strides"], (1, 1)), (string?)c["padding"] ?? "valid", Act(),
                 (bool?)c["use_bias"] ?? true, dilationRate: Pair(c["dilation_rate"], (1, 1)), inputShape: inputShape, name: name,
                 kernelRegularizer: Reg("kernel_regularizer"), biasRegularizer: Reg("bias_regularizer")),
             "Conv1D" => (string?)c["padding"] == "causal"
                 ? throw new NotSupportedException($"{path}: Conv1D layer {name} has causal padding, which is not supported")
-                : new Conv1D((int)c["filters"]!, One(c["kernel_size"], 1), One(c["strides"], 1), (string?)c["padding"] ?? "valid", Act(),
+                : new Conv1D(Int(c, "filters", cls, name, path), One(c["kernel_size"], 1), One(c["strides"], 1), (string?)c["padding"] ?? "valid", Act(),
                     (bool?)c["use_bias"] ?? true, dilationRate: One(c["dilation_rate"], 1), inputShape: inputShape, name: name,
                     kernelRegularizer: Reg("kernel_regularizer"), biasRegularizer: Reg("bias_regularizer")),
-            "Embedding" => new Embedding((int)c["input_dim"]!, (int)c["output_dim"]!, InitFromJson(c["embeddings_initializer"], new RandomUniform()),
+            "Embedding" => new Embedding(Int(c, "input_dim", cls, name, path), Int(c, "output_dim", cls, name, path), InitFromJson(c["embeddings_initializer"], new RandomUniform()),
                 (int?)c["input_length"] ?? (inputShape is [var len] && len >= 0 ? len : null), name, (bool?)c["mask_zero"] ?? false),
             "SimpleRNN" or "LSTM" or "GRU" => RnnFromConfig(cls, c, name, inputShape, path),
             "Bidirectional" => BidirectionalFromConfig(c, name, inputShape, path),
