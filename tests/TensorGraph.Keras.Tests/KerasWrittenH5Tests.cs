@@ -477,6 +477,16 @@ public class KerasWrittenH5Tests
     }
 
     [Test]
+    public void ASequentialConfigWithBuildInputShapeComesBackBuilt()
+    {
+        // tf.keras 2.x's Sequential.get_config() after model.build((None, 3)): no batch_input_shape on the layers.
+        var model = Models.ModelFromJson("""{"class_name": "Sequential", "config": {"name": "s", "layers": [{"class_name": "Dense", "config": {"name": "d", "units": 2}}], "build_input_shape": [null, 3]}}""");
+        Assert.That(model.Built, Is.True);
+        Assert.That(model.Inputs[0].Output.Shape.ToArray(), Is.EqualTo(new[] { -1, 3 }));
+        Assert.That(model.Outputs[0].Shape.ToArray(), Is.EqualTo(new[] { -1, 2 }));
+    }
+
+    [Test]
     public void MalformedOrKeras1ConfigsAreTypedErrorsNamingTheLayer()
     {
         const string noUnits = """{"class_name": "Sequential", "config": {"name": "s", "layers": [{"class_name": "Dense", "config": {"name": "d7", "batch_input_shape": [null, 3]}}]}}""";

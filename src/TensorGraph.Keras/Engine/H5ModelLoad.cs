@@ -145,11 +145,18 @@ internal static partial class H5Model
             {
                 model.Add(layer);
             }
-            catch (Exception e) when (e is ArgumentException or InvalidArgumentException or NotSupportedException)
+            catch (Exception e) when (e is ArgumentException or InvalidArgumentException)
             {
                 throw new InvalidDataException($"{path}: layer {lname} ({cls}) could not be added to the Sequential model: {e.Message}", e);
             }
+            catch (NotSupportedException e)
+            {
+                throw new NotSupportedException($"{path}: layer {lname} ({cls}): {e.Message}", e);
+            }
         }
+        // tf.keras 2.x: a Sequential built with model.build(shape) and no input shape on its layers.
+        if (!model.Built && model.Layers.Count > 0 && cfg is JsonObject oc && Ints(oc["build_input_shape"]) is { Length: > 1 } built)
+            model.Build(built[1..]);
         return model;
     }
 
@@ -243,9 +250,13 @@ internal static partial class H5Model
                 {
                     result = layer.ApplyAll([.. inputs]);
                 }
-                catch (Exception e) when (e is ArgumentException or InvalidArgumentException or NotSupportedException or InvalidOperationException)
+                catch (Exception e) when (e is ArgumentException or InvalidArgumentException or InvalidOperationException)
                 {
                     throw new InvalidDataException($"{path}: layer {layer.Name} ({cls}) could not be called on its inputs: {e.Message}", e);
+                }
+                catch (NotSupportedException e)
+                {
+                    throw new NotSupportedException($"{path}: layer {layer.Name} ({cls}): {e.Message}", e);
                 }
                 if (layer is BatchNormalization && BnAxis(c, layer.Name, path) is var axis && axis != -1 && axis != inputs[0].Shape.Rank - 1)
                     throw new NotSupportedException($"{path}: BatchNormalization layer {layer.Name} normalizes axis {axis}; only the last axis is supported");
