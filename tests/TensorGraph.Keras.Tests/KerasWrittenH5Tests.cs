@@ -243,6 +243,11 @@ public class KerasWrittenH5Tests
         var images = Images(n);
         var y = model.Predict(Tensor.Create(images, n, 32, 32, 3)).ToArray<float>();
         using var file = H5File.OpenRead(path);
+        // model.layers in Keras's order: the order Keras wrote them in model_config and layer_names.
+        var config = System.Text.Json.Nodes.JsonNode.Parse(file.Attribute("model_config").Read<string>())!;
+        var written = config["config"]!["layers"]!.AsArray().Select(l => (string)l!["name"]!).ToArray();
+        Assert.That(model.Layers.Select(l => l.Name), Is.EqualTo(written));
+        Assert.That(file.Group("model_weights").Attribute("layer_names").Read<string[]>(), Is.EqualTo(written));
         var reference = new ReferenceResnet(file.Group("model_weights"));
         for (int s = 0; s < n; s++)
         {

@@ -112,22 +112,42 @@ public class Model
     /// <summary>Output names: the output layers' names, or <c>output_1</c>… for a Sequential built on its first data.</summary>
     public IReadOnlyList<string> OutputNames => _outputNames;
 
-    /// <summary>The layers in call order (a functional model lists its InputLayers too, as Keras does).</summary>
+    /// <summary>
+    /// The layers in Keras's order (a functional model lists its InputLayers too, as Keras does):
+    /// <c>_map_graph_network</c>'s, by decreasing depth from the outputs, layers of one depth in the
+    /// order a depth-first walk from the outputs first meets them.
+    /// </summary>
     public virtual IReadOnlyList<Layer> Layers
     {
         get
         {
-            var seen = new HashSet<Layer>();
-            var order = new List<Layer>();
-            var visited = new HashSet<KerasTensor>();
+            // A node is one layer call: the tensors it made share its Inbound list.
+            var indices = new Dictionary<Layer, int>();
+            var finished = new HashSet<object>(ReferenceEqualityComparer.Instance);
+            var decreasing = new List<(Layer Layer, IReadOnlyList<KerasTensor> Inbound)>();
             void Visit(KerasTensor t)
             {
-                if (!visited.Add(t)) return;
+                if (finished.Contains(t.Inbound) && t.Inbound.Count > 0) return;
+                if (t.Inbound.Count == 0 && indices.ContainsKey(t.Layer)) return;
+                indices.TryAdd(t.Layer, indices.Count);
                 foreach (var i in t.Inbound) Visit(i);
-                if (seen.Add(t.Layer)) order.Add(t.Layer);
+                finished.Add(t.Inbound);
+                decreasing.Add((t.Layer, t.Inbound));
             }
             foreach (var o in _outputs) Visit(o);
-            return order;
+            var nodeDepth = new Dictionary<object, int>(ReferenceEqualityComparer.Instance);
+            var layerDepth = new Dictionary<Layer, int>();
+            object Key(KerasTensor t) => t.Inbound.Count > 0 ? t.Inbound : t.Layer;
+            for (int k = decreasing.Count - 1; k >= 0; k--)
+            {
+                var (layer, inbound) = decreasing[k];
+                object key = inbound.Count > 0 ? inbound : layer;
+                int depth = Math.Max(nodeDepth.GetValueOrDefault(key), layerDepth.GetValueOrDefault(layer));
+                layerDepth[layer] = depth;
+                nodeDepth[key] = depth;
+                foreach (var i in inbound) nodeDepth[Key(i)] = Math.Max(depth + 1, nodeDepth.GetValueOrDefault(Key(i)));
+            }
+            return [.. layerDepth.Keys.OrderByDescending(l => layerDepth[l]).ThenBy(l => indices[l])];
         }
     }
 
