@@ -14,7 +14,24 @@ internal static partial class H5Model
 {
     public static void Save(Model model, string path)
     {
-        if (model is not Sequential seq) throw new NotSupportedException("Saving a functional model as .h5 is not supported yet; use SaveWeights");
+        var config = model is Sequential seq ? SequentialConfig(seq) : FunctionalConfig(model);
+        string json = config.ToJsonString();
+        var file = new H5File();
+        file.Attributes["keras_version"] = "2.2.4-tf";
+        file.Attributes["backend"] = "tensorflow";
+        file.Attributes["model_config"] = json;
+        var weights = new H5Group();
+        var arrays = new List<(H5Group, string, string[])>();
+        var strings = H5Weights.Write(weights, model.Layers, ws => model.Session.Run([.. ws.Select(v => v.Value)], null), arrays);
+        file["model_weights"] = weights;
+        strings.Add(json);
+        int length = H5Weights.StringLength(strings);
+        H5Weights.SetStringArrays(arrays, length);
+        file.Write(path, new H5WriteOptions(DefaultStringLength: length));
+    }
+
+    private static JsonObject SequentialConfig(Sequential seq)
+    {
         var layers = new JsonArray();
         bool first = true;
         foreach (var l in seq.Layers)
@@ -23,17 +40,59 @@ internal static partial class H5Model
             layers.Add(new JsonObject { ["class_name"] = l.GetType().Name, ["config"] = cfg });
             first = false;
         }
-        var config = new JsonObject { ["class_name"] = "Sequential", ["config"] = new JsonObject { ["name"] = seq.Name, ["layers"] = layers } };
-        string json = config.ToJsonString();
-        var file = new H5File();
-        file.Attributes["keras_version"] = "2.2.4-tf";
-        file.Attributes["backend"] = "tensorflow";
-        file.Attributes["model_config"] = json;
-        var weights = new H5Group();
-        var strings = H5Weights.Write(weights, seq.Layers, ws => model.Session.Run([.. ws.Select(v => v.Value)], null));
-        file["model_weights"] = weights;
-        strings.Add(json);
-        file.Write(path, new H5WriteOptions(DefaultStringLength: H5Weights.StringLength(strings)));
+        return new JsonObject { ["class_name"] = "Sequential", ["config"] = new JsonObject { ["name"] = seq.Name, ["layers"] = layers } };
+    }
+
+    /// <summary>
+    /// tf.keras 1.15's <c>Network.get_config()</c>: the layers in model order, each with
+    /// <c>name</c>, <c>class_name</c>, <c>config</c> and <c>inbound_nodes</c>
+    /// (<c>[[[layer, node_index, tensor_index, {}], ...], ...]</c>, node indices counted among the
+    /// layer's calls in this model), then <c>input_layers</c> and <c>output_layers</c>.
+    /// </summary>
+    private static JsonObject FunctionalConfig(Model model)
+    {
+        var layers = model.Layers;
+        var inModel = new HashSet<object>(ReferenceEqualityComparer.Instance);
+        void Walk(KerasTensor t)
+        {
+            if (t.Inbound.Count == 0 || !inModel.Add(t.Inbound)) return;
+            foreach (var i in t.Inbound) Walk(i);
+        }
+        foreach (var o in model.Outputs) Walk(o);
+        // The layer's calls that belong to this model, in call order: their positions are the node indices.
+        List<IReadOnlyList<KerasTensor>> Nodes(Layer l) => [.. l.Calls.Select(c => c.Inputs).Where(inModel.Contains)];
+        int NodeIndex(KerasTensor t) => t.Inbound.Count == 0 ? 0 : Nodes(t.Layer).FindIndex(n => ReferenceEquals(n, t.Inbound));
+        JsonArray Ref(KerasTensor t) => [t.Layer.Name, NodeIndex(t), t.Index];
+        var entries = new JsonArray();
+        foreach (var l in layers)
+        {
+            JsonObject cfg;
+            JsonArray inbound = [];
+            if (l is InputLayer input)
+                cfg = new JsonObject
+                {
+                    ["batch_input_shape"] = Shape(new Shape([input.BatchSize ?? -1, .. input.InputShape!])),
+                    ["dtype"] = input.DType.Name(), ["sparse"] = false, ["name"] = input.Name,
+                };
+            else
+            {
+                cfg = LayerConfig(l, null);
+                foreach (var node in Nodes(l))
+                    inbound.Add(new JsonArray([.. node.Select(t => (JsonNode)new JsonArray([t.Layer.Name, NodeIndex(t), t.Index, new JsonObject()]))]));
+            }
+            entries.Add(new JsonObject { ["name"] = l.Name, ["class_name"] = l.GetType().Name, ["config"] = cfg, ["inbound_nodes"] = inbound });
+        }
+        return new JsonObject
+        {
+            ["class_name"] = "Model",
+            ["config"] = new JsonObject
+            {
+                ["name"] = model.Name,
+                ["layers"] = entries,
+                ["input_layers"] = new JsonArray([.. model.Inputs.Select(t => (JsonNode)Ref(t))]),
+                ["output_layers"] = new JsonArray([.. model.Outputs.Select(t => (JsonNode)Ref(t))]),
+            },
+        };
     }
 
     private static JsonNode? Shape(Shape s) => new JsonArray([.. s.ToArray().Select(d => d < 0 ? null : (JsonNode)d)]);
@@ -77,10 +136,31 @@ internal static partial class H5Model
                 c["layer"] = new JsonObject { ["class_name"] = bi.Layer.GetType().Name, ["config"] = inner };
                 c["merge_mode"] = bi.MergeMode;
                 break;
-            case MaxPooling2D mp:
+            case Pooling2DLayer mp:
                 c["pool_size"] = new JsonArray(mp.PoolSize.Item1, mp.PoolSize.Item2); c["padding"] = mp.Padding.ToLowerInvariant();
                 c["strides"] = new JsonArray(mp.Strides.Item1, mp.Strides.Item2); c["data_format"] = "channels_last";
                 break;
+            case Pooling1DLayer p1:
+                c["strides"] = new JsonArray(p1.Strides); c["pool_size"] = new JsonArray(p1.PoolSize); c["padding"] = p1.Padding.ToLowerInvariant();
+                c["data_format"] = "channels_last";
+                break;
+            case GlobalAveragePooling2D or GlobalMaxPooling2D: c["data_format"] = "channels_last"; break;
+            case Conv1D c1:
+                c["filters"] = c1.Filters; c["kernel_size"] = new JsonArray(c1.KernelSize); c["strides"] = new JsonArray(c1.Strides);
+                c["padding"] = c1.Padding.ToLowerInvariant(); c["data_format"] = "channels_last"; c["dilation_rate"] = new JsonArray(c1.DilationRate);
+                c["activation"] = c1.ActivationName ?? "linear"; c["use_bias"] = c1.UseBias;
+                c["kernel_initializer"] = Init("GlorotUniform"); c["bias_initializer"] = Init("Zeros");
+                c["kernel_regularizer"] = RegJson(c1.KernelRegularizer); c["bias_regularizer"] = RegJson(c1.BiasRegularizer); c["activity_regularizer"] = null;
+                c["kernel_constraint"] = null; c["bias_constraint"] = null;
+                break;
+            case BatchNormalization bn:
+                c["axis"] = -1; c["momentum"] = bn.Momentum; c["epsilon"] = bn.Epsilon; c["center"] = bn.Center; c["scale"] = bn.Scale;
+                c["beta_initializer"] = Init("Zeros"); c["gamma_initializer"] = Init("Ones");
+                c["moving_mean_initializer"] = Init("Zeros"); c["moving_variance_initializer"] = Init("Ones");
+                c["beta_regularizer"] = null; c["gamma_regularizer"] = null; c["beta_constraint"] = null; c["gamma_constraint"] = null;
+                break;
+            case Add or Multiply: break;
+            case Concatenate cat: c["axis"] = cat.Axis; break;
             default: throw new NotSupportedException($"Saving a {l.GetType().Name} layer in a .h5 model is not supported yet");
         }
         return c;

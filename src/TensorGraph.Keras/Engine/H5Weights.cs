@@ -19,19 +19,51 @@ internal static class H5Weights
     public static void Save(string path, IReadOnlyList<Layer> layers, Func<IReadOnlyList<Variable>, Tensor[]> read)
     {
         var file = new H5File();
-        var strings = Write(file, layers, read);
-        file.Write(path, new H5WriteOptions(DefaultStringLength: StringLength(strings)));
+        var arrays = new List<(H5Group, string, string[])>();
+        var strings = Write(file, layers, read, arrays);
+        int length = StringLength(strings);
+        SetStringArrays(arrays, length);
+        file.Write(path, new H5WriteOptions(DefaultStringLength: length));
+    }
+
+    /// <summary>HDF5's object header limit Keras keeps string-array attributes under (<c>HDF5_OBJECT_HEADER_LIMIT</c>).</summary>
+    private const int HeaderLimit = 64512;
+
+    /// <summary>
+    /// Writes string-array attributes as <c>save_attributes_to_hdf5_group</c> does: one attribute,
+    /// or, when <c>count · length</c> bytes pass the header limit, the fewest chunks
+    /// <c>name0</c>, <c>name1</c>, … (numpy's <c>array_split</c> sizes) that each stay under it.
+    /// An empty array is h5py's float64 array of length 0.
+    /// </summary>
+    public static void SetStringArrays(IEnumerable<(H5Group Group, string Name, string[] Values)> arrays, int length)
+    {
+        foreach (var (group, name, values) in arrays)
+        {
+            if (values.Length == 0) { group.Attributes[name] = new H5Attribute(Array.Empty<double>(), [0UL]); continue; }
+            if (length > HeaderLimit) throw new NotSupportedException($"A string of {length} bytes (the model config) is too long for an HDF5 attribute header; saving this model as .h5 is not supported");
+            int chunks = 1;
+            while ((values.Length + chunks - 1) / chunks * (long)length > HeaderLimit) chunks++;
+            if (chunks == 1) { group.Attributes[name] = new H5Attribute(values, [(ulong)values.Length]); continue; }
+            int start = 0;
+            for (int k = 0; k < chunks; k++)
+            {
+                int size = values.Length / chunks + (k < values.Length % chunks ? 1 : 0);
+                group.Attributes[name + k.ToString(System.Globalization.CultureInfo.InvariantCulture)] = new H5Attribute(values[start..(start + size)], [(ulong)size]);
+                start += size;
+            }
+        }
     }
 
     /// <summary>The fixed string length that holds every string of the file.</summary>
     public static int StringLength(IEnumerable<string> strings) => Math.Max(1, strings.Max(s => System.Text.Encoding.UTF8.GetByteCount(s)));
 
     /// <summary>Writes the layers' weights into <paramref name="file"/> (the root or <c>model_weights</c>); returns the strings written.</summary>
-    public static List<string> Write(H5Group file, IReadOnlyList<Layer> layers, Func<IReadOnlyList<Variable>, Tensor[]> read)
+    /// <remarks>The string-array attributes (<c>layer_names</c>, <c>weight_names</c>) go to <paramref name="arrays"/>, for <see cref="SetStringArrays"/> once the file's string length is known.</remarks>
+    public static List<string> Write(H5Group file, IReadOnlyList<Layer> layers, Func<IReadOnlyList<Variable>, Tensor[]> read, List<(H5Group, string, string[])> arrays)
     {
         string[] layerNames = [.. layers.Select(l => l.Name)];
         var strings = new List<string>(layerNames) { "tensorflow", "2.2.4-tf" };
-        file.Attributes["layer_names"] = new H5Attribute(layerNames, [(ulong)layerNames.Length]);
+        arrays.Add((file, "layer_names", layerNames));
         file.Attributes["backend"] = "tensorflow";
         file.Attributes["keras_version"] = "2.2.4-tf";
         foreach (var layer in layers)
@@ -40,9 +72,7 @@ internal static class H5Weights
             var weights = layer.Weights;
             string[] names = [.. weights.Select(w => w.Name + ":0")];
             strings.AddRange(names);
-            group.Attributes["weight_names"] = names.Length == 0
-                ? new H5Attribute(Array.Empty<double>(), [0UL])
-                : new H5Attribute(names, [(ulong)names.Length]);
+            arrays.Add((group, "weight_names", names));
             var values = weights.Count == 0 ? [] : read(weights);
             for (int i = 0; i < weights.Count; i++)
             {

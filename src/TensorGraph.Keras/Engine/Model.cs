@@ -763,9 +763,10 @@ public class Model
 
     /// <summary>
     /// Saves the whole model. A <c>.h5</c>/<c>.hdf5</c> path gets Keras's HDF5 file
-    /// (<c>model_config</c> JSON and <c>model_weights</c>; Sequential models of Dense, Activation,
-    /// Dropout, Flatten, Reshape, Conv2D, MaxPooling2D, Embedding, SimpleRNN, LSTM, GRU and
-    /// Bidirectional layers so far; the optimizer state is not saved). Any other path is a
+    /// (<c>model_config</c> JSON and <c>model_weights</c>; Sequential and functional models of
+    /// Dense, Activation, Dropout, Flatten, Reshape, Conv1D, Conv2D, pooling, BatchNormalization,
+    /// Add, Multiply, Concatenate, Embedding, SimpleRNN, LSTM, GRU and Bidirectional layers; the
+    /// optimizer state is not saved). Any other path is a
     /// directory that gets a TF1 SavedModel (tf.keras 1.15's <c>export_saved_model</c> for
     /// serving): tag <c>serve</c>, a <c>serving_default</c> Predict signature whose inputs are keyed
     /// by the input layers' names and outputs by <see cref="OutputNames"/>, and the model's weights

@@ -37,6 +37,7 @@ public sealed class Conv1D : Layer
         Strides = strides;
         DilationRate = dilationRate;
         Padding = Pooling.NormalizePadding(padding);
+        ActivationName = activation;
         _activation = Activations.Get(activation);
         UseBias = useBias;
         _kernelInit = Initializer.Get(kernelInitializer, new GlorotUniform());
@@ -50,6 +51,9 @@ public sealed class Conv1D : Layer
 
     /// <summary>The bias's regularizer (Keras's <c>bias_regularizer</c>), or null.</summary>
     public Regularizer? BiasRegularizer { get; }
+
+    /// <summary>The activation's name, or null for none.</summary>
+    public string? ActivationName { get; }
 
     /// <summary>Output channels.</summary>
     public int Filters { get; }
