@@ -10,11 +10,28 @@ namespace TensorGraph.Keras;
 /// <c>{"class_name": "Sequential", "config": {"name", "layers": [{"class_name", "config"}]}}</c>)
 /// and the weights under <c>model_weights</c>.
 /// </summary>
-internal static class H5Model
+internal static partial class H5Model
 {
     public static void Save(Model model, string path)
     {
-        if (model is not Sequential seq) throw new NotSupportedException("Saving a functional model as .h5 is not supported yet; use SaveWeights");
+        var config = model is Sequential seq ? SequentialConfig(seq) : FunctionalConfig(model);
+        string json = config.ToJsonString();
+        var file = new H5File();
+        file.Attributes["keras_version"] = "2.2.4-tf";
+        file.Attributes["backend"] = "tensorflow";
+        file.Attributes["model_config"] = json;
+        var weights = new H5Group();
+        var arrays = new List<(H5Group, string, string[])>();
+        var strings = H5Weights.Write(weights, model.Layers, ws => model.Session.Run([.. ws.Select(v => v.Value)], null), arrays);
+        file["model_weights"] = weights;
+        strings.Add(json);
+        int length = H5Weights.StringLength(strings);
+        H5Weights.SetStringArrays(arrays, length);
+        file.Write(path, new H5WriteOptions(DefaultStringLength: length));
+    }
+
+    private static JsonObject SequentialConfig(Sequential seq)
+    {
         var layers = new JsonArray();
         bool first = true;
         foreach (var l in seq.Layers)
@@ -23,37 +40,59 @@ internal static class H5Model
             layers.Add(new JsonObject { ["class_name"] = l.GetType().Name, ["config"] = cfg });
             first = false;
         }
-        var config = new JsonObject { ["class_name"] = "Sequential", ["config"] = new JsonObject { ["name"] = seq.Name, ["layers"] = layers } };
-        string json = config.ToJsonString();
-        var file = new H5File();
-        file.Attributes["keras_version"] = "2.2.4-tf";
-        file.Attributes["backend"] = "tensorflow";
-        file.Attributes["model_config"] = json;
-        var weights = new H5Group();
-        var strings = H5Weights.Write(weights, seq.Layers, ws => model.Session.Run([.. ws.Select(v => v.Value)], null));
-        file["model_weights"] = weights;
-        strings.Add(json);
-        file.Write(path, new H5WriteOptions(DefaultStringLength: H5Weights.StringLength(strings)));
+        return new JsonObject { ["class_name"] = "Sequential", ["config"] = new JsonObject { ["name"] = seq.Name, ["layers"] = layers } };
     }
 
-    public static Model Load(string path)
+    /// <summary>
+    /// tf.keras 1.15's <c>Network.get_config()</c>: the layers in model order, each with
+    /// <c>name</c>, <c>class_name</c>, <c>config</c> and <c>inbound_nodes</c>
+    /// (<c>[[[layer, node_index, tensor_index, {}], ...], ...]</c>, node indices counted among the
+    /// layer's calls in this model), then <c>input_layers</c> and <c>output_layers</c>.
+    /// </summary>
+    private static JsonObject FunctionalConfig(Model model)
     {
-        List<Layer> layers = [];
-        using (var file = H5File.OpenRead(path))
+        var layers = model.Layers;
+        var inModel = new HashSet<object>(ReferenceEqualityComparer.Instance);
+        void Walk(KerasTensor t)
         {
-            if (!file.AttributeExists("model_config")) throw new ArgumentException($"No model found in config file: {path}");
-            var root = JsonNode.Parse(file.Attribute("model_config").Read<string>().TrimEnd('\0'))!;
-            var cls = (string?)root["class_name"];
-            if (cls != "Sequential") throw new NotSupportedException($"Loading a {cls} model from .h5 is not supported yet (Sequential only)");
-            var cfg = root["config"]!;
-            var layerList = cfg is JsonArray arr ? arr : cfg["layers"]!.AsArray();
-            string? name = cfg is JsonObject o ? (string?)o["name"] : null;
-            foreach (var entry in layerList) layers.Add(FromConfig((string)entry!["class_name"]!, entry["config"]!.AsObject()));
-            var model = new Sequential(layers, name);
-            if (!model.Built) throw new ArgumentException($"The model in {path} has no input shape in its first layer's config");
-            model.SetWeights(H5Weights.Read(file.Group("model_weights"), model.Layers));
-            return model;
+            if (t.Inbound.Count == 0 || !inModel.Add(t.Inbound)) return;
+            foreach (var i in t.Inbound) Walk(i);
         }
+        foreach (var o in model.Outputs) Walk(o);
+        // The layer's calls that belong to this model, in call order: their positions are the node indices.
+        List<IReadOnlyList<KerasTensor>> Nodes(Layer l) => [.. l.Calls.Select(c => c.Inputs).Where(inModel.Contains)];
+        int NodeIndex(KerasTensor t) => t.Inbound.Count == 0 ? 0 : Nodes(t.Layer).FindIndex(n => ReferenceEquals(n, t.Inbound));
+        JsonArray Ref(KerasTensor t) => [t.Layer.Name, NodeIndex(t), t.Index];
+        var entries = new JsonArray();
+        foreach (var l in layers)
+        {
+            JsonObject cfg;
+            JsonArray inbound = [];
+            if (l is InputLayer input)
+                cfg = new JsonObject
+                {
+                    ["batch_input_shape"] = Shape(new Shape([input.BatchSize ?? -1, .. input.InputShape!])),
+                    ["dtype"] = input.DType.Name(), ["sparse"] = false, ["name"] = input.Name,
+                };
+            else
+            {
+                cfg = LayerConfig(l, null);
+                foreach (var node in Nodes(l))
+                    inbound.Add(new JsonArray([.. node.Select(t => (JsonNode)new JsonArray([t.Layer.Name, NodeIndex(t), t.Index, new JsonObject()]))]));
+            }
+            entries.Add(new JsonObject { ["name"] = l.Name, ["class_name"] = l.GetType().Name, ["config"] = cfg, ["inbound_nodes"] = inbound });
+        }
+        return new JsonObject
+        {
+            ["class_name"] = "Model",
+            ["config"] = new JsonObject
+            {
+                ["name"] = model.Name,
+                ["layers"] = entries,
+                ["input_layers"] = new JsonArray([.. model.Inputs.Select(t => (JsonNode)Ref(t))]),
+                ["output_layers"] = new JsonArray([.. model.Outputs.Select(t => (JsonNode)Ref(t))]),
+            },
+        };
     }
 
     private static JsonNode? Shape(Shape s) => new JsonArray([.. s.ToArray().Select(d => d < 0 ? null : (JsonNode)d)]);
@@ -70,7 +109,7 @@ internal static class H5Model
             case Dense d:
                 c["units"] = d.Units; c["activation"] = d.ActivationName ?? "linear"; c["use_bias"] = d.UseBias;
                 c["kernel_initializer"] = Init("GlorotUniform"); c["bias_initializer"] = Init("Zeros");
-                c["kernel_regularizer"] = null; c["bias_regularizer"] = null; c["activity_regularizer"] = null;
+                c["kernel_regularizer"] = RegJson(d.KernelRegularizer); c["bias_regularizer"] = RegJson(d.BiasRegularizer); c["activity_regularizer"] = null;
                 c["kernel_constraint"] = null; c["bias_constraint"] = null;
                 break;
             case Activation a: c["activation"] = a.ActivationName; break;
@@ -83,6 +122,8 @@ internal static class H5Model
                 c["data_format"] = "channels_last"; c["dilation_rate"] = new JsonArray(cv.DilationRate.Item1, cv.DilationRate.Item2);
                 c["activation"] = cv.ActivationName ?? "linear"; c["use_bias"] = cv.UseBias;
                 c["kernel_initializer"] = Init("GlorotUniform"); c["bias_initializer"] = Init("Zeros");
+                c["kernel_regularizer"] = RegJson(cv.KernelRegularizer); c["bias_regularizer"] = RegJson(cv.BiasRegularizer); c["activity_regularizer"] = null;
+                c["kernel_constraint"] = null; c["bias_constraint"] = null;
                 break;
             case Embedding e:
                 c["input_dim"] = e.InputDim; c["output_dim"] = e.OutputDim; c["embeddings_initializer"] = InitJson(e.EmbeddingsInitializer);
@@ -95,14 +136,43 @@ internal static class H5Model
                 c["layer"] = new JsonObject { ["class_name"] = bi.Layer.GetType().Name, ["config"] = inner };
                 c["merge_mode"] = bi.MergeMode;
                 break;
-            case MaxPooling2D mp:
+            case Pooling2DLayer mp:
                 c["pool_size"] = new JsonArray(mp.PoolSize.Item1, mp.PoolSize.Item2); c["padding"] = mp.Padding.ToLowerInvariant();
                 c["strides"] = new JsonArray(mp.Strides.Item1, mp.Strides.Item2); c["data_format"] = "channels_last";
                 break;
+            case Pooling1DLayer p1:
+                c["strides"] = new JsonArray(p1.Strides); c["pool_size"] = new JsonArray(p1.PoolSize); c["padding"] = p1.Padding.ToLowerInvariant();
+                c["data_format"] = "channels_last";
+                break;
+            case GlobalAveragePooling2D or GlobalMaxPooling2D: c["data_format"] = "channels_last"; break;
+            case Conv1D c1:
+                c["filters"] = c1.Filters; c["kernel_size"] = new JsonArray(c1.KernelSize); c["strides"] = new JsonArray(c1.Strides);
+                c["padding"] = c1.Padding.ToLowerInvariant(); c["data_format"] = "channels_last"; c["dilation_rate"] = new JsonArray(c1.DilationRate);
+                c["activation"] = c1.ActivationName ?? "linear"; c["use_bias"] = c1.UseBias;
+                c["kernel_initializer"] = Init("GlorotUniform"); c["bias_initializer"] = Init("Zeros");
+                c["kernel_regularizer"] = RegJson(c1.KernelRegularizer); c["bias_regularizer"] = RegJson(c1.BiasRegularizer); c["activity_regularizer"] = null;
+                c["kernel_constraint"] = null; c["bias_constraint"] = null;
+                break;
+            case BatchNormalization bn:
+                c["axis"] = -1; c["momentum"] = bn.Momentum; c["epsilon"] = bn.Epsilon; c["center"] = bn.Center; c["scale"] = bn.Scale;
+                c["beta_initializer"] = Init("Zeros"); c["gamma_initializer"] = Init("Ones");
+                c["moving_mean_initializer"] = Init("Zeros"); c["moving_variance_initializer"] = Init("Ones");
+                c["beta_regularizer"] = null; c["gamma_regularizer"] = null; c["beta_constraint"] = null; c["gamma_constraint"] = null;
+                break;
+            case Add or Multiply: break;
+            case Concatenate cat: c["axis"] = cat.Axis; break;
             default: throw new NotSupportedException($"Saving a {l.GetType().Name} layer in a .h5 model is not supported yet");
         }
         return c;
     }
+
+    /// <summary>Keras's <c>regularizers.serialize</c> of an L1L2 (tf.keras 1.15 writes <c>{"class_name": "L1L2", "config": {"l1", "l2"}}</c>).</summary>
+    private static JsonObject? RegJson(Regularizer? r) => r switch
+    {
+        null => null,
+        L1L2 x => new JsonObject { ["class_name"] = "L1L2", ["config"] = new JsonObject { ["l1"] = x.L1, ["l2"] = x.L2 } },
+        _ => throw new NotSupportedException($"Saving a {r.GetType().Name} regularizer in a .h5 model is not supported"),
+    };
 
     /// <summary>Keras's <c>initializers.serialize</c>: <c>{"class_name", "config"}</c>.</summary>
     private static JsonObject InitJson(Initializer i)
@@ -119,27 +189,6 @@ internal static class H5Model
             _ => throw new NotSupportedException($"Saving a {i.GetType().Name} initializer in a .h5 model is not supported"),
         };
         return new JsonObject { ["class_name"] = cls, ["config"] = cfg };
-    }
-
-    /// <summary>
-    /// An initializer from its config. Only the class matters for what loading does (the weights are
-    /// then set from the file), so a class TensorGraph lacks falls back to the layer's default.
-    /// </summary>
-    private static Initializer InitFromJson(JsonNode? n, Initializer fallback)
-    {
-        if (n is not JsonObject o) return fallback;
-        var cfg = o["config"] as JsonObject;
-        int? seed = cfg?["seed"] is JsonValue sv ? sv.GetValue<int>() : null;
-        return (string?)o["class_name"] switch
-        {
-            "GlorotUniform" => new GlorotUniform(seed),
-            "Orthogonal" => new Orthogonal((double?)cfg?["gain"] ?? 1.0, seed),
-            "Zeros" => new Zeros(),
-            "Ones" => new Ones(),
-            "RandomUniform" => new RandomUniform((double?)cfg?["minval"] ?? -0.05, (double?)cfg?["maxval"] ?? 0.05, seed),
-            "Constant" => new Constant((double?)cfg?["value"] ?? 0),
-            _ => fallback,
-        };
     }
 
     /// <summary>The config of tf.keras 1.15's SimpleRNN/LSTM/GRU (v1): the RNN base's fields, then the cell's.</summary>
@@ -173,70 +222,4 @@ internal static class H5Model
         if (rnn is LSTM lstm) c["implementation"] = lstm.Implementation;
         if (rnn is GRU gru) { c["implementation"] = gru.Implementation; c["reset_after"] = gru.ResetAfter; }
     }
-
-    private static string? Activation(JsonNode? n, string? fallback)
-    {
-        if (n is null) return fallback;
-        var a = (string?)n;
-        return a == "linear" ? null : a;
-    }
-
-    /// <summary>An RNN layer from its config; stateful, time-major or dropout layers are refused (TensorGraph's RNN layers have none of these).</summary>
-    private static RNN RnnFromConfig(string cls, JsonObject c, string name, int[]? inputShape)
-    {
-        if ((bool?)c["stateful"] == true) throw new NotSupportedException($"Loading a stateful {cls} layer ({name}) is not supported");
-        if ((bool?)c["time_major"] == true) throw new NotSupportedException($"Loading a time-major {cls} layer ({name}) is not supported");
-        if (((double?)c["dropout"] ?? 0) != 0 || ((double?)c["recurrent_dropout"] ?? 0) != 0)
-            throw new NotSupportedException($"Loading a {cls} layer with dropout or recurrent_dropout ({name}) is not supported");
-        int units = (int)c["units"]!;
-        bool seq = (bool?)c["return_sequences"] ?? false, state = (bool?)c["return_state"] ?? false, back = (bool?)c["go_backwards"] ?? false;
-        bool bias = (bool?)c["use_bias"] ?? true;
-        var k = InitFromJson(c["kernel_initializer"], new GlorotUniform());
-        var rk = InitFromJson(c["recurrent_initializer"], new Orthogonal());
-        var b = InitFromJson(c["bias_initializer"], new Zeros());
-        int impl = Math.Max(1, (int?)c["implementation"] ?? 1);
-        return cls switch
-        {
-            "SimpleRNN" => new SimpleRNN(units, Activation(c["activation"], "tanh"), bias, k, rk, b, seq, state, back, inputShape, name),
-            "LSTM" => new LSTM(units, Activation(c["activation"], "tanh"), Activation(c["recurrent_activation"], "hard_sigmoid"), bias, k, rk, b,
-                (bool?)c["unit_forget_bias"] ?? true, impl, seq, state, back, inputShape, name),
-            "GRU" => new GRU(units, Activation(c["activation"], "tanh"), Activation(c["recurrent_activation"], "hard_sigmoid"), bias, k, rk, b, impl,
-                (bool?)c["reset_after"] ?? false, seq, state, back, inputShape, name),
-            _ => throw new NotSupportedException($"Loading a {cls} layer from .h5 is not supported yet"),
-        };
-    }
-
-    private static int[]? Ints(JsonNode? n) => n is JsonArray a ? [.. a.Select(v => v is null ? -1 : v.GetValue<int>())] : null;
-
-    private static (int, int) Pair(JsonNode? n, (int, int) fallback) => Ints(n) is { Length: 2 } v ? (v[0], v[1]) : n is JsonValue ? (n.GetValue<int>(), n.GetValue<int>()) : fallback;
-
-    private static Layer FromConfig(string cls, JsonObject c)
-    {
-        string name = (string)c["name"]!;
-        int[]? inputShape = Ints(c["batch_input_shape"]) is { } b ? b[1..] : null;
-        string? act = (string?)c["activation"];
-        if (act == "linear") act = null;
-        var layer = cls switch
-        {
-            "Dense" => (Layer)new Dense((int)c["units"]!, act, (bool?)c["use_bias"] ?? true, inputShape: inputShape, name: name),
-            "Activation" => new Activation((string)c["activation"]!, inputShape, name),
-            "Dropout" => new Dropout((double)c["rate"]!, (int?)c["seed"], inputShape, name),
-            "Flatten" => new Flatten(inputShape, name),
-            "Reshape" => new Reshape(Ints(c["target_shape"])!, inputShape, name),
-            "Conv2D" => new Conv2D((int)c["filters"]!, Pair(c["kernel_size"], (1, 1)), Pair(c["strides"], (1, 1)), (string?)c["padding"] ?? "valid", act,
-                (bool?)c["use_bias"] ?? true, dilationRate: Pair(c["dilation_rate"], (1, 1)), inputShape: inputShape, name: name),
-            "Embedding" => new Embedding((int)c["input_dim"]!, (int)c["output_dim"]!, InitFromJson(c["embeddings_initializer"], new RandomUniform()),
-                (int?)c["input_length"] ?? (inputShape is [var len] && len >= 0 ? len : null), name, (bool?)c["mask_zero"] ?? false),
-            "SimpleRNN" or "LSTM" or "GRU" => RnnFromConfig(cls, c, name, inputShape),
-            "Bidirectional" => new Bidirectional(
-                (FromConfig((string)c["layer"]!["class_name"]!, c["layer"]!["config"]!.AsObject()) as RNN)
-                    ?? throw new NotSupportedException($"Bidirectional layer {name} wraps a layer that is not a recurrent layer"),
-                (string?)c["merge_mode"], inputShape: inputShape, name: name),
-            "MaxPooling2D" => new MaxPooling2D(Pair(c["pool_size"], (2, 2)), c["strides"] is null ? null : Pair(c["strides"], (2, 2)), (string?)c["padding"] ?? "valid", name),
-            _ => throw new NotSupportedException($"Loading a {cls} layer from .h5 is not supported yet"),
-        };
-        if ((bool?)c["trainable"] == false) layer.Trainable = false;
-        return layer;
-    }
-
 }

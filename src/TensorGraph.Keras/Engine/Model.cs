@@ -112,22 +112,42 @@ public class Model
     /// <summary>Output names: the output layers' names, or <c>output_1</c>… for a Sequential built on its first data.</summary>
     public IReadOnlyList<string> OutputNames => _outputNames;
 
-    /// <summary>The layers in call order (a functional model lists its InputLayers too, as Keras does).</summary>
+    /// <summary>
+    /// The layers in Keras's order (a functional model lists its InputLayers too, as Keras does):
+    /// <c>_map_graph_network</c>'s, by decreasing depth from the outputs, layers of one depth in the
+    /// order a depth-first walk from the outputs first meets them.
+    /// </summary>
     public virtual IReadOnlyList<Layer> Layers
     {
         get
         {
-            var seen = new HashSet<Layer>();
-            var order = new List<Layer>();
-            var visited = new HashSet<KerasTensor>();
+            // A node is one layer call: the tensors it made share its Inbound list.
+            var indices = new Dictionary<Layer, int>();
+            var finished = new HashSet<object>(ReferenceEqualityComparer.Instance);
+            var decreasing = new List<(Layer Layer, IReadOnlyList<KerasTensor> Inbound)>();
             void Visit(KerasTensor t)
             {
-                if (!visited.Add(t)) return;
+                if (finished.Contains(t.Inbound) && t.Inbound.Count > 0) return;
+                if (t.Inbound.Count == 0 && indices.ContainsKey(t.Layer)) return;
+                indices.TryAdd(t.Layer, indices.Count);
                 foreach (var i in t.Inbound) Visit(i);
-                if (seen.Add(t.Layer)) order.Add(t.Layer);
+                finished.Add(t.Inbound);
+                decreasing.Add((t.Layer, t.Inbound));
             }
             foreach (var o in _outputs) Visit(o);
-            return order;
+            var nodeDepth = new Dictionary<object, int>(ReferenceEqualityComparer.Instance);
+            var layerDepth = new Dictionary<Layer, int>();
+            object Key(KerasTensor t) => t.Inbound.Count > 0 ? t.Inbound : t.Layer;
+            for (int k = decreasing.Count - 1; k >= 0; k--)
+            {
+                var (layer, inbound) = decreasing[k];
+                object key = inbound.Count > 0 ? inbound : layer;
+                int depth = Math.Max(nodeDepth.GetValueOrDefault(key), layerDepth.GetValueOrDefault(layer));
+                layerDepth[layer] = depth;
+                nodeDepth[key] = depth;
+                foreach (var i in inbound) nodeDepth[Key(i)] = Math.Max(depth + 1, nodeDepth.GetValueOrDefault(Key(i)));
+            }
+            return [.. layerDepth.Keys.OrderByDescending(l => layerDepth[l]).ThenBy(l => indices[l])];
         }
     }
 
@@ -284,6 +304,9 @@ public class Model
                     var weighted = g.Multiply(w, perOutput[i], name: "mul");
                     total = i == 0 ? weighted : g.AddV2(total, weighted, name: "add");
                 }
+                // Keras adds the layers' regularization penalties (model.losses) to the total loss.
+                Output[] penalties = [.. Layers.SelectMany(l => l.Losses).Distinct()];
+                if (penalties.Length > 0) total = g.AddV2(total, penalties.Length == 1 ? penalties[0] : g.AddN(penalties), name: "add_regularization");
             }
             var sums = new Output[_metrics.Count];
             var counts = new Output[_metrics.Count];
@@ -319,6 +342,9 @@ public class Model
         _trainFn = Session.MakeCallable([.. _inputs.Select(i => i.Output), .. t.Targets, .. t.SampleWeights, lp], Fetches(t), [train, .. Layers.SelectMany(l => l.Updates)]);
         return _trainFn;
     }
+
+    /// <summary>Builds the training function now, so that the optimizer's state variables exist (for restoring a saved state).</summary>
+    internal void BuildTrainFunction() => TrainFunction();
 
     private Callable TestFunction()
     {
@@ -737,9 +763,10 @@ public class Model
 
     /// <summary>
     /// Saves the whole model. A <c>.h5</c>/<c>.hdf5</c> path gets Keras's HDF5 file
-    /// (<c>model_config</c> JSON and <c>model_weights</c>; Sequential models of Dense, Activation,
-    /// Dropout, Flatten, Reshape, Conv2D, MaxPooling2D, Embedding, SimpleRNN, LSTM, GRU and
-    /// Bidirectional layers so far; the optimizer state is not saved). Any other path is a
+    /// (<c>model_config</c> JSON and <c>model_weights</c>; Sequential and functional models of
+    /// Dense, Activation, Dropout, Flatten, Reshape, Conv1D, Conv2D, pooling, BatchNormalization,
+    /// Add, Multiply, Concatenate, Embedding, SimpleRNN, LSTM, GRU and Bidirectional layers; the
+    /// optimizer state is not saved). Any other path is a
     /// directory that gets a TF1 SavedModel (tf.keras 1.15's <c>export_saved_model</c> for
     /// serving): tag <c>serve</c>, a <c>serving_default</c> Predict signature whose inputs are keyed
     /// by the input layers' names and outputs by <see cref="OutputNames"/>, and the model's weights

@@ -28,8 +28,11 @@ public sealed class Conv2D : Layer
     /// <param name="dilationRate">(height, width) dilation; default (1, 1).</param>
     /// <param name="inputShape">(height, width, channels) of one sample, for a model's first layer.</param>
     /// <param name="name">Layer name.</param>
+    /// <param name="kernelRegularizer">A <see cref="Regularizer"/> or its name (l1, l2, l1_l2) for the kernel; default none.</param>
+    /// <param name="biasRegularizer">A <see cref="Regularizer"/> or its name for the bias; default none.</param>
     public Conv2D(int filters, (int, int) kernelSize, (int, int)? strides = null, string padding = "valid", string? activation = null, bool useBias = true,
-        object? kernelInitializer = null, object? biasInitializer = null, (int, int)? dilationRate = null, int[]? inputShape = null, string? name = null)
+        object? kernelInitializer = null, object? biasInitializer = null, (int, int)? dilationRate = null, int[]? inputShape = null, string? name = null,
+        object? kernelRegularizer = null, object? biasRegularizer = null)
         : base(name, inputShape)
     {
         if (filters <= 0) throw new ArgumentOutOfRangeException(nameof(filters), filters, "filters must be positive");
@@ -43,7 +46,15 @@ public sealed class Conv2D : Layer
         UseBias = useBias;
         _kernelInit = Initializer.Get(kernelInitializer, new GlorotUniform());
         _biasInit = Initializer.Get(biasInitializer, new Zeros());
+        KernelRegularizer = Regularizer.Get(kernelRegularizer);
+        BiasRegularizer = Regularizer.Get(biasRegularizer);
     }
+
+    /// <summary>The kernel's regularizer (Keras's <c>kernel_regularizer</c>), or null.</summary>
+    public Regularizer? KernelRegularizer { get; }
+
+    /// <summary>The bias's regularizer (Keras's <c>bias_regularizer</c>), or null.</summary>
+    public Regularizer? BiasRegularizer { get; }
 
     /// <summary>Output channels.</summary>
     public int Filters { get; }
@@ -84,6 +95,8 @@ public sealed class Conv2D : Layer
         if (channels < 0) throw new InvalidArgumentException($"The channel dimension of the inputs should be defined. Found `None`. (layer {Name})");
         _kernel = AddWeight(g, "kernel", [KernelSize.Item1, KernelSize.Item2, channels, Filters], _kernelInit);
         if (UseBias) _bias = AddWeight(g, "bias", [Filters], _biasInit);
+        AddRegularizer(g, _kernel, KernelRegularizer);
+        if (_bias is not null) AddRegularizer(g, _bias, BiasRegularizer);
     }
 
     /// <inheritdoc/>

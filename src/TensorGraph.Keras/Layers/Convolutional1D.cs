@@ -13,8 +13,22 @@ public sealed class Conv1D : Layer
     private Variable? _kernel, _bias;
 
     /// <summary>Creates the layer.</summary>
+    /// <param name="filters">Output channels.</param>
+    /// <param name="kernelSize">Kernel width.</param>
+    /// <param name="strides">Stride.</param>
+    /// <param name="padding">valid or same.</param>
+    /// <param name="activation">Activation name, or null for none.</param>
+    /// <param name="useBias">Whether a bias is added.</param>
+    /// <param name="kernelInitializer">An <see cref="Initializer"/> or its name; default glorot_uniform.</param>
+    /// <param name="biasInitializer">An <see cref="Initializer"/> or its name; default zeros.</param>
+    /// <param name="dilationRate">Dilation.</param>
+    /// <param name="inputShape">(steps, channels) of one sample, for a model's first layer.</param>
+    /// <param name="name">Layer name.</param>
+    /// <param name="kernelRegularizer">A <see cref="Regularizer"/> or its name (l1, l2, l1_l2) for the kernel; default none.</param>
+    /// <param name="biasRegularizer">A <see cref="Regularizer"/> or its name for the bias; default none.</param>
     public Conv1D(int filters, int kernelSize, int strides = 1, string padding = "valid", string? activation = null, bool useBias = true,
-        object? kernelInitializer = null, object? biasInitializer = null, int dilationRate = 1, int[]? inputShape = null, string? name = null)
+        object? kernelInitializer = null, object? biasInitializer = null, int dilationRate = 1, int[]? inputShape = null, string? name = null,
+        object? kernelRegularizer = null, object? biasRegularizer = null)
         : base(name, inputShape)
     {
         if (filters <= 0) throw new ArgumentOutOfRangeException(nameof(filters), filters, "filters must be positive");
@@ -23,11 +37,23 @@ public sealed class Conv1D : Layer
         Strides = strides;
         DilationRate = dilationRate;
         Padding = Pooling.NormalizePadding(padding);
+        ActivationName = activation;
         _activation = Activations.Get(activation);
         UseBias = useBias;
         _kernelInit = Initializer.Get(kernelInitializer, new GlorotUniform());
         _biasInit = Initializer.Get(biasInitializer, new Zeros());
+        KernelRegularizer = Regularizer.Get(kernelRegularizer);
+        BiasRegularizer = Regularizer.Get(biasRegularizer);
     }
+
+    /// <summary>The kernel's regularizer (Keras's <c>kernel_regularizer</c>), or null.</summary>
+    public Regularizer? KernelRegularizer { get; }
+
+    /// <summary>The bias's regularizer (Keras's <c>bias_regularizer</c>), or null.</summary>
+    public Regularizer? BiasRegularizer { get; }
+
+    /// <summary>The activation's name, or null for none.</summary>
+    public string? ActivationName { get; }
 
     /// <summary>Output channels.</summary>
     public int Filters { get; }
@@ -58,6 +84,8 @@ public sealed class Conv1D : Layer
         if (s[2] < 0) throw new InvalidArgumentException($"The channel dimension of the inputs should be defined. Found `None`. (layer {Name})");
         _kernel = AddWeight(g, "kernel", [KernelSize, s[2], Filters], _kernelInit);
         if (UseBias) _bias = AddWeight(g, "bias", [Filters], _biasInit);
+        AddRegularizer(g, _kernel, KernelRegularizer);
+        if (_bias is not null) AddRegularizer(g, _bias, BiasRegularizer);
     }
 
     /// <inheritdoc/>

@@ -20,8 +20,10 @@ public sealed class Dense : Layer
     /// <param name="biasInitializer">An <see cref="Initializer"/> or its name; default zeros.</param>
     /// <param name="inputShape">Shape of one sample, for a model's first layer.</param>
     /// <param name="name">Layer name.</param>
+    /// <param name="kernelRegularizer">A <see cref="Regularizer"/> or its name (l1, l2, l1_l2) for the kernel; default none.</param>
+    /// <param name="biasRegularizer">A <see cref="Regularizer"/> or its name for the bias; default none.</param>
     public Dense(int units, string? activation = null, bool useBias = true, object? kernelInitializer = null, object? biasInitializer = null,
-        int[]? inputShape = null, string? name = null) : base(name, inputShape)
+        int[]? inputShape = null, string? name = null, object? kernelRegularizer = null, object? biasRegularizer = null) : base(name, inputShape)
     {
         if (units <= 0) throw new ArgumentOutOfRangeException(nameof(units), units, "units must be positive");
         Units = units;
@@ -30,7 +32,15 @@ public sealed class Dense : Layer
         UseBias = useBias;
         _kernelInit = Initializer.Get(kernelInitializer, new GlorotUniform());
         _biasInit = Initializer.Get(biasInitializer, new Zeros());
+        KernelRegularizer = Regularizer.Get(kernelRegularizer);
+        BiasRegularizer = Regularizer.Get(biasRegularizer);
     }
+
+    /// <summary>The kernel's regularizer (Keras's <c>kernel_regularizer</c>), or null.</summary>
+    public Regularizer? KernelRegularizer { get; }
+
+    /// <summary>The bias's regularizer (Keras's <c>bias_regularizer</c>), or null.</summary>
+    public Regularizer? BiasRegularizer { get; }
 
     /// <summary>Output width.</summary>
     public int Units { get; }
@@ -61,6 +71,8 @@ public sealed class Dense : Layer
         if (last < 0) throw new InvalidArgumentException($"The last dimension of the inputs to `Dense` should be defined. Found `None`. (layer {Name})");
         _kernel = AddWeight(g, "kernel", [last, Units], _kernelInit);
         if (UseBias) _bias = AddWeight(g, "bias", [Units], _biasInit);
+        AddRegularizer(g, _kernel, KernelRegularizer);
+        if (_bias is not null) AddRegularizer(g, _bias, BiasRegularizer);
     }
 
     /// <inheritdoc/>

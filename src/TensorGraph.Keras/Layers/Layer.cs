@@ -12,6 +12,7 @@ public abstract class Layer
     private readonly List<(IReadOnlyList<KerasTensor> Inputs, KerasTensor[] Outputs)> _calls = [];
     private readonly List<Operation> _updates = [];
     private readonly List<Layer> _sublayers = [];
+    private readonly List<Output> _losses = [];
 
     /// <summary>Creates the layer; without a name it gets the next free snake-case name of its class.</summary>
     /// <param name="name">Layer name (the graph scope of its ops).</param>
@@ -56,6 +57,19 @@ public abstract class Layer
 
     /// <summary>Ops the training function runs with each step (BatchNormalization's moving averages).</summary>
     public IReadOnlyList<Operation> Updates => [.. _updates, .. _sublayers.SelectMany(l => l.Updates)];
+
+    /// <summary>The layer's regularization penalties (Keras's <c>layer.losses</c>), then those of the nested layers; the model adds them to its loss.</summary>
+    public IReadOnlyList<Output> Losses => [.. _losses, .. _sublayers.SelectMany(l => l.Losses)];
+
+    /// <summary>Adds <paramref name="regularizer"/>'s penalty on <paramref name="weight"/> to <see cref="Losses"/> (ops under <c>&lt;weight&gt;/Regularizer</c>); null adds nothing.</summary>
+    protected void AddRegularizer(Graph g, Variable weight, Regularizer? regularizer)
+    {
+        ArgumentNullException.ThrowIfNull(g);
+        ArgumentNullException.ThrowIfNull(weight);
+        if (regularizer is null) return;
+        var leaf = weight.Name[(weight.Name.LastIndexOf('/') + 1)..];
+        using (g.NameScope(leaf + "/Regularizer")) _losses.Add(regularizer.Apply(g, weight.Value));
+    }
 
     /// <summary>Makes <paramref name="layer"/> part of this one: its weights and updates count as this layer's (Keras's tracked sublayers).</summary>
     protected void AddSublayer(Layer layer) => _sublayers.Add(layer ?? throw new ArgumentNullException(nameof(layer)));
