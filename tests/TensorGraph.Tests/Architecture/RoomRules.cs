@@ -55,11 +55,23 @@ internal sealed class RoomRules(SourceRooms rooms, Func<IType, bool> inScope)
                  || rooms.FilesOf(u).Any(f => f.StartsWith("src/TensorGraph/Ops/", StringComparison.Ordinal)),
             "not depend on Graph, Operation, Session, Runtime or Ops");
 
-    /// <summary>The core assembly has no network or process code.</summary>
+    /// <summary>
+    /// The core assembly has no network or process code. One exception: Remote may configure its
+    /// gRPC channel's TLS (an HTTP handler with certificate options, <c>System.Net.Http</c>'s
+    /// handlers and <c>System.Net.Security</c>); it still opens no socket of its own.
+    /// </summary>
     public IArchRule NoNetworkOrProcess() =>
         Types().That().FollowCustomPredicate(t => inScope(t), "are in the core library")
-            .Should().FollowCustomCondition(t => Result(t, IsNetworkOrProcess, external: true),
-                "not depend on System.Net.* or System.Diagnostics.Process");
+            .Should().FollowCustomCondition(t =>
+                {
+                    bool remote = rooms.RoomsOf(t.FullName).Contains(Room.Remote);
+                    return Result(t, u => IsNetworkOrProcess(u) && !(remote && IsChannelTls(u)), external: true);
+                },
+                "not depend on System.Net.* or System.Diagnostics.Process (Remote: only its channel's TLS handler)");
+
+    private static bool IsChannelTls(string fullName) =>
+        fullName is "System.Net.Http.SocketsHttpHandler" or "System.Net.Http.HttpMessageHandler"
+        || fullName.StartsWith("System.Net.Security.", StringComparison.Ordinal);
 
     /// <summary>Only Remote speaks gRPC: no other room depends on <c>Grpc.*</c> (Session reaches a server through Remote's types).</summary>
     public IArchRule GrpcOnlyInRemote() =>
