@@ -123,7 +123,7 @@ public sealed class NumericColumn : FeatureColumn, IDenseColumn
 
 /// <summary>
 /// TF's <c>bucketized_column(source_column, boundaries)</c>: each value of a numeric column becomes
-/// the index of its bucket — the number of boundaries ≤ the value, as TF's Bucketize — so bucket
+/// the index of its bucket (a Bucketize node: the number of boundaries ≤ the value), so bucket
 /// 0 is (−∞, b0), bucket i is [b(i−1), b(i)), the last [b(n−1), +∞). As a dense column it is the
 /// one-hot encoding of every value's bucket; as a categorical one, value j's bucket i is id
 /// i + j·(boundaries + 1).
@@ -167,9 +167,7 @@ public sealed class BucketizedColumn : FeatureColumn, IDenseColumn, ICategorical
         var x = Source.Transform(features);
         var g = x.Op.Graph;
         x = g.Reshape(x, [-1, Source.VariableSize]);
-        var b = g.Constant(Tensor.Create(Boundaries.Select(v => (float)v).ToArray(), Boundaries.Count));
-        var above = g.GreaterEqual(g.ExpandDims(x, -1), b);
-        return g.ReduceSum(g.Cast(above, DType.Int64), [2]);
+        return g.Cast(g.Bucketize(x, Boundaries.Select(v => (float)v)), DType.Int64);
     }
 
     /// <inheritdoc/>
