@@ -276,6 +276,48 @@ public class CannedEstimatorTests
     }
 
     [Test]
+    public void CategoricalColumnsTrainThroughSparseUpdates()
+    {
+        // The label is whether the category is 0 or 2 (x1 only adds noise); ids −1 are missing values.
+        var r = new Random(8);
+        var cat = new long[N];
+        var color = new string[N];
+        var y = new int[N];
+        string[] colors = ["red", "green", "blue"];
+        for (int i = 0; i < N; i++)
+        {
+            cat[i] = r.Next(4);
+            color[i] = colors[r.Next(3)];
+            y[i] = cat[i] is 0 or 2 ? 1 : 0;
+        }
+        var (x1, _, _) = Binary(9);
+        Dictionary<string, Tensor> X2() => new() { ["c"] = Tensor.Create(cat, N), ["color"] = Tensor.Create(color, N), ["x1"] = Tensor.Create(x1, N) };
+        var c = new CategoricalColumnWithIdentity("c", 4);
+        var colorCol = new CategoricalColumnWithVocabularyList("color", colors);
+
+        var dnnDir = Path.Combine(_dir, "dnn");
+        var dnn = new DNNClassifier([6], [new EmbeddingColumn(c, 3), new IndicatorColumn(colorCol), new NumericColumn("x1")], dnnDir, config: Config()) { Logger = null };
+        dnn.Train(NumpyIo.NumpyInputFn(X2(), Tensor.Create(y, N), batchSize: 25, numEpochs: null, shuffle: true), steps: 300);
+        var m = dnn.Evaluate(NumpyIo.NumpyInputFn(X2(), Tensor.Create(y, N), batchSize: N, shuffle: false));
+        Assert.That(F(m["accuracy"]), Is.GreaterThanOrEqualTo(0.95f));
+        Assert.That(dnn.GetVariableNames(), Is.SupersetOf(new[] { "dnn/input_from_feature_columns/input_layer/c_embedding/embedding_weights",
+            "dnn/input_from_feature_columns/input_layer/c_embedding/embedding_weights/Adagrad" }));
+        Assert.That(dnn.GetVariableValue("dnn/hiddenlayer_0/kernel").Dims.ToArray(), Is.EqualTo(new[] { 3 + 3 + 1, 6 }));
+        var graph = File.ReadAllText(Path.Combine(dnnDir, "graph.pbtxt"));
+        Assert.That(graph, Does.Contain("\"SparseApplyAdagrad\""), "the embedding's gradient stays sparse");
+
+        var linDir = Path.Combine(_dir, "linear");
+        var lin = new LinearClassifier([c, colorCol, new NumericColumn("x1")], linDir, config: Config()) { Logger = null };
+        lin.Train(NumpyIo.NumpyInputFn(X2(), Tensor.Create(y, N), batchSize: 25, numEpochs: null, shuffle: true), steps: 300);
+        var lm = lin.Evaluate(NumpyIo.NumpyInputFn(X2(), Tensor.Create(y, N), batchSize: N, shuffle: false));
+        Assert.That(F(lm["accuracy"]), Is.GreaterThanOrEqualTo(0.95f));
+        Assert.That(File.ReadAllText(Path.Combine(linDir, "graph.pbtxt")), Does.Contain("\"SparseApplyFtrl\""));
+        var w = lin.GetVariableValue("linear/linear_model/c/weights").ToArray<float>();
+        Assert.That(w[0] > w[1] && w[0] > w[3] && w[2] > w[1] && w[2] > w[3], Is.True, string.Join(", ", w));
+        CheckBinaryMetrics(lm, PredictAll(lin, X2()), y, null);
+    }
+
+    [Test]
     public void SumOverBatchSizeReportsTheMeanLoss()
     {
         var (x, y) = Regression(6);
