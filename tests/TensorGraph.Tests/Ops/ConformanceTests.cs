@@ -284,6 +284,7 @@ public class ConformanceTests
             ["SeluGrad"] = b => b.G.SeluGrad(b.Feed(M23, [-1, 3]), b.G.Constant(M23) - 3f).Op,
             ["SoftplusGrad"] = b => b.G.SoftplusGrad(b.Feed(M23, [-1, 3]), b.G.Constant(M23)).Op,
             ["SoftsignGrad"] = b => b.G.SoftsignGrad(b.Feed(M23, [-1, 3]), b.G.Constant(M23) - 3f).Op,
+            ["AsString"] = b => b.G.AsString(b.Feed(new[] { -1.5f, 0f, 2.25f }, [-1]), precision: 2, width: 6).Op,
             ["Bucketize"] = b => b.G.Bucketize(b.Feed(new[] { -1f, 0f, 0.5f, 3f, 10f }, [-1]), [0f, 1f, 5f]).Op,
             ["IsFinite"] = b => b.G.IsFinite(b.Feed(new[] { 1f, float.PositiveInfinity, float.NaN, -2f }, [-1])).Op,
             ["ReverseSequence"] = b => b.G.ReverseSequence(b.Feed(M23, [-1, 3]), b.G.Constant(new long[] { 3, 2 }), seqAxis: 1).Op,

@@ -118,7 +118,7 @@ internal abstract class Head(string? weightColumn, LossReduction reduction)
         return g.Select(g.ReduceAny(hits, [-1]), index, g.Fill(g.ShapeOf(index), g.Constant(-1L)));
     }
 
-    /// <summary>The class names: <paramref name="vocabulary"/>, or the ids as strings (TF's <c>as_string</c>).</summary>
+    /// <summary>The class names: <paramref name="vocabulary"/>, or the ids as strings.</summary>
     protected static string[] ClassNames(int nClasses, IReadOnlyList<string>? vocabulary) =>
         vocabulary?.ToArray() ?? [.. Enumerable.Range(0, nClasses).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))];
 
@@ -129,9 +129,13 @@ internal abstract class Head(string? weightColumn, LossReduction reduction)
         var batch = g.Slice(g.ShapeOf(scoresLogits), [0], [1]);
         var one = g.Constant(new[] { 1 });
         p[PredictionKeys.ClassIds] = classIds;
-        p[PredictionKeys.Classes] = g.Gather(g.Constant(Tensor.Create(names, nClasses)), classIds, name: vocabulary is null ? "str_classes" : "class_string_lookup");
-        p[PredictionKeys.AllClassIds] = g.Tile(g.ExpandDims(g.Range(0, nClasses), 0), g.Concat([batch, one], 0));
-        p[PredictionKeys.AllClasses] = g.Tile(g.ExpandDims(g.Constant(Tensor.Create(names, nClasses)), 0), g.Concat([batch, one], 0));
+        // TF: as_string of the ids, or (with a vocabulary) an index_to_string table lookup, here a Gather of the vocabulary.
+        p[PredictionKeys.Classes] = vocabulary is null ? g.AsString(classIds, name: "str_classes")
+            : g.Gather(g.Constant(Tensor.Create(names, nClasses)), classIds, name: "class_string_lookup");
+        var range = g.Range(0, nClasses);
+        p[PredictionKeys.AllClassIds] = g.Tile(g.ExpandDims(range, 0), g.Concat([batch, one], 0));
+        var classList = vocabulary is null ? g.AsString(range) : g.Constant(Tensor.Create(names, nClasses));
+        p[PredictionKeys.AllClasses] = g.Tile(g.ExpandDims(classList, 0), g.Concat([batch, one], 0));
     }
 
     /// <summary>TF's <c>_get_weights_and_check_match_logits</c>: the weight column as float [batch, 1], or null for unit weights.</summary>
