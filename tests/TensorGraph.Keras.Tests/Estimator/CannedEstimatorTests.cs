@@ -318,6 +318,31 @@ public class CannedEstimatorTests
     }
 
     [Test]
+    public void DnnClassifierWithBatchNormDropoutAndStringLabels()
+    {
+        var (x1, x2, y) = Binary(10);
+        string[] vocab = ["no", "yes"];
+        var labels = Tensor.Create(y.Select(v => vocab[v]).ToArray(), N);
+        var est = new DNNClassifier([8], [new NumericColumn("x1"), new NumericColumn("x2")], _dir, labelVocabulary: vocab, dropout: 0.1,
+            batchNorm: true, config: Config()) { Logger = null };
+        est.Train(NumpyIo.NumpyInputFn(X(x1, x2), labels, batchSize: 20, numEpochs: null, shuffle: true), steps: 300);
+        var m = est.Evaluate(NumpyIo.NumpyInputFn(X(x1, x2), labels, batchSize: N, shuffle: false));
+        Assert.That(F(m["accuracy"]), Is.GreaterThanOrEqualTo(0.9f));
+        var preds = PredictAll(est, X(x1, x2));
+        CheckBinaryMetrics(m, preds, y, null);
+        foreach (var p in preds.Take(5))
+        {
+            Assert.That(p["classes"].ToArray<string>()[0], Is.EqualTo(vocab[p["class_ids"].AsSpan<long>()[0]]));
+            Assert.That(p["all_classes"].ToArray<string>(), Is.EqualTo(vocab));
+        }
+        Assert.That(est.GetVariableNames(), Is.SupersetOf(new[] { "dnn/hiddenlayer_0/batchnorm_0/gamma", "dnn/hiddenlayer_0/batchnorm_0/beta",
+            "dnn/hiddenlayer_0/batchnorm_0/moving_mean", "dnn/hiddenlayer_0/batchnorm_0/moving_variance" }));
+        // The moving averages were updated by the train op (they start at 0 and 1).
+        Assert.That(est.GetVariableValue("dnn/hiddenlayer_0/batchnorm_0/moving_mean").ToArray<float>(), Has.Some.Not.EqualTo(0f));
+        Assert.That(est.GetVariableValue("dnn/hiddenlayer_0/batchnorm_0/moving_variance").ToArray<float>(), Has.Some.Not.EqualTo(1f));
+    }
+
+    [Test]
     public void SumOverBatchSizeReportsTheMeanLoss()
     {
         var (x, y) = Regression(6);

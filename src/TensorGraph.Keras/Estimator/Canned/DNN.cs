@@ -9,7 +9,9 @@ namespace TensorGraph.Estimator.Canned;
 /// variable scope <c>dnn</c>, <c>input_from_feature_columns/input_layer</c> over the feature
 /// columns, then one dense layer per hidden size (<c>hiddenlayer_&lt;i&gt;/kernel</c>,
 /// <c>/bias</c>; glorot_uniform kernels, the activation, dropout while training) and the linear
-/// <c>logits</c> layer; each layer's zero fraction and activation histogram are summarized. The
+/// <c>logits</c> layer; with batch_norm, a batch normalization (momentum 0.999,
+/// <c>hiddenlayer_&lt;i&gt;/batchnorm_&lt;i&gt;/…</c>) after each hidden layer, its moving-average updates
+/// run with the train op. Each layer's zero fraction and activation histogram are summarized. The
 /// optimizer defaults to Adagrad with learning rate 0.05.
 /// </summary>
 internal static class DnnModel
@@ -17,7 +19,7 @@ internal static class DnnModel
     public const double LearningRate = 0.05;
 
     public static ModelFn Build(Head head, IReadOnlyList<int> hiddenUnits, FeatureColumn[] columns, CannedOptimizer optimizer,
-        Func<Output, Output>? activationFn, double? dropout)
+        Func<Output, Output>? activationFn, double? dropout, bool batchNorm)
     {
         if (hiddenUnits.Any(u => u < 1)) throw new ArgumentException($"hidden_units must be positive: [{string.Join(", ", hiddenUnits)}]");
         if (dropout is < 0 or >= 1) throw new ArgumentException($"dropout must be in [0, 1): {dropout}");
@@ -35,6 +37,11 @@ internal static class DnnModel
                     var name = $"hiddenlayer_{i}";
                     net = TfLayers.Dense(net, hiddenUnits[i], activation: activationFn ?? (x => x.Op.Graph.Relu(x)), kernelInitializer: new GlorotUniform(), name: name);
                     if (dropout is { } rate && mode == ModeKeys.Train) net = TfLayers.Dropout(net, rate, training: true);
+                    if (batchNorm)
+                    {
+                        // TF makes the layer inside the hidden layer's variable scope: hiddenlayer_<i>/batchnorm_<i>/gamma, ….
+                        using (g.VariableScope(name)) net = TfLayers.BatchNormalization(net, momentum: 0.999, training: mode == ModeKeys.Train, name: $"batchnorm_{i}");
+                    }
                     LayerSummary(g, net, "dnn/" + name);
                 }
                 logits = TfLayers.Dense(net, head.LogitsDimension, kernelInitializer: new GlorotUniform(), name: "logits");
@@ -75,14 +82,14 @@ public class DNNClassifier : Estimator
     /// <summary>
     /// TF's <c>DNNClassifier(hidden_units, feature_columns, model_dir=None, n_classes=2,
     /// weight_column=None, label_vocabulary=None, optimizer='Adagrad', activation_fn=tf.nn.relu,
-    /// dropout=None, config=None, loss_reduction=SUM)</c>. Labels are integer (or, binary, float
-    /// 0/1) class ids [batch] or [batch, 1], or strings of <paramref name="labelVocabulary"/>.
+    /// dropout=None, config=None, loss_reduction=SUM, batch_norm=False)</c>. Labels are integer (or,
+    /// binary, float 0/1) class ids [batch] or [batch, 1], or strings of <paramref name="labelVocabulary"/>.
     /// </summary>
     public DNNClassifier(IReadOnlyList<int> hiddenUnits, IEnumerable<FeatureColumn> featureColumns, string? modelDir = null, int nClasses = 2,
         string? weightColumn = null, IReadOnlyList<string>? labelVocabulary = null, CannedOptimizer? optimizer = null, Func<Output, Output>? activationFn = null,
-        double? dropout = null, RunConfig? config = null, LossReduction lossReduction = LossReduction.Sum)
+        double? dropout = null, RunConfig? config = null, LossReduction lossReduction = LossReduction.Sum, bool batchNorm = false)
         : base(DnnModel.Build(Heads.Classification(nClasses, weightColumn, labelVocabulary, lossReduction), Checked(hiddenUnits), Columns(featureColumns),
-            optimizer ?? "Adagrad", activationFn, dropout), modelDir, config)
+            optimizer ?? "Adagrad", activationFn, dropout, batchNorm), modelDir, config)
     {
     }
 
@@ -101,13 +108,13 @@ public class DNNRegressor : Estimator
     /// <summary>
     /// TF's <c>DNNRegressor(hidden_units, feature_columns, model_dir=None, label_dimension=1,
     /// weight_column=None, optimizer='Adagrad', activation_fn=tf.nn.relu, dropout=None,
-    /// config=None, loss_reduction=SUM)</c>.
+    /// config=None, loss_reduction=SUM, batch_norm=False)</c>.
     /// </summary>
     public DNNRegressor(IReadOnlyList<int> hiddenUnits, IEnumerable<FeatureColumn> featureColumns, string? modelDir = null, int labelDimension = 1,
         string? weightColumn = null, CannedOptimizer? optimizer = null, Func<Output, Output>? activationFn = null, double? dropout = null,
-        RunConfig? config = null, LossReduction lossReduction = LossReduction.Sum)
+        RunConfig? config = null, LossReduction lossReduction = LossReduction.Sum, bool batchNorm = false)
         : base(DnnModel.Build(new RegressionHead(labelDimension, weightColumn, lossReduction), DNNClassifier.Checked(hiddenUnits),
-            DNNClassifier.Columns(featureColumns), optimizer ?? "Adagrad", activationFn, dropout), modelDir, config)
+            DNNClassifier.Columns(featureColumns), optimizer ?? "Adagrad", activationFn, dropout, batchNorm), modelDir, config)
     {
     }
 }
