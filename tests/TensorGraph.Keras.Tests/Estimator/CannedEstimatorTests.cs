@@ -154,6 +154,11 @@ public class CannedEstimatorTests
             "dnn/logits/kernel", "dnn/logits/bias", "global_step", "dnn/hiddenlayer_0/kernel/Adagrad", "dnn/logits/bias/Adagrad" }));
         Assert.That(est.GetVariableValue("dnn/hiddenlayer_0/kernel").Dims.ToArray(), Is.EqualTo(new[] { 2, 8 }));
         Assert.That(est.GetVariableValue("dnn/logits/kernel").Dims.ToArray(), Is.EqualTo(new[] { 4, 1 }));
+        // The training graph's node names follow TF's head.py and dnn.py.
+        var graph = File.ReadAllText(Path.Combine(_dir, "graph.pbtxt"));
+        foreach (var node in new[] { "head/predictions/logistic", "head/predictions/two_class_logits", "head/predictions/probabilities",
+            "head/predictions/class_ids", "head/predictions/str_classes", "dnn/hiddenlayer_0/Relu", "dnn/logits/BiasAdd" })
+            Assert.That(graph, Does.Contain($"name: \"{node}\""), node);
     }
 
     [Test]
