@@ -25,6 +25,9 @@ public sealed class ClassicOptions
 
     internal int Steps(int full, int shortSteps) => Short ? shortSteps : full;
 
+    /// <summary>Where an estimator's INFO messages go: the program's output in full runs (as TF logs them), nowhere in short ones.</summary>
+    internal Action<string>? EstimatorLog(TextWriter log) => Short ? null : m => log.WriteLine("INFO:tensorflow:" + m);
+
     internal string Dir(string name)
     {
         var d = Path.Combine(OutputDir, name);
@@ -61,6 +64,8 @@ public static class ClassicsCatalog
         new("nearest_neighbor", "1-nearest-neighbour MNIST classifier with the L1 distance", NearestNeighbor.Run),
         new("kmeans", "k-means (Lloyd's algorithm in graph ops) on MNIST, centroids labelled by majority", KMeans.Run),
         new("neural_network_raw", "Two-layer MLP on MNIST from raw variables and matmuls", NeuralNetworkRaw.Run),
+        new("neural_network", "The same MLP with tf.layers, trained and evaluated by an Estimator", NeuralNetwork.Run),
+        new("convolutional_network", "A CNN with tf.layers and a reused variable scope, trained by an Estimator", ConvolutionalNetwork.Run),
         new("word2vec", "Skip-gram word2vec with nce_loss on Moby-Dick", Word2Vec.Run),
         new("autoencoder", "Two-layer sigmoid autoencoder of MNIST digits with RMSProp", Autoencoder.Run),
         new("gan", "Fully connected GAN generating MNIST digits", Gan.Run),
@@ -73,4 +78,10 @@ public static class ClassicsCatalog
         All.FirstOrDefault(c => c.Name == name) ?? throw new ArgumentException($"no classic named '{name}'; the classics are: {string.Join(", ", All.Select(c => c.Name))}", nameof(name));
 
     internal static string F(double v, string format = "F9") => v.ToString(format, CultureInfo.InvariantCulture);
+
+    /// <summary>A float32 as Python prints a NumPy float32 (the shortest text that reads back).</summary>
+    internal static string Py(float v) => v.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The class ids of a data set as int32 [N], as input_data.read_data_sets(one_hot=False) gives its labels.</summary>
+    internal static Tensor ClassIds(DataSet d) => Tensor.Create(d.ClassIds.ToArray(), d.ClassIds.Length);
 }

@@ -114,14 +114,21 @@ public static class Word2Vec
         // Input label
         var Y = g.Placeholder(DType.Int32, new Shape(-1, 1));
 
-        // Create the embedding variable (each row represent a word embedding vector)
-        var embedding = g.Variable(g.RandomNormal([vocabularySize, embeddingSize]));
-        // Lookup the corresponding embedding vectors for each sample in X
-        var XEmbed = g.EmbeddingLookup(embedding, X);
+        // Ensure the following ops & var are assigned on CPU
+        // (some ops are not compatible on GPU).
+        Variable embedding, nceWeights, nceBiases;
+        Output XEmbed;
+        using (g.Device("/cpu:0"))
+        {
+            // Create the embedding variable (each row represent a word embedding vector)
+            embedding = g.Variable(g.RandomNormal([vocabularySize, embeddingSize]));
+            // Lookup the corresponding embedding vectors for each sample in X
+            XEmbed = g.EmbeddingLookup(embedding, X);
 
-        // Construct the variables for the NCE loss
-        var nceWeights = g.Variable(g.RandomNormal([vocabularySize, embeddingSize]));
-        var nceBiases = g.Variable(g.Zeros([vocabularySize]));
+            // Construct the variables for the NCE loss
+            nceWeights = g.Variable(g.RandomNormal([vocabularySize, embeddingSize]));
+            nceBiases = g.Variable(g.Zeros([vocabularySize]));
+        }
 
         // Compute the average NCE loss for the batch
         var lossOp = g.ReduceMean(g.NceLoss(weights: nceWeights, biases: nceBiases, labels: Y, inputs: XEmbed, numSampled: numSampled, numClasses: vocabularySize));

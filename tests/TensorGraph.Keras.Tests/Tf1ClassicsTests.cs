@@ -110,6 +110,94 @@ public class Tf1ClassicsTests
     }
 
     [Test]
+    public void NeuralNetworkEstimatorEvaluatesWhatItsCheckpointComputes()
+    {
+        var r = NeuralNetwork.Run(Options, TextWriter.Null);
+        Assert.That(r["global_step"], Is.EqualTo(150));
+        // tf.layers' names under no scope: dense, dense_1, dense_2 (kernel and bias each), and the global step.
+        var dir = Path.Combine(_dir, "neural_network");
+        using var ckpt = new CheckpointReader(TensorGraph.Training.Saver.LatestCheckpoint(dir)!);
+        Assert.That(ckpt.TensorNames.OrderBy(n => n, StringComparer.Ordinal), Is.EqualTo(new[]
+        {
+            "dense/bias", "dense/kernel", "dense_1/bias", "dense_1/kernel", "dense_2/bias", "dense_2/kernel", "global_step",
+        }));
+        Assert.That(ckpt.GetTensor("global_step").Scalar<long>(), Is.EqualTo(150));
+        // The network has no activations, so it is one affine map: compose it on the host and count the
+        // test images whose arg max matches the label; that is the accuracy Evaluate must report.
+        double[,] w = Matrix(ckpt.GetTensor("dense/kernel"));
+        double[] b = ckpt.GetTensor("dense/bias").ToArray<float>().Select(v => (double)v).ToArray();
+        foreach (var layer in new[] { "dense_1", "dense_2" })
+        {
+            var wl = Matrix(ckpt.GetTensor(layer + "/kernel"));
+            var bl = ckpt.GetTensor(layer + "/bias").ToArray<float>();
+            w = MatMul(w, wl);
+            var nb = new double[bl.Length];
+            for (int j = 0; j < bl.Length; j++)
+            {
+                nb[j] = bl[j];
+                for (int k = 0; k < b.Length; k++) nb[j] += b[k] * wl[k, j];
+            }
+            b = nb;
+        }
+        var images = Mnist.Test.Images.ToArray<float>();
+        var ids = Mnist.Test.ClassIds;
+        int correct = 0;
+        for (int i = 0; i < ids.Length; i++)
+        {
+            int best = 0;
+            double bestLogit = double.NegativeInfinity;
+            for (int c = 0; c < 10; c++)
+            {
+                double z = b[c];
+                for (int k = 0; k < 784; k++) z += images[i * 784 + k] * w[k, c];
+                if (z > bestLogit) (best, bestLogit) = (c, z);
+            }
+            if (best == ids[i]) correct++;
+        }
+        Assert.That(r["accuracy"], Is.EqualTo((double)correct / ids.Length).Within(2e-4));
+        Assert.That(r["accuracy"], Is.GreaterThan(0.8));
+    }
+
+    private static double[,] Matrix(Tensor t)
+    {
+        var v = t.ToArray<float>();
+        var m = new double[t.Dims[0], t.Dims[1]];
+        for (int i = 0; i < t.Dims[0]; i++)
+            for (int j = 0; j < t.Dims[1]; j++) m[i, j] = v[i * t.Dims[1] + j];
+        return m;
+    }
+
+    private static double[,] MatMul(double[,] a, double[,] b)
+    {
+        int n = a.GetLength(0), k = a.GetLength(1), m = b.GetLength(1);
+        var c = new double[n, m];
+        for (int i = 0; i < n; i++)
+            for (int p = 0; p < k; p++)
+                for (int j = 0; j < m; j++) c[i, j] += a[i, p] * b[p, j];
+        return c;
+    }
+
+    [Test]
+    public void ConvolutionalNetworkEstimatorSharesOneSetOfWeightsBetweenItsTowers()
+    {
+        var r = ConvolutionalNetwork.Run(Options, TextWriter.Null);
+        Assert.That(r["global_step"], Is.EqualTo(60));
+        Assert.That(r["accuracy"], Is.GreaterThan(0.7));
+        // The second tower reuses ConvNet's variables: one kernel and bias per layer, Adam's two slots
+        // for each, Adam's power accumulators and the global step; nothing under ConvNet_1.
+        var dir = Path.Combine(_dir, "convolutional_network");
+        using var ckpt = new CheckpointReader(TensorGraph.Training.Saver.LatestCheckpoint(dir)!);
+        var layers = new[] { "conv2d", "conv2d_1", "dense", "dense_1" };
+        var expected = layers.SelectMany(l => new[] { "bias", "kernel" }.SelectMany(v => new[]
+        {
+            $"ConvNet/{l}/{v}", $"ConvNet/{l}/{v}/Adam", $"ConvNet/{l}/{v}/Adam_1",
+        })).Concat(["beta1_power", "beta2_power", "global_step"]).OrderBy(n => n, StringComparer.Ordinal);
+        Assert.That(ckpt.TensorNames.OrderBy(n => n, StringComparer.Ordinal), Is.EqualTo(expected));
+        Assert.That(ckpt.GetTensor("ConvNet/conv2d/kernel").Dims.ToArray(), Is.EqualTo(new[] { 5, 5, 1, 32 }));
+        Assert.That(ckpt.GetTensor("ConvNet/dense/kernel").Dims.ToArray(), Is.EqualTo(new[] { 1600, 1024 }));
+    }
+
+    [Test]
     public void Word2VecLowersTheNceLossAndItsSimilaritiesAreCosines()
     {
         var r = Word2Vec.Run(Options, TextWriter.Null, out var d);

@@ -64,7 +64,7 @@ public class GrpcTests
         var reg = await _predict.RegressAsync(new RegressionRequest
         {
             ModelSpec = new ModelSpec { Name = "half", SignatureName = "regress_x_to_y" },
-            Input = Examples(1, 2, 5),
+            Input = Harness.Examples(1, 2, 5),
         });
         Assert.That(reg.Result.Regressions.Select(v => v.Value), Is.EqualTo(new[] { 2.5f, 3f, 4.5f }));
         Assert.That(reg.ModelSpec.Version, Is.EqualTo(123));
@@ -72,13 +72,13 @@ public class GrpcTests
         var reg2 = await _predict.RegressAsync(new RegressionRequest
         {
             ModelSpec = new ModelSpec { Name = "half", SignatureName = "regress_x_to_y2" },
-            Input = Examples(4),
+            Input = Harness.Examples(4),
         });
         Assert.That(reg2.Result.Regressions.Single().Value, Is.EqualTo(5f));
         var cls = await _predict.ClassifyAsync(new ClassificationRequest
         {
             ModelSpec = new ModelSpec { Name = "half", SignatureName = "classify_x_to_y" },
-            Input = Examples(2, 8),
+            Input = Harness.Examples(2, 8),
         });
         Assert.That(cls.Result.Classifications.Select(c => c.Classes.Single().Score), Is.EqualTo(new[] { 3f, 6f }));
         Assert.That(cls.Result.Classifications.Select(c => c.Classes.Single().Label), Is.EqualTo(new[] { "", "" }));
@@ -96,7 +96,7 @@ public class GrpcTests
     [Test]
     public async Task MultiInferenceRunsEveryTask()
     {
-        var req = new MultiInferenceRequest { Input = Examples(1, 3) };
+        var req = new MultiInferenceRequest { Input = Harness.Examples(1, 3) };
         req.Tasks.Add(new InferenceTask { ModelSpec = new ModelSpec { Name = "half", SignatureName = "regress_x_to_y" }, MethodName = "tensorflow/serving/regress" });
         req.Tasks.Add(new InferenceTask { ModelSpec = new ModelSpec { Name = "half", SignatureName = "regress_x_to_y2" }, MethodName = "tensorflow/serving/regress" });
         req.Tasks.Add(new InferenceTask { ModelSpec = new ModelSpec { Name = "half", SignatureName = "classify_x_to_y" }, MethodName = "tensorflow/serving/classify" });
@@ -202,7 +202,7 @@ public class GrpcTests
         var wrongKind = Assert.ThrowsAsync<RpcException>(async () => await _predict.ClassifyAsync(new ClassificationRequest
         {
             ModelSpec = new ModelSpec { Name = "half", SignatureName = "serving_default" },
-            Input = Examples(1),
+            Input = Harness.Examples(1),
         }))!;
         Assert.That(wrongKind.StatusCode, Is.EqualTo(StatusCode.InvalidArgument));
         Assert.That(wrongKind.Status.Detail, Does.StartWith("No classification inputs found in SignatureDef"));

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Google.Protobuf;
 using TensorGraph.Proto;
 using TensorGraph.Serialization;
 using TensorGraph.Summaries;
@@ -19,7 +20,7 @@ namespace TensorGraph.Estimator;
 /// <c>log_step_count_steps</c>; evaluation writes its metrics as summaries under
 /// <c>eval</c> (or <c>eval_&lt;name&gt;</c>). Progress goes to <see cref="Logger"/> in TF's words.
 /// </summary>
-public class Estimator
+public partial class Estimator
 {
     private readonly ModelFn _modelFn;
 
@@ -43,6 +44,21 @@ public class Estimator
         ModelDir = dir;
         Config = config.WithModelDir(dir);
         Params = parameters ?? new Dictionary<string, object>();
+    }
+
+    /// <summary>
+    /// <see cref="Estimator(ModelFn, string?, RunConfig?, IReadOnlyDictionary{string, object}?)"/> for a
+    /// model function without <c>params</c>, TF's <c>model_fn(features, labels, mode)</c>.
+    /// </summary>
+    public Estimator(Func<TensorDict, Output?, string, EstimatorSpec> modelFn, string? modelDir = null, RunConfig? config = null)
+        : this(Wrap(modelFn), modelDir, config)
+    {
+    }
+
+    private static ModelFn Wrap(Func<TensorDict, Output?, string, EstimatorSpec> modelFn)
+    {
+        ArgumentNullException.ThrowIfNull(modelFn);
+        return (features, labels, mode, _) => modelFn(features, labels, mode);
     }
 
     /// <summary>The model directory.</summary>
@@ -87,11 +103,17 @@ public class Estimator
         return r.GetTensor(name);
     }
 
+    /// <summary>TF's <c>eval_dir(name)</c>: where <see cref="Evaluate"/> writes its summaries, <c>eval</c> or <c>eval_&lt;name&gt;</c> under the model directory.</summary>
+    public string EvalDir(string? name = null) => Path.Combine(ModelDir, string.IsNullOrEmpty(name) ? "eval" : "eval_" + name);
+
     private InvalidOperationException NoModel() => new($"Could not find trained model in model_dir: {ModelDir}.");
 
     private void Log(string message) => Logger?.Invoke(message);
 
     private static string Py(float v) => float.IsNaN(v) ? "nan" : float.IsPositiveInfinity(v) ? "inf" : float.IsNegativeInfinity(v) ? "-inf"
+        : v.ToString("R", CultureInfo.InvariantCulture);
+
+    private static string Py(double v) => double.IsNaN(v) ? "nan" : double.IsPositiveInfinity(v) ? "inf" : double.IsNegativeInfinity(v) ? "-inf"
         : v.ToString("R", CultureInfo.InvariantCulture);
 
     /// <summary>A graph as TF's estimator starts one: the seed and the global step.</summary>
@@ -154,7 +176,8 @@ public class Estimator
         var input = CallInputFn(inputFn, g);
         var spec = CallModelFn(input.Features, input.Labels, ModeKeys.Train);
         var loss = spec.Loss!.Value;
-        g.ScalarSummary("loss", loss);
+        // TF adds the loss summary unless the model function made one named "loss".
+        if (!g.GetCollection<Output>(GraphKeys.Summaries).Any(x => x.Op.Name == "loss")) g.ScalarSummary("loss", loss);
         var summaryOp = g.MergeAllSummaries();
         var saver = new Saver(g.GlobalVariables, Config.KeepCheckpointMax);
         var savePath = Path.Combine(ModelDir, "model.ckpt");
@@ -169,11 +192,14 @@ public class Estimator
 
         // CheckpointSaverHook.after_create_session: the graph, then a checkpoint of the starting step.
         ProtoFiles.Write(Path.Combine(ModelDir, "graph.pbtxt"), g.ToGraphDef());
+        var meta = g.ToMetaGraphDef();
+        writer.AddEvent(new Event { MetaGraphDef = meta.ToByteString() });
         void Save(long at)
         {
             Log($"Saving checkpoints for {at} into {savePath}.");
             var prefix = saver.Save(s, savePath, at);
-            MetaGraphs.Write(prefix + ".meta", g.ToMetaGraphDef());
+            MetaGraphs.Write(prefix + ".meta", meta);
+            writer.AddEvent(new Event { Step = at, SessionLog = new SessionLog { Status = SessionLog.Types.SessionStatus.Checkpoint, CheckpointPath = savePath } });
         }
         Save(step);
         long lastSaved = step;
@@ -184,7 +210,7 @@ public class Estimator
         var counterClock = new Stopwatch();
         var logClock = new Stopwatch();
         long iteration = 0;
-        float lastLoss = float.NaN;
+        Tensor? lastLoss = null;
         var trainOp = spec.TrainOp!;
         while (step < lastStep)
         {
@@ -200,8 +226,10 @@ public class Estimator
                 break;
             }
             step = s.Run(gsRead).Scalar<long>();
-            lastLoss = r[0].Scalar<float>();
-            if (float.IsNaN(lastLoss)) throw new InvalidOperationException("NaN loss during training.");
+            lastLoss = r[0];
+            if (double.IsNaN(ToDouble(lastLoss))) throw new NanLossDuringTrainingException();
+            if (iteration == 0 && Config.SaveSummarySteps > 0)
+                writer.AddEvent(new Event { Step = step, SessionLog = new SessionLog { Status = SessionLog.Types.SessionStatus.Start } });
             if (wantSummary)
             {
                 writer.AddSummary(r[1], step);
@@ -211,7 +239,7 @@ public class Estimator
             {
                 if (iteration % Config.LogStepCountSteps == 0)
                 {
-                    var stats = $"loss = {Py(lastLoss)}, step = {step}";
+                    var stats = $"loss = {Show(lastLoss)}, step = {step}";
                     Log(iteration == 0 ? stats : string.Create(CultureInfo.InvariantCulture, $"{stats} ({logClock.Elapsed.TotalSeconds:0.000} sec)"));
                     logClock.Restart();
                 }
@@ -241,7 +269,8 @@ public class Estimator
         }
         if (step != lastSaved) Save(step);
         writer.Flush();
-        Log($"Loss for final step: {Py(lastLoss)}.");
+        if (iteration == 0) Log("WARNING: Training with estimator made no steps. Perhaps input is empty or misspecified.");
+        Log($"Loss for final step: {(lastLoss is null ? "None" : Show(lastLoss))}.");
         return this;
     }
 
@@ -263,8 +292,11 @@ public class Estimator
         var spec = CallModelFn(input.Features, input.Labels, ModeKeys.Eval);
         if (spec.EvalMetricOps.ContainsKey("loss"))
             throw new ArgumentException("Metric with name \"loss\" is not allowed, because Estimator already defines a default metric with the same name.");
-        var metrics = new SortedDictionary<string, (Output Value, Output UpdateOp)>(StringComparer.Ordinal) { ["loss"] = Metrics.Mean(spec.Loss!.Value) };
+        var metrics = new SortedDictionary<string, (Output Value, Output UpdateOp)>(StringComparer.Ordinal);
         foreach (var (k, v) in spec.EvalMetricOps) metrics[k] = v;
+        metrics["loss"] = Metrics.Mean(spec.Loss!.Value);
+        if (metrics.ContainsKey(GraphKeys.GlobalStep))
+            throw new ArgumentException("Metric with name `global_step` is not allowed, because Estimator already defines a default metric with the same name.");
         var updates = g.Group(metrics.Values.Select(m => m.UpdateOp.Op));
         var saver = g.GlobalVariables.Count > 0 ? new Saver(g.GlobalVariables) : null;
         using var s = new Session(g);
@@ -293,18 +325,61 @@ public class Estimator
         long gs = values[^1].Scalar<long>();
         result[GraphKeys.GlobalStep] = values[^1];
         Log($"Saving dict for global step {gs}: " + string.Join(", ", result.Select(kv => $"{kv.Key} = {Show(kv.Value)}")));
-        var evalDir = Path.Combine(ModelDir, name is null ? "eval" : "eval_" + name);
+        var evalDir = EvalDir(name);
         using (var writer = new FileWriter(evalDir, g))
         {
-            var summary = new Summary();
-            foreach (var (k, v) in result)
+            writer.AddSummary(EvalSummary(result), gs);
+            if (checkpoint is not null)
             {
-                if (k == GraphKeys.GlobalStep || v.Size != 1 || v.DType is DType.String or DType.Bool) continue;
-                summary.Value.Add(new Summary.Types.Value { Tag = k, SimpleValue = (float)ToDouble(v) });
+                Log($"Saving 'checkpoint_path' summary for global step {gs}: {checkpoint}");
+                var path = new Summary();
+                path.Value.Add(new Summary.Types.Value { Tag = "checkpoint_path", Tensor = TensorProtos.ToProto(Tensor.Scalar(checkpoint)) });
+                writer.AddSummary(path, gs);
             }
-            writer.AddSummary(summary, gs);
         }
         return result;
+    }
+
+    /// <summary>
+    /// TF's <c>_write_dict_to_summary</c>: scalar floats and 32/64-bit integers as simple values,
+    /// a scalar string holding a serialized <c>Summary</c> as its values (tags <c>key/i</c>), any
+    /// other array as a tensor summary; everything else (and <c>global_step</c>) is skipped.
+    /// </summary>
+    private Summary EvalSummary(IReadOnlyDictionary<string, Tensor> values)
+    {
+        var summary = new Summary();
+        foreach (var (k, v) in values)
+        {
+            if (k == GraphKeys.GlobalStep) continue;
+            if (v.Rank == 0 && v.DType is DType.Float32 or DType.Float64 or DType.Int32 or DType.Int64)
+            {
+                summary.Value.Add(new Summary.Types.Value { Tag = k, SimpleValue = (float)ToDouble(v) });
+            }
+            else if (v.Rank == 0 && v.DType == DType.String)
+            {
+                Summary inner;
+                try
+                {
+                    inner = Summary.Parser.ParseFrom(v.AsSpan<byte[]>()[0]);
+                }
+                catch (InvalidProtocolBufferException)
+                {
+                    Log($"WARNING: Skipping summary for {k}, cannot parse string to Summary.");
+                    continue;
+                }
+                for (int i = 0; i < inner.Value.Count; i++) inner.Value[i].Tag = string.Create(CultureInfo.InvariantCulture, $"{k}/{i}");
+                summary.Value.Add(inner.Value);
+            }
+            else if (v.Rank > 0)
+            {
+                summary.Value.Add(new Summary.Types.Value { Tag = k, NodeName = k, Tensor = TensorProtos.ToProto(v) });
+            }
+            else
+            {
+                Log($"WARNING: Skipping summary for {k}, must be a float, np.float32, np.int64, np.int32 or int or np.ndarray or a serialized string of Summary.");
+            }
+        }
+        return summary;
     }
 
     private static double ToDouble(Tensor v) => v.DType switch
@@ -316,36 +391,48 @@ public class Estimator
         _ => v.Cast(DType.Float64).AsSpan<double>()[0],
     };
 
-    private static string Show(Tensor v) => v.Size == 1 && v.DType == DType.Float32 ? Py(v.AsSpan<float>()[0]) : v.Size == 1 ? v.ToString() : v.ToString();
+    private static string Show(Tensor v) => v.Size == 1 && v.DType == DType.Float32 ? Py(v.AsSpan<float>()[0])
+        : v.Size == 1 && v.DType == DType.Float64 ? Py(v.AsSpan<double>()[0]) : v.ToString();
 
     /// <summary>
-    /// TF's <c>Estimator.predict(input_fn, predict_keys)</c> for dictionary predictions: runs the
-    /// model in PREDICT mode from the latest checkpoint (none is TF's ValueError "Could not find
-    /// trained model in model_dir") until the input ends, and yields one dictionary per example
-    /// (each prediction's row), limited to <paramref name="predictKeys"/> when given.
+    /// TF's <c>Estimator.predict(input_fn, predict_keys, checkpoint_path)</c> for dictionary
+    /// predictions: runs the model in PREDICT mode from <paramref name="checkpointPath"/> or the
+    /// latest checkpoint (with none, from freshly initialized variables, as TF 1.15 does) until the
+    /// input ends, and yields one dictionary per example (each prediction's row). With
+    /// <paramref name="predictKeys"/> (not empty) only those predictions are kept; keys the model
+    /// does not predict are ignored, and keeping none is TF's ValueError "Expected to run at least
+    /// one output". With <paramref name="yieldSingleExamples"/> false each batch is yielded whole
+    /// (TF's <c>yield_single_examples=False</c>). Nothing runs until the result is enumerated, as
+    /// TF's generator.
     /// </summary>
-    public IEnumerable<IReadOnlyDictionary<string, Tensor>> Predict(InputFn inputFn, IEnumerable<string>? predictKeys = null, string? checkpointPath = null)
+    public IEnumerable<IReadOnlyDictionary<string, Tensor>> Predict(InputFn inputFn, IEnumerable<string>? predictKeys = null, string? checkpointPath = null,
+        bool yieldSingleExamples = true)
     {
         ArgumentNullException.ThrowIfNull(inputFn);
         var keys = predictKeys?.ToArray();
-        return PredictCore(inputFn, keys, checkpointPath ?? LatestCheckpoint() ?? throw NoModel(), single: false)
-            .Select(p => (IReadOnlyDictionary<string, Tensor>)p.Dict!);
+        return PredictCore(inputFn, keys, checkpointPath, single: false, yieldSingleExamples).Select(p => (IReadOnlyDictionary<string, Tensor>)p.Dict!);
     }
 
     /// <summary>
     /// <see cref="Predict"/> for a model whose predictions are a single tensor: yields each
-    /// example's row of it, as TF's <c>predict</c> yields the values themselves.
+    /// example's row of it (or each batch whole, with <paramref name="yieldSingleExamples"/> false),
+    /// as TF's <c>predict</c> yields the values themselves.
     /// </summary>
-    public IEnumerable<Tensor> PredictTensors(InputFn inputFn, string? checkpointPath = null)
+    public IEnumerable<Tensor> PredictTensors(InputFn inputFn, string? checkpointPath = null, bool yieldSingleExamples = true)
     {
         ArgumentNullException.ThrowIfNull(inputFn);
-        return PredictCore(inputFn, null, checkpointPath ?? LatestCheckpoint() ?? throw NoModel(), single: true).Select(p => p.Value!);
+        return PredictCore(inputFn, null, checkpointPath, single: true, yieldSingleExamples).Select(p => p.Value!);
     }
 
-    private IEnumerable<(Dictionary<string, Tensor>? Dict, Tensor? Value)> PredictCore(InputFn inputFn, string[]? predictKeys, string checkpoint, bool single)
+    private IEnumerable<(Dictionary<string, Tensor>? Dict, Tensor? Value)> PredictCore(InputFn inputFn, string[]? predictKeys, string? checkpointPath, bool single,
+        bool yieldSingleExamples)
     {
+        var checkpoint = checkpointPath ?? LatestCheckpoint();
+        if (checkpoint is null) Log($"Could not find trained model in model_dir: {ModelDir}, running initialization to predict.");
         var g = NewGraph(out _);
         var input = CallInputFn(inputFn, g);
+        if (!input.Features.Pairs.Any(p => p.Value.Op.Type == "IteratorGetNext"))
+            Log("WARNING: Input graph does not use tf.data.Dataset or contain a QueueRunner. That means predict yields forever. This is probably a mistake.");
         var spec = CallModelFn(input.Features, null, ModeKeys.Predict);
         var preds = spec.Predictions!;
         if (single && preds.IsDictionary) throw new InvalidOperationException("The predictions are a dictionary: use Predict");
@@ -354,10 +441,10 @@ public class Estimator
         Output[] fetches;
         if (preds.Items is { } items)
         {
-            names = predictKeys ?? items.Keys.OrderBy(k => k, StringComparer.Ordinal).ToArray();
-            var missing = names.Where(k => !items.ContainsKey(k)).ToArray();
-            if (missing.Length > 0 || names.Length == 0)
-                throw new ArgumentException($"Expected to run at least one output from [{string.Join(", ", items.Keys)}], provided [{string.Join(", ", predictKeys ?? [])}].");
+            names = items.Keys.Where(k => predictKeys is not { Length: > 0 } || predictKeys.Contains(k, StringComparer.Ordinal))
+                .OrderBy(k => k, StringComparer.Ordinal).ToArray();
+            if (names.Length == 0)
+                throw new ArgumentException($"Expected to run at least one output from [{string.Join(", ", items.Keys.Order(StringComparer.Ordinal))}], provided [{string.Join(", ", predictKeys!)}].");
             fetches = names.Select(k => items[k]).ToArray();
         }
         else
@@ -378,6 +465,18 @@ public class Estimator
             catch (OutOfRangeException)
             {
                 yield break;
+            }
+            if (!yieldSingleExamples)
+            {
+                if (single)
+                {
+                    yield return (null, batch[0]);
+                    continue;
+                }
+                var whole = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+                for (int i = 0; i < names.Length; i++) whole[names[i]] = batch[i];
+                yield return (whole, null);
+                continue;
             }
             if (batch.Any(t => t.Dims.Length == 0))
                 throw new InvalidOperationException("Prediction values must have a batch dimension (rank >= 1)");
@@ -402,4 +501,14 @@ public class Estimator
     }
 
     private static Tensor Row(Tensor t, int row) => t[row..(row + 1)].Reshape(t.Dims[1..].ToArray());
+}
+
+/// <summary>TF's <c>NanLossDuringTrainingError</c>: the loss of a training step was NaN (no checkpoint is written for that step).</summary>
+public sealed class NanLossDuringTrainingException : InvalidOperationException
+{
+    /// <summary>The exception with TF's message, "NaN loss during training.".</summary>
+    public NanLossDuringTrainingException()
+        : base("NaN loss during training.")
+    {
+    }
 }

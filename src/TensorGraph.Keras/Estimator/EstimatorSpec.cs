@@ -6,7 +6,9 @@ namespace TensorGraph.Estimator;
 /// (TF's ValueErrors "Missing loss.", "Missing train_op.", "Missing predictions."). A loss of one
 /// element that is not a scalar is reshaped to one, as TF does; a larger one is refused.
 /// <c>exportOutputs</c> are the serving signatures (name → Predict outputs); in PREDICT they default
-/// to <c>serving_default</c> with the predictions, as TF's <c>PredictOutput</c>.
+/// to <c>serving_default</c> with the predictions, as TF's <c>PredictOutput</c>; a single signature
+/// of another name is also served as <c>serving_default</c>, and several need one named so (TF's
+/// <c>get_export_outputs</c>). Every tensor and op must be in one graph.
 /// </summary>
 public sealed class EstimatorSpec
 {
@@ -26,14 +28,58 @@ public sealed class EstimatorSpec
             if (n is not (-1 or 1)) throw new ArgumentException($"Loss must be scalar, given: {l.Name} of shape {l.Shape}");
             if (l.Shape.Rank != 0) loss = l.Op.Graph.Reshape(l, []);
         }
+        CheckOneGraph(predictions, loss, trainOp, evalMetricOps, exportOutputs);
         Mode = mode;
         Predictions = predictions;
         Loss = loss;
         TrainOp = trainOp;
         EvalMetricOps = evalMetricOps ?? new Dictionary<string, (Output, Output)>();
-        if (exportOutputs is null && mode == ModeKeys.Predict)
-            exportOutputs = new Dictionary<string, IReadOnlyDictionary<string, Output>> { ["serving_default"] = PredictOutputs(predictions!) };
+        if (mode == ModeKeys.Predict) exportOutputs = ServingExportOutputs(exportOutputs, predictions!);
         ExportOutputs = exportOutputs ?? new Dictionary<string, IReadOnlyDictionary<string, Output>>();
+    }
+
+    /// <summary>The default serving signature key (TF's <c>DEFAULT_SERVING_SIGNATURE_DEF_KEY</c>).</summary>
+    public const string DefaultServingKey = "serving_default";
+
+    /// <summary>TF's <c>export_utils.get_export_outputs</c> and <c>_maybe_add_default_serving_output</c>.</summary>
+    private static Dictionary<string, IReadOnlyDictionary<string, Output>> ServingExportOutputs(
+        IReadOnlyDictionary<string, IReadOnlyDictionary<string, Output>>? given, TensorDict predictions)
+    {
+        var outputs = new Dictionary<string, IReadOnlyDictionary<string, Output>>(StringComparer.Ordinal);
+        if (given is null)
+        {
+            outputs[DefaultServingKey] = PredictOutputs(predictions);
+            return outputs;
+        }
+        foreach (var (key, sig) in given)
+        {
+            ArgumentNullException.ThrowIfNull(sig, key);
+            if (sig.Count == 0) throw new ArgumentException($"Prediction outputs cannot be None or empty (export output '{key}').");
+            outputs[key] = sig;
+        }
+        if (outputs.Count == 1 && !outputs.ContainsKey(DefaultServingKey)) outputs[DefaultServingKey] = outputs.Values.First();
+        if (outputs.Count > 1 && !outputs.ContainsKey(DefaultServingKey))
+            throw new ArgumentException("Multiple export_outputs were provided, but none of them is specified as the default.  Do this by naming one of them with signature_constants.DEFAULT_SERVING_SIGNATURE_DEF_KEY.");
+        return outputs;
+    }
+
+    /// <summary>TF's "must be from the default graph" check: every tensor and op of the spec belongs to one graph.</summary>
+    private static void CheckOneGraph(TensorDict? predictions, Output? loss, Operation? trainOp,
+        IReadOnlyDictionary<string, (Output Value, Output UpdateOp)>? metrics, IReadOnlyDictionary<string, IReadOnlyDictionary<string, Output>>? exportOutputs)
+    {
+        var named = new List<(string Name, Graph Graph)>();
+        if (predictions is not null) named.AddRange(predictions.Pairs.Select(p => ($"predictions[{p.Key}]", p.Value.Op.Graph)));
+        if (loss is { } l) named.Add(("loss", l.Op.Graph));
+        if (trainOp is not null) named.Add(("train_op", trainOp.Graph));
+        if (metrics is not null) named.AddRange(metrics.SelectMany(m => new[] { ($"eval_metric_ops[{m.Key}]", m.Value.Value.Op.Graph), ($"eval_metric_ops[{m.Key}]", m.Value.UpdateOp.Op.Graph) }));
+        if (exportOutputs is not null) named.AddRange(exportOutputs.SelectMany(e => (e.Value ?? new Dictionary<string, Output>()).Select(o => ($"export_outputs[{e.Key}][{o.Key}]", o.Value.Op.Graph))));
+        if (named.Count == 0) return;
+        var first = named[0];
+        foreach (var (name, graph) in named)
+        {
+            if (!ReferenceEquals(graph, first.Graph))
+                throw new ArgumentException($"{name} must be from the same graph as {first.Name}: the EstimatorSpec's tensors must all be built in the graph the model function was given.");
+        }
     }
 
     /// <summary>The mode (<see cref="ModeKeys"/>).</summary>

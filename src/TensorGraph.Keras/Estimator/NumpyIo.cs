@@ -17,9 +17,11 @@ public static class NumpyIo
 
     /// <summary>
     /// TF's <c>numpy_input_fn</c> for a dictionary of feature arrays: batches of
-    /// <paramref name="batchSize"/> rows (the last one partial) through <paramref name="numEpochs"/>
-    /// passes (null: forever), shuffled with a buffer of <paramref name="queueCapacity"/> rows
-    /// (seeded by the graph's seed, <c>tf_random_seed</c>) when <paramref name="shuffle"/>, which must
+    /// <paramref name="batchSize"/> rows through <paramref name="numEpochs"/> passes, one epoch
+    /// running on into the next within a batch so that only the very last batch may be partial
+    /// (TF's <c>dequeue_up_to</c>; null epochs: forever, every batch full), each epoch shuffled
+    /// with a buffer of <paramref name="queueCapacity"/> rows (seeded by the graph's seed,
+    /// <c>tf_random_seed</c>) when <paramref name="shuffle"/>, which must
     /// be given, as TF requires. All arrays must have the same number of rows. The arrays are fed to
     /// the pipeline when its iterator starts, not stored in the graph.
     /// </summary>
@@ -43,9 +45,14 @@ public static class NumpyIo
             ArgumentNullException.ThrowIfNull(v, k);
             if (v.Dims.Length == 0) throw new ArgumentException($"The feature '{k}' is a scalar; numpy_input_fn needs arrays with a row dimension");
         }
+        if (single && x[0].Value.Size == 0) throw new ArgumentException("x cannot be an empty array");
         int rows = x[0].Value.Dims[0];
         if (x.Any(kv => kv.Value.Dims[0] != rows) || (y is not null && (y.Dims.Length == 0 || y.Dims[0] != rows)))
-            throw new ArgumentException("Length of tensors in x and y is mismatched. All elements in x and y must have the same length.");
+        {
+            var shapesX = string.Join(", ", x.Select(kv => $"'{kv.Key}': {kv.Value.Shape}"));
+            throw new ArgumentException("Length of tensors in x and y is mismatched. All elements in x and y must have the same length.\n"
+                + $"Shapes in x: {{{shapesX}}}\nShapes in y: {(y is null ? "None" : y.Shape.ToString())}\n");
+        }
         return g =>
         {
             var feeds = new FeedDict();

@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using System.Text.RegularExpressions;
 using Google.Protobuf;
 using Grpc.Core;
@@ -44,14 +45,30 @@ internal sealed partial class RemoteSession : IDisposable
         if (authority.Length == 0 || authority.Contains('/', StringComparison.Ordinal))
             throw new InvalidArgumentException($"Session target '{target}' is not of the form grpc://host:port");
         bool tls = options?.UseTls ?? false;
+        if (options?.TrustedRootCertificates is { } roots && !tls)
+            throw new InvalidArgumentException("RemoteOptions.TrustedRootCertificates needs UseTls");
         _channel = GrpcChannel.ForAddress((tls ? "https://" : "http://") + authority, new GrpcChannelOptions
         {
             // TF's feeds and fetches are often larger than gRPC's 4 MB default.
             MaxReceiveMessageSize = null,
             MaxSendMessageSize = null,
+            HttpHandler = options?.TrustedRootCertificates is { } trusted ? TrustingOnly(trusted) : null,
+            DisposeHttpClient = true,
         });
         _calls = _channel.CreateCallInvoker();
         if (options?.BearerToken is { Length: > 0 } token) _headers = new Metadata { { "authorization", "Bearer " + token } };
+    }
+
+    /// <summary>An HTTP handler whose TLS trusts only <paramref name="roots"/> (custom root trust; names and dates still checked).</summary>
+    private static System.Net.Http.SocketsHttpHandler TrustingOnly(X509Certificate2Collection roots)
+    {
+        var policy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck };
+        policy.CustomTrustStore.AddRange(roots);
+        return new System.Net.Http.SocketsHttpHandler
+        {
+            EnableMultipleHttp2Connections = true,
+            SslOptions = new System.Net.Security.SslClientAuthenticationOptions { CertificateChainPolicy = policy },
+        };
     }
 
     /// <summary>The target this session talks to.</summary>

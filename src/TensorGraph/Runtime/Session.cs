@@ -107,7 +107,10 @@ public sealed class Session : IDisposable
     /// <summary>Where plans log their device placement (<see cref="SessionOptions.LogDevicePlacement"/>); null when they do not.</summary>
     internal TextWriter? DevicePlacementLog { get; }
 
-    /// <summary>Number of compiled plans in the cache (one per distinct run signature).</summary>
+    /// <summary>
+    /// Number of compiled plans in this process's cache (one per distinct run signature); always 0
+    /// for a remote session, whose plans are compiled and cached by the server.
+    /// </summary>
     public int CachedPlanCount => _plans.Count;
 
     /// <summary>

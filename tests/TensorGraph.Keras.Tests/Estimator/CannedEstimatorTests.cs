@@ -157,8 +157,9 @@ public class CannedEstimatorTests
         // The training graph's node names follow TF's head.py and dnn.py.
         var graph = File.ReadAllText(Path.Combine(_dir, "graph.pbtxt"));
         foreach (var node in new[] { "head/predictions/logistic", "head/predictions/two_class_logits", "head/predictions/probabilities",
-            "head/predictions/class_ids", "head/predictions/str_classes", "dnn/hiddenlayer_0/Relu", "dnn/logits/BiasAdd" })
+            "head/predictions/class_ids", "head/predictions/str_classes", "dnn/hiddenlayer_0/Relu", "dnn/logits/BiasAdd", "loss", "average_loss" })
             Assert.That(graph, Does.Contain($"name: \"{node}\""), node);
+        Assert.That(graph, Does.Not.Contain("name: \"loss_1\""), "the head's loss summary is the only one");
     }
 
     [Test]

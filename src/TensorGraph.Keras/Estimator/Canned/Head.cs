@@ -64,7 +64,8 @@ internal abstract class Head(string? weightColumn, LossReduction reduction)
                 using (g.ControlDependencies([.. updateOps])) trainOp = g.Group([trainOp]);
             }
         }
-        // The estimator writes the "loss" summary; the SUM head adds the per-example mean.
+        // At the root name scope, as TF's head: the loss, and for SUM the per-example mean.
+        g.ScalarSummary(MetricKeys.Loss, trainingLoss);
         if (Reduction == LossReduction.Sum)
         {
             var weightSum = g.ReduceSum(weights is { } w ? g.Multiply(w, g.OnesLike(unreduced)) : g.OnesLike(unreduced));
