@@ -27,6 +27,13 @@ public static class Attr
         a.List.I.AddRange(v);
         return a;
     }
+    /// <summary>A <c>list(float)</c> attr.</summary>
+    public static AttrValue Floats(IEnumerable<float> v)
+    {
+        var a = new AttrValue { List = new AttrValue.Types.ListValue() };
+        a.List.F.AddRange(v);
+        return a;
+    }
     /// <summary>A <c>list(type)</c> attr.</summary>
     public static AttrValue Types(IEnumerable<DType> v)
     {

@@ -221,8 +221,11 @@ public abstract class Optimizer
     /// <summary>Groups the updates; <paramref name="name"/> ending in "/" is used verbatim.</summary>
     protected virtual Operation Finish(Graph g, List<Operation> updateOps, string name) => g.Group(updateOps, name);
 
-    /// <summary>A slot variable named <c>&lt;var&gt;/&lt;optimizer name&gt;</c> (uniquified), filled with <paramref name="value"/>.</summary>
-    protected Variable MakeSlot(Variable var, string slotName, double value)
+    /// <summary>
+    /// A slot variable named <c>&lt;var&gt;/&lt;optimizer name&gt;</c> (uniquified), filled with <paramref name="value"/>;
+    /// <paramref name="scopeName"/> replaces the optimizer name in the slot's name (TF's accum_name, linear_name).
+    /// </summary>
+    protected Variable MakeSlot(Variable var, string slotName, double value, string? scopeName = null)
     {
         ArgumentNullException.ThrowIfNull(var);
         if (_slots.TryGetValue((var, slotName), out var existing)) return existing;
@@ -231,7 +234,7 @@ public abstract class Optimizer
         Variable slot;
         using (g.NameScope(var.Op.Name + "/"))
         {
-            using (g.NameScope(Name))
+            using (g.NameScope(scopeName ?? Name))
             {
                 // Like TF's slot initializers: a Const for small shapes, Fill for large ones.
                 var init = g.Filled(var.Shape, var.DType, value, value == 0 ? "zeros" : value == 1 ? "ones" : "Const");

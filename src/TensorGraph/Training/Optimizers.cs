@@ -328,3 +328,86 @@ public sealed class AdagradOptimizer : Optimizer
         return g.SparseApplyAdagrad(var.Ref, GetSlot(var, "accumulator").Ref, CastTo(g, LearningRateTensor, var.DType), grad.Values, grad.Indices, useLocking: UseLocking).Op;
     }
 }
+
+/// <summary>
+/// TF's <c>tf.train.FtrlOptimizer</c> (FTRL-proximal, McMahan et al. 2013): slots "accum" (starting
+/// at <c>initial_accumulator_value</c>, 0.1) and "linear" (zeros), named <c>&lt;var&gt;/Ftrl</c> and
+/// <c>&lt;var&gt;/Ftrl_1</c> unless <c>accumName</c>/<c>linearName</c> are given. Updates with
+/// ApplyFtrl (SparseApplyFtrl for sparse gradients), or the V2 ops when
+/// <c>l2_shrinkage_regularization_strength</c> is positive.
+/// </summary>
+public sealed class FtrlOptimizer : Optimizer
+{
+    private readonly double _lrPower, _initial, _l1, _l2, _l2Shrinkage;
+    private readonly string? _accumName, _linearName;
+    private Output _lrPowerT, _l1T, _l2T, _l2ShrinkageT;
+
+    /// <summary>Creates the optimizer with TF's defaults; the arguments are checked as TF checks them.</summary>
+    public FtrlOptimizer(double learningRate, double learningRatePower = -0.5, double initialAccumulatorValue = 0.1,
+        double l1RegularizationStrength = 0.0, double l2RegularizationStrength = 0.0, bool useLocking = false, string name = "Ftrl",
+        string? accumName = null, string? linearName = null, double l2ShrinkageRegularizationStrength = 0.0)
+        : base(learningRate, name, useLocking)
+    {
+        if (initialAccumulatorValue < 0) throw new InvalidArgumentException($"initial_accumulator_value {initialAccumulatorValue} needs to be positive or zero");
+        if (learningRatePower > 0) throw new InvalidArgumentException($"learning_rate_power {learningRatePower} needs to be negative or zero");
+        if (l1RegularizationStrength < 0) throw new InvalidArgumentException($"l1_regularization_strength {l1RegularizationStrength} needs to be positive or zero");
+        if (l2RegularizationStrength < 0) throw new InvalidArgumentException($"l2_regularization_strength {l2RegularizationStrength} needs to be positive or zero");
+        if (l2ShrinkageRegularizationStrength < 0)
+            throw new InvalidArgumentException($"l2_shrinkage_regularization_strength {l2ShrinkageRegularizationStrength} needs to be positive or zero");
+        _lrPower = learningRatePower;
+        _initial = initialAccumulatorValue;
+        _l1 = l1RegularizationStrength;
+        _l2 = l2RegularizationStrength;
+        _l2Shrinkage = l2ShrinkageRegularizationStrength;
+        _accumName = accumName;
+        _linearName = linearName;
+    }
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<string> SlotNames => ["accum", "linear"];
+
+    /// <inheritdoc/>
+    protected override void CreateSlots(Graph g, IReadOnlyList<Variable> vars)
+    {
+        foreach (var v in vars)
+        {
+            MakeSlot(v, "accum", _initial, _accumName);
+            MakeSlot(v, "linear", 0, _linearName);
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override void Prepare(Graph g)
+    {
+        var dt = LearningRateTensor.DType;
+        _l1T = Hyper(g, _l1, dt, "l1_regularization_strength");
+        _l2T = Hyper(g, _l2, dt, "l2_regularization_strength");
+        _l2ShrinkageT = Hyper(g, _l2Shrinkage, dt, "l2_shrinkage_regularization_strength");
+        _lrPowerT = Hyper(g, _lrPower, dt, "learning_rate_power");
+    }
+
+    /// <inheritdoc/>
+    protected override Output ApplyDense(Graph g, Output grad, Variable var)
+    {
+        var dt = var.DType;
+        return _l2Shrinkage <= 0
+            ? g.ApplyFtrl(var.Ref, GetSlot(var, "accum").Ref, GetSlot(var, "linear").Ref, grad, CastTo(g, LearningRateTensor, dt),
+                CastTo(g, _l1T, dt), CastTo(g, _l2T, dt), CastTo(g, _lrPowerT, dt), UseLocking)
+            : g.ApplyFtrlV2(var.Ref, GetSlot(var, "accum").Ref, GetSlot(var, "linear").Ref, grad, CastTo(g, LearningRateTensor, dt),
+                CastTo(g, _l1T, dt), CastTo(g, _l2T, dt), CastTo(g, _l2ShrinkageT, dt), CastTo(g, _lrPowerT, dt), UseLocking);
+    }
+
+    /// <summary>TF 1.15's Ftrl sparse update: SparseApplyFtrl(V2) on the rows of the (deduplicated) gradient.</summary>
+    protected override Operation ApplySparse(Graph g, IndexedSlices grad, Variable var)
+    {
+        ArgumentNullException.ThrowIfNull(g);
+        ArgumentNullException.ThrowIfNull(grad);
+        ArgumentNullException.ThrowIfNull(var);
+        var dt = var.DType;
+        return (_l2Shrinkage <= 0
+            ? g.SparseApplyFtrl(var.Ref, GetSlot(var, "accum").Ref, GetSlot(var, "linear").Ref, grad.Values, grad.Indices, CastTo(g, LearningRateTensor, dt),
+                CastTo(g, _l1T, dt), CastTo(g, _l2T, dt), CastTo(g, _lrPowerT, dt), UseLocking)
+            : g.SparseApplyFtrlV2(var.Ref, GetSlot(var, "accum").Ref, GetSlot(var, "linear").Ref, grad.Values, grad.Indices, CastTo(g, LearningRateTensor, dt),
+                CastTo(g, _l1T, dt), CastTo(g, _l2T, dt), CastTo(g, _l2ShrinkageT, dt), CastTo(g, _lrPowerT, dt), UseLocking)).Op;
+    }
+}

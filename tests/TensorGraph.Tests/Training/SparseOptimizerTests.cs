@@ -52,6 +52,7 @@ public class SparseOptimizerTests
     {
         yield return new TestCaseData((Func<Optimizer>)(() => new MomentumOptimizer(0.1, 0.9)), "SparseApplyMomentum", "ApplyMomentum").SetName("Momentum uses SparseApplyMomentum");
         yield return new TestCaseData((Func<Optimizer>)(() => new AdagradOptimizer(0.1)), "SparseApplyAdagrad", "ApplyAdagrad").SetName("Adagrad uses SparseApplyAdagrad");
+        yield return new TestCaseData((Func<Optimizer>)(() => new FtrlOptimizer(0.1)), "SparseApplyFtrl", "ApplyFtrl").SetName("Ftrl uses SparseApplyFtrl");
         yield return new TestCaseData((Func<Optimizer>)(() => new RMSPropOptimizer(0.01)), "SparseApplyRMSProp", "ApplyRMSProp").SetName("RMSProp uses SparseApplyRMSProp");
         yield return new TestCaseData((Func<Optimizer>)(() => new RMSPropOptimizer(0.01, centered: true)), "SparseApplyCenteredRMSProp", "ApplyCenteredRMSProp").SetName("centered RMSProp uses SparseApplyCenteredRMSProp");
     }
