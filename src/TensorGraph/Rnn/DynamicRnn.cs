@@ -13,7 +13,10 @@ public sealed partial class Graph
     /// [batch, time, depth], or [time, batch, depth] with <paramref name="timeMajor"/>; the outputs
     /// come back in the same layout. With <paramref name="sequenceLength"/> ([batch] int), steps at
     /// or past a sequence's length output zeros and keep that sequence's state (TF's Select copy),
-    /// and the loop stops at the longest sequence. Differentiable end to end (loop gradients).
+    /// and the loop stops at the longest sequence. The outputs have <paramref name="dtype"/> when it
+    /// is given, else the state's dtype (TF's <c>_infer_state_dtype</c>), so a cell may output
+    /// another dtype than its inputs (crf_decode's int32 backpointers). Differentiable end to end
+    /// (loop gradients).
     /// </summary>
     public (Output Outputs, Output[] State) DynamicRnn(RnnCell cell, Output inputs, Output? sequenceLength = null, Output[]? initialState = null,
         DType? dtype = null, int parallelIterations = 32, bool timeMajor = false, string? scope = null)

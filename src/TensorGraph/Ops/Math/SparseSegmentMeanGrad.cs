@@ -6,7 +6,7 @@ namespace TensorGraph;
 
 /// <summary>
 /// SparseSegmentMeanGrad: the gradient of SparseSegmentMean, output[indices[i]] += grad[segment_ids[i]] / (the number of rows in that segment)
-/// (output [output_dim0, …]). TF registers no gradient for it.
+/// (output [output_dim0, …]).
 /// </summary>
 internal sealed class SparseSegmentMeanGradSpec : OpSpec
 {
@@ -22,6 +22,9 @@ internal sealed class SparseSegmentMeanGradSpec : OpSpec
     protected override string[] OutputArgs => ["output: T"];
 
     public override IReadOnlyList<AttrSpec> Attrs => AttrList;
+
+    /// <summary>TF registers no gradient for it (a second derivative of the reduction is not built).</summary>
+    public override bool NotDifferentiable => true;
 
     public override void Infer(InferContext c) => SparseSegmentCommon.InferGrad(c);
 

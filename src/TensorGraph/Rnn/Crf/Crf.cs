@@ -75,7 +75,8 @@ public sealed partial class Graph
             int numTags = inputs.Shape.IsRankKnown ? inputs.Shape[2] : -1;
             if (numTags < 0)
                 throw new InvalidArgumentException($"crf_log_likelihood creates its transitions from the static number of tags, but '{inputs.Name}' has shape {inputs.Shape}");
-            transitions = GetVariable("transitions", new Shape(numTags, numTags)).Value;
+            // TF takes the scope's dtype (float32); the inputs' dtype is the same for float32 inputs and lets float64 work.
+                transitions = GetVariable("transitions", new Shape(numTags, numTags), inputs.DType).Value;
         }
         var sequenceScores = CrfSequenceScore(inputs, tagIndices, sequenceLengths, transitions);
         var logNorm = CrfLogNorm(inputs, sequenceLengths, transitions);
