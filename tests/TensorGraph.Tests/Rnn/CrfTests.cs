@@ -368,6 +368,57 @@ public class CrfTests
     }
 
     [Test]
+    public void AGraphDefRoundTripGivesTheSameLikelihoodAndDecoding()
+    {
+        var g = new Graph();
+        var x = g.Placeholder(DType.Float32, new Shape(-1, -1, N), name: "x");
+        var tags = g.Placeholder(DType.Int64, new Shape(-1, -1), name: "tags");
+        var len = g.Placeholder(DType.Int64, [-1], name: "len");
+        var trans = g.Placeholder(DType.Float32, [N, N], name: "trans");
+        var (ll, _) = g.CrfLogLikelihood(x, tags, len, trans);
+        var (decoded, best) = g.CrfDecode(x, trans, len);
+        g.Identity(ll, "ll");
+        g.Identity(decoded, "decoded");
+        g.Identity(best, "best");
+        var imported = Graph.FromGraphDef(g.ToGraphDef());
+        var u = Unary(4, 4, 80);
+        var a = Transitions(81);
+        var uf = new float[4, 4, N];
+        for (int b = 0; b < 4; b++)
+            for (int t = 0; t < 4; t++)
+                for (int j = 0; j < N; j++) uf[b, t, j] = (float)u[b, t, j];
+        var af = new float[N, N];
+        for (int i = 0; i < N; i++)
+            for (int j = 0; j < N; j++) af[i, j] = (float)a[i, j];
+        var tg = RandomTags(4, 4, 82);
+        var tl = new long[4, 4];
+        for (int b = 0; b < 4; b++)
+            for (int t = 0; t < 4; t++) tl[b, t] = tg[b, t];
+        Tensor[] Run(Graph graph)
+        {
+            using var s = new Session(graph);
+            return [.. s.Run([graph["ll:0"], graph["decoded:0"], graph["best:0"]], new FeedDict
+            {
+                [graph["x:0"]] = Tensor.FromArray(uf), [graph["tags:0"]] = Tensor.FromArray(tl),
+                [graph["len:0"]] = Lengths.Select(l => (long)l).ToArray(), [graph["trans:0"]] = Tensor.FromArray(af),
+            })];
+        }
+        var before = Run(g);
+        var after = Run(imported);
+        for (int k = 0; k < 3; k++)
+        {
+            Assert.That(after[k].DType, Is.EqualTo(before[k].DType));
+            Assert.That(Enumerable.Range(0, after[k].Size).Select(after[k].GetDouble), Is.EqualTo(Enumerable.Range(0, before[k].Size).Select(before[k].GetDouble)));
+        }
+        for (int b = 0; b < 4; b++)
+        {
+            var seq = Row(tg, b, Lengths[b]);
+            Assert.That(before[0].GetDouble(b), Is.EqualTo(Score(u, a, b, seq) - BruteLogNorm(u, a, b, Lengths[b])).Within(1e-4), "float32 int64-tag likelihood");
+            Assert.That(before[2].GetDouble(b), Is.EqualTo(BruteArgmax(u, a, b, Lengths[b]).Score).Within(1e-4));
+        }
+    }
+
+    [Test]
     public void BadArgumentsFailWhenBuilt()
     {
         var g = new Graph();
