@@ -93,4 +93,90 @@ public sealed partial class Graph
         ArgumentNullException.ThrowIfNull(@params);
         return EmbeddingLookupSparse([@params.Value], spIds, spWeights, "mod", name, combiner, maxNorm);
     }
+
+    /// <summary>
+    /// TF 1.15's <c>tf.nn.safe_embedding_lookup_sparse(embedding_weights, sparse_ids,
+    /// sparse_weights, combiner, default_id, name, partition_strategy="div", max_norm)</c>:
+    /// <see cref="EmbeddingLookupSparse(Output[], SparseTensor, SparseTensor?, string, string?, string?, double?)"/>
+    /// made safe for invalid ids and empty rows. Ids of any rank [d0, …, dn] are reshaped to
+    /// [d0·…·dn−1, dn] (SparseReshape); ids &lt; 0 are pruned, and weights ≤ 0 unless the combiner
+    /// is <c>"sum"</c> (sparse_retain); empty rows get <paramref name="defaultId"/>'s embedding,
+    /// or zeros when it is null (SparseFillEmptyRows, then a Select); the result is
+    /// [d0, …, dn−1, embedding dims…]. Ops under the name scope <c>embedding_lookup</c>, as TF.
+    /// </summary>
+    public Output SafeEmbeddingLookupSparse(Output[] embeddingWeights, SparseTensor sparseIds, SparseTensor? sparseWeights = null,
+        string combiner = "mean", long? defaultId = null, string? name = null, string partitionStrategy = "div", double? maxNorm = null)
+    {
+        ArgumentNullException.ThrowIfNull(embeddingWeights);
+        ArgumentNullException.ThrowIfNull(sparseIds);
+        if (embeddingWeights.Length < 1) throw new InvalidArgumentException("Missing embedding_weights [].");
+        using var scope = NameScope(name ?? "embedding_lookup");
+        var exact = CurrentNameScope + "/";
+        var originalShape = sparseIds.DenseShape;
+        int originalRankDim = originalShape.Shape.IsRankKnown ? originalShape.Shape[0] : -1;
+        Output originalRank = originalRankDim >= 0 ? Constant(originalRankDim) : Size(originalShape);
+        Output leadingSize = originalRankDim >= 0 ? Constant(new[] { originalRankDim - 1 }) : Stack([originalRank - Constant(1)]);
+        Output lastIndex = originalRankDim >= 0 ? Constant(originalRankDim - 1) : originalRank - Constant(1);
+        var rows = ReduceProd(Slice(originalShape, Constant(new[] { 0 }), leadingSize));
+        sparseIds = SparseReshapeTensor(sparseIds, Stack([rows, Gather(originalShape, lastIndex)]));
+        if (sparseWeights is { } sw0) sparseWeights = new SparseTensor(sparseIds.Indices, sw0.Values, sparseIds.DenseShape);
+
+        // _prune_invalid_ids, then _prune_invalid_weights unless the combiner is "sum".
+        var isIdValid = GreaterEqual(sparseIds.Values, Constant(ScalarOf(sparseIds.DType, 0)));
+        if (sparseWeights is { } sw1) isIdValid = LogicalAnd(isIdValid, Fill(ShapeOf(sw1.Values), Constant(true)));
+        sparseIds = SparseRetain(sparseIds, isIdValid);
+        if (sparseWeights is { } sw2) sparseWeights = SparseRetain(sw2, isIdValid);
+        if (combiner != "sum" && sparseWeights is { } sw3)
+        {
+            var isWeightValid = Greater(sw3.Values, Constant(ScalarOf(sw3.DType, 0)));
+            sparseIds = SparseRetain(sparseIds, isWeightValid);
+            sparseWeights = SparseRetain(sw3, isWeightValid);
+        }
+
+        Output isRowEmpty;
+        (sparseIds, isRowEmpty) = SparseFillEmptyRowsTensor(sparseIds, Constant(ScalarOf(sparseIds.DType, defaultId ?? 0)));
+        if (sparseWeights is { } sw4) (sparseWeights, _) = SparseFillEmptyRowsTensor(sw4, Constant(ScalarOf(sw4.DType, 1.0)));
+        var result = EmbeddingLookupSparse(embeddingWeights, sparseIds, sparseWeights, partitionStrategy, defaultId is null ? null : exact, combiner, maxNorm);
+        if (defaultId is null)
+        {
+            var tiled = Tile(Reshape(isRowEmpty, [-1, 1]), Stack([Constant(1), ShapeOf(result).Slice(1)]));
+            result = Select(tiled, ZerosLike(result), result, exact);
+        }
+        var finalResult = Reshape(result, Concat(
+            [Slice(Cast(originalShape, DType.Int32), Constant(new[] { 0 }), leadingSize), Slice(ShapeOf(result), [1], [-1])], 0));
+        if (originalRankDim >= 0 && result.Shape.IsRankKnown)
+            SetShape(finalResult, new Shape([.. Enumerable.Repeat(-1, originalRankDim - 1), .. result.Shape.ToArray()[1..]]));
+        return finalResult;
+    }
+
+    /// <summary><see cref="SafeEmbeddingLookupSparse(Output[], SparseTensor, SparseTensor?, string, long?, string?, string, double?)"/> for one table.</summary>
+    public Output SafeEmbeddingLookupSparse(Output embeddingWeights, SparseTensor sparseIds, SparseTensor? sparseWeights = null,
+        string combiner = "mean", long? defaultId = null, string? name = null, double? maxNorm = null) =>
+        SafeEmbeddingLookupSparse([embeddingWeights], sparseIds, sparseWeights, combiner, defaultId, name, "div", maxNorm);
+
+    /// <summary>TF's <c>sparse_ops.sparse_reshape</c>: SparseReshape under <c>SparseReshape</c>, the values through an Identity.</summary>
+    private SparseTensor SparseReshapeTensor(SparseTensor sp, Output shape)
+    {
+        using var scope = NameScope("SparseReshape");
+        var exact = CurrentNameScope + "/";
+        if (shape.DType != DType.Int64) shape = Cast(shape, DType.Int64);
+        var (indices, newShape) = SparseReshape(sp.Indices, sp.DenseShape, shape, exact);
+        return new SparseTensor(indices, Identity(sp.Values), newShape);
+    }
+
+    /// <summary>TF's <c>sparse_ops.sparse_retain</c>: the entries where <paramref name="toRetain"/> is true.</summary>
+    private SparseTensor SparseRetain(SparseTensor sp, Output toRetain)
+    {
+        if (toRetain.Shape.IsRankKnown && toRetain.Shape.Rank != 1) throw new InvalidArgumentException($"sparse_retain needs a vector, got shape {toRetain.Shape}");
+        var whereTrue = Reshape(Where(toRetain), [-1]);
+        return new SparseTensor(Gather(sp.Indices, whereTrue), Gather(sp.Values, whereTrue), Identity(sp.DenseShape));
+    }
+
+    /// <summary>TF's <c>sparse_ops.sparse_fill_empty_rows</c>: the filled tensor (same dense shape) and the empty-row indicator.</summary>
+    private (SparseTensor Filled, Output IsRowEmpty) SparseFillEmptyRowsTensor(SparseTensor sp, Output defaultValue)
+    {
+        using var scope = NameScope("SparseFillEmptyRows");
+        var (indices, values, empty, _) = SparseFillEmptyRows(sp.Indices, sp.Values, sp.DenseShape, defaultValue);
+        return (new SparseTensor(indices, values, sp.DenseShape), empty);
+    }
 }
