@@ -419,6 +419,28 @@ public class CrfTests
     }
 
     [Test]
+    public void BuildsTfsNodes()
+    {
+        var g = new Graph();
+        var x = g.Placeholder(DType.Float32, new Shape(2, 4, N), name: "x");
+        var tags = g.Placeholder(DType.Int32, new Shape(2, 4), name: "tags");
+        var len = g.Placeholder(DType.Int32, [2], name: "len");
+        var (_, transitions) = g.CrfLogLikelihood(x, tags, len);
+        var (decoded, _) = g.CrfDecode(x, transitions, len);
+        Assert.That(transitions.Name, Is.EqualTo("transitions/read:0"));
+        string[] expected =
+        [
+            "Equal/x", "Equal", "SequenceMask/Range", "rnn/while/ExpandDims", "rnn/while/ReduceLogSumExp/Max", "rnn/while/ReduceLogSumExp/StopGradient",
+            "rnn/while/ReduceLogSumExp/Add", "ReduceLogSumExp/Log", "rnn_1/while/ArgMax", "rnn_1/while/Max", "ReverseSequence",
+            "rnn_2/while/GatherNd", "ReverseSequence_1",
+        ];
+        foreach (var name in expected) Assert.That(g.TryGetOperation(name), Is.Not.Null, name);
+        Assert.That(g.GetOperation("rnn_1/TensorArray").GetAttrType("dtype"), Is.EqualTo(DType.Int32), "backpointers are int32");
+        Assert.That(decoded.Op.Type, Is.EqualTo("ReverseSequence"));
+        Assert.That(g.Operations.Count(o => o.Type == "VariableV2"), Is.EqualTo(1));
+    }
+
+    [Test]
     public void BadArgumentsFailWhenBuilt()
     {
         var g = new Graph();

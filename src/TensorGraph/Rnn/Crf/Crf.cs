@@ -22,7 +22,7 @@ public sealed partial class Graph
             var batchSize = ShapeOf(inputs, tagIndices.DType).Slice(0);
             var exampleInds = Reshape(Crf.RangeTo(this, batchSize), [-1, 1]);
             var scores = GatherNd(Squeeze(inputs, [1]), Concat([exampleInds, tagIndices], 1));
-            return Select(LessEqual(sequenceLengths, Constant(ScalarOf(sequenceLengths.DType, 0))), ZerosLike(scores), scores);
+            return Select(LessEqual(sequenceLengths, ScalarOf(sequenceLengths.DType, 0)), ZerosLike(scores), scores);
         }
         Output MultiSeq() =>
             CrfUnaryScore(tagIndices, sequenceLengths, inputs) + CrfBinaryScore(tagIndices, sequenceLengths, transitionParams);
@@ -42,13 +42,13 @@ public sealed partial class Graph
         CrfCheckInputs(inputs, "inputs");
         var firstInput = Squeeze(Slice(inputs, [0, 0, 0], [-1, 1, -1]), [1]);
         Output Mask(Output logNorm) =>
-            Select(LessEqual(sequenceLengths, Constant(ScalarOf(sequenceLengths.DType, 0))), ZerosLike(logNorm), logNorm);
+            Select(LessEqual(sequenceLengths, ScalarOf(sequenceLengths.DType, 0)), ZerosLike(logNorm), logNorm);
         Output SingleSeq() => Mask(ReduceLogSumExp(firstInput, [1]));
         Output MultiSeq()
         {
             var restOfInput = Slice(inputs, [0, 1, 0], [-1, -1, -1]);
             var forwardCell = new CrfForwardRnnCell(transitionParams);
-            var lengthsLessOne = Maximum(Constant(ScalarOf(sequenceLengths.DType, 0)), sequenceLengths - Constant(ScalarOf(sequenceLengths.DType, 1)));
+            var lengthsLessOne = Maximum(Constant(ScalarOf(sequenceLengths.DType, 0)), sequenceLengths - ScalarOf(sequenceLengths.DType, 1));
             // TF passes dtype=float32; the inputs' dtype is the same for float32 and lets float64 work.
             var (_, alphas) = DynamicRnn(forwardCell, restOfInput, lengthsLessOne, [firstInput], inputs.DType);
             return Mask(ReduceLogSumExp(alphas[0], [1]));
@@ -119,7 +119,7 @@ public sealed partial class Graph
         Output numTags = ts.IsRankKnown && ts[0] >= 0
             ? Constant(ScalarOf(tagIndices.DType, ts[0]))
             : Cast(ShapeOf(transitionParams).Slice(0), tagIndices.DType);
-        var numTransitions = ShapeOf(tagIndices).Slice(1) - Constant(1);
+        var numTransitions = ShapeOf(tagIndices).Slice(1) - Tensor.Scalar(1);
         var size = Stack([Constant(-1), numTransitions]);
         var startTagIndices = Slice(tagIndices, Constant(new[] { 0, 0 }), size);
         var endTagIndices = Slice(tagIndices, Constant(new[] { 0, 1 }), size);
@@ -159,7 +159,7 @@ public sealed partial class Graph
             var fwdCell = new CrfDecodeForwardRnnCell(transitionParams);
             var initialState = Squeeze(Slice(potentials, [0, 0, 0], [-1, 1, -1]), [1]);
             var inputs = Slice(potentials, [0, 1, 0], [-1, -1, -1]);
-            var lengthLessOne = Maximum(Constant(ScalarOf(sequenceLength.DType, 0)), sequenceLength - Constant(ScalarOf(sequenceLength.DType, 1)));
+            var lengthLessOne = Maximum(Constant(ScalarOf(sequenceLength.DType, 0)), sequenceLength - ScalarOf(sequenceLength.DType, 1));
             var (backpointers, lastScore) = DynamicRnn(fwdCell, inputs, lengthLessOne, [initialState], DType.Int32);
             backpointers = ReverseSequence(backpointers, lengthLessOne, 1);
             var bwdCell = new CrfDecodeBackwardRnnCell(numTags);
@@ -185,10 +185,14 @@ public sealed partial class Graph
         int t = inputs.Shape.IsRankKnown ? inputs.Shape[1] : -1;
         if (t >= 0)
         {
-            Equal(Constant(t), Constant(1));
+            using (NameScope("Equal"))
+            {
+                var exact = CurrentNameScope + "/";
+                Equal(Constant(t, name: "x"), Constant(1, name: "y"), exact);
+            }
             return t == 1 ? singleSeq() : multiSeq();
         }
-        var pred = Equal(ShapeOf(inputs).Slice(1), Constant(1));
+        var pred = Equal(ShapeOf(inputs).Slice(1), Tensor.Scalar(1));
         return Cond(pred, singleSeq, multiSeq);
     }
 
