@@ -441,6 +441,42 @@ public class CrfTests
     }
 
     [Test]
+    public void MultitagScoreSumsTheAllowedSequencesAndIsTheSequenceScoreForOneHotBitmaps()
+    {
+        var u = Unary(4, 4, 90);
+        var a = Transitions(91);
+        var rng = new Random(92);
+        var bitmap = new bool[4, 4, N];
+        for (int b = 0; b < 4; b++)
+            for (int t = 0; t < 4; t++)
+            {
+                for (int j = 0; j < N; j++) bitmap[b, t, j] = rng.Next(2) == 0;
+                bitmap[b, t, rng.Next(N)] = true;
+            }
+        var tg = RandomTags(4, 4, 93);
+        var oneHot = new bool[4, 4, N];
+        for (int b = 0; b < 4; b++)
+            for (int t = 0; t < 4; t++) oneHot[b, t, tg[b, t]] = true;
+        var g = new Graph();
+        var x = g.Constant(Tensor.FromArray(u));
+        var len = g.Constant(Lengths);
+        var trans = g.Constant(Tensor.FromArray(a));
+        var multi = g.CrfMultitagSequenceScore(x, g.Constant(Tensor.FromArray(bitmap)), len, trans);
+        var single = g.CrfMultitagSequenceScore(x, g.Constant(Tensor.FromArray(oneHot)), len, trans);
+        var score = g.CrfSequenceScore(x, g.Constant(Tensor.FromArray(tg)), len, trans);
+        using var s = new Session(g);
+        var r = s.Run([multi, single, score]);
+        for (int b = 0; b < 4; b++)
+        {
+            int bb = b;
+            var allowed = AllSequences(Lengths[b]).Where(seq => seq.Select((tag, t) => bitmap[bb, t, tag]).All(ok => ok));
+            double want = Math.Log(allowed.Sum(seq => Math.Exp(Score(u, a, bb, seq))));
+            Assert.That(r[0].GetDouble(b), Is.EqualTo(want).Within(1e-12), $"multitag {b}");
+            Assert.That(r[1].GetDouble(b), Is.EqualTo(r[2].GetDouble(b)).Within(1e-12), $"one-hot {b}");
+        }
+    }
+
+    [Test]
     public void BadArgumentsFailWhenBuilt()
     {
         var g = new Graph();

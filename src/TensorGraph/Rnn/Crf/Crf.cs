@@ -30,6 +30,22 @@ public sealed partial class Graph
     }
 
     /// <summary>
+    /// TF 1.15's <c>tf.contrib.crf.crf_multitag_sequence_score(inputs, tag_bitmap,
+    /// sequence_lengths, transition_params)</c>: log Σ exp(score) over every tag sequence allowed
+    /// by the bool [batch, max_seq_len, num_tags] <paramref name="tagBitmap"/>, i.e.
+    /// <see cref="CrfLogNorm"/> of the inputs with the disallowed tags set to −∞ (a one-hot
+    /// bitmap gives <see cref="CrfSequenceScore"/>). A time dimension of 1 reduces over the only step.
+    /// </summary>
+    public Output CrfMultitagSequenceScore(Output inputs, Output tagBitmap, Output sequenceLengths, Output transitionParams)
+    {
+        CrfCheckInputs(inputs, "inputs");
+        if (tagBitmap.Op is null || tagBitmap.DType != DType.Bool)
+            throw new InvalidArgumentException($"tag_bitmap must be a bool tensor, got {(tagBitmap.Op is null ? "a default (unset) Output" : $"'{tagBitmap.Name}' of {tagBitmap.DType.Name()}")}");
+        Output Filtered() => Select(tagBitmap, inputs, Fill(ShapeOf(inputs), Constant(ScalarOf(inputs.DType, double.NegativeInfinity))));
+        return CrfSmartCond(inputs, () => ReduceLogSumExp(Filtered(), [1, 2]), () => CrfLogNorm(Filtered(), sequenceLengths, transitionParams));
+    }
+
+    /// <summary>
     /// TF 1.15's <c>tf.contrib.crf.crf_log_norm(inputs, sequence_lengths, transition_params)</c>:
     /// the log partition function [batch] by the forward algorithm, a <see cref="DynamicRnn"/> of
     /// a <see cref="CrfForwardRnnCell"/> over inputs[:, 1:] from the initial alphas inputs[:, 0]
