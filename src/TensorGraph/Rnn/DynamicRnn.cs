@@ -13,7 +13,10 @@ public sealed partial class Graph
     /// [batch, time, depth], or [time, batch, depth] with <paramref name="timeMajor"/>; the outputs
     /// come back in the same layout. With <paramref name="sequenceLength"/> ([batch] int), steps at
     /// or past a sequence's length output zeros and keep that sequence's state (TF's Select copy),
-    /// and the loop stops at the longest sequence. Differentiable end to end (loop gradients).
+    /// and the loop stops at the longest sequence. The outputs have <paramref name="dtype"/> when it
+    /// is given, else the state's dtype (TF's <c>_infer_state_dtype</c>), so a cell may output
+    /// another dtype than its inputs (crf_decode's int32 backpointers). Differentiable end to end
+    /// (loop gradients).
     /// </summary>
     public (Output Outputs, Output[] State) DynamicRnn(RnnCell cell, Output inputs, Output? sequenceLength = null, Output[]? initialState = null,
         DType? dtype = null, int parallelIterations = 32, bool timeMajor = false, string? scope = null)
@@ -39,7 +42,9 @@ public sealed partial class Graph
         var state = initialState ?? cell.ZeroState(this, batchSize,
             dtype ?? throw new InvalidArgumentException("If there is no initial_state, you must give a dtype."));
         cell.CheckState(state);
-        var (outputs, finalState) = DynamicRnnLoop(cell, x, state, parallelIterations, sequenceLength, varScope);
+        // TF's _infer_state_dtype: the outputs have the explicit dtype, else the state's.
+        var outputDType = dtype ?? (state.Length > 0 ? state[0].DType : x.DType);
+        var (outputs, finalState) = DynamicRnnLoop(cell, x, state, parallelIterations, sequenceLength, varScope, outputDType);
         if (!timeMajor) outputs = TransposeBatchTime(outputs);
         return (outputs, finalState);
     }
@@ -139,7 +144,8 @@ public sealed partial class Graph
     }
 
     /// <summary>TF's <c>_dynamic_rnn_loop</c> over time-major <paramref name="x"/>.</summary>
-    private (Output Outputs, Output[] State) DynamicRnnLoop(RnnCell cell, Output x, Output[] state, int parallelIterations, Output? sequenceLength, string varScope)
+    private (Output Outputs, Output[] State) DynamicRnnLoop(RnnCell cell, Output x, Output[] state, int parallelIterations, Output? sequenceLength, string varScope,
+        DType outputDType)
     {
         var inputShape = ShapeOf(x);
         var timeSteps = StridedSlice(inputShape, [0], [1], shrinkAxisMask: 1);
@@ -150,14 +156,14 @@ public sealed partial class Graph
         Output? minLen = null, maxLen = null;
         if (sequenceLength is { } len)
         {
-            zeroOutput = RnnCell.ZerosOfWidth(this, batchSize, cell.OutputSize, x.DType);
+            zeroOutput = RnnCell.ZerosOfWidth(this, batchSize, cell.OutputSize, outputDType);
             minLen = ReduceMin(len);
             maxLen = ReduceMax(len);
         }
         var time = Constant(0, name: "time");
         string baseName;
         using (NameScope("dynamic_rnn")) baseName = CurrentNameScope + "/";
-        var outputTa = TensorArray(x.DType, timeSteps, tensorArrayName: baseName + "output_0", elementShape: new Shape(constBatch, cell.OutputSize));
+        var outputTa = TensorArray(outputDType, timeSteps, tensorArrayName: baseName + "output_0", elementShape: new Shape(constBatch, cell.OutputSize));
         var inputTa = TensorArray(x.DType, timeSteps, tensorArrayName: baseName + "input_0",
             elementShape: x.Shape.IsRankKnown ? new Shape(x.Shape.ToArray()[1..]) : Shape.Unknown);
         inputTa = inputTa.Unstack(x);

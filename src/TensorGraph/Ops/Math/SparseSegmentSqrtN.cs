@@ -1,0 +1,47 @@
+using TensorGraph.Autodiff;
+using TensorGraph.Kernels;
+using TensorGraph.Ops;
+using TensorGraph.Runtime;
+
+namespace TensorGraph;
+
+/// <summary>
+/// SparseSegmentSqrtN: the sum of the rows data[indices[i]] with the same segment id divided
+/// by the square root of their number (<c>tf.sparse.segment_sqrt_n</c>); segment_ids are sorted.
+/// </summary>
+internal sealed class SparseSegmentSqrtNSpec : OpSpec
+{
+    private static readonly IReadOnlyList<AttrSpec> AttrList =
+        [new("T", "type", AllowedTypes: TypeSets.Float), new("Tidx", "type", Attr.Type(DType.Int32), AllowedTypes: TypeSets.Int)];
+
+    public const string OpType = "SparseSegmentSqrtN";
+
+    public override string Type => OpType;
+
+    protected override string[] InputArgs => ["data: T", "indices: Tidx", "segment_ids: int32"];
+
+    protected override string[] OutputArgs => ["output: T"];
+
+    public override IReadOnlyList<AttrSpec> Attrs => AttrList;
+
+    /// <summary>TF 1.15's <c>_SparseSegmentSqrtNGrad</c>: SparseSegmentSqrtNGrad(grad, indices, segment_ids, shape(data)[0]).</summary>
+    public override Output?[] Gradient(GradContext c)
+    {
+        var g = c.Graph;
+        var dim0 = g.ShapeOf(c.X).Slice(0);
+        return [g.SparseSegmentSqrtNGrad(c.Grad, c.Input(1), c.Input(2), dim0), null, null];
+    }
+
+    public override void Infer(InferContext c) => SparseSegmentCommon.InferReduction(c, TypeSets.Float);
+
+    public override OpKernel CreateKernel(KernelBuilder b) =>
+        ArrayCopy.Make2(typeof(SparseSegmentCommon.ReductionKernel<,>), b.InputType(0), b.InputType(1), SegmentReduction.SqrtN);
+}
+
+public sealed partial class Graph
+{
+    /// <summary>TF's <c>tf.sparse.segment_sqrt_n(data, indices, segment_ids)</c>: a SparseSegmentSqrtN node (segment_ids int32, sorted).</summary>
+    public Output SparseSegmentSqrtN(Output data, Output indices, Output segmentIds, string? name = null) =>
+        AddOp(SparseSegmentSqrtNSpec.OpType, [data, indices, segmentIds], name, attrs:
+            [NamedAttr("T", Attr.Type(data.DType)), NamedAttr("Tidx", Attr.Type(indices.DType))])[0];
+}
