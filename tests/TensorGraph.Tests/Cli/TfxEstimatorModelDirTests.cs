@@ -135,6 +135,37 @@ public class TfxEstimatorModelDirTests
         return p;
     }
 
+    /// <summary>
+    /// What the TFX graph needs of <c>--checkpoint</c> without its fixture: a GraphDef whose
+    /// variables are resource variables (VarHandleOp, as TF 2.x Estimators make them) gets their
+    /// values from the checkpoint by node name; uninitialized in the graph, they read TF's values.
+    /// </summary>
+    [Test]
+    public void CliRestoresResourceVariablesOfAGraphDefFromACheckpoint()
+    {
+        var g = new Graph();
+        var x = g.Placeholder(DType.Float32, new Shape(-1, 2), "x");
+        var w = g.VarHandleOp(DType.Float32, new Shape(2, 1), name: "dense/kernel");
+        var b = g.VarHandleOp(DType.Float32, new Shape(1), name: "dense/bias");
+        g.Add(g.MatMul(x, g.ReadVariableOp(w, DType.Float32)), g.ReadVariableOp(b, DType.Float32), "y");
+        var graph = Path.Combine(_tmp, "graph.pbtxt");
+        ProtoFiles.Write(graph, g.ToGraphDef());
+        var prefix = Path.Combine(_tmp, "model.ckpt-7");
+        using (var cw = new CheckpointWriter(prefix))
+        {
+            cw.Add("dense/kernel", Tensor.Create(new[] { 2f, -1f }, 2, 1));
+            cw.Add("dense/bias", Tensor.FromArray(new[] { 0.5f }));
+            cw.Finish();
+        }
+        var o = new StringWriter();
+        var e = new StringWriter();
+        int code = CliApp.Run(["run", graph, "--checkpoint", prefix, "--feed", "x=[[1, 2], [3, 1]]", "--fetch", "y", "--json"], o, e);
+        Assert.That(code, Is.EqualTo(0), e.ToString());
+        var values = JsonDocument.Parse(o.ToString()).RootElement.GetProperty("y:0").GetProperty("values").EnumerateArray().Select(v => v.GetDouble());
+        // [1, 2]·[2, -1] + 0.5 = 0.5; [3, 1]·[2, -1] + 0.5 = 5.5.
+        Assert.That(values, Is.EqualTo(new[] { 0.5, 5.5 }));
+    }
+
     [Test]
     public void CliPredictsAnEvalBatchFromTheLatestCheckpoint()
     {
