@@ -177,9 +177,10 @@ public sealed class Saver
         new($"tensor_name = {key}; expected dtype {expected.Name()} does not equal original dtype {(info.DType == DType.Invalid ? info.ProtoDType.ToString() : info.DType.Name())}") { NodeName = variable };
 
     /// <summary>
-    /// Restores every ref-variable node (<c>VariableV2</c>/<c>Variable</c>) of the session's graph
-    /// from the checkpoint at <paramref name="prefix"/>, by node name — for graphs loaded from a
-    /// bare <c>GraphDef</c>, which carry no variable collections. Returns how many were restored;
+    /// Restores every variable node of the session's graph — ref variables (<c>VariableV2</c>/<c>Variable</c>)
+    /// and resource variables (<c>VarHandleOp</c>, as TF 2.x Estimators write them) — from the
+    /// checkpoint at <paramref name="prefix"/>, by node name: for graphs loaded from a bare
+    /// <c>GraphDef</c>, which carry no variable collections. Returns how many were restored;
     /// variables missing from the checkpoint are left as they are.
     /// </summary>
     public static int RestoreVariableNodes(Session session, string prefix)
@@ -190,18 +191,20 @@ public sealed class Saver
         {
             foreach (var op in session.Graph.Operations)
             {
-                if (!op.Spec.IsVariable || !r.HasTensor(op.Name)) continue;
+                bool resource = op.Type == VarHandleOpSpec.OpType;
+                if (!(op.Spec.IsVariable || resource) || !r.HasTensor(op.Name)) continue;
                 var info = r.GetInfo(op.Name);
                 var dtype = op.GetAttrType("dtype");
                 if (info.DType != dtype) throw DTypeMismatch(op.Name, dtype, info, op.Name);
-                if (!op[0].Shape.IsCompatibleWith(info.Shape))
-                    throw new InvalidArgumentException($"Assign requires shapes of both tensors to match. lhs shape= {op[0].Shape} rhs shape= {info.Shape} (variable '{op.Name}')") { NodeName = op.Name };
+                var shape = resource ? op.GetAttrShape("shape") : op[0].Shape;
+                if (!shape.IsCompatibleWith(info.Shape))
+                    throw new InvalidArgumentException($"Assign requires shapes of both tensors to match. lhs shape= {shape} rhs shape= {info.Shape} (variable '{op.Name}')") { NodeName = op.Name };
                 values.Add((op, r.GetTensor(op.Name)));
             }
         }
         foreach (var (op, value) in values)
         {
-            var slot = session.Variables.Get(op);
+            var slot = op.Type == VarHandleOpSpec.OpType ? session.Variables.GetResource(VarHandleOpSpec.ResourceKey(op), op) : session.Variables.Get(op);
             lock (slot.Sync) slot.Value = value;
         }
         return values.Count;

@@ -34,10 +34,15 @@ internal sealed class VarHandleOpSpec : OpSpec, IVariableHandleSource
 
     public override OpKernel CreateKernel(KernelBuilder b)
     {
-        var shared = b.Op.GetAttrString("shared_name");
-        var key = b.Op.GetAttrString("container") + "/" + (shared.Length > 0 ? shared : b.Op.Name);
-        var handle = new Tensor(DType.Resource, new object[] { b.Session.Variables.GetResource(key, b.Op) }, [], 1);
+        var handle = new Tensor(DType.Resource, new object[] { b.Session.Variables.GetResource(ResourceKey(b.Op), b.Op) }, [], 1);
         return new LambdaKernel(ctx => ctx.SetOutput(0, handle), OutputKind.External);
+    }
+
+    /// <summary>The session resource a VarHandleOp names: its container and shared_name (its node name when empty).</summary>
+    internal static string ResourceKey(Operation op)
+    {
+        var shared = op.GetAttrString("shared_name");
+        return op.GetAttrString("container") + "/" + (shared.Length > 0 ? shared : op.Name);
     }
 
     /// <summary>The variable slot a resource handle tensor refers to.</summary>
