@@ -20,6 +20,62 @@ internal enum SegmentReduction
 }
 
 /// <summary>
+/// The schema, shape rule and kernel of SparseSegmentSum/Mean/SqrtN (TF's
+/// <c>SparseSegmentReductionOpBase</c>): data [N, …] of <see cref="DataTypes"/>, indices (Tidx),
+/// segment_ids int32 → output; each op file adds its type, gradient and builder. Defines no op.
+/// </summary>
+internal abstract class SparseSegmentReductionSpec : OpSpec
+{
+    /// <summary>How the op combines a segment's rows.</summary>
+    protected abstract SegmentReduction Reduction { get; }
+
+    /// <summary>The dtypes data may have (TF: real for Sum, float for Mean and SqrtN).</summary>
+    protected abstract DType[] DataTypes { get; }
+
+    protected override string[] InputArgs => ["data: T", "indices: Tidx", "segment_ids: int32"];
+
+    protected override string[] OutputArgs => ["output: T"];
+
+    private IReadOnlyList<AttrSpec>? _attrs;
+
+    public override IReadOnlyList<AttrSpec> Attrs =>
+        _attrs ??= [new("T", "type", AllowedTypes: DataTypes), new("Tidx", "type", Attr.Type(DType.Int32), AllowedTypes: TypeSets.Int)];
+
+    public override void Infer(InferContext c) => SparseSegmentCommon.InferReduction(c, DataTypes);
+
+    public override OpKernel CreateKernel(KernelBuilder b) =>
+        ArrayCopy.Make2(typeof(SparseSegmentCommon.ReductionKernel<,>), b.InputType(0), b.InputType(1), Reduction);
+}
+
+/// <summary>
+/// The schema, shape rule and kernel of SparseSegmentMeanGrad/SqrtNGrad (TF's
+/// <c>SparseSegmentGradOpBase</c>): grad, indices, segment_ids, output_dim0 → output
+/// [output_dim0, …]; TF registers no gradient for them. Defines no op.
+/// </summary>
+internal abstract class SparseSegmentGradSpec : OpSpec
+{
+    private static readonly IReadOnlyList<AttrSpec> AttrList =
+        [new("T", "type", AllowedTypes: TypeSets.Float), new("Tidx", "type", Attr.Type(DType.Int32), AllowedTypes: TypeSets.Int)];
+
+    /// <summary>The reduction whose gradient the op computes.</summary>
+    protected abstract SegmentReduction Reduction { get; }
+
+    protected override string[] InputArgs => ["grad: T", "indices: Tidx", "segment_ids: int32", "output_dim0: int32"];
+
+    protected override string[] OutputArgs => ["output: T"];
+
+    public override IReadOnlyList<AttrSpec> Attrs => AttrList;
+
+    /// <summary>TF registers no gradient for it (a second derivative of the reduction is not built).</summary>
+    public override bool NotDifferentiable => true;
+
+    public override void Infer(InferContext c) => SparseSegmentCommon.InferGrad(c);
+
+    public override OpKernel CreateKernel(KernelBuilder b) =>
+        ArrayCopy.Make2(typeof(SparseSegmentCommon.GradKernel<,>), b.InputType(0), b.InputType(1), Reduction);
+}
+
+/// <summary>
 /// What SparseSegmentSum/Mean/SqrtN and their gradient ops share (this file defines no op): the
 /// shape rules and the kernels of TF's <c>SparseSegmentReductionOpBase</c> and
 /// <c>SparseSegmentGradOpBase</c> (segment_reduction_ops.cc).

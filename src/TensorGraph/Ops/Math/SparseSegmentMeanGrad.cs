@@ -8,28 +8,13 @@ namespace TensorGraph;
 /// SparseSegmentMeanGrad: the gradient of SparseSegmentMean, output[indices[i]] += grad[segment_ids[i]] / (the number of rows in that segment)
 /// (output [output_dim0, …]).
 /// </summary>
-internal sealed class SparseSegmentMeanGradSpec : OpSpec
+internal sealed class SparseSegmentMeanGradSpec : SparseSegmentGradSpec
 {
-    private static readonly IReadOnlyList<AttrSpec> AttrList =
-        [new("T", "type", AllowedTypes: TypeSets.Float), new("Tidx", "type", Attr.Type(DType.Int32), AllowedTypes: TypeSets.Int)];
-
     public const string OpType = "SparseSegmentMeanGrad";
 
     public override string Type => OpType;
 
-    protected override string[] InputArgs => ["grad: T", "indices: Tidx", "segment_ids: int32", "output_dim0: int32"];
-
-    protected override string[] OutputArgs => ["output: T"];
-
-    public override IReadOnlyList<AttrSpec> Attrs => AttrList;
-
-    /// <summary>TF registers no gradient for it (a second derivative of the reduction is not built).</summary>
-    public override bool NotDifferentiable => true;
-
-    public override void Infer(InferContext c) => SparseSegmentCommon.InferGrad(c);
-
-    public override OpKernel CreateKernel(KernelBuilder b) =>
-        ArrayCopy.Make2(typeof(SparseSegmentCommon.GradKernel<,>), b.InputType(0), b.InputType(1), SegmentReduction.Mean);
+    protected override SegmentReduction Reduction => SegmentReduction.Mean;
 }
 
 public sealed partial class Graph

@@ -9,20 +9,15 @@ namespace TensorGraph;
 /// SparseSegmentSqrtN: the sum of the rows data[indices[i]] with the same segment id divided
 /// by the square root of their number (<c>tf.sparse.segment_sqrt_n</c>); segment_ids are sorted.
 /// </summary>
-internal sealed class SparseSegmentSqrtNSpec : OpSpec
+internal sealed class SparseSegmentSqrtNSpec : SparseSegmentReductionSpec
 {
-    private static readonly IReadOnlyList<AttrSpec> AttrList =
-        [new("T", "type", AllowedTypes: TypeSets.Float), new("Tidx", "type", Attr.Type(DType.Int32), AllowedTypes: TypeSets.Int)];
-
     public const string OpType = "SparseSegmentSqrtN";
 
     public override string Type => OpType;
 
-    protected override string[] InputArgs => ["data: T", "indices: Tidx", "segment_ids: int32"];
+    protected override SegmentReduction Reduction => SegmentReduction.SqrtN;
 
-    protected override string[] OutputArgs => ["output: T"];
-
-    public override IReadOnlyList<AttrSpec> Attrs => AttrList;
+    protected override DType[] DataTypes => TypeSets.Float;
 
     /// <summary>TF 1.15's <c>_SparseSegmentSqrtNGrad</c>: SparseSegmentSqrtNGrad(grad, indices, segment_ids, shape(data)[0]).</summary>
     public override Output?[] Gradient(GradContext c)
@@ -31,11 +26,6 @@ internal sealed class SparseSegmentSqrtNSpec : OpSpec
         var dim0 = g.ShapeOf(c.X).Slice(0);
         return [g.SparseSegmentSqrtNGrad(c.Grad, c.Input(1), c.Input(2), dim0), null, null];
     }
-
-    public override void Infer(InferContext c) => SparseSegmentCommon.InferReduction(c, TypeSets.Float);
-
-    public override OpKernel CreateKernel(KernelBuilder b) =>
-        ArrayCopy.Make2(typeof(SparseSegmentCommon.ReductionKernel<,>), b.InputType(0), b.InputType(1), SegmentReduction.SqrtN);
 }
 
 public sealed partial class Graph

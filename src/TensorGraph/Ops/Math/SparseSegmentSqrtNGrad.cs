@@ -8,28 +8,13 @@ namespace TensorGraph;
 /// SparseSegmentSqrtNGrad: the gradient of SparseSegmentSqrtN, output[indices[i]] += grad[segment_ids[i]] / √(the number of rows in that segment)
 /// (output [output_dim0, …]).
 /// </summary>
-internal sealed class SparseSegmentSqrtNGradSpec : OpSpec
+internal sealed class SparseSegmentSqrtNGradSpec : SparseSegmentGradSpec
 {
-    private static readonly IReadOnlyList<AttrSpec> AttrList =
-        [new("T", "type", AllowedTypes: TypeSets.Float), new("Tidx", "type", Attr.Type(DType.Int32), AllowedTypes: TypeSets.Int)];
-
     public const string OpType = "SparseSegmentSqrtNGrad";
 
     public override string Type => OpType;
 
-    protected override string[] InputArgs => ["grad: T", "indices: Tidx", "segment_ids: int32", "output_dim0: int32"];
-
-    protected override string[] OutputArgs => ["output: T"];
-
-    public override IReadOnlyList<AttrSpec> Attrs => AttrList;
-
-    /// <summary>TF registers no gradient for it (a second derivative of the reduction is not built).</summary>
-    public override bool NotDifferentiable => true;
-
-    public override void Infer(InferContext c) => SparseSegmentCommon.InferGrad(c);
-
-    public override OpKernel CreateKernel(KernelBuilder b) =>
-        ArrayCopy.Make2(typeof(SparseSegmentCommon.GradKernel<,>), b.InputType(0), b.InputType(1), SegmentReduction.SqrtN);
+    protected override SegmentReduction Reduction => SegmentReduction.SqrtN;
 }
 
 public sealed partial class Graph

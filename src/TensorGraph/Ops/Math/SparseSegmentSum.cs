@@ -9,20 +9,15 @@ namespace TensorGraph;
 /// SparseSegmentSum: output[segment_ids[i]] += data[indices[i]] (<c>tf.sparse.segment_sum</c>);
 /// segment_ids are sorted, the output has (last segment id + 1) rows, rows of absent ids are zero.
 /// </summary>
-internal sealed class SparseSegmentSumSpec : OpSpec
+internal sealed class SparseSegmentSumSpec : SparseSegmentReductionSpec
 {
-    private static readonly IReadOnlyList<AttrSpec> AttrList =
-        [new("T", "type", AllowedTypes: TypeSets.Real), new("Tidx", "type", Attr.Type(DType.Int32), AllowedTypes: TypeSets.Int)];
-
     public const string OpType = "SparseSegmentSum";
 
     public override string Type => OpType;
 
-    protected override string[] InputArgs => ["data: T", "indices: Tidx", "segment_ids: int32"];
+    protected override SegmentReduction Reduction => SegmentReduction.Sum;
 
-    protected override string[] OutputArgs => ["output: T"];
-
-    public override IReadOnlyList<AttrSpec> Attrs => AttrList;
+    protected override DType[] DataTypes => TypeSets.Real;
 
     /// <summary>
     /// TF 1.15's <c>_SparseSegmentSumGrad</c>: UnsortedSegmentSum(Gather(grad, segment_ids),
@@ -34,11 +29,6 @@ internal sealed class SparseSegmentSumSpec : OpSpec
         var inputRows = g.ShapeOf(c.X).Slice(0);
         return [g.UnsortedSegmentSum(g.Gather(c.Grad, c.Input(2)), c.Input(1), inputRows), null, null];
     }
-
-    public override void Infer(InferContext c) => SparseSegmentCommon.InferReduction(c, TypeSets.Real);
-
-    public override OpKernel CreateKernel(KernelBuilder b) =>
-        ArrayCopy.Make2(typeof(SparseSegmentCommon.ReductionKernel<,>), b.InputType(0), b.InputType(1), SegmentReduction.Sum);
 }
 
 public sealed partial class Graph
