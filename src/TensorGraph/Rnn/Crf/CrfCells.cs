@@ -9,15 +9,36 @@ namespace TensorGraph.Rnn;
 /// it as both output and new state. The cell has no variables and, as in TF, opens no name
 /// scope of its own (its ops are named in the loop's scope: <c>rnn/while/ExpandDims</c>, …).
 /// </summary>
-public sealed class CrfForwardRnnCell : RnnCell
+public sealed class CrfForwardRnnCell : CrfTransitionCell
 {
-    private readonly Output _transitionParams;
-
     /// <summary>
     /// Creates the cell for the [num_tags, num_tags] <paramref name="transitionParams"/>, which
     /// is expanded to [1, num_tags, num_tags] here, where the cell is made (TF's constructor).
     /// </summary>
-    public CrfForwardRnnCell(Output transitionParams) : base("crf_forward_rnn_cell")
+    public CrfForwardRnnCell(Output transitionParams) : base(transitionParams, "crf_forward_rnn_cell")
+    {
+    }
+
+    /// <inheritdoc/>
+    protected override (Output Output, Output[] State) Step(Graph graph, Output input, Output[] state)
+    {
+        var transitionScores = TransitionScores(graph, state[0]);
+        var newAlphas = input + graph.ReduceLogSumExp(transitionScores, [1]);
+        return (newAlphas, [newAlphas]);
+    }
+}
+
+/// <summary>
+/// What the forward-algorithm and Viterbi cells share: the transitions expanded to
+/// [1, num_tags, num_tags] when the cell is made, num_tags outputs and one num_tags state, no
+/// variables, and a step's <c>ExpandDims(state, 2) + transitions</c>.
+/// </summary>
+public abstract class CrfTransitionCell : RnnCell
+{
+    private readonly Output _transitionParams;
+
+    /// <summary>Expands the [num_tags, num_tags] <paramref name="transitionParams"/> to [1, N, N] (TF's constructors).</summary>
+    protected CrfTransitionCell(Output transitionParams, string name) : base(name)
     {
         NumTags = Crf.StaticNumTags(transitionParams);
         _transitionParams = transitionParams.Graph.ExpandDims(transitionParams, 0);
@@ -37,14 +58,8 @@ public sealed class CrfForwardRnnCell : RnnCell
     {
     }
 
-    /// <inheritdoc/>
-    protected override (Output Output, Output[] State) Step(Graph graph, Output input, Output[] state)
-    {
-        var s = graph.ExpandDims(state[0], 2);
-        var transitionScores = s + _transitionParams;
-        var newAlphas = input + graph.ReduceLogSumExp(transitionScores, [1]);
-        return (newAlphas, [newAlphas]);
-    }
+    /// <summary><c>ExpandDims(state, 2) + transitions</c>: [batch, from, to] scores of every transition.</summary>
+    protected Output TransitionScores(Graph graph, Output state) => graph.ExpandDims(state, 2) + _transitionParams;
 }
 
 /// <summary>
@@ -53,36 +68,17 @@ public sealed class CrfForwardRnnCell : RnnCell
 /// <c>Cast(ArgMax(scores, 1), int32)</c> as its output and <c>inputs + Max(scores, [1])</c> as
 /// the new state, where <c>scores = ExpandDims(state, 2) + transitions[None]</c>.
 /// </summary>
-public sealed class CrfDecodeForwardRnnCell : RnnCell
+public sealed class CrfDecodeForwardRnnCell : CrfTransitionCell
 {
-    private readonly Output _transitionParams;
-
     /// <summary>Creates the cell for the [num_tags, num_tags] <paramref name="transitionParams"/> (expanded to [1, N, N] here).</summary>
-    public CrfDecodeForwardRnnCell(Output transitionParams) : base("crf_decode_forward_rnn_cell")
-    {
-        NumTags = Crf.StaticNumTags(transitionParams);
-        _transitionParams = transitionParams.Graph.ExpandDims(transitionParams, 0);
-    }
-
-    /// <summary>The number of tags.</summary>
-    public int NumTags { get; }
-
-    /// <inheritdoc/>
-    public override int OutputSize => NumTags;
-
-    /// <inheritdoc/>
-    public override IReadOnlyList<int> StateSizes => [NumTags];
-
-    /// <inheritdoc/>
-    protected override void Build(Graph graph, string scope, int inputDepth, DType dtype)
+    public CrfDecodeForwardRnnCell(Output transitionParams) : base(transitionParams, "crf_decode_forward_rnn_cell")
     {
     }
 
     /// <inheritdoc/>
     protected override (Output Output, Output[] State) Step(Graph graph, Output input, Output[] state)
     {
-        var s = graph.ExpandDims(state[0], 2);
-        var transitionScores = s + _transitionParams;
+        var transitionScores = TransitionScores(graph, state[0]);
         var newState = input + graph.ReduceMax(transitionScores, [1]);
         var backpointers = graph.Cast(graph.ArgMax(transitionScores, 1), DType.Int32);
         return (backpointers, [newState]);
