@@ -243,8 +243,10 @@ internal sealed class MergeKernel : OpKernel
 }
 
 /// <summary>The branch being built by <see cref="Graph.Cond(Output, Func{Output[]}, Func{Output[]}, string?)"/> (TF's CondContext).</summary>
-internal sealed class CondContext(Output pred, Output pivot, int branch, ControlFlowContext? outer) : ControlFlowContext(outer)
+internal sealed class CondContext(string name, Output pred, Output pivot, int branch, ControlFlowContext? outer) : ControlFlowContext(outer)
 {
+    public override string Name { get; } = name;
+
     /// <summary>The predicate as seen inside the conditional (<c>cond/pred_id</c>).</summary>
     public Output Pred { get; } = pred;
 
@@ -310,8 +312,16 @@ public sealed partial class Graph
         var pivotT = Identity(pTrue, "switch_t");
         var pivotF = Identity(pFalse, "switch_f");
         var predId = Identity(pred, "pred_id");
-        var resT = BuildCondBranch(new CondContext(predId, pivotT, 1, _controlContext), trueFn);
-        var resF = BuildCondBranch(new CondContext(predId, pivotF, 0, _controlContext), falseFn);
+        var contextT = new CondContext(UniqueName("cond_text"), predId, pivotT, 1, _controlContext);
+        var contextF = new CondContext(UniqueName("cond_text"), predId, pivotF, 0, _controlContext);
+        if (_controlContext is null)
+        {
+            // As TF: only top-level contexts are collected; nested ones are exported inside them.
+            AddToCollection(ControlFlowContext.CondCollection, contextT);
+            AddToCollection(ControlFlowContext.CondCollection, contextF);
+        }
+        var resT = BuildCondBranch(contextT, trueFn);
+        var resF = BuildCondBranch(contextF, falseFn);
         if (resT.Length != resF.Length)
             throw new InvalidArgumentException($"The true branch of '{CurrentNameScope}' returns {resT.Length} tensors and the false branch {resF.Length}; they must return the same number");
         if (resT.Length == 0) throw new InvalidArgumentException($"The branches of '{CurrentNameScope}' return no tensors");
