@@ -76,7 +76,19 @@ public sealed partial class Graph
         var values = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var op in c.Ops)
         {
-            if (!ReferenceEquals(op.Context, c)) continue;
+            // As TF records them: a context's own ops; the ops of conditionals inside it (a
+            // CondContext marks its outputs seen by every enclosing context); the Exits of loops
+            // directly inside it (ExitResult).
+            bool own = ReferenceEquals(op.Context, c);
+            if (!own && op.Context is not CondContext
+                && !(op.Spec.ControlFlow == ControlFlowRole.Exit && op.Context is WhileContext w && ReferenceEquals(w.Outer, c)))
+                continue;
+            if (op.Context is CondContext cond && op.Spec.ControlFlow == ControlFlowRole.Switch && cond.Captured.ContainsValue(op[cond.Branch]))
+            {
+                // A Switch that brought a value into a branch: only the branch's output is seen.
+                values.Add(op[cond.Branch].Name);
+                continue;
+            }
             for (int k = 0; k < op.NumOutputs; k++) values.Add(op[k].Name);
         }
         var def = new ValuesDef();

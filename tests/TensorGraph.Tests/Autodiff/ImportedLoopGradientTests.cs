@@ -261,6 +261,55 @@ public class ImportedLoopGradientTests
         Assert.That(e!.Message, Does.Contain("while/Exit_1").And.Contain("while_context"));
     }
 
+    [TestCase("cond_test.meta", "cond_context")]
+    [TestCase("word_rnn_untrained.meta", "while_context")]
+    public void TensorFlowsContextsRoundTripUnchanged(string file, string key)
+    {
+        // TF's WhileContextDef/CondContextDef, imported and exported again, come back field for
+        // field: the ops are placed in the contexts TF recorded, the external values captured.
+        var path = Fixtures.File_("tfnet/graph/" + file);
+        var meta = MetaGraphs.Read(path);
+        var g = Graph.FromMetaGraphDef(meta, path);
+        var again = g.ToMetaGraphDef();
+        var before = meta.CollectionDef[key].BytesList.Value;
+        var after = again.CollectionDef[key].BytesList.Value;
+        Assert.That(after, Has.Count.EqualTo(before.Count));
+        for (int i = 0; i < before.Count; i++)
+        {
+            IMessage a = key == "while_context" ? WhileContextDef.Parser.ParseFrom(before[i]) : CondContextDef.Parser.ParseFrom(before[i]);
+            IMessage b = key == "while_context" ? WhileContextDef.Parser.ParseFrom(after[i]) : CondContextDef.Parser.ParseFrom(after[i]);
+            if (a is WhileContextDef wa)
+            {
+                // TensorGraph does not record maximum_iterations or swap_memory.
+                wa.MaximumIterationsName = "";
+                wa.SwapMemory = false;
+            }
+            Assert.That(b, Is.EqualTo(a), $"{key}[{i}]");
+        }
+        if (key == "cond_context")
+        {
+            Assert.That(g.GetOperation("cond/Mul").Context?.Name, Is.EqualTo("cond/cond_text"));
+            Assert.That(g.GetOperation("cond/Add").Context?.Name, Is.EqualTo("cond/cond_text_1"));
+            Assert.That(g.CondPredicateOf(g.GetOperation("cond/Merge"))?.Name, Is.EqualTo("cond/pred_id:0"));
+        }
+    }
+
+    [Test]
+    public void ACondBuiltHereExportsTheContextsTensorFlowWrote()
+    {
+        // cond_test.meta's graph, built here: pred = 2 < 5, cond(pred, 2 * 17, 5 + 23). The
+        // exported CondContextDefs equal the ones TF wrote (names, pred, pivot, values).
+        var path = Fixtures.File_("tfnet/graph/cond_test.meta");
+        var tf = MetaGraphs.Read(path).CollectionDef["cond_context"].BytesList.Value.Select(b => CondContextDef.Parser.ParseFrom(b)).ToArray();
+        var g = new Graph();
+        var x = g.Constant(2);
+        var y = g.Constant(5);
+        var pred = g.Less(x, y);
+        g.Cond(pred, () => g.Multiply(x, Tensor.Scalar(17)), () => g.Add(y, Tensor.Scalar(23)));
+        var ours = g.ToMetaGraphDef().CollectionDef["cond_context"].BytesList.Value.Select(b => CondContextDef.Parser.ParseFrom(b)).ToArray();
+        Assert.That(ours, Is.EqualTo(tf));
+    }
+
     // ------------------------------------------------------------------ TF-written training graphs
 
     private const string Prefix = "stack_bidirectional_rnn/cell_";
