@@ -130,6 +130,8 @@ public sealed partial class Graph
         if (TryTensor(def.PivotName, name) is not { } pivot || TryTensor(def.PivotForPredName, name) is not { } forPred
             || TryTensor(def.PivotForBodyName, name) is not { } forBody)
             return null;
+        // Nodes read from the graph rather than created (ImportOptions.ReadExistingNodes) keep their context.
+        if (pivot.Op.Context is WhileContext existing && existing.Name == name(def.ContextName)) return null;
         var wc = new WhileContext(name(def.ContextName), def.ParallelIterations > 0 ? def.ParallelIterations : 10, def.BackProp, outer)
         {
             Pivot = pivot,
@@ -164,6 +166,7 @@ public sealed partial class Graph
         List<CondContext> conds)
     {
         if (TryTensor(def.PredName, name) is not { } pred || TryTensor(def.PivotName, name) is not { } pivot) return null;
+        if (pivot.Op.Context is CondContext existing && existing.Name == name(def.ContextName)) return null;
         var cc = new CondContext(name(def.ContextName), pred, pivot, def.Branch, outer);
         ImportValues(cc, def.ValuesDef, name);
         conds.Add(cc);
