@@ -54,7 +54,12 @@ public sealed partial class Graph
         if (inputs.Length == 0 || _controlContext is null) return null;
         if (spec.Type is not (ShapeSpec.OpType or SizeSpec.OpType or RankSpec.OpType)) return null;
         if (GradLoopOf(_controlContext) is not { GradState: { } gs } || !gs.IsForwardValue(inputs[0])) return null;
-        return inputs[0].Op.Context;
+        // And TF's util.GetWhileContext of the input's op: an Exit of a nested loop belongs to that
+        // loop, so the shape of a nested loop's output is taken in the backprop loop, not moved.
+        var context = inputs[0].Op.Context;
+        for (var c = context; c is not null; c = c.Outer)
+            if (c is WhileContext w) return ReferenceEquals(w, gs.Forward) ? context : null;
+        return null;
     }
 
     /// <summary>Builds ops with <paramref name="context"/> current and no control dependencies, then restores both.</summary>
@@ -606,7 +611,7 @@ public sealed partial class Graph
     {
         if (exit.Context is not WhileContext forward)
             throw new UnimplementedException(
-                $"Cannot differentiate through the while loop of '{exit.Name}': the loop was imported from a GraphDef, and gradients need the loop's structure as Graph.WhileLoop records it" +
+                $"Cannot differentiate through the while loop of '{exit.Name}': the loop was imported without its while-loop context (a GraphDef, or a MetaGraphDef without the 'while_context' collection), and gradients need the loop's structure as Graph.WhileLoop records it" +
                 SourceLocation.Suffix(exit.Location, exit.Name))
             { NodeName = exit.Name };
         if (forward.GradState is not null)

@@ -11,7 +11,9 @@ public sealed partial class Graph
     /// The graph as a TensorFlow <c>MetaGraphDef</c> (TF's <c>tf.train.export_meta_graph</c>):
     /// <c>meta_info_def</c>, <c>graph_def</c>, the optional <paramref name="saverDef"/> and a
     /// <c>collection_def</c> per collection: variables as <c>VariableDef</c> bytes, operations and
-    /// tensors as node lists, numbers as int64/float lists. Collections holding other objects are left out.
+    /// tensors as node lists, numbers as int64/float lists, top-level while loops and conditional
+    /// branches as <c>WhileContextDef</c>/<c>CondContextDef</c> bytes (<c>while_context</c>,
+    /// <c>cond_context</c>). Collections holding other objects are left out.
     /// </summary>
     public MetaGraphDef ToMetaGraphDef(SaverDef? saverDef = null, params string[] tags)
     {
@@ -37,7 +39,9 @@ public sealed partial class Graph
     /// graph_def (with <paramref name="prefix"/>, see <see cref="Import"/>) and its collections —
     /// <c>VariableDef</c> lists become <see cref="TensorGraph.Variable"/> objects, node lists become
     /// <see cref="Operation"/>s (<c>name</c>) or <see cref="Output"/>s (<c>name:k</c>), int64/float
-    /// lists their numbers. Other collections (opaque bytes, Any) are skipped. <paramref name="source"/>
+    /// lists their numbers; <c>while_context</c>/<c>cond_context</c> rebuild the contexts of the
+    /// imported loops and conditionals (TF's <c>from_proto</c>), so <see cref="Gradients(Output[], Output[], Output[], Output[], bool, string)"/>
+    /// differentiates through them. Other collections (opaque bytes, Any) are skipped. <paramref name="source"/>
     /// is the file the MetaGraphDef was read from, cited by errors about its nodes.
     /// </summary>
     public void ImportMetaGraph(MetaGraphDef metaGraph, string prefix = "", string? source = null, ImportOptions? options = null)
@@ -104,6 +108,16 @@ public static class MetaGraphs
                     }
                 }
                 return def;
+            case ControlFlowContext:
+                // TF's while_context/cond_context collections: a WhileContextDef or CondContextDef
+                // per top-level context (a loop whose building failed half way is left out).
+                def.BytesList = new CollectionDef.Types.BytesList();
+                foreach (var o in items)
+                {
+                    if (o is not ControlFlowContext c) return null;
+                    if (Graph.ControlFlowContextBytes(c) is { } bytes) def.BytesList.Value.Add(bytes);
+                }
+                return def.BytesList.Value.Count == 0 ? null : def;
             case TensorGraph.Training.QueueRunner:
                 def.BytesList = new CollectionDef.Types.BytesList();
                 foreach (var o in items)
@@ -143,6 +157,7 @@ public static class MetaGraphs
         var variables = new Dictionary<string, Variable>(StringComparer.Ordinal);
         foreach (var v in graph.GlobalVariables) variables.TryAdd(v.Op.Name, v);
         var trainable = new HashSet<string>(StringComparer.Ordinal);
+        var conds = new List<CondContext>();
         if (meta.CollectionDef.TryGetValue(GraphKeys.TrainableVariables, out var tc) && tc.KindCase == CollectionDef.KindOneofCase.BytesList)
         {
             foreach (var bytes in tc.BytesList.Value)
@@ -209,6 +224,15 @@ public static class MetaGraphs
                         if (TensorGraph.Training.QueueRunner.FromProto(graph, qd, prefix) is { } qr) graph.AddToCollection(key, qr);
                     }
                     break;
+                case CollectionDef.KindOneofCase.BytesList when key is ControlFlowContext.WhileCollection or ControlFlowContext.CondCollection:
+                    // TF's WhileContext/CondContext.from_proto: the imported loops and branches get
+                    // their contexts back, so gradients can be taken through them.
+                    foreach (var bytes in def.BytesList.Value)
+                    {
+                        if (graph.ImportControlFlowContext(bytes, key == ControlFlowContext.WhileCollection, Name, prefix.Length > 0, conds) is { } c)
+                            graph.AddToCollection(key, c);
+                    }
+                    break;
                 case CollectionDef.KindOneofCase.Int64List:
                     foreach (var l in def.Int64List.Value) graph.AddToCollection(key, l);
                     break;
@@ -219,6 +243,7 @@ public static class MetaGraphs
                     break;
             }
         }
+        graph.RegisterImportedCondMerges(conds);
     }
 
     private static bool IsVariableCollection(string key) =>

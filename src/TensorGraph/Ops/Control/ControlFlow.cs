@@ -243,16 +243,34 @@ internal sealed class MergeKernel : OpKernel
 }
 
 /// <summary>The branch being built by <see cref="Graph.Cond(Output, Func{Output[]}, Func{Output[]}, string?)"/> (TF's CondContext).</summary>
-internal sealed class CondContext(Output pred, Output pivot, int branch, ControlFlowContext? outer) : ControlFlowContext(outer)
+internal sealed class CondContext : ControlFlowContext
 {
+    /// <summary>
+    /// A branch of a conditional built here (<paramref name="adoptPivot"/>): as TF's CondContext,
+    /// the predicate counts as already brought in and the pivot is placed in the branch.
+    /// An imported branch gets both from its CondContextDef instead.
+    /// </summary>
+    public CondContext(string name, Output pred, Output pivot, int branch, ControlFlowContext? outer, bool adoptPivot = false) : base(outer)
+    {
+        Name = name;
+        Pred = pred;
+        Pivot = pivot;
+        Branch = branch;
+        if (!adoptPivot) return;
+        Captured[pred] = pred;
+        Adopt(pivot.Op);
+    }
+
+    public override string Name { get; }
+
     /// <summary>The predicate as seen inside the conditional (<c>cond/pred_id</c>).</summary>
-    public Output Pred { get; } = pred;
+    public Output Pred { get; }
 
     /// <summary><c>cond/switch_t</c> or <c>cond/switch_f</c>: alive only when this branch is taken.</summary>
-    public Output Pivot { get; } = pivot;
+    public Output Pivot { get; }
 
     /// <summary>1 for the true branch, 0 for the false branch (the Switch output it reads).</summary>
-    public int Branch { get; } = branch;
+    public int Branch { get; }
 
     public override Operation? ControlPivot => Pivot.Op;
 
@@ -310,8 +328,16 @@ public sealed partial class Graph
         var pivotT = Identity(pTrue, "switch_t");
         var pivotF = Identity(pFalse, "switch_f");
         var predId = Identity(pred, "pred_id");
-        var resT = BuildCondBranch(new CondContext(predId, pivotT, 1, _controlContext), trueFn);
-        var resF = BuildCondBranch(new CondContext(predId, pivotF, 0, _controlContext), falseFn);
+        var contextT = new CondContext(UniqueName("cond_text"), predId, pivotT, 1, _controlContext, adoptPivot: true);
+        var contextF = new CondContext(UniqueName("cond_text"), predId, pivotF, 0, _controlContext, adoptPivot: true);
+        if (_controlContext is null)
+        {
+            // As TF: only top-level contexts are collected; nested ones are exported inside them.
+            AddToCollection(ControlFlowContext.CondCollection, contextT);
+            AddToCollection(ControlFlowContext.CondCollection, contextF);
+        }
+        var resT = BuildCondBranch(contextT, trueFn);
+        var resF = BuildCondBranch(contextF, falseFn);
         if (resT.Length != resF.Length)
             throw new InvalidArgumentException($"The true branch of '{CurrentNameScope}' returns {resT.Length} tensors and the false branch {resF.Length}; they must return the same number");
         if (resT.Length == 0) throw new InvalidArgumentException($"The branches of '{CurrentNameScope}' return no tensors");

@@ -10,9 +10,28 @@ namespace TensorGraph;
 /// A conditional branch or a while loop being built (TF's ControlFlowContext): the ops created in
 /// it, and the outside tensors already brought in (through a Switch or an Enter).
 /// </summary>
-internal abstract class ControlFlowContext(ControlFlowContext? outer)
+internal abstract class ControlFlowContext
 {
-    public ControlFlowContext? Outer { get; } = outer;
+    /// <summary>The collection of top-level while loops (TF's <c>GraphKeys.WHILE_CONTEXT</c>), exported as <c>WhileContextDef</c>s.</summary>
+    public const string WhileCollection = "while_context";
+
+    /// <summary>The collection of top-level conditional branches (TF's <c>GraphKeys.COND_CONTEXT</c>), exported as <c>CondContextDef</c>s.</summary>
+    public const string CondCollection = "cond_context";
+
+    protected ControlFlowContext(ControlFlowContext? outer)
+    {
+        Outer = outer;
+        // TF's ControlFlowContext.__init__: a context is a nested context of the one it is built in.
+        outer?.Nested.Add(this);
+    }
+
+    public ControlFlowContext? Outer { get; }
+
+    /// <summary>The context's name (TF's <c>context_name</c>): a while loop's frame name, <c>cond/cond_text</c> for a branch.</summary>
+    public abstract string Name { get; }
+
+    /// <summary>Contexts built inside this one, in creation order (TF's <c>_nested_contexts</c>).</summary>
+    public List<ControlFlowContext> Nested { get; } = [];
 
     /// <summary>Ops created inside this context (including nested contexts).</summary>
     public HashSet<Operation> Ops { get; } = [];
@@ -58,6 +77,8 @@ internal sealed class WhileContext(string frameName, int parallelIterations, boo
 {
     /// <summary>The frame name (<c>while/while_context</c>) every Enter of this loop carries.</summary>
     public string FrameName { get; } = frameName;
+
+    public override string Name => FrameName;
 
     public int ParallelIterations { get; } = parallelIterations;
 

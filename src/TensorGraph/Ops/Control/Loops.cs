@@ -202,6 +202,8 @@ public sealed partial class Graph
         int parallelIterations, bool backProp)
     {
         var wc = new WhileContext(UniqueName("while_context"), parallelIterations, backProp, _controlContext);
+        // As TF: only top-level loops are collected; nested contexts are exported inside them.
+        if (wc.Outer is null) AddToCollection(ControlFlowContext.WhileCollection, wc);
         var saved = _controlContext;
         try
         {

@@ -70,10 +70,20 @@ internal abstract class BatchMatMulBaseSpec : OpSpec
         if (!(sx.IsFullyDefined && sy.IsFullyDefined && sx.Rank == sy.Rank && sx.Dims[..^2].SequenceEqual(sy.Dims[..^2])))
         {
             // Sum over broadcast batch dims: reduce the extra leading axes and the size-1 axes.
-            if (!sx.IsFullyDefined || !sy.IsFullyDefined)
-                throw new UnimplementedException("The gradient of a broadcasting BatchMatMulV2 needs fully defined input shapes");
-            gx = ReduceToShape(g, gx, sx);
-            gy = ReduceToShape(g, gy, sy);
+            if (sx.IsFullyDefined && sy.IsFullyDefined)
+            {
+                gx = ReduceToShape(g, gx, sx);
+                gy = ReduceToShape(g, gy, sy);
+            }
+            else
+            {
+                // Shapes known only at run time: TF's BroadcastGradientArgs of the batch dims.
+                var dx = g.ShapeOf(x);
+                var dy = g.ShapeOf(y);
+                var axes = g.BroadcastGradientArgs(g.StridedSlice(dx, [0], [-2], [1], beginMask: 1), g.StridedSlice(dy, [0], [-2], [1], beginMask: 1));
+                gx = g.Reshape(g.Reduce("Sum", gx, axes.R0), dx);
+                gy = g.Reshape(g.Reduce("Sum", gy, axes.R1), dy);
+            }
         }
         return [gx, gy];
     }
