@@ -85,6 +85,16 @@ internal sealed class RunResources
         }
     }
 
+    /// <summary>The resource registered under <paramref name="key"/> in this run, or null (TF's <c>Lookup</c>).</summary>
+    public T? Find<T>(object key) where T : RunResource
+    {
+        lock (_lock)
+        {
+            if (!_byKey.TryGetValue(key, out var r)) return null;
+            return r as T ?? throw new InternalException($"Run resource {r.Name} is a {r.Kind}, not a {typeof(T).Name}");
+        }
+    }
+
     /// <summary>Releases every resource of the run (the run is over) and forgets them.</summary>
     public void ReleaseAll()
     {

@@ -132,6 +132,15 @@ public class ConformanceTests
                 using (b.G.ControlDependencies(push.Op)) return b.G.StackPopV2(h, DType.Float32).Op;
             },
             ["StackCloseV2"] = b => b.G.StackCloseV2(b.G.StackV2(b.G.Constant(-1), DType.Int32)),
+            ["Stack"] = b => b.G.StackV1(DType.Float32).Op,
+            ["StackPush"] = b => b.G.StackPushV1(b.G.StackV1(DType.Float32), b.Feed(M23, [-1, 3])).Op,
+            ["StackPop"] = b =>
+            {
+                var h = b.G.StackV1(DType.Float32);
+                var push = b.G.StackPushV1(h, b.Feed(M23, [-1, 3]));
+                using (b.G.ControlDependencies(push.Op)) return b.G.StackPopV1(h, DType.Float32).Op;
+            },
+            ["StackClose"] = b => b.G.StackCloseV1(b.G.StackV1(DType.Int32)),
             // ---------------------------------------------------------------- data flow (session queues)
             ["FIFOQueueV2"] = b => b.G.FIFOQueue(10, [DType.Float32], [new Shape(3)]).Op,
             ["PaddingFIFOQueueV2"] = b => b.G.PaddingFIFOQueue(10, [DType.Float32], [new Shape(-1)]).Op,

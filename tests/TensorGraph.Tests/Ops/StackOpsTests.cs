@@ -41,6 +41,36 @@ public class StackOpsTests
     }
 
     [Test]
+    public void TheV1StackHasAStringHandleNamingItsContainerAndName()
+    {
+        // TF 1.0's Stack/StackPush/StackPop: the handle is Ref(string) [2] = ("_stacks", name_serial),
+        // and the stack it names is looked up among the run's stacks.
+        var g = new Graph();
+        var h = g.StackV1(DType.Int32, stackName: "st");
+        var a = g.StackPushV1(h, g.Constant(new[] { 1, 2 }));
+        Output b, p1, p2;
+        using (g.ControlDependencies(a.Op)) b = g.StackPushV1(h, g.Constant(new[] { 3, 4, 5 }));
+        using (g.ControlDependencies(b.Op)) p1 = g.StackPopV1(h, DType.Int32);
+        using (g.ControlDependencies(p1.Op)) p2 = g.StackPopV1(h, DType.Int32);
+        Assert.That(h.DType, Is.EqualTo(DType.String));
+        Assert.That(h.Shape, Is.EqualTo(new Shape(2)));
+        Assert.That(OpCatalog.GetOpDef("StackPush").InputArg[0].IsRef, Is.True);
+        using var s = new Session(g);
+        var r = s.Run([h, p1, p2]);
+        var parts = r[0].ToArray<byte[]>().Select(System.Text.Encoding.UTF8.GetString).ToArray();
+        Assert.That(parts[0], Is.EqualTo("_stacks"));
+        Assert.That(parts[1], Does.Match("^st_[0-9]+$"));
+        Assert.That(r[1].ToArray<int>(), Is.EqualTo(new[] { 3, 4, 5 }));
+        Assert.That(r[2].ToArray<int>(), Is.EqualTo(new[] { 1, 2 }));
+        // A pop without a push: TF's empty-stack error.
+        var g2 = new Graph();
+        var pop = g2.StackPopV1(g2.StackV1(DType.Float32, stackName: "e"), DType.Float32);
+        using var s2 = new Session(g2);
+        var e = Assert.Throws<InvalidArgumentException>(() => s2.Run(pop));
+        Assert.That(e!.Message, Does.Contain("is empty when calling Pop()"));
+    }
+
+    [Test]
     public void StraightLinePushesAndPopsAreLastInFirstOut()
     {
         var g = new Graph();
