@@ -75,4 +75,60 @@ public class BiLstmCrfMetaGraphTests
         for (int i = 1; i < losses.Count; i++)
             Assert.That(losses[i], Is.LessThan(losses[i - 1]), $"step {i}: {string.Join(", ", losses)}");
     }
+
+    [Test]
+    public void TheGradientOfTheLossWithRespectToTheTransitionsMatchesTensorFlowsAndFiniteDifferences()
+    {
+        var g = Import();
+        var loss = T(g, "crf/cross_entropy_mean_loss");
+        var transitions = T(g, "crf/transitions/read");
+        Assert.That(transitions.Shape, Is.EqualTo(new Shape(51, 51)), "49 tags plus the start and end tags");
+
+        // TF's own gradient in the graph: the value clipped to [-5, 5] before the update of
+        // crf/transitions (clip_by_value_21 = Maximum(Minimum(grad, 5), -5)).
+        var update = g.GetOperation("GradientDescent/update_crf/transitions/ApplyGradientDescent");
+        var clipped = update.Inputs[2].Op;
+        Assert.That(clipped.Type, Is.EqualTo("Maximum"));
+        var tfGrad = clipped.Inputs[0].Op.Inputs[0];
+        Assert.That(tfGrad.Op.Name, Does.StartWith("gradients/"));
+        // Ours, built on the imported graph (through the CRF's forward-algorithm while loop).
+        var ours = g.Gradients(loss, transitions)[0];
+        Assert.That(ours, Is.Not.Null);
+        Assert.That(ours!.Value.Op, Is.Not.SameAs(tfGrad.Op), "a new gradient subgraph, not TF's tensor");
+
+        using var s = Initialized(g);
+        var feeds = Feeds(g);
+        var point = s.Run(transitions, feeds);
+        var r = s.Run([loss, tfGrad, ours.Value], feeds);
+        double l0 = r[0].Scalar<float>();
+        var tf = r[1].ToArray<float>();
+        var mine = r[2].ToArray<float>();
+        Assert.That(r[2].Dims.ToArray(), Is.EqualTo(new[] { 51, 51 }));
+        double scale = tf.Max(v => Math.Abs((double)v));
+        Assert.That(scale, Is.GreaterThan(0.05), "TF's gradient is not all zeros");
+        for (int k = 0; k < tf.Length; k++)
+            Assert.That(mine[k], Is.EqualTo(tf[k]).Within(1e-5 * scale + 1e-7), $"d loss / d transitions[{k / 51}, {k % 51}]: ours vs TF's");
+
+        // Central differences on the loss, the transitions fed: the entries of the tag path
+        // start -> 0 -> 3 -> 7 -> 0 -> end (tags 49 and 50 are start and end) and a few others.
+        (int From, int To)[] entries = [(49, 0), (0, 3), (3, 7), (7, 0), (0, 50), (49, 3), (3, 3), (12, 40), (0, 0), (7, 50)];
+        const float delta = 1e-2f;
+        foreach (var (i, j) in entries)
+        {
+            int k = i * 51 + j;
+            double Loss(float shift)
+            {
+                var v = point.Clone();
+                Graph.SetFromDouble(v, k, point.GetDouble(k) + shift);
+                var f = Feeds(g);
+                f[transitions] = v;
+                return s.Run(loss, f).Scalar<float>();
+            }
+            double numeric = (Loss(delta) - Loss(-delta)) / (2 * delta);
+            Assert.That(tf[k], Is.EqualTo(numeric).Within(2e-3 + 2e-3 * Math.Abs(numeric)), $"transitions[{i}, {j}]: TF's gradient {tf[k]} vs finite differences {numeric} (loss {l0})");
+            Assert.That(mine[k], Is.EqualTo(numeric).Within(2e-3 + 2e-3 * Math.Abs(numeric)), $"transitions[{i}, {j}]: our gradient {mine[k]} vs finite differences {numeric}");
+        }
+        // On the path the gradient is about -1 per use (the gold path's score) plus the expected count.
+        Assert.That(tf[49 * 51 + 0], Is.LessThan(-0.5), "start -> tag 0 is on the gold path");
+    }
 }
