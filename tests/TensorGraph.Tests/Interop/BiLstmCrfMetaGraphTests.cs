@@ -131,4 +131,43 @@ public class BiLstmCrfMetaGraphTests
         // On the path the gradient is about -1 per use (the gold path's score) plus the expected count.
         Assert.That(tf[49 * 51 + 0], Is.LessThan(-0.5), "start -> tag 0 is on the gold path");
     }
+
+    /// <summary>
+    /// Every variable the train op updates: our gradient of the loss, built on the imported graph,
+    /// equals TF's (the value the train op clips and applies), through both BiLSTMs' loops.
+    /// </summary>
+    [Test]
+    public void OurGradientsOfEveryTrainedVariableEqualTensorFlows()
+    {
+        var g = Import();
+        var loss = T(g, "crf/cross_entropy_mean_loss");
+        var updates = g.Operations.Where(o => o.Type == "ApplyGradientDescent").ToArray();
+        Assert.That(updates, Has.Length.EqualTo(22));
+        var variables = updates.Select(u => u.Inputs[0]).ToArray();
+        // clip_by_value_k = Maximum(Minimum(grad, 5), -5). (The character embedding's clip input is
+        // the dense UnsortedSegmentSum TF 1.0's clip_by_value made of the IndexedSlices, clip_by_value/t.)
+        var tfGrads = updates.Select(u => u.Inputs[2].Op.Inputs[0].Op.Inputs[0]).ToArray();
+        // Under a name scope of its own: with the default one, "gradients" (which TF's imported
+        // ops do not hold as a name, as in TF), our TensorArray gradients would share TF's
+        // gradient arrays (source "gradients") and the two backprop loops would collide in one run.
+        var ours = g.Gradients([loss], variables, name: "gradients_check");
+        Assert.That(ours, Has.All.Not.Null);
+        Assert.That(g.Operations.Where(o => o.Type == "TensorArrayGradV3" && !o.Name.StartsWith("gradients/", StringComparison.Ordinal)).Select(o => o.GetAttrString("source")),
+            Is.Not.Empty.And.All.EqualTo("gradients_check"));
+        using var s = Initialized(g);
+        var r = s.Run([.. tfGrads, .. ours.Select(o => o!.Value)], Feeds(g));
+        int nonZero = 0;
+        for (int i = 0; i < variables.Length; i++)
+        {
+            var name = variables[i].Op.Name;
+            var tf = r[i].ToArray<float>();
+            var mine = r[variables.Length + i].ToArray<float>();
+            Assert.That(mine, Has.Length.EqualTo(tf.Length), name);
+            double scale = tf.Max(v => Math.Abs((double)v));
+            if (scale > 0) nonZero++;
+            int worst = Enumerable.Range(0, tf.Length).MaxBy(k => Math.Abs((double)mine[k] - tf[k]));
+            Assert.That(mine[worst], Is.EqualTo(tf[worst]).Within(1e-4 * scale + 1e-6), $"d loss / d {name}[{worst}], the largest difference (TF's largest magnitude {scale})");
+        }
+        Assert.That(nonZero, Is.GreaterThanOrEqualTo(20), "the gradients are not all zeros");
+    }
 }
