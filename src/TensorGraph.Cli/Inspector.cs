@@ -51,6 +51,7 @@ public static class Inspector
             if (meta.CollectionDef.Count > 0)
                 output.WriteLine("Collections: " + string.Join(", ", meta.CollectionDef.Keys.Order(StringComparer.Ordinal)));
             WriteSignatures(meta, output);
+            if (meta.ObjectGraphDef is { } og) WriteObjectGraph(og, path, output);
         }
         if (shown == 0 && want is not null)
             throw new CliException($"{path}: no meta graph with tag-set '{tags}'; available: " +
@@ -128,6 +129,84 @@ public static class Inspector
             foreach (var (k, info) in sd.Outputs.OrderBy(kv => kv.Key, StringComparer.Ordinal)) WriteInfo(k, "outputs", info, output);
             output.WriteLine($"  Method name is: {sd.MethodName}");
         }
+    }
+
+    /// <summary>The checkpoint key of a variable's value in an object-based checkpoint.</summary>
+    private const string ObjectGraphKey = "_CHECKPOINTABLE_OBJECT_GRAPH";
+
+    /// <summary>
+    /// A TF2 SavedModel's object graph: its node count by kind and its variables, each named by
+    /// the path of edge names from the root (the checkpoint's object graph, where the SavedModel
+    /// has one, else the SavedObjectGraph's own edges), with its dtype, shape and checkpoint key.
+    /// </summary>
+    private static void WriteObjectGraph(SavedObjectGraph og, string path, TextWriter output)
+    {
+        var kinds = og.Nodes.GroupBy(n => KindName(n.KindCase)).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => string.Create(CultureInfo.InvariantCulture, $"{g.Key}: {g.Count()}"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Object graph: {og.Nodes.Count} nodes ({string.Join(", ", kinds)}), {og.ConcreteFunctions.Count} concrete functions"));
+        var checkpoint = ReadCheckpointObjectGraph(path);
+        var edges = checkpoint is not null
+            ? checkpoint.Nodes.Select(n => n.Children.ToArray()).ToArray()
+            : og.Nodes.Select(n => n.Children.ToArray()).ToArray();
+        var names = PathsFromRoot(edges);
+        output.WriteLine(checkpoint is not null ? "Object graph variables (names from the checkpoint's object graph):" : "Object graph variables:");
+        for (int id = 0; id < og.Nodes.Count; id++)
+        {
+            if (og.Nodes[id].KindCase != SavedObject.KindOneofCase.Variable) continue;
+            var v = og.Nodes[id].Variable;
+            var name = names.TryGetValue(id, out var n) ? n : v.Name.Length > 0 ? v.Name : $"node {id}";
+            var key = checkpoint is not null && id < checkpoint.Nodes.Count
+                ? checkpoint.Nodes[id].Attributes.FirstOrDefault(a => a.Name == "VARIABLE_VALUE")?.CheckpointKey : null;
+            output.WriteLine($"  {name}  {TypeName(v.Dtype)}  {FormatShape(v.Shape)}" + (key is null ? "" : $"  (checkpoint key {key})"));
+        }
+    }
+
+    private static string KindName(SavedObject.KindOneofCase k) => k switch
+    {
+        SavedObject.KindOneofCase.UserObject => "user objects",
+        SavedObject.KindOneofCase.Asset => "assets",
+        SavedObject.KindOneofCase.Function => "functions",
+        SavedObject.KindOneofCase.Variable => "variables",
+        SavedObject.KindOneofCase.BareConcreteFunction => "bare concrete functions",
+        SavedObject.KindOneofCase.Constant => "constants",
+        SavedObject.KindOneofCase.Resource => "resources",
+        _ => "other",
+    };
+
+    /// <summary>Each reachable node's shortest path of edge names from node 0, joined by '.'.</summary>
+    private static Dictionary<int, string> PathsFromRoot(TrackableObjectGraph.Types.TrackableObject.Types.ObjectReference[][] edges)
+    {
+        var names = new Dictionary<int, string>();
+        if (edges.Length == 0) return names;
+        var queue = new Queue<int>([0]);
+        var seen = new HashSet<int> { 0 };
+        while (queue.Count > 0)
+        {
+            int id = queue.Dequeue();
+            foreach (var c in edges[id])
+            {
+                if (c.NodeId < 0 || c.NodeId >= edges.Length || !seen.Add(c.NodeId)) continue;
+                names[c.NodeId] = id == 0 ? c.LocalName : names[id] + "." + c.LocalName;
+                queue.Enqueue(c.NodeId);
+            }
+        }
+        return names;
+    }
+
+    /// <summary>The object graph the SavedModel's variables checkpoint stores, or null when it has none.</summary>
+    private static TrackableObjectGraph? ReadCheckpointObjectGraph(string path)
+    {
+        var dir = File.Exists(path) ? Path.GetDirectoryName(Path.GetFullPath(path))! : path;
+        var prefix = Path.Combine(dir, "variables", "variables");
+        if (!File.Exists(prefix + ".index")) return null;
+        return Models.Read(prefix + ".index", () =>
+        {
+            using var reader = new CheckpointReader(prefix);
+            if (!reader.HasTensor(ObjectGraphKey)) return null;
+            var bytes = reader.GetTensor(ObjectGraphKey).ToArray<byte[]>();
+            return bytes.Length == 1 ? TrackableObjectGraph.Parser.ParseFrom(bytes[0]) : null;
+        });
     }
 
     private static void WriteInfo(string key, string which, TensorInfo info, TextWriter output)

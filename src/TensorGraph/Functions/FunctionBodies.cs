@@ -183,11 +183,12 @@ internal static class FunctionBodies
         }
 
         var nodes = function.NodeDef.ToDictionary(n => n.Name, StringComparer.Ordinal);
-        var offsets = new Dictionary<string, Dictionary<string, int>>(StringComparer.Ordinal);
-        Dictionary<string, int> OffsetsOf(NodeDef n)
+        // Node name → its output arguments' (first output index, tensor count), TF's output index.
+        var offsets = new Dictionary<string, Dictionary<string, (int Start, int Count)>>(StringComparer.Ordinal);
+        Dictionary<string, (int Start, int Count)> OffsetsOf(NodeDef n)
         {
             if (offsets.TryGetValue(n.Name, out var o)) return o;
-            o = new Dictionary<string, int>(StringComparer.Ordinal);
+            o = new Dictionary<string, (int Start, int Count)>(StringComparer.Ordinal);
             var def = DefOf(library, n.Op);
             if (def is not null)
             {
@@ -197,40 +198,54 @@ internal static class FunctionBodies
                 int start = 0;
                 foreach (var oa in def.OutputArg)
                 {
-                    o[oa.Name] = start;
-                    start += ExpandArg(oa, nodeAttrs, name).Length;
+                    int count = ExpandArg(oa, nodeAttrs, name).Length;
+                    o[oa.Name] = (start, count);
+                    start += count;
                 }
             }
             offsets[n.Name] = o;
             return o;
         }
 
-        string Resolve(string input, string consumer)
+        // The tensors an input names, as TF's function instantiation indexes them: 'arg' (every
+        // tensor of the argument), 'arg:i' (one element of a list argument), 'node:out_arg' (every
+        // tensor of a node's output argument), 'node:out_arg:i' (one of them); '^node' is a control input.
+        string[] Resolve(string input, string consumer)
         {
             if (input.StartsWith('^'))
             {
                 var src = input[1..];
-                return argNodes.TryGetValue(src, out var an) ? "^" + an[0] : "^" + src;
+                return [argNodes.TryGetValue(src, out var an) && an.Length > 0 ? "^" + an[0] : "^" + src];
             }
             var parts = input.Split(':');
             if (parts.Length == 1)
             {
-                if (argNodes.TryGetValue(input, out var an)) return an[0];
-                if (nodes.ContainsKey(input)) return input;
+                if (argNodes.TryGetValue(input, out var an)) return an;
+                if (nodes.ContainsKey(input)) return [input];
                 throw BadInput(input, consumer, name);
             }
             if (parts.Length == 2 && argNodes.TryGetValue(parts[0], out var listArg))
             {
                 int k = ParseIndex(parts[1], input, consumer, name);
-                return k < listArg.Length ? listArg[k] : throw BadInput(input, consumer, name);
+                return k < listArg.Length ? [listArg[k]] : throw BadInput(input, consumer, name);
             }
-            if (parts.Length != 3 || !nodes.TryGetValue(parts[0], out var producer)) throw BadInput(input, consumer, name);
-            int idx = ParseIndex(parts[2], input, consumer, name);
+            if (parts.Length is not (2 or 3) || !nodes.TryGetValue(parts[0], out var producer)) throw BadInput(input, consumer, name);
+            int? idx = parts.Length == 3 ? ParseIndex(parts[2], input, consumer, name) : null;
             var offs = OffsetsOf(producer);
-            if (offs.Count == 0) return $"{parts[0]}:{idx}"; // an op TensorGraph does not know: its outputs are counted as read
-            if (!offs.TryGetValue(parts[1], out int start))
+            if (offs.Count == 0)
+            {
+                // An op TensorGraph does not know: a single output is counted as read, a whole list cannot be.
+                return idx is { } i ? [$"{parts[0]}:{i}"]
+                    : throw new InvalidArgumentException($"Function '{name}': node '{consumer}' reads the whole output list '{input}' of '{parts[0]}', whose op type {producer.Op} TensorGraph does not know");
+            }
+            if (!offs.TryGetValue(parts[1], out var range))
                 throw new InvalidArgumentException($"Function '{name}': node '{consumer}' reads '{input}', but '{parts[0]}' ({producer.Op}) has no output argument '{parts[1]}'");
-            return $"{parts[0]}:{start + idx}";
+            if (idx is { } j)
+            {
+                return j < range.Count ? [$"{parts[0]}:{range.Start + j}"]
+                    : throw new InvalidArgumentException($"Function '{name}': node '{consumer}' reads '{input}', but output argument '{parts[1]}' of '{parts[0]}' has {range.Count} tensor(s)");
+            }
+            return [.. Enumerable.Range(range.Start, range.Count).Select(i => $"{parts[0]}:{i}")];
         }
 
         foreach (var n in function.NodeDef)
@@ -246,14 +261,15 @@ internal static class FunctionBodies
         foreach (var o in sig.OutputArg)
         {
             var types = ExpandArg(o, attrs, name);
-            if (types.Length != 1)
-                throw new UnimplementedException($"Function '{name}': list-valued output argument '{o.Name}' is not supported");
             if (!function.Ret.TryGetValue(o.Name, out var r))
                 throw new InvalidArgumentException($"Function '{name}': output '{o.Name}' has no entry in the ret map");
-            // An argument returned as it is resolves to its placeholder's bare name: name its output.
+            // A list-valued output is one ret entry naming the whole list ('node:out_arg' or a list argument).
             var ret = Resolve(r, "ret");
-            rets.Add(ret.Contains(':') ? ret : ret + ":0");
-            retTypes.Add(types[0]);
+            if (ret.Length != types.Length)
+                throw new InvalidArgumentException($"Function '{name}': output '{o.Name}' stands for {types.Length} tensor(s), but its ret '{r}' names {ret.Length}");
+            // An argument returned as it is resolves to its placeholder's bare name: name its output.
+            foreach (var t in ret) rets.Add(t.Contains(':') ? t : t + ":0");
+            retTypes.AddRange(types);
         }
         var controls = function.ControlRet.Values.Select(c => argNodes.TryGetValue(c, out var an) ? an[0] : c).ToArray();
         return new FunctionGraphDef(gd, [.. argNodeList], [.. argTypes], [.. rets], [.. retTypes], controls);

@@ -86,6 +86,45 @@ public class CliTests
     }
 
     [Test]
+    public void InspectPrintsATf2SavedModelsObjectGraph()
+    {
+        const string tf2 = "serving/servables/tensorflow/testdata/saved_model_half_plus_two_tf2_cpu/00000123";
+        // The node count read straight from the wire: SavedModel.meta_graphs (2) → MetaGraphDef.object_graph_def (7) → nodes (1).
+        var raw = File.ReadAllBytes(Path.Combine(Fx(tf2), "saved_model.pb"));
+        var meta = Fields(raw, 2).Single();
+        var objectGraph = Fields(meta, 7).Single();
+        int nodes = Fields(objectGraph, 1).Count();
+        Assert.That(nodes, Is.GreaterThan(3));
+
+        var r = Run("inspect", Fx(tf2));
+        Assert.That(r.Code, Is.EqualTo(0), r.Err);
+        Assert.That(r.Out, Does.Contain($"Object graph: {nodes} nodes ("));
+        Assert.That(r.Out, Does.Contain("variables: 3"));
+        Assert.That(r.Out, Does.Contain("Object graph variables (names from the checkpoint's object graph):"));
+        foreach (var v in new[] { "a", "b", "c" })
+            Assert.That(r.Out, Does.Contain($"  {v}  float32  ()  (checkpoint key {v}/.ATTRIBUTES/VARIABLE_VALUE)"));
+
+        // A TF1 SavedModel has no object graph.
+        r = Run("inspect", Fx(HalfPlusTwo));
+        Assert.That(r.Code, Is.EqualTo(0), r.Err);
+        Assert.That(r.Out, Does.Not.Contain("Object graph"));
+    }
+
+    /// <summary>The payloads of the length-delimited fields numbered <paramref name="field"/> of a serialized message.</summary>
+    private static IEnumerable<byte[]> Fields(byte[] message, int field)
+    {
+        var found = new List<byte[]>();
+        var input = new Google.Protobuf.CodedInputStream(message);
+        uint tag;
+        while ((tag = input.ReadTag()) != 0)
+        {
+            if ((int)(tag >> 3) == field && (tag & 7) == 2) found.Add(input.ReadBytes().ToByteArray());
+            else input.SkipLastField();
+        }
+        return found;
+    }
+
+    [Test]
     public void RunJson()
     {
         var r = Run("run", Fx(HalfPlusTwo), "--feed", "x=[[1],[2],[5]]", "--fetch", "y:0", "--json");
