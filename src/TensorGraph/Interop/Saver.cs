@@ -196,7 +196,7 @@ public sealed class Saver
                 var info = r.GetInfo(op.Name);
                 var dtype = op.GetAttrType("dtype");
                 if (info.DType != dtype) throw DTypeMismatch(op.Name, dtype, info, op.Name);
-                var shape = resource ? op.GetAttrShape("shape") : op[0].Shape;
+                var shape = resource ? VariableHandles.DeclaredShape(op[0]) : op[0].Shape;
                 if (!shape.IsCompatibleWith(info.Shape))
                     throw new InvalidArgumentException($"Assign requires shapes of both tensors to match. lhs shape= {shape} rhs shape= {info.Shape} (variable '{op.Name}')") { NodeName = op.Name };
                 values.Add((op, r.GetTensor(op.Name)));
