@@ -6,7 +6,7 @@ using TensorGraph.Keras.Optimizers;
 namespace TensorGraph.Keras.Tests;
 
 /// <summary>
-/// .h5 files written by real Keras (../shared/fixtures/keras, see its README): they load, and
+/// .h5 files written by real Keras (tests/fixtures/keras, see tests/fixtures/README.md): they load, and
 /// predict what Keras predicted (the source repository's stored predictions), or what an
 /// independent forward pass over the weights read straight from the file gives.
 /// </summary>
@@ -22,8 +22,8 @@ public class KerasWrittenH5Tests
             var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory);
             while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Graph.sln"))) dir = dir.Parent;
             if (dir is null) Assert.Fail("Could not find the repository root (the folder holding Graph.sln)");
-            var root = Path.GetFullPath(Path.Combine(dir!.FullName, "..", "shared", "fixtures", "keras"));
-            if (!Directory.Exists(root)) Assert.Fail($"Keras fixtures not found at '{root}'. They are expected in ../shared/fixtures/keras next to the repository.");
+            var root = Path.Combine(dir!.FullName, "tests", "fixtures", "keras");
+            if (!Directory.Exists(root)) Assert.Fail($"Keras fixtures not found at '{root}' (tests/fixtures/keras, see its README).");
             return _root = root;
         }
     }

@@ -20,7 +20,7 @@ namespace TensorGraph.Tests.Cli;
 /// </summary>
 public class TfxEstimatorModelDirTests
 {
-    private const string Testdata = "tfx/chicago_taxi_pipeline/testdata";
+    private const string Testdata = "tensorflow/tfx/chicago_taxi_pipeline/testdata";
     private const int Batch = 40;
     private const string Probability = "head/predictions/logistic";
     private const string ClassIds = "head/predictions/class_ids";
@@ -43,12 +43,7 @@ public class TfxEstimatorModelDirTests
     [TearDown]
     public void TearDown() => Directory.Delete(_tmp, true);
 
-    private static string Dir(string relative)
-    {
-        var p = Path.Combine(Fixtures.Root, Testdata, relative);
-        if (!Directory.Exists(p)) Assert.Ignore($"TFX fixture not installed at '{p}'");
-        return p;
-    }
+    private static string Dir(string relative) => Fixtures.ThirdParty(Path.Combine(Testdata, relative));
 
     private static string ModelDir => Dir("Trainer/model/serving_model_dir");
 

@@ -12,12 +12,12 @@ namespace TensorGraph.Tests.Interop;
 /// </summary>
 public class BiLstmCrfMetaGraphTests
 {
-    private const string Folder = "bilstm_crf/neuroner_mimic";
+    private const string Folder = "tensorflow/bilstm_crf/neuroner_mimic";
     private const int Tokens = 4, MaxChars = 6, Classes = 49;
 
     private static Graph Import()
     {
-        var path = Fixtures.File_(Folder + "/model.ckpt.meta");
+        var path = Fixtures.ThirdParty(Folder + "/model.ckpt.meta");
         var g = new Graph();
         g.ImportMetaGraph(MetaGraphs.Read(path), source: path);
         return g;

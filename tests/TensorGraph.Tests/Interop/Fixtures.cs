@@ -32,6 +32,15 @@ internal static class Fixtures
         }
     }
 
+    /// <summary>The third-party fixtures committed with the tests (tests/fixtures, see its README).</summary>
+    /// Fails the test when the file or folder is missing.
+    public static string ThirdParty(string relative)
+    {
+        var p = Path.Combine(RepoRoot, "tests", "fixtures", relative);
+        if (!File.Exists(p) && !Directory.Exists(p)) Assert.Fail($"Fixture '{p}' is missing");
+        return p;
+    }
+
     /// <summary>Full path of a fixture file; fails the test when it is missing.</summary>
     public static string File_(string relative)
     {
