@@ -1,5 +1,7 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
 namespace TensorGraph.Kernels;
@@ -148,11 +150,11 @@ internal static class Gemm
     }
 
     /// <summary>
-    /// A product with a handful of rows (vector-matrix) for columns [<paramref name="nBeg"/>,
+    /// A product with a handful of rows (vector-matrix) for columns [<paramref name="nBeg0"/>,
     /// <paramref name="nEnd"/>): dot products or scaled row sums, no packing.
     /// </summary>
     private static unsafe void FewRows<T>(ReadOnlySpan<T> a, bool transA, ReadOnlySpan<T> b, bool transB, Span<T> c, int m, int n, int k, GemmScratch scratch,
-        int nBeg, int nEnd, int part)
+        int nBeg0, int nEnd, int part)
         where T : unmanaged, INumber<T>
     {
         Span<T> gathered = transA ? new Span<T>(scratch.PackA(part, (nint)k * sizeof(T)), k) : default;
@@ -168,7 +170,8 @@ internal static class Gemm
             {
                 arow = a.Slice(i * k, k);
             }
-            int width = nEnd - nBeg;
+            int width = nEnd - nBeg0;
+            int nBeg = nBeg0;
             var crow = c.Slice(i * n + nBeg, width);
             if (transB)
             {
@@ -176,6 +179,25 @@ internal static class Gemm
             }
             else
             {
+                int done = 0;
+                if (typeof(T) == typeof(float) || typeof(T) == typeof(double))
+                {
+                    fixed (T* pa = arow)
+                    fixed (T* pb = b)
+                    fixed (T* pc = crow)
+                    {
+                        done = EffectiveIsa switch
+                        {
+                            GemmIsa.Avx512 => RowTimesB512(pa, pb + nBeg, pc, n, k, width),
+                            GemmIsa.Avx2 => RowTimesB256(pa, pb + nBeg, pc, n, k, width),
+                            _ => 0,
+                        };
+                    }
+                }
+                if (done == width) continue;
+                crow = crow[done..];
+                width -= done;
+                nBeg += done;
                 crow.Clear();
                 for (int p = 0; p < k; p++)
                 {
@@ -187,6 +209,87 @@ internal static class Gemm
             }
         }
     }
+
+    /// <summary>
+    /// crow[0, width) = arow · B[:, 0, width) for row-major B with row stride <paramref name="n"/>:
+    /// blocks of four 512-bit column vectors accumulate in registers over all of k (one FMA chain
+    /// per column, in k order), so C is written once instead of once per k. Returns the columns
+    /// done; the caller finishes the last partial vector.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe int RowTimesB512<T>(T* arow, T* b, T* crow, int n, int k, int width) where T : unmanaged, INumber<T>
+    {
+        int w = Vector512<T>.Count, j = 0;
+        for (; j + 4 * w <= width; j += 4 * w)
+        {
+            Vector512<T> c0 = default, c1 = default, c2 = default, c3 = default;
+            T* bp = b + j;
+            for (int p = 0; p < k; p++, bp += n)
+            {
+                var x = Vector512.Create(arow[p]);
+                c0 = Fma512(x, Vector512.Load(bp), c0);
+                c1 = Fma512(x, Vector512.Load(bp + w), c1);
+                c2 = Fma512(x, Vector512.Load(bp + 2 * w), c2);
+                c3 = Fma512(x, Vector512.Load(bp + 3 * w), c3);
+            }
+            c0.Store(crow + j);
+            c1.Store(crow + j + w);
+            c2.Store(crow + j + 2 * w);
+            c3.Store(crow + j + 3 * w);
+        }
+        for (; j + w <= width; j += w)
+        {
+            Vector512<T> c0 = default;
+            T* bp = b + j;
+            for (int p = 0; p < k; p++, bp += n) c0 = Fma512(Vector512.Create(arow[p]), Vector512.Load(bp), c0);
+            c0.Store(crow + j);
+        }
+        return j;
+    }
+
+    /// <summary><see cref="RowTimesB512{T}"/> on 256-bit vectors with FMA3.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe int RowTimesB256<T>(T* arow, T* b, T* crow, int n, int k, int width) where T : unmanaged, INumber<T>
+    {
+        int w = Vector256<T>.Count, j = 0;
+        for (; j + 4 * w <= width; j += 4 * w)
+        {
+            Vector256<T> c0 = default, c1 = default, c2 = default, c3 = default;
+            T* bp = b + j;
+            for (int p = 0; p < k; p++, bp += n)
+            {
+                var x = Vector256.Create(arow[p]);
+                c0 = Fma256(x, Vector256.Load(bp), c0);
+                c1 = Fma256(x, Vector256.Load(bp + w), c1);
+                c2 = Fma256(x, Vector256.Load(bp + 2 * w), c2);
+                c3 = Fma256(x, Vector256.Load(bp + 3 * w), c3);
+            }
+            c0.Store(crow + j);
+            c1.Store(crow + j + w);
+            c2.Store(crow + j + 2 * w);
+            c3.Store(crow + j + 3 * w);
+        }
+        for (; j + w <= width; j += w)
+        {
+            Vector256<T> c0 = default;
+            T* bp = b + j;
+            for (int p = 0; p < k; p++, bp += n) c0 = Fma256(Vector256.Create(arow[p]), Vector256.Load(bp), c0);
+            c0.Store(crow + j);
+        }
+        return j;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<T> Fma512<T>(Vector512<T> a, Vector512<T> b, Vector512<T> c) where T : unmanaged, INumber<T> =>
+        typeof(T) == typeof(float)
+            ? Avx512F.FusedMultiplyAdd(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>()
+            : Avx512F.FusedMultiplyAdd(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<T> Fma256<T>(Vector256<T> a, Vector256<T> b, Vector256<T> c) where T : unmanaged, INumber<T> =>
+        typeof(T) == typeof(float)
+            ? Fma.MultiplyAdd(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>()
+            : Fma.MultiplyAdd(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
 
     /// <summary>Row-streaming reference: each output row accumulates scaled rows of B (transposed B copied first).</summary>
     internal static void Reference<T>(ReadOnlySpan<T> a, bool transA, ReadOnlySpan<T> b, bool transB, Span<T> c, int m, int n, int k, GemmScratch scratch)
