@@ -223,6 +223,77 @@ public class OptimizerTests
         Assert.That(s.Run(v.Value).ToArray<float>(), Is.EqualTo(rv));
     }
 
+    [TestCase(3 * (1 << 15) + 37, false)]
+    [TestCase(3 * (1 << 15) + 37, true)]
+    public void LargeUpdatesSplitAcrossCoresMatchTheFormulasExactly(int n, bool nesterov)
+    {
+        // Large enough to be split into three ranges (the pool may take more threads than cores);
+        // every element must be what the scalar formula gives, as in the unsplit update.
+        int saved = TensorGraph.Kernels.Gemm.MaxThreads;
+        TensorGraph.Kernels.Gemm.MaxThreads = 3;
+        try
+        {
+            var rng = new Random(n + (nesterov ? 1 : 0));
+            float[] R() => Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+            var w0 = R();
+            var gs = new[] { R(), R() };
+            var g = new Graph();
+            var grad = g.Placeholder(DType.Float32, [n], name: "grad");
+            var wa = g.Variable(w0, name: "wa");
+            var ma = g.Variable(new float[n], name: "ma");
+            var va = g.Variable(new float[n], name: "va");
+            var wr = g.Variable(w0, name: "wr");
+            var msr = g.Variable(Enumerable.Repeat(0.1f, n).ToArray(), name: "msr");
+            var momr = g.Variable(new float[n], name: "momr");
+            var wm = g.Variable(w0, name: "wm");
+            var am = g.Variable(new float[n], name: "am");
+            var wg = g.Variable(w0, name: "wg");
+            var ops = new[]
+            {
+                g.ApplyAdam(wa.Ref, ma.Ref, va.Ref, g.Constant(0.9f), g.Constant(0.999f), g.Constant(0.01f), g.Constant(0.9f), g.Constant(0.999f), g.Constant(1e-7f), grad, useNesterov: nesterov).Op,
+                g.ApplyRMSProp(wr.Ref, msr.Ref, momr.Ref, g.Constant(0.001f), g.Constant(0.9f), g.Constant(0.5f), g.Constant(1e-7f), grad).Op,
+                g.ApplyMomentum(wm.Ref, am.Ref, g.Constant(0.1f), grad, g.Constant(0.9f), useNesterov: nesterov).Op,
+                g.ApplyGradientDescent(wg.Ref, g.Constant(0.25f), grad).Op,
+            };
+            using var s = new Session(g);
+            s.Run(g.GlobalVariablesInitializer());
+            long splitBefore = ApplySpec.SplitUpdates;
+            foreach (var gv in gs) s.Run(ops, new FeedDict { [grad] = gv });
+            Assert.That(ApplySpec.SplitUpdates - splitBefore, Is.EqualTo(8), "every update was split");
+
+            var (rwa, rma, rva) = ((float[])w0.Clone(), new float[n], new float[n]);
+            var (rwr, rms, rmom) = ((float[])w0.Clone(), Enumerable.Repeat(0.1f, n).ToArray(), new float[n]);
+            var (rwm, ram, rwg) = ((float[])w0.Clone(), new float[n], (float[])w0.Clone());
+            float alpha = 0.01f * MathF.Sqrt(1f - 0.999f) / (1f - 0.9f);
+            foreach (var gv in gs)
+            {
+                for (int i = 0; i < n; i++)
+                {
+                    rma[i] += (gv[i] - rma[i]) * (1f - 0.9f);
+                    rva[i] += (gv[i] * gv[i] - rva[i]) * (1f - 0.999f);
+                    float num = nesterov ? gv[i] * (1f - 0.9f) + 0.9f * rma[i] : rma[i];
+                    rwa[i] -= alpha * num / (MathF.Sqrt(rva[i]) + 1e-7f);
+                    rms[i] += (gv[i] * gv[i] - rms[i]) * (1f - 0.9f);
+                    rmom[i] = rmom[i] * 0.5f + 0.001f * gv[i] / MathF.Sqrt(rms[i] + 1e-7f);
+                    rwr[i] -= rmom[i];
+                    ram[i] = ram[i] * 0.9f + gv[i];
+                    rwm[i] -= nesterov ? gv[i] * 0.1f + ram[i] * 0.9f * 0.1f : ram[i] * 0.1f;
+                    rwg[i] = MathF.FusedMultiplyAdd(gv[i], -0.25f, rwg[i]);
+                }
+            }
+            Assert.That(s.Run(wa.Value).ToArray<float>(), Is.EqualTo(rwa), "Adam var");
+            Assert.That(s.Run(va.Value).ToArray<float>(), Is.EqualTo(rva), "Adam v");
+            Assert.That(s.Run(wr.Value).ToArray<float>(), Is.EqualTo(rwr), "RMSProp var");
+            Assert.That(s.Run(momr.Value).ToArray<float>(), Is.EqualTo(rmom), "RMSProp mom");
+            Assert.That(s.Run(wm.Value).ToArray<float>(), Is.EqualTo(rwm), "Momentum var");
+            Assert.That(s.Run(wg.Value).ToArray<float>(), Is.EqualTo(rwg).Within(1).Ulps, "GradientDescent var");
+        }
+        finally
+        {
+            TensorGraph.Kernels.Gemm.MaxThreads = saved;
+        }
+    }
+
     [TestCase(false)]
     [TestCase(true)]
     public void MomentumAndAdagradOnWideVariablesMatchTheFormulasExactly(bool nesterov)

@@ -26,12 +26,16 @@ internal sealed class ApplyAdamSpec : ApplySpec
 
     internal override void Update<T>(Tensor[] refs, ReadOnlySpan<T> g, ReadOnlySpan<T> s, Operation op) => Adam(refs, g, s, op);
 
-    /// <summary>The update itself, shared with ResourceApplyAdam.</summary>
-    internal static void Adam<T>(Tensor[] refs, ReadOnlySpan<T> g, ReadOnlySpan<T> s, Operation op) where T : unmanaged, IFloatingPointIeee754<T>
+    internal override bool SplitsDense => true;
+
+    internal override void UpdateRange<T>(Tensor[] refs, ReadOnlySpan<T> g, ReadOnlySpan<T> s, Operation op, int start) => Adam(refs, g, s, op, start);
+
+    /// <summary>The update itself, shared with ResourceApplyAdam: elements [<paramref name="start"/>, + g.Length) of var, m and v.</summary>
+    internal static void Adam<T>(Tensor[] refs, ReadOnlySpan<T> g, ReadOnlySpan<T> s, Operation op, int start = 0) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var w = refs[0].Span<T>();
-        var m = refs[1].Span<T>();
-        var v = refs[2].Span<T>();
+        var w = refs[0].Span<T>().Slice(start, g.Length);
+        var m = refs[1].Span<T>().Slice(start, g.Length);
+        var v = refs[2].Span<T>().Slice(start, g.Length);
         T b1p = s[0], b2p = s[1], lr = s[2], b1 = s[3], b2 = s[4], eps = s[5];
         T alpha = lr * T.Sqrt(T.One - b2p) / (T.One - b1p);
         bool nesterov = op.GetAttrBool("use_nesterov");
@@ -87,6 +91,10 @@ internal sealed class ResourceApplyAdamSpec : ApplySpec
     protected override AttrSpec[] ExtraAttrs => [new("use_nesterov", "bool", Attr.Bool(false))];
 
     internal override void Update<T>(Tensor[] refs, ReadOnlySpan<T> g, ReadOnlySpan<T> s, Operation op) => ApplyAdamSpec.Adam(refs, g, s, op);
+
+    internal override bool SplitsDense => true;
+
+    internal override void UpdateRange<T>(Tensor[] refs, ReadOnlySpan<T> g, ReadOnlySpan<T> s, Operation op, int start) => ApplyAdamSpec.Adam(refs, g, s, op, start);
 }
 
 public sealed partial class Graph

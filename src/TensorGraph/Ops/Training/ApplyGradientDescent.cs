@@ -18,9 +18,13 @@ internal sealed class ApplyGradientDescentSpec : ApplySpec
 
     protected override int GradIndex => 2;
 
-    internal override void Update<T>(Tensor[] refs, ReadOnlySpan<T> g, ReadOnlySpan<T> s, Operation op)
+    internal override void Update<T>(Tensor[] refs, ReadOnlySpan<T> g, ReadOnlySpan<T> s, Operation op) => UpdateRange(refs, g, s, op, 0);
+
+    internal override bool SplitsDense => true;
+
+    internal override void UpdateRange<T>(Tensor[] refs, ReadOnlySpan<T> g, ReadOnlySpan<T> s, Operation op, int start)
     {
-        var w = refs[0].Span<T>();
+        var w = refs[0].Span<T>().Slice(start, g.Length);
         TensorPrimitives.MultiplyAdd(g, -s[0], w, w);
     }
 }

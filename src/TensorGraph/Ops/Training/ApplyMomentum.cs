@@ -23,11 +23,15 @@ internal sealed class ApplyMomentumSpec : ApplySpec
 
     internal override void Update<T>(Tensor[] refs, ReadOnlySpan<T> g, ReadOnlySpan<T> s, Operation op) => Momentum(refs, g, s, op);
 
-    /// <summary>The update itself, shared with the Resource and Sparse forms of the op.</summary>
-    internal static void Momentum<T>(Tensor[] refs, ReadOnlySpan<T> g, ReadOnlySpan<T> s, Operation op) where T : unmanaged, IFloatingPointIeee754<T>
+    internal override bool SplitsDense => true;
+
+    internal override void UpdateRange<T>(Tensor[] refs, ReadOnlySpan<T> g, ReadOnlySpan<T> s, Operation op, int start) => Momentum(refs, g, s, op, start);
+
+    /// <summary>The update itself, shared with the Resource and Sparse forms of the op: elements [<paramref name="start"/>, + g.Length).</summary>
+    internal static void Momentum<T>(Tensor[] refs, ReadOnlySpan<T> g, ReadOnlySpan<T> s, Operation op, int start = 0) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var w = refs[0].Span<T>();
-        var a = refs[1].Span<T>();
+        var w = refs[0].Span<T>().Slice(start, g.Length);
+        var a = refs[1].Span<T>().Slice(start, g.Length);
         T lr = s[0], mu = s[1];
         bool nesterov = op.GetAttrBool("use_nesterov");
         int i = 0;

@@ -20,12 +20,16 @@ internal sealed class ApplyRMSPropSpec : ApplySpec
 
     internal override void Update<T>(Tensor[] refs, ReadOnlySpan<T> g, ReadOnlySpan<T> s, Operation op) => RmsProp(refs, g, s, op);
 
+    internal override bool SplitsDense => true;
+
+    internal override void UpdateRange<T>(Tensor[] refs, ReadOnlySpan<T> g, ReadOnlySpan<T> s, Operation op, int start) => RmsProp(refs, g, s, op, start);
+
     /// <summary>The update itself, shared with the Sparse forms of the op.</summary>
-    internal static void RmsProp<T>(Tensor[] refs, ReadOnlySpan<T> g, ReadOnlySpan<T> s, Operation op) where T : unmanaged, IFloatingPointIeee754<T>
+    internal static void RmsProp<T>(Tensor[] refs, ReadOnlySpan<T> g, ReadOnlySpan<T> s, Operation op, int start = 0) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var w = refs[0].Span<T>();
-        var ms = refs[1].Span<T>();
-        var mom = refs[2].Span<T>();
+        var w = refs[0].Span<T>().Slice(start, g.Length);
+        var ms = refs[1].Span<T>().Slice(start, g.Length);
+        var mom = refs[2].Span<T>().Slice(start, g.Length);
         T lr = s[0], rho = s[1], mu = s[2], eps = s[3], oneMinusRho = T.One - rho;
         int i = 0;
         if (Vector.IsHardwareAccelerated && w.Length >= Vector<T>.Count && !g.Overlaps(w) && !g.Overlaps(ms) && !g.Overlaps(mom))

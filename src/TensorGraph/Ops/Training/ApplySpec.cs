@@ -1,4 +1,5 @@
 using System.Numerics;
+using TensorGraph.Kernels;
 using TensorGraph.Ops;
 using TensorGraph.Runtime;
 
@@ -127,9 +128,36 @@ internal abstract class ApplySpec : OpSpec
     /// </summary>
     internal abstract void Update<T>(Tensor[] refs, ReadOnlySpan<T> g, ReadOnlySpan<T> scalars, Operation op) where T : unmanaged, IFloatingPointIeee754<T>;
 
+    /// <summary>
+    /// Whether the dense update is element-wise (element i of var and slots depends only on element
+    /// i of each of them and of grad), so <see cref="UpdateRange{T}"/> may run ranges of a large
+    /// update on several cores at once with the same result bit for bit.
+    /// </summary>
+    internal virtual bool SplitsDense => false;
+
+    /// <summary>
+    /// <see cref="Update{T}"/> on elements [<paramref name="start"/>, + g.Length) only;
+    /// <paramref name="g"/> is that range of the gradient. Required where <see cref="SplitsDense"/>.
+    /// </summary>
+    internal virtual void UpdateRange<T>(Tensor[] refs, ReadOnlySpan<T> g, ReadOnlySpan<T> scalars, Operation op, int start) where T : unmanaged, IFloatingPointIeee754<T> =>
+        throw new NotSupportedException($"{Type} does not update ranges");
+
+    /// <summary>Dense updates split into parts so far (for tests).</summary>
+    internal static long SplitUpdates;
+
+    /// <summary>Elements per part below which a dense update is not split (a part must outweigh waking a thread).</summary>
+    internal const int MinElementsPerPart = 1 << 15;
+
+    /// <summary>Alignment of the parts' ranges: a multiple of every vector width, so each part's vector loop covers what the serial one would.</summary>
+    private const int RangeAlign = 64;
+
     /// <summary>The kernel; <paramref name="fixedSlots"/> are the ref variables, or null when the handles are read on every run.</summary>
-    private sealed class ApplyKernel<T>(ApplySpec spec, VariableSlot[]? fixedSlots, Operation op) : OpKernel where T : unmanaged, IFloatingPointIeee754<T>
+    private sealed class ApplyKernel<T>(ApplySpec spec, VariableSlot[]? fixedSlots, Operation op) : OpKernel, IParallelParts where T : unmanaged, IFloatingPointIeee754<T>
     {
+        // The split update in flight: its gradient and number of scalars.
+        private Tensor? _grad;
+        private int _scalarCount;
+
         private readonly T[] _scalars = new T[op.NumInputs];
         private readonly Tensor[] _values = new Tensor[spec.RefCount];
         private readonly VariableSlot[] _slots = fixedSlots ?? new VariableSlot[spec.RefCount];
@@ -190,6 +218,7 @@ internal abstract class ApplySpec : OpSpec
                     _values[i] = v;
                 }
                 if (spec.IsSparse) UpdateRows(ctx.Input(spec.IndicesIndex), grad, _scalars.AsSpan(0, k));
+                else if (spec.SplitsDense && ParallelParts.For(grad.Size, MinElementsPerPart) is var parts and > 1) UpdateInParts(grad, k, parts);
                 else spec.Update(_values, grad.Span<T>(), _scalars.AsSpan(0, k), op);
                 if (fixedSlots is not null) ctx.SetOutput(0, _values[0]);
             }
@@ -198,6 +227,32 @@ internal abstract class ApplySpec : OpSpec
                 Array.Clear(_values);
                 while (held > 0) _lockOrder[--held].Sync.Exit();
             }
+        }
+
+        /// <summary>A large dense update split into aligned ranges run on the GEMM pool (each range is element-wise independent).</summary>
+        private void UpdateInParts(Tensor grad, int scalarCount, int parts)
+        {
+            (_grad, _scalarCount) = (grad, scalarCount);
+            Interlocked.Increment(ref SplitUpdates);
+            try
+            {
+                ParallelParts.Run(this, parts);
+            }
+            finally
+            {
+                _grad = null;
+            }
+        }
+
+        /// <summary>One range of the split update.</summary>
+        public void RunPart(int part, int parts)
+        {
+            var grad = _grad!;
+            int blocks = (grad.Size + RangeAlign - 1) / RangeAlign;
+            var (b0, b1) = ParallelParts.Range(blocks, part, parts);
+            int start = b0 * RangeAlign, end = Math.Min(grad.Size, b1 * RangeAlign);
+            if (start >= end) return;
+            spec.UpdateRange(_values, grad.Span<T>().Slice(start, end - start), _scalars.AsSpan(0, _scalarCount), op, start);
         }
 
         private Tensor[] _rows = [];
