@@ -25,9 +25,12 @@ internal interface IBinaryFunctor<TSelf, T, TOut> where TSelf : IBinaryFunctor<T
 }
 
 /// <summary>Element-wise binary kernel with numpy broadcasting and fast paths for equal shapes, scalars and rows.</summary>
-internal sealed class BinaryKernel<T, TOut, TFunctor> : OpKernel where TFunctor : struct, IBinaryFunctor<TFunctor, T, TOut>
+internal sealed class BinaryKernel<T, TOut, TFunctor> : OpKernel, IParallelParts where TFunctor : struct, IBinaryFunctor<TFunctor, T, TOut>
 {
     private readonly DType _outType;
+
+    // The call in flight while it runs in parts.
+    private Tensor? _a, _b, _o;
 
     public BinaryKernel(DType outType) => _outType = outType;
 
@@ -38,7 +41,35 @@ internal sealed class BinaryKernel<T, TOut, TFunctor> : OpKernel where TFunctor 
         Span<int> outDims = stackalloc int[Math.Max(a.Rank, b.Rank)];
         Broadcast.Dims(a.Dims, b.Dims, outDims);
         var o = ctx.AllocateOutput(0, _outType, outDims);
+        // Equal shapes and tensor-scalar pairs split into ranges across cores when large.
+        int size = o.Size, parts = ElementwiseParts.For(size);
+        if (parts > 1 && (a.Size == size || a.Size == 1) && (b.Size == size || b.Size == 1))
+        {
+            (_a, _b, _o) = (a, b, o);
+            ElementwiseParts.Count();
+            try
+            {
+                ParallelParts.Run(this, parts);
+            }
+            finally
+            {
+                (_a, _b, _o) = (null, null, null);
+            }
+            return;
+        }
         Run(a, b, o);
+    }
+
+    public void RunPart(int part, int parts)
+    {
+        var (start, count) = ElementwiseParts.Range(_o!.Size, part, parts);
+        if (count == 0) return;
+        var x = _a!.Span<T>();
+        var y = _b!.Span<T>();
+        var d = _o.Span<TOut>().Slice(start, count);
+        if (y.Length == 1) TFunctor.SpanScalar(x.Slice(start, count), y[0], d);
+        else if (x.Length == 1) TFunctor.ScalarSpan(x[0], y.Slice(start, count), d);
+        else TFunctor.Span(x.Slice(start, count), y.Slice(start, count), d);
     }
 
     public static void Run(Tensor a, Tensor b, Tensor o)
