@@ -171,6 +171,7 @@ public class ConformanceTests
             ["RangeDataset"] = b => b.G.RangeDataset(b.G.Constant(Tensor.Scalar(0L)), b.Feed(Tensor.Scalar(5L), Shape.Scalar), b.G.Constant(Tensor.Scalar(2L))).Op,
             ["TFRecordDataset"] = b => b.G.TFRecordDataset(b.G.Constant(new[] { RecordFile() }), b.G.Constant(Tensor.Scalar("")), b.G.Constant(Tensor.Scalar(0L))).Op,
             ["BatchDatasetV2"] = b => Dataset.Range(b.G, 5).Batch(2).Variant.Op,
+            ["BatchDataset"] = b => b.G.BatchDataset(Dataset.Range(b.G, 5).Variant, b.G.Constant(Tensor.Scalar(2L)), [DType.Int64], [new Shape(-1)]).Op,
             ["PaddedBatchDatasetV2"] = b => Dataset.FromTensorSlices(b.G, M23).PaddedBatch(2, [new Shape(4)]).Variant.Op,
             ["ShuffleDataset"] = b => Dataset.Range(b.G, 5).Shuffle(3, seed: 1).Variant.Op,
             ["RepeatDataset"] = b => Dataset.Range(b.G, 5).Repeat(2).Variant.Op,
@@ -183,6 +184,7 @@ public class ConformanceTests
             ["OptimizeDataset"] = b => b.G.OptimizeDataset(Dataset.Range(b.G, 5).Variant, b.G.Constant(new[] { "noop_elimination" }), [DType.Int64], [Shape.Scalar]).Op,
             ["ModelDataset"] = b => b.G.ModelDataset(Dataset.Range(b.G, 5).Variant, [DType.Int64], [Shape.Scalar]).Op,
             ["IteratorV2"] = b => b.G.IteratorV2([DType.Float32], [new Shape(3)]).Op,
+            ["Iterator"] = b => b.G.Iterator([DType.Float32], [new Shape(3)]).Op,
             ["MakeIterator"] = b => Dataset.FromTensorSlices(b.G, M23).MakeInitializableIterator().Initializer!,
             ["IteratorGetNext"] = b =>
             {
