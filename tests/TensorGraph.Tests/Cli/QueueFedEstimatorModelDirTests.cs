@@ -13,8 +13,8 @@ namespace TensorGraph.Tests.Cli;
 /// label_vocabulary=['W', 'L'])</c> over 22 numeric columns, trained 10000 steps with
 /// ProximalAdagrad on <c>numpy_input_fn(batch_size=500, shuffle=True)</c> over the repository's
 /// <c>game_data.csv</c>. Its graph holds RandomShuffleQueueV2, QueueEnqueueManyV2,
-/// QueueDequeueManyV2, QueueCloseV2, QueueSizeV2, IsVariableInitialized, a HashTableV2 label
-/// lookup and partitioned resource variables (<c>dnn/hiddenlayer_0/kernel/part_0</c>, saved
+/// QueueDequeueManyV2, QueueCloseV2, QueueSizeV2, IsVariableInitialized, HashTableV2 label
+/// lookups and partitioned resource variables (<c>dnn/hiddenlayer_0/kernel/part_0</c>, saved
 /// as <c>dnn/hiddenlayer_0/kernel</c> with the slice <c>"22 10 0,22:0,10"</c>), and its
 /// checkpoint has two data shards. The dequeue's outputs are the row index (0), the features
 /// by sorted key (1..22) and the label (23), each of static shape [500].
@@ -264,29 +264,57 @@ public class QueueFedEstimatorModelDirTests
     }
 
     [Test]
-    public void InspectListsTheQueuePipelineThePartitionedVariablesAndWhatIsMissing()
+    public void InspectListsTheQueuePipelineThePartitionedVariablesAndTheOneMissingOp()
     {
         var (code, o, e) = Run("inspect", Path.Combine(ModelDir, "graph.pbtxt"));
         Assert.That(code, Is.EqualTo(0), e);
         foreach (var op in new[] { "RandomShuffleQueueV2", "QueueEnqueueManyV2", "QueueDequeueManyV2", "QueueCloseV2", "QueueSizeV2", "IsVariableInitialized" })
             Assert.That(o, Does.Match($@"\n  {op} +\d+"), op);
         var unsupported = o[o.IndexOf("Unsupported op types", StringComparison.Ordinal)..o.IndexOf("Placeholders:", StringComparison.Ordinal)];
-        Assert.That(unsupported, Does.Not.Contain("Queue"), "the queue ops are implemented");
+        Assert.That(unsupported, Does.Not.Contain("Queue").And.Not.Contain("HashTableV2").And.Not.Contain("LookupTable"), "the queue and lookup ops are implemented");
+        Assert.That(unsupported, Does.Contain("ResourceApplyProximalAdagrad"), "training's optimizer op is not");
         Assert.That(o, Does.Contain("dnn/hiddenlayer_0/kernel/part_0  float32  (22, 10)"));
         Assert.That(o, Does.Contain("global_step  int64  ()"));
     }
 
-    /// <summary>The class names go through the label vocabulary's HashTableV2; fetching them names what is missing.</summary>
+    /// <summary>
+    /// The head's own label path: the label vocabulary ['W', 'L'] in HashTableV2s filled by their
+    /// table_init (LookupTableImportV2) ops, the string labels fed at the dequeue's output 23
+    /// looked up to class ids, and the head's logistic loss summed over the batch (TF 1.13's
+    /// canned heads reduce by SUM; the <c>loss</c> summary reads <c>dnn/head/weighted_loss/Sum</c>)
+    /// — equal to the loss computed here from the predicted probabilities; the class names are the
+    /// vocabulary's at the predicted ids. Before the tables are filled the lookup is TF's
+    /// FailedPrecondition, also through the CLI (which runs no initializers).
+    /// </summary>
     [Test]
-    public void FetchingTheClassStringsNamesTheMissingLookupOps()
+    public void TheHeadsLossAndClassNamesGoThroughTheLabelVocabulary()
     {
+        var (columns, labels) = ReadTrainingData();
+        const int start = 6000;
+        const string names = "dnn/head/predictions/class_string_lookup_Lookup";
+        using var model = Models.Load(Path.Combine(ModelDir, "graph.pbtxt"), "serve", ModelDir);
+        var g = model.Graph;
+        var feeds = new FeedDict();
+        for (int f = 0; f < Features.Length; f++) feeds[g.GetTensor(FeedName(f))] = BatchOf(columns[f], start);
+        feeds[g.GetTensor($"{Dequeue}:23")] = Tensor.FromArray(Enumerable.Range(start, Batch).Select(i => labels[i % labels.Length] == 1 ? "L" : "W").ToArray());
+        var e = Assert.Throws<FailedPreconditionException>(() => model.Session.Run(g.GetTensor(names + ":0"), feeds))!;
+        Assert.That(e.Message, Does.Contain("Table not initialized."));
+
+        model.Session.Run([g.GetOperation("dnn/head/predictions/class_string_lookup/table_init"), g.GetOperation("dnn/head/class_id_lookup/hash_table/table_init")]);
+        var r = model.Session.Run([g.GetTensor(Probability + ":0"), g.GetTensor(names + ":0"), g.GetTensor("dnn/head/weighted_loss/Sum:0")], feeds);
+        var p = r[0].ToArray<float>();
+        double loss = 0;
+        for (int i = 0; i < Batch; i++) loss -= Math.Log(labels[(start + i) % labels.Length] == 1 ? p[i] : 1 - p[i]);
+        Assert.That(r[2].ToArray<float>().Single(), Is.EqualTo(loss).Within(1e-4 * loss));
+        Assert.That(r[1].ValueEquals(Tensor.Create(p.Select(v => v > 0.5 ? "L" : "W").ToArray(), Batch, 1)), Is.True);
+
         var args = new List<string> { "run", Path.Combine(ModelDir, "graph.pbtxt"), "--checkpoint", ModelDir };
         var zeros = Path.Combine(_tmp, "zeros.npy");
         Npy.Write(zeros, Tensor.FromArray(new double[Batch]));
         for (int f = 0; f < Features.Length; f++) args.AddRange(["--feed", $"{FeedName(f)}=@{zeros}"]);
-        args.AddRange(["--fetch", "dnn/head/predictions/class_string_lookup_Lookup"]);
-        var (code, _, e) = Run([.. args]);
+        args.AddRange(["--fetch", names]);
+        var (code, _, err) = Run([.. args]);
         Assert.That(code, Is.Not.EqualTo(0));
-        Assert.That(e, Does.Contain("HashTableV2").And.Contain("LookupTableFindV2"));
+        Assert.That(err, Does.Contain("Table not initialized.").And.Contain(names));
     }
 }

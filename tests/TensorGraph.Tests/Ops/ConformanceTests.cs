@@ -154,6 +154,15 @@ public class ConformanceTests
             ["QueueCloseV2"] = b => b.G.FIFOQueue(-1, [DType.Float32]).Close(cancelPendingEnqueues: true),
             ["QueueSizeV2"] = b => FilledQueue(b).Size().Op,
             ["QueueIsClosedV2"] = b => FilledQueue(b).IsClosed().Op,
+            // ---------------------------------------------------------------- lookup tables
+            ["HashTableV2"] = b => b.G.HashTableV2(DType.String, DType.Int64).Op,
+            ["LookupTableImportV2"] = b => b.G.LookupTableImportV2(b.G.HashTableV2(DType.String, DType.Int64), b.G.Constant(new[] { "W", "L" }), b.G.Constant(new[] { 0L, 1L })),
+            ["LookupTableFindV2"] = b =>
+            {
+                var t = b.G.HashTableV2(DType.String, DType.Int64);
+                b.Setup.Add(b.G.LookupTableImportV2(t, b.G.Constant(new[] { "W", "L" }), b.G.Constant(new[] { 0L, 1L })));
+                return b.G.LookupTableFindV2(t, b.Feed(Tensor.FromArray(new[] { "L", "x", "W" }), [-1]), b.G.Constant(Tensor.Scalar(-1L))).Op;
+            },
             ["CountUpTo"] = b => b.G.CountUpTo(b.Var(Tensor.Scalar(0L)), 10).Op,
             ["RandomShuffle"] = b => b.G.RandomShuffle(b.Feed(M23, [-1, 3]), seed: 5).Op,
             ["TFRecordReaderV2"] = b => b.G.TFRecordReader().Op,
