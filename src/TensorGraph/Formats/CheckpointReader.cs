@@ -241,6 +241,20 @@ public sealed class CheckpointReader : IDisposable
         return t;
     }
 
+    /// <summary>
+    /// Reads the part <paramref name="slice"/> of the tensor named <paramref name="name"/>, as
+    /// RestoreV2 does for a partition of a partitioned variable. The whole tensor must be stored
+    /// with the slice's full shape (TF stores it so whenever one partition covers it all).
+    /// </summary>
+    public Tensor GetSlice(string name, TensorSliceSpec slice)
+    {
+        ArgumentNullException.ThrowIfNull(slice);
+        var info = GetInfo(name);
+        if (!info.Shape.ToArray().SequenceEqual(slice.FullShape))
+            throw new InvalidArgumentException($"tensor_name = {name}; shape in shape_and_slice spec {Shape.Format(slice.FullShape.ToArray())} does not match the shape stored in checkpoint: {Shape.Format(info.Shape.ToArray())}");
+        return slice.Extract(GetTensor(name));
+    }
+
     private byte[] ReadData(BundleEntryProto e, string name)
     {
         var path = CheckpointFiles.DataFile(Prefix, e.ShardId, _shards.Length);

@@ -180,26 +180,39 @@ public sealed class Saver
     /// Restores every variable node of the session's graph — ref variables (<c>VariableV2</c>/<c>Variable</c>)
     /// and resource variables (<c>VarHandleOp</c>, as TF 2.x Estimators write them) — from the
     /// checkpoint at <paramref name="prefix"/>, by node name: for graphs loaded from a bare
-    /// <c>GraphDef</c>, which carry no variable collections. Returns how many were restored;
-    /// variables missing from the checkpoint are left as they are.
+    /// <c>GraphDef</c>, which carry no variable collections. A variable whose name is not a key
+    /// (a partition <c>x/part_0</c> of a partitioned variable, an optimizer slot saved as
+    /// <c>x/t_0/Adagrad</c>) gets the key and slice that the graph's own saver restores into it:
+    /// the <c>tensor_names</c> and <c>shape_and_slices</c> of a RestoreV2 node whose output is
+    /// assigned to the variable. Returns how many were restored; variables missing from the
+    /// checkpoint are left as they are.
     /// </summary>
     public static int RestoreVariableNodes(Session session, string prefix)
     {
         CheckRestoreArguments(session, prefix);
         var values = new List<(Operation Op, Tensor Value)>();
+        Dictionary<Operation, (string Key, string Slice)>? restored = null;
         using (var r = new CheckpointReader(prefix))
         {
             foreach (var op in session.Graph.Operations)
             {
                 bool resource = op.Type == VarHandleOpSpec.OpType;
-                if (!(op.Spec.IsVariable || resource) || !r.HasTensor(op.Name)) continue;
-                var info = r.GetInfo(op.Name);
+                if (!(op.Spec.IsVariable || resource)) continue;
+                string key = op.Name, slice = "";
+                if (!r.HasTensor(key))
+                {
+                    restored ??= RestoredBySaverOps(session.Graph);
+                    if (!restored.TryGetValue(op, out var target) || !r.HasTensor(target.Key)) continue;
+                    (key, slice) = target;
+                }
+                var info = r.GetInfo(key);
                 var dtype = op.GetAttrType("dtype");
-                if (info.DType != dtype) throw DTypeMismatch(op.Name, dtype, info, op.Name);
+                if (info.DType != dtype) throw DTypeMismatch(key, dtype, info, op.Name);
+                var value = slice.Length == 0 ? r.GetTensor(key) : r.GetSlice(key, TensorSliceSpec.Parse(slice));
                 var shape = resource ? VariableHandles.DeclaredShape(op[0]) : op[0].Shape;
-                if (!shape.IsCompatibleWith(info.Shape))
-                    throw new InvalidArgumentException($"Assign requires shapes of both tensors to match. lhs shape= {shape} rhs shape= {info.Shape} (variable '{op.Name}')") { NodeName = op.Name };
-                values.Add((op, r.GetTensor(op.Name)));
+                if (!shape.IsCompatibleWith(value.Shape))
+                    throw new InvalidArgumentException($"Assign requires shapes of both tensors to match. lhs shape= {shape} rhs shape= {value.Shape} (variable '{op.Name}', checkpoint key '{key}')") { NodeName = op.Name };
+                values.Add((op, value));
             }
         }
         foreach (var (op, value) in values)
@@ -208,6 +221,55 @@ public sealed class Saver
             lock (slot.Sync) slot.Value = value;
         }
         return values.Count;
+    }
+
+    /// <summary>
+    /// The checkpoint key and shape_and_slice that the graph's saver ops restore into each
+    /// variable: RestoreV2 nodes with constant <c>tensor_names</c>/<c>shape_and_slices</c>, whose
+    /// output <c>i</c> (through Identity nodes) is the value of an Assign or AssignVariableOp.
+    /// </summary>
+    private static Dictionary<Operation, (string Key, string Slice)> RestoredBySaverOps(Graph graph)
+    {
+        var map = new Dictionary<Operation, (string Key, string Slice)>();
+        foreach (var op in graph.Operations)
+        {
+            if (op.Type != RestoreV2Spec.OpType || op.Inputs.Length != 3) continue;
+            var names = ConstStrings(op.Inputs[1].Op);
+            var slices = ConstStrings(op.Inputs[2].Op);
+            if (names is null || slices is null || names.Length != slices.Length || names.Length != op.NumOutputs) continue;
+            for (int i = 0; i < names.Length; i++)
+            {
+                foreach (var variable in AssignedVariables(op, i)) map.TryAdd(variable, (names[i], slices[i]));
+            }
+        }
+        return map;
+    }
+
+    private static string[]? ConstStrings(Operation op)
+    {
+        if (op.Type != ConstSpec.OpType || op.GetAttrType("dtype") != DType.String) return null;
+        var t = op.GetAttrTensor("value");
+        var s = t.Span<byte[]>();
+        var r = new string[s.Length];
+        for (int i = 0; i < s.Length; i++) r[i] = System.Text.Encoding.UTF8.GetString(s[i]);
+        return r;
+    }
+
+    /// <summary>The variables assigned output <paramref name="index"/> of <paramref name="op"/>, directly or through Identity nodes.</summary>
+    private static IEnumerable<Operation> AssignedVariables(Operation op, int index)
+    {
+        foreach (var (consumer, input) in op.Consumers)
+        {
+            if (consumer.Inputs[input].Index != index) continue;
+            if (consumer.Type == IdentitySpec.OpType)
+            {
+                foreach (var v in AssignedVariables(consumer, 0)) yield return v;
+            }
+            else if (input == 1 && (consumer.Type == AssignSpec.OpType || consumer.Type == AssignVariableOpSpec.OpType))
+            {
+                yield return consumer.Inputs[0].Op;
+            }
+        }
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using TensorGraph.Serialization;
+using TensorGraph.Training;
 
 namespace TensorGraph.Tests.Serialization;
 
@@ -101,5 +102,75 @@ public class SaveRestoreOpsTests
         Assert.That(r.GetTensor("b").AsSpan<float>()[0], Is.EqualTo(2f));
         Assert.That(File.Exists(dir["p0.index"]), Is.False);
         Assert.That(File.Exists(CheckpointFiles.DataFile(dir["merged"], 1, 2)), Is.True);
+    }
+
+    /// <summary>
+    /// RestoreV2 with a shape_and_slice reads that block of the stored tensor (TF's
+    /// <c>LookupSlice</c>): <c>"2 3 0,2:1,2"</c> is rows 0–1, columns 1–2 of a [2, 3] tensor;
+    /// <c>-</c> takes a whole dimension. A spec whose full shape is not the stored one, or
+    /// that does not give every dimension, is an InvalidArgument.
+    /// </summary>
+    [Test]
+    public void RestoreV2_ReadsTheSliceAShapeAndSliceNames()
+    {
+        using var dir = CheckpointFixtures.Temp();
+        using (var w = new CheckpointWriter(dir["c"]))
+        {
+            w.Add("w", Tensor.Create(new float[] { 1, 2, 3, 4, 5, 6 }, 2, 3));
+            w.Add("s", Tensor.FromArray(new[] { "a", "b", "c" }));
+            w.Finish();
+        }
+        var g = new Graph();
+        Output Restore(string name, string spec, DType t) => g.RestoreV2(g.Constant(dir["c"]), g.Constant(new[] { name }), g.Constant(new[] { spec }), [t])[0];
+        var block = Restore("w", "2 3 0,2:1,2", DType.Float32);
+        var row = Restore("w", "2 3 1,1:-", DType.Float32);
+        var whole = Restore("w", "2 3 -:-", DType.Float32);
+        var strings = Restore("s", "3 1,2", DType.String);
+        var wrongShape = Restore("w", "3 3 0,3:0,3", DType.Float32);
+        var tooFew = Restore("w", "2 3 0,2", DType.Float32);
+        var pastEnd = Restore("w", "2 3 1,2:-", DType.Float32);
+        using var s = new Session(g);
+        var b = s.Run(block);
+        Assert.That(b.Dims.ToArray(), Is.EqualTo(new[] { 2, 2 }));
+        Assert.That(b.ToArray<float>(), Is.EqualTo(new float[] { 2, 3, 5, 6 }));
+        Assert.That(s.Run(row).ToArray<float>(), Is.EqualTo(new float[] { 4, 5, 6 }));
+        Assert.That(s.Run(whole).ToArray<float>(), Is.EqualTo(new float[] { 1, 2, 3, 4, 5, 6 }));
+        Assert.That(s.Run(strings).ValueEquals(new[] { "b", "c" }), Is.True);
+        var e = Assert.Throws<InvalidArgumentException>(() => s.Run(wrongShape))!;
+        Assert.That(e.Message, Does.Contain("does not match the shape stored in checkpoint"));
+        Assert.Throws<InvalidArgumentException>(() => s.Run(tooFew));
+        Assert.Throws<InvalidArgumentException>(() => s.Run(pastEnd));
+    }
+
+    /// <summary>
+    /// A partitioned variable in a bare GraphDef: its partitions <c>emb/part_0</c> ([2, 3]) and
+    /// <c>emb/part_1</c> ([1, 3]) are not checkpoint keys; the graph's saver restores them from
+    /// the key <c>emb</c> with the slices <c>"3 3 0,2:0,3"</c> and <c>"3 3 2,1:0,3"</c> (TF's
+    /// partitions along axis 0), and RestoreVariableNodes does what that RestoreV2 would.
+    /// </summary>
+    [Test]
+    public void RestoreVariableNodes_GivesPartitionsTheSliceTheGraphsSaverRestores()
+    {
+        using var dir = CheckpointFixtures.Temp();
+        using (var w = new CheckpointWriter(dir["c"]))
+        {
+            w.Add("emb", Tensor.Create(new float[] { 1, 2, 3, 4, 5, 6, 7, 8, 9 }, 3, 3));
+            w.Finish();
+        }
+        var g = new Graph();
+        var p0 = g.Variable(Tensor.Zeros(DType.Float32, 2, 3), "emb/part_0");
+        var p1 = g.Variable(Tensor.Zeros(DType.Float32, 1, 3), "emb/part_1");
+        using (g.NameScope("save"))
+        {
+            var restored = g.RestoreV2(g.Constant(dir["c"], name: "Const"), g.Constant(new[] { "emb", "emb" }, name: "RestoreV2/tensor_names"),
+                g.Constant(new[] { "3 3 0,2:0,3", "3 3 2,1:0,3" }, name: "RestoreV2/shape_and_slices"), [DType.Float32, DType.Float32], name: "RestoreV2");
+            g.Assign(p0, g.Identity(restored[0]), name: "Assign");
+            g.Assign(p1, restored[1], name: "Assign_1");
+        }
+        var imported = Graph.FromGraphDef(g.ToGraphDef());
+        using var s = new Session(imported);
+        Assert.That(Saver.RestoreVariableNodes(s, dir["c"]), Is.EqualTo(2));
+        Assert.That(s.Run(imported.GetTensor("emb/part_0:0")).ToArray<float>(), Is.EqualTo(new float[] { 1, 2, 3, 4, 5, 6 }));
+        Assert.That(s.Run(imported.GetTensor("emb/part_1:0")).ToArray<float>(), Is.EqualTo(new float[] { 7, 8, 9 }));
     }
 }

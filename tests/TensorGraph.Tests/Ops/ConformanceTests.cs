@@ -154,6 +154,15 @@ public class ConformanceTests
             ["QueueCloseV2"] = b => b.G.FIFOQueue(-1, [DType.Float32]).Close(cancelPendingEnqueues: true),
             ["QueueSizeV2"] = b => FilledQueue(b).Size().Op,
             ["QueueIsClosedV2"] = b => FilledQueue(b).IsClosed().Op,
+            // ---------------------------------------------------------------- lookup tables
+            ["HashTableV2"] = b => b.G.HashTableV2(DType.String, DType.Int64).Op,
+            ["LookupTableImportV2"] = b => b.G.LookupTableImportV2(b.G.HashTableV2(DType.String, DType.Int64), b.G.Constant(new[] { "W", "L" }), b.G.Constant(new[] { 0L, 1L })),
+            ["LookupTableFindV2"] = b =>
+            {
+                var t = b.G.HashTableV2(DType.String, DType.Int64);
+                b.Setup.Add(b.G.LookupTableImportV2(t, b.G.Constant(new[] { "W", "L" }), b.G.Constant(new[] { 0L, 1L })));
+                return b.G.LookupTableFindV2(t, b.Feed(Tensor.FromArray(new[] { "L", "x", "W" }), [-1]), b.G.Constant(Tensor.Scalar(-1L))).Op;
+            },
             ["CountUpTo"] = b => b.G.CountUpTo(b.Var(Tensor.Scalar(0L)), 10).Op,
             ["RandomShuffle"] = b => b.G.RandomShuffle(b.Feed(M23, [-1, 3]), seed: 5).Op,
             ["TFRecordReaderV2"] = b => b.G.TFRecordReader().Op,
@@ -171,6 +180,7 @@ public class ConformanceTests
             ["RangeDataset"] = b => b.G.RangeDataset(b.G.Constant(Tensor.Scalar(0L)), b.Feed(Tensor.Scalar(5L), Shape.Scalar), b.G.Constant(Tensor.Scalar(2L))).Op,
             ["TFRecordDataset"] = b => b.G.TFRecordDataset(b.G.Constant(new[] { RecordFile() }), b.G.Constant(Tensor.Scalar("")), b.G.Constant(Tensor.Scalar(0L))).Op,
             ["BatchDatasetV2"] = b => Dataset.Range(b.G, 5).Batch(2).Variant.Op,
+            ["BatchDataset"] = b => b.G.BatchDataset(Dataset.Range(b.G, 5).Variant, b.G.Constant(Tensor.Scalar(2L)), [DType.Int64], [new Shape(-1)]).Op,
             ["PaddedBatchDatasetV2"] = b => Dataset.FromTensorSlices(b.G, M23).PaddedBatch(2, [new Shape(4)]).Variant.Op,
             ["ShuffleDataset"] = b => Dataset.Range(b.G, 5).Shuffle(3, seed: 1).Variant.Op,
             ["RepeatDataset"] = b => Dataset.Range(b.G, 5).Repeat(2).Variant.Op,
@@ -183,6 +193,7 @@ public class ConformanceTests
             ["OptimizeDataset"] = b => b.G.OptimizeDataset(Dataset.Range(b.G, 5).Variant, b.G.Constant(new[] { "noop_elimination" }), [DType.Int64], [Shape.Scalar]).Op,
             ["ModelDataset"] = b => b.G.ModelDataset(Dataset.Range(b.G, 5).Variant, [DType.Int64], [Shape.Scalar]).Op,
             ["IteratorV2"] = b => b.G.IteratorV2([DType.Float32], [new Shape(3)]).Op,
+            ["Iterator"] = b => b.G.Iterator([DType.Float32], [new Shape(3)]).Op,
             ["MakeIterator"] = b => Dataset.FromTensorSlices(b.G, M23).MakeInitializableIterator().Initializer!,
             ["IteratorGetNext"] = b =>
             {

@@ -22,10 +22,15 @@ internal static class IoOpUtil
     public static DType[] Types(Operation op, string attr) =>
         [.. (op.GetAttr(attr).List?.Type ?? []).Select(DTypes.FromProto)];
 
-    public static void CheckNamesAndSlices(Tensor names, Tensor slices, int n, string op)
+    /// <summary>
+    /// tensor_names and shape_and_slices have one element per tensor; unless
+    /// <paramref name="slicesAllowed"/>, every shape_and_slice is empty (whole tensors).
+    /// </summary>
+    public static void CheckNamesAndSlices(Tensor names, Tensor slices, int n, string op, bool slicesAllowed = false)
     {
         if (names.Size != n) throw new InvalidArgumentException($"{op}: tensor_names has {names.Size} elements but there are {n} tensors");
         if (slices.Size != n) throw new InvalidArgumentException($"{op}: shape_and_slices has {slices.Size} elements but there are {n} tensors");
+        if (slicesAllowed) return;
         for (int i = 0; i < n; i++)
         {
             if (slices.Span<byte[]>()[i].Length != 0)
@@ -77,7 +82,11 @@ internal sealed class SaveV2Spec : OpSpec
     });
 }
 
-/// <summary>RestoreV2: reads <c>tensor_names</c> from the V2 checkpoint <c>prefix</c> as <c>dtypes</c>.</summary>
+/// <summary>
+/// RestoreV2: reads <c>tensor_names</c> from the V2 checkpoint <c>prefix</c> as <c>dtypes</c>; a
+/// non-empty <c>shape_and_slices</c> entry (<c>"22 10 0,22:0,10"</c>) reads that slice of the
+/// stored tensor, as TF restores a partition of a partitioned variable.
+/// </summary>
 internal sealed class RestoreV2Spec : OpSpec
 {
     private static readonly IReadOnlyList<AttrSpec> AttrList = [new("dtypes", "list(type)")];
@@ -112,7 +121,8 @@ internal sealed class RestoreV2Spec : OpSpec
         {
             var prefix = IoOpUtil.ScalarString(ctx.Input(0), "RestoreV2 prefix");
             var names = ctx.Input(1);
-            IoOpUtil.CheckNamesAndSlices(names, ctx.Input(2), types.Length, OpType);
+            var slices = ctx.Input(2);
+            IoOpUtil.CheckNamesAndSlices(names, slices, types.Length, OpType, slicesAllowed: true);
             if (!CheckpointFiles.Exists(prefix))
                 throw new NotFoundException($"Unsuccessful TensorSliceReader constructor: failed to find any matching files for {prefix}");
             using var r = new CheckpointReader(prefix);
@@ -123,7 +133,9 @@ internal sealed class RestoreV2Spec : OpSpec
                 var info = r.GetInfo(name);
                 if (info.DType != types[i])
                     throw new InvalidArgumentException($"tensor_name = {name}; expected dtype {types[i].Name()} does not equal original dtype {(info.DType == DType.Invalid ? info.ProtoDType.ToString() : info.DType.Name())}");
-                ctx.SetOutput(i, r.GetTensor(name));
+                var spec = IoOpUtil.Str(slices, i);
+                // A partition of a partitioned variable: its slice of the stored tensor.
+                ctx.SetOutput(i, spec.Length == 0 ? r.GetTensor(name) : r.GetSlice(name, TensorSliceSpec.Parse(spec)));
             }
         }
     }
