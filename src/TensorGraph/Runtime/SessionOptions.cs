@@ -7,10 +7,11 @@ namespace TensorGraph;
 /// fields (<see cref="Session(Graph, SessionOptions)"/>; <see cref="FromConfigProto"/> reads a
 /// <c>ConfigProto</c>). What each knob affects here:
 /// <list type="bullet">
-/// <item><see cref="IntraOpParallelismThreads"/> caps the threads one kernel may use. Today the
-/// only kernels that split their work across threads are the float32/float64 matrix products
-/// (MatMul, BatchMatMul, the fused dense kernel, and Conv2D and its gradients through im2col),
-/// which share one pool of GEMM workers; every other kernel runs on the calling thread.</item>
+/// <item><see cref="IntraOpParallelismThreads"/> caps the threads one kernel may use. The kernels
+/// that split their work across threads are the float32/float64 matrix products (MatMul,
+/// BatchMatMul, the fused dense kernel), Conv2D and its gradients, MaxPool and its gradients,
+/// large element-wise unary and binary ops and large dense Apply* optimizer updates, which share
+/// one pool of GEMM workers; every other kernel runs on the calling thread.</item>
 /// <item><see cref="InterOpParallelismThreads"/> is accepted and validated but changes nothing:
 /// the executor runs one node at a time on the thread that called <c>Run</c>, so independent
 /// nodes never run concurrently whatever its value. (Separate <c>Run</c> calls, e.g. queue
