@@ -175,11 +175,20 @@ public sealed class DistributedTrainingSession : IDisposable
     /// step's averaged update is applied (the barrier). The chief then writes summaries and
     /// checkpoints when due.
     /// </summary>
-    public async Task<StepResult> RunStepAsync(FeedDict? feeds = null, Output[]? fetches = null, CancellationToken cancellationToken = default)
+    public Task<StepResult> RunStepAsync(FeedDict? feeds = null, Output[]? fetches = null, CancellationToken cancellationToken = default) =>
+        RunStepAsync(_ => feeds, fetches, cancellationToken);
+
+    /// <summary>
+    /// <see cref="RunStepAsync(FeedDict?, Output[], CancellationToken)"/> with feeds chosen for the
+    /// global step the parameters were pulled at (e.g. this replica's batch of that step).
+    /// </summary>
+    public async Task<StepResult> RunStepAsync(Func<long, FeedDict?> feedsForStep, Output[]? fetches = null, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(feedsForStep);
         fetches ??= [];
         long step = await PullIntoSessionAsync().ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
+        var feeds = feedsForStep(step);
         bool summarize = IsChief && _options.SummaryOp is not null && _options.SummaryDir is not null
             && (_lastSummary < 0 || step - _lastSummary >= _options.SaveSummariesSteps);
         var all = _grads.Select(p => p.Grad).Concat(fetches).ToList();

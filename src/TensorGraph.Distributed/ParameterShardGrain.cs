@@ -228,7 +228,7 @@ internal sealed class ParameterShardGrain : Grain, IParameterShardGrain
                 var (name, t) = grads[i];
                 var v = _trainable[i];
                 if (name != v.Name) return $"gradient {i} is for '{name}', expected '{v.Name}'";
-                if (t.DType != v.DType || !v.Shape.IsCompatibleWith(t.Shape) || !t.Shape.IsFullyDefined || t.Shape != v.Shape)
+                if (t.DType != v.DType || !v.Shape.IsCompatibleWith(t.Shape))
                     return $"gradient of '{v.Name}' is {t.DType.Name()}{t.Shape}, the variable is {v.DType.Name()}{v.Shape}";
             }
             return null;
