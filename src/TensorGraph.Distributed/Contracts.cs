@@ -53,6 +53,8 @@ public sealed record ShardStatus
     [Id(3)] public long DroppedGradients { get; init; }
     /// <summary>Updates applied so far.</summary>
     [Id(4)] public long AppliedUpdates { get; init; }
+    /// <summary>Replicas whose gradients for the current step wait for aggregation (sync mode).</summary>
+    [Id(5)] public int PendingReplicas { get; init; }
 }
 
 /// <summary>The outcome of a shard call.</summary>

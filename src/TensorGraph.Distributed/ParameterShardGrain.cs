@@ -47,7 +47,7 @@ internal sealed class ParameterShardGrain : Grain, IParameterShardGrain
         : new ShardStatus
         {
             Initialized = true, Incarnation = _state.Config.Incarnation, Step = _state.Step,
-            DroppedGradients = _state.Dropped, AppliedUpdates = _state.Applied,
+            DroppedGradients = _state.Dropped, AppliedUpdates = _state.Applied, PendingReplicas = _state.Pending.Count,
         });
 
     public Task<PullResponse> Pull(Guid incarnation, bool includeSlots)
