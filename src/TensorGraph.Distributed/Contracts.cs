@@ -55,6 +55,8 @@ public sealed record ShardStatus
     [Id(4)] public long AppliedUpdates { get; init; }
     /// <summary>Replicas whose gradients for the current step wait for aggregation (sync mode).</summary>
     [Id(5)] public int PendingReplicas { get; init; }
+    /// <summary>The silo the shard is activated on.</summary>
+    [Id(6)] public string Host { get; init; } = "";
 }
 
 /// <summary>The outcome of a shard call.</summary>

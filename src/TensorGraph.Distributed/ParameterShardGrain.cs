@@ -43,9 +43,10 @@ internal sealed class ParameterShardGrain : Grain, IParameterShardGrain
     }
 
     public Task<ShardStatus> GetStatus() => Task.FromResult(_state is null
-        ? new ShardStatus()
+        ? new ShardStatus { Host = RuntimeIdentity }
         : new ShardStatus
         {
+            Host = RuntimeIdentity,
             Initialized = true, Incarnation = _state.Config.Incarnation, Step = _state.Step,
             DroppedGradients = _state.Dropped, AppliedUpdates = _state.Applied, PendingReplicas = _state.Pending.Count,
         });

@@ -4,7 +4,7 @@ namespace TensorGraph.Distributed.Tests;
 internal sealed class Replicas : IDisposable
 {
     public Replicas(DistributedOptimizer optimizer, int shards, string? job = null, string? checkpointDir = null, int saveCheckpointSteps = 0,
-        VariablePlacement placement = VariablePlacement.RoundRobin, int chunkBytes = DistributedSessionOptions.DefaultChunkBytes)
+        VariablePlacement placement = VariablePlacement.RoundRobin, int chunkBytes = DistributedSessionOptions.DefaultChunkBytes, IGrainFactory? grains = null)
     {
         Job = job ?? ClusterFixture.NewJob();
         Models = new Mlp[optimizer.Replicas];
@@ -12,7 +12,7 @@ internal sealed class Replicas : IDisposable
         for (int r = 0; r < optimizer.Replicas; r++)
         {
             Models[r] = new Mlp();
-            Sessions[r] = new DistributedTrainingSession(ClusterFixture.Cluster.GrainFactory, Models[r].Loss, optimizer, new DistributedSessionOptions
+            Sessions[r] = new DistributedTrainingSession(grains ?? ClusterFixture.Cluster.GrainFactory, Models[r].Loss, optimizer, new DistributedSessionOptions
             {
                 Job = Job, NumShards = shards, ReplicaIndex = r, IsChief = r == 0, Placement = placement, ChunkBytes = chunkBytes,
                 CheckpointDir = checkpointDir, SaveCheckpointSteps = saveCheckpointSteps, AttachTimeout = TimeSpan.FromSeconds(20),
