@@ -198,10 +198,9 @@ public sealed class DistributedTrainingSession : IDisposable
         for (int k = 0; k < byShard.Length; k++) byShard[k] = [];
         for (int i = 0; i < _grads.Length; i++)
             byShard[_shardOf[Array.IndexOf(_vars, _grads[i].Var)]].Add(new(_grads[i].Var.Name, got[i]));
+        // Every shard gets a push, an empty one when it holds no trainable variable, so all shards count the same steps.
         var responses = await Call(null, () => Task.WhenAll(_shards.Select(async (shard, k) =>
-            byShard[k].Count == 0 && _optimizer.Mode == ReplicationMode.Async
-                ? new PushResponse { Status = ShardCallStatus.Ok, Step = step }
-                : await shard.Push(_incarnation, _options.ReplicaIndex, step, await Send(shard, TensorSet.Encode(byShard[k])).ConfigureAwait(false)).ConfigureAwait(false)))).ConfigureAwait(false);
+            await shard.Push(_incarnation, _options.ReplicaIndex, step, await Send(shard, TensorSet.Encode(byShard[k])).ConfigureAwait(false)).ConfigureAwait(false)))).ConfigureAwait(false);
         for (int k = 0; k < responses.Length; k++) Throw(k, responses[k].Status, responses[k].Message, step, ShardCallStatus.Stale);
         GlobalStep = responses.Max(r => r.Step);
         if (summarize)

@@ -15,7 +15,7 @@ internal sealed class ParameterShardGrain : Grain, IParameterShardGrain
 {
     private static readonly TimeSpan SnapshotLifetime = TimeSpan.FromMinutes(2);
 
-    private readonly Dictionary<Guid, byte[]?[]> _uploads = [];
+    private readonly Dictionary<Guid, (byte[]?[] Parts, DateTime Started)> _uploads = [];
     private readonly Dictionary<Guid, (byte[][] Chunks, DateTime Created)> _snapshots = [];
     private ShardState? _state;
 
@@ -23,7 +23,14 @@ internal sealed class ParameterShardGrain : Grain, IParameterShardGrain
     {
         ArgumentNullException.ThrowIfNull(data);
         if (count < 1 || index < 0 || index >= count) throw new ArgumentOutOfRangeException(nameof(index), $"chunk {index} of {count}");
-        if (!_uploads.TryGetValue(transfer, out var parts)) _uploads[transfer] = parts = new byte[]?[count];
+        if (!_uploads.TryGetValue(transfer, out var upload))
+        {
+            // Uploads abandoned by a replica that died mid-transfer expire.
+            var now = DateTime.UtcNow;
+            foreach (var old in _uploads.Where(kv => now - kv.Value.Started > SnapshotLifetime).Select(kv => kv.Key).ToArray()) _uploads.Remove(old);
+            _uploads[transfer] = upload = (new byte[]?[count], now);
+        }
+        var parts = upload.Parts;
         if (parts.Length != count) throw new ArgumentException($"upload {transfer} has {parts.Length} chunks, not {count}", nameof(count));
         parts[index] = data;
         return Task.CompletedTask;
@@ -144,7 +151,8 @@ internal sealed class ParameterShardGrain : Grain, IParameterShardGrain
     {
         ArgumentNullException.ThrowIfNull(p);
         if (p.Inline is { } inline) return inline;
-        if (!_uploads.Remove(p.Transfer, out var parts)) throw new ArgumentException($"upload {p.Transfer} does not exist");
+        if (!_uploads.Remove(p.Transfer, out var upload)) throw new ArgumentException($"upload {p.Transfer} does not exist");
+        var parts = upload.Parts;
         if (parts.Length != p.Chunks || parts.Any(c => c is null)) throw new ArgumentException($"upload {p.Transfer} is incomplete: {parts.Count(c => c is not null)} of {p.Chunks} chunks");
         return TensorSet.Join(parts!);
     }
@@ -237,10 +245,13 @@ internal sealed class ParameterShardGrain : Grain, IParameterShardGrain
 
         public void Apply(Tensor[] grads)
         {
-            if (_train is null) return;
-            var feeds = new FeedDict();
-            for (int i = 0; i < grads.Length; i++) feeds.Add(_gradFeeds[i], grads[i]);
-            _session.Run(_train, feeds);
+            if (_train is not null)
+            {
+                var feeds = new FeedDict();
+                for (int i = 0; i < grads.Length; i++) feeds.Add(_gradFeeds[i], grads[i]);
+                _session.Run(_train, feeds);
+            }
+            // A shard without trainable variables still counts the step, so every shard agrees on the global step.
             Step++;
             Applied++;
         }
