@@ -15,8 +15,11 @@ public static class DistributedHosting
     /// <summary>The Orleans service and cluster id used when none is given.</summary>
     public const string DefaultClusterId = "tensorgraph";
 
-    /// <summary>A host running parameter-server task <paramref name="psIndex"/> of <paramref name="spec"/>.</summary>
-    public static IHost BuildParameterServer(ClusterSpec spec, int psIndex, string clusterId = DefaultClusterId)
+    /// <summary>
+    /// A host running parameter-server task <paramref name="psIndex"/> of <paramref name="spec"/>;
+    /// <paramref name="configure"/> adds silo settings (e.g. <c>UseKubernetesHosting()</c> in a pod).
+    /// </summary>
+    public static IHost BuildParameterServer(ClusterSpec spec, int psIndex, string clusterId = DefaultClusterId, Action<ISiloBuilder>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
         var (host, port) = spec.Address("ps", psIndex);
@@ -44,6 +47,7 @@ public static class DistributedHosting
                     o.ServiceId = clusterId;
                 });
             }
+            configure?.Invoke(silo);
         });
         return builder.Build();
     }

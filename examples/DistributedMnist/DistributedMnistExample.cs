@@ -1,0 +1,109 @@
+// TF1's distributed MNIST (tensorflow/tools/dist_test/python/mnist_replica.py): a 784-100-10
+// network trained by between-graph replication, with the parameters on ps tasks, Adam, and
+// optionally SyncReplicasOptimizer. The cluster comes from TF_CONFIG (or --cluster_spec).
+using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Orleans.Hosting;
+using TensorGraph.Data;
+using TensorGraph.Distributed;
+using TensorGraph.Initializers;
+
+namespace TensorGraph.Examples;
+
+/// <summary>mnist_replica.py's flags.</summary>
+public sealed class DistributedMnistOptions
+{
+    /// <summary>Directory with the MNIST IDX files (default: the user cache directory).</summary>
+    public string? DataDir { get; init; }
+    /// <summary>Hidden units (hidden_units).</summary>
+    public int HiddenUnits { get; init; } = 100;
+    /// <summary>Global steps (train_steps).</summary>
+    public int TrainSteps { get; init; } = 200;
+    /// <summary>Batch per replica (batch_size).</summary>
+    public int BatchSize { get; init; } = 100;
+    /// <summary>Adam's learning rate (learning_rate).</summary>
+    public double LearningRate { get; init; } = 0.01;
+    /// <summary>SyncReplicasOptimizer (sync_replicas).</summary>
+    public bool SyncReplicas { get; init; }
+    /// <summary>replicas_to_aggregate (default: every replica).</summary>
+    public int? ReplicasToAggregate { get; init; }
+    /// <summary>The chief's checkpoint folder.</summary>
+    public string? CheckpointDir { get; init; }
+}
+
+/// <summary>The ps and worker tasks of the example.</summary>
+public static class DistributedMnistExample
+{
+    /// <summary>Runs ps task <c>spec.TaskIndex</c> until Ctrl+C or SIGTERM.</summary>
+    public static async Task RunPsAsync(ClusterSpec spec, TextWriter log, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(log);
+        // In a Kubernetes pod (POD_NAME set by the manifests), Orleans' Kubernetes hosting takes the
+        // pod's IP and cluster ids from the environment and removes silos whose pods are gone.
+        bool inPod = Environment.GetEnvironmentVariable("KUBERNETES_SERVICE_HOST") is not null && Environment.GetEnvironmentVariable("POD_NAME") is not null;
+        using var host = DistributedHosting.BuildParameterServer(spec, spec.TaskIndex, configure: inPod ? silo => silo.UseKubernetesHosting() : null);
+        await host.StartAsync(cancellationToken);
+        var (h, port) = spec.Address("ps", spec.TaskIndex);
+        log.WriteLine($"ps:{spec.TaskIndex} up at {h}:{port}{(inPod ? " (Kubernetes hosting)" : "")}");
+        try
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        await host.StopAsync(CancellationToken.None);
+    }
+
+    /// <summary>Runs a worker (or chief) task; returns the test accuracy it sees at the end.</summary>
+    public static async Task<float> RunWorkerAsync(ClusterSpec spec, DistributedMnistOptions o, TextWriter log)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(o);
+        ArgumentNullException.ThrowIfNull(log);
+        var mnist = Mnist.ReadDataSets(o.DataDir, oneHot: true, seed: spec.ReplicaIndex);
+
+        // The model, exactly as mnist_replica.py builds it.
+        var g = new Graph();
+        var hidW = g.Variable(new TruncatedNormal(stddev: 1.0 / 28, seed: 1).Call(g, [784, o.HiddenUnits], DType.Float32), "hid_w");
+        var hidB = g.Variable(Tensor.Create(new float[o.HiddenUnits], o.HiddenUnits), "hid_b");
+        var smW = g.Variable(new TruncatedNormal(stddev: 1.0 / Math.Sqrt(o.HiddenUnits), seed: 2).Call(g, [o.HiddenUnits, 10], DType.Float32), "sm_w");
+        var smB = g.Variable(Tensor.Create(new float[10], 10), "sm_b");
+        var x = g.Placeholder(DType.Float32, new Shape(-1, 784), "x");
+        var yTrue = g.Placeholder(DType.Float32, new Shape(-1, 10), "y_");
+        var hid = g.Relu(g.MatMul(x, hidW) + hidB);
+        var y = g.Softmax(g.MatMul(hid, smW) + smB);
+        var crossEntropy = -g.ReduceSum(yTrue * g.Log(g.ClipByValue(y, 1e-10f, 1.0f)));
+        var accuracy = g.ReduceMean(g.Cast(g.Equal(g.ArgMax(y, 1), g.ArgMax(yTrue, 1)), DType.Float32));
+
+        var optimizer = new DistributedOptimizer(OptimizerSpec.Adam(o.LearningRate), spec.NumReplicas,
+            o.SyncReplicas ? ReplicationMode.Sync : ReplicationMode.Async, o.ReplicasToAggregate);
+        var basic = DistributedSessionOptions.FromClusterSpec(spec);
+        var options = new DistributedSessionOptions
+        {
+            NumShards = basic.NumShards, ReplicaIndex = basic.ReplicaIndex, IsChief = basic.IsChief,
+            CheckpointDir = o.CheckpointDir, SaveCheckpointSteps = o.CheckpointDir is null ? 0 : 100,
+        };
+        using var client = DistributedHosting.BuildWorkerClient(spec);
+        await client.StartAsync();
+        using var session = new DistributedTrainingSession(client.Services.GetRequiredService<IGrainFactory>(), crossEntropy, optimizer, options);
+        await session.InitializeAsync();
+        log.WriteLine($"Worker {spec.ReplicaIndex}: session initialization complete at global step {session.GlobalStep}{(session.IsChief ? " (chief)" : "")}");
+        var start = DateTime.UtcNow;
+        while (session.GlobalStep < o.TrainSteps)
+        {
+            var (images, labels) = mnist.Train.NextBatch(o.BatchSize);
+            var r = await session.RunStepAsync(new FeedDict { { x, images }, { yTrue, labels } });
+            if (r.Step % 20 == 0)
+                log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{DateTime.UtcNow - start:mm\\:ss\\.f}: Worker {spec.ReplicaIndex}: training step {r.Step} done (global step: {r.GlobalStep})"));
+        }
+        await session.PullIntoSessionAsync();
+        float acc = session.Session.Run(accuracy, new FeedDict { { x, mnist.Test.Images }, { yTrue, mnist.Test.Labels } }).Scalar<float>();
+        log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Training ends at global step {session.GlobalStep}; test accuracy {acc:0.0000}"));
+        if (session.IsChief && o.CheckpointDir is not null) log.WriteLine("Checkpoint " + await session.SaveCheckpointAsync());
+        await client.StopAsync();
+        return acc;
+    }
+}
