@@ -106,4 +106,55 @@ public static class DistributedMnistExample
         await client.StopAsync();
         return acc;
     }
+
+    /// <summary>
+    /// Without a cluster spec: one ps task and two sync workers in this process, on free loopback
+    /// ports, each worker with its own Orleans client as separate processes would have.
+    /// </summary>
+    public static async Task<float> RunLocalAsync(DistributedMnistOptions o, TextWriter log)
+    {
+        ArgumentNullException.ThrowIfNull(o);
+        ArgumentNullException.ThrowIfNull(log);
+        log = TextWriter.Synchronized(log);
+        int port = FreePort();
+        var json = string.Create(CultureInfo.InvariantCulture,
+            $$$"""{"cluster": {"ps": ["127.0.0.1:{{{port}}}"], "worker": ["127.0.0.1:{{{port + 1}}}", "127.0.0.1:{{{port + 2}}}"]}}""");
+        log.WriteLine("No TF_CONFIG: running ps:0, worker:0 and worker:1 in one process with TF_CONFIG " + json);
+        var spec = ClusterSpec.Parse(json);
+        using var stop = new CancellationTokenSource();
+        var ps = RunPsAsync(spec.WithTask("ps", 0), log, stop.Token);
+        var options = new DistributedMnistOptions
+        {
+            DataDir = o.DataDir, HiddenUnits = o.HiddenUnits, TrainSteps = o.TrainSteps, BatchSize = o.BatchSize,
+            LearningRate = o.LearningRate, SyncReplicas = true, ReplicasToAggregate = o.ReplicasToAggregate, CheckpointDir = o.CheckpointDir,
+        };
+        var workers = await Task.WhenAll(RunWorkerAsync(spec.WithTask("worker", 0), options, log), RunWorkerAsync(spec.WithTask("worker", 1), options, log));
+        await stop.CancelAsync();
+        await ps;
+        return workers[0];
+    }
+
+    private static int FreePort()
+    {
+        for (int i = 0; i < 100; i++)
+        {
+            int p = Random.Shared.Next(20000, 29000);
+            if (new[] { p, p + ClusterSpec.GatewayPortOffset }.All(IsFree)) return p;
+        }
+        throw new InvalidOperationException("no free loopback port pair found");
+
+        static bool IsFree(int p)
+        {
+            try
+            {
+                using var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, p);
+                l.Start();
+                return true;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                return false;
+            }
+        }
+    }
 }

@@ -13,13 +13,22 @@ var lr = new Option<double>("--learning_rate") { DefaultValueFactory = _ => 0.01
 var sync = new Option<bool>("--sync_replicas") { Description = "Use SyncReplicasOptimizer semantics." };
 var agg = new Option<int?>("--replicas_to_aggregate");
 var ckpt = new Option<string?>("--checkpoint_dir");
-var root = new RootCommand("TF1's mnist_replica.py: distributed MNIST with parameter servers.") { spec, type, index, dataDir, hidden, steps, batch, lr, sync, agg, ckpt };
+var root = new RootCommand("TF1's mnist_replica.py: distributed MNIST with parameter servers (without TF_CONFIG: one ps and two workers in this process).") { spec, type, index, dataDir, hidden, steps, batch, lr, sync, agg, ckpt };
 root.SetAction(async (p, ct) =>
 {
     try
     {
-        var cluster = p.GetValue(spec) is { } file ? ClusterSpec.FromFile(file) : ClusterSpec.FromEnvironment()
-            ?? throw new ClusterSpecException("TF_CONFIG", "not set (or pass --cluster_spec)");
+        var options = new DistributedMnistOptions
+        {
+            DataDir = p.GetValue(dataDir), HiddenUnits = p.GetValue(hidden), TrainSteps = p.GetValue(steps), BatchSize = p.GetValue(batch),
+            LearningRate = p.GetValue(lr), SyncReplicas = p.GetValue(sync), ReplicasToAggregate = p.GetValue(agg), CheckpointDir = p.GetValue(ckpt),
+        };
+        var cluster = p.GetValue(spec) is { } file ? ClusterSpec.FromFile(file) : ClusterSpec.FromEnvironment();
+        if (cluster is null)
+        {
+            await DistributedMnistExample.RunLocalAsync(options, Console.Out);
+            return 0;
+        }
         if (p.GetValue(type) is { } t) cluster = cluster.WithTask(t, p.GetValue(index) ?? cluster.TaskIndex);
         else if (p.GetValue(index) is { } i) cluster = cluster.WithTask(cluster.TaskType ?? "worker", i);
         if (cluster.TaskType == "ps")
@@ -29,11 +38,7 @@ root.SetAction(async (p, ct) =>
             await DistributedMnistExample.RunPsAsync(cluster, Console.Out, stop.Token);
             return 0;
         }
-        await DistributedMnistExample.RunWorkerAsync(cluster, new DistributedMnistOptions
-        {
-            DataDir = p.GetValue(dataDir), HiddenUnits = p.GetValue(hidden), TrainSteps = p.GetValue(steps), BatchSize = p.GetValue(batch),
-            LearningRate = p.GetValue(lr), SyncReplicas = p.GetValue(sync), ReplicasToAggregate = p.GetValue(agg), CheckpointDir = p.GetValue(ckpt),
-        }, Console.Out);
+        await DistributedMnistExample.RunWorkerAsync(cluster, options, Console.Out);
         return 0;
     }
     catch (Exception e) when (e is ClusterSpecException or DistributedTrainingException or TensorGraph.TensorGraphException)
