@@ -92,13 +92,26 @@ public static class DistributedMnistExample
         await session.InitializeAsync();
         log.WriteLine($"Worker {spec.ReplicaIndex}: session initialization complete at global step {session.GlobalStep}{(session.IsChief ? " (chief)" : "")}");
         var start = DateTime.UtcNow;
+        var timing = new System.Diagnostics.Stopwatch();
+        int timed = 0;
+        double pull = 0, compute = 0, push = 0;
+        long sent = 0;
         while (session.GlobalStep < o.TrainSteps)
         {
             var (images, labels) = mnist.Train.NextBatch(o.BatchSize);
             var r = await session.RunStepAsync(new FeedDict { { x, images }, { yTrue, labels } });
+            if (timing.IsRunning)
+            {
+                timed++;
+                (pull, compute, push, sent) = (pull + r.PullTime.TotalMilliseconds, compute + r.ComputeTime.TotalMilliseconds, push + r.PushTime.TotalMilliseconds, sent + r.BytesSent);
+            }
+            else timing.Start(); // the first step compiles the plans
             if (r.Step % 20 == 0)
                 log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{DateTime.UtcNow - start:mm\\:ss\\.f}: Worker {spec.ReplicaIndex}: training step {r.Step} done (global step: {r.GlobalStep})"));
         }
+        if (timed > 0)
+            log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"Worker {spec.ReplicaIndex}: {timed / timing.Elapsed.TotalSeconds:0.0} steps/s; per step: pull {pull / timed:0.00} ms, compute {compute / timed:0.00} ms, push+barrier {push / timed:0.00} ms, {sent / timed:0} bytes of gradients"));
         await session.PullIntoSessionAsync();
         float acc = session.Session.Run(accuracy, new FeedDict { { x, mnist.Test.Images }, { yTrue, mnist.Test.Labels } }).Scalar<float>();
         log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Training ends at global step {session.GlobalStep}; test accuracy {acc:0.0000}"));

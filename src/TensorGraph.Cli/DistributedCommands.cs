@@ -126,12 +126,14 @@ public static class DistributedCommands
         await session.InitializeAsync().ConfigureAwait(false);
         Line(stdout, $"{spec.TaskType}:{spec.TaskIndex} (replica {replica} of {replicas}{(session.IsChief ? ", chief" : "")}) attached at step {session.GlobalStep}: {SyntheticDigits.Describe()}, {(o.Sync ? "sync" : "async")} {o.Optimizer}, {sessionOptions.NumShards} shard(s)");
         int failures = 0;
+        var timing = new StepTiming();
         while (session.GlobalStep < o.Steps)
         {
             try
             {
                 var r = await session.RunStepAsync(step => model.Feed(data, SyntheticDigits.BatchStart(step, replica, replicas, o.BatchSize), o.BatchSize), [model.Loss]).ConfigureAwait(false);
                 failures = 0;
+                timing.Add(r);
                 if (o.LogEvery > 0 && (r.Step % o.LogEvery == 0 || r.GlobalStep >= o.Steps))
                     Line(stdout, $"step {r.Step} loss {r.Fetched[0]!.Scalar<float>().ToString("0.0000", CultureInfo.InvariantCulture)}{(r.Dropped ? " (stale, dropped)" : "")}");
                 if (o.StepDelayMs > 0) await Task.Delay(o.StepDelayMs).ConfigureAwait(false);
@@ -155,6 +157,7 @@ public static class DistributedCommands
         string? ckpt = session.IsChief && o.CheckpointDir is not null ? await session.SaveCheckpointAsync().ConfigureAwait(false) : null;
         Line(stdout, string.Create(CultureInfo.InvariantCulture,
             $"done step {session.GlobalStep} loss {loss.Scalar<float>():0.0000} accuracy {acc.Scalar<float>():0.0000}{(ckpt is null ? "" : " checkpoint " + ckpt)}"));
+        Line(stdout, timing.Summary());
         await host.StopAsync().ConfigureAwait(false);
     }
 
@@ -164,3 +167,39 @@ public static class DistributedCommands
         w.Flush();
     }
 }
+
+/// <summary>Per-step times and bytes of a replica, summed for the closing summary line.</summary>
+public sealed class StepTiming
+{
+    private readonly System.Diagnostics.Stopwatch _wall = new();
+    private int _steps;
+    private TimeSpan _pull, _compute, _push;
+    private long _sent, _received;
+
+    /// <summary>Adds a step (the wall clock starts at the first).</summary>
+    public void Add(StepResult r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        if (!_wall.IsRunning) _wall.Start();
+        else _steps++;
+        if (_steps == 0) return; // the first step warms up (plans are compiled) and is left out
+        _pull += r.PullTime;
+        _compute += r.ComputeTime;
+        _push += r.PushTime;
+        _sent += r.BytesSent;
+        _received += r.BytesReceived;
+    }
+
+    /// <summary>
+    /// <c>timing: N steps, S steps/s, per step: pull P ms, compute C ms, push+barrier B ms, sent X bytes, received Y bytes</c>
+    /// (the first step left out).
+    /// </summary>
+    public string Summary()
+    {
+        if (_steps == 0) return "timing: not enough steps";
+        double n = _steps;
+        return string.Create(CultureInfo.InvariantCulture,
+            $"timing: {_steps} steps, {_steps / _wall.Elapsed.TotalSeconds:0.0} steps/s, per step: pull {_pull.TotalMilliseconds / n:0.00} ms, compute {_compute.TotalMilliseconds / n:0.00} ms, push+barrier {_push.TotalMilliseconds / n:0.00} ms, sent {_sent / n:0} bytes, received {_received / n:0} bytes");
+    }
+}
+

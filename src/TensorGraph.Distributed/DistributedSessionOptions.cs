@@ -79,4 +79,19 @@ public sealed class StepResult
 
     /// <summary>Whether a shard dropped this replica's gradient as stale.</summary>
     public bool Dropped { get; }
+
+    /// <summary>Time spent pulling the parameters into the local session.</summary>
+    public TimeSpan PullTime { get; init; }
+
+    /// <summary>Time spent computing the gradients (and fetches) locally.</summary>
+    public TimeSpan ComputeTime { get; init; }
+
+    /// <summary>Time spent pushing the gradients, waiting at the sync barrier included.</summary>
+    public TimeSpan PushTime { get; init; }
+
+    /// <summary>Tensor payload bytes sent during the step (gradients).</summary>
+    public long BytesSent { get; init; }
+
+    /// <summary>Tensor payload bytes received during the step (values).</summary>
+    public long BytesReceived { get; init; }
 }

@@ -32,6 +32,8 @@ public sealed class DistributedTrainingSession : IDisposable
     private Guid _incarnation;
     private FileWriter? _summaryWriter;
     private long _lastSaved = -1;
+    private long _bytesSent;
+    private long _bytesReceived;
     private long _lastSummary = -1;
 
     /// <summary>
@@ -87,6 +89,12 @@ public sealed class DistributedTrainingSession : IDisposable
 
     /// <summary>The shard each global variable lives on.</summary>
     public IReadOnlyDictionary<string, int> ShardOf => _vars.Select((v, i) => (v.Name, _shardOf[i])).ToDictionary(p => p.Name, p => p.Item2, StringComparer.Ordinal);
+
+    /// <summary>Tensor payload bytes this replica has sent to the shards (gradients, initial values).</summary>
+    public long BytesSent => Interlocked.Read(ref _bytesSent);
+
+    /// <summary>Tensor payload bytes this replica has received from the shards (values).</summary>
+    public long BytesReceived => Interlocked.Read(ref _bytesReceived);
 
     /// <summary>The latest checkpoint the chief wrote or restored, or null.</summary>
     public string? LastCheckpoint { get; private set; }
@@ -186,7 +194,10 @@ public sealed class DistributedTrainingSession : IDisposable
     {
         ArgumentNullException.ThrowIfNull(feedsForStep);
         fetches ??= [];
+        long sent0 = Interlocked.Read(ref _bytesSent), received0 = Interlocked.Read(ref _bytesReceived);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         long step = await PullIntoSessionAsync().ConfigureAwait(false);
+        var pullTime = clock.Elapsed;
         cancellationToken.ThrowIfCancellationRequested();
         var feeds = feedsForStep(step);
         bool summarize = IsChief && _options.SummaryOp is not null && _options.SummaryDir is not null
@@ -194,6 +205,7 @@ public sealed class DistributedTrainingSession : IDisposable
         var all = _grads.Select(p => p.Grad).Concat(fetches).ToList();
         if (summarize) all.Add(_options.SummaryOp!.Value);
         var got = Session.Run([.. all], feeds);
+        var computeTime = clock.Elapsed - pullTime;
         var byShard = new List<KeyValuePair<string, Tensor>>[_shards.Length];
         for (int k = 0; k < byShard.Length; k++) byShard[k] = [];
         for (int i = 0; i < _grads.Length; i++)
@@ -203,6 +215,7 @@ public sealed class DistributedTrainingSession : IDisposable
             await shard.Push(_incarnation, _options.ReplicaIndex, step, await Send(shard, TensorSet.Encode(byShard[k])).ConfigureAwait(false)).ConfigureAwait(false)))).ConfigureAwait(false);
         for (int k = 0; k < responses.Length; k++) Throw(k, responses[k].Status, responses[k].Message, step, ShardCallStatus.Stale);
         GlobalStep = responses.Max(r => r.Step);
+        var pushTime = clock.Elapsed - pullTime - computeTime;
         if (summarize)
         {
             _summaryWriter ??= new FileWriter(_options.SummaryDir!, _graph);
@@ -212,7 +225,11 @@ public sealed class DistributedTrainingSession : IDisposable
         }
         if (IsChief && _options.CheckpointDir is not null && _options.SaveCheckpointSteps > 0 && GlobalStep - Math.Max(_lastSaved, 0) >= _options.SaveCheckpointSteps)
             await SaveCheckpointAsync().ConfigureAwait(false);
-        return new StepResult([.. got.Skip(_grads.Length).Take(fetches.Length)], step, GlobalStep, responses.Any(r => r.Status == ShardCallStatus.Stale));
+        return new StepResult([.. got.Skip(_grads.Length).Take(fetches.Length)], step, GlobalStep, responses.Any(r => r.Status == ShardCallStatus.Stale))
+        {
+            PullTime = pullTime, ComputeTime = computeTime, PushTime = pushTime,
+            BytesSent = Interlocked.Read(ref _bytesSent) - sent0, BytesReceived = Interlocked.Read(ref _bytesReceived) - received0,
+        };
     }
 
     /// <summary>Pulls the current parameters into the local session's variables; returns their global step.</summary>
@@ -249,6 +266,7 @@ public sealed class DistributedTrainingSession : IDisposable
                 for (int c = 0; c < r.Chunks; c++) chunks[c] = await shard.ReadChunk(r.Snapshot, c).ConfigureAwait(false);
                 data = TensorSet.Join(chunks);
             }
+            Interlocked.Add(ref _bytesReceived, data.Length);
             return (Values: TensorSet.Decode(data), r.Step);
         }))).ConfigureAwait(false);
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -295,6 +313,7 @@ public sealed class DistributedTrainingSession : IDisposable
 
     private async Task<Payload> Send(IParameterShardGrain shard, byte[] data)
     {
+        Interlocked.Add(ref _bytesSent, data.Length);
         if (data.Length <= _options.ChunkBytes) return new Payload { Inline = data };
         var id = Guid.NewGuid();
         var chunks = TensorSet.Split(data, _options.ChunkBytes);
