@@ -64,19 +64,7 @@ public static class DistributedMnistExample
         ArgumentNullException.ThrowIfNull(o);
         ArgumentNullException.ThrowIfNull(log);
         var mnist = Mnist.ReadDataSets(o.DataDir, oneHot: true, seed: spec.ReplicaIndex);
-
-        // The model, exactly as mnist_replica.py builds it.
-        var g = new Graph();
-        var hidW = g.Variable(new TruncatedNormal(stddev: 1.0 / 28, seed: 1).Call(g, [784, o.HiddenUnits], DType.Float32), "hid_w");
-        var hidB = g.Variable(Tensor.Create(new float[o.HiddenUnits], o.HiddenUnits), "hid_b");
-        var smW = g.Variable(new TruncatedNormal(stddev: 1.0 / Math.Sqrt(o.HiddenUnits), seed: 2).Call(g, [o.HiddenUnits, 10], DType.Float32), "sm_w");
-        var smB = g.Variable(Tensor.Create(new float[10], 10), "sm_b");
-        var x = g.Placeholder(DType.Float32, new Shape(-1, 784), "x");
-        var yTrue = g.Placeholder(DType.Float32, new Shape(-1, 10), "y_");
-        var hid = g.Relu(g.MatMul(x, hidW) + hidB);
-        var y = g.Softmax(g.MatMul(hid, smW) + smB);
-        var crossEntropy = -g.ReduceSum(yTrue * g.Log(g.ClipByValue(y, 1e-10f, 1.0f)));
-        var accuracy = g.ReduceMean(g.Cast(g.Equal(g.ArgMax(y, 1), g.ArgMax(yTrue, 1)), DType.Float32));
+        var (g, x, yTrue, crossEntropy, accuracy) = Model(o.HiddenUnits);
 
         var optimizer = new DistributedOptimizer(OptimizerSpec.Adam(o.LearningRate), spec.NumReplicas,
             o.SyncReplicas ? ReplicationMode.Sync : ReplicationMode.Async, o.ReplicasToAggregate);
@@ -170,4 +158,45 @@ public static class DistributedMnistExample
             }
         }
     }
+
+    /// <summary>The model, exactly as mnist_replica.py builds it.</summary>
+    private static (Graph G, Output X, Output Labels, Output Loss, Output Accuracy) Model(int hiddenUnits)
+    {
+        var g = new Graph();
+        var hidW = g.Variable(new TruncatedNormal(stddev: 1.0 / 28, seed: 1).Call(g, [784, hiddenUnits], DType.Float32), "hid_w");
+        var hidB = g.Variable(Tensor.Create(new float[hiddenUnits], hiddenUnits), "hid_b");
+        var smW = g.Variable(new TruncatedNormal(stddev: 1.0 / Math.Sqrt(hiddenUnits), seed: 2).Call(g, [hiddenUnits, 10], DType.Float32), "sm_w");
+        var smB = g.Variable(Tensor.Create(new float[10], 10), "sm_b");
+        var x = g.Placeholder(DType.Float32, new Shape(-1, 784), "x");
+        var yTrue = g.Placeholder(DType.Float32, new Shape(-1, 10), "y_");
+        var hid = g.Relu(g.MatMul(x, hidW) + hidB);
+        var y = g.Softmax(g.MatMul(hid, smW) + smB);
+        var crossEntropy = -g.ReduceSum(yTrue * g.Log(g.ClipByValue(y, 1e-10f, 1.0f)));
+        var accuracy = g.ReduceMean(g.Cast(g.Equal(g.ArgMax(y, 1), g.ArgMax(yTrue, 1)), DType.Float32));
+        return (g, x, yTrue, crossEntropy, accuracy);
+    }
+
+    /// <summary>The same model and optimizer in one ordinary session (the baseline for scaling figures); returns the test accuracy.</summary>
+    public static float RunSingleProcess(DistributedMnistOptions o, TextWriter log)
+    {
+        ArgumentNullException.ThrowIfNull(o);
+        ArgumentNullException.ThrowIfNull(log);
+        var mnist = Mnist.ReadDataSets(o.DataDir, oneHot: true, seed: 0);
+        var (g, x, yTrue, loss, accuracy) = Model(o.HiddenUnits);
+        var train = new TensorGraph.Training.AdamOptimizer(o.LearningRate).Minimize(loss);
+        using var s = new Session(g);
+        s.Run(g.GlobalVariablesInitializer());
+        var clock = new System.Diagnostics.Stopwatch();
+        for (int step = 0; step < o.TrainSteps; step++)
+        {
+            var (images, labels) = mnist.Train.NextBatch(o.BatchSize);
+            s.Run(train, new FeedDict { { x, images }, { yTrue, labels } });
+            if (step == 0) clock.Start();
+        }
+        float acc = s.Run(accuracy, new FeedDict { { x, mnist.Test.Images }, { yTrue, mnist.Test.Labels } }).Scalar<float>();
+        log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Single process: {(o.TrainSteps - 1) / clock.Elapsed.TotalSeconds:0.0} steps/s; test accuracy {acc:0.0000} after {o.TrainSteps} steps"));
+        return acc;
+    }
 }
+

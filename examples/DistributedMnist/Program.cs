@@ -13,7 +13,8 @@ var lr = new Option<double>("--learning_rate") { DefaultValueFactory = _ => 0.01
 var sync = new Option<bool>("--sync_replicas") { Description = "Use SyncReplicasOptimizer semantics." };
 var agg = new Option<int?>("--replicas_to_aggregate");
 var ckpt = new Option<string?>("--checkpoint_dir");
-var root = new RootCommand("TF1's mnist_replica.py: distributed MNIST with parameter servers (without TF_CONFIG: one ps and two workers in this process).") { spec, type, index, dataDir, hidden, steps, batch, lr, sync, agg, ckpt };
+var single = new Option<bool>("--single_process") { Description = "Train the same model in one ordinary session instead (the baseline)." };
+var root = new RootCommand("TF1's mnist_replica.py: distributed MNIST with parameter servers (without TF_CONFIG: one ps and two workers in this process).") { spec, type, index, dataDir, hidden, steps, batch, lr, sync, agg, ckpt, single };
 root.SetAction(async (p, ct) =>
 {
     try
@@ -23,6 +24,11 @@ root.SetAction(async (p, ct) =>
             DataDir = p.GetValue(dataDir), HiddenUnits = p.GetValue(hidden), TrainSteps = p.GetValue(steps), BatchSize = p.GetValue(batch),
             LearningRate = p.GetValue(lr), SyncReplicas = p.GetValue(sync), ReplicasToAggregate = p.GetValue(agg), CheckpointDir = p.GetValue(ckpt),
         };
+        if (p.GetValue(single))
+        {
+            DistributedMnistExample.RunSingleProcess(options, Console.Out);
+            return 0;
+        }
         var cluster = p.GetValue(spec) is { } file ? ClusterSpec.FromFile(file) : ClusterSpec.FromEnvironment();
         if (cluster is null)
         {
