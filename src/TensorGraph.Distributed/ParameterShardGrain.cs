@@ -94,6 +94,8 @@ internal sealed class ParameterShardGrain : Grain, IParameterShardGrain
         {
             return new PushResponse { Status = ShardCallStatus.BadRequest, Step = s.Step, Message = e.Message };
         }
+        if (replica < 0 || replica >= s.Config.Replicas)
+            return new PushResponse { Status = ShardCallStatus.BadRequest, Step = s.Step, Message = $"replica {replica} is out of range: the job has {s.Config.Replicas} replica(s)" };
         if (s.Validate(grads) is { } problem) return new PushResponse { Status = ShardCallStatus.BadRequest, Step = s.Step, Message = problem };
         if (s.Config.Mode == ReplicationMode.Async)
         {

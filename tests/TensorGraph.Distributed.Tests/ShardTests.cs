@@ -94,6 +94,9 @@ public class ShardTests
         var r = await shard.Push(inc, 0, 0, Grad(1, 2));
         Assert.That(r.Status, Is.EqualTo(ShardCallStatus.BadRequest));
         Assert.That(r.Message, Does.Contain("'w'"));
+        r = await shard.Push(inc, 1, 0, Grad(1, 2, 3));
+        Assert.That(r.Status, Is.EqualTo(ShardCallStatus.BadRequest), "a one-replica job has no replica 1");
+        Assert.That(r.Message, Does.Contain("replica 1"));
         r = await shard.Push(inc, 0, 0, new Payload { Inline = [1, 2, 3] });
         Assert.That(r.Status, Is.EqualTo(ShardCallStatus.BadRequest));
         Assert.That(await Values(shard, inc), Is.EqualTo(W0));
