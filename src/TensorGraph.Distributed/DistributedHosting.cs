@@ -47,6 +47,7 @@ public static class DistributedHosting
                     o.ServiceId = clusterId;
                 });
             }
+            silo.AddParameterShards();
             configure?.Invoke(silo);
         });
         return builder.Build();

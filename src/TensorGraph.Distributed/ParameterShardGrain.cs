@@ -9,7 +9,7 @@ namespace TensorGraph.Distributed;
 /// every slot) is exactly the local optimizer's. Reentrant: replicas waiting at a sync barrier do
 /// not block the pushes that complete it; all state changes happen between awaits.
 /// </summary>
-[Reentrant, KeepAlive]
+[Reentrant, KeepAlive, ShardIndexPlacement]
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "Grains are not disposed; the state is disposed on deactivation, reset and re-initialization.")]
 internal sealed class ParameterShardGrain : Grain, IParameterShardGrain
 {

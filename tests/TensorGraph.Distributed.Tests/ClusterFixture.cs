@@ -14,8 +14,7 @@ public sealed class ClusterFixture
     [OneTimeSetUp]
     public async Task Start()
     {
-        var builder = new TestClusterBuilder(2);
-        _cluster = builder.Build();
+        _cluster = NewCluster(2);
         await _cluster.DeployAsync();
     }
 
@@ -24,6 +23,14 @@ public sealed class ClusterFixture
     {
         if (_cluster is not null) await _cluster.DisposeAsync();
         _cluster = null;
+    }
+
+    /// <summary>A test cluster of <paramref name="silos"/> silos that can host parameter shards.</summary>
+    public static TestCluster NewCluster(short silos) => new TestClusterBuilder(silos).AddSiloBuilderConfigurator<ShardSilo>().Build();
+
+    private sealed class ShardSilo : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder siloBuilder) => siloBuilder.AddParameterShards();
     }
 
     /// <summary>A job name no other test uses, so each test gets fresh shard grains.</summary>

@@ -43,4 +43,17 @@ public class DependencyTests
         Assert.That(step, Is.EqualTo(3L));
         Assert.That(values.Single(kv => kv.Key == "frozen").Value.ToArray<float>(), Is.EqualTo(new[] { 5f }), "a non-trainable variable is hosted, not trained");
     }
+
+    [Test]
+    public async Task AJobsShardsSpreadOverTheSilos()
+    {
+        var job = ClusterFixture.NewJob();
+        var hosts = await Task.WhenAll(Enumerable.Range(0, 4).Select(k =>
+            ClusterFixture.Cluster.GrainFactory.GetGrain<IParameterShardGrain>($"{job}/ps/{k}").GetStatus()));
+        var silos = ClusterFixture.Cluster.GetActiveSilos().Select(s => s.SiloAddress).Order().Select(a => a.ToString()).ToArray();
+        Assert.That(silos, Has.Length.EqualTo(2));
+        // Shard k on silo k mod 2, in address order.
+        Assert.That(hosts.Select(h => h.Host), Is.EqualTo(new[] { silos[0], silos[1], silos[0], silos[1] }));
+    }
 }
+

@@ -10,7 +10,7 @@ public class SiloFailureTests
     [TestCase(true)]
     public async Task LosingTheSiloOfAShardFailsTheStepAndTheChiefResumesFromTheCheckpoint(bool kill)
     {
-        await using var cluster = new TestClusterBuilder(2).Build();
+        await using var cluster = ClusterFixture.NewCluster(2);
         await cluster.DeployAsync();
         var secondary = cluster.SecondarySilos[0];
         var job = ClusterFixture.NewJob();
