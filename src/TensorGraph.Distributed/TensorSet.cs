@@ -9,24 +9,43 @@ namespace TensorGraph.Distributed;
 /// </summary>
 public static class TensorSet
 {
-    /// <summary>Encodes named tensors in order.</summary>
+    /// <summary>Encodes named tensors in order, into one array of exactly the encoded size.</summary>
     public static byte[] Encode(IEnumerable<KeyValuePair<string, Tensor>> tensors)
     {
         ArgumentNullException.ThrowIfNull(tensors);
-        using var ms = new MemoryStream();
+        var list = tensors.Select(kv => (Name: kv.Key, Proto: TensorProtos.ToProto(kv.Value))).ToArray();
+        long total = 4;
+        var sizes = new int[list.Length];
+        for (int i = 0; i < list.Length; i++)
+        {
+            int nameBytes = System.Text.Encoding.UTF8.GetByteCount(list[i].Name);
+            sizes[i] = list[i].Proto.CalculateSize();
+            total += SevenBitLength(nameBytes) + nameBytes + 4 + sizes[i];
+        }
+        if (total > Array.MaxLength) throw new InvalidOperationException($"a tensor set of {total} bytes is too large to encode");
+        var buffer = new byte[total];
+        using (var ms = new MemoryStream(buffer, writable: true))
         using (var w = new BinaryWriter(ms, System.Text.Encoding.UTF8, leaveOpen: true))
         {
-            var list = tensors.ToArray();
             w.Write(list.Length);
-            foreach (var (name, t) in list)
+            for (int i = 0; i < list.Length; i++)
             {
-                w.Write(name);
-                var bytes = TensorProtos.ToProto(t).ToByteArray();
-                w.Write(bytes.Length);
-                w.Write(bytes);
+                w.Write(list[i].Name);
+                w.Write(sizes[i]);
+                w.Flush();
+                list[i].Proto.WriteTo(ms);
             }
+            w.Flush();
+            if (ms.Position != total) throw new InvalidOperationException($"encoded {ms.Position} bytes, expected {total}");
         }
-        return ms.ToArray();
+        return buffer;
+    }
+
+    private static int SevenBitLength(int n)
+    {
+        int len = 1;
+        while ((n >>= 7) != 0) len++;
+        return len;
     }
 
     /// <summary>Decodes what <see cref="Encode"/> wrote; malformed input is an <see cref="InvalidDataException"/>.</summary>
@@ -35,7 +54,8 @@ public static class TensorSet
         ArgumentNullException.ThrowIfNull(data);
         try
         {
-            using var r = new BinaryReader(new MemoryStream(data, writable: false));
+            using var ms = new MemoryStream(data, writable: false);
+            using var r = new BinaryReader(ms);
             int n = r.ReadInt32();
             if (n < 0) throw new InvalidDataException($"negative tensor count {n}");
             var result = new List<KeyValuePair<string, Tensor>>(Math.Min(n, 1 << 16));
@@ -43,8 +63,9 @@ public static class TensorSet
             {
                 var name = r.ReadString();
                 int len = r.ReadInt32();
-                if (len < 0 || len > data.Length) throw new InvalidDataException($"tensor '{name}' claims {len} bytes");
-                var proto = TensorProto.Parser.ParseFrom(r.ReadBytes(len));
+                if (len < 0 || len > data.Length - ms.Position) throw new InvalidDataException($"tensor '{name}' claims {len} bytes, {data.Length - ms.Position} remain");
+                var proto = TensorProto.Parser.ParseFrom(data, (int)ms.Position, len);
+                ms.Position += len;
                 result.Add(new(name, TensorProtos.FromProto(proto)));
             }
             return result;

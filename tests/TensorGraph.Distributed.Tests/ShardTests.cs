@@ -119,6 +119,12 @@ public class ShardTests
         Assert.That(back[0].Value.AsSpan<float>().ToArray().Select(BitConverter.SingleToInt32Bits), Is.EqualTo(big.Select(BitConverter.SingleToInt32Bits)));
         Assert.That(back[1].Value.ToArray<double>(), Is.EqualTo(new[] { Math.PI, 1e-300 }));
         Assert.Throws<InvalidDataException>(() => TensorSet.Decode(data.AsSpan(0, data.Length - 3).ToArray()));
+        // Names longer than 127 UTF-8 bytes take a two-byte length prefix.
+        var longName = string.Concat(Enumerable.Repeat("scope_ä/", 30)) + "kernel";
+        var named = TensorSet.Decode(TensorSet.Encode([new(longName, Tensor.Create(new[] { 1, 2 }, 2)), new("", Tensor.Scalar(3L))]));
+        Assert.That(named.Select(kv => kv.Key), Is.EqualTo(new[] { longName, "" }));
+        Assert.That(named[0].Value.ToArray<int>(), Is.EqualTo(new[] { 1, 2 }));
+        Assert.That(named[1].Value.Scalar<long>(), Is.EqualTo(3L));
     }
 
     [Test]
