@@ -26,6 +26,9 @@ public sealed class DistributedTrainingSession : IDisposable
     private readonly Output[] _assignFeeds;
     private readonly Operation[] _assigns;
     private readonly Operation _init;
+    private readonly Variable? _globalStepVar;
+    private readonly Output? _globalStepFeed;
+    private readonly Operation? _globalStepAssign;
     private readonly (Variable Var, Output Grad)[] _grads;
     private readonly IParameterShardGrain[] _shards;
     private readonly string[] _shardKeys;
@@ -53,7 +56,9 @@ public sealed class DistributedTrainingSession : IDisposable
         _optimizer = optimizer;
         _options = options;
         _graph = loss.Graph;
-        _vars = [.. _graph.GlobalVariables];
+        // The graph's global step (tf.train.get_global_step) is the shards' step: not hosted, set locally at each pull.
+        _globalStepVar = _graph.GetGlobalStep();
+        _vars = [.. _graph.GlobalVariables.Where(v => v != _globalStepVar)];
         if (_vars.Length == 0) throw new InvalidArgumentException("The graph has no variables to train");
         var trainable = (varList ?? _graph.TrainableVariables).ToArray();
         var gv = optimizer.Optimizer.Create().ComputeGradients(loss, trainable);
@@ -70,6 +75,11 @@ public sealed class DistributedTrainingSession : IDisposable
             {
                 _assignFeeds[i] = _graph.Placeholder(_vars[i].DType, _vars[i].Shape);
                 _assigns[i] = _graph.Assign(_vars[i], _assignFeeds[i]).Op;
+            }
+            if (_globalStepVar is not null)
+            {
+                _globalStepFeed = _graph.Placeholder(_globalStepVar.DType, _globalStepVar.Shape);
+                _globalStepAssign = _graph.Assign(_globalStepVar, _globalStepFeed.Value).Op;
             }
         }
         _init = _graph.GlobalVariablesInitializer();
@@ -244,7 +254,12 @@ public sealed class DistributedTrainingSession : IDisposable
                 throw new DistributedTrainingException($"shard '{_shardKeys[_shardOf[i]]}' did not return variable '{_vars[i].Name}'") { Shard = _shardKeys[_shardOf[i]] };
             feeds.Add(_assignFeeds[i], t);
         }
-        Session.Run(_assigns, feeds);
+        if (_globalStepVar is not null)
+        {
+            feeds.Add(_globalStepFeed!.Value, _globalStepVar.DType == DType.Int32 ? Tensor.Scalar((int)pulled.Step) : Tensor.Scalar(pulled.Step));
+            Session.Run([.. _assigns, _globalStepAssign!], feeds);
+        }
+        else Session.Run(_assigns, feeds);
         return pulled.Step;
     }
 

@@ -204,5 +204,24 @@ public class TrainingSessionTests
         Assert.That(s.BytesSent, Is.GreaterThan(r.BytesSent), "the initial values were sent too");
         Assert.That(r.PullTime + r.ComputeTime + r.PushTime, Is.GreaterThan(TimeSpan.Zero));
     }
+
+    [Test]
+    public async Task TheGraphsGlobalStepIsTheShardsStep()
+    {
+        var dir = TempDir();
+        var m = new Mlp();
+        var gs = m.G.CreateGlobalStep();
+        using var s = new DistributedTrainingSession(ClusterFixture.Cluster.GrainFactory, m.Loss, new DistributedOptimizer(OptimizerSpec.GradientDescent(0.1), 1),
+            new DistributedSessionOptions { Job = ClusterFixture.NewJob(), IsChief = true, CheckpointDir = dir });
+        Assert.That(s.ShardOf.ContainsKey("global_step"), Is.False, "the global step is not a hosted variable");
+        await s.InitializeAsync();
+        var data = new Data(8);
+        for (int i = 0; i < 3; i++) await s.RunStepAsync(m.Feed(data, 0, 8));
+        await s.PullIntoSessionAsync();
+        Assert.That(s.Session.Run(gs.Value).Scalar<long>(), Is.EqualTo(3L));
+        using var r = new CheckpointReader(await s.SaveCheckpointAsync());
+        Assert.That(r.TensorNames.Count(n => n == "global_step"), Is.EqualTo(1));
+        Assert.That(r.GetTensor("global_step").Scalar<long>(), Is.EqualTo(3L));
+    }
 }
 
