@@ -42,7 +42,7 @@ public sealed class CliException : Exception
 
 /// <summary>
 /// The <c>tensorgraph</c> command line: <c>inspect</c>, <c>run</c>, <c>convert</c>, <c>freeze</c>,
-/// <c>events</c>, <c>ckpt</c>, <c>ops</c> and <c>serve</c>. <see cref="Run"/> is the whole program, usable in-process.
+/// <c>events</c>, <c>ckpt</c>, <c>ops</c>, <c>serve</c>, <c>server</c>, <c>ps</c> and <c>worker</c>. <see cref="Run"/> is the whole program, usable in-process.
 /// </summary>
 public static class CliApp
 {

@@ -83,4 +83,31 @@ public class SyncTrainingTests
         Assert.That(s.ShardOf["b2"], Is.Zero);
         Assert.That(s.ShardOf["W2"], Is.EqualTo(2));
     }
+
+    [Test]
+    public async Task WithABackupReplicaEveryPushIsAggregatedOrDropped()
+    {
+        // SyncReplicasOptimizer(replicas_to_aggregate=2, total_num_replicas=3): each step averages the first two gradients.
+        const int b = 4, steps = 8;
+        var data = new Data(3 * b * steps);
+        using var cluster = new Replicas(new DistributedOptimizer(OptimizerSpec.GradientDescent(0.2), 3, ReplicationMode.Sync, replicasToAggregate: 2), shards: 1);
+        await cluster.InitializeAsync();
+        int pushes = 0, dropped = 0;
+        await Task.WhenAll(cluster.Sessions.Select((s, r) => Task.Run(async () =>
+        {
+            while (s.GlobalStep < steps)
+            {
+                var res = await s.RunStepAsync(step => cluster.Models[r].Feed(data, (int)((step * 3 + r) * b % data.N), b));
+                Interlocked.Increment(ref pushes);
+                if (res.Dropped) Interlocked.Increment(ref dropped);
+            }
+        })));
+        var status = (await cluster.Chief.StatusAsync()).Single();
+        Assert.That(status.Step, Is.EqualTo(steps));
+        Assert.That(status.AppliedUpdates, Is.EqualTo(steps));
+        Assert.That(status.DroppedGradients, Is.EqualTo(dropped));
+        Assert.That(pushes, Is.EqualTo(2 * steps + dropped), "every gradient is either one of the two averaged for its step or dropped as stale");
+        Assert.That(cluster.Sessions.Select(s => s.GlobalStep), Is.All.EqualTo(steps));
+    }
 }
+
