@@ -226,16 +226,17 @@ public static class CliApp
         var wEx = new Option<int>("--examples") { Description = "Size of the synthetic training set.", DefaultValueFactory = _ => 2048 };
         var wJob = new Option<string>("--job") { Description = "Job name (several jobs can share parameter servers).", DefaultValueFactory = _ => "tensorgraph" };
         var wDelay = new Option<int>("--step_delay_ms") { Description = "Pause after each step (to watch or interrupt a run)." };
+        var wConnect = new Option<int>("--connect_timeout_s") { Description = "How long to keep trying to reach the ps tasks at start.", DefaultValueFactory = _ => 60 };
         var worker = new Command("worker", "Run a training replica (worker or chief task of a cluster spec): data-parallel training of an MLP on synthetic 8x8 digits with parameters on the ps tasks.")
         {
-            dSpec, dType, dIndex, wSteps, wBatch, wOpt, wLr, wAsync, wAgg, wCkpt, wSave, wSumm, wLog, wEx, wJob, wDelay,
+            dSpec, dType, dIndex, wSteps, wBatch, wOpt, wLr, wAsync, wAgg, wCkpt, wSave, wSumm, wLog, wEx, wJob, wDelay, wConnect,
         };
         worker.SetAction(p => Guard(p.GetValue(verbose), stderr, () => DistributedCommands.Worker(new WorkerOptions
         {
             ClusterSpecFile = p.GetValue(dSpec), TaskType = p.GetValue(dType), TaskIndex = p.GetValue(dIndex), Steps = p.GetValue(wSteps),
             BatchSize = p.GetValue(wBatch), Optimizer = p.GetValue(wOpt) ?? "sgd", LearningRate = p.GetValue(wLr), Sync = !p.GetValue(wAsync),
             ReplicasToAggregate = p.GetValue(wAgg), CheckpointDir = p.GetValue(wCkpt), SaveCheckpointSteps = p.GetValue(wSave), SummaryDir = p.GetValue(wSumm),
-            LogEvery = p.GetValue(wLog), Examples = p.GetValue(wEx), Job = p.GetValue(wJob) ?? "tensorgraph", StepDelayMs = p.GetValue(wDelay),
+            LogEvery = p.GetValue(wLog), Examples = p.GetValue(wEx), Job = p.GetValue(wJob) ?? "tensorgraph", StepDelayMs = p.GetValue(wDelay), ConnectTimeoutSeconds = p.GetValue(wConnect),
         }, stdout)));
         root.Subcommands.Add(worker);
 

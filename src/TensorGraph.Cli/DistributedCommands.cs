@@ -41,6 +41,8 @@ public sealed class WorkerOptions
     public string Job { get; init; } = "tensorgraph";
     /// <summary>Slow each step by this many milliseconds (to watch or interrupt a run).</summary>
     public int StepDelayMs { get; init; }
+    /// <summary>How long to keep trying to reach the ps tasks at start.</summary>
+    public int ConnectTimeoutSeconds { get; init; } = 60;
 }
 
 /// <summary>The <c>ps</c> and <c>worker</c> commands: data-parallel training processes of a TF_CONFIG cluster.</summary>
@@ -119,8 +121,16 @@ public static class DistributedCommands
             CheckpointDir = o.CheckpointDir, SaveCheckpointSteps = o.SaveCheckpointSteps, SummaryDir = o.SummaryDir,
             SummaryOp = o.SummaryDir is null ? null : model.G.ScalarSummary("loss", model.Loss), SaveSummariesSteps = Math.Max(1, o.LogEvery),
         };
-        using var host = DistributedHosting.BuildWorkerClient(spec, connectTimeout: TimeSpan.FromSeconds(60));
-        await host.StartAsync().ConfigureAwait(false);
+        using var host = DistributedHosting.BuildWorkerClient(spec, connectTimeout: TimeSpan.FromSeconds(o.ConnectTimeoutSeconds));
+        try
+        {
+            await host.StartAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            var gateways = string.Join(", ", Enumerable.Range(0, spec.NumPs).Select(k => spec.Address("ps", k)).Select(a => $"{a.Host}:{a.Port + ClusterSpec.GatewayPortOffset}"));
+            throw new CliException(ExitCode.Io, $"cannot reach the ps tasks' gateways ({gateways}) within {o.ConnectTimeoutSeconds} s: {e.Message}", e);
+        }
         var grains = host.Services.GetRequiredService<IGrainFactory>();
         using var session = new DistributedTrainingSession(grains, model.Loss, optimizer, sessionOptions);
         await session.InitializeAsync().ConfigureAwait(false);

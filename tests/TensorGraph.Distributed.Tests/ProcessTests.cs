@@ -194,7 +194,7 @@ public class ProcessTests
     [Test]
     public void ABadClusterSpecIsAOneLineError()
     {
-        var (_, dir) = Setup();
+        var (spec, dir) = Setup();
         var bad = Path.Combine(dir, "bad.json");
         File.WriteAllText(bad, """{"cluster": {"ps": ["127.0.0.1:notaport"]}}""");
         using var stdout = new StringWriter();
@@ -205,5 +205,18 @@ public class ProcessTests
         code = CliApp.Run(["worker", "--cluster_spec", Path.Combine(dir, "missing.json")], stdout, stderr);
         Assert.That(code, Is.EqualTo((int)ExitCode.InvalidInput));
         Assert.That(stderr.ToString(), Does.Contain("missing.json"));
+        code = CliApp.Run(["worker", "--cluster_spec", spec, "--task_type", "ps", "--task_index", "0"], stdout, stderr);
+        Assert.That(code, Is.EqualTo((int)ExitCode.Usage), "a ps task is not a worker");
+    }
+
+    [Test]
+    public void AWorkerWithoutReachablePsTasksFailsWithAnIoError()
+    {
+        var (spec, _) = Setup();
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        int code = CliApp.Run(["worker", "--cluster_spec", spec, "--task_type", "worker", "--task_index", "0", "--connect_timeout_s", "1"], stdout, stderr);
+        Assert.That(code, Is.EqualTo((int)ExitCode.Io), stderr.ToString());
+        Assert.That(stderr.ToString(), Does.StartWith("tensorgraph: error: I/O: cannot reach the ps tasks' gateways (127.0.0.1:"));
     }
 }
