@@ -223,5 +223,32 @@ public class TrainingSessionTests
         Assert.That(r.TensorNames.Count(n => n == "global_step"), Is.EqualTo(1));
         Assert.That(r.GetTensor("global_step").Scalar<long>(), Is.EqualTo(3L));
     }
+
+    [Test]
+    public async Task AnEmbeddingTrainsLikeLocalGradientDescent()
+    {
+        // Gather's gradient is sparse locally (GradientDescent's ScatterSub); it travels dense to the shard, with the same result.
+        static (Graph G, Output Ids, Variable Table, Output Loss) Build()
+        {
+            var g = new Graph();
+            var ids = g.Placeholder(DType.Int32, new Shape(-1), "ids");
+            var table = g.Variable(Tensor.Create(Enumerable.Range(0, 12).Select(i => i * 0.1f).ToArray(), 4, 3), "embedding");
+            var loss = g.ReduceSum(g.Square(g.Gather(table, ids)));
+            return (g, ids, table, loss);
+        }
+        var feeds = new[] { new[] { 0, 2 }, new[] { 2, 2 }, new[] { 1, 3 } };
+        var (g, ids, table, loss) = Build();
+        using var s = new DistributedTrainingSession(ClusterFixture.Cluster.GrainFactory, loss, new DistributedOptimizer(OptimizerSpec.GradientDescent(0.1), 1),
+            new DistributedSessionOptions { Job = ClusterFixture.NewJob(), IsChief = true });
+        await s.InitializeAsync();
+        foreach (var f in feeds) await s.RunStepAsync(new FeedDict { { ids, Tensor.Create(f, f.Length) } });
+        var (lg, lids, ltable, lloss) = Build();
+        var train = new GradientDescentOptimizer(0.1).Minimize(lloss);
+        using var local = new Session(lg);
+        local.Run(lg.GlobalVariablesInitializer());
+        foreach (var f in feeds) local.Run(train, new FeedDict { { lids, Tensor.Create(f, f.Length) } });
+        var (values, _) = await s.PullAsync(false);
+        Assert.That(values.Single().Value.ToArray<float>(), Is.EqualTo(local.Run(ltable.Value).ToArray<float>()).Within(1e-6));
+    }
 }
 
