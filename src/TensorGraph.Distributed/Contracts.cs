@@ -143,7 +143,7 @@ public interface IParameterShardGrain : IGrainWithStringKey
     [Alias("Push")]
     Task<PushResponse> Push(Guid incarnation, int replica, long step, Payload gradients);
 
-    /// <summary>Drops all state, as a reactivation after a failure would.</summary>
+    /// <summary>Drops all state and deactivates, as a reactivation after a failure would (and as a finished job releases its shards).</summary>
     [Alias("Reset")]
     Task Reset();
 }

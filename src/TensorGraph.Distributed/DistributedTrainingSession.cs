@@ -316,6 +316,16 @@ public sealed class DistributedTrainingSession : IDisposable
         return prefix;
     }
 
+    /// <summary>
+    /// Frees the job's shards (their grains keep their state while alive otherwise): call it from
+    /// the chief once every replica is done and the last checkpoint is written.
+    /// </summary>
+    public Task ReleaseShardsAsync()
+    {
+        if (!IsChief) throw new InvalidOperationException("only the chief releases the shards");
+        return Call(null, () => Task.WhenAll(_shards.Select(s => s.Reset())));
+    }
+
     /// <summary>The status of every shard.</summary>
     public Task<ShardStatus[]> StatusAsync() => Call(null, () => Task.WhenAll(_shards.Select(s => s.GetStatus())));
 

@@ -138,6 +138,7 @@ internal sealed class ParameterShardGrain : Grain, IParameterShardGrain
         _state = null;
         _uploads.Clear();
         _snapshots.Clear();
+        DeactivateOnIdle();
         return Task.CompletedTask;
     }
 

@@ -222,6 +222,9 @@ public class TrainingSessionTests
         using var r = new CheckpointReader(await s.SaveCheckpointAsync());
         Assert.That(r.TensorNames.Count(n => n == "global_step"), Is.EqualTo(1));
         Assert.That(r.GetTensor("global_step").Scalar<long>(), Is.EqualTo(3L));
+        await s.ReleaseShardsAsync();
+        Assert.That((await s.StatusAsync()).Select(st => st.Initialized), Is.All.False);
+        Assert.ThrowsAsync<ShardLostException>(() => s.RunStepAsync(m.Feed(data, 0, 8)));
     }
 
     [Test]
