@@ -76,7 +76,7 @@ try {
             $config = if ($PSBoundParameters.ContainsKey('Configuration')) { $Configuration } else { 'Release' }
             $output = Join-Path $root 'artifacts'
             $code = 0
-            foreach ($project in @((Join-Path $root 'src/TensorGraph/TensorGraph.csproj'), (Join-Path $root 'src/TensorGraph.Datasets/TensorGraph.Datasets.csproj'), (Join-Path $root 'src/TensorGraph.Cli/TensorGraph.Cli.csproj'), (Join-Path $root 'src/TensorGraph.Keras/TensorGraph.Keras.csproj'))) {
+            foreach ($project in @((Join-Path $root 'src/TensorGraph/TensorGraph.csproj'), (Join-Path $root 'src/TensorGraph.Datasets/TensorGraph.Datasets.csproj'), (Join-Path $root 'src/TensorGraph.Cli/TensorGraph.Cli.csproj'), (Join-Path $root 'src/TensorGraph.Keras/TensorGraph.Keras.csproj'), (Join-Path $root 'src/TensorGraph.Distributed/TensorGraph.Distributed.csproj'))) {
                 $code = Invoke-Dotnet (@('pack', $project, '-c', $config, '-o', $output) + $extra)
                 if ($code -ne 0) { break }
             }

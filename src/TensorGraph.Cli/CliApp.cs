@@ -42,7 +42,7 @@ public sealed class CliException : Exception
 
 /// <summary>
 /// The <c>tensorgraph</c> command line: <c>inspect</c>, <c>run</c>, <c>convert</c>, <c>freeze</c>,
-/// <c>events</c>, <c>ckpt</c>, <c>ops</c> and <c>serve</c>. <see cref="Run"/> is the whole program, usable in-process.
+/// <c>events</c>, <c>ckpt</c>, <c>ops</c>, <c>serve</c>, <c>server</c>, <c>ps</c> and <c>worker</c>. <see cref="Run"/> is the whole program, usable in-process.
 /// </summary>
 public static class CliApp
 {
@@ -206,6 +206,40 @@ public static class CliApp
         }, stdout)));
         root.Subcommands.Add(server);
 
+        // ps / worker
+        var dSpec = new Option<string?>("--cluster_spec") { Description = "TF_CONFIG-style JSON file {\"cluster\": {\"ps\": [...], \"worker\": [...]}, \"task\": {...}} (default: the TF_CONFIG environment variable)." };
+        var dType = new Option<string?>("--task_type") { Description = "Overrides the spec's task type (worker or chief)." };
+        var dIndex = new Option<int?>("--task_index") { Description = "Overrides the spec's task index." };
+        var ps = new Command("ps", "Run a parameter-server task of a cluster spec: an Orleans silo holding parameter shards, on the task's port (gateway port + 10000).") { dSpec, dIndex };
+        ps.SetAction(p => Guard(p.GetValue(verbose), stderr, () => DistributedCommands.Ps(p.GetValue(dSpec), p.GetValue(dIndex), stdout)));
+        root.Subcommands.Add(ps);
+        var wSteps = new Option<int>("--steps") { Description = "Global steps to train.", DefaultValueFactory = _ => 200 };
+        var wBatch = new Option<int>("--batch_size") { Description = "Examples per replica per step.", DefaultValueFactory = _ => 32 };
+        var wOpt = new Option<string>("--optimizer") { Description = "sgd, momentum, adam or rmsprop.", DefaultValueFactory = _ => "sgd" };
+        var wLr = new Option<double>("--learning_rate") { Description = "Learning rate.", DefaultValueFactory = _ => 0.1 };
+        var wAsync = new Option<bool>("--async") { Description = "Apply each replica's gradients on arrival (TF1's default) instead of SyncReplicasOptimizer's averaged steps." };
+        var wAgg = new Option<int?>("--replicas_to_aggregate") { Description = "Gradients averaged per sync step (default: every replica)." };
+        var wCkpt = new Option<string?>("--checkpoint_dir") { Description = "The chief's checkpoint folder; training resumes from its latest checkpoint." };
+        var wSave = new Option<int>("--save_checkpoint_steps") { Description = "The chief's checkpoint period in global steps.", DefaultValueFactory = _ => 100 };
+        var wSumm = new Option<string?>("--summary_dir") { Description = "The chief's summary (event file) folder." };
+        var wLog = new Option<int>("--log_every") { Description = "Print the loss every this many steps.", DefaultValueFactory = _ => 10 };
+        var wEx = new Option<int>("--examples") { Description = "Size of the synthetic training set.", DefaultValueFactory = _ => 2048 };
+        var wJob = new Option<string>("--job") { Description = "Job name (several jobs can share parameter servers).", DefaultValueFactory = _ => "tensorgraph" };
+        var wDelay = new Option<int>("--step_delay_ms") { Description = "Pause after each step (to watch or interrupt a run)." };
+        var wConnect = new Option<int>("--connect_timeout_s") { Description = "How long to keep trying to reach the ps tasks at start.", DefaultValueFactory = _ => 60 };
+        var worker = new Command("worker", "Run a training replica (worker or chief task of a cluster spec): data-parallel training of an MLP on synthetic 8x8 digits with parameters on the ps tasks.")
+        {
+            dSpec, dType, dIndex, wSteps, wBatch, wOpt, wLr, wAsync, wAgg, wCkpt, wSave, wSumm, wLog, wEx, wJob, wDelay, wConnect,
+        };
+        worker.SetAction(p => Guard(p.GetValue(verbose), stderr, () => DistributedCommands.Worker(new WorkerOptions
+        {
+            ClusterSpecFile = p.GetValue(dSpec), TaskType = p.GetValue(dType), TaskIndex = p.GetValue(dIndex), Steps = p.GetValue(wSteps),
+            BatchSize = p.GetValue(wBatch), Optimizer = p.GetValue(wOpt) ?? "sgd", LearningRate = p.GetValue(wLr), Sync = !p.GetValue(wAsync),
+            ReplicasToAggregate = p.GetValue(wAgg), CheckpointDir = p.GetValue(wCkpt), SaveCheckpointSteps = p.GetValue(wSave), SummaryDir = p.GetValue(wSumm),
+            LogEvery = p.GetValue(wLog), Examples = p.GetValue(wEx), Job = p.GetValue(wJob) ?? "tensorgraph", StepDelayMs = p.GetValue(wDelay), ConnectTimeoutSeconds = p.GetValue(wConnect),
+        }, stdout)));
+        root.Subcommands.Add(worker);
+
         foreach (var help in root.Options.OfType<HelpOption>())
         {
             if (help.Action is HelpAction inner) help.Action = new HelpWithExitCodes(inner);
@@ -287,6 +321,8 @@ public static class CliApp
             CliException c => c.Kind,
             TensorGraph.Serving.ServingException { InnerException: { } inner } => Classify(inner),
             TensorGraph.Serving.ServingException => ExitCode.InvalidInput,
+            TensorGraph.Distributed.ClusterSpecException => ExitCode.InvalidInput,
+            TensorGraph.Distributed.DistributedTrainingException => ExitCode.Io,
             System.Net.Sockets.SocketException => ExitCode.Io,
             OutOfMemoryException or ResourceExhaustedException => ExitCode.ResourceExhausted,
             InternalException => ExitCode.Internal,
