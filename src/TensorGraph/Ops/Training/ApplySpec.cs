@@ -145,12 +145,6 @@ internal abstract class ApplySpec : OpSpec
     /// <summary>Dense updates split into parts so far (for tests).</summary>
     internal static long SplitUpdates;
 
-    /// <summary>Elements per part below which a dense update is not split (a part must outweigh waking a thread).</summary>
-    internal const int MinElementsPerPart = 1 << 15;
-
-    /// <summary>Alignment of the parts' ranges: a multiple of every vector width, so each part's vector loop covers what the serial one would.</summary>
-    private const int RangeAlign = 64;
-
     /// <summary>The kernel; <paramref name="fixedSlots"/> are the ref variables, or null when the handles are read on every run.</summary>
     private sealed class ApplyKernel<T>(ApplySpec spec, VariableSlot[]? fixedSlots, Operation op) : OpKernel, IParallelParts where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -218,7 +212,7 @@ internal abstract class ApplySpec : OpSpec
                     _values[i] = v;
                 }
                 if (spec.IsSparse) UpdateRows(ctx.Input(spec.IndicesIndex), grad, _scalars.AsSpan(0, k));
-                else if (spec.SplitsDense && ParallelParts.For(grad.Size, MinElementsPerPart) is var parts and > 1) UpdateInParts(grad, k, parts);
+                else if (spec.SplitsDense && ElementwiseParts.For(grad.Size) is var parts and > 1) UpdateInParts(grad, k, parts);
                 else spec.Update(_values, grad.Span<T>(), _scalars.AsSpan(0, k), op);
                 if (fixedSlots is not null) ctx.SetOutput(0, _values[0]);
             }
@@ -229,7 +223,7 @@ internal abstract class ApplySpec : OpSpec
             }
         }
 
-        /// <summary>A large dense update split into aligned ranges run on the GEMM pool (each range is element-wise independent).</summary>
+        /// <summary>A large dense update split into aligned ranges (<see cref="ElementwiseParts"/>) run on the GEMM pool.</summary>
         private void UpdateInParts(Tensor grad, int scalarCount, int parts)
         {
             (_grad, _scalarCount) = (grad, scalarCount);
@@ -248,11 +242,8 @@ internal abstract class ApplySpec : OpSpec
         public void RunPart(int part, int parts)
         {
             var grad = _grad!;
-            int blocks = (grad.Size + RangeAlign - 1) / RangeAlign;
-            var (b0, b1) = ParallelParts.Range(blocks, part, parts);
-            int start = b0 * RangeAlign, end = Math.Min(grad.Size, b1 * RangeAlign);
-            if (start >= end) return;
-            spec.UpdateRange(_values, grad.Span<T>().Slice(start, end - start), _scalars.AsSpan(0, _scalarCount), op, start);
+            var (start, count) = ElementwiseParts.Range(grad.Size, part, parts);
+            if (count > 0) spec.UpdateRange(_values, grad.Span<T>().Slice(start, count), _scalars.AsSpan(0, _scalarCount), op, start);
         }
 
         private Tensor[] _rows = [];
