@@ -456,6 +456,13 @@ internal static class DatasetOps
 
     public static Shape[] Shapes(AttrValue? a) => [.. (a?.List?.Shape ?? []).Select(Shape.FromProto)];
 
+    /// <summary>
+    /// Where an iterator node's iterator lives among the session's resources: under (container,
+    /// shared_name), or with no shared name under the node itself.
+    /// </summary>
+    public static string IteratorKey(Operation op, string sharedName) =>
+        "iterator:" + op.GetAttrString("container") + "/" + (sharedName.Length > 0 ? sharedName : "\u0001" + op.Name);
+
     /// <summary>A dtype list as TF prints it: <c>[float, int64]</c>.</summary>
     public static string TypeList(IEnumerable<DType> types) => "[" + string.Join(", ", types.Select(t => ArgSpec.TfName(t))) + "]";
 

@@ -38,7 +38,7 @@ internal abstract class IteratorHandleSpec : OpSpec
         var types = DatasetOps.Types(op.GetAttr("output_types"));
         var shapes = DatasetOps.Shapes(op.GetAttr("output_shapes"));
         var shared = op.GetAttrString("shared_name");
-        var key = "iterator:" + op.GetAttrString("container") + "/" + (shared.Length > 0 ? shared : "\u0001" + op.Name);
+        var key = DatasetOps.IteratorKey(op, shared);
         var resources = b.Session.Resources;
         return new LambdaKernel(ctx =>
         {

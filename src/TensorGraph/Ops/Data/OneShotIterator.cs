@@ -41,7 +41,7 @@ internal sealed class OneShotIteratorSpec : OpSpec
         var types = DatasetOps.Types(op.GetAttr("output_types"));
         var shapes = DatasetOps.Shapes(op.GetAttr("output_shapes"));
         var shared = op.GetAttrString("shared_name");
-        var key = "iterator:" + op.GetAttrString("container") + "/" + (shared.Length > 0 ? shared : "\u0001" + op.Name);
+        var key = DatasetOps.IteratorKey(op, shared);
         var factory = Functions.FunctionRuntime.Bind(b, op.GetAttr("dataset_factory")?.Func
             ?? throw new InvalidArgumentException($"OneShotIterator '{op.Name}' has no dataset_factory function") { NodeName = op.Name });
         if (factory.ArgTypes.Length != 0 || factory.RetTypes is not [DType.Variant])
