@@ -1,3 +1,5 @@
+using System.Numerics;
+using System.Numerics.Tensors;
 using Orleans.Concurrency;
 using TensorGraph.Training;
 
@@ -278,34 +280,19 @@ internal sealed class ParameterShardGrain : Grain, IParameterShardGrain
             if (ts.Length == 1) return r;
             switch (r.DType)
             {
-                case DType.Float32:
-                    {
-                        var acc = r.AsSpan<float>();
-                        for (int k = 1; k < ts.Length; k++)
-                        {
-                            var x = ts[k].AsSpan<float>();
-                            for (int j = 0; j < acc.Length; j++) acc[j] += x[j];
-                        }
-                        float n = ts.Length;
-                        for (int j = 0; j < acc.Length; j++) acc[j] /= n;
-                        break;
-                    }
-                case DType.Float64:
-                    {
-                        var acc = r.AsSpan<double>();
-                        for (int k = 1; k < ts.Length; k++)
-                        {
-                            var x = ts[k].AsSpan<double>();
-                            for (int j = 0; j < acc.Length; j++) acc[j] += x[j];
-                        }
-                        double n = ts.Length;
-                        for (int j = 0; j < acc.Length; j++) acc[j] /= n;
-                        break;
-                    }
-                default:
-                    throw new NotSupportedException($"averaging {r.DType.Name()} gradients is not supported (float32 and float64 are)");
+                case DType.Float32: Average<float>(r, ts); break;
+                case DType.Float64: Average<double>(r, ts); break;
+                default: throw new NotSupportedException($"averaging {r.DType.Name()} gradients is not supported (float32 and float64 are)");
             }
             return r;
+        }
+
+        /// <summary>acc (a copy of ts[0]) += ts[1..] in order, then /= the count.</summary>
+        private static void Average<T>(Tensor acc, Tensor[] ts) where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            var a = acc.AsSpan<T>();
+            for (int k = 1; k < ts.Length; k++) TensorPrimitives.Add(a, ts[k].AsSpan<T>(), a);
+            TensorPrimitives.Divide(a, T.CreateChecked(ts.Length), a);
         }
 
         public void Dispose()
