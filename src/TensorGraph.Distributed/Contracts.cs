@@ -37,6 +37,12 @@ public sealed record ShardConfig
     [Id(7)] public int ChunkBytes { get; init; } = DistributedSessionOptions.DefaultChunkBytes;
     /// <summary>The global step to start at (a restored checkpoint's).</summary>
     [Id(8)] public long InitialStep { get; init; }
+    /// <summary>Those of <see cref="Trainable"/> whose gradients arrive as IndexedSlices rows (gathered variables, e.g. embeddings).</summary>
+    [Id(9)] public string[] Sparse { get; init; } = [];
+    /// <summary>The dtype of each sparse gradient's row indices (int32 or int64, as the gather's), in <see cref="Sparse"/> order.</summary>
+    [Id(10)] public DType[] SparseIndexTypes { get; init; } = [];
+    /// <summary>Whether the learning rate is a tensor of the replicas' graph, sent with each push (a decay schedule).</summary>
+    [Id(11)] public bool LearningRateFed { get; init; }
 }
 
 /// <summary>Whether a shard is initialized, with which incarnation, at which step.</summary>
@@ -137,7 +143,9 @@ public interface IParameterShardGrain : IGrainWithStringKey
     Task<byte[]> ReadChunk(Guid snapshot, int index);
 
     /// <summary>
-    /// Pushes replica <paramref name="replica"/>'s gradients computed at <paramref name="step"/>.
+    /// Pushes replica <paramref name="replica"/>'s update computed at <paramref name="step"/>: its
+    /// gradients, the changes it made to the shard's other variables (moving averages) and the
+    /// step's learning rate when that is a tensor, as entries of a <see cref="TensorSet"/>.
     /// Async: applied at once. Sync: aggregated; completes when the step's averaged update is applied.
     /// </summary>
     [Alias("Push")]

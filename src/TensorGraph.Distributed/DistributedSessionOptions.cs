@@ -36,6 +36,14 @@ public sealed class DistributedSessionOptions
     /// <summary>A serialized Summary tensor (e.g. merge_all) the chief fetches every <see cref="SaveSummariesSteps"/>.</summary>
     public Output? SummaryOp { get; init; }
 
+    /// <summary>
+    /// A scalar learning-rate tensor of this replica's graph, e.g. <c>LearningRates.ExponentialDecay(g, 0.1,
+    /// g.GetGlobalStep(), ...)</c>: evaluated with each step's gradients (the graph's global step holds the
+    /// shards' step) and sent with them; the shards apply with it instead of the optimizer's constant
+    /// rate. Null: <see cref="OptimizerSpec.LearningRate"/>. Every replica of a job must agree on whether it is set.
+    /// </summary>
+    public Output? LearningRate { get; init; }
+
     /// <summary>Where the chief writes summaries; null for none.</summary>
     public string? SummaryDir { get; init; }
 

@@ -29,7 +29,10 @@ public sealed class DistributedTrainingSession : IDisposable
     private readonly Variable? _globalStepVar;
     private readonly Output? _globalStepFeed;
     private readonly Operation? _globalStepAssign;
-    private readonly (Variable Var, Output Grad)[] _grads;
+    private readonly (Variable Var, Gradient Grad)[] _grads;
+    private readonly Output[] _gradFetches;
+    private readonly int[] _state;
+    private readonly Tensor?[] _pulled;
     private readonly IParameterShardGrain[] _shards;
     private readonly string[] _shardKeys;
     private Guid _incarnation;
@@ -61,12 +64,20 @@ public sealed class DistributedTrainingSession : IDisposable
         _vars = [.. _graph.GlobalVariables.Where(v => v != _globalStepVar)];
         if (_vars.Length == 0) throw new InvalidArgumentException("The graph has no variables to train");
         var trainable = (varList ?? _graph.TrainableVariables).ToArray();
-        var gv = optimizer.Optimizer.Create().ComputeGradients(loss, trainable);
-        _grads = gv.Where(p => p.Gradient is not null).Select(p => (p.Variable, p.Gradient!.Value)).ToArray();
+        if (options.LearningRate is { } lr && (lr.Graph != _graph || lr.DType is not (DType.Float32 or DType.Float64) || lr.Shape.Rank > 0))
+            throw new InvalidArgumentException($"The learning rate '{lr.Name}' must be a float32 or float64 scalar of the loss's graph, got {lr.DType.Name()}{lr.Shape}") { NodeName = lr.Op.Name };
+        // Sparse gradients (of gathered variables) stay sparse: their rows travel and the shards apply them as the local optimizer's sparse update.
+        var gv = optimizer.Optimizer.Create().ComputeGradientValues(loss, trainable);
+        _grads = gv.Where(p => p.Gradient is not null).Select(p => (p.Variable, p.Gradient!)).ToArray();
+        _gradFetches = [.. _grads.SelectMany(p => p.Grad.Sparse is { } sp ? new[] { sp.Values, sp.Indices } : [p.Grad.Dense!.Value])];
         if (_grads.Length == 0) throw new InvalidArgumentException($"No gradients provided for any variable between [{string.Join(", ", trainable.Select(v => v.Name))}] and loss '{loss.Name}'");
         foreach (var (v, _) in _grads)
             if (Array.IndexOf(_vars, v) < 0) throw new InvalidArgumentException($"Variable '{v.Name}' is not a global variable of the loss's graph");
         _shardOf = ShardPlacement.Assign(_vars, options.NumShards, options.Placement);
+        // Hosted variables the optimizer does not train (batch-norm moving averages, counters): a step's changes to them are sent back.
+        var trained = _grads.Select(p => p.Var).ToHashSet();
+        _state = [.. Enumerable.Range(0, _vars.Length).Where(i => !trained.Contains(_vars[i]) && StepUpdate.CanSendChanges(_vars[i].DType))];
+        _pulled = new Tensor?[_vars.Length];
         _assignFeeds = new Output[_vars.Length];
         _assigns = new Operation[_vars.Length];
         using (_graph.NameScope("distributed_values"))
@@ -173,6 +184,9 @@ public sealed class DistributedTrainingSession : IDisposable
                 Incarnation = incarnation,
                 Variables = [.. names.Count == 0 ? [] : mine.Select(v => v.Name)],
                 Trainable = [.. _grads.Where(p => names.Contains(p.Var.Name)).Select(p => p.Var.Name)],
+                Sparse = [.. _grads.Where(p => names.Contains(p.Var.Name) && p.Grad.IsSparse).Select(p => p.Var.Name)],
+                SparseIndexTypes = [.. _grads.Where(p => names.Contains(p.Var.Name) && p.Grad.IsSparse).Select(p => p.Grad.Sparse!.Indices.DType)],
+                LearningRateFed = _options.LearningRate is not null,
                 Optimizer = _optimizer.Optimizer,
                 Mode = _optimizer.Mode,
                 Replicas = _optimizer.Replicas,
@@ -212,14 +226,36 @@ public sealed class DistributedTrainingSession : IDisposable
         var feeds = feedsForStep(step);
         bool summarize = IsChief && _options.SummaryOp is not null && _options.SummaryDir is not null
             && (_lastSummary < 0 || step - _lastSummary >= _options.SaveSummariesSteps);
-        var all = _grads.Select(p => p.Grad).Concat(fetches).ToList();
+        var all = _gradFetches.ToList();
+        if (_options.LearningRate is { } lrTensor) all.Add(lrTensor);
+        int userAt = all.Count;
+        all.AddRange(fetches);
         if (summarize) all.Add(_options.SummaryOp!.Value);
         var got = Session.Run([.. all], feeds);
+        var grads = new List<(string, Tensor, Tensor?)>[_shards.Length];
+        var deltas = new List<(string, Tensor)>[_shards.Length];
+        for (int k = 0; k < _shards.Length; k++) (grads[k], deltas[k]) = ([], []);
+        for (int i = 0, at = 0; i < _grads.Length; i++)
+        {
+            var (v, gr) = _grads[i];
+            var list = grads[_shardOf[Array.IndexOf(_vars, v)]];
+            if (gr.IsSparse)
+            {
+                list.Add((v.Name, got[at]!, got[at + 1]!));
+                at += 2;
+            }
+            else list.Add((v.Name, got[at++]!, null));
+        }
+        double? learningRate = _options.LearningRate is null ? null : got[userAt - 1]!.DType == DType.Float64 ? got[userAt - 1]!.Scalar<double>() : got[userAt - 1]!.Scalar<float>();
+        if (_state.Length > 0)
+        {
+            var now = Session.Run(_state.Select(i => _vars[i].Value).ToArray());
+            for (int j = 0; j < _state.Length; j++)
+                if (StepUpdate.Delta(now[j]!, _pulled[_state[j]]!) is { } d) deltas[_shardOf[_state[j]]].Add((_vars[_state[j]].Name, d));
+        }
         var computeTime = clock.Elapsed - pullTime;
         var byShard = new List<KeyValuePair<string, Tensor>>[_shards.Length];
-        for (int k = 0; k < byShard.Length; k++) byShard[k] = [];
-        for (int i = 0; i < _grads.Length; i++)
-            byShard[_shardOf[Array.IndexOf(_vars, _grads[i].Var)]].Add(new(_grads[i].Var.Name, got[i]));
+        for (int k = 0; k < byShard.Length; k++) byShard[k] = StepUpdate.Entries(grads[k], deltas[k], learningRate);
         // Every shard gets a push, an empty one when it holds no trainable variable, so all shards count the same steps.
         var responses = await Call(null, () => Task.WhenAll(_shards.Select(async (shard, k) =>
             await shard.Push(_incarnation, _options.ReplicaIndex, step, await Send(shard, TensorSet.Encode(byShard[k])).ConfigureAwait(false)).ConfigureAwait(false)))).ConfigureAwait(false);
@@ -235,7 +271,7 @@ public sealed class DistributedTrainingSession : IDisposable
         }
         if (IsChief && _options.CheckpointDir is not null && _options.SaveCheckpointSteps > 0 && GlobalStep - Math.Max(_lastSaved, 0) >= _options.SaveCheckpointSteps)
             await SaveCheckpointAsync().ConfigureAwait(false);
-        return new StepResult([.. got.Skip(_grads.Length).Take(fetches.Length)], step, GlobalStep, responses.Any(r => r.Status == ShardCallStatus.Stale))
+        return new StepResult([.. got.Skip(userAt).Take(fetches.Length)], step, GlobalStep, responses.Any(r => r.Status == ShardCallStatus.Stale))
         {
             PullTime = pullTime, ComputeTime = computeTime, PushTime = pushTime,
             BytesSent = Interlocked.Read(ref _bytesSent) - sent0, BytesReceived = Interlocked.Read(ref _bytesReceived) - received0,
@@ -253,7 +289,10 @@ public sealed class DistributedTrainingSession : IDisposable
             if (!byName.TryGetValue(_vars[i].Name, out var t))
                 throw new DistributedTrainingException($"shard '{_shardKeys[_shardOf[i]]}' did not return variable '{_vars[i].Name}'") { Shard = _shardKeys[_shardOf[i]] };
             feeds.Add(_assignFeeds[i], t);
+            _pulled[i] = t;
         }
+        // The pulled values of state variables are kept apart from the session's (whose kernels may update in place) to find a step's changes.
+        foreach (int i in _state) _pulled[i] = _pulled[i]!.Clone();
         if (_globalStepVar is not null)
         {
             feeds.Add(_globalStepFeed!.Value, _globalStepVar.DType == DType.Int32 ? Tensor.Scalar((int)pulled.Step) : Tensor.Scalar(pulled.Step));

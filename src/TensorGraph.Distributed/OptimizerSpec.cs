@@ -75,6 +75,24 @@ public sealed record OptimizerSpec
         OptimizerKind.Adagrad => new AdagradOptimizer(LearningRate, InitialAccumulatorValue),
         _ => throw new ArgumentOutOfRangeException(nameof(Kind), Kind, "unknown optimizer kind"),
     };
+
+    /// <summary>
+    /// <see cref="Create()"/> with the learning rate taken from <paramref name="learningRate"/> (a tensor such
+    /// as a decay schedule; <see cref="LearningRate"/> is then ignored); null: the constant rate.
+    /// </summary>
+    public Optimizer Create(Output? learningRate)
+    {
+        if (learningRate is not { } lr) return Create();
+        return Kind switch
+        {
+            OptimizerKind.GradientDescent => new GradientDescentOptimizer(lr),
+            OptimizerKind.Momentum => new MomentumOptimizer(lr, Momentum, useNesterov: UseNesterov),
+            OptimizerKind.Adam => new AdamOptimizer(lr, Beta1, Beta2, Epsilon),
+            OptimizerKind.RMSProp => new RMSPropOptimizer(lr, Decay, Momentum, Epsilon, centered: Centered),
+            OptimizerKind.Adagrad => new AdagradOptimizer(lr, InitialAccumulatorValue),
+            _ => throw new InvalidOperationException($"unknown optimizer kind {Kind}"),
+        };
+    }
 }
 
 /// <summary>How replicas' gradients are applied.</summary>

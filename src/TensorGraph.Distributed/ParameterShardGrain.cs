@@ -1,5 +1,3 @@
-using System.Numerics;
-using System.Numerics.Tensors;
 using Orleans.Concurrency;
 using TensorGraph.Training;
 
@@ -87,10 +85,10 @@ internal sealed class ParameterShardGrain : Grain, IParameterShardGrain
     {
         if (Check(incarnation) is { } bad) return bad;
         var s = _state!;
-        List<KeyValuePair<string, Tensor>> grads;
+        List<KeyValuePair<string, Tensor>> entries;
         try
         {
-            grads = TensorSet.Decode(Take(gradients));
+            entries = TensorSet.Decode(Take(gradients));
         }
         catch (Exception e) when (e is InvalidDataException or ArgumentException)
         {
@@ -98,10 +96,10 @@ internal sealed class ParameterShardGrain : Grain, IParameterShardGrain
         }
         if (replica < 0 || replica >= s.Config.Replicas)
             return new PushResponse { Status = ShardCallStatus.BadRequest, Step = s.Step, Message = $"replica {replica} is out of range: the job has {s.Config.Replicas} replica(s)" };
-        if (s.Validate(grads) is { } problem) return new PushResponse { Status = ShardCallStatus.BadRequest, Step = s.Step, Message = problem };
+        if (s.Parse(entries, out var problem) is not { } update) return new PushResponse { Status = ShardCallStatus.BadRequest, Step = s.Step, Message = problem };
         if (s.Config.Mode == ReplicationMode.Async)
         {
-            s.Apply(grads.Select(kv => kv.Value).ToArray());
+            s.Apply(update);
             return new PushResponse { Status = ShardCallStatus.Ok, Step = s.Step };
         }
         if (step < s.Step)
@@ -114,7 +112,7 @@ internal sealed class ParameterShardGrain : Grain, IParameterShardGrain
         var barrier = s.Barrier;
         if (!s.Pending.ContainsKey(replica))
         {
-            s.Pending[replica] = grads.Select(kv => kv.Value).ToArray();
+            s.Pending[replica] = update;
             if (s.Pending.Count >= s.Config.ReplicasToAggregate)
             {
                 s.ApplyAverage();
@@ -169,7 +167,14 @@ internal sealed class ParameterShardGrain : Grain, IParameterShardGrain
         private readonly Session _session;
         private readonly Variable[] _variables;
         private readonly Variable[] _trainable;
+        private readonly bool[] _sparse;
+        private readonly DType[] _indexTypes;
         private readonly Output[] _gradFeeds;
+        private readonly Output?[] _indexFeeds;
+        private readonly Output? _learningRateFeed;
+        private readonly Variable[] _state;
+        private readonly Output[] _deltaFeeds;
+        private readonly Operation[] _deltaAdds;
         private readonly Operation? _train;
 
         public ShardState(ShardConfig config, List<KeyValuePair<string, Tensor>> values)
@@ -179,6 +184,8 @@ internal sealed class ParameterShardGrain : Grain, IParameterShardGrain
             if (config.Replicas < 1 || config.ReplicasToAggregate < 1 || config.ReplicasToAggregate > config.Replicas)
                 throw new ArgumentException($"replicas_to_aggregate {config.ReplicasToAggregate} must be in [1, {config.Replicas}]");
             if (config.ChunkBytes < 1) throw new ArgumentException($"chunk size {config.ChunkBytes} must be positive");
+            if (config.Sparse.Length != config.SparseIndexTypes.Length)
+                throw new ArgumentException($"{config.Sparse.Length} sparse variables but {config.SparseIndexTypes.Length} index types");
             var byName = new Dictionary<string, Tensor>(StringComparer.Ordinal);
             foreach (var (k, v) in values) byName[k] = v;
             _variables = new Variable[config.Variables.Length];
@@ -190,15 +197,52 @@ internal sealed class ParameterShardGrain : Grain, IParameterShardGrain
             }
             var vars = _variables.ToDictionary(v => v.Name, StringComparer.Ordinal);
             _trainable = config.Trainable.Select(n => vars.TryGetValue(n, out var v) ? v : throw new ArgumentException($"trainable variable '{n}' is not hosted by the shard")).ToArray();
+            _sparse = new bool[_trainable.Length];
+            _indexTypes = new DType[_trainable.Length];
+            for (int j = 0; j < config.Sparse.Length; j++)
+            {
+                int i = Array.FindIndex(_trainable, v => v.Name == config.Sparse[j]);
+                if (i < 0) throw new ArgumentException($"sparse variable '{config.Sparse[j]}' is not a trainable variable of the shard");
+                if (config.SparseIndexTypes[j] is not (DType.Int32 or DType.Int64)) throw new ArgumentException($"sparse indices of '{config.Sparse[j]}' must be int32 or int64, not {config.SparseIndexTypes[j].Name()}");
+                _sparse[i] = true;
+                _indexTypes[i] = config.SparseIndexTypes[j];
+            }
             _gradFeeds = new Output[_trainable.Length];
+            _indexFeeds = new Output?[_trainable.Length];
+            var trained = _trainable.ToHashSet();
+            _state = [.. _variables.Where(v => !trained.Contains(v) && StepUpdate.CanSendChanges(v.DType))];
+            _deltaFeeds = new Output[_state.Length];
+            _deltaAdds = new Operation[_state.Length];
+            using (_graph.NameScope("updates_in"))
+            {
+                for (int i = 0; i < _state.Length; i++)
+                {
+                    _deltaFeeds[i] = _graph.Placeholder(_state[i].DType, _state[i].Shape);
+                    _deltaAdds[i] = _graph.AssignAdd(_state[i], _deltaFeeds[i]).Op;
+                }
+            }
             if (_trainable.Length > 0)
             {
+                var grads = new Gradient[_trainable.Length];
                 using (_graph.NameScope("gradients_in"))
                 {
-                    for (int i = 0; i < _trainable.Length; i++) _gradFeeds[i] = _graph.Placeholder(_trainable[i].DType, _trainable[i].Shape);
+                    for (int i = 0; i < _trainable.Length; i++)
+                    {
+                        var v = _trainable[i];
+                        if (!_sparse[i])
+                        {
+                            _gradFeeds[i] = _graph.Placeholder(v.DType, v.Shape);
+                            grads[i] = new Gradient(_gradFeeds[i]);
+                            continue;
+                        }
+                        _gradFeeds[i] = _graph.Placeholder(v.DType, new Shape([-1, .. v.Shape.Dims[1..]]));
+                        _indexFeeds[i] = _graph.Placeholder(_indexTypes[i], new Shape(-1));
+                        grads[i] = new Gradient(new IndexedSlices(_gradFeeds[i], _indexFeeds[i]!.Value, _graph.Constant(v.Shape.Dims.ToArray())));
+                    }
+                    if (config.LearningRateFed) _learningRateFeed = _graph.Placeholder(_trainable[0].DType, Shape.Scalar, "learning_rate");
                 }
-                var opt = config.Optimizer.Create();
-                _train = opt.ApplyGradients(_trainable.Select((v, i) => ((Output?)_gradFeeds[i], v)));
+                var opt = config.Optimizer.Create(_learningRateFeed);
+                _train = opt.ApplyGradients(_trainable.Select((v, i) => ((Gradient?)grads[i], v)));
             }
             _session = new Session(_graph);
             _session.Run(_graph.GlobalVariablesInitializer());
@@ -222,7 +266,7 @@ internal sealed class ParameterShardGrain : Grain, IParameterShardGrain
         public long Step { get; private set; }
         public long Dropped { get; set; }
         public long Applied { get; private set; }
-        public Dictionary<int, Tensor[]> Pending { get; } = [];
+        public Dictionary<int, StepUpdate> Pending { get; } = [];
         public TaskCompletionSource<long> Barrier { get; private set; }
 
         public IEnumerable<KeyValuePair<string, Tensor>> Values(bool includeSlots)
@@ -232,67 +276,47 @@ internal sealed class ParameterShardGrain : Grain, IParameterShardGrain
             return vars.Select((v, i) => new KeyValuePair<string, Tensor>(v.Name, got[i]));
         }
 
-        /// <summary>Null when the gradients are one per trainable variable, in order, with the variables' dtypes and shapes.</summary>
-        public string? Validate(List<KeyValuePair<string, Tensor>> grads)
-        {
-            if (grads.Count != _trainable.Length)
-                return $"expected {_trainable.Length} gradients ({string.Join(", ", _trainable.Select(v => v.Name))}), got {grads.Count}";
-            for (int i = 0; i < grads.Count; i++)
-            {
-                var (name, t) = grads[i];
-                var v = _trainable[i];
-                if (name != v.Name) return $"gradient {i} is for '{name}', expected '{v.Name}'";
-                if (t.DType != v.DType || !v.Shape.IsCompatibleWith(t.Shape))
-                    return $"gradient of '{v.Name}' is {t.DType.Name()}{t.Shape}, the variable is {v.DType.Name()}{v.Shape}";
-            }
-            return null;
-        }
+        /// <summary>A replica's update, or null and the problem when it does not fit this shard.</summary>
+        public StepUpdate? Parse(List<KeyValuePair<string, Tensor>> entries, out string? problem) =>
+            StepUpdate.Parse(entries, _trainable, _sparse, _indexTypes, _state, Config.LearningRateFed, out problem);
 
-        public void Apply(Tensor[] grads)
+        /// <summary>Applies one update (the optimizer on the gradients, the state changes added) in one run of the shard's session.</summary>
+        public void Apply(StepUpdate u)
         {
+            var feeds = new FeedDict();
+            var targets = new List<Operation>();
             if (_train is not null)
             {
-                var feeds = new FeedDict();
-                for (int i = 0; i < grads.Length; i++) feeds.Add(_gradFeeds[i], grads[i]);
-                _session.Run(_train, feeds);
+                for (int i = 0; i < _trainable.Length; i++)
+                {
+                    feeds.Add(_gradFeeds[i], u.Grads[i]);
+                    if (_indexFeeds[i] is { } ix) feeds.Add(ix, u.Indices[i]!);
+                }
+                if (_learningRateFeed is { } lr)
+                    feeds.Add(lr, lr.DType == DType.Float32 ? Tensor.Scalar((float)u.LearningRate!.Value) : Tensor.Scalar(u.LearningRate!.Value));
+                targets.Add(_train);
             }
+            for (int i = 0; i < _state.Length; i++)
+            {
+                if (u.Deltas[i] is not { } d) continue;
+                feeds.Add(_deltaFeeds[i], d);
+                targets.Add(_deltaAdds[i]);
+            }
+            if (targets.Count > 0) _session.Run([.. targets], feeds);
             // A shard without trainable variables still counts the step, so every shard agrees on the global step.
             Step++;
             Applied++;
         }
 
-        /// <summary>SyncReplicas' take_grad: the mean of the pending gradients (summed in replica order), applied once; then the barrier opens.</summary>
+        /// <summary>SyncReplicas' take_grad: the pending updates aggregated in replica order, applied once; then the barrier opens.</summary>
         public void ApplyAverage()
         {
             var contributions = Pending.OrderBy(kv => kv.Key).Select(kv => kv.Value).ToArray();
-            var avg = new Tensor[_trainable.Length];
-            for (int i = 0; i < avg.Length; i++) avg[i] = Mean(contributions.Select(c => c[i]).ToArray());
             Pending.Clear();
-            Apply(avg);
+            Apply(StepUpdate.Aggregate(contributions));
             var done = Barrier;
             Barrier = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
             done.SetResult(Step);
-        }
-
-        private static Tensor Mean(Tensor[] ts)
-        {
-            var r = ts[0].Clone();
-            if (ts.Length == 1) return r;
-            switch (r.DType)
-            {
-                case DType.Float32: Average<float>(r, ts); break;
-                case DType.Float64: Average<double>(r, ts); break;
-                default: throw new NotSupportedException($"averaging {r.DType.Name()} gradients is not supported (float32 and float64 are)");
-            }
-            return r;
-        }
-
-        /// <summary>acc (a copy of ts[0]) += ts[1..] in order, then /= the count.</summary>
-        private static void Average<T>(Tensor acc, Tensor[] ts) where T : unmanaged, IFloatingPointIeee754<T>
-        {
-            var a = acc.AsSpan<T>();
-            for (int k = 1; k < ts.Length; k++) TensorPrimitives.Add(a, ts[k].AsSpan<T>(), a);
-            TensorPrimitives.Divide(a, T.CreateChecked(ts.Length), a);
         }
 
         public void Dispose()

@@ -21,7 +21,7 @@ public class ShardTests
         return (shard, inc);
     }
 
-    private static Payload Grad(params float[] g) => new() { Inline = TensorSet.Encode([new("w", Tensor.Create(g, g.Length))]) };
+    private static Payload Grad(params float[] g) => new() { Inline = TensorSet.Encode([new("grad:w", Tensor.Create(g, g.Length))]) };
 
     private static async Task<float[]> Values(IParameterShardGrain shard, Guid inc)
     {
@@ -99,7 +99,45 @@ public class ShardTests
         Assert.That(r.Message, Does.Contain("replica 1"));
         r = await shard.Push(inc, 0, 0, new Payload { Inline = [1, 2, 3] });
         Assert.That(r.Status, Is.EqualTo(ShardCallStatus.BadRequest));
-        Assert.That(await Values(shard, inc), Is.EqualTo(W0));
+        r = await shard.Push(inc, 0, 0, new Payload { Inline = TensorSet.Encode([new("w", Tensor.Create(W0, 3))]) });
+        Assert.That(r.Message, Does.Contain("unknown entry 'w'"));
+        r = await shard.Push(inc, 0, 0, new Payload { Inline = TensorSet.Encode([new("values:w", Tensor.Create(W0, 3)), new("indices:w", Tensor.Create(new[] { 0, 1, 2 }, 3))]) });
+        Assert.That(r.Message, Does.Contain("'w' must be dense"));
+        r = await shard.Push(inc, 0, 0, new Payload { Inline = TensorSet.Encode([new("grad:w", Tensor.Create(W0, 3)), new(":learning_rate", Tensor.Scalar(0.5))]) });
+        Assert.That(r.Message, Does.Contain("learning rate is a constant"));
+        Assert.That(await Values(shard, inc), Is.EqualTo(W0), "no refused push changes a value");
+    }
+
+    [Test]
+    public async Task SparseRowsAndStateChangesAreCheckedAndApplied()
+    {
+        var shard = ClusterFixture.Cluster.GrainFactory.GetGrain<IParameterShardGrain>(ClusterFixture.NewJob() + "/ps/0");
+        var inc = Guid.NewGuid();
+        var config = new ShardConfig
+        {
+            Incarnation = inc, Variables = ["emb", "count"], Trainable = ["emb"], Sparse = ["emb"], SparseIndexTypes = [DType.Int64],
+            Optimizer = OptimizerSpec.GradientDescent(0.5), Mode = ReplicationMode.Async, LearningRateFed = true,
+        };
+        var values = new Dictionary<string, Tensor> { ["emb"] = Tensor.Create(new float[] { 1, 1, 2, 2, 3, 3 }, 3, 2), ["count"] = Tensor.Scalar(10) };
+        await shard.Initialize(config, new Payload { Inline = TensorSet.Encode(values) });
+        Payload P(long[] idx, float[] rows, double? lr, int? delta)
+        {
+            List<KeyValuePair<string, Tensor>> e = [new("values:emb", Tensor.Create(rows, idx.Length, 2)), new("indices:emb", Tensor.Create(idx, idx.Length))];
+            if (lr is { } l) e.Add(new(":learning_rate", Tensor.Scalar(l)));
+            if (delta is { } d) e.Add(new("delta:count", Tensor.Scalar(d)));
+            return new Payload { Inline = TensorSet.Encode(e) };
+        }
+        var bad = await shard.Push(inc, 0, 0, P([0, 3], [1, 1, 1, 1], 0.5, null));
+        Assert.That(bad.Message, Does.Contain("out of range [0, 3)"));
+        bad = await shard.Push(inc, 0, 0, P([0], [1, 1], null, null));
+        Assert.That(bad.Message, Does.Contain("no learning rate"));
+        var ok = await shard.Push(inc, 0, 0, P([2, 0, 2], [1, 2, 3, 4, 5, 6], 0.1, 5));
+        Assert.That(ok.Status, Is.EqualTo(ShardCallStatus.Ok), ok.Message);
+        var r = await shard.Pull(inc, false);
+        var got = TensorSet.Decode(r.Inline!).ToDictionary(kv => kv.Key, kv => kv.Value);
+        // Row 2 gets (1,2)+(5,6) = (6,8), row 0 gets (3,4); lr 0.1 as sent, not the constant 0.5; row 1 untouched.
+        Assert.That(got["emb"].ToArray<float>(), Is.EqualTo(new[] { 1 - 0.3f, 1 - 0.4f, 2f, 2f, 3 - 0.6f, 3 - 0.8f }).Within(1e-6f));
+        Assert.That(got["count"].Scalar<int>(), Is.EqualTo(15), "the replica's change of a state variable is added");
     }
 
     [Test]
@@ -160,7 +198,7 @@ public class ShardTests
 
         Assert.That(await PullChunked(), Is.EqualTo(w), "exact round trip");
         var gid = Guid.NewGuid();
-        var gparts = TensorSet.Split(TensorSet.Encode([new("w", Tensor.Create(g, n))]), chunk);
+        var gparts = TensorSet.Split(TensorSet.Encode([new("grad:w", Tensor.Create(g, n))]), chunk);
         for (int i = 0; i < gparts.Length; i++) await shard.UploadChunk(gid, i, gparts.Length, gparts[i]);
         var resp = await shard.Push(inc, 0, 0, new Payload { Transfer = gid, Chunks = gparts.Length });
         Assert.That(resp.Status, Is.EqualTo(ShardCallStatus.Ok), resp.Message);

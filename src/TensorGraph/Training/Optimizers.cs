@@ -110,6 +110,18 @@ public sealed class RMSPropOptimizer : Optimizer
         _centered = centered;
     }
 
+    /// <summary>Learning rate from a tensor (e.g. a decay schedule of the global step); the other settings as the constant-rate constructor.</summary>
+    public RMSPropOptimizer(Output learningRate, double decay = 0.9, double momentum = 0.0, double epsilon = 1e-10,
+        bool useLocking = false, bool centered = false, string name = "RMSProp", double initialMeanSquare = 1.0)
+        : base(learningRate, name, useLocking)
+    {
+        _initialMeanSquare = initialMeanSquare;
+        _decay = decay;
+        _momentum = momentum;
+        _epsilon = epsilon;
+        _centered = centered;
+    }
+
     /// <summary>
     /// Keras' RMSprop (learning rate 1e-3, rho 0.9, epsilon 1e-7, mean square starting at 0, no
     /// momentum) with Keras's update: rms ← ρ·rms + (1−ρ)·g²; w ← w − lr·g/(√rms + ε), epsilon
@@ -196,6 +208,15 @@ public sealed class AdamOptimizer : Optimizer
 
     /// <summary>Creates the optimizer with TF's defaults.</summary>
     public AdamOptimizer(double learningRate = 0.001, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, bool useLocking = false, string name = "Adam")
+        : base(learningRate, name, useLocking)
+    {
+        _beta1 = beta1;
+        _beta2 = beta2;
+        _epsilon = epsilon;
+    }
+
+    /// <summary>Learning rate from a tensor (e.g. a decay schedule of the global step).</summary>
+    public AdamOptimizer(Output learningRate, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, bool useLocking = false, string name = "Adam")
         : base(learningRate, name, useLocking)
     {
         _beta1 = beta1;
@@ -300,6 +321,14 @@ public sealed class AdagradOptimizer : Optimizer
 
     /// <summary>Creates the optimizer; <paramref name="initialAccumulatorValue"/> must be positive.</summary>
     public AdagradOptimizer(double learningRate, double initialAccumulatorValue = 0.1, bool useLocking = false, string name = "Adagrad")
+        : base(learningRate, name, useLocking)
+    {
+        if (initialAccumulatorValue <= 0) throw new InvalidArgumentException($"initial_accumulator_value must be positive: {initialAccumulatorValue}");
+        _initial = initialAccumulatorValue;
+    }
+
+    /// <summary>Learning rate from a tensor (e.g. a decay schedule of the global step).</summary>
+    public AdagradOptimizer(Output learningRate, double initialAccumulatorValue = 0.1, bool useLocking = false, string name = "Adagrad")
         : base(learningRate, name, useLocking)
     {
         if (initialAccumulatorValue <= 0) throw new InvalidArgumentException($"initial_accumulator_value must be positive: {initialAccumulatorValue}");
