@@ -54,6 +54,17 @@ public sealed class DistributedSessionOptions
     public TimeSpan AttachTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>
+    /// TF's <c>StopAtStepHook(last_step)</c>: once the shards' global step reaches it, a step pulls
+    /// but computes and pushes nothing (<see cref="StepResult.Stopped"/>), and
+    /// <see cref="DistributedTrainingSession.ShouldStop"/> is true. A replica that falls behind then
+    /// stops instead of waiting at a sync barrier the finished replicas will not come to. Null: no limit.
+    /// </summary>
+    public long? LastStep { get; init; }
+
+    /// <summary>How long the chief retries for a snapshot in which every shard is at the same global step (checkpoints).</summary>
+    public TimeSpan SnapshotTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
     /// Options for the task a <see cref="ClusterSpec"/> names: one shard per <c>ps</c> task, the
     /// replica index and chief flag of TF's TF_CONFIG conventions.
     /// </summary>
@@ -87,6 +98,9 @@ public sealed class StepResult
 
     /// <summary>Whether a shard dropped this replica's gradient as stale.</summary>
     public bool Dropped { get; }
+
+    /// <summary>Whether the global step had reached <see cref="DistributedSessionOptions.LastStep"/>: nothing was computed or pushed.</summary>
+    public bool Stopped { get; init; }
 
     /// <summary>Time spent pulling the parameters into the local session.</summary>
     public TimeSpan PullTime { get; init; }

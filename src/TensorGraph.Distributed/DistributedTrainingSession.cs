@@ -105,6 +105,9 @@ public sealed class DistributedTrainingSession : IDisposable
     /// <summary>The global step as last seen on the shards.</summary>
     public long GlobalStep { get; private set; }
 
+    /// <summary>TF's <c>should_stop()</c> with a StopAtStepHook: whether the global step has reached <see cref="DistributedSessionOptions.LastStep"/>.</summary>
+    public bool ShouldStop => _options.LastStep is { } last && GlobalStep >= last;
+
     /// <summary>Whether this replica is the chief.</summary>
     public bool IsChief => _options.IsChief;
 
@@ -222,6 +225,11 @@ public sealed class DistributedTrainingSession : IDisposable
         var clock = System.Diagnostics.Stopwatch.StartNew();
         long step = await PullIntoSessionAsync().ConfigureAwait(false);
         var pullTime = clock.Elapsed;
+        if (_options.LastStep is { } last && step >= last)
+        {
+            GlobalStep = Math.Max(GlobalStep, step);
+            return new StepResult(new Tensor?[fetches.Length], step, GlobalStep, false) { Stopped = true, PullTime = pullTime };
+        }
         cancellationToken.ThrowIfCancellationRequested();
         var feeds = feedsForStep(step);
         bool summarize = IsChief && _options.SummaryOp is not null && _options.SummaryDir is not null
@@ -308,6 +316,13 @@ public sealed class DistributedTrainingSession : IDisposable
     /// </summary>
     public async Task<(List<KeyValuePair<string, Tensor>> Values, long Step)> PullAsync(bool includeSlots)
     {
+        var (values, steps) = await PullEachAsync(includeSlots).ConfigureAwait(false);
+        return (values, steps.Min());
+    }
+
+    /// <summary>The values of every shard and each shard's step.</summary>
+    private async Task<(List<KeyValuePair<string, Tensor>> Values, long[] Steps)> PullEachAsync(bool includeSlots)
+    {
         var parts = await Call(null, () => Task.WhenAll(_shards.Select(async (shard, k) =>
         {
             var r = await shard.Pull(_incarnation, includeSlots).ConfigureAwait(false);
@@ -328,18 +343,36 @@ public sealed class DistributedTrainingSession : IDisposable
         foreach (var p in parts)
             foreach (var kv in p.Values)
                 if (seen.Add(kv.Key)) values.Add(kv);
-        return (values, parts.Min(p => p.Step));
+        return (values, [.. parts.Select(p => p.Step)]);
     }
 
     /// <summary>
     /// The chief's checkpoint: every shard's variables and slots and the global step, written as a
     /// V2 checkpoint with the core's <see cref="Saver"/> to <c>CheckpointDir/model.ckpt-STEP</c>.
+    /// The shards' values are taken at one global step: while other replicas move some shards on
+    /// (backup replicas in sync mode, async pushes in flight) the snapshot is taken again, for up
+    /// to <see cref="DistributedSessionOptions.SnapshotTimeout"/>. Past it, sync mode fails with a
+    /// <see cref="DistributedTrainingException"/>; async mode saves what it has, as TF's Saver does
+    /// while other workers update (the global step is then the lowest shard's).
     /// </summary>
     public async Task<string> SaveCheckpointAsync()
     {
         if (!IsChief) throw new InvalidOperationException("only the chief writes checkpoints");
         var dir = _options.CheckpointDir ?? throw new InvalidOperationException("no CheckpointDir is set");
-        var (values, step) = await PullAsync(true).ConfigureAwait(false);
+        var deadline = DateTime.UtcNow + _options.SnapshotTimeout;
+        var (values, steps) = await PullEachAsync(true).ConfigureAwait(false);
+        while (steps.Distinct().Count() > 1)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                if (_optimizer.Mode == ReplicationMode.Sync)
+                    throw new DistributedTrainingException($"replica {_options.ReplicaIndex}: no consistent snapshot of job '{_options.Job}' within {_options.SnapshotTimeout.TotalSeconds:0.#} s (shard steps {string.Join(", ", steps)}); the checkpoint was not written") { Step = steps.Min() };
+                break;
+            }
+            await Task.Delay(5).ConfigureAwait(false);
+            (values, steps) = await PullEachAsync(true).ConfigureAwait(false);
+        }
+        long step = steps.Min();
         Directory.CreateDirectory(dir);
         var g = new Graph();
         var vars = new List<KeyValuePair<string, Variable>>();

@@ -4,7 +4,8 @@ namespace TensorGraph.Distributed.Tests;
 internal sealed class Replicas : IDisposable
 {
     public Replicas(DistributedOptimizer optimizer, int shards, string? job = null, string? checkpointDir = null, int saveCheckpointSteps = 0,
-        VariablePlacement placement = VariablePlacement.RoundRobin, int chunkBytes = DistributedSessionOptions.DefaultChunkBytes, IGrainFactory? grains = null)
+        VariablePlacement placement = VariablePlacement.RoundRobin, int chunkBytes = DistributedSessionOptions.DefaultChunkBytes, IGrainFactory? grains = null,
+        long? lastStep = null)
     {
         Job = job ?? ClusterFixture.NewJob();
         Models = new Mlp[optimizer.Replicas];
@@ -15,7 +16,7 @@ internal sealed class Replicas : IDisposable
             Sessions[r] = new DistributedTrainingSession(grains ?? ClusterFixture.Cluster.GrainFactory, Models[r].Loss, optimizer, new DistributedSessionOptions
             {
                 Job = Job, NumShards = shards, ReplicaIndex = r, IsChief = r == 0, Placement = placement, ChunkBytes = chunkBytes,
-                CheckpointDir = checkpointDir, SaveCheckpointSteps = saveCheckpointSteps, AttachTimeout = TimeSpan.FromSeconds(20),
+                CheckpointDir = checkpointDir, SaveCheckpointSteps = saveCheckpointSteps, AttachTimeout = TimeSpan.FromSeconds(20), LastStep = lastStep,
             });
         }
     }

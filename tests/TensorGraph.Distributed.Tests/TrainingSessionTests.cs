@@ -87,6 +87,30 @@ public class TrainingSessionTests
     }
 
     [Test]
+    public async Task CheckpointsWithABackupReplicaAreTakenAtOneGlobalStep()
+    {
+        var dir = TempDir();
+        const int b = 4, steps = 24;
+        var data = new Data(3 * b * steps);
+        // Two of three replicas complete a step, so the others move the shards on while the chief saves.
+        using var cluster = new Replicas(new DistributedOptimizer(OptimizerSpec.Adam(0.05), 3, ReplicationMode.Sync, replicasToAggregate: 2), shards: 2,
+            checkpointDir: dir, saveCheckpointSteps: 1, lastStep: steps);
+        await cluster.InitializeAsync();
+        await cluster.TrainAsync(data, steps, b);
+        Assert.That(cluster.Sessions.Select(s => s.ShouldStop), Is.All.True, "every replica, the slow chief too, stopped at the last step");
+        Assert.That(await cluster.Chief.SaveCheckpointAsync(), Does.EndWith("model.ckpt-" + steps), "the final checkpoint (CheckpointSaverHook.end)");
+        var paths = Saver.AllCheckpointPaths(dir);
+        Assert.That(paths, Has.Count.GreaterThanOrEqualTo(2));
+        foreach (var p in paths)
+        {
+            using var r = new CheckpointReader(Path.Combine(dir, p));
+            long gs = r.GetTensor("global_step").Scalar<long>();
+            // Every shard's Adam multiplies its beta powers once per global step: the saved one matches the saved step.
+            Assert.That(r.GetTensor("beta1_power").Scalar<float>(), Is.EqualTo((float)Math.Pow(0.9, gs + 1)).Within(1e-6), p);
+        }
+    }
+
+    [Test]
     public async Task OnlyTheChiefWritesCheckpointsAndSummaries()
     {
         var dir = TempDir();
