@@ -463,6 +463,37 @@ public class OptimizerTests
         Assert.That(rates, Is.EqualTo(new[] { 0.1f, 0.1f, 0.05f, 0.05f, 0.025f }).Within(1e-7));
     }
 
+    private static IEnumerable<TestCaseData> TensorRateOptimizers()
+    {
+        yield return new TestCaseData((Func<Output, Optimizer>)(lr => new AdamOptimizer(lr, 0.8, 0.95, 1e-6)), (Func<Optimizer>)(() => new AdamOptimizer(0.05, 0.8, 0.95, 1e-6))).SetName("AdamTakesATensorRate");
+        yield return new TestCaseData((Func<Output, Optimizer>)(lr => new RMSPropOptimizer(lr, 0.8, 0.5, 1e-6, centered: true)), (Func<Optimizer>)(() => new RMSPropOptimizer(0.05, 0.8, 0.5, 1e-6, centered: true))).SetName("RMSPropTakesATensorRate");
+        yield return new TestCaseData((Func<Output, Optimizer>)(lr => new AdagradOptimizer(lr, 0.2)), (Func<Optimizer>)(() => new AdagradOptimizer(0.05, 0.2))).SetName("AdagradTakesATensorRate");
+    }
+
+    /// <summary>A tensor learning rate holding the constant's value trains exactly as the constant; a halved tensor rate does not.</summary>
+    [TestCaseSource(nameof(TensorRateOptimizers))]
+    public void OptimizersTakeALearningRateTensor(Func<Output, Optimizer> withTensor, Func<Optimizer> withConstant)
+    {
+        var want = Run(withConstant());
+        double[][] RunWith(double rate)
+        {
+            var (g, w, loss) = Problem();
+            var lr = g.Placeholder(DType.Float64, Shape.Scalar, "lr");
+            var train = withTensor(lr).Minimize(loss);
+            using var s = new Session(g);
+            s.Run(g.GlobalVariablesInitializer());
+            var r = new List<double[]>();
+            for (int i = 0; i < 3; i++)
+            {
+                s.Run(train, new FeedDict { { lr, Tensor.Scalar(rate) } });
+                r.Add(s.Run(w).ToArray<double>());
+            }
+            return [.. r];
+        }
+        Assert.That(RunWith(0.05), Is.EqualTo(want));
+        Assert.That(RunWith(0.025)[2], Is.Not.EqualTo(want[2]).Within(1e-6));
+    }
+
     [Test]
     public void ClipByGlobalNorm()
     {
