@@ -146,7 +146,12 @@ public sealed class WorkerGraph
     private static void CheckVariables(Graph graph, string path, ModelKind kind)
     {
         var step = graph.GetGlobalStep();
-        if (graph.GlobalVariables.Any(v => v != step)) return;
+        if (graph.GlobalVariables.Any(v => v != step))
+        {
+            if (graph.TrainableVariables.Count == 0)
+                throw new CliException($"--graph {path}: none of its {graph.GlobalVariables.Count} variable(s) is trainable (the MetaGraph's trainable_variables collection is empty)");
+            return;
+        }
         var nodes = graph.Operations.Where(o => o.Type is "VariableV2" or "Variable" or "VarHandleOp").ToArray();
         if (nodes.Length == 0) throw new CliException($"--graph {path}: the graph has no variables to train");
         if (kind == ModelKind.GraphDef)

@@ -135,7 +135,6 @@ public class WorkerGraphCommandTests
             var w1 = Task.Run(() => Cli(WorkerArgs(dir, spec, 1)));
             var (c0, out0, err0) = await w0.WaitAsync(TimeSpan.FromSeconds(60));
             var (c1, out1, err1) = await w1.WaitAsync(TimeSpan.FromSeconds(60));
-            TestContext.Out.WriteLine(out0 + out1);
             Assert.That(c0, Is.Zero, out0 + err0);
             Assert.That(c1, Is.Zero, out1 + err1);
             var lines0 = out0.Split('\n').Select(l => l.TrimEnd('\r')).ToArray();
