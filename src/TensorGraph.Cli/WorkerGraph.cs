@@ -122,6 +122,7 @@ public sealed class WorkerGraph
         if (parsed.Count > 0 && rows < replicas)
             throw new CliException(string.Create(CultureInfo.InvariantCulture,
                 $"--feed {parsed[0].Name}: {parsed[0].File} has {rows} rows, fewer than the {replicas} replicas (each replica trains on its shard of the rows)"));
+        AdoptGlobalStep(graph);
         CheckVariables(graph, path, kind);
         return new WorkerGraph(path, graph, lossT, metricT, metric, [.. parsed], rows);
     }
@@ -140,6 +141,19 @@ public sealed class WorkerGraph
         if (shape[0] >= 0 && shape[0] != batchSize)
             throw new CliException(string.Create(CultureInfo.InvariantCulture,
                 $"--feed {name}: '{target.Name}' takes batches of exactly {shape[0]} rows (shape {shape}), but --batch_size is {batchSize}"));
+    }
+
+    /// <summary>
+    /// TF's <c>tf.train.get_global_step</c> falls back to the tensor <c>global_step:0</c> when the
+    /// <c>global_step</c> collection is empty (graphs built with a plain <c>tf.Variable(0,
+    /// name='global_step')</c>): such an integer scalar variable joins the collection, so it is the
+    /// shards' step rather than a hosted variable.
+    /// </summary>
+    private static void AdoptGlobalStep(Graph graph)
+    {
+        if (graph.GetCollection<object>(GraphKeys.GlobalStep).Count > 0) return;
+        var v = graph.GlobalVariables.FirstOrDefault(v => v.Name == GraphKeys.GlobalStep);
+        if (v is not null && v.Value.DType.IsInteger() && v.Value.Shape.IsRankKnown && v.Value.Shape.Rank == 0) graph.AddToCollection(GraphKeys.GlobalStep, v);
     }
 
     /// <summary>The graph must have variables as objects (MetaGraph collections): a GraphDef's variable nodes do not say which are trainable or how they are initialized.</summary>

@@ -49,11 +49,13 @@ public class WorkerGraphCommandTests
         return (x, y);
     }
 
-    /// <summary>The rows replica <paramref name="replica"/> of 2 trains on at <paramref name="step"/>: its shard is rows i with i % 2 == replica, batches taken in order, cycling.</summary>
-    private static int[] ShardBatch(int step, int replica)
+    /// <summary>The rows replica <paramref name="replica"/> of 2 trains on at <paramref name="step"/>: its shard is rows i with i % replicas == replica, batches taken in order, cycling.</summary>
+    private static int[] ShardBatch(int step, int replica) => ShardBatch(step, replica, 2, Batch, Rows);
+
+    private static int[] ShardBatch(int step, int replica, int replicas, int batch, int rows)
     {
-        var shard = Enumerable.Range(0, Rows).Where(i => i % 2 == replica).ToArray();
-        return [.. Enumerable.Range(0, Batch).Select(j => shard[(step * Batch + j) % shard.Length])];
+        var shard = Enumerable.Range(0, rows).Where(i => i % replicas == replica).ToArray();
+        return [.. Enumerable.Range(0, batch).Select(j => shard[(step * batch + j) % shard.Length])];
     }
 
     private static Tensor Take(float[] data, int width, int[] rows) =>
@@ -163,6 +165,106 @@ public class WorkerGraphCommandTests
             Assert.That(code, Is.Zero, err);
             using var doc = JsonDocument.Parse(json);
             Assert.That(doc.RootElement.GetProperty("loss:0").GetProperty("values")[0].GetSingle(), Is.EqualTo(loss).Within(1e-5));
+        }
+        finally
+        {
+            await ps.StopAsync();
+        }
+    }
+
+    /// <summary>TF's own XOR training graph (TF 1.13, placeholders of a fixed batch of 4, an int32 <c>global_step</c> outside the global_step collection).</summary>
+    private static string XorMeta()
+    {
+        var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Graph.sln"))) dir = dir.Parent;
+        if (dir is null) Assert.Fail("no repository root (Graph.sln) above " + TestContext.CurrentContext.TestDirectory);
+        var path = Path.GetFullPath(Path.Combine(dir!.FullName, "..", "shared", "fixtures", "tensorflow", "tfnet", "graph", "xor.meta"));
+        if (!File.Exists(path)) Assert.Fail($"TensorFlow fixture missing: '{path}'");
+        return path;
+    }
+
+    [Test]
+    public async Task TwoSyncWorkersTrainATensorFlowWrittenMetaGraphFromACheckpoint()
+    {
+        const int steps = 6, batch = 4;
+        const float lr = 0.3f;
+        var meta = XorMeta();
+        var dir = NewDir();
+        var spec = WriteInputs(dir);
+        float[] x = [0, 0, 0, 1, 1, 0, 1, 1];
+        int[] y = [0, 1, 1, 0];
+        Npy.Write(Path.Combine(dir, "xx.npy"), Tensor.Create(x, 4, 2));
+        Npy.Write(Path.Combine(dir, "xy.npy"), Tensor.Create(y, 4));
+        // The chief starts from this checkpoint (the graph's initializers are unseeded random draws).
+        var r = new Random(5);
+        float[] w0 = [.. Enumerable.Range(0, 16).Select(_ => (float)(r.NextDouble() - 0.5))];
+        float[] w1 = [.. Enumerable.Range(0, 8).Select(_ => (float)(r.NextDouble() - 0.5))];
+        var ckpt = Path.Combine(dir, "ckpt");
+        {
+            var g0 = new Graph();
+            g0.Variable(Tensor.Create(w0, 2, 8), "Variable");
+            g0.Variable(Tensor.Create(w1, 8, 1), "Variable_1");
+            g0.Variable(Tensor.Scalar(0), "global_step", trainable: false);
+            using var s0 = new Session(g0);
+            s0.Run(g0.GlobalVariablesInitializer());
+            new Saver(g0).Save(s0, Path.Combine(ckpt, "model.ckpt"), 0);
+        }
+
+        // Reference: replica batches (shard r = rows r, r+2, cycled), their gradients averaged, w -= lr·mean.
+        var g = new Graph();
+        g.ImportMetaGraph(MetaGraphs.Read(meta));
+        var loss = g.GetTensor("loss:0");
+        var (px, py) = (g.GetTensor("Placeholder:0"), g.GetTensor("Placeholder_1:0"));
+        var grads = new GradientDescentOptimizer(lr).ComputeGradients(loss, g.TrainableVariables);
+        var values = new Dictionary<string, float[]> { ["Variable"] = w0, ["Variable_1"] = w1 };
+        FeedDict Feed(int[] rows)
+        {
+            var f = new FeedDict
+            {
+                { px, Tensor.Create(rows.SelectMany(i => x.Skip(2 * i).Take(2)).ToArray(), rows.Length, 2) },
+                { py, Tensor.Create(rows.Select(i => y[i]).ToArray(), rows.Length) },
+            };
+            foreach (var v in g.TrainableVariables) f[v.Value] = Tensor.Create(values[v.Name], [.. v.Value.Shape.Dims]);
+            return f;
+        }
+        using (var s = new Session(g))
+        {
+            for (int step = 0; step < steps; step++)
+            {
+                var per = new[] { 0, 1 }.Select(rep => s.Run(grads.Select(p => p.Gradient!.Value).ToArray(), Feed(ShardBatch(step, rep, 2, batch, 4)))).ToArray();
+                for (int k = 0; k < grads.Count; k++)
+                {
+                    var name = grads[k].Variable.Name;
+                    var (a, b) = (per[0][k].ToArray<float>(), per[1][k].ToArray<float>());
+                    values[name] = [.. values[name].Select((v, i) => v - lr * ((a[i] + b[i]) / 2))];
+                }
+            }
+        }
+
+        using var ps = DistributedHosting.BuildParameterServer(ClusterSpec.FromFile(spec), 0);
+        await ps.StartAsync();
+        try
+        {
+            string[] Args(int index) =>
+            [
+                "worker", "--cluster_spec", spec, "--task_type", "worker", "--task_index", index.ToString(CultureInfo.InvariantCulture),
+                "--graph", meta, "--loss", "loss:0", "--feed", "Placeholder=@" + Path.Combine(dir, "xx.npy"), "--feed", "Placeholder_1=@" + Path.Combine(dir, "xy.npy"),
+                "--steps", steps.ToString(CultureInfo.InvariantCulture), "--batch_size", batch.ToString(CultureInfo.InvariantCulture),
+                "--learning_rate", lr.ToString(CultureInfo.InvariantCulture), "--checkpoint_dir", ckpt, "--connect_timeout_s", "20",
+            ];
+            var t0 = Task.Run(() => Cli(Args(0)));
+            var t1 = Task.Run(() => Cli(Args(1)));
+            var (c0, out0, err0) = await t0.WaitAsync(TimeSpan.FromSeconds(60));
+            var (c1, out1, err1) = await t1.WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.That(c0, Is.Zero, out0 + err0);
+            Assert.That(c1, Is.Zero, out1 + err1);
+            Assert.That(out0, Does.Contain("attached at step 0: xor.meta minimizing 'loss:0' over 2 trainable variable(s), 4 rows"));
+            var latest = Saver.LatestCheckpoint(ckpt);
+            Assert.That(latest, Does.EndWith("model.ckpt-" + steps));
+            using var reader = new CheckpointReader(latest!);
+            Assert.That(reader.GetTensor(DistributedTrainingSession.GlobalStepKey).Scalar<long>(), Is.EqualTo(steps), "the graph's global_step variable is the shards' step, not a hosted variable");
+            foreach (var (name, expected) in values)
+                Assert.That(reader.GetTensor(name).ToArray<float>(), Is.EqualTo(expected).Within(1e-5), name);
         }
         finally
         {
