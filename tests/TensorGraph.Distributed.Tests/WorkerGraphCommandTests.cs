@@ -340,6 +340,34 @@ public class WorkerGraphCommandTests
     }
 
     [Test]
+    public void AFeedThatIsNotAnNpyDataSetOrHasFewerRowsThanReplicasIsRefused()
+    {
+        var dir = NewDir();
+        var spec = WriteInputs(dir);
+        var args = WorkerArgs(dir, spec, 0);
+        int xi = Array.FindIndex(args, a => a.StartsWith("x=@", StringComparison.Ordinal));
+        args[xi] = "x=[[1,2,3,4]]";
+        var (code, _, err) = Cli(args);
+        Assert.That(code, Is.EqualTo((int)ExitCode.Usage));
+        Assert.That(err.Trim(), Is.EqualTo("tensorgraph: error: usage: --feed 'x=[[1,2,3,4]]': expected NAME=@FILE.npy (a data set, one row per example)"));
+
+        var one = Path.Combine(dir, "one.npy");
+        Npy.Write(one, Tensor.Create(new float[Features], 1, Features));
+        args[xi] = "x=@" + one;
+        args[Array.FindIndex(args, a => a.StartsWith("y:0=@", StringComparison.Ordinal))] = "x:0=@" + one;
+        (code, _, err) = Cli(args);
+        Assert.That(code, Is.EqualTo((int)ExitCode.Usage));
+        Assert.That(err.Trim(), Is.EqualTo("tensorgraph: error: usage: --feed x:0: 'x:0' is fed twice"));
+
+        args = WorkerArgs(dir, spec, 0);
+        args = [.. args.Where((a, i) => !(a.StartsWith("y:0=@", StringComparison.Ordinal) || (a == "--feed" && args[i + 1].StartsWith("y:0=@", StringComparison.Ordinal))))];
+        args[Array.FindIndex(args, a => a.StartsWith("x=@", StringComparison.Ordinal))] = "x=@" + one;
+        (code, _, err) = Cli(args);
+        Assert.That(code, Is.EqualTo((int)ExitCode.InvalidInput));
+        Assert.That(err.Trim(), Is.EqualTo($"tensorgraph: error: invalid input: --feed x: {one} has 1 rows, fewer than the 2 replicas (each replica trains on its shard of the rows)"));
+    }
+
+    [Test]
     public void GraphOptionsWithoutAGraphAreAUsageError()
     {
         var dir = NewDir();
