@@ -223,19 +223,24 @@ public static class CliApp
         var wSave = new Option<int>("--save_checkpoint_steps") { Description = "The chief's checkpoint period in global steps.", DefaultValueFactory = _ => 100 };
         var wSumm = new Option<string?>("--summary_dir") { Description = "The chief's summary (event file) folder." };
         var wLog = new Option<int>("--log_every") { Description = "Print the loss every this many steps.", DefaultValueFactory = _ => 10 };
-        var wEx = new Option<int>("--examples") { Description = "Size of the synthetic training set.", DefaultValueFactory = _ => 2048 };
+        var wEx = new Option<int>("--examples") { Description = "Size of the synthetic training set (the built-in model).", DefaultValueFactory = _ => 2048 };
+        var wGraph = new Option<string?>("--graph") { Description = "Train this graph instead of the built-in MLP: a MetaGraph (.meta, .meta.pbtxt) with variable collections." };
+        var wLoss = new Option<string?>("--loss") { Description = "The --graph's scalar float loss tensor (e.g. loss or loss:0)." };
+        var wMetric = new Option<string?>("--metric") { Description = "A scalar tensor of --graph printed with the loss." };
+        var wFeed = new Option<string[]>("--feed") { Description = "NAME=@file.npy: a data set fed to tensor NAME of --graph, one row per example; replica r of N trains on rows i with i mod N = r.", AllowMultipleArgumentsPerToken = false };
         var wJob = new Option<string>("--job") { Description = "Job name (several jobs can share parameter servers).", DefaultValueFactory = _ => "tensorgraph" };
         var wDelay = new Option<int>("--step_delay_ms") { Description = "Pause after each step (to watch or interrupt a run)." };
         var wConnect = new Option<int>("--connect_timeout_s") { Description = "How long to keep trying to reach the ps tasks at start.", DefaultValueFactory = _ => 60 };
-        var worker = new Command("worker", "Run a training replica (worker or chief task of a cluster spec): data-parallel training of an MLP on synthetic 8x8 digits with parameters on the ps tasks.")
+        var worker = new Command("worker", "Run a training replica (worker or chief task of a cluster spec): data-parallel training of a graph file (--graph, --loss, --feed) or of a built-in MLP on synthetic 8x8 digits, with parameters on the ps tasks.")
         {
-            dSpec, dType, dIndex, wSteps, wBatch, wOpt, wLr, wAsync, wAgg, wCkpt, wSave, wSumm, wLog, wEx, wJob, wDelay, wConnect,
+            dSpec, dType, dIndex, wGraph, wLoss, wMetric, wFeed, wSteps, wBatch, wOpt, wLr, wAsync, wAgg, wCkpt, wSave, wSumm, wLog, wEx, wJob, wDelay, wConnect,
         };
         worker.SetAction(p => Guard(p.GetValue(verbose), stderr, () => DistributedCommands.Worker(new WorkerOptions
         {
             ClusterSpecFile = p.GetValue(dSpec), TaskType = p.GetValue(dType), TaskIndex = p.GetValue(dIndex), Steps = p.GetValue(wSteps),
             BatchSize = p.GetValue(wBatch), Optimizer = p.GetValue(wOpt) ?? "sgd", LearningRate = p.GetValue(wLr), Sync = !p.GetValue(wAsync),
             ReplicasToAggregate = p.GetValue(wAgg), CheckpointDir = p.GetValue(wCkpt), SaveCheckpointSteps = p.GetValue(wSave), SummaryDir = p.GetValue(wSumm),
+            GraphFile = p.GetValue(wGraph), Loss = p.GetValue(wLoss), Metric = p.GetValue(wMetric), Feeds = p.GetValue(wFeed) ?? [],
             LogEvery = p.GetValue(wLog), Examples = p.GetValue(wEx), Job = p.GetValue(wJob) ?? "tensorgraph", StepDelayMs = p.GetValue(wDelay), ConnectTimeoutSeconds = p.GetValue(wConnect),
         }, stdout)));
         root.Subcommands.Add(worker);

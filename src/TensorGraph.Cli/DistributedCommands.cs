@@ -35,6 +35,14 @@ public sealed class WorkerOptions
     public string? SummaryDir { get; init; }
     /// <summary>Print a progress line every this many steps.</summary>
     public int LogEvery { get; init; } = 10;
+    /// <summary>A MetaGraph (<c>.meta</c>) or GraphDef file to train instead of the built-in model.</summary>
+    public string? GraphFile { get; init; }
+    /// <summary>The loss tensor of <see cref="GraphFile"/>.</summary>
+    public string? Loss { get; init; }
+    /// <summary>A tensor of <see cref="GraphFile"/> printed with the loss.</summary>
+    public string? Metric { get; init; }
+    /// <summary><c>NAME=@file.npy</c> data sets of <see cref="GraphFile"/>, one row per example.</summary>
+    public IReadOnlyList<string> Feeds { get; init; } = [];
     /// <summary>Training examples (the synthetic data set's size).</summary>
     public int Examples { get; init; } = 2048;
     /// <summary>Job name: shard grains are keyed by it.</summary>
@@ -87,7 +95,11 @@ public static class DistributedCommands
         Line(stdout, "Shutting down: parameter server stopped.");
     }
 
-    /// <summary>Runs a training replica (<c>worker:k</c> or <c>chief:0</c>) of the synthetic-digits MLP until the global step reaches the target.</summary>
+    /// <summary>
+    /// Runs a training replica (<c>worker:k</c> or <c>chief:0</c>) until the global step reaches the
+    /// target: of <see cref="WorkerOptions.GraphFile"/>'s loss on this replica's shard of the fed
+    /// data sets (see <see cref="WorkerGraph"/>), or without a graph file of the synthetic-digits MLP.
+    /// </summary>
     public static void Worker(WorkerOptions options, TextWriter stdout)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -95,7 +107,17 @@ public static class DistributedCommands
         var spec = LoadSpec(options.ClusterSpecFile, options.TaskType, options.TaskIndex);
         if (spec.TaskType is not ("worker" or "chief")) throw new CliException(ExitCode.Usage, $"task type is '{spec.TaskType ?? "(none)"}', not worker or chief");
         if (options.Steps < 0 || options.BatchSize < 1 || options.Examples < 1) throw new CliException(ExitCode.Usage, "--steps must be ≥ 0, --batch_size and --examples ≥ 1");
-        RunWorker(spec, options, stdout).GetAwaiter().GetResult();
+        WorkerGraph? graph = null;
+        if (options.GraphFile is { } file)
+        {
+            if (options.Loss is null) throw new CliException(ExitCode.Usage, "--graph needs --loss TENSOR (the scalar to minimize)");
+            graph = WorkerGraph.Load(file, options.Loss, options.Metric, options.Feeds, options.BatchSize, spec.NumReplicas);
+        }
+        else if (options.Loss is not null || options.Metric is not null || options.Feeds.Count > 0)
+        {
+            throw new CliException(ExitCode.Usage, "--loss, --metric and --feed need --graph FILE");
+        }
+        RunWorker(spec, options, graph, stdout).GetAwaiter().GetResult();
     }
 
     /// <summary>The optimizer named on the command line.</summary>
@@ -108,18 +130,24 @@ public static class DistributedCommands
         _ => throw new CliException(ExitCode.Usage, $"unknown optimizer '{name}' (sgd, momentum, adam, rmsprop)"),
     };
 
-    private static async Task RunWorker(ClusterSpec spec, WorkerOptions o, TextWriter stdout)
+    private static async Task RunWorker(ClusterSpec spec, WorkerOptions o, WorkerGraph? user, TextWriter stdout)
     {
         int replicas = spec.NumReplicas, replica = spec.ReplicaIndex;
         var optimizer = new DistributedOptimizer(OptimizerOf(o.Optimizer, o.LearningRate), replicas, o.Sync ? ReplicationMode.Sync : ReplicationMode.Async, o.ReplicasToAggregate);
-        var model = new SyntheticDigits();
-        var data = SyntheticDigits.Data(o.Examples);
+        var model = user is null ? new SyntheticDigits() : null;
+        var data = model is null ? default : SyntheticDigits.Data(o.Examples);
+        var graph = user?.Graph ?? model!.G;
+        var loss = user?.Loss ?? model!.Loss;
+        Output[] fetches = user?.Metric is { } metric ? [loss, metric] : [loss];
+        Func<long, FeedDict> feedFor = user is not null
+            ? step => user.Batch(step, replica, replicas, o.BatchSize)
+            : step => model!.Feed(data, SyntheticDigits.BatchStart(step, replica, replicas, o.BatchSize), o.BatchSize);
         var sessionOptions = DistributedSessionOptions.FromClusterSpec(spec, o.Job);
         sessionOptions = new DistributedSessionOptions
         {
             Job = sessionOptions.Job, NumShards = sessionOptions.NumShards, ReplicaIndex = replica, IsChief = sessionOptions.IsChief,
             CheckpointDir = o.CheckpointDir, SaveCheckpointSteps = o.SaveCheckpointSteps, SummaryDir = o.SummaryDir,
-            SummaryOp = o.SummaryDir is null ? null : model.G.ScalarSummary("loss", model.Loss), SaveSummariesSteps = Math.Max(1, o.LogEvery),
+            SummaryOp = o.SummaryDir is null ? null : graph.ScalarSummary("loss", loss), SaveSummariesSteps = Math.Max(1, o.LogEvery),
         };
         using var host = DistributedHosting.BuildWorkerClient(spec, connectTimeout: TimeSpan.FromSeconds(o.ConnectTimeoutSeconds));
         try
@@ -132,20 +160,21 @@ public static class DistributedCommands
             throw new CliException(ExitCode.Io, $"cannot reach the ps tasks' gateways ({gateways}) within {o.ConnectTimeoutSeconds} s: {e.Message}", e);
         }
         var grains = host.Services.GetRequiredService<IGrainFactory>();
-        using var session = new DistributedTrainingSession(grains, model.Loss, optimizer, sessionOptions);
+        using var session = user is null ? new DistributedTrainingSession(grains, loss, optimizer, sessionOptions)
+            : Models.Read(user.Path, () => new DistributedTrainingSession(grains, loss, optimizer, sessionOptions));
         await session.InitializeAsync().ConfigureAwait(false);
-        Line(stdout, $"{spec.TaskType}:{spec.TaskIndex} (replica {replica} of {replicas}{(session.IsChief ? ", chief" : "")}) attached at step {session.GlobalStep}: {SyntheticDigits.Describe()}, {(o.Sync ? "sync" : "async")} {o.Optimizer}, {sessionOptions.NumShards} shard(s)");
+        Line(stdout, $"{spec.TaskType}:{spec.TaskIndex} (replica {replica} of {replicas}{(session.IsChief ? ", chief" : "")}) attached at step {session.GlobalStep}: {user?.Describe() ?? SyntheticDigits.Describe()}, {(o.Sync ? "sync" : "async")} {o.Optimizer}, {sessionOptions.NumShards} shard(s)");
         int failures = 0;
         var timing = new StepTiming();
         while (session.GlobalStep < o.Steps)
         {
             try
             {
-                var r = await session.RunStepAsync(step => model.Feed(data, SyntheticDigits.BatchStart(step, replica, replicas, o.BatchSize), o.BatchSize), [model.Loss]).ConfigureAwait(false);
+                var r = await session.RunStepAsync(feedFor, fetches).ConfigureAwait(false);
                 failures = 0;
                 timing.Add(r);
                 if (o.LogEvery > 0 && (r.Step % o.LogEvery == 0 || r.GlobalStep >= o.Steps))
-                    Line(stdout, $"step {r.Step} loss {r.Fetched[0]!.Scalar<float>().ToString("0.0000", CultureInfo.InvariantCulture)}{(r.Dropped ? " (stale, dropped)" : "")}");
+                    Line(stdout, $"step {r.Step} loss {WorkerGraph.Format(r.Fetched[0]!)}{(fetches.Length > 1 ? $" {user!.MetricName} {WorkerGraph.Format(r.Fetched[1]!)}" : "")}{(r.Dropped ? " (stale, dropped)" : "")}");
                 if (o.StepDelayMs > 0) await Task.Delay(o.StepDelayMs).ConfigureAwait(false);
             }
             catch (ShardLostException e)
@@ -163,10 +192,25 @@ public static class DistributedCommands
             }
         }
         await session.PullIntoSessionAsync().ConfigureAwait(false);
-        var (loss, acc) = session.Session.Run(model.Loss, model.Accuracy, model.Feed(data, 0, data.Labels.Length));
         string? ckpt = session.IsChief && o.CheckpointDir is not null ? await session.SaveCheckpointAsync().ConfigureAwait(false) : null;
-        Line(stdout, string.Create(CultureInfo.InvariantCulture,
-            $"done step {session.GlobalStep} loss {loss.Scalar<float>():0.0000} accuracy {acc.Scalar<float>():0.0000}{(ckpt is null ? "" : " checkpoint " + ckpt)}"));
+        string saved = ckpt is null ? "" : " checkpoint " + ckpt;
+        if (user is null)
+        {
+            var (l, acc) = session.Session.Run(model!.Loss, model.Accuracy, model.Feed(data, 0, data.Labels.Length));
+            Line(stdout, string.Create(CultureInfo.InvariantCulture,
+                $"done step {session.GlobalStep} loss {l.Scalar<float>():0.0000} accuracy {acc.Scalar<float>():0.0000}{saved}"));
+        }
+        else if (user.CanFeedAllRows)
+        {
+            // The loss (and metric) of the trained parameters on every row.
+            var all = session.Session.Run(fetches, user.All());
+            Line(stdout, string.Create(CultureInfo.InvariantCulture,
+                $"done step {session.GlobalStep} loss {WorkerGraph.Format(all[0]!)}{(all.Length > 1 ? $" {user.MetricName} {WorkerGraph.Format(all[1]!)}" : "")}{saved}"));
+        }
+        else
+        {
+            Line(stdout, string.Create(CultureInfo.InvariantCulture, $"done step {session.GlobalStep}{saved}"));
+        }
         Line(stdout, timing.Summary());
         await host.StopAsync().ConfigureAwait(false);
     }

@@ -269,7 +269,8 @@ public static class Runner
         return fetchName.Replace('/', '_').Replace(':', '_');
     }
 
-    private static Output ResolveTensor(Graph graph, string name, string what)
+    /// <summary>The tensor <paramref name="name"/> (<c>op</c> or <c>op:k</c>) of <paramref name="graph"/>; an error names the option <paramref name="what"/>.</summary>
+    internal static Output ResolveTensor(Graph graph, string name, string what)
     {
         var full = name.Contains(':', StringComparison.Ordinal) ? name : name + ":0";
         var opName = full[..full.LastIndexOf(':')];

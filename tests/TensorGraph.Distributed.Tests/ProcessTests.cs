@@ -30,7 +30,8 @@ public class ProcessTests
         return m.Variables.ToDictionary(v => v.Name, v => s.Run(v.Value).ToArray<float>());
     }
 
-    private static int FreePortPair()
+    /// <summary>A port p with p and its gateway port free on loopback.</summary>
+    internal static int FreePortPair()
     {
         for (int attempt = 0; attempt < 50; attempt++)
         {
