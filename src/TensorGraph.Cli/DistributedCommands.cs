@@ -148,6 +148,7 @@ public static class DistributedCommands
             Job = sessionOptions.Job, NumShards = sessionOptions.NumShards, ReplicaIndex = replica, IsChief = sessionOptions.IsChief,
             CheckpointDir = o.CheckpointDir, SaveCheckpointSteps = o.SaveCheckpointSteps, SummaryDir = o.SummaryDir,
             SummaryOp = o.SummaryDir is null ? null : graph.ScalarSummary("loss", loss), SaveSummariesSteps = Math.Max(1, o.LogEvery),
+            LastStep = o.Steps,
         };
         using var host = DistributedHosting.BuildWorkerClient(spec, connectTimeout: TimeSpan.FromSeconds(o.ConnectTimeoutSeconds));
         try
@@ -172,6 +173,7 @@ public static class DistributedCommands
             {
                 var r = await session.RunStepAsync(feedFor, fetches).ConfigureAwait(false);
                 failures = 0;
+                if (r.Stopped) break;
                 timing.Add(r);
                 if (o.LogEvery > 0 && (r.Step % o.LogEvery == 0 || r.GlobalStep >= o.Steps))
                     Line(stdout, $"step {r.Step} loss {WorkerGraph.Format(r.Fetched[0]!)}{(fetches.Length > 1 ? $" {user!.MetricName} {WorkerGraph.Format(r.Fetched[1]!)}" : "")}{(r.Dropped ? " (stale, dropped)" : "")}");

@@ -377,7 +377,9 @@ public sealed class DistributedTrainingSession : IDisposable
         var g = new Graph();
         var vars = new List<KeyValuePair<string, Variable>>();
         foreach (var (name, t) in values) vars.Add(new(name, g.Variable(t, "v", trainable: false)));
-        vars.Add(new(GlobalStepKey, g.Variable(Tensor.Scalar(step), "v", trainable: false)));
+        // global_step in the graph's own dtype (TF's is int64; older graphs made an int32 one), so the graph's Saver restores it.
+        var stepValue = _globalStepVar?.DType == DType.Int32 ? Tensor.Scalar(checked((int)step)) : Tensor.Scalar(step);
+        vars.Add(new(GlobalStepKey, g.Variable(stepValue, "v", trainable: false)));
         using var s = new Session(g);
         s.Run(g.GlobalVariablesInitializer());
         var saver = new Saver(vars, _options.MaxCheckpointsToKeep);

@@ -262,9 +262,22 @@ public class WorkerGraphCommandTests
             var latest = Saver.LatestCheckpoint(ckpt);
             Assert.That(latest, Does.EndWith("model.ckpt-" + steps));
             using var reader = new CheckpointReader(latest!);
-            Assert.That(reader.GetTensor(DistributedTrainingSession.GlobalStepKey).Scalar<long>(), Is.EqualTo(steps), "the graph's global_step variable is the shards' step, not a hosted variable");
+            var savedStep = reader.GetTensor(DistributedTrainingSession.GlobalStepKey);
+            Assert.That(savedStep.DType, Is.EqualTo(DType.Int32), "global_step is saved in the graph's own dtype");
+            Assert.That(savedStep.Scalar<int>(), Is.EqualTo(steps), "the graph's global_step variable is the shards' step, not a hosted variable");
             foreach (var (name, expected) in values)
                 Assert.That(reader.GetTensor(name).ToArray<float>(), Is.EqualTo(expected).Within(1e-5), name);
+
+            // The graph's own Saver restores the checkpoint (int32 global_step included): tensorgraph run computes the trained output.
+            var (code, json, err) = Cli("run", meta, "--checkpoint", ckpt, "--feed", "Placeholder=@" + Path.Combine(dir, "xx.npy"),
+                "--feed", "Placeholder_1=@" + Path.Combine(dir, "xy.npy"), "--fetch", "loss", "--json");
+            Assert.That(code, Is.Zero, err);
+            using (var s = new Session(g))
+            {
+                var f = Feed([0, 1, 2, 3]);
+                using var doc = JsonDocument.Parse(json);
+                Assert.That(doc.RootElement.GetProperty("loss:0").GetProperty("values")[0].GetSingle(), Is.EqualTo(s.Run(loss, f).Scalar<float>()).Within(1e-5));
+            }
         }
         finally
         {
