@@ -15,6 +15,7 @@ var benchmarks = new SortedDictionary<string, Action>(StringComparer.OrdinalIgno
     ["rnn"] = RnnBenchmark.Run,
     ["cnn"] = CnnBenchmark.Run,
     ["histogram"] = HistogramBenchmark.Run,
+    ["winograd"] = () => WinogradBenchmark.Run([]),
 };
 
 // cnn takes the step count and batch size of peers/cnn.py: cnn [STEPS] [BATCH]
@@ -23,6 +24,14 @@ if (args.Length > 1 && string.Equals(args[0], "cnn", StringComparison.OrdinalIgn
     Console.WriteLine(Harness.MachineHeader());
     CnnBenchmark.Run(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture),
         args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 50);
+    return 0;
+}
+
+// winograd takes options: winograd [--threads N] [--block BYTES]
+if (args.Length > 0 && string.Equals(args[0], "winograd", StringComparison.OrdinalIgnoreCase))
+{
+    Console.WriteLine(Harness.MachineHeader());
+    WinogradBenchmark.Run(args[1..]);
     return 0;
 }
 

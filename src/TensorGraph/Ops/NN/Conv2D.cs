@@ -9,7 +9,7 @@ namespace TensorGraph;
 
 /// <summary>
 /// Conv2D: 2-D convolution of an NHWC input [N, H, W, C] with an HWIO filter [KH, KW, C, OC],
-/// computed as im2col followed by a GEMM. SAME, VALID and EXPLICIT padding, strides and dilations.
+/// computed as im2col followed by a GEMM (float32 5×5 and 3×3 filters at stride 1: Winograd). SAME, VALID and EXPLICIT padding, strides and dilations.
 /// </summary>
 internal sealed class Conv2DSpec : OpSpec
 {
@@ -76,6 +76,7 @@ internal sealed class Conv2DSpec : OpSpec
     private sealed class Conv2DKernel<T>(ConvCommon.Attrs2D a) : OpKernel where T : unmanaged, INumber<T>
     {
         private readonly ConvParallel<T> _conv = new();
+        private Winograd? _winograd;
 
         public override void Compute(OpContext ctx)
         {
@@ -84,7 +85,10 @@ internal sealed class Conv2DSpec : OpSpec
             var g = ConvCommon.Geometry(a, input.Dims, filter.Dims, OpType);
             Span<int> od = [g.N, g.OH, g.OW, g.OC];
             var o = ctx.AllocateOutput(0, input.DType, od);
-            _conv.Forward((T[])input.Data, (T[])filter.Data, (T[])o.Data, g);
+            if (typeof(T) == typeof(float) && Winograd.Use(g))
+                (_winograd ??= new Winograd()).Forward((float[])input.Data, (float[])filter.Data, (float[])o.Data, g);
+            else
+                _conv.Forward((T[])input.Data, (T[])filter.Data, (T[])o.Data, g);
         }
     }
 }

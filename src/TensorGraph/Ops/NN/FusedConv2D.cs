@@ -42,7 +42,7 @@ internal sealed class FusedConv2D(Operation conv, Operation biasAdd, Operation? 
 
 /// <summary>
 /// The kernel of a plan-time Conv2D → BiasAdd (→ Relu) fusion: the im2col convolution of
-/// <see cref="ConvParallel{T}"/>, with the bias and the ReLU applied to each chunk of output rows
+/// <see cref="ConvParallel{T}"/> (or <see cref="Winograd"/> where it applies), with the bias and the ReLU applied to each chunk of output rows
 /// right after its product. Errors name the node of the chain they belong to.
 /// </summary>
 internal static class FusedConv2DKernel
@@ -56,6 +56,7 @@ internal static class FusedConv2DKernel
     private sealed class Kernel<T>(FusedConv2D f, ConvCommon.Attrs2D a) : OpKernel, IConvEpilogue<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         private readonly ConvParallel<T> _conv = new();
+        private Winograd? _winograd;
         private T[] _bias = [];
 
         public override void Compute(OpContext ctx)
@@ -71,7 +72,10 @@ internal static class FusedConv2DKernel
             _bias = (T[])bias.Data;
             try
             {
-                _conv.Forward((T[])input.Data, (T[])filter.Data, (T[])o.Data, g, this);
+                if (typeof(T) == typeof(float) && Winograd.Use(g))
+                    (_winograd ??= new Winograd()).Forward((float[])input.Data, (float[])filter.Data, (float[])o.Data, g, (IConvEpilogue<float>)(object)this);
+                else
+                    _conv.Forward((T[])input.Data, (T[])filter.Data, (T[])o.Data, g, this);
             }
             finally
             {
