@@ -59,7 +59,14 @@ internal static class CnnBenchmark
             step.Run(xb, yb);
         }
 
+        long workingSetBefore = Environment.WorkingSet;
         for (int i = 0; i < 20; i++) Step(i);
+        using (var self = Process.GetCurrentProcess())
+        {
+            // The data set and graph are resident before the first step; the peak after the warm-up steps adds the step's buffers.
+            Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "cnn working_set_mb_before_steps {0:F1} peak_working_set_mb_after_steps {1:F1}",
+                workingSetBefore / 1048576.0, self.PeakWorkingSet64 / 1048576.0));
+        }
         long before = GC.GetAllocatedBytesForCurrentThread();
         int per = Math.Max(1, steps / 5);
         var windows = new double[5];
