@@ -94,5 +94,12 @@ internal static class MlpBenchmark
         Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "mlp epoch_seconds_all {0}", string.Join(" ", times.Select(t => t.ToString("F2", CultureInfo.InvariantCulture)))));
         Console.WriteLine($"mlp alloc_bytes_per_step {allocPerStep}");
         Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "mlp last_batch_loss {0:F4}", loss1));
+
+        // Where a step's time goes: one traced step, per op type.
+        Fill(xb, yb, 0, batch);
+        var meta = new Proto.RunMetadata();
+        step.Run([xb, yb], new RunOptions { TraceLevel = TraceLevel.FullTrace }, meta);
+        foreach (var t in Timeline.OpTypeTotals(meta.StepStats).Take(12))
+            Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "mlp step_op {0} count {1} ms {2:F3} pct {3:F1}", t.OpType, t.Count, t.TotalMicros / 1000.0, t.PercentOfStep));
     }
 }
