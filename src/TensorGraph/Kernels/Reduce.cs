@@ -56,11 +56,20 @@ internal readonly struct MinReducer<T> : IReducer<MinReducer<T>, T> where T : IN
 /// <summary>
 /// Reduction kernel over any set of axes (input 1), with keep_dims. Fast paths for full,
 /// trailing and leading reductions; a strided walk otherwise. <c>Mean</c> divides the sum by
-/// the group size (integer division for integer types, as TF).
+/// the group size (integer division for integer types, as TF). Large contiguous reductions that
+/// keep an axis split across cores (<see cref="ElementwiseParts"/>): by output rows when the
+/// reduced axes are trailing, by ranges of output columns otherwise; each output element is
+/// combined in the same order either way, so the split gives the serial bits. A full reduction
+/// to one value stays on one thread (splitting it would change the summation order).
 /// </summary>
-internal sealed class ReduceKernel<T, TR>(bool keepDims, bool mean) : OpKernel
+internal sealed class ReduceKernel<T, TR>(bool keepDims, bool mean) : OpKernel, IParallelParts
     where T : INumber<T> where TR : struct, IReducer<TR, T>
 {
+    // The call in flight while it runs in parts: (outer kept) x (reduced) x (inner kept) sizes.
+    private Tensor? _src, _dst;
+    private int _outer, _mid, _inner;
+    private bool _byRows;
+
     public override void Compute(OpContext ctx)
     {
         var x = ctx.Input(0);
@@ -86,7 +95,7 @@ internal sealed class ReduceKernel<T, TR>(bool keepDims, bool mean) : OpKernel
         var o = ctx.AllocateOutput(0, x.DType, outDims[..outRank]);
         var src = x.Span<T>();
         var dst = o.Span<T>();
-        Reduce(src, xd, reduce[..rank], dst);
+        if (!TrySplit(x, o, xd, reduce[..rank])) Reduce(src, xd, reduce[..rank], dst);
         if (mean)
         {
             if (group == 0 && !(typeof(T) == typeof(float) || typeof(T) == typeof(double)))
@@ -96,23 +105,76 @@ internal sealed class ReduceKernel<T, TR>(bool keepDims, bool mean) : OpKernel
         }
     }
 
+    /// <summary>Runs a large contiguous reduction that keeps an axis in parts; false when it is not one.</summary>
+    private bool TrySplit(Tensor x, Tensor o, ReadOnlySpan<int> dims, ReadOnlySpan<bool> reduce)
+    {
+        if (x.Size < 2 * ElementwiseParts.MinElementsPerPart || o.Size < 2) return false;
+        if (!Contiguous(dims, reduce, out long outer, out long mid, out long inner) || mid < 2) return false;
+        int parts = ElementwiseParts.For(x.Size);
+        // Split the kept outer rows when there are enough of them, else ranges of the kept inner columns (64 or more each).
+        _byRows = outer >= parts;
+        parts = Math.Min(parts, _byRows ? (int)outer : (int)Math.Max(1, inner / 64));
+        if (parts <= 1) return false;
+        (_src, _dst, _outer, _mid, _inner) = (x, o, (int)outer, (int)mid, (int)inner);
+        ElementwiseParts.Count();
+        try
+        {
+            ParallelParts.Run(this, parts);
+        }
+        finally
+        {
+            (_src, _dst) = (null, null);
+        }
+        return true;
+    }
+
+    public void RunPart(int part, int parts)
+    {
+        var src = _src!.Span<T>();
+        var dst = _dst!.Span<T>();
+        int m = _mid, n = _inner;
+        var (o0, o1) = _byRows ? ParallelParts.Range(_outer, part, parts) : (0, _outer);
+        var (c, count) = _byRows ? (0, n) : ElementwiseParts.Range(n, part, parts);
+        if (count == 0) return;
+        for (int o = o0; o < o1; o++)
+        {
+            if (n == 1)
+            {
+                dst[o] = TR.ReduceSpan(src.Slice(o * m, m));
+                continue;
+            }
+            var acc = dst.Slice(o * n + c, count);
+            src.Slice(o * m * n + c, count).CopyTo(acc);
+            for (int r = 1; r < m; r++) TR.CombineSpan(src.Slice((o * m + r) * n + c, count), acc);
+        }
+    }
+
+    /// <summary>Whether the reduced axes (those of size 1 aside) are adjacent: then the input is (outer) x (mid, reduced) x (inner).</summary>
+    private static bool Contiguous(ReadOnlySpan<int> dims, ReadOnlySpan<bool> reduce, out long outer, out long mid, out long inner)
+    {
+        int rank = dims.Length;
+        (outer, mid, inner) = (1, 1, 1);
+        int first = -1, last = -1;
+        for (int i = 0; i < rank; i++) if (reduce[i] && dims[i] != 1) { if (first < 0) first = i; last = i; }
+        if (first < 0) return false;
+        for (int i = first; i <= last; i++) if (!reduce[i] && dims[i] != 1) return false;
+        for (int i = 0; i < first; i++) outer *= dims[i];
+        for (int i = first; i <= last; i++) mid *= dims[i];
+        for (int i = last + 1; i < rank; i++) inner *= dims[i];
+        return true;
+    }
+
     private static void Reduce(ReadOnlySpan<T> src, ReadOnlySpan<int> dims, ReadOnlySpan<bool> reduce, Span<T> dst)
     {
         int rank = dims.Length;
         if (dst.Length == 0) return;
         if (src.Length == 0) { dst.Fill(TR.Identity); return; }
         // Collapse to (outer kept) x (reduced) x (inner kept) when the reduced axes are contiguous.
-        int first = -1, last = -1;
-        for (int i = 0; i < rank; i++) if (reduce[i] && dims[i] != 1) { if (first < 0) first = i; last = i; }
-        if (first < 0) { src.CopyTo(dst); return; }
-        bool contiguous = true;
-        for (int i = first; i <= last; i++) if (!reduce[i] && dims[i] != 1) contiguous = false;
-        if (contiguous)
+        bool any = false;
+        for (int i = 0; i < rank; i++) any |= reduce[i] && dims[i] != 1;
+        if (!any) { src.CopyTo(dst); return; }
+        if (Contiguous(dims, reduce, out long outer, out long mid, out long inner))
         {
-            long outer = 1, mid = 1, inner = 1;
-            for (int i = 0; i < first; i++) outer *= dims[i];
-            for (int i = first; i <= last; i++) mid *= dims[i];
-            for (int i = last + 1; i < rank; i++) inner *= dims[i];
             int m = (int)mid, n = (int)inner;
             if (n == 1)
             {

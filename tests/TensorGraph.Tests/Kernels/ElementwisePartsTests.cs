@@ -19,6 +19,41 @@ public class ElementwisePartsTests
         return Enumerable.Range(0, n).Select(_ => (float)(lo + (hi - lo) * r.NextDouble())).ToArray();
     }
 
+    [TestCase(new[] { 3, 40001 }, new[] { 1 }, TestName = "Trailing axis, three rows")]
+    [TestCase(new[] { 300, 707 }, new[] { 0 }, TestName = "Leading axis, column ranges")]
+    [TestCase(new[] { 70, 31, 50 }, new[] { 1 }, TestName = "Middle axis, rows of a narrow inner")]
+    [TestCase(new[] { 2, 90, 400 }, new[] { 1 }, TestName = "Middle axis, column ranges")]
+    [TestCase(new[] { 65, 40, 30 }, new[] { 1, 2 }, TestName = "Two trailing axes")]
+    public void SplitReductionsGiveTheBitsOfOneThread(int[] shape, int[] axes)
+    {
+        var g = new Graph();
+        int n = shape.Aggregate(1, (a, b) => a * b);
+        var x = g.Placeholder(DType.Float32, shape, name: "x");
+        Output[] outs = [g.ReduceSum(x, axes), g.ReduceMean(x, axes, keepDims: true), g.ReduceMax(x, axes), g.ReduceMin(x, axes), g.ReduceProd(g.Add(g.Multiply(x, g.Constant(1e-3f)), g.Constant(1f)), axes)];
+        var data = Random(n, 3, -4, 4);
+        var feeds = new FeedDict { [x] = Tensor.Create(data, shape) };
+
+        Tensor?[] Run(int threads)
+        {
+            Gemm.MaxThreads = threads;
+            using var s = new Session(g, new SessionOptions { IntraOpParallelismThreads = threads });
+            return s.Run(outs, feeds);
+        }
+
+        var one = Run(1);
+        long before = ElementwiseParts.Splits;
+        var three = Run(3);
+        Assert.That(ElementwiseParts.Splits - before, Is.GreaterThanOrEqualTo(outs.Length), "every reduction ran in parts");
+        for (int i = 0; i < outs.Length; i++) Assert.That(three[i]!.ToArray<float>(), Is.EqualTo(one[i]!.ToArray<float>()), outs[i].Op.Type);
+        // And the serial result is the reduction itself (a double-precision sum of the first output element's group).
+        if (axes is [1] && shape.Length == 2)
+        {
+            double want = 0;
+            for (int j = 0; j < shape[1]; j++) want += data[j];
+            Assert.That(one[0]!.ToArray<float>()[0], Is.EqualTo(want).Within(1e-3 * Math.Sqrt(shape[1])));
+        }
+    }
+
     [TestCase(3 * (1 << 15) + 37)]
     [TestCase(2 * (1 << 15) + 1)]
     [TestCase(5 * (1 << 15) + 64 * 7)]
