@@ -31,6 +31,7 @@ public sealed class DistributedTrainingSession : IDisposable
     private readonly Operation? _globalStepAssign;
     private readonly (Variable Var, Gradient Grad)[] _grads;
     private readonly Output[] _gradFetches;
+    private readonly int[] _gradShard;
     private readonly int[] _state;
     private readonly Tensor?[] _pulled;
     private readonly IParameterShardGrain[] _shards;
@@ -74,6 +75,7 @@ public sealed class DistributedTrainingSession : IDisposable
         foreach (var (v, _) in _grads)
             if (Array.IndexOf(_vars, v) < 0) throw new InvalidArgumentException($"Variable '{v.Name}' is not a global variable of the loss's graph");
         _shardOf = ShardPlacement.Assign(_vars, options.NumShards, options.Placement);
+        _gradShard = [.. _grads.Select(p => _shardOf[Array.IndexOf(_vars, p.Var)])];
         // Hosted variables the optimizer does not train (batch-norm moving averages, counters): a step's changes to them are sent back.
         var trained = _grads.Select(p => p.Var).ToHashSet();
         _state = [.. Enumerable.Range(0, _vars.Length).Where(i => !trained.Contains(_vars[i]) && StepUpdate.CanSendChanges(_vars[i].DType))];
@@ -246,7 +248,7 @@ public sealed class DistributedTrainingSession : IDisposable
         for (int i = 0, at = 0; i < _grads.Length; i++)
         {
             var (v, gr) = _grads[i];
-            var list = grads[_shardOf[Array.IndexOf(_vars, v)]];
+            var list = grads[_gradShard[i]];
             if (gr.IsSparse)
             {
                 list.Add((v.Name, got[at]!, got[at + 1]!));

@@ -173,6 +173,7 @@ internal sealed class ParameterShardGrain : Grain, IParameterShardGrain
         private readonly Output?[] _indexFeeds;
         private readonly Output? _learningRateFeed;
         private readonly Variable[] _state;
+        private readonly Dictionary<string, int> _trainableIndex = new(StringComparer.Ordinal), _stateIndex = new(StringComparer.Ordinal);
         private readonly Output[] _deltaFeeds;
         private readonly Operation[] _deltaAdds;
         private readonly Operation? _train;
@@ -211,6 +212,8 @@ internal sealed class ParameterShardGrain : Grain, IParameterShardGrain
             _indexFeeds = new Output?[_trainable.Length];
             var trained = _trainable.ToHashSet();
             _state = [.. _variables.Where(v => !trained.Contains(v) && StepUpdate.CanSendChanges(v.DType))];
+            for (int i = 0; i < _trainable.Length; i++) _trainableIndex[_trainable[i].Name] = i;
+            for (int i = 0; i < _state.Length; i++) _stateIndex[_state[i].Name] = i;
             _deltaFeeds = new Output[_state.Length];
             _deltaAdds = new Operation[_state.Length];
             using (_graph.NameScope("updates_in"))
@@ -278,7 +281,7 @@ internal sealed class ParameterShardGrain : Grain, IParameterShardGrain
 
         /// <summary>A replica's update, or null and the problem when it does not fit this shard.</summary>
         public StepUpdate? Parse(List<KeyValuePair<string, Tensor>> entries, out string? problem) =>
-            StepUpdate.Parse(entries, _trainable, _sparse, _indexTypes, _state, Config.LearningRateFed, out problem);
+            StepUpdate.Parse(entries, _trainable, _trainableIndex, _sparse, _indexTypes, _state, _stateIndex, Config.LearningRateFed, out problem);
 
         /// <summary>Applies one update (the optimizer on the gradients, the state changes added) in one run of the shard's session.</summary>
         public void Apply(StepUpdate u)

@@ -47,18 +47,16 @@ internal sealed class StepUpdate
     /// <summary>
     /// Reads a replica's entries against the shard's variables; null and a message when they do not
     /// fit (a gradient missing, of the wrong form, dtype or shape, an unknown name).
+    /// <paramref name="tIndex"/> and <paramref name="sIndex"/> map names to positions in
+    /// <paramref name="trainable"/> and <paramref name="state"/>.
     /// </summary>
-    public static StepUpdate? Parse(List<KeyValuePair<string, Tensor>> entries, Variable[] trainable, bool[] sparse, DType[] indexTypes,
-        Variable[] state, bool learningRateFed, out string? problem)
+    public static StepUpdate? Parse(List<KeyValuePair<string, Tensor>> entries, Variable[] trainable, IReadOnlyDictionary<string, int> tIndex,
+        bool[] sparse, DType[] indexTypes, Variable[] state, IReadOnlyDictionary<string, int> sIndex, bool learningRateFed, out string? problem)
     {
         var grads = new Tensor?[trainable.Length];
         var indices = new Tensor?[trainable.Length];
         var deltas = new Tensor?[state.Length];
         double? lr = null;
-        var tIndex = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (int i = 0; i < trainable.Length; i++) tIndex[trainable[i].Name] = i;
-        var sIndex = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (int i = 0; i < state.Length; i++) sIndex[state[i].Name] = i;
         problem = null;
         foreach (var (key, t) in entries)
         {

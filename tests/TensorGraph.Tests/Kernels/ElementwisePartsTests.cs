@@ -13,6 +13,14 @@ public class ElementwisePartsTests
     [TearDown]
     public void Restore() => Gemm.MaxThreads = Environment.ProcessorCount;
 
+    /// <summary>Runs <paramref name="outs"/> in a session whose kernels may use <paramref name="threads"/> threads.</summary>
+    private static Tensor?[] RunWithThreads(Graph g, Output[] outs, FeedDict feeds, int threads)
+    {
+        Gemm.MaxThreads = threads;
+        using var s = new Session(g, new SessionOptions { IntraOpParallelismThreads = threads });
+        return s.Run(outs, feeds);
+    }
+
     private static float[] Random(int n, int seed, float lo, float hi)
     {
         var r = new Random(seed);
@@ -33,16 +41,9 @@ public class ElementwisePartsTests
         var data = Random(n, 3, -4, 4);
         var feeds = new FeedDict { [x] = Tensor.Create(data, shape) };
 
-        Tensor?[] Run(int threads)
-        {
-            Gemm.MaxThreads = threads;
-            using var s = new Session(g, new SessionOptions { IntraOpParallelismThreads = threads });
-            return s.Run(outs, feeds);
-        }
-
-        var one = Run(1);
+        var one = RunWithThreads(g, outs, feeds, 1);
         long before = ElementwiseParts.Splits;
-        var three = Run(3);
+        var three = RunWithThreads(g, outs, feeds, 3);
         Assert.That(ElementwiseParts.Splits - before, Is.GreaterThanOrEqualTo(outs.Length), "every reduction ran in parts");
         for (int i = 0; i < outs.Length; i++) Assert.That(three[i]!.ToArray<float>(), Is.EqualTo(one[i]!.ToArray<float>()), outs[i].Op.Type);
         // And the serial result is the reduction itself (a double-precision sum of the first output element's group).
@@ -71,16 +72,9 @@ public class ElementwisePartsTests
         ];
         var feeds = new FeedDict { [x] = Random(n, 1, -4, 4), [y] = Random(n, 2, 0.5f, 3) };
 
-        Tensor?[] Run(int threads)
-        {
-            Gemm.MaxThreads = threads;
-            using var s = new Session(g, new SessionOptions { IntraOpParallelismThreads = threads });
-            return s.Run(outs, feeds);
-        }
-
-        var one = Run(1);
+        var one = RunWithThreads(g, outs, feeds, 1);
         long before = ElementwiseParts.Splits;
-        var three = Run(3);
+        var three = RunWithThreads(g, outs, feeds, 3);
         Assert.That(ElementwiseParts.Splits - before, Is.GreaterThanOrEqualTo(outs.Length), "every op ran in parts");
         for (int i = 0; i < outs.Length; i++)
         {
