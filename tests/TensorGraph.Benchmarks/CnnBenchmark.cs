@@ -44,7 +44,7 @@ internal static class CnnBenchmark
             logits = g.BiasAdd(g.MatMul(fc1, Weight([1024, 10], "W")), Bias(10, "b"));
         var loss = g.ReduceMean(g.SparseSoftmaxCrossEntropyWithLogits(y, logits));
         var train = new AdamOptimizer(1e-4).Minimize(loss);
-        using var sess = new Session(g);
+        using var sess = new Session(g, Harness.SessionOptions());
         sess.Run(g.GlobalVariablesInitializer());
         var step = sess.MakeCallable([x, y], [loss], train);
         var infer = sess.MakeCallable([x], [logits]);

@@ -7,6 +7,12 @@ namespace TensorGraph.Benchmarks;
 /// <summary>Timing and allocation measurement shared by all benchmarks, plus table printing.</summary>
 internal static class Harness
 {
+    /// <summary>The sessions' <c>inter_op_parallelism_threads</c> (the <c>--inter-op N</c> option; 0 = the default).</summary>
+    public static int InterOpThreads { get; set; }
+
+    /// <summary>The options every benchmark session is created with.</summary>
+    public static SessionOptions SessionOptions() => new() { InterOpParallelismThreads = InterOpThreads };
+
     /// <summary>One line describing the machine and runtime, printed above every table.</summary>
     public static string MachineHeader()
     {

@@ -16,7 +16,7 @@ internal static class InferBenchmark
         var w2 = g.Constant(Random(512 * 10, 3), [512, 10]);
         var b2 = g.Constant(Random(10, 4), [10]);
         var logits = g.BiasAdd(g.MatMul(g.Relu(g.BiasAdd(g.MatMul(x, w1), b1)), w2), b2, name: "logits");
-        using var session = new Session(g);
+        using var session = new Session(g, Harness.SessionOptions());
         var callable = session.MakeCallable([x], [logits]);
         Console.WriteLine("infer: 784-512-10 ReLU MLP forward pass through a callable (MatMul+BiasAdd+Relu fused), per run");
         var table = new Table();

@@ -34,7 +34,7 @@ internal static class MlpBenchmark
         var logits = Dense(g.Relu(Dense(x, 784, 512, "dense")), 512, 10, "dense_1");
         var loss = g.ReduceMean(g.SparseSoftmaxCrossEntropyWithLogits(y, logits));
         var train = RMSPropOptimizer.KerasDefaults().Minimize(loss);
-        using var sess = new Session(g);
+        using var sess = new Session(g, Harness.SessionOptions());
         sess.Run(g.GlobalVariablesInitializer());
         var step = sess.MakeCallable([x, y], [loss], train);
 

@@ -23,7 +23,7 @@ internal static class OverheadBenchmark
         y = g.Add(y, x, name: "y");                       // Add
         int computeOps = g.Operations.Count(o => o.Type is not ("Const" or "Placeholder"));
 
-        using var session = new Session(g);
+        using var session = new Session(g, Harness.SessionOptions());
         var feedValue = Tensor.Scalar(1.5f);
         var feed = new FeedDict { [x] = feedValue };
         var callable = session.MakeCallable([x], [y]);

@@ -1,11 +1,20 @@
 // The TensorGraph performance harness. Usage:
-//   dotnet run -c Release --project tests/TensorGraph.Benchmarks -- [name ...]
+//   dotnet run -c Release --project tests/TensorGraph.Benchmarks -- [name ...] [--inter-op N]
 // With no names every benchmark runs. Benchmarks print numbers; they never assert.
 using TensorGraph.Benchmarks;
+
+// Any benchmark takes --inter-op N: the sessions' inter_op_parallelism_threads (default 0 = one per core).
+int interOpAt = Array.IndexOf(args, "--inter-op");
+if (interOpAt >= 0 && interOpAt + 1 < args.Length)
+{
+    Harness.InterOpThreads = int.Parse(args[interOpAt + 1], System.Globalization.CultureInfo.InvariantCulture);
+    args = [.. args[..interOpAt], .. args[(interOpAt + 2)..]];
+}
 
 var benchmarks = new SortedDictionary<string, Action>(StringComparer.OrdinalIgnoreCase)
 {
     ["overhead"] = OverheadBenchmark.Run,
+    ["interop"] = InterOpBenchmark.Run,
     ["build"] = GraphBuildBenchmark.Run,
     ["mlp"] = MlpBenchmark.Run,
     ["infer"] = InferBenchmark.Run,

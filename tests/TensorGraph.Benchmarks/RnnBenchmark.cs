@@ -26,7 +26,7 @@ internal static class RnnBenchmark
         var logits = g.BiasAdd(g.MatMul(g.Reshape(outputs, [-1, Units]), w), b);
         var loss = g.ReduceMean(g.SparseSoftmaxCrossEntropyWithLogits(g.Reshape(y, [-1]), logits));
         var train = new AdamOptimizer(1e-3).Minimize(loss);
-        using var sess = new Session(g);
+        using var sess = new Session(g, Harness.SessionOptions());
         sess.Run(g.GlobalVariablesInitializer());
         var step = sess.MakeCallable([x, y], [loss], train);
 

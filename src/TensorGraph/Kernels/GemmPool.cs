@@ -24,6 +24,13 @@ internal static class GemmPool
     internal static long WorkerAllocatedBytes => Interlocked.Read(ref s_workerBytes);
 
     private static long s_runs;
+    private static volatile bool s_busy;
+
+    /// <summary>
+    /// Whether a split is running on the pool's threads now: the inter-op executor then holds its
+    /// helpers back, since every core is already taken.
+    /// </summary>
+    internal static bool Busy => s_busy;
     private static int s_lastParts;
 
     /// <summary>Products the pool has split so far (for tests: a one-thread session never adds to it).</summary>
@@ -50,6 +57,7 @@ internal static class GemmPool
     {
         ArgumentNullException.ThrowIfNull(body);
         if (parts < 2 || t_inPart || !Monitor.TryEnter(Gate)) return false;
+        s_busy = true;
         try
         {
             EnsureWorkers(parts - 1);
@@ -75,6 +83,7 @@ internal static class GemmPool
         }
         finally
         {
+            s_busy = false;
             Monitor.Exit(Gate);
         }
     }
@@ -91,6 +100,7 @@ internal static class GemmPool
     public static bool TryRun(in GemmArgs args)
     {
         if (t_inPart || !Monitor.TryEnter(Gate)) return false;
+        s_busy = true;
         try
         {
             Interlocked.Increment(ref s_runs);
@@ -116,6 +126,7 @@ internal static class GemmPool
         }
         finally
         {
+            s_busy = false;
             Monitor.Exit(Gate);
         }
     }

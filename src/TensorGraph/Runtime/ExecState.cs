@@ -43,7 +43,9 @@ internal sealed partial class ExecState
     private readonly bool[] _nodeDead;
 
     /// <summary>Bytes of new output storage allocated in the current run (see <see cref="MemoryLimits.MaxRunBytes"/>).</summary>
-    public long RunBytes { get; private set; }
+    public long RunBytes => Interlocked.Read(ref _runBytes);
+
+    private long _runBytes;
 
     /// <summary>
     /// Charges <paramref name="elements"/> new elements of <paramref name="dtype"/> to this run;
@@ -53,10 +55,14 @@ internal sealed partial class ExecState
     {
         long bytes = TensorSize.Bytes(dtype, elements);
         long max = MemoryLimits.MaxRunBytes;
-        if (RunBytes + bytes > max)
+        // Nodes running at once (inter-op parallelism) charge the one budget.
+        long total = Interlocked.Add(ref _runBytes, bytes);
+        if (total > max)
+        {
+            Interlocked.Add(ref _runBytes, -bytes);
             throw TensorSize.Oom(dtype, dims, System.FormattableString.Invariant(
-                $"this run has allocated {RunBytes} bytes of tensors; {bytes} more exceed the per-run budget of {max} bytes (MemoryLimits.MaxRunBytes)"));
-        RunBytes += bytes;
+                $"this run has allocated {total - bytes} bytes of tensors; {bytes} more exceed the per-run budget of {max} bytes (MemoryLimits.MaxRunBytes)"));
+        }
     }
 
     /// <summary>Runs every node with the given feeds (already validated) and fills <see cref="Results"/>.</summary>
@@ -79,7 +85,7 @@ internal sealed partial class ExecState
         BeginStopChecks(timeoutMs, Plan.Session.IntraOpParallelismThreads, cancellationToken);
         _trace = trace;
         var plan = Plan;
-        RunBytes = 0;
+        _runBytes = 0;
         if (plan.HasLoops)
         {
             try
@@ -100,25 +106,18 @@ internal sealed partial class ExecState
         for (int i = 0; i < feeds.Length; i++) Values[plan.FeedIds[i]] = feeds[i];
         var nodes = plan.Nodes;
         bool controlFlow = plan.HasControlFlow;
+        _interOpThreads = plan.Session.InterOpThreads;
         try
         {
             CheckStop();
-            for (int n = 0; n < nodes.Length; n++)
+            if (plan.InterOp is { } schedule && _interOpThreads > 1) ExecuteInterOp(schedule);
+            else
             {
-                if (n > 0) CheckStop();
-                var node = nodes[n];
-                var ids = node.InputIds;
-                if (controlFlow && IsDead(node))
+                for (int n = 0; n < nodes.Length; n++)
                 {
-                    _nodeDead[n] = true;
-                    foreach (var o in node.OutputIds) Dead[o] = true;
-                    continue;
+                    if (n > 0) CheckStop();
+                    RunPlanned(n, _ctx);
                 }
-                for (int i = 0; i < ids.Length; i++)
-                {
-                    if (Values[ids[i]] is null && !node.InputIsRef[i] && !(controlFlow && Dead[ids[i]])) throw Uninitialized(node, i);
-                }
-                RunNode(n, node);
             }
             var fetchIds = plan.FetchIds;
             for (int i = 0; i < fetchIds.Length; i++)
@@ -141,33 +140,56 @@ internal sealed partial class ExecState
         }
     }
 
+    /// <summary>
+    /// Runs node <paramref name="n"/> of a straight plan with <paramref name="ctx"/>: skipped (its
+    /// outputs dead) when an input is dead, else its kernel once every input is set.
+    /// </summary>
+    private void RunPlanned(int n, OpContext ctx)
+    {
+        var node = Plan.Nodes[n];
+        var ids = node.InputIds;
+        bool controlFlow = Plan.HasControlFlow;
+        if (controlFlow && IsDead(node))
+        {
+            _nodeDead[n] = true;
+            foreach (var o in node.OutputIds) Dead[o] = true;
+            return;
+        }
+        for (int i = 0; i < ids.Length; i++)
+        {
+            if (Values[ids[i]] is null && !node.InputIsRef[i] && !(controlFlow && Dead[ids[i]])) throw Uninitialized(node, i);
+        }
+        Plan.Session.NodeStarting?.Invoke(node.Op.Name);
+        RunNode(n, node, ctx);
+    }
+
     /// <summary>Runs node <paramref name="n"/>'s kernel and checks its outputs; in a traced run also records it.</summary>
-    private void RunNode(int n, PlanNode node)
+    private void RunNode(int n, PlanNode node, OpContext ctx)
     {
         if (_trace is null)
         {
-            RunKernel(n, node);
+            RunKernel(n, node, ctx);
             CheckOutputs(node);
         }
-        else RunNodeTraced(n, node, _trace);
+        else RunNodeTraced(n, node, ctx, _trace);
     }
 
-    private void RunNodeTraced(int n, PlanNode node, StepStatsCollector trace)
+    private void RunNodeTraced(int n, PlanNode node, OpContext ctx, StepStatsCollector trace)
     {
         long allStart = trace.NowMicros();
         long opStart = trace.NowMicros();
-        RunKernel(n, node);
+        RunKernel(n, node, ctx);
         long opEnd = trace.NowMicros();
         CheckOutputs(node);
         trace.Record(node, Values, Dead, allStart, opStart, opEnd, trace.NowMicros());
     }
 
-    private void RunKernel(int n, PlanNode node)
+    private void RunKernel(int n, PlanNode node, OpContext ctx)
     {
-        _ctx.Node = node;
+        ctx.Node = node;
         try
         {
-            _kernels[n].Compute(_ctx);
+            _kernels[n].Compute(ctx);
         }
         catch (TensorGraphException e) when (e.NodeName is null)
         {

@@ -96,8 +96,20 @@ internal sealed class ExecutionPlan
             Loops = new LoopPlan(this);
             CreateUnbufferedKernels(session);
         }
-        else AssignBuffers(Nodes, session);
+        else
+        {
+            var kernels = new OpKernel[Nodes.Length];
+            for (int n = 0; n < Nodes.Length; n++) kernels[n] = CreateKernel(session, Nodes[n]);
+            _firstKernels = kernels;
+            // A function body runs inside its calling node, on that node's thread.
+            var schedule = !functionBody && session.InterOpThreads > 1 ? InterOpSchedule.Start(this, kernels) : null;
+            AssignBuffers(Nodes, kernels, schedule);
+            InterOp = schedule?.Finish();
+        }
     }
+
+    /// <summary>The dependencies that let nodes run at once; null for a plan run one node at a time (loops, function bodies, a chain, one inter-op thread).</summary>
+    public InterOpSchedule? InterOp { get; }
 
     /// <summary>
     /// The ops the fetches and targets need: walks back over data and control inputs; fed tensors
@@ -377,13 +389,14 @@ internal sealed class ExecutionPlan
 
     private OpKernel[]? _firstKernels;
 
-    /// <summary>Liveness-based buffer assignment: a buffer is reused once every alias of its value is dead.</summary>
-    private void AssignBuffers(PlanNode[] nodes, Session session)
+    /// <summary>
+    /// Liveness-based buffer assignment: a buffer is reused once every alias of its value is dead.
+    /// With a <paramref name="schedule"/> (nodes may run at once), a node reuses a free buffer only
+    /// when every node that used the value it held must finish before it anyway, so reuse never
+    /// orders branches that could run side by side.
+    /// </summary>
+    private void AssignBuffers(PlanNode[] nodes, OpKernel[] kernels, InterOpSchedule.Builder? schedule)
     {
-        var kernels = new OpKernel[nodes.Length];
-        for (int n = 0; n < nodes.Length; n++) kernels[n] = CreateKernel(session, nodes[n]);
-        _firstKernels = kernels;
-
         var root = new int[NumValues];
         for (int v = 0; v < NumValues; v++) root[v] = v;
         var lastUse = new int[NumValues];
@@ -410,10 +423,19 @@ internal sealed class ExecutionPlan
             foreach (var id in nodes[n].InputIds) lastUse[root[id]] = Math.Max(lastUse[root[id]], end);
         }
 
+        // Per buffer, the nodes that produced or read the value it holds (only kept with a schedule).
+        var users = new List<List<int>>();
+        List<int>[]? readersOfRoot = null;
+        if (schedule is not null)
+        {
+            readersOfRoot = new List<int>[NumValues];
+            for (int n = 0; n < nodes.Length; n++)
+                foreach (var id in nodes[n].InputIds) (readersOfRoot[root[id]] ??= []).Add(n);
+        }
         var valueBuffer = new int[NumValues];
         Array.Fill(valueBuffer, -1);
         var types = new List<DType>();
-        var free = new Dictionary<DType, Stack<int>>();
+        var free = new Dictionary<DType, List<int>>();
         var releaseAt = new List<int>[nodes.Length];
         for (int n = 0; n < nodes.Length; n++)
         {
@@ -426,8 +448,23 @@ internal sealed class ExecutionPlan
                 int b;
                 // A fetched value gets a buffer of its own: Session.Run hands fetched buffers to the
                 // caller, which must not take a large recycled buffer away from the next run.
-                if (lastUse[v] != int.MaxValue && free.TryGetValue(dt, out var st) && st.Count > 0) b = st.Pop();
-                else { b = types.Count; types.Add(dt); }
+                b = -1;
+                if (lastUse[v] != int.MaxValue && free.TryGetValue(dt, out var st))
+                {
+                    for (int k = st.Count - 1; k >= 0 && b < 0; k--)
+                    {
+                        if (schedule is not null && !schedule.AllBefore(users[st[k]], n)) continue;
+                        b = st[k];
+                        st.RemoveAt(k);
+                    }
+                }
+                if (b < 0) { b = types.Count; types.Add(dt); users.Add([]); }
+                if (readersOfRoot is not null)
+                {
+                    users[b].Clear();
+                    users[b].Add(n);
+                    if (readersOfRoot[v] is { } rs) users[b].AddRange(rs);
+                }
                 node.OutputBuffers[i] = b;
                 valueBuffer[v] = b;
                 int end = lastUse[v] < 0 ? n : lastUse[v];
@@ -440,8 +477,8 @@ internal sealed class ExecutionPlan
             {
                 foreach (var b in rel)
                 {
-                    if (!free.TryGetValue(types[b], out var st)) free[types[b]] = st = new Stack<int>();
-                    st.Push(b);
+                    if (!free.TryGetValue(types[b], out var st)) free[types[b]] = st = [];
+                    st.Add(b);
                 }
             }
         }

@@ -493,7 +493,7 @@ internal sealed partial class ExecState
                 deadFlags[ids[i]] = !ni.Arrived[i] || ni.InDead[i];
             }
             ClearValues(node.OutputIds);
-            _state.RunNode(m, node);
+            _state.RunNode(m, node, _state._ctx);
             for (int o = 0; o < outs.Length; o++)
             {
                 outs[o] = values[node.OutputIds[o]];

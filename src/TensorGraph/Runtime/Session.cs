@@ -95,8 +95,14 @@ public sealed class Session : IDisposable
     /// <summary>The most threads one kernel of this session may use (TF's <c>intra_op_parallelism_threads</c>); 0 = one per core. See <see cref="SessionOptions"/>.</summary>
     public int IntraOpParallelismThreads { get; }
 
-    /// <summary>TF's <c>inter_op_parallelism_threads</c> as given; it has no effect (nodes run one at a time). See <see cref="SessionOptions"/>.</summary>
+    /// <summary>TF's <c>inter_op_parallelism_threads</c> as given (0 = the default); see <see cref="SessionOptions"/>.</summary>
     public int InterOpParallelismThreads { get; }
+
+    /// <summary>Called with a node's name just before it runs in a plan without while loops, on the thread that runs it (tests use it to hold nodes).</summary>
+    internal Action<string>? NodeStarting { get; set; }
+
+    /// <summary>How many nodes of one run may run at once: <see cref="InterOpParallelismThreads"/>, or 1 for 0 (see <see cref="SessionOptions.InterOpParallelismThreads"/>).</summary>
+    internal int InterOpThreads => InterOpParallelismThreads > 0 ? InterOpParallelismThreads : 1;
 
     /// <summary>
     /// Whether a node explicitly assigned to a device this process lacks runs on the CPU instead of

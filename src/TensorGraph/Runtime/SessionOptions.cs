@@ -12,10 +12,11 @@ namespace TensorGraph;
 /// BatchMatMul, the fused dense kernel), Conv2D and its gradients, MaxPool and its gradients,
 /// large element-wise unary and binary ops and large dense Apply* optimizer updates, which share
 /// one pool of GEMM workers; every other kernel runs on the calling thread.</item>
-/// <item><see cref="InterOpParallelismThreads"/> is accepted and validated but changes nothing:
-/// the executor runs one node at a time on the thread that called <c>Run</c>, so independent
-/// nodes never run concurrently whatever its value. (Separate <c>Run</c> calls, e.g. queue
-/// runners, do run concurrently, each on its own thread.)</item>
+/// <item><see cref="InterOpParallelismThreads"/> above 1 lets independent nodes of a plan without
+/// while loops run at the same time, on the calling thread and helpers from the .NET thread pool;
+/// results are the same as one node at a time (see the property). Plans with while loops and
+/// function bodies always run one node at a time. (Separate <c>Run</c> calls, e.g. queue runners,
+/// run concurrently whatever its value, each on its own thread.)</item>
 /// <item><see cref="OperationTimeoutInMs"/> is <see cref="Session.OperationTimeoutInMs"/>.</item>
 /// <item><see cref="AllowSoftPlacement"/> and <see cref="LogDevicePlacement"/> are TF's placement
 /// switches over the one device, <c>/job:localhost/replica:0/task:0/device:CPU:0</c>.</item>
@@ -31,8 +32,15 @@ public sealed class SessionOptions
     public int IntraOpParallelismThreads { get; init; }
 
     /// <summary>
-    /// TF's <c>inter_op_parallelism_threads</c>: how many nodes may run at once. Validated (0 or
-    /// more; 0 = default) but without effect, because the executor runs nodes one at a time.
+    /// TF's <c>inter_op_parallelism_threads</c>: how many nodes of one run may run at once. 0 (the
+    /// default) and 1 run one node at a time, because every large kernel already splits its work
+    /// across all cores (<see cref="IntraOpParallelismThreads"/>), so a node running beside it takes
+    /// a core from it; more pays off for graphs of many independent small ops (docs/PERFORMANCE.md
+    /// has both measured). Whatever the value, a run computes what a sequential run computes: besides
+    /// data and control edges, a node waits for the readers of a buffer it reuses, readers of a
+    /// variable or other state wait for its last earlier writer and writers for every earlier reader
+    /// (TF leaves such races to the graph's control dependencies), and stateful ops keep their order.
+    /// Nodes running at once share the intra-op threads. Negative values are rejected.
     /// </summary>
     public int InterOpParallelismThreads { get; init; }
 

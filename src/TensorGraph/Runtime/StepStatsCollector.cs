@@ -30,7 +30,13 @@ internal sealed class StepStatsCollector
     public long NowMicros() => _originMicros + (long)Stopwatch.GetElapsedTime(_originTimestamp).TotalMicroseconds;
 
     /// <summary>Number of nodes recorded so far.</summary>
-    public int Count => _device.NodeStats.Count;
+    public int Count
+    {
+        get
+        {
+            lock (_device) return _device.NodeStats.Count;
+        }
+    }
 
     /// <summary>
     /// Records one execution of <paramref name="node"/>: its times (absolute start, then offsets
@@ -56,7 +62,7 @@ internal sealed class StepStatsCollector
             if (values[ids[i]] is not { } t) continue;
             stats.Output.Add(new NodeOutput { Slot = i, TensorDescription = Describe(t) });
         }
-        _device.NodeStats.Add(stats);
+        lock (_device) _device.NodeStats.Add(stats);
     }
 
     /// <summary>TF's <c>TensorDescription</c> of a value: dtype, shape, and the bytes it takes.</summary>
