@@ -136,7 +136,8 @@ internal sealed partial class ExecState
                         // before it leaves, rather than coming back through the thread pool.
                         long now = System.Diagnostics.Stopwatch.GetTimestamp();
                         if (lingerUntil == 0) lingerUntil = now + LingerTicks;
-                        if (now < lingerUntil) linger = true;
+                        // While a split product runs, its workers need every core: no spinning then.
+                        if (now < lingerUntil && !Kernels.GemmPool.Busy) linger = true;
                         else
                         {
                             LeaveLocked(slot);
