@@ -3,7 +3,7 @@
 // With no names every benchmark runs. Benchmarks print numbers; they never assert.
 using TensorGraph.Benchmarks;
 
-// Any benchmark takes --inter-op N: the sessions' inter_op_parallelism_threads (default 0 = one per core).
+// Any benchmark that builds a session takes --inter-op N: its inter_op_parallelism_threads (default 0 = one node at a time).
 int interOpAt = Array.IndexOf(args, "--inter-op");
 if (interOpAt >= 0 && interOpAt + 1 < args.Length)
 {
@@ -15,6 +15,7 @@ var benchmarks = new SortedDictionary<string, Action>(StringComparer.OrdinalIgno
 {
     ["overhead"] = OverheadBenchmark.Run,
     ["interop"] = InterOpBenchmark.Run,
+    ["rows"] = RowsBenchmark.Run,
     ["build"] = GraphBuildBenchmark.Run,
     ["mlp"] = MlpBenchmark.Run,
     ["infer"] = InferBenchmark.Run,

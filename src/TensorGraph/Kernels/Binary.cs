@@ -31,6 +31,8 @@ internal sealed class BinaryKernel<T, TOut, TFunctor> : OpKernel, IParallelParts
 
     // The call in flight while it runs in parts.
     private Tensor? _a, _b, _o;
+    // The length of the trailing-dims operand when the call splits by rows; 0 when by ranges.
+    private int _rowLength;
 
     public BinaryKernel(DType outType) => _outType = outType;
 
@@ -41,9 +43,18 @@ internal sealed class BinaryKernel<T, TOut, TFunctor> : OpKernel, IParallelParts
         Span<int> outDims = stackalloc int[Math.Max(a.Rank, b.Rank)];
         Broadcast.Dims(a.Dims, b.Dims, outDims);
         var o = ctx.AllocateOutput(0, _outType, outDims);
-        // Equal shapes and tensor-scalar pairs split into ranges across cores when large.
+        // Equal shapes and tensor-scalar pairs split into ranges across cores when large; a
+        // tensor with a trailing-dims operand (a bias row) splits into runs of whole rows.
         int size = o.Size, parts = ElementwiseParts.For(size);
-        if (parts > 1 && (a.Size == size || a.Size == 1) && (b.Size == size || b.Size == 1))
+        _rowLength = 0;
+        if (parts > 1 && !((a.Size == size || a.Size == 1) && (b.Size == size || b.Size == 1)))
+        {
+            if (a.Size == size && b.Size > 0 && Broadcast.IsSuffix(b.Dims, o.Dims)) _rowLength = b.Size;
+            else if (b.Size == size && a.Size > 0 && Broadcast.IsSuffix(a.Dims, o.Dims)) _rowLength = a.Size;
+            else parts = 1;
+            if (_rowLength > 0) parts = Math.Min(parts, size / _rowLength);
+        }
+        if (parts > 1)
         {
             (_a, _b, _o) = (a, b, o);
             ElementwiseParts.Count();
@@ -62,10 +73,23 @@ internal sealed class BinaryKernel<T, TOut, TFunctor> : OpKernel, IParallelParts
 
     public void RunPart(int part, int parts)
     {
-        var (start, count) = ElementwiseParts.Range(_o!.Size, part, parts);
-        if (count == 0) return;
         var x = _a!.Span<T>();
         var y = _b!.Span<T>();
+        if (_rowLength > 0)
+        {
+            // Rows r0..r1 of the full operand, each against the whole trailing-dims operand (as Run does).
+            int n = _rowLength;
+            var (r0, r1) = ParallelParts.Range(_o!.Size / n, part, parts);
+            var dst = _o.Span<TOut>();
+            for (int off = r0 * n; off < r1 * n; off += n)
+            {
+                if (y.Length == n) TFunctor.Span(x.Slice(off, n), y, dst.Slice(off, n));
+                else TFunctor.Span(x, y.Slice(off, n), dst.Slice(off, n));
+            }
+            return;
+        }
+        var (start, count) = ElementwiseParts.Range(_o!.Size, part, parts);
+        if (count == 0) return;
         var d = _o.Span<TOut>().Slice(start, count);
         if (y.Length == 1) TFunctor.SpanScalar(x.Slice(start, count), y[0], d);
         else if (x.Length == 1) TFunctor.ScalarSpan(x[0], y.Slice(start, count), d);

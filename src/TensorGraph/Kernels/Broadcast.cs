@@ -53,9 +53,13 @@ internal static class Broadcast
         }
     }
 
-    /// <summary>True when <paramref name="small"/> is a trailing suffix of <paramref name="big"/> (a row broadcast like a bias).</summary>
+    /// <summary>
+    /// True when <paramref name="small"/>, leading 1s aside, is a trailing suffix of <paramref name="big"/>
+    /// (a row broadcast like a bias, <c>[n]</c> or <c>[1, n]</c> against <c>[m, n]</c>).
+    /// </summary>
     public static bool IsSuffix(ReadOnlySpan<int> small, ReadOnlySpan<int> big)
     {
+        while (small.Length > 0 && small[0] == 1) small = small[1..];
         if (small.Length > big.Length) return false;
         return big[(big.Length - small.Length)..].SequenceEqual(small);
     }

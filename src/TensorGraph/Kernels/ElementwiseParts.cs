@@ -23,6 +23,10 @@ internal static class ElementwiseParts
     /// <summary>Parts for <paramref name="size"/> elements (1: run on the calling thread).</summary>
     public static int For(int size) => size < 2 * MinElementsPerPart ? 1 : ParallelParts.For(size, MinElementsPerPart);
 
+    /// <summary>Parts for <paramref name="rows"/> independent rows of <paramref name="rowLength"/> elements each, split into runs of whole rows.</summary>
+    public static int ForRows(int rows, int rowLength) =>
+        rows < 2 ? 1 : Math.Min(rows, For((int)Math.Min(int.MaxValue, (long)rows * rowLength)));
+
     /// <summary>The (start, count) of part <paramref name="part"/> of <paramref name="parts"/>.</summary>
     public static (int Start, int Count) Range(int size, int part, int parts)
     {

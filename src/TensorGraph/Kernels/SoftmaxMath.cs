@@ -20,10 +20,11 @@ internal static class SoftmaxMath
     public static T LogSoftmax<T>(ReadOnlySpan<T> src, Span<T> dst) where T : IFloatingPointIeee754<T>
     {
         T max = TensorPrimitives.Max(src);
+        // exp(src - max) in dst for the sum, then dst = (src - max) - log(sum): vectorized passes.
         TensorPrimitives.Subtract(src, max, dst);
-        T sum = T.Zero;
-        for (int i = 0; i < dst.Length; i++) sum += T.Exp(dst[i]);
-        T logSum = T.Log(sum);
+        TensorPrimitives.Exp(dst, dst);
+        T logSum = T.Log(TensorPrimitives.Sum<T>(dst));
+        TensorPrimitives.Subtract(src, max, dst);
         TensorPrimitives.Subtract(dst, logSum, dst);
         return logSum + max;
     }

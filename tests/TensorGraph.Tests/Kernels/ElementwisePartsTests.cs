@@ -86,6 +86,97 @@ public class ElementwisePartsTests
         }
     }
 
+    [TestCase(70, 1000, TestName = "Softmax rows, many rows")]
+    [TestCase(3, 40001, TestName = "Softmax rows, three long rows")]
+    [TestCase(257, 300, TestName = "Softmax rows, odd row count")]
+    public void SplitSoftmaxAndCrossEntropyGiveTheBitsOfOneThread(int rows, int classes)
+    {
+        var g = new Graph();
+        var x = g.Placeholder(DType.Float32, [rows, classes], name: "x");
+        var p = g.Placeholder(DType.Float32, [rows, classes], name: "p");
+        var label = g.Placeholder(DType.Int32, [rows], name: "label");
+        var dense = g.SoftmaxCrossEntropyWithLogitsOp(x, p);
+        var sparse = g.SparseSoftmaxCrossEntropyWithLogitsOp(x, label);
+        Output[] outs = [g.Softmax(x), g.LogSoftmax(x), dense.Loss, dense.Backprop, sparse.Loss, sparse.Backprop];
+        var data = Random(rows * classes, 4, -6, 6);
+        // Label distributions: each row's positive weights normalized to 1.
+        var probs = Random(rows * classes, 5, 0, 1);
+        for (int r = 0; r < rows; r++)
+        {
+            var row = probs.AsSpan(r * classes, classes);
+            float sum = 0;
+            foreach (var v in row) sum += v;
+            for (int j = 0; j < classes; j++) row[j] /= sum;
+        }
+        var labels = Enumerable.Range(0, rows).Select(r => (r * 7919) % classes).ToArray();
+        var feeds = new FeedDict { [x] = Tensor.Create(data, rows, classes), [p] = Tensor.Create(probs, rows, classes), [label] = Tensor.Create(labels, rows) };
+
+        var one = RunWithThreads(g, outs, feeds, 1);
+        long before = ElementwiseParts.Splits;
+        var three = RunWithThreads(g, outs, feeds, 3);
+        Assert.That(ElementwiseParts.Splits - before, Is.GreaterThanOrEqualTo(4), "softmax, log-softmax and both cross-entropies ran in parts");
+        for (int i = 0; i < outs.Length; i++) Assert.That(three[i]!.ToArray<float>(), Is.EqualTo(one[i]!.ToArray<float>()), outs[i].Op.Type);
+
+        // The results themselves, per row in double precision, for the first and last rows.
+        foreach (int r in new[] { 0, rows - 1 })
+        {
+            var xr = data.AsSpan(r * classes, classes).ToArray();
+            double max = xr.Max(), sum = xr.Sum(v => Math.Exp(v - max)), logSum = Math.Log(sum) + max;
+            double denseLoss = 0;
+            for (int j = 0; j < classes; j++) denseLoss -= probs[r * classes + j] * (xr[j] - logSum);
+            int c = labels[r];
+            Assert.That(three[0]!.ToArray<float>()[r * classes + c], Is.EqualTo(Math.Exp(xr[c] - logSum)).Within(1e-6), "softmax");
+            Assert.That(three[1]!.ToArray<float>()[r * classes + c], Is.EqualTo(xr[c] - logSum).Within(1e-4), "log-softmax");
+            Assert.That(three[2]!.ToArray<float>()[r], Is.EqualTo(denseLoss).Within(1e-4 * Math.Abs(denseLoss)), "dense loss");
+            Assert.That(three[3]!.ToArray<float>()[r * classes + c], Is.EqualTo(Math.Exp(xr[c] - logSum) - probs[r * classes + c]).Within(1e-6), "dense backprop");
+            Assert.That(three[4]!.ToArray<float>()[r], Is.EqualTo(logSum - xr[c]).Within(1e-4 * Math.Abs(logSum - xr[c]) + 1e-5), "sparse loss");
+            Assert.That(three[5]!.ToArray<float>()[r * classes + c], Is.EqualTo(Math.Exp(xr[c] - logSum) - 1).Within(1e-6), "sparse backprop");
+        }
+    }
+
+    [Test]
+    public void SplitSparseCrossEntropyStillRejectsABadLabel()
+    {
+        var g = new Graph();
+        var x = g.Placeholder(DType.Float32, [100, 1000], name: "x");
+        var label = g.Placeholder(DType.Int32, [100], name: "label");
+        var loss = g.SparseSoftmaxCrossEntropyWithLogitsOp(x, label, name: "xent").Loss;
+        var labels = new int[100];
+        labels[77] = 1000;
+        Gemm.MaxThreads = 3;
+        using var s = new Session(g, new SessionOptions { IntraOpParallelismThreads = 3 });
+        var feeds = new FeedDict { [x] = Tensor.Create(new float[100 * 1000], 100, 1000), [label] = Tensor.Create(labels, 100) };
+        var e = Assert.Throws<InvalidArgumentException>(() => s.Run([loss], feeds));
+        Assert.That(e!.Message, Does.Contain("label value of 1000").And.Contain("row 77").And.Contain("xent"));
+    }
+
+    [TestCase(300, 257, TestName = "Row operand, odd row length")]
+    [TestCase(5, 20000, TestName = "Row operand, five long rows")]
+    public void SplitRowBroadcastsGiveTheBitsOfOneThread(int rows, int cols)
+    {
+        var g = new Graph();
+        var x = g.Placeholder(DType.Float32, [rows, cols], name: "x");
+        var b = g.Placeholder(DType.Float32, [cols], name: "b");
+        var b2 = g.Placeholder(DType.Float32, [1, cols], name: "b2");
+        Output[] outs = [g.AddV2(x, b), g.Subtract(b, x), g.Multiply(x, b2), g.RealDiv(b2, x), g.Maximum(x, b)];
+        var data = Random(rows * cols, 6, 0.5f, 4);
+        var row = Random(cols, 7, -2, 2);
+        var feeds = new FeedDict { [x] = Tensor.Create(data, rows, cols), [b] = Tensor.Create(row, cols), [b2] = Tensor.Create(row, 1, cols) };
+
+        var one = RunWithThreads(g, outs, feeds, 1);
+        long before = ElementwiseParts.Splits;
+        var three = RunWithThreads(g, outs, feeds, 3);
+        Assert.That(ElementwiseParts.Splits - before, Is.GreaterThanOrEqualTo(outs.Length), "every broadcast ran in parts");
+        for (int i = 0; i < outs.Length; i++) Assert.That(three[i]!.ToArray<float>(), Is.EqualTo(one[i]!.ToArray<float>()), outs[i].Op.Type);
+        var sum = three[0]!.ToArray<float>();
+        var quotient = three[3]!.ToArray<float>();
+        for (int k = 0; k < data.Length; k += 997)
+        {
+            Assert.That(sum[k], Is.EqualTo(data[k] + row[k % cols]), $"x + b at {k}");
+            Assert.That(quotient[k], Is.EqualTo(row[k % cols] / data[k]), $"b2 / x at {k}");
+        }
+    }
+
     [Test]
     public void RangesCoverEveryElementOnceInAlignedPieces()
     {

@@ -28,8 +28,12 @@ internal abstract class SoftmaxLikeSpec : OpSpec
     public override OpKernel CreateKernel(KernelBuilder b) =>
         b.InputType(0) == DType.Float32 ? new Kernel<float>(Log) : new Kernel<double>(Log);
 
-    private sealed class Kernel<T>(bool log) : OpKernel where T : IFloatingPointIeee754<T>
+    /// <summary>Row by row; many rows split into runs of whole rows across the GEMM pool (each row's bits unchanged).</summary>
+    private sealed class Kernel<T>(bool log) : OpKernel, IParallelParts where T : IFloatingPointIeee754<T>
     {
+        // The call in flight while it runs in parts.
+        private Tensor? _x, _o;
+
         public override void Compute(OpContext ctx)
         {
             var x = ctx.Input(0);
@@ -37,9 +41,30 @@ internal abstract class SoftmaxLikeSpec : OpSpec
             var o = ctx.AllocateOutput(0, x.DType, x.Dims);
             int n = x.Dims[^1];
             if (n == 0) return;
-            var src = x.Span<T>();
-            var dst = o.Span<T>();
-            for (int off = 0; off < src.Length; off += n)
+            int rows = x.Size / n, parts = ElementwiseParts.ForRows(rows, n);
+            (_x, _o) = (x, o);
+            try
+            {
+                if (parts > 1)
+                {
+                    ElementwiseParts.Count();
+                    ParallelParts.Run(this, parts);
+                }
+                else RunPart(0, 1);
+            }
+            finally
+            {
+                (_x, _o) = (null, null);
+            }
+        }
+
+        public void RunPart(int part, int parts)
+        {
+            var src = _x!.Span<T>();
+            var dst = _o!.Span<T>();
+            int n = _x.Dims[^1];
+            var (r0, r1) = ParallelParts.Range(src.Length / n, part, parts);
+            for (int off = r0 * n; off < r1 * n; off += n)
             {
                 if (log) SoftmaxMath.LogSoftmax<T>(src.Slice(off, n), dst.Slice(off, n));
                 else SoftmaxMath.Softmax<T>(src.Slice(off, n), dst.Slice(off, n));

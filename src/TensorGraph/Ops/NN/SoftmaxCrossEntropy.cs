@@ -63,8 +63,12 @@ internal sealed class SoftmaxCrossEntropyWithLogitsSpec : OpSpec
     public override OpKernel CreateKernel(KernelBuilder b) =>
         b.InputType(0) == DType.Float32 ? new Kernel<float>() : new Kernel<double>();
 
-    private sealed class Kernel<T> : OpKernel where T : IFloatingPointIeee754<T>
+    /// <summary>Row by row; many rows split into runs of whole rows across the GEMM pool (each row's bits unchanged).</summary>
+    private sealed class Kernel<T> : OpKernel, IParallelParts where T : IFloatingPointIeee754<T>
     {
+        // The call in flight while it runs in parts.
+        private Tensor? _f, _l, _loss, _back;
+
         public override void Compute(OpContext ctx)
         {
             var f = ctx.Input(0);
@@ -73,11 +77,28 @@ internal sealed class SoftmaxCrossEntropyWithLogitsSpec : OpSpec
                 throw new InvalidArgumentException($"logits and labels must be same size: logits_size={Shape.Format(f.Dims)} labels_size={Shape.Format(l.Dims)}");
             int batch = f.Dims[0], classes = f.Dims[1];
             Span<int> ld = [batch];
-            var loss = ctx.AllocateOutput(0, f.DType, ld).Span<T>();
-            var back = ctx.AllocateOutput(1, f.DType, f.Dims).Span<T>();
-            var x = f.Span<T>();
-            var y = l.Span<T>();
-            for (int i = 0; i < batch; i++)
+            (_f, _l) = (f, l);
+            _loss = ctx.AllocateOutput(0, f.DType, ld);
+            _back = ctx.AllocateOutput(1, f.DType, f.Dims);
+            try
+            {
+                CrossEntropyRows.Run(this, batch, classes);
+            }
+            finally
+            {
+                (_f, _l, _loss, _back) = (null, null, null, null);
+            }
+        }
+
+        public void RunPart(int part, int parts)
+        {
+            var loss = _loss!.Span<T>();
+            var back = _back!.Span<T>();
+            var x = _f!.Span<T>();
+            var y = _l!.Span<T>();
+            int classes = _f.Dims[1];
+            var (r0, r1) = ParallelParts.Range(_f.Dims[0], part, parts);
+            for (int i = r0; i < r1; i++)
             {
                 var row = back.Slice(i * classes, classes);
                 var lab = y.Slice(i * classes, classes);
@@ -138,8 +159,12 @@ internal sealed class SparseSoftmaxCrossEntropyWithLogitsSpec : OpSpec
     public override OpKernel CreateKernel(KernelBuilder b) =>
         b.InputType(0) == DType.Float32 ? new Kernel<float>() : new Kernel<double>();
 
-    private sealed class Kernel<T> : OpKernel where T : IFloatingPointIeee754<T>
+    /// <summary>Labels checked first, then row by row; many rows split into runs of whole rows across the GEMM pool.</summary>
+    private sealed class Kernel<T> : OpKernel, IParallelParts where T : IFloatingPointIeee754<T>
     {
+        // The call in flight while it runs in parts.
+        private Tensor? _f, _l, _loss, _back;
+
         public override void Compute(OpContext ctx)
         {
             var f = ctx.Input(0);
@@ -147,22 +172,58 @@ internal sealed class SparseSoftmaxCrossEntropyWithLogitsSpec : OpSpec
             if (f.Rank != 2 || l.Rank != 1 || l.Size != f.Dims[0])
                 throw new InvalidArgumentException($"logits and labels must have the same first dimension, got logits shape {Shape.Format(f.Dims)} and labels shape {Shape.Format(l.Dims)}");
             int batch = f.Dims[0], classes = f.Dims[1];
-            Span<int> ld = [batch];
-            var loss = ctx.AllocateOutput(0, f.DType, ld).Span<T>();
-            var back = ctx.AllocateOutput(1, f.DType, f.Dims).Span<T>();
-            var x = f.Span<T>();
             for (int i = 0; i < batch; i++)
             {
                 long label = l.GetInt64(i);
                 if (label < 0 || label >= classes)
                     throw new InvalidArgumentException($"Received a label value of {label} which is outside the valid range of [0, {classes}).  Label values: row {i}");
-                var row = back.Slice(i * classes, classes);
-                SoftmaxMath.LogSoftmax<T>(x.Slice(i * classes, classes), row);
-                loss[i] = -row[(int)label];
-                TensorPrimitives.Exp(row, row);
-                row[(int)label] -= T.One;
+            }
+            Span<int> ld = [batch];
+            (_f, _l) = (f, l);
+            _loss = ctx.AllocateOutput(0, f.DType, ld);
+            _back = ctx.AllocateOutput(1, f.DType, f.Dims);
+            try
+            {
+                CrossEntropyRows.Run(this, batch, classes);
+            }
+            finally
+            {
+                (_f, _l, _loss, _back) = (null, null, null, null);
             }
         }
+
+        public void RunPart(int part, int parts)
+        {
+            var loss = _loss!.Span<T>();
+            var back = _back!.Span<T>();
+            var x = _f!.Span<T>();
+            int classes = _f.Dims[1];
+            var (r0, r1) = ParallelParts.Range(_f.Dims[0], part, parts);
+            for (int i = r0; i < r1; i++)
+            {
+                int label = (int)_l!.GetInt64(i);
+                var row = back.Slice(i * classes, classes);
+                SoftmaxMath.LogSoftmax<T>(x.Slice(i * classes, classes), row);
+                loss[i] = -row[label];
+                TensorPrimitives.Exp(row, row);
+                row[label] -= T.One;
+            }
+        }
+    }
+}
+
+/// <summary>How the two cross-entropy kernels run their rows: in runs of whole rows across cores when there are many.</summary>
+file static class CrossEntropyRows
+{
+    public static void Run(IParallelParts rows, int batch, int classes)
+    {
+        int parts = classes == 0 ? 1 : ElementwiseParts.ForRows(batch, classes);
+        if (parts > 1)
+        {
+            ElementwiseParts.Count();
+            ParallelParts.Run(rows, parts);
+        }
+        else rows.RunPart(0, 1);
     }
 }
 
